@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency direction (arrows point to what is imported), see docs/ARCHITECTURE.md:
+//   correlate ─▶ CorrelatePipeline ─▶ { CorrelateSources, CorrelateDecode, CorrelateExtract,
+//                                       CorrelateRender } ─▶ CorrelateModel
+//   CorrelateExtract ─▶ CorrelateMatcher ─▶ CPCRE2
+let package = Package(
+    name: "correlate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "correlate", targets: ["correlate"]),
+        .library(name: "CorrelatePipeline", targets: ["CorrelatePipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
+        ),
+        .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"]),
+        .target(name: "CorrelateModel"),
+        .target(name: "CorrelateSources", dependencies: ["CorrelateModel"]),
+        .target(name: "CorrelateDecode", dependencies: ["CorrelateModel"]),
+        .target(
+            name: "CorrelateExtract",
+            dependencies: ["CorrelateModel", "CorrelateMatcher", "Yams"]
+        ),
+        .target(name: "CorrelateRender", dependencies: ["CorrelateModel"]),
+        .target(
+            name: "CorrelatePipeline",
+            dependencies: [
+                "CorrelateModel", "CorrelateSources", "CorrelateDecode", "CorrelateExtract",
+                "CorrelateRender",
+            ]
+        ),
+        .executableTarget(
+            name: "correlate",
+            dependencies: [
+                "CorrelatePipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "correlate-bench",
+            dependencies: ["CorrelateModel"]
+        ),
+        .target(name: "CorrelateTestSupport", path: "Tests/CorrelateTestSupport"),
+        .testTarget(name: "CorrelateMatcherTests", dependencies: ["CorrelateMatcher"]),
+        .testTarget(name: "CorrelateModelTests", dependencies: ["CorrelateModel"]),
+        .testTarget(
+            name: "CorrelateDecodeTests",
+            dependencies: ["CorrelateDecode", "CorrelateSources", "CorrelateTestSupport"]
+        ),
+        .testTarget(
+            name: "CorrelateExtractTests",
+            dependencies: ["CorrelateExtract", "CorrelateTestSupport"]
+        ),
+        .testTarget(
+            name: "CorrelatePipelineTests",
+            dependencies: ["CorrelatePipeline", "CorrelateTestSupport"]
+        ),
+        .testTarget(
+            name: "CorrelateCLITests",
+            dependencies: ["correlate", "CorrelateTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,47 @@
+/// What is known about the last record of one stream (one file, or one journald writer), for
+/// deciding whether the next line continues it.
+public struct StreamContext: Sendable {
+    /// A record has been started in this stream.
+    public var hasRecord = false
+    /// The record's first line began with a timestamp: then lines that do not are its
+    /// continuation.
+    public var recordHadTimestamp = false
+    /// A `Traceback …` header was seen in the current record and its exception line not yet.
+    public var inTraceback = false
+
+    public init() {}
+}
+
+/// Decides whether a line continues the record before it (a Python traceback, an indented
+/// continuation, a message split over several lines) instead of starting one.
+///
+/// Only plain text and journald messages continue records; a JSON or logfmt line, a line that
+/// begins with a timestamp, and a line malformed in its apparent format always start one.
+public enum ContinuationRule {
+    public static func continues(_ line: DecodedLine, after context: StreamContext) -> Bool {
+        guard context.hasRecord, line.problem == nil, !line.leadingTimestamp else { return false }
+        guard line.format == .plain || line.format == .journald else { return false }
+        switch line.shape {
+        case .indented, .tracebackHeader:
+            return true
+        case .exceptionLine:
+            return context.inTraceback || context.recordHadTimestamp
+        case .ordinary:
+            return context.recordHadTimestamp
+        }
+    }
+
+    /// The context after `line`, which started a record (`continued == false`) or continued one.
+    public static func update(_ context: inout StreamContext, with line: DecodedLine, continued: Bool) {
+        if !continued {
+            context.hasRecord = true
+            context.recordHadTimestamp = line.leadingTimestamp
+            context.inTraceback = false
+        }
+        switch line.shape {
+        case .tracebackHeader: context.inTraceback = true
+        case .exceptionLine: if continued { context.inTraceback = false }
+        default: break
+        }
+    }
+}

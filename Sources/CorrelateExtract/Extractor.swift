@@ -1,0 +1,166 @@
+import CorrelateMatcher
+import CorrelateModel
+
+/// Applies a ``RuleSet`` to lines. One per thread: it owns the PCRE2 match data.
+///
+/// For each hit the rule's id format converts the captured text, and all-zero ids are
+/// rejected. When several hits in a line give the same field, the higher-priority rule wins; a
+/// span id goes with the trace id of the same hit when that hit has one.
+public final class Extractor {
+    public let ruleSet: RuleSet
+    private let data: MatchData
+    private let singleData: [MatchData]
+    /// Lines whose search stopped at a PCRE2 limit.
+    public private(set) var limitHits = 0
+
+    init(ruleSet: RuleSet, limits: MatchLimits) {
+        self.ruleSet = ruleSet
+        self.data = MatchData(for: ruleSet.combined, limits: limits)
+        self.singleData = ruleSet.rules.map { MatchData(for: $0.pattern, limits: limits) }
+    }
+
+    /// Runs every rule over `text`.
+    /// - Complexity: one JIT search per hit plus one, each bounded by the match limits.
+    public func extract(_ text: UnsafeBufferPointer<UInt8>) -> Extraction {
+        var result = Extraction()
+        var ranks = FieldRanks()
+        var position = 0
+        let subject = UnsafeRawBufferPointer(text)
+        while position <= text.count {
+            switch ruleSet.combined.match(subject, from: position, using: data) {
+            case .matched:
+                break
+            case .noMatch:
+                return result
+            case .limitExceeded, .failed:
+                result.limitExceeded = true
+                limitHits += 1
+                return result
+            }
+            guard let whole = data.range(ofGroup: 0) else { return result }
+            let index = whichRule()
+            apply(ruleSet.rules[index], index: index, base: ruleSet.outerGroup[index], data: data,
+                  text: text, into: &result, ranks: &ranks)
+            position = max(whole.upperBound, whole.lowerBound + 1)
+        }
+        return result
+    }
+
+    /// Runs only the rule at `index` (as `correlate rules test` does), searching the whole line.
+    public func extract(_ text: UnsafeBufferPointer<UInt8>, onlyRule index: Int) -> Extraction {
+        var result = Extraction()
+        var ranks = FieldRanks()
+        let compiled = ruleSet.rules[index]
+        let data = singleData[index]
+        var position = 0
+        let subject = UnsafeRawBufferPointer(text)
+        while position <= text.count {
+            switch compiled.pattern.match(subject, from: position, using: data) {
+            case .matched:
+                break
+            case .noMatch:
+                return result
+            case .limitExceeded, .failed:
+                result.limitExceeded = true
+                return result
+            }
+            guard let whole = data.range(ofGroup: 0) else { return result }
+            apply(compiled, index: index, base: 0, data: data, text: text, into: &result, ranks: &ranks)
+            position = max(whole.upperBound, whole.lowerBound + 1)
+        }
+        return result
+    }
+
+    /// The rule whose enclosing group took part in the last combined match.
+    @inline(__always)
+    private func whichRule() -> Int {
+        let outer = ruleSet.outerGroup
+        for index in outer.indices where data.isSet(group: outer[index]) { return index }
+        return 0
+    }
+
+    /// Priority of the rule that set each field so far (`Int.min`: not set).
+    private struct FieldRanks {
+        var trace = Int.min
+        var span = Int.min
+        var job = Int.min
+        var timestamp = Int.min
+        var level = Int.min
+        var service = Int.min
+        var message = Int.min
+    }
+
+    @inline(__always)
+    private func apply(
+        _ compiled: CompiledRule, index: Int, base: Int, data: MatchData,
+        text: UnsafeBufferPointer<UInt8>, into result: inout Extraction, ranks: inout FieldRanks
+    ) {
+        let groups = compiled.groups
+        let priority = compiled.rule.priority
+        let format = compiled.rule.idFormat
+        func capture(_ group: Int?) -> Range<Int>? {
+            guard let group else { return nil }
+            return data.range(ofGroup: base + group)
+        }
+        func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: text[range])
+        }
+
+        var hitTrace: TraceID?
+        var traceRejected = false
+        if let range = capture(groups.trace) {
+            if let id = TraceID.parse(bytes(range), format: format), id.isValid {
+                hitTrace = id
+            } else {
+                // "No context" (all zero) or not an id of the rule's format: the hit's span id
+                // means nothing without it.
+                traceRejected = true
+                if TraceID.parse(bytes(range), format: format) != nil { result.rejectedZeroID = true }
+            }
+        }
+        var hitSpan: SpanID?
+        if !traceRejected, let range = capture(groups.span),
+            let id = SpanID.parse(bytes(range), format: format), id.isValid
+        {
+            hitSpan = id
+        }
+        if let hitTrace, priority > ranks.trace {
+            ranks.trace = priority
+            result.traceID = hitTrace
+            result.ruleIndex = index
+            if let hitSpan {
+                result.spanID = hitSpan
+                ranks.span = priority
+            }
+        } else if let hitSpan, priority > ranks.span, hitTrace == nil || hitTrace == result.traceID {
+            result.spanID = hitSpan
+            ranks.span = priority
+        }
+        if let range = capture(groups.job), !range.isEmpty, priority > ranks.job {
+            ranks.job = priority
+            result.jobID = range
+            if ranks.trace == Int.min { result.ruleIndex = index }
+        }
+        if hitTrace == nil && capture(groups.job) == nil && hitSpan == nil { return }
+        if let range = capture(groups.timestamp), priority > ranks.timestamp,
+            let timestamp = Timestamp.parse(UnsafeBufferPointer(rebasing: text[range]))
+        {
+            ranks.timestamp = priority
+            result.timestamp = timestamp
+        }
+        if let range = capture(groups.level), priority > ranks.level,
+            let severity = Severity(text: UnsafeBufferPointer(rebasing: text[range]))
+        {
+            ranks.level = priority
+            result.severity = severity
+        }
+        if let range = capture(groups.service), !range.isEmpty, priority > ranks.service {
+            ranks.service = priority
+            result.service = range
+        }
+        if let range = capture(groups.message), priority > ranks.message {
+            ranks.message = priority
+            result.message = range
+        }
+    }
+}

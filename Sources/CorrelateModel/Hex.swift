@@ -1,0 +1,37 @@
+/// Byte-level hex helpers shared by the id types; no `String` is created on these paths.
+enum Hex {
+    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// The value of one ASCII hex digit, or `nil`.
+    @inline(__always)
+    static func value(_ byte: UInt8) -> UInt64? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(byte &- UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt64(byte &- UInt8(ascii: "a") &+ 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt64(byte &- UInt8(ascii: "A") &+ 10)
+        default: return nil
+        }
+    }
+
+    /// Parses up to 16 hex digits into a UInt64.
+    @inline(__always)
+    static func parse64<C: Collection<UInt8>>(_ bytes: C) -> UInt64? {
+        guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
+        var result: UInt64 = 0
+        for byte in bytes {
+            guard let digit = value(byte) else { return nil }
+            result = result << 4 | digit
+        }
+        return result
+    }
+
+    /// Appends `value` as `count` lowercase hex digits (the low `4 * count` bits).
+    @inline(__always)
+    static func append(_ value: UInt64, digits count: Int, to out: inout [UInt8]) {
+        var shift = (count - 1) * 4
+        while shift >= 0 {
+            out.append(digits[Int((value >> UInt64(shift)) & 0xF)])
+            shift -= 4
+        }
+    }
+}

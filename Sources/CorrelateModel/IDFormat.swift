@@ -1,0 +1,165 @@
+/// How an id is written where a rule captured it.
+///
+/// | format      | trace id                                        | span id            |
+/// |-------------|-------------------------------------------------|--------------------|
+/// | `hex`       | 32 hex digits, 16 (widened), or a dashed UUID   | 16 hex digits      |
+/// | `decimal64` | a decimal UInt64: the low 64 bits (Datadog)     | a decimal UInt64   |
+/// | `xray`      | `1-<8 hex time>-<24 hex>` (AWS X-Ray `Root=`)   | 16 hex digits      |
+/// | `b3`        | 32 or 16 hex digits                             | 16 hex digits      |
+/// | `base64`    | 24 base64 characters (16 bytes), or 12 (8)      | 12 base64 chars    |
+///
+/// Hex digits may be upper or lower case; every id is written back in lowercase hex.
+public enum IDFormat: String, Sendable, CaseIterable, Codable {
+    case hex
+    case decimal64
+    case xray
+    case b3
+    case base64
+}
+
+extension TraceID {
+    /// Parses a captured trace id written in `format`. Returns `nil` when the text is not an id
+    /// of that format. The all-zero id parses (check ``isValid``), so callers can count it.
+    public static func parse(_ text: String, format: IDFormat) -> TraceID? {
+        var copy = text
+        return copy.withUTF8 { parse($0, format: format) }
+    }
+
+    /// Parses a captured trace id written in `format` (see ``parse(_:format:)-(String,_)``).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, format: IDFormat) -> TraceID? {
+        switch format {
+        case .hex, .b3:
+            return parseHex(bytes)
+        case .decimal64:
+            if let value = Decimal64.parse(bytes) { return TraceID(high: 0, low: value) }
+            return bytes.count == 32 ? parseHex(bytes) : nil  // Datadog's 128-bit ids are hex
+        case .xray:
+            // 1-5759e988-bd862e3fe1be46a994272793: version, epoch seconds, 96 random bits.
+            let parts = bytes.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+            if parts.count == 3, parts[0].elementsEqual([UInt8(ascii: "1")]),
+                parts[1].count == 8, parts[2].count == 24,
+                let time = Hex.parse64(parts[1]),
+                let middle = Hex.parse64(parts[2].prefix(8)),
+                let low = Hex.parse64(parts[2].suffix(16))
+            {
+                return TraceID(high: time << 32 | middle, low: low)
+            }
+            return bytes.count == 32 ? parseHex(bytes) : nil
+        case .base64:
+            guard let raw = Base64.decode(bytes) else { return nil }
+            if raw.count == 16 {
+                return TraceID(high: BigEndian.read64(raw, at: 0), low: BigEndian.read64(raw, at: 8))
+            }
+            if raw.count == 8 { return TraceID(high: 0, low: BigEndian.read64(raw, at: 0)) }
+            return nil
+        }
+    }
+
+    private static func parseHex<C: Collection<UInt8>>(_ bytes: C) -> TraceID? {
+        switch bytes.count {
+        case 32:
+            guard let high = Hex.parse64(bytes.prefix(16)), let low = Hex.parse64(bytes.suffix(16))
+            else { return nil }
+            return TraceID(high: high, low: low)
+        case 16:
+            guard let low = Hex.parse64(bytes) else { return nil }
+            return TraceID(high: 0, low: low)
+        case 36:
+            // A UUID-shaped id: 8-4-4-4-12.
+            let dashes = [8, 13, 18, 23]
+            var digits: [UInt8] = []
+            digits.reserveCapacity(32)
+            for (offset, byte) in bytes.enumerated() {
+                if dashes.contains(offset) {
+                    guard byte == UInt8(ascii: "-") else { return nil }
+                } else {
+                    digits.append(byte)
+                }
+            }
+            return parseHex(digits)
+        default:
+            return nil
+        }
+    }
+}
+
+extension SpanID {
+    /// Parses a captured span id written in `format`; `nil` when it is not one. The all-zero id
+    /// parses (check ``isValid``).
+    public static func parse(_ text: String, format: IDFormat) -> SpanID? {
+        var copy = text
+        return copy.withUTF8 { parse($0, format: format) }
+    }
+
+    /// Parses a captured span id written in `format`.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, format: IDFormat) -> SpanID? {
+        switch format {
+        case .hex, .b3, .xray:
+            guard bytes.count == 16, let value = Hex.parse64(bytes) else { return nil }
+            return SpanID(value)
+        case .decimal64:
+            if let value = Decimal64.parse(bytes) { return SpanID(value) }
+            return nil
+        case .base64:
+            guard let raw = Base64.decode(bytes), raw.count == 8 else { return nil }
+            return SpanID(BigEndian.read64(raw, at: 0))
+        }
+    }
+}
+
+enum Decimal64 {
+    /// A decimal UInt64 with no sign and no overflow.
+    static func parse<C: Collection<UInt8>>(_ bytes: C) -> UInt64? {
+        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return value
+    }
+}
+
+enum BigEndian {
+    static func read64(_ bytes: [UInt8], at offset: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for index in offset..<offset + 8 { value = value << 8 | UInt64(bytes[index]) }
+        return value
+    }
+}
+
+enum Base64 {
+    /// Decodes standard or URL-safe base64, with or without padding.
+    static func decode<C: Collection<UInt8>>(_ bytes: C) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var sawPadding = false
+        for byte in bytes {
+            let sextet: UInt32
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): sextet = UInt32(byte - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): sextet = UInt32(byte - UInt8(ascii: "a") + 26)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): sextet = UInt32(byte - UInt8(ascii: "0") + 52)
+            case UInt8(ascii: "+"), UInt8(ascii: "-"): sextet = 62
+            case UInt8(ascii: "/"), UInt8(ascii: "_"): sextet = 63
+            case UInt8(ascii: "="):
+                sawPadding = true
+                continue
+            default: return nil
+            }
+            if sawPadding { return nil }
+            accumulator = accumulator << 6 | sextet
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((accumulator >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return out
+    }
+}

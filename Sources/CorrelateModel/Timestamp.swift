@@ -1,0 +1,89 @@
+/// A point in time as nanoseconds since the Unix epoch, UTC.
+///
+/// Written in output as RFC 3339 with microseconds: `2026-11-25T08:32:26.740416Z`.
+public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    public var nanoseconds: Int64
+
+    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.nanoseconds < rhs.nanoseconds
+    }
+
+    public var description: String {
+        var out: [UInt8] = []
+        appendRFC3339(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    public func appendRFC3339(to out: inout [UInt8]) {
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let micros = (nanoseconds - seconds * 1_000_000_000) / 1_000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = CivilCalendar.civil(fromDays: days)
+        appendDigits(year, 4, &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(month, 2, &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(day, 2, &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(secondOfDay / 3600, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay / 60 % 60, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay % 60, 2, &out)
+        out.append(UInt8(ascii: "."))
+        appendDigits(micros, 6, &out)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    @inline(__always)
+    private func appendDigits(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value < 0 ? 0 : value
+        if rest >= divisor * 10 {
+            // Years past 9999 are not representable in RFC 3339; clamp rather than corrupt.
+            rest = divisor * 10 - 1
+        }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            divisor /= 10
+        }
+    }
+}
+
+/// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01), after
+/// Howard Hinnant's public-domain `days_from_civil` / `civil_from_days` algorithms.
+public enum CivilCalendar {
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    public static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import CorrelateDecode
+import CorrelateMatcher
+
+/// What `correlate extract` is asked to do, in domain terms (the CLI builds it from flags).
+public struct ExtractConfiguration: Sendable {
+    /// Paths to read in order; `-` is standard input.
+    public var inputs: [String]
+    public var inputFormat: LogFormat
+    /// Write only records with a trace id or a job id.
+    public var onlyLinked: Bool
+    /// Longer lines are cut to this many bytes (and counted).
+    public var maxLineBytes: Int
+    /// On a pipe, how long input may pause before held-back records are written.
+    public var idleFlushMilliseconds: Int32
+    /// A record takes at most this many continuation lines; further ones become records of
+    /// their own that carry the same ids.
+    public var maxContinuationLines: Int
+    public var limits: MatchLimits
+
+    public init(
+        inputs: [String], inputFormat: LogFormat = .auto, onlyLinked: Bool = false,
+        maxLineBytes: Int = 1 << 20, idleFlushMilliseconds: Int32 = 100,
+        maxContinuationLines: Int = 1000, limits: MatchLimits = .default
+    ) {
+        self.inputs = inputs.isEmpty ? ["-"] : inputs
+        self.inputFormat = inputFormat
+        self.onlyLinked = onlyLinked
+        self.maxLineBytes = maxLineBytes
+        self.idleFlushMilliseconds = idleFlushMilliseconds
+        self.maxContinuationLines = maxContinuationLines
+        self.limits = limits
+    }
+}

@@ -1,0 +1,53 @@
+import CorrelateModel
+import CorrelateSources
+
+/// Counts of one `correlate extract` run, for the closing line on stderr.
+public struct ExtractSummary: Sendable {
+    public var inputs = 0
+    public var bytes: Int64 = 0
+    public var lines = 0
+    public var records = 0
+    /// Records written (all of them, or the linked ones with `--only-linked`).
+    public var written = 0
+    /// Records with a trace id.
+    public var linked = 0
+    /// Records with a job id but no trace id.
+    public var jobOnly = 0
+    public var malformed = 0
+    public var firstMalformed: SourceLocation?
+    public var firstMalformedReason: String?
+    /// Lines whose rule search stopped at a PCRE2 limit.
+    public var limitHits = 0
+    public var firstLimitHit: SourceLocation?
+    /// Lines longer than the line limit, cut.
+    public var truncated = 0
+    /// All-zero ids seen and not linked.
+    public var zeroIDs = 0
+    /// Inputs that could not be opened or read.
+    public var unreadable: [InputError] = []
+
+    public init() {}
+
+    /// One line for stderr.
+    public var description: String {
+        var parts = [
+            "read \(lines) line\(lines == 1 ? "" : "s") from \(inputs) input\(inputs == 1 ? "" : "s")",
+            "\(records) record\(records == 1 ? "" : "s")",
+            "linked \(linked) by trace id, \(jobOnly) by job id only",
+        ]
+        var problem = "malformed \(malformed)"
+        if let firstMalformed {
+            problem += " (first at \(firstMalformed)"
+            if let firstMalformedReason { problem += ": \(firstMalformedReason)" }
+            problem += ")"
+        }
+        parts.append(problem)
+        var limits = "over-limit \(limitHits)"
+        if let firstLimitHit { limits += " (first at \(firstLimitHit))" }
+        parts.append(limits)
+        if truncated > 0 { parts.append("truncated \(truncated) over-long line\(truncated == 1 ? "" : "s")") }
+        if zeroIDs > 0 { parts.append("\(zeroIDs) all-zero id\(zeroIDs == 1 ? "" : "s") ignored") }
+        if !unreadable.isEmpty { parts.append("\(unreadable.count) unreadable input\(unreadable.count == 1 ? "" : "s")") }
+        return parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,27 @@
+import CorrelateExtract
+import CorrelateModel
+
+/// Which rule folders are in force: the shipped rules (unless left out), then
+/// `$CORRELATE_RULES`, then the `--rules` folders, later ones overriding earlier ones by name.
+public struct RuleSelection: Sendable {
+    public var directories: [String]
+    public var includeShipped: Bool
+    public var includeEnvironment: Bool
+
+    public init(directories: [String] = [], includeShipped: Bool = true, includeEnvironment: Bool = true) {
+        self.directories = directories
+        self.includeShipped = includeShipped
+        self.includeEnvironment = includeEnvironment
+    }
+
+    /// Reads, checks and combines the selected rules.
+    /// - Throws: ``RuleLoadError`` listing every problem found.
+    public func load() throws(RuleLoadError) -> LoadedRules {
+        var sources: [RuleSource] = includeShipped ? RuleLoader.shippedSources() : []
+        let folders = (includeEnvironment ? RuleLoader.environmentDirectories() : []) + directories
+        for folder in folders {
+            sources += try RuleLoader.sources(inDirectory: folder)
+        }
+        return try RuleLoader.load(sources)
+    }
+}

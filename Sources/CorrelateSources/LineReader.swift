@@ -1,0 +1,186 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CorrelateModel
+
+/// One physical line, handed to the caller without copying.
+///
+/// `bytes` points into the reader's buffer and is valid only during the callback. The line
+/// terminator (`\n`, or `\r\n`) is not included.
+public struct Line {
+    public var bytes: UnsafeBufferPointer<UInt8>
+    /// 1-based line number in its input.
+    public var number: Int
+    /// Byte offset of the line's first byte in its input.
+    public var offset: Int64
+    /// The line was longer than the reader's `maxLineBytes`; `bytes` holds its beginning only.
+    public var truncated: Bool
+}
+
+/// Reads an input in large blocks with `read(2)` and splits it into lines with `memchr`, without
+/// allocating per line.
+///
+/// Memory is bounded by `blockSize + maxLineBytes`, whatever the input: a longer line is passed
+/// on truncated (and flagged) and the rest of it is skipped.
+///
+/// On pipes and terminals (`journalctl -f | correlate`), `read` returns what has arrived, so every
+/// complete line is handed on at once; when no more input is waiting for `idleMilliseconds`, the
+/// `onIdle` callback runs, so the caller can flush what it holds back.
+public final class LineReader {
+    public let name: String
+    /// False for pipes and terminals, whose reads can block.
+    public let isRegularFile: Bool
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private let blockSize: Int
+    private let maxLineBytes: Int
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+
+    /// Lines read so far.
+    public private(set) var lineCount = 0
+    /// Bytes read so far.
+    public private(set) var byteCount: Int64 = 0
+    /// Lines longer than `maxLineBytes`.
+    public private(set) var truncatedCount = 0
+
+    /// Opens `path` for reading; `-` means standard input.
+    /// - Throws: ``InputError`` when the file cannot be opened or is a directory.
+    public convenience init(path: String, blockSize: Int = 1 << 20, maxLineBytes: Int = 1 << 20) throws {
+        if path == "-" {
+            self.init(descriptor: 0, name: SourceLocation.stdinName, owns: false,
+                      blockSize: blockSize, maxLineBytes: maxLineBytes)
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputError(path: path, errno: errno, operation: "open") }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw InputError(path: path, errno: EISDIR, operation: "read")
+        }
+        self.init(descriptor: fd, name: path, owns: true, blockSize: blockSize, maxLineBytes: maxLineBytes)
+    }
+
+    /// Reads from an open descriptor; the reader closes it only when `owns` is true.
+    public init(descriptor: Int32, name: String, owns: Bool, blockSize: Int = 1 << 20, maxLineBytes: Int = 1 << 20) {
+        self.fd = descriptor
+        self.name = name
+        self.ownsDescriptor = owns
+        self.blockSize = max(blockSize, 4096)
+        self.maxLineBytes = max(maxLineBytes, 64)
+        self.capacity = self.blockSize + self.maxLineBytes
+        self.buffer = .allocate(capacity: capacity)
+        var info = stat()
+        self.isRegularFile = fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    deinit {
+        buffer.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// Calls `body` for every line until end of input.
+    ///
+    /// - Parameters:
+    ///   - idleMilliseconds: on a pipe or terminal, how long to wait for more input before
+    ///     calling `onIdle`.
+    ///   - onIdle: called when input pauses (never for regular files, which do not block).
+    ///   - afterChunk: on a pipe or terminal, called after the lines of each `read` were handed
+    ///     on, so the caller can write out what they produced.
+    ///   - body: receives each line; return `false` to stop reading.
+    /// - Throws: ``InputError`` on a read error.
+    public func forEachLine(
+        idleMilliseconds: Int32 = 100,
+        onIdle: (() -> Void)? = nil,
+        afterChunk: (() -> Void)? = nil,
+        _ body: (Line) -> Bool
+    ) throws {
+        var start = 0  // first byte of the current (incomplete) line
+        var end = 0  // end of valid data
+        var lineOffset: Int64 = 0  // input offset of the byte at `start`
+        var skippingLongLine = false  // the head of the current line was already passed on
+        var idleCalled = true
+
+        while true {
+            if !isRegularFile, let onIdle, !idleCalled {
+                if !waitForInput(milliseconds: idleMilliseconds) {
+                    onIdle()
+                }
+                idleCalled = true
+            }
+            // Make room: move the incomplete line to the front.
+            if start > 0 {
+                if end > start { memmove(buffer, buffer + start, end - start) }
+                end -= start
+                start = 0
+            }
+            let count = read(fd, buffer + end, min(blockSize, capacity - end))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw InputError(path: name, errno: errno, operation: "read")
+            }
+            if count == 0 {
+                // End of input: a last line without a terminator is still a line.
+                if end > start, !skippingLongLine {
+                    _ = emit(start, end, offset: lineOffset, truncated: false, body)
+                }
+                return
+            }
+            idleCalled = false
+            byteCount += Int64(count)
+            var scan = end
+            end += count
+            while scan < end, let newline = memchr(buffer + scan, 0x0A, end - scan) {
+                let newlineIndex = buffer.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                if skippingLongLine {
+                    skippingLongLine = false
+                } else if !emit(start, newlineIndex, offset: lineOffset, truncated: false, body) {
+                    return
+                }
+                lineOffset += Int64(newlineIndex + 1 - start)
+                start = newlineIndex + 1
+                scan = start
+            }
+            if !isRegularFile { afterChunk?() }
+            // No terminator in sight and the line has outgrown its bound: pass its head on once
+            // and drop the rest of it as it arrives.
+            if end - start >= maxLineBytes {
+                if !skippingLongLine {
+                    truncatedCount += 1
+                    skippingLongLine = true
+                    if !emit(start, start + maxLineBytes, offset: lineOffset, truncated: true, body) {
+                        return
+                    }
+                }
+                lineOffset += Int64(end - start)
+                start = end
+            }
+        }
+    }
+
+    @inline(__always)
+    private func emit(
+        _ from: Int, _ to: Int, offset: Int64, truncated: Bool, _ body: (Line) -> Bool
+    ) -> Bool {
+        var last = to
+        if last > from, buffer[last - 1] == 0x0D { last -= 1 }  // CRLF
+        lineCount += 1
+        let line = Line(
+            bytes: UnsafeBufferPointer(start: buffer + from, count: last - from),
+            number: lineCount, offset: offset, truncated: truncated)
+        return body(line)
+    }
+
+    /// Waits up to `milliseconds` for input; false when none arrived.
+    private func waitForInput(milliseconds: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0, errno == EINTR { continue }
+            return ready != 0
+        }
+    }
+}

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import CorrelateExtract
+import CorrelateModel
+
+/// The `correlate` command: subcommands as nested types in `Subcommands/`, one file each.
+struct Correlate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "correlate",
+        abstract: "Join worker logs, OpenTelemetry traces and alerts on the trace id.",
+        discussion: """
+            correlate reads logs (journalctl -o json, JSON lines, logfmt, plain text), pulls the \
+            trace, span and job ids out of every line with the rules in rules/, and joins them \
+            with traces and alerts into incident bundles.
+
+            Data goes to stdout, diagnostics to stderr. Exit status: 0 success, 1 bad input that \
+            stopped the command, 2 bad usage or configuration.
+            """,
+        version: "0.1.0",
+        subcommands: [Extract.self, Rules.self]
+    )
+}
+
+/// Entry point: parses, runs, and maps every outcome to DESIGN.md's exit statuses (argument
+/// parser's own usage errors, 64, become 2; a closed stdout is a clean exit).
+@main
+enum Main {
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try Correlate.parseAsRoot()
+            try command.run()
+            exit(ExitStatus.success.rawValue)
+        } catch let error as RuleLoadError {
+            for diagnostic in error.diagnostics { DiagnosticPrinter.print(diagnostic) }
+            exit(ExitStatus.usage.rawValue)
+        } catch let diagnostic as Diagnostic {
+            DiagnosticPrinter.print(diagnostic)
+            exit(diagnostic.code.hasPrefix("input") ? ExitStatus.badInput.rawValue : ExitStatus.usage.rawValue)
+        } catch {
+            let code = Correlate.exitCode(for: error)
+            let message = Correlate.fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                exit(ExitStatus.success.rawValue)
+            }
+            if !message.isEmpty { DiagnosticPrinter.printError(message) }
+            switch code {
+            case .validationFailure: exit(ExitStatus.usage.rawValue)
+            default: exit(code.rawValue)
+            }
+        }
+    }
+}

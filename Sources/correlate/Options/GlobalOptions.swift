@@ -1,0 +1,22 @@
+import ArgumentParser
+import CorrelatePipeline
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp(
+            "A folder of rule files (*.yaml) to use besides the shipped ones; rules with the same name replace shipped ones. Repeatable; also read from $CORRELATE_RULES (folders separated by ':').",
+            valueName: "dir"))
+    var ruleDirectories: [String] = []
+
+    @Flag(name: .customLong("no-shipped-rules"), help: "Use only the rules from --rules and $CORRELATE_RULES.")
+    var noShippedRules = false
+
+    @Flag(name: .shortAndLong, help: "Say more on stderr: which rules replaced which.")
+    var verbose = false
+
+    var ruleSelection: RuleSelection {
+        RuleSelection(directories: ruleDirectories, includeShipped: !noShippedRules)
+    }
+}

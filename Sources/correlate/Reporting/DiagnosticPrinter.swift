@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CorrelateModel
+
+/// Renders diagnostics and other messages to standard error, in the one fixed shape of
+/// ``Diagnostic/description``; the level word is coloured on a terminal unless `NO_COLOR` is set.
+enum DiagnosticPrinter {
+    static let useColour: Bool = isatty(2) == 1 && getenv("NO_COLOR") == nil
+
+    static func print(_ diagnostic: Diagnostic) {
+        var text = diagnostic.description
+        if useColour {
+            let colour: String
+            switch diagnostic.level {
+            case .error: colour = "\u{1B}[1;31m"
+            case .warning: colour = "\u{1B}[1;33m"
+            case .note: colour = "\u{1B}[1;36m"
+            }
+            let word = diagnostic.level.rawValue
+            text = colour + word + "\u{1B}[0m" + text.dropFirst(word.count)
+        }
+        printError(text)
+    }
+
+    static func printError(_ text: String) {
+        var line = text
+        if !line.hasSuffix("\n") { line += "\n" }
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let count = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                if count <= 0 { return }
+                offset += count
+            }
+        }
+    }
+}

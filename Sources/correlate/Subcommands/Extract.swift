@@ -1,0 +1,63 @@
+import ArgumentParser
+import CorrelateDecode
+import CorrelatePipeline
+
+extension LogFormat: ExpressibleByArgument {}
+
+extension Correlate {
+    struct Extract: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pull trace, span and job ids out of log lines; one NDJSON record per log record.",
+            discussion: """
+                Reads each FILE in turn (- or none: standard input), detects each line's format \
+                (journalctl -o json, JSON lines, logfmt, plain text with a leading timestamp), \
+                and writes one JSON object per log record to stdout:
+
+                  {"ts":…,"trace_id":…,"span_id":…,"job_id":…,"severity":…,"service":…,"host":…,
+                   "rule":…,"message":…,"source":{"file":…,"line":…,"lines":…}}
+
+                A traceback or indented continuation stays one record with its first line's ids. \
+                Lines without ids are kept with null ids unless --only-linked. Malformed lines are \
+                counted and still searched; a summary goes to stderr. Works on a never-ending \
+                stream: journalctl -o json -f | correlate extract
+                """)
+
+        @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
+        var files: [String] = []
+
+        @Flag(name: .customLong("only-linked"), help: "Write only records that carry a trace id or a job id.")
+        var onlyLinked = false
+
+        @Option(name: .customLong("input-format"), help: "Force the log format instead of detecting it per line: auto, journald, json, logfmt, plain.")
+        var inputFormat: LogFormat = .auto
+
+        @Option(name: .customLong("max-line-bytes"), help: "Cut longer lines to this many bytes (they are counted).")
+        var maxLineBytes = 1 << 20
+
+        @Flag(name: .shortAndLong, help: "No summary on stderr.")
+        var quiet = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard maxLineBytes >= 64 else {
+                throw ValidationError("--max-line-bytes must be at least 64.")
+            }
+        }
+
+        func run() throws {
+            let rules = try global.ruleSelection.load()
+            if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
+            let configuration = ExtractConfiguration(
+                inputs: files, inputFormat: inputFormat, onlyLinked: onlyLinked,
+                maxLineBytes: maxLineBytes)
+            let pipeline = ExtractPipeline(ruleSet: rules.ruleSet, configuration: configuration)
+            let summary = pipeline.run()
+            for problem in summary.unreadable {
+                DiagnosticPrinter.printError("correlate: error: \(problem)")
+            }
+            if !quiet { DiagnosticPrinter.printError("correlate extract: \(summary.description)") }
+            if !summary.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import CorrelateExtract
+import CorrelatePipeline
+
+extension Correlate {
+    struct Rules: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check and inspect the extraction rules.",
+            subcommands: [Test.self, List.self])
+    }
+}
+
+extension Correlate.Rules {
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every rule's own test cases.",
+            discussion: """
+                With DIR, tests the rule files of that folder alone; without, the rules in force \
+                (shipped, $CORRELATE_RULES, --rules). Prints a line per failure and a closing \
+                'N passed, N failed' line; exits 1 when any case fails, 2 when a rule does not load.
+                """)
+
+        @Argument(help: ArgumentHelp("A folder of rule files.", valueName: "dir"))
+        var directory: String?
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let selection = directory.map {
+                RuleSelection(directories: [$0], includeShipped: false, includeEnvironment: false)
+            } ?? global.ruleSelection
+            let rules = try selection.load()
+            if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
+            let report = RuleTestRunner().run(rules.ruleSet)
+            for failure in report.failures { print(failure.description) }
+            print("\(report.passed) passed, \(report.failed) failed")
+            if report.failed > 0 { throw ExitCode(ExitStatus.badInput.rawValue) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the rules in force, highest priority first.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Print the combined pattern the rules are searched with (for grep -P).")
+        var combined = false
+
+        func run() throws {
+            let rules = try global.ruleSelection.load()
+            if combined {
+                print(rules.ruleSet.combinedPattern)
+                return
+            }
+            for compiled in rules.ruleSet.rules {
+                let rule = compiled.rule
+                print("\(rule.priority)\t\(rule.name)\t\(rule.idFormat.rawValue)\t\(rule.location.file)")
+            }
+        }
+    }
+}
