@@ -39,9 +39,10 @@ public final class Extractor {
             }
             guard let whole = data.range(ofGroup: 0) else { return result }
             let index = whichRule()
-            apply(ruleSet.rules[index], index: index, base: ruleSet.outerGroup[index], data: data,
+            let compiled = ruleSet.rules[index]
+            apply(compiled, index: index, base: ruleSet.outerGroup[index], data: data,
                   text: text, into: &result, ranks: &ranks)
-            position = max(whole.upperBound, whole.lowerBound + 1)
+            position = nextPosition(after: whole, compiled, base: ruleSet.outerGroup[index], data: data)
         }
         return result
     }
@@ -66,9 +67,28 @@ public final class Extractor {
             }
             guard let whole = data.range(ofGroup: 0) else { return result }
             apply(compiled, index: index, base: 0, data: data, text: text, into: &result, ranks: &ranks)
-            position = max(whole.upperBound, whole.lowerBound + 1)
+            position = nextPosition(after: whole, compiled, base: 0, data: data)
         }
         return result
+    }
+
+    /// Where to search on after a hit: just past its last id. A hit may go on past its ids (a
+    /// `message` group to the end of the line), and the text it covered there can hold other
+    /// ids — a job id in the message of a line whose context block gave the trace id.
+    @inline(__always)
+    private func nextPosition(after whole: Range<Int>, _ compiled: CompiledRule, base: Int, data: MatchData) -> Int {
+        var end = whole.lowerBound
+        if let group = compiled.groups.trace, let range = data.range(ofGroup: base + group) {
+            end = max(end, range.upperBound)
+        }
+        if let group = compiled.groups.span, let range = data.range(ofGroup: base + group) {
+            end = max(end, range.upperBound)
+        }
+        if let group = compiled.groups.job, let range = data.range(ofGroup: base + group) {
+            end = max(end, range.upperBound)
+        }
+        if end == whole.lowerBound { end = whole.upperBound }
+        return max(end, whole.lowerBound + 1)
     }
 
     /// The rule whose enclosing group took part in the last combined match.

@@ -62,7 +62,9 @@ public struct PatternPosition: Sendable, Equatable {
     /// The 1-based line and column of byte `offset` of `pattern`.
     public func location(ofOffset offset: Int, in pattern: String, sourceLines: [Substring]) -> (Int, Int) {
         let bytes = Array(pattern.utf8)
-        let offset = min(max(offset, 0), bytes.count)
+        var offset = min(max(offset, 0), bytes.count)
+        // An error at the very end of a block pattern is on its last line, not after it.
+        if style == .block, offset == bytes.count, bytes.last == 0x0A { offset -= 1 }
         switch style {
         case .plain, .doubleQuoted:
             return (line, column + (style == .doubleQuoted ? 1 : 0) + offset)

@@ -134,6 +134,11 @@ enum BigEndian {
 enum Base64 {
     /// Decodes standard or URL-safe base64, with or without padding.
     static func decode<C: Collection<UInt8>>(_ bytes: C) -> [UInt8]? {
+        // Padded text comes in whole quads; unpadded text never leaves a lone sextet.
+        let padding = bytes.reversed().prefix { $0 == UInt8(ascii: "=") }.count
+        if padding > 2 || (padding > 0 && bytes.count % 4 != 0) || (bytes.count - padding) % 4 == 1 {
+            return nil
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 3 / 4)
         var accumulator: UInt32 = 0

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import CorrelateExtract
+import CorrelateModel
+import CorrelateTestSupport
+
+private func loadFailure(_ folder: String) throws -> [Diagnostic] {
+    let sources = try RuleLoader.sources(inDirectory: Fixtures.fixture("bad-rules/\(folder)"))
+    do {
+        _ = try RuleLoader.load(sources)
+    } catch {
+        return error.diagnostics
+    }
+    Issue.record("rules in \(folder) loaded but should not")
+    return []
+}
+
+@Suite struct RuleLoaderTests {
+    @Test func ruleThatDoesNotCompileNamesFileRuleMessageAndOffset() throws {
+        let diagnostics = try loadFailure("does-not-compile")
+        #expect(diagnostics.count == 1)
+        let diagnostic = try #require(diagnostics.first)
+        #expect(diagnostic.code == "rule-does-not-compile")
+        #expect(diagnostic.message.contains("'traceparent-broken'"))
+        #expect(diagnostic.message.contains("missing closing parenthesis"))
+        #expect(diagnostic.caretLabel == "PCRE2 error 114 at offset 24")
+        let location = try #require(diagnostic.location)
+        #expect(location.file.hasSuffix("bad-rules/does-not-compile/rules.yaml"))
+        // Line 4, and the column of the character at offset 24 inside the quotes.
+        #expect(location.line == 4)
+        let snippet = try #require(diagnostic.snippet)
+        #expect(snippet == "    pattern: '(?<trace_id>[0-9a-f]{32}'")
+        let column = try #require(location.column)
+        #expect(Array(snippet)[column - 1] == "'")  // the end of the pattern, where PCRE2 gave up
+    }
+
+    @Test func caretPointsIntoABlockPattern() throws {
+        let diagnostic = try #require(try loadFailure("block-pattern").first)
+        #expect(diagnostic.code == "rule-does-not-compile")
+        let location = try #require(diagnostic.location)
+        #expect(location.line == 5)
+        #expect(diagnostic.snippet == "      (?<span_id>[0-9a-f]{16}")
+    }
+
+    @Test(arguments: [
+        ("no-id-group", "rule-without-id-group"),
+        ("unknown-group", "rule-unknown-group"),
+        ("unknown-id-format", "rule-unknown-id-format"),
+        ("duplicate-name", "rule-duplicate-name"),
+        ("not-yaml", "rule-file-not-yaml"),
+        ("backreference", "rule-forbidden-construct"),
+    ])
+    func badRulesAreRefusedWithTheirCode(folder: String, code: String) throws {
+        let diagnostics = try loadFailure(folder)
+        #expect(diagnostics.map(\.code).contains(code), "\(diagnostics.map(\.description))")
+        #expect(diagnostics.allSatisfy { $0.location?.file.contains(folder) == true })
+    }
+
+    @Test func userRulesOverrideShippedRulesByName() throws {
+        let sources = RuleLoader.shippedSources()
+            + (try RuleLoader.sources(inDirectory: Fixtures.fixture("override-rules")))
+        let loaded = try RuleLoader.load(sources)
+        let rule = try #require(loaded.ruleSet.rule(named: "celery-task"))
+        #expect(rule.rule.location.file.hasSuffix("override-rules/celery.yaml"))
+        #expect(loaded.ruleSet.rules.filter { $0.rule.name == "celery-task" }.count == 1)
+        #expect(loaded.notes.contains { $0.code == "rule-overridden" && $0.message.contains("celery-task") })
+    }
+
+    @Test func missingFolderIsAnError() {
+        #expect(throws: RuleLoadError.self) { _ = try RuleLoader.sources(inDirectory: "/nonexistent/rules") }
+    }
+}

@@ -1,0 +1,19 @@
+import Testing
+import CorrelateModel
+
+@Suite struct SeverityTests {
+    @Test(arguments: [
+        ("INFO", Severity.info), ("info", .info), ("Warning", .warn), ("WARN", .warn),
+        ("ERROR", .error), ("err", .error), ("CRITICAL", .fatal), ("fatal", .fatal),
+        ("DEBUG", .debug), ("trace", .trace), ("NOTICE", .info), ("E", .error),
+        ("3", .error), ("6", .info), ("7", .debug), ("17", .error), ("10", .info),
+    ])
+    func levelWordsAndNumbersNormalise(text: String, expected: Severity) {
+        #expect(Severity(text: text) == expected)
+    }
+
+    @Test(arguments: ["", "INFORMATIONAL", "verbose", "42", "x"])
+    func unknownLevelsAreNil(text: String) {
+        #expect(Severity(text: text) == nil)
+    }
+}
