@@ -141,8 +141,9 @@ public struct JSONWriter {
                     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[i..<i + length]))
                     i += length
                 } else {
-                    bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])  // U+FFFD
-                    i += 1
+                    // One U+FFFD per maximal ill-formed subpart (Unicode's recommended practice).
+                    bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    i += JSONWriter.illFormedSubpartLength(text, i)
                 }
             }
             runStart = i
@@ -199,6 +200,31 @@ public struct JSONWriter {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
         default: return nil
         }
+    }
+
+    /// How many bytes at `i` form the longest prefix of a well-formed sequence (at least 1).
+    static func illFormedSubpartLength(_ text: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        let lead = text[i]
+        let n = text.count
+        let (needed, low, high): (Int, UInt8, UInt8)
+        switch lead {
+        case 0xC2...0xDF: (needed, low, high) = (1, 0x80, 0xBF)
+        case 0xE0: (needed, low, high) = (2, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: (needed, low, high) = (2, 0x80, 0xBF)
+        case 0xED: (needed, low, high) = (2, 0x80, 0x9F)
+        case 0xF0: (needed, low, high) = (3, 0x90, 0xBF)
+        case 0xF1...0xF3: (needed, low, high) = (3, 0x80, 0xBF)
+        case 0xF4: (needed, low, high) = (3, 0x80, 0x8F)
+        default: return 1
+        }
+        var length = 1
+        while length <= needed, i + length < n {
+            let byte = text[i + length]
+            let ok = length == 1 ? (byte >= low && byte <= high) : (byte & 0xC0 == 0x80)
+            guard ok else { break }
+            length += 1
+        }
+        return length
     }
 
     /// Length of the well-formed UTF-8 sequence at `i` (2–4), or 0 when it is not one

@@ -49,6 +49,7 @@ extension Correlate.Rules {
 
         func run() throws {
             let rules = try global.ruleSelection.load()
+            if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
             if combined {
                 print(rules.ruleSet.combinedPattern)
                 return
