@@ -1,0 +1,159 @@
+import CorrelateModel
+import Foundation
+
+/// `correlate-bench`: the extraction benchmark. Build it and correlate with `-c release`.
+///
+///     swift build -c release
+///     .build/release/correlate-bench [--size-mb 1024] [--lnav-mb 64] [--runs 3] [--file PATH]
+///
+/// It generates a deterministic mixed-format log file (once; kept in bench-data/), then times,
+/// in the same run and on the same file: `correlate extract --only-linked`, `correlate extract`
+/// (NDJSON for every record), `grep -oP` with the combined pattern of correlate's own rules, and
+/// lnav indexing a prefix of the file. It prints a Markdown table for BENCHMARKS.md.
+@main
+enum Bench {
+    static func main() throws {
+        var options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
+        let root = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        let correlate = options.correlate ?? root.appendingPathComponent("correlate").path
+        let file = options.file ?? "bench-data/mixed-\(options.sizeMB)mb.log"
+        if !FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.createDirectory(
+                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            log("generating \(file) (\(options.sizeMB) MB, seed \(options.seed))…")
+            FileManager.default.createFile(atPath: file, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+            var generator = LogGenerator(seed: options.seed)
+            try generator.write(bytes: Int64(options.sizeMB) << 20, to: handle)
+            try handle.close()
+            log("generated \(generator.lines) lines, \(generator.linesWithTraceID) with a trace id")
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as! Int64
+        let lines = try countLines(file)
+        let pattern = "(?J)" + (try capture([correlate, "rules", "list", "--combined"]))
+            .trimmingCharacters(in: .newlines)
+        _ = try shell("cat '\(file)' > /dev/null")  // warm the page cache
+
+        var results: [(String, String, Double, Int64, Int)] = []
+        func measure(_ name: String, _ command: String, bytes: Int64 = size, lines: Int = lines) throws {
+            var best = Double.infinity
+            for _ in 0..<options.runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let status = try shell(command)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                guard status == 0 || (status == 1 && command.contains("grep")) else {
+                    throw BenchError("\(name) failed with status \(status): \(command)")
+                }
+                best = min(best, seconds)
+            }
+            log(String(format: "%@: %.2f s", name, best))
+            results.append((name, command, best, bytes, lines))
+        }
+
+        try measure("correlate extract --only-linked", "'\(correlate)' extract -q --only-linked '\(file)' > /dev/null")
+        try measure("correlate extract (every record)", "'\(correlate)' extract -q '\(file)' > /dev/null")
+        let patternFile = FileManager.default.temporaryDirectory.appendingPathComponent("correlate-bench.pattern")
+        try pattern.write(to: patternFile, atomically: true, encoding: .utf8)
+        try measure("grep -oP (same rules, combined)", "LC_ALL=C grep -oP -f '\(patternFile.path)' '\(file)' > /dev/null")
+        try measure("grep -cP (same rules, count only)", "LC_ALL=C grep -cP -f '\(patternFile.path)' '\(file)' > /dev/null")
+
+        if options.lnavMB > 0, try shell("command -v lnav > /dev/null") == 0 {
+            let slice = file + ".lnav-\(options.lnavMB)mb"
+            if !FileManager.default.fileExists(atPath: slice) {
+                _ = try shell("head -c \(options.lnavMB << 20) '\(file)' | head -n -1 > '\(slice)'")
+            }
+            let sliceSize = try FileManager.default.attributesOfItem(atPath: slice)[.size] as! Int64
+            let sliceLines = try countLines(slice)
+            try measure("lnav (index \(options.lnavMB) MB prefix)",
+                        "HOME=$(mktemp -d) lnav -n -c ';SELECT count(*) FROM all_logs' '\(slice)' > /dev/null",
+                        bytes: sliceSize, lines: sliceLines)
+            try measure("correlate extract (same \(options.lnavMB) MB prefix)",
+                        "'\(correlate)' extract -q '\(slice)' > /dev/null", bytes: sliceSize, lines: sliceLines)
+        }
+
+        print("File: `\(file)`, \(size >> 20) MiB, \(lines) lines; best of \(options.runs) runs, page cache warm.")
+        print("")
+        print("| what | seconds | MB/s | lines/s |")
+        print("|---|---:|---:|---:|")
+        for (name, _, seconds, bytes, count) in results {
+            print(String(format: "| %@ | %.2f | %.0f | %.0f |", name, seconds,
+                         Double(bytes) / 1e6 / seconds, Double(count) / seconds))
+        }
+        print("")
+        print("Commands:")
+        print("")
+        for (name, command, _, _, _) in results { print("- \(name): `\(command)`") }
+        let grep = results.first { $0.0.hasPrefix("grep -oP") }!.2
+        let onlyLinked = results.first { $0.0.hasSuffix("--only-linked") }!.2
+        let every = results.first { $0.0.hasSuffix("(every record)") }!.2
+        print("")
+        print(String(format: "Ratios: --only-linked vs grep -oP: %.2f× grep's speed; every record vs grep -oP: %.2f×.", grep / onlyLinked, grep / every))
+        if let lnav = results.first(where: { $0.0.hasPrefix("lnav") }),
+            let same = results.first(where: { $0.0.contains("prefix)") && $0.0.hasPrefix("correlate") })
+        {
+            print(String(format: "correlate vs lnav lines/s on the same prefix: %.1f×.",
+                         (Double(same.4) / same.2) / (Double(lnav.4) / lnav.2)))
+        }
+    }
+
+    static func log(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func shell(_ command: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", command]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    static func capture(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func countLines(_ path: String) throws -> Int {
+        Int(try capture(["/usr/bin/wc", "-l", path]).split(separator: " ").first ?? "0") ?? 0
+    }
+}
+
+struct Options {
+    var sizeMB = 1024
+    var lnavMB = 64
+    var runs = 3
+    var seed: UInt64 = 1
+    var file: String?
+    var correlate: String?
+
+    init(arguments: [String]) {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--size-mb": sizeMB = Int(iterator.next() ?? "") ?? sizeMB
+            case "--lnav-mb": lnavMB = Int(iterator.next() ?? "") ?? lnavMB
+            case "--runs": runs = Int(iterator.next() ?? "") ?? runs
+            case "--seed": seed = UInt64(iterator.next() ?? "") ?? seed
+            case "--file": file = iterator.next()
+            case "--correlate": correlate = iterator.next()
+            default:
+                FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages correlate builds and tests against, on Debian/Ubuntu, when they
+# are missing. Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+
+packages=(pkg-config libpcre2-dev libsqlite3-dev)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+else
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
