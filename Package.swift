@@ -5,6 +5,13 @@ import PackageDescription
 //   correlate ─▶ CorrelatePipeline ─▶ { CorrelateSources, CorrelateDecode, CorrelateExtract,
 //                                       CorrelateRender } ─▶ CorrelateModel
 //   CorrelateExtract ─▶ CorrelateMatcher ─▶ CPCRE2
+// Release builds of the hot-path targets skip Swift's run-time exclusivity checks (they cost a
+// thread-local access-set lookup per access to a class's stored properties, on every line);
+// debug builds and the tests keep them.
+let hotPath: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "correlate",
     platforms: [.macOS(.v14)],
@@ -22,21 +29,23 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
         ),
-        .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"]),
+        .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"], swiftSettings: hotPath),
         .target(name: "CorrelateModel"),
-        .target(name: "CorrelateSources", dependencies: ["CorrelateModel"]),
-        .target(name: "CorrelateDecode", dependencies: ["CorrelateModel"]),
+        .target(name: "CorrelateSources", dependencies: ["CorrelateModel"], swiftSettings: hotPath),
+        .target(name: "CorrelateDecode", dependencies: ["CorrelateModel"], swiftSettings: hotPath),
         .target(
             name: "CorrelateExtract",
-            dependencies: ["CorrelateModel", "CorrelateMatcher", "Yams"]
+            dependencies: ["CorrelateModel", "CorrelateMatcher", "Yams"],
+            swiftSettings: hotPath
         ),
-        .target(name: "CorrelateRender", dependencies: ["CorrelateModel"]),
+        .target(name: "CorrelateRender", dependencies: ["CorrelateModel"], swiftSettings: hotPath),
         .target(
             name: "CorrelatePipeline",
             dependencies: [
                 "CorrelateModel", "CorrelateSources", "CorrelateDecode", "CorrelateExtract",
                 "CorrelateRender",
-            ]
+            ],
+            swiftSettings: hotPath
         ),
         .executableTarget(
             name: "correlate",

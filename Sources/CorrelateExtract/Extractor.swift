@@ -8,43 +8,144 @@ import CorrelateModel
 /// span id goes with the trace id of the same hit when that hit has one.
 public final class Extractor {
     public let ruleSet: RuleSet
-    private let data: MatchData
+    private let limits: MatchLimits
     private let singleData: [MatchData]
+    /// Combined patterns of rule subsets, by candidate mask (see ``LiteralPrefilter``).
+    private var subsets: [UInt64: Subset] = [:]
+    private let all: Subset
     /// Lines whose search stopped at a PCRE2 limit.
     public private(set) var limitHits = 0
 
+    /// A combined pattern over some of the rules, with the match data to run it.
+    private struct Subset {
+        let pattern: Pattern
+        let data: MatchData
+        /// Rule indices (into `ruleSet.rules`), in priority order.
+        let rules: [Int]
+        /// Each rule's enclosing group in `pattern`.
+        let outerGroup: [Int]
+    }
+
+    private static let maxCachedSubsets = 512
+
+    private let hits = AnchorHits()
+    private let anchoredData: [MatchData?]
+
     init(ruleSet: RuleSet, limits: MatchLimits) {
         self.ruleSet = ruleSet
-        self.data = MatchData(for: ruleSet.combined, limits: limits)
+        self.limits = limits
         self.singleData = ruleSet.rules.map { MatchData(for: $0.pattern, limits: limits) }
+        self.anchoredData = ruleSet.anchored.map { $0.map { MatchData(for: $0, limits: limits) } }
+        self.all = Subset(
+            pattern: ruleSet.combined, data: MatchData(for: ruleSet.combined, limits: limits),
+            rules: Array(ruleSet.rules.indices), outerGroup: ruleSet.outerGroup)
     }
 
     /// Runs every rule over `text`.
-    /// - Complexity: one JIT search per hit plus one, each bounded by the match limits.
+    /// - Complexity: a literal scan of the line; then an anchored JIT match where a rule's
+    ///   start literal occurs, and, when other rules' literals are present, one JIT search per
+    ///   hit plus one over the combination of those rules only.
     public func extract(_ text: UnsafeBufferPointer<UInt8>) -> Extraction {
+        var search = ruleSet.prefilter.scan(text, hits: hits)
         var result = Extraction()
         var ranks = FieldRanks()
+        if hits.count > 0 {
+            let subject = UnsafeRawBufferPointer(text)
+            for hit in 0..<hits.count {
+                let position = hits.positions[hit]
+                var rules = hits.rules[hit]
+                while rules != 0 {
+                    let index = rules.trailingZeroBitCount
+                    rules &= rules - 1
+                    guard let pattern = ruleSet.anchored[index], let data = anchoredData[index] else {
+                        search |= 1 << UInt64(index)
+                        continue
+                    }
+                    switch pattern.match(subject, from: position, using: data) {
+                    case .matched:
+                        apply(ruleSet.rules[index], index: index, base: 0, data: data, text: text,
+                              into: &result, ranks: &ranks)
+                    case .noMatch:
+                        break
+                    case .limitExceeded, .failed:
+                        result.limitExceeded = true
+                    }
+                }
+            }
+        }
+        if search != 0 { extract(text, using: subset(search), into: &result, ranks: &ranks) }
+        if result.limitExceeded { limitHits += 1 }
+        return result
+    }
+
+    /// Runs every rule over `text` without the literal prefilter (for tests that check the
+    /// prefilter changes nothing).
+    public func extractWithoutPrefilter(_ text: UnsafeBufferPointer<UInt8>) -> Extraction {
+        var result = Extraction()
+        var ranks = FieldRanks()
+        extract(text, using: all, into: &result, ranks: &ranks)
+        if result.limitExceeded { limitHits += 1 }
+        return result
+    }
+
+    private var lastCandidates: UInt64 = 0
+    private var lastSubset: Subset?
+
+    private func subset(_ candidates: UInt64) -> Subset {
+        // Neighbouring lines tend to have the same candidates: skip the dictionary then.
+        if candidates == lastCandidates, let lastSubset { return lastSubset }
+        let found = lookupSubset(candidates)
+        lastCandidates = candidates
+        lastSubset = found
+        return found
+    }
+
+    private func lookupSubset(_ candidates: UInt64) -> Subset {
+        if let cached = subsets[candidates] { return cached }
+        var indices: [Int] = []
+        for index in ruleSet.rules.indices where index >= 64 || candidates & (1 << UInt64(index)) != 0 {
+            indices.append(index)
+        }
+        guard indices.count < ruleSet.rules.count, subsets.count < Self.maxCachedSubsets else { return all }
+        let (source, outer) = RuleSet.combinedSource(indices.map { ruleSet.rules[$0] })
+        guard let pattern = try? Pattern(source, options: PatternOptions(duplicateNames: true)) else {
+            return all
+        }
+        let subset = Subset(pattern: pattern, data: MatchData(for: pattern, limits: limits),
+                            rules: indices, outerGroup: outer)
+        subsets[candidates] = subset
+        return subset
+    }
+
+    private func extract(
+        _ text: UnsafeBufferPointer<UInt8>, using subset: Subset, into result: inout Extraction,
+        ranks: inout FieldRanks
+    ) {
         var position = 0
         let subject = UnsafeRawBufferPointer(text)
+        let data = subset.data
         while position <= text.count {
-            switch ruleSet.combined.match(subject, from: position, using: data) {
+            switch subset.pattern.match(subject, from: position, using: data) {
             case .matched:
                 break
             case .noMatch:
-                return result
+                return
             case .limitExceeded, .failed:
                 result.limitExceeded = true
-                limitHits += 1
-                return result
+                return
             }
-            guard let whole = data.range(ofGroup: 0) else { return result }
-            let index = whichRule()
+            guard let whole = data.range(ofGroup: 0) else { return }
+            var which = 0
+            for candidate in subset.outerGroup.indices where data.isSet(group: subset.outerGroup[candidate]) {
+                which = candidate
+                break
+            }
+            let index = subset.rules[which]
             let compiled = ruleSet.rules[index]
-            apply(compiled, index: index, base: ruleSet.outerGroup[index], data: data,
-                  text: text, into: &result, ranks: &ranks)
-            position = nextPosition(after: whole, compiled, base: ruleSet.outerGroup[index], data: data)
+            let base = subset.outerGroup[which]
+            apply(compiled, index: index, base: base, data: data, text: text, into: &result, ranks: &ranks)
+            position = nextPosition(after: whole, compiled, base: base, data: data)
         }
-        return result
     }
 
     /// Runs only the rule at `index` (as `correlate rules test` does), searching the whole line.
@@ -89,14 +190,6 @@ public final class Extractor {
         }
         if end == whole.lowerBound { end = whole.upperBound }
         return max(end, whole.lowerBound + 1)
-    }
-
-    /// The rule whose enclosing group took part in the last combined match.
-    @inline(__always)
-    private func whichRule() -> Int {
-        let outer = ruleSet.outerGroup
-        for index in outer.indices where data.isSet(group: outer[index]) { return index }
-        return 0
     }
 
     /// Priority of the rule that set each field so far (`Int.min`: not set).

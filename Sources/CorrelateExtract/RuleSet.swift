@@ -19,24 +19,16 @@ public final class RuleSet: Sendable {
     /// `outerGroup + g`.
     let outerGroup: [Int]
 
+    /// Which rules can match a line, found by their required literals before any regex runs.
+    let prefilter: LiteralPrefilter
+
     /// Builds the set. Rules must already be compiled and checked (see ``RuleLoader``).
     public init(rules: [CompiledRule]) throws(Diagnostic) {
         let ordered = rules.enumerated().sorted { a, b in
             a.element.rule.priority != b.element.rule.priority
                 ? a.element.rule.priority > b.element.rule.priority : a.offset < b.offset
         }.map(\.element)
-        var source = ""
-        var outer: [Int] = []
-        var nextGroup = 1
-        for (index, compiled) in ordered.enumerated() {
-            if index > 0 { source += "|" }
-            let body = compiled.rule.caseless ? "(?i:\(compiled.rule.pattern))" : compiled.rule.pattern
-            let terminator = RulePatternCheck.mayUseExtendedMode(compiled.rule.pattern) ? "\n" : ""
-            source += "(\(body)\(terminator))"
-            outer.append(nextGroup)
-            nextGroup += 1 + compiled.pattern.captureCount
-        }
-        if ordered.isEmpty { source = "(*FAIL)" }
+        let (source, outer) = RuleSet.combinedSource(ordered)
         do {
             combined = try Pattern(source, options: PatternOptions(duplicateNames: true))
         } catch {
@@ -44,13 +36,63 @@ public final class RuleSet: Sendable {
                              "the rules compile one by one but not together: \(error.message)",
                              help: "run `correlate rules test` to find the rule")
         }
-        guard combined.captureCount == nextGroup - 1 else {
+        let expectedGroups = ordered.reduce(0) { $0 + 1 + $1.pattern.captureCount }
+        guard combined.captureCount == expectedGroups else {
             throw Diagnostic(.error, code: "rules-do-not-combine",
                              "the rules' groups do not line up in the combined pattern",
                              help: "remove inline option groups that span several alternatives")
         }
         self.rules = ordered
         self.outerGroup = outer
+        let literals = ordered.map { RuleSet.literals(for: $0.rule.pattern) }
+        self.prefilter = LiteralPrefilter(rules: literals)
+        self.anchored = ordered.enumerated().map { index, compiled in
+            guard index < 64, literals[index]?.anchored == true else { return nil }
+            return try? Pattern(compiled.rule.pattern,
+                                options: PatternOptions(caseless: compiled.rule.caseless, anchored: true))
+        }
+    }
+
+    /// Rules whose matches start with known literals, compiled anchored: tried only where such a
+    /// literal occurs (see ``LiteralPrefilter``). Indexed like `rules`; nil for the others.
+    let anchored: [Pattern?]
+
+    /// How the prefilter finds a rule: by the strings its matches start with when they are about
+    /// as selective as its required literals (a hit is then a match start), else by the
+    /// required literals; nil when the pattern has neither.
+    static func literals(for pattern: String) -> LiteralPrefilter.RuleLiterals? {
+        let analysis = RequiredLiterals.analysis(of: pattern)
+        if let prefixes = analysis.prefixes, prefixes.allSatisfy({ $0.count >= 2 }) {
+            let prefixScore = RequiredLiterals.score(prefixes)
+            let requiredScore = analysis.required.map(RequiredLiterals.score) ?? 0
+            if prefixScore >= 10 || prefixScore >= requiredScore - 3 {
+                return .init(literals: prefixes, anchored: true)
+            }
+        }
+        return analysis.required.map { .init(literals: $0, anchored: false) }
+    }
+
+    /// `(rule₀)|(rule₁)|…` for `rules` in the given order, and the number of each rule's
+    /// enclosing group.
+    static func combinedSource(_ rules: [CompiledRule]) -> (String, [Int]) {
+        var source = ""
+        var outer: [Int] = []
+        var nextGroup = 1
+        for (index, compiled) in rules.enumerated() {
+            if index > 0 { source += "|" }
+            let body = compiled.rule.caseless ? "(?i:\(compiled.rule.pattern))" : compiled.rule.pattern
+            let terminator = RulePatternCheck.mayUseExtendedMode(compiled.rule.pattern) ? "\n" : ""
+            source += "(\(body)\(terminator))"
+            outer.append(nextGroup)
+            nextGroup += 1 + compiled.pattern.captureCount
+        }
+        if rules.isEmpty { source = "(*FAIL)" }
+        return (source, outer)
+    }
+
+    /// The literals the prefilter looks for before trying rule `index` (empty: always tried).
+    public func requiredLiterals(ofRule index: Int) -> [String] {
+        index < prefilter.literalsByRule.count ? prefilter.literalsByRule[index] : []
     }
 
     /// The rule with this name, if loaded.

@@ -93,7 +93,7 @@ rules:
     description: a Celery task name with its task id in brackets
     priority: 60
     id_format: hex
-    pattern: '(?<![\w.@])[A-Za-z_][\w.]*\[(?<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]'
+    pattern: '(?<=[A-Za-z0-9_.])\[(?<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]'
     tests:
       - line: '[2026-11-25 08:32:27,335: INFO/MainProcess] Task jobs.tasks.export_report[f9655494-72cf-44b9-8777-27a3bc223310] received'
         expect: { job_id: f9655494-72cf-44b9-8777-27a3bc223310 }

@@ -15,16 +15,20 @@ public struct PatternOptions: Sendable, Equatable {
     public var duplicateNames = false
     /// JIT-compile the pattern when the platform supports it.
     public var jit = true
+    /// Matches only at the start offset (`PCRE2_ANCHORED` at compile time: JIT ignores it as a
+    /// match-time option).
+    public var anchored = false
 
     public init(
         caseless: Bool = false, multiline: Bool = false, extended: Bool = false,
-        duplicateNames: Bool = false, jit: Bool = true
+        duplicateNames: Bool = false, jit: Bool = true, anchored: Bool = false
     ) {
         self.caseless = caseless
         self.multiline = multiline
         self.extended = extended
         self.duplicateNames = duplicateNames
         self.jit = jit
+        self.anchored = anchored
     }
 
     var compileFlags: UInt32 {
@@ -33,6 +37,7 @@ public struct PatternOptions: Sendable, Equatable {
         if multiline { flags |= UInt32(PCRE2_MULTILINE) }
         if extended { flags |= UInt32(PCRE2_EXTENDED) }
         if duplicateNames { flags |= UInt32(PCRE2_DUPNAMES) }
+        if anchored { flags |= UInt32(PCRE2_ANCHORED) }
         return flags
     }
 }

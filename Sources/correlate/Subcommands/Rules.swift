@@ -40,7 +40,8 @@ extension Correlate.Rules {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the rules in force, highest priority first.")
+            abstract: "List the rules in force, highest priority first.",
+            discussion: "With --verbose, also the literals a line must contain (ASCII case ignored) before each rule is tried.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -54,9 +55,13 @@ extension Correlate.Rules {
                 print(rules.ruleSet.combinedPattern)
                 return
             }
-            for compiled in rules.ruleSet.rules {
+            for (index, compiled) in rules.ruleSet.rules.enumerated() {
                 let rule = compiled.rule
                 print("\(rule.priority)\t\(rule.name)\t\(rule.idFormat.rawValue)\t\(rule.location.file)")
+                if global.verbose {
+                    let literals = rules.ruleSet.requiredLiterals(ofRule: index)
+                    print("\tprefilter: " + (literals.isEmpty ? "(none: tried on every line)" : literals.joined(separator: " | ")))
+                }
             }
         }
     }

@@ -1,0 +1,212 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds, for a PCRE2 pattern, a small set of literal strings such that every match contains at
+/// least one of them — the pattern's *required literals*. The prefilter looks for these before
+/// any regex runs.
+///
+/// Strings are ASCII-lowercased (the prefilter folds the line the same way), so the analysis
+/// need not track case-insensitive parts. It is conservative: any construct it does not
+/// understand (extended mode, `\Q…\E`, Unicode properties…) makes the pattern "unfiltered", and
+/// the rule is then tried on every line. Over-approximation only costs time, never matches.
+///
+/// The method is the classic one (as in RE2's prefilter): per node, the set of all strings it can
+/// match when that set is small (`exact`), and a set one of which every match contains
+/// (`required`); concatenations take cross products of exact sets, alternations unions.
+enum RequiredLiterals {
+    /// What the analysis found: the required literals (minimised), and the strings every
+    /// match starts with (not minimised, so a hit on one is a match start).
+    struct Result {
+        var required: Set<[UInt8]>?
+        var prefixes: Set<[UInt8]>?
+    }
+
+    /// The required literals of `pattern`, or nil when it has none that can be relied on.
+    static func of(_ pattern: String) -> Set<[UInt8]>? {
+        analysis(of: pattern).required
+    }
+
+    static func analysis(of pattern: String) -> Result {
+        var parser = RegexSubsetParser(Array(pattern.utf8))
+        guard let node = parser.parse() else { return Result() }
+        let info = analyse(node)
+        let required = best(info).map(minimised)
+        let prefixes = info.prefix.flatMap { usable($0) }
+        return Result(required: required, prefixes: prefixes)
+    }
+
+    // MARK: - Analysis
+
+    struct Info {
+        /// Every string the node can match, when there are few (nil: too many or unbounded).
+        var exact: Set<[UInt8]>?
+        /// Every match contains one of these (nil: nothing is guaranteed).
+        var required: Set<[UInt8]>?
+        /// Every match starts with one of these (nil: unknown).
+        var prefix: Set<[UInt8]>?
+        /// Every match ends with one of these (nil: unknown).
+        var suffix: Set<[UInt8]>?
+
+        static let unknown = Info(exact: nil, required: nil, prefix: nil, suffix: nil)
+
+        static func exactly(_ set: Set<[UInt8]>) -> Info {
+            Info(exact: set, required: nil, prefix: set, suffix: set)
+        }
+    }
+
+    static let maxSetSize = 64
+    static let maxStringLength = 32
+
+    static func analyse(_ node: RegexNode) -> Info {
+        switch node {
+        case .empty:
+            return .exactly([[]])
+        case .any:
+            return .unknown
+        case .bytes(let set):
+            return .exactly(Set(set.map { [$0] }))
+        case .group(let child):
+            return analyse(child)
+        case .repeat(let child, let min, let max):
+            let inner = analyse(child)
+            if min == 0 {
+                if max == 1, let exact = inner.exact, exact.count < maxSetSize {
+                    return .exactly(exact.union([[]]))
+                }
+                return .unknown
+            }
+            if min == 1 && max == 1 { return inner }
+            return Info(exact: nil, required: best(inner), prefix: inner.prefix, suffix: inner.suffix)
+        case .alternation(let branches):
+            let infos = branches.map(analyse)
+            func union(_ sets: [Set<[UInt8]>?]) -> Set<[UInt8]>? {
+                var result: Set<[UInt8]> = []
+                for set in sets {
+                    guard let set, result.count + set.count <= maxSetSize else { return nil }
+                    result.formUnion(set)
+                }
+                return result
+            }
+            return Info(
+                exact: union(infos.map(\.exact)), required: union(infos.map { best($0) }),
+                prefix: union(infos.map(\.prefix)), suffix: union(infos.map(\.suffix)))
+        case .concatenation(let children):
+            return concatenation(children.map(analyse))
+        }
+    }
+
+    /// Runs of exact children are joined by cross product, and extended by the suffix of the
+    /// child before and the prefix of the child after them, as far as the limits allow.
+    static func concatenation(_ infos: [Info]) -> Info {
+        var candidates: [Set<[UInt8]>] = infos.compactMap(\.required)
+        var run: Set<[UInt8]>? = [[]]
+        var left: Set<[UInt8]>? = nil  // suffix of the inexact child before the run
+        var allExact = true
+        var prefix: Set<[UInt8]>? = nil
+        var prefixDone = false
+
+        func closeRun(right: Set<[UInt8]>?) {
+            let body = run ?? [[]]
+            let options = [
+                cross(cross(left ?? [[]], body), right ?? [[]]),
+                cross(body, right ?? [[]]), cross(left ?? [[]], body), body,
+            ]
+            if let best = options.compactMap({ $0 }).compactMap({ usable($0) }).max(by: { score($0) < score($1) }) {
+                candidates.append(best)
+            }
+        }
+
+        for info in infos {
+            if let exact = info.exact, let current = run, let product = cross(current, exact) {
+                run = product
+                continue
+            }
+            allExact = false
+            if !prefixDone {
+                prefix = cross(run ?? [[]], info.prefix ?? [[]]) ?? run
+                if info.prefix == nil && (run ?? [[]]) == [[]] { prefix = nil }
+                prefixDone = true
+            }
+            if let exact = info.exact {
+                // An exact child that overflowed the run: close it and start anew.
+                closeRun(right: info.prefix)
+                left = nil
+                run = exact
+            } else {
+                closeRun(right: info.prefix)
+                left = info.suffix
+                run = [[]]
+            }
+        }
+        closeRun(right: nil)
+        if allExact {
+            return .exactly(run ?? [[]])
+        }
+        // The suffix: the last inexact child's suffix followed by the exact run after it.
+        let suffix: Set<[UInt8]>? = left.flatMap { cross($0, run ?? [[]]) }
+        let required = candidates.compactMap { usable($0) }.max(by: { score($0) < score($1) })
+        return Info(exact: nil, required: required, prefix: prefix, suffix: suffix)
+    }
+
+    static func cross(_ a: Set<[UInt8]>?, _ b: Set<[UInt8]>) -> Set<[UInt8]>? {
+        guard let a else { return nil }
+        guard a.count * b.count <= maxSetSize else { return nil }
+        var result: Set<[UInt8]> = []
+        for x in a {
+            for y in b {
+                guard x.count + y.count <= maxStringLength else { return nil }
+                result.insert(x + y)
+            }
+        }
+        return result
+    }
+
+    /// The better of a node's exact and required sets, if either can be relied on.
+    static func best(_ info: Info) -> Set<[UInt8]>? {
+        [info.exact, info.required].compactMap { $0 }.compactMap { usable($0) }
+            .max(by: { score($0) < score($1) })
+    }
+
+    /// A set is usable as a requirement when none of its strings is empty.
+    static func usable(_ set: Set<[UInt8]>) -> Set<[UInt8]>? {
+        guard !set.isEmpty, !set.contains([]) else { return nil }
+        return set
+    }
+
+    /// How selective a set is: minus log₂ of the chance that a position of a typical log line
+    /// starts one of its strings, from rough byte frequencies of log text. Higher is better.
+    static func score(_ set: Set<[UInt8]>) -> Double {
+        var chance = 0.0
+        for string in set {
+            var p = 1.0
+            for byte in string.prefix(8) { p *= ByteFrequency.of(byte) }
+            chance += p
+        }
+        // A one-byte literal is checked by a second pass over the line: count it two bits worse.
+        let singleBytePenalty = set.contains { $0.count == 1 } ? 2.0 : 0
+        return chance > 0 ? -log2(chance) - singleBytePenalty : 0
+    }
+
+    /// Drops strings that contain another string of the set: finding the shorter one is enough.
+    static func minimised(_ set: Set<[UInt8]>) -> Set<[UInt8]> {
+        let sorted = set.sorted { $0.count < $1.count }
+        var kept: [[UInt8]] = []
+        for candidate in sorted where !kept.contains(where: { contains(candidate, $0) }) {
+            kept.append(candidate)
+        }
+        return Set(kept)
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        if needle.isEmpty { return true }
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return true
+        }
+        return false
+    }
+}
