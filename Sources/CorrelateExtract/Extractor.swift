@@ -30,12 +30,23 @@ public final class Extractor {
 
     private let hits = AnchorHits()
     private let anchoredData: [MatchData?]
+    /// What `apply` needs of each rule, as plain values (no reference counting per line).
+    private let hot: [RuleHot]
+
+    private struct RuleHot {
+        var groups: RuleGroups
+        var priority: Int
+        var format: IDFormat
+    }
 
     init(ruleSet: RuleSet, limits: MatchLimits) {
         self.ruleSet = ruleSet
         self.limits = limits
         self.singleData = ruleSet.rules.map { MatchData(for: $0.pattern, limits: limits) }
         self.anchoredData = ruleSet.anchored.map { $0.map { MatchData(for: $0, limits: limits) } }
+        self.hot = ruleSet.rules.map {
+            RuleHot(groups: $0.groups, priority: $0.rule.priority, format: $0.rule.idFormat)
+        }
         self.all = Subset(
             pattern: ruleSet.combined, data: MatchData(for: ruleSet.combined, limits: limits),
             rules: Array(ruleSet.rules.indices), outerGroup: ruleSet.outerGroup)
@@ -63,7 +74,7 @@ public final class Extractor {
                     }
                     switch pattern.match(subject, from: position, using: data) {
                     case .matched:
-                        apply(ruleSet.rules[index], index: index, base: 0, data: data, text: text,
+                        apply(hot[index], index: index, base: 0, data: data, text: text,
                               into: &result, ranks: &ranks)
                     case .noMatch:
                         break
@@ -141,10 +152,9 @@ public final class Extractor {
                 break
             }
             let index = subset.rules[which]
-            let compiled = ruleSet.rules[index]
             let base = subset.outerGroup[which]
-            apply(compiled, index: index, base: base, data: data, text: text, into: &result, ranks: &ranks)
-            position = nextPosition(after: whole, compiled, base: base, data: data)
+            apply(hot[index], index: index, base: base, data: data, text: text, into: &result, ranks: &ranks)
+            position = nextPosition(after: whole, hot[index].groups, base: base, data: data)
         }
     }
 
@@ -167,8 +177,8 @@ public final class Extractor {
                 return result
             }
             guard let whole = data.range(ofGroup: 0) else { return result }
-            apply(compiled, index: index, base: 0, data: data, text: text, into: &result, ranks: &ranks)
-            position = nextPosition(after: whole, compiled, base: 0, data: data)
+            apply(hot[index], index: index, base: 0, data: data, text: text, into: &result, ranks: &ranks)
+            position = nextPosition(after: whole, hot[index].groups, base: 0, data: data)
         }
         return result
     }
@@ -177,15 +187,15 @@ public final class Extractor {
     /// `message` group to the end of the line), and the text it covered there can hold other
     /// ids — a job id in the message of a line whose context block gave the trace id.
     @inline(__always)
-    private func nextPosition(after whole: Range<Int>, _ compiled: CompiledRule, base: Int, data: MatchData) -> Int {
+    private func nextPosition(after whole: Range<Int>, _ groups: RuleGroups, base: Int, data: MatchData) -> Int {
         var end = whole.lowerBound
-        if let group = compiled.groups.trace, let range = data.range(ofGroup: base + group) {
+        if let group = groups.trace, let range = data.range(ofGroup: base + group) {
             end = max(end, range.upperBound)
         }
-        if let group = compiled.groups.span, let range = data.range(ofGroup: base + group) {
+        if let group = groups.span, let range = data.range(ofGroup: base + group) {
             end = max(end, range.upperBound)
         }
-        if let group = compiled.groups.job, let range = data.range(ofGroup: base + group) {
+        if let group = groups.job, let range = data.range(ofGroup: base + group) {
             end = max(end, range.upperBound)
         }
         if end == whole.lowerBound { end = whole.upperBound }
@@ -205,12 +215,12 @@ public final class Extractor {
 
     @inline(__always)
     private func apply(
-        _ compiled: CompiledRule, index: Int, base: Int, data: MatchData,
+        _ rule: RuleHot, index: Int, base: Int, data: MatchData,
         text: UnsafeBufferPointer<UInt8>, into result: inout Extraction, ranks: inout FieldRanks
     ) {
-        let groups = compiled.groups
-        let priority = compiled.rule.priority
-        let format = compiled.rule.idFormat
+        let groups = rule.groups
+        let priority = rule.priority
+        let format = rule.format
         func capture(_ group: Int?) -> Range<Int>? {
             guard let group else { return nil }
             return data.range(ofGroup: base + group)

@@ -25,6 +25,20 @@ enum Hex {
         return result
     }
 
+    /// Writes `value` as 16 lowercase hex digits at `out`.
+    @inline(__always)
+    static func write16(_ value: UInt64, to out: UnsafeMutablePointer<UInt8>) {
+        let table: StaticString = "0123456789abcdef"
+        let digits = table.utf8Start
+        var rest = value
+        var index = 15
+        while index >= 0 {
+            out[index] = digits[Int(rest & 0xF)]
+            rest >>= 4
+            index -= 1
+        }
+    }
+
     /// Appends `value` as `count` lowercase hex digits (the low `4 * count` bits).
     @inline(__always)
     static func append(_ value: UInt64, digits count: Int, to out: inout [UInt8]) {

@@ -16,42 +16,46 @@ public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringCo
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The length of the RFC 3339 form this type writes.
+    public static let rfc3339Length = 27
+
     /// Appends `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
     public func appendRFC3339(to out: inout [UInt8]) {
+        var buffer = [UInt8](repeating: 0, count: Timestamp.rfc3339Length)
+        buffer.withUnsafeMutableBufferPointer { writeRFC3339(to: $0.baseAddress!) }
+        out.append(contentsOf: buffer)
+    }
+
+    /// Writes `YYYY-MM-DDTHH:MM:SS.ffffffZ` (``rfc3339Length`` bytes) at `out`.
+    public func writeRFC3339(to out: UnsafeMutablePointer<UInt8>) {
         let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
         let micros = (nanoseconds - seconds * 1_000_000_000) / 1_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = CivilCalendar.civil(fromDays: days)
-        appendDigits(year, 4, &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(month, 2, &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(day, 2, &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3600, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay / 60 % 60, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, 2, &out)
-        out.append(UInt8(ascii: "."))
-        appendDigits(micros, 6, &out)
-        out.append(UInt8(ascii: "Z"))
-    }
-
-    @inline(__always)
-    private func appendDigits(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value < 0 ? 0 : value
-        if rest >= divisor * 10 {
-            // Years past 9999 are not representable in RFC 3339; clamp rather than corrupt.
-            rest = divisor * 10 - 1
+        @inline(__always) func digits(_ value: Int64, _ width: Int, _ at: Int) {
+            var rest = min(max(value, 0), width == 4 ? 9999 : value)
+            var index = at + width - 1
+            while index >= at {
+                out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+                index -= 1
+            }
         }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            divisor /= 10
-        }
+        digits(year, 4, 0)
+        out[4] = UInt8(ascii: "-")
+        digits(month, 2, 5)
+        out[7] = UInt8(ascii: "-")
+        digits(day, 2, 8)
+        out[10] = UInt8(ascii: "T")
+        digits(secondOfDay / 3600, 2, 11)
+        out[13] = UInt8(ascii: ":")
+        digits(secondOfDay / 60 % 60, 2, 14)
+        out[16] = UInt8(ascii: ":")
+        digits(secondOfDay % 60, 2, 17)
+        out[19] = UInt8(ascii: ".")
+        digits(micros, 6, 20)
+        out[26] = UInt8(ascii: "Z")
     }
 }
 

@@ -23,6 +23,13 @@ public struct TraceID: Hashable, Sendable, Comparable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Writes the 32 lowercase hex digits at `out` (which must have room for them).
+    @inline(__always)
+    public func writeHex(to out: UnsafeMutablePointer<UInt8>) {
+        Hex.write16(high, to: out)
+        Hex.write16(low, to: out + 16)
+    }
+
     /// Appends the 32 lowercase hex digits to `out`.
     @inline(__always)
     public func appendHex(to out: inout [UInt8]) {
@@ -60,6 +67,12 @@ public struct SpanID: Hashable, Sendable, Comparable, CustomStringConvertible {
     @inline(__always)
     public func appendHex(to out: inout [UInt8]) {
         Hex.append(value, digits: 16, to: &out)
+    }
+
+    /// Writes the 16 lowercase hex digits at `out` (which must have room for them).
+    @inline(__always)
+    public func writeHex(to out: UnsafeMutablePointer<UInt8>) {
+        Hex.write16(value, to: out)
     }
 
     /// Parses 16 hex digits; `nil` for anything else.

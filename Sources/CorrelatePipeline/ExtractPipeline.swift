@@ -26,7 +26,7 @@ public final class ExtractPipeline {
     private let extractor: Extractor
     private let output: OutputStream
     private var decoder: LogDecoder
-    private var out = JSONWriter(capacity: 1 << 21)
+    private let out = JSONWriter(capacity: 1 << 21)
 
     // The open record (always the tail of `out` when it is being written).
     private var recordOpen = false
@@ -76,7 +76,7 @@ public final class ExtractPipeline {
 
     private func read(_ reader: LineReader) throws {
         currentFile = reader.name
-        var nameWriter = JSONWriter()
+        let nameWriter = JSONWriter()
         nameWriter.string(reader.name)
         fileNameJSON = nameWriter.bytes
         mainStream = StreamState()
@@ -112,7 +112,17 @@ public final class ExtractPipeline {
             }
         }
         let key = decoded.streamKey
-        var stream = key == 0 ? mainStream : (otherStreams[key] ?? StreamState())
+        if key == 0 {
+            assemble(line, decoded, stream: &mainStream, key: 0)
+        } else {
+            if otherStreams.count >= Self.maxStreams, otherStreams[key] == nil { otherStreams.removeAll() }
+            assemble(line, decoded, stream: &otherStreams[key, default: StreamState()], key: key)
+        }
+    }
+
+    /// Starts a record with `line`, or adds the line to the open one, and updates the stream.
+    @inline(__always)
+    private func assemble(_ line: Line, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
         let continued = ContinuationRule.continues(decoded, after: stream.context)
         if continued {
             continueRecord(line, decoded, stream: stream, key: key)
@@ -120,12 +130,6 @@ public final class ExtractPipeline {
             startRecord(line, decoded, stream: &stream, key: key)
         }
         ContinuationRule.update(&stream.context, with: decoded, continued: continued)
-        if key == 0 {
-            mainStream = stream
-        } else {
-            if otherStreams.count >= Self.maxStreams { otherStreams.removeAll() }
-            otherStreams[key] = stream
-        }
     }
 
     private func startRecord(_ line: Line, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
@@ -151,7 +155,7 @@ public final class ExtractPipeline {
             recordStream = key
             recordWritten = !configuration.onlyLinked || found.isLinked
             guard recordWritten else { return }
-            recordStart = out.bytes.count
+            recordStart = out.count
             // Text captured by a rule from a JSON or logfmt line is still escaped.
             let capturedEscaped = decoded.format == .json || decoded.format == .logfmt
             writeHead(
@@ -198,7 +202,7 @@ public final class ExtractPipeline {
         recordStream = key
         recordWritten = !configuration.onlyLinked || stream.isLinked
         guard recordWritten else { return }
-        recordStart = out.bytes.count
+        recordStart = out.count
         stream.jobID.withUnsafeBufferPointer { job in
             writeHead(timestamp: decoded.timestamp, trace: stream.traceID, span: stream.spanID,
                       job: stream.hasJobID ? job : nil, jobEscaped: false,
@@ -235,15 +239,15 @@ public final class ExtractPipeline {
 
     /// Bytes before the open record, which no later line can change.
     private var flushableBytes: Int {
-        recordOpen && recordWritten ? recordStart : out.bytes.count
+        recordOpen && recordWritten ? recordStart : out.count
     }
 
     /// Writes everything before the open record (everything, once it is closed).
     private func flush() {
         let end = flushableBytes
         guard end > 0 else { return }
-        out.bytes.withUnsafeBytes { _ = output.write(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
-        out.bytes.removeSubrange(0..<end)
+        out.withBytes(upTo: end) { _ = output.write($0) }
+        out.removeFirst(end)
         recordStart -= end
     }
 
@@ -254,29 +258,11 @@ public final class ExtractPipeline {
         jobEscaped: Bool, severity: Severity?
     ) {
         out.raw("{\"ts\":")
-        if let timestamp {
-            out.byte(UInt8(ascii: "\""))
-            timestamp.appendRFC3339(to: &out.bytes)
-            out.byte(UInt8(ascii: "\""))
-        } else {
-            out.null()
-        }
+        if let timestamp { out.quoted(timestamp) } else { out.null() }
         out.raw(",\"trace_id\":")
-        if let trace {
-            out.byte(UInt8(ascii: "\""))
-            trace.appendHex(to: &out.bytes)
-            out.byte(UInt8(ascii: "\""))
-        } else {
-            out.null()
-        }
+        if let trace { out.quoted(trace) } else { out.null() }
         out.raw(",\"span_id\":")
-        if let span {
-            out.byte(UInt8(ascii: "\""))
-            span.appendHex(to: &out.bytes)
-            out.byte(UInt8(ascii: "\""))
-        } else {
-            out.null()
-        }
+        if let span { out.quoted(span) } else { out.null() }
         out.raw(",\"job_id\":")
         if let job { writeString(job, escaped: jobEscaped) } else { out.null() }
         out.raw(",\"severity\":")

@@ -1,80 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CorrelateModel
+
 /// Builds JSON text directly as UTF-8 bytes, for the NDJSON hot paths.
 ///
 /// Every string written is valid JSON whatever the input: control characters are escaped and
 /// invalid UTF-8 is replaced by U+FFFD, so one bad byte in a log line never makes an output
 /// line unreadable.
-public struct JSONWriter {
-    public var bytes: [UInt8] = []
+public final class JSONWriter {
+    // One growable buffer with a pointer cursor: appends are a bounds check and a copy, with
+    // none of an array's uniqueness checks.
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes written so far.
+    public private(set) var count = 0
 
-    public init(capacity: Int = 0) {
-        bytes.reserveCapacity(capacity)
+    public init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 64)
+        self.base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deallocate()
+    }
+
+    /// The bytes written, copied out.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Calls `body` with the first `length` bytes written.
+    public func withBytes<R>(upTo length: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        body(UnsafeRawBufferPointer(start: base, count: min(length, count)))
+    }
+
+    /// Drops the first `length` bytes, keeping the rest.
+    public func removeFirst(_ length: Int) {
+        let length = min(length, count)
+        if length < count { memmove(base, base + length, count - length) }
+        count -= length
+    }
+
+    public func removeAll() { count = 0 }
+
+    /// Room for `length` more bytes; write them at the returned pointer, then ``advance(by:)``.
+    @inline(__always)
+    public func reserve(_ length: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + length > capacity { grow(count + length) }
+        return base + count
     }
 
     @inline(__always)
-    public mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    public func advance(by length: Int) { count += length }
+
+    private func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
     }
 
     @inline(__always)
-    public mutating func raw(_ text: UnsafeBufferPointer<UInt8>) {
-        bytes.append(contentsOf: text)
+    public func raw(_ text: StaticString) {
+        raw(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     @inline(__always)
-    public mutating func byte(_ value: UInt8) {
-        bytes.append(value)
+    public func raw(_ text: UnsafeBufferPointer<UInt8>) {
+        guard let source = text.baseAddress, !text.isEmpty else { return }
+        reserve(text.count).update(from: source, count: text.count)
+        count += text.count
     }
 
-    public mutating func null() { raw("null") }
+    @inline(__always)
+    public func byte(_ value: UInt8) {
+        reserve(1).pointee = value
+        count += 1
+    }
 
-    public mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
+    public func null() { raw("null") }
 
-    public mutating func int(_ value: Int) {
+    /// `"2026-11-25T08:32:26.740416Z"`
+    @inline(__always)
+    public func quoted(_ timestamp: Timestamp) {
+        let out = reserve(Timestamp.rfc3339Length + 2)
+        out[0] = UInt8(ascii: "\"")
+        timestamp.writeRFC3339(to: out + 1)
+        out[Timestamp.rfc3339Length + 1] = UInt8(ascii: "\"")
+        count += Timestamp.rfc3339Length + 2
+    }
+
+    /// The id as 32 lowercase hex digits, quoted.
+    @inline(__always)
+    public func quoted(_ id: TraceID) {
+        let out = reserve(34)
+        out[0] = UInt8(ascii: "\"")
+        id.writeHex(to: out + 1)
+        out[33] = UInt8(ascii: "\"")
+        count += 34
+    }
+
+    /// The id as 16 lowercase hex digits, quoted.
+    @inline(__always)
+    public func quoted(_ id: SpanID) {
+        let out = reserve(18)
+        out[0] = UInt8(ascii: "\"")
+        id.writeHex(to: out + 1)
+        out[17] = UInt8(ascii: "\"")
+        count += 18
+    }
+
+    public func bool(_ value: Bool) { value ? raw("true") : raw("false") }
+
+    public func int(_ value: Int) {
         if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
+            byte(UInt8(ascii: "-"))
             uint(UInt64(-(value + 1)) + 1)
         } else {
             uint(UInt64(value))
         }
     }
 
-    public mutating func uint(_ value: UInt64) {
-        if value < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
+    public func uint(_ value: UInt64) {
+        var length = 1
+        var probe = value
+        while probe >= 10 {
+            probe /= 10
+            length += 1
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+        let out = reserve(length)
         var rest = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while rest > 0 {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: buffer[(20 - count)...])
+        for index in stride(from: length - 1, through: 0, by: -1) {
+            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
         }
+        count += length
     }
 
     /// A floating-point number with up to three decimals (milliseconds as JSON wants them).
-    public mutating func milliseconds(_ value: Double) {
+    public func milliseconds(_ value: Double) {
         guard value.isFinite else { return null() }
         let scaled = (value * 1000).rounded()
         let negative = scaled < 0
         let magnitude = UInt64(min(abs(scaled), 9.0e18))
-        if negative && magnitude > 0 { bytes.append(UInt8(ascii: "-")) }
+        if negative && magnitude > 0 { byte(UInt8(ascii: "-")) }
         uint(magnitude / 1000)
         var fraction = magnitude % 1000
         if fraction != 0 {
-            bytes.append(UInt8(ascii: "."))
+            byte(UInt8(ascii: "."))
             var width = 3
             while fraction % 10 == 0 { fraction /= 10; width -= 1 }
             var divisor: UInt64 = 1
             for _ in 1..<width { divisor *= 10 }
             while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                byte(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
                 divisor /= 10
             }
         }
@@ -82,78 +165,78 @@ public struct JSONWriter {
 
     /// `"key":` — `key` must not need escaping.
     @inline(__always)
-    public mutating func key(_ name: StaticString) {
-        bytes.append(UInt8(ascii: "\""))
+    public func key(_ name: StaticString) {
+        byte(UInt8(ascii: "\""))
         raw(name)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        byte(UInt8(ascii: "\""))
+        byte(UInt8(ascii: ":"))
     }
 
     /// A JSON string holding `text`.
-    public mutating func string(_ text: String) {
+    public func string(_ text: String) {
         var copy = text
         copy.withUTF8 { string($0) }
     }
 
     /// A JSON string holding the raw bytes `text`.
     @inline(__always)
-    public mutating func string(_ text: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
+    public func string(_ text: UnsafeBufferPointer<UInt8>) {
+        byte(UInt8(ascii: "\""))
         stringContent(text)
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     /// Appends raw bytes as the escaped content of a JSON string (no quotes).
-    public mutating func stringContent(_ text: UnsafeBufferPointer<UInt8>) {
+    public func stringContent(_ text: UnsafeBufferPointer<UInt8>) {
         appendContent(text, keepEscapes: false)
     }
 
     /// Appends the content of a string that is already escaped (JSON, or logfmt's Go-style
     /// quoting) as the content of a JSON string: valid JSON escapes are kept as they are, any
     /// other backslash is escaped, and bytes are checked as they would be by `stringContent`.
-    public mutating func escapedStringContent(_ text: UnsafeBufferPointer<UInt8>) {
+    public func escapedStringContent(_ text: UnsafeBufferPointer<UInt8>) {
         appendContent(text, keepEscapes: true)
     }
 
-    private mutating func appendContent(_ text: UnsafeBufferPointer<UInt8>, keepEscapes: Bool) {
+    private func appendContent(_ text: UnsafeBufferPointer<UInt8>, keepEscapes: Bool) {
         var i = 0
         var runStart = 0
         let n = text.count
         while i < n {
-            let byte = text[i]
-            let kind = JSONWriter.byteClass[Int(byte)]
+            let current = text[i]
+            let kind = JSONWriter.byteClass[Int(current)]
             if kind == 0 {
                 i += 1
                 continue
             }
-            if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<i])) }
+            if i > runStart { raw(UnsafeBufferPointer(rebasing: text[runStart..<i])) }
             if kind == 1 {
-                if keepEscapes, byte == UInt8(ascii: "\\"), let length = JSONWriter.validEscapeLength(text, i) {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[i..<i + length]))
+                if keepEscapes, current == UInt8(ascii: "\\"), let length = JSONWriter.validEscapeLength(text, i) {
+                    raw(UnsafeBufferPointer(rebasing: text[i..<i + length]))
                     i += length
                 } else {
-                    escape(byte)
+                    escape(current)
                     i += 1
                 }
             } else {
                 let length = JSONWriter.utf8SequenceLength(text, i)
                 if length > 0 {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[i..<i + length]))
+                    raw(UnsafeBufferPointer(rebasing: text[i..<i + length]))
                     i += length
                 } else {
                     // One U+FFFD per maximal ill-formed subpart (Unicode's recommended practice).
-                    bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    raw("\u{FFFD}")
                     i += JSONWriter.illFormedSubpartLength(text, i)
                 }
             }
             runStart = i
         }
-        if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<n])) }
+        if n > runStart { raw(UnsafeBufferPointer(rebasing: text[runStart..<n])) }
     }
 
     @inline(__always)
-    private mutating func escape(_ byte: UInt8) {
-        switch byte {
+    private func escape(_ value: UInt8) {
+        switch value {
         case UInt8(ascii: "\""): raw("\\\"")
         case UInt8(ascii: "\\"): raw("\\\\")
         case 0x0A: raw("\\n")
@@ -161,8 +244,8 @@ public struct JSONWriter {
         case 0x09: raw("\\t")
         default:
             raw("\\u00")
-            bytes.append(JSONWriter.hexDigits[Int(byte >> 4)])
-            bytes.append(JSONWriter.hexDigits[Int(byte & 0xF)])
+            byte(JSONWriter.hexDigits[Int(value >> 4)])
+            byte(JSONWriter.hexDigits[Int(value & 0xF)])
         }
     }
 
