@@ -31,6 +31,12 @@ public enum ContinuationRule {
         }
     }
 
+    /// Whether `line` starts a record whatever came before it: a cut between two chunks of a
+    /// file can be made before such a line.
+    public static func startsRecord(_ line: DecodedLine) -> Bool {
+        line.problem != nil || line.leadingTimestamp || (line.format != .plain && line.format != .journald)
+    }
+
     /// The context after `line`, which started a record (`continued == false`) or continued one.
     public static func update(_ context: inout StreamContext, with line: DecodedLine, continued: Bool) {
         if !continued {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CorrelateDecode
 import CorrelateMatcher
 
@@ -16,11 +21,16 @@ public struct ExtractConfiguration: Sendable {
     /// their own that carry the same ids.
     public var maxContinuationLines: Int
     public var limits: MatchLimits
+    /// Threads that assemble chunks of a large regular file; 1 reads line by line.
+    public var threads: Int
+    /// Size of the chunks a large file is cut into for the threads.
+    public var chunkBytes: Int
 
     public init(
         inputs: [String], inputFormat: LogFormat = .auto, onlyLinked: Bool = false,
         maxLineBytes: Int = 1 << 20, idleFlushMilliseconds: Int32 = 100,
-        maxContinuationLines: Int = 1000, limits: MatchLimits = .default
+        maxContinuationLines: Int = 1000, limits: MatchLimits = .default,
+        threads: Int = ExtractConfiguration.defaultThreads, chunkBytes: Int = 4 << 20
     ) {
         self.inputs = inputs.isEmpty ? ["-"] : inputs
         self.inputFormat = inputFormat
@@ -29,5 +39,12 @@ public struct ExtractConfiguration: Sendable {
         self.idleFlushMilliseconds = idleFlushMilliseconds
         self.maxContinuationLines = maxContinuationLines
         self.limits = limits
+        self.threads = max(1, threads)
+        self.chunkBytes = chunkBytes
+    }
+
+    /// One thread per core, at most eight.
+    public static var defaultThreads: Int {
+        min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 }

@@ -3,53 +3,40 @@ import CorrelateExtract
 import CorrelateModel
 import CorrelateRender
 import CorrelateSources
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `correlate extract`: log lines in, one NDJSON record per log record out.
 ///
 /// Each line is decoded (format detected per line), joined to the record before it when it
 /// continues it (a traceback, an indented line), and searched by the rules once per record, on
-/// the record's first line. Output is built in one buffer; the record still open (it may get
-/// more lines) is always its tail, and everything before it is written out in large blocks —
-/// at once after each read on a pipe, so `journalctl -f | correlate extract` sees a record
-/// within `idleFlushMilliseconds` of its line.
+/// the record's first line (see ``RecordAssembler``, which also documents the output record).
 ///
-/// Output record (one line of JSON):
-///
-///     {"ts":"2026-11-25T08:32:27.054427Z","trace_id":"cddaa145…","span_id":"e116d5a2f2dc2eaf",
-///      "job_id":null,"severity":"info","service":"export-api","host":null,
-///      "rule":"json-trace-id","message":"POST /api/v1/reports/rpt-68427/export accepted (job 1)",
-///      "source":{"file":"logs/producer.json.log","line":3,"lines":1}}
+/// A large regular file is cut into chunks at record boundaries and the chunks are assembled on
+/// every core, their output written in order: the result is the same as reading it line by line.
+/// Pipes, terminals and small files are read line by line; on a pipe, what a read brought is
+/// written out at once, and the record still open is written when input pauses for
+/// `idleFlushMilliseconds`, so `journalctl -f | correlate extract` sees each record promptly.
 public final class ExtractPipeline {
     public let configuration: ExtractConfiguration
     public private(set) var summary = ExtractSummary()
     private let ruleSet: RuleSet
-    private let extractor: Extractor
     private let output: OutputStream
-    private var decoder: LogDecoder
-    private let out = JSONWriter(capacity: 1 << 21)
-
-    // The open record (always the tail of `out` when it is being written).
-    private var recordOpen = false
-    private var recordWritten = false
-    private var recordStart = 0
-    private var recordLines = 0
-    private var recordFirstLine = 0
-    private var recordStream: UInt64 = 0
-
-    private var fileNameJSON: [UInt8] = []
-    private var currentFile = ""
-    private var mainStream = StreamState()
-    private var otherStreams: [UInt64: StreamState] = [:]
+    private lazy var assemblers: [RecordAssembler] = (0..<max(1, configuration.threads)).map { _ in
+        RecordAssembler(ruleSet: ruleSet, configuration: configuration)
+    }
 
     private static let flushThreshold = 1 << 20
-    private static let maxStreams = 4096
 
     public init(ruleSet: RuleSet, configuration: ExtractConfiguration, output: OutputStream = .standardOutput) {
         self.ruleSet = ruleSet
         self.configuration = configuration
-        self.extractor = ruleSet.makeExtractor(limits: configuration.limits)
         self.output = output
-        self.decoder = LogDecoder(format: configuration.inputFormat)
     }
 
     /// Reads every input in turn. An input that cannot be read is recorded in the summary and
@@ -61,240 +48,110 @@ public final class ExtractPipeline {
             if output.isClosed { break }
             summary.inputs += 1
             do {
-                let reader = try LineReader(path: path, maxLineBytes: configuration.maxLineBytes)
-                try read(reader)
+                if let chunks = try chunkReader(for: path) {
+                    try readInParallel(chunks)
+                } else {
+                    try readLineByLine(try LineReader(path: path, maxLineBytes: configuration.maxLineBytes))
+                }
             } catch let error as InputError {
                 summary.unreadable.append(error)
             } catch {
                 summary.unreadable.append(InputError(path: path, errno: 5, operation: "read"))
             }
-            closeRecord()
-            flush()
         }
+        for assembler in assemblers { summary.absorb(assembler.summary) }
         return summary
     }
 
-    private func read(_ reader: LineReader) throws {
-        currentFile = reader.name
-        let nameWriter = JSONWriter()
-        nameWriter.string(reader.name)
-        fileNameJSON = nameWriter.bytes
-        mainStream = StreamState()
-        otherStreams.removeAll()
+    // MARK: - Line by line
+
+    private func readLineByLine(_ reader: LineReader) throws {
+        let assembler = assemblers[0]
+        assembler.begin(file: reader.name)
         defer {
+            assembler.closeRecord()
+            assembler.drain(to: output)
             summary.bytes += reader.byteCount
             summary.truncated += reader.truncatedCount
         }
         try reader.forEachLine(
             idleMilliseconds: configuration.idleFlushMilliseconds,
-            onIdle: { [unowned self] in
-                closeRecord()
-                flush()
+            onIdle: { [output] in
+                assembler.closeRecord()
+                assembler.drain(to: output)
             },
-            afterChunk: { [unowned self] in flush() },
-            { [unowned self] line in
-                process(line)
-                if flushableBytes >= Self.flushThreshold { flush() }
+            afterChunk: { [output] in assembler.drain(to: output) },
+            { [output] line in
+                assembler.process(line.bytes, number: line.number)
+                if assembler.flushableBytes >= Self.flushThreshold { assembler.drain(to: output) }
                 return !output.isClosed
             })
     }
 
-    // MARK: - One line
+    // MARK: - In parallel
 
-    private func process(_ line: Line) {
-        summary.lines += 1
-        let decoded = decoder.decode(line.bytes)
-        if let problem = decoded.problem {
-            summary.malformed += 1
-            if summary.firstMalformed == nil {
-                summary.firstMalformed = SourceLocation(file: currentFile, line: line.number)
-                summary.firstMalformedReason = problem
+    /// A chunk reader for `path` when it is a regular file worth splitting, else nil.
+    private func chunkReader(for path: String) throws -> ChunkReader? {
+        guard configuration.threads > 1, path != "-" else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputError(path: path, errno: errno, operation: "open") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+            Int(info.st_size) >= 2 * configuration.chunkBytes
+        else {
+            close(fd)
+            return nil
+        }
+        var probe = LogDecoder(format: configuration.inputFormat)
+        return ChunkReader(
+            descriptor: fd, name: path, chunkBytes: configuration.chunkBytes,
+            maxLineBytes: configuration.maxLineBytes,
+            isRecordStart: { line in ContinuationRule.startsRecord(probe.decode(line)) })
+    }
+
+    /// Assembles chunks on all threads, a batch at a time, and writes their output in order.
+    private func readInParallel(_ reader: ChunkReader) throws {
+        defer {
+            summary.bytes += reader.byteCount
+            summary.truncated += reader.truncatedCount
+        }
+        let workers = assemblers
+        let name = reader.name
+        while !output.isClosed {
+            var batch: [Chunk] = []
+            while batch.count < workers.count, let chunk = try reader.next() { batch.append(chunk) }
+            if batch.isEmpty { return }
+            let chunks = batch
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
+                workers[index].assemble(chunks[index], file: name)
+            }
+            for index in chunks.indices {
+                workers[index].drain(to: output)
             }
         }
-        let key = decoded.streamKey
-        if key == 0 {
-            assemble(line, decoded, stream: &mainStream, key: 0)
-        } else {
-            if otherStreams.count >= Self.maxStreams, otherStreams[key] == nil { otherStreams.removeAll() }
-            assemble(line, decoded, stream: &otherStreams[key, default: StreamState()], key: key)
-        }
     }
+}
 
-    /// Starts a record with `line`, or adds the line to the open one, and updates the stream.
-    @inline(__always)
-    private func assemble(_ line: Line, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
-        let continued = ContinuationRule.continues(decoded, after: stream.context)
-        if continued {
-            continueRecord(line, decoded, stream: stream, key: key)
-        } else {
-            startRecord(line, decoded, stream: &stream, key: key)
-        }
-        ContinuationRule.update(&stream.context, with: decoded, continued: continued)
-    }
-
-    private func startRecord(_ line: Line, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
-        closeRecord()
-        summary.records += 1
-        decoder.withBytes(decoded.matchText, in: line.bytes) { text in
-            let found = extractor.extract(text)
-            if found.limitExceeded {
-                summary.limitHits += 1
-                if summary.firstLimitHit == nil {
-                    summary.firstLimitHit = SourceLocation(file: currentFile, line: line.number)
+extension RecordAssembler {
+    /// Assembles a whole chunk (which starts with a record) and closes its last record.
+    func assemble(_ chunk: Chunk, file: String) {
+        begin(file: file)
+        chunk.bytes.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var start = 0
+            var number = chunk.firstLine
+            while start < bytes.count {
+                var end = bytes.count
+                if let newline = memchr(base + start, 0x0A, bytes.count - start) {
+                    end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
                 }
-            }
-            if found.rejectedZeroID { summary.zeroIDs += 1 }
-            if found.traceID != nil { summary.linked += 1 } else if found.jobID != nil { summary.jobOnly += 1 }
-            let job = found.jobID.map { UnsafeBufferPointer(rebasing: text[$0]) }
-            let service = found.service.map { UnsafeBufferPointer(rebasing: text[$0]) }
-            stream.carry(found, jobID: job, service: service)
-
-            recordOpen = true
-            recordLines = 1
-            recordFirstLine = line.number
-            recordStream = key
-            recordWritten = !configuration.onlyLinked || found.isLinked
-            guard recordWritten else { return }
-            recordStart = out.count
-            // Text captured by a rule from a JSON or logfmt line is still escaped.
-            let capturedEscaped = decoded.format == .json || decoded.format == .logfmt
-            writeHead(
-                timestamp: found.timestamp ?? decoded.timestamp, trace: found.traceID,
-                span: found.spanID, job: job, jobEscaped: capturedEscaped,
-                severity: found.severity ?? decoded.severity)
-            out.key("service")
-            if let service {
-                writeString(service, escaped: capturedEscaped)
-            } else {
-                writeRef(decoded.service, line: line.bytes)
-            }
-            out.byte(UInt8(ascii: ","))
-            out.key("host")
-            writeRef(decoded.host, line: line.bytes)
-            writeRule(found.ruleIndex)
-            out.raw(",\"message\":\"")
-            if let message = found.message {
-                appendContent(UnsafeBufferPointer(rebasing: text[message]), escaped: capturedEscaped)
-            } else {
-                appendRefContent(decoded.message, line: line.bytes)
+                var last = end
+                if last > start, base[last - 1] == 0x0D { last -= 1 }
+                process(UnsafeBufferPointer(start: base + start, count: last - start), number: number)
+                number += 1
+                start = end + 1
             }
         }
-    }
-
-    private func continueRecord(_ line: Line, _ decoded: DecodedLine, stream: StreamState, key: UInt64) {
-        let text = decoded.format == .journald ? decoded.message : decoded.matchText
-        if recordOpen, recordStream == key, recordLines < configuration.maxContinuationLines {
-            recordLines += 1
-            if recordWritten {
-                out.raw("\\n")
-                appendRefContent(text, line: line.bytes)
-            }
-            return
-        }
-        // The record this line belongs to is already closed: the line becomes a record of its
-        // own that carries the same ids.
         closeRecord()
-        summary.records += 1
-        if stream.traceID != nil { summary.linked += 1 } else if stream.hasJobID { summary.jobOnly += 1 }
-        recordOpen = true
-        recordLines = 1
-        recordFirstLine = line.number
-        recordStream = key
-        recordWritten = !configuration.onlyLinked || stream.isLinked
-        guard recordWritten else { return }
-        recordStart = out.count
-        stream.jobID.withUnsafeBufferPointer { job in
-            writeHead(timestamp: decoded.timestamp, trace: stream.traceID, span: stream.spanID,
-                      job: stream.hasJobID ? job : nil, jobEscaped: false,
-                      severity: decoded.severity)
-        }
-        out.key("service")
-        if !stream.service.isEmpty {
-            stream.service.withUnsafeBufferPointer { writeString($0, escaped: false) }
-        } else {
-            writeRef(decoded.service, line: line.bytes)
-        }
-        out.byte(UInt8(ascii: ","))
-        out.key("host")
-        writeRef(decoded.host, line: line.bytes)
-        writeRule(stream.ruleIndex)
-        out.raw(",\"message\":\"")
-        appendRefContent(text, line: line.bytes)
-    }
-
-    /// Ends the open record: `…","source":{"file":…,"line":N,"lines":K}}\n`.
-    private func closeRecord() {
-        guard recordOpen else { return }
-        recordOpen = false
-        guard recordWritten else { return }
-        summary.written += 1
-        out.raw("\",\"source\":{\"file\":")
-        fileNameJSON.withUnsafeBufferPointer { out.raw($0) }
-        out.raw(",\"line\":")
-        out.int(recordFirstLine)
-        out.raw(",\"lines\":")
-        out.int(recordLines)
-        out.raw("}}\n")
-    }
-
-    /// Bytes before the open record, which no later line can change.
-    private var flushableBytes: Int {
-        recordOpen && recordWritten ? recordStart : out.count
-    }
-
-    /// Writes everything before the open record (everything, once it is closed).
-    private func flush() {
-        let end = flushableBytes
-        guard end > 0 else { return }
-        out.withBytes(upTo: end) { _ = output.write($0) }
-        out.removeFirst(end)
-        recordStart -= end
-    }
-
-    // MARK: - Writing fields
-
-    private func writeHead(
-        timestamp: Timestamp?, trace: TraceID?, span: SpanID?, job: UnsafeBufferPointer<UInt8>?,
-        jobEscaped: Bool, severity: Severity?
-    ) {
-        out.raw("{\"ts\":")
-        if let timestamp { out.quoted(timestamp) } else { out.null() }
-        out.raw(",\"trace_id\":")
-        if let trace { out.quoted(trace) } else { out.null() }
-        out.raw(",\"span_id\":")
-        if let span { out.quoted(span) } else { out.null() }
-        out.raw(",\"job_id\":")
-        if let job { writeString(job, escaped: jobEscaped) } else { out.null() }
-        out.raw(",\"severity\":")
-        if let severity { out.string(severity.rawValue) } else { out.null() }
-        out.byte(UInt8(ascii: ","))
-    }
-
-    private func writeRule(_ rule: Int?) {
-        out.raw(",\"rule\":")
-        if let rule { out.string(ruleSet.rules[rule].rule.name) } else { out.null() }
-    }
-
-    private func writeString(_ text: UnsafeBufferPointer<UInt8>, escaped: Bool) {
-        out.byte(UInt8(ascii: "\""))
-        appendContent(text, escaped: escaped)
-        out.byte(UInt8(ascii: "\""))
-    }
-
-    private func appendContent(_ text: UnsafeBufferPointer<UInt8>, escaped: Bool) {
-        if escaped { out.escapedStringContent(text) } else { out.stringContent(text) }
-    }
-
-    private func writeRef(_ ref: TextRef, line: UnsafeBufferPointer<UInt8>) {
-        if ref.isNone { return out.null() }
-        out.byte(UInt8(ascii: "\""))
-        appendRefContent(ref, line: line)
-        out.byte(UInt8(ascii: "\""))
-    }
-
-    private func appendRefContent(_ ref: TextRef, line: UnsafeBufferPointer<UInt8>) {
-        let escaped: Bool
-        if case .line(_, let isEscaped) = ref { escaped = isEscaped } else { escaped = false }
-        decoder.withBytes(ref, in: line) { appendContent($0, escaped: escaped) }
     }
 }

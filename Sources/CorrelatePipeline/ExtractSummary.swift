@@ -28,6 +28,25 @@ public struct ExtractSummary: Sendable {
 
     public init() {}
 
+    /// Adds the line counts of a part of the run (inputs, bytes, truncation and unreadable
+    /// inputs are counted by the run itself); the first malformed line and limit hit stay the
+    /// earliest ones seen, parts being absorbed in input order.
+    mutating func absorb(_ part: ExtractSummary) {
+        lines += part.lines
+        records += part.records
+        written += part.written
+        linked += part.linked
+        jobOnly += part.jobOnly
+        malformed += part.malformed
+        if firstMalformed == nil {
+            firstMalformed = part.firstMalformed
+            firstMalformedReason = part.firstMalformedReason
+        }
+        limitHits += part.limitHits
+        if firstLimitHit == nil { firstLimitHit = part.firstLimitHit }
+        zeroIDs += part.zeroIDs
+    }
+
     /// One line for stderr.
     public var description: String {
         var parts = [

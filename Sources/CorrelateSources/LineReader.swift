@@ -167,10 +167,17 @@ public final class LineReader {
     ) -> Bool {
         var last = to
         if last > from, buffer[last - 1] == 0x0D { last -= 1 }  // CRLF
+        var cut = truncated
+        if last - from > maxLineBytes {
+            // The whole line arrived in one read but is over the bound all the same.
+            last = from + maxLineBytes
+            if !truncated { truncatedCount += 1 }
+            cut = true
+        }
         lineCount += 1
         let line = Line(
             bytes: UnsafeBufferPointer(start: buffer + from, count: last - from),
-            number: lineCount, offset: offset, truncated: truncated)
+            number: lineCount, offset: offset, truncated: cut)
         return body(line)
     }
 

@@ -7,7 +7,7 @@ import CorrelateTestSupport
 /// Runs the extract pipeline in-process and returns its NDJSON records parsed, with the summary.
 func runExtract(
     _ inputs: [String], onlyLinked: Bool = false, format: LogFormat = .auto,
-    maxLineBytes: Int = 1 << 20, directory: String? = nil
+    maxLineBytes: Int = 1 << 20, directory: String? = nil, threads: Int = 1, chunkBytes: Int = 4 << 20
 ) throws -> (records: [[String: Any]], summary: ExtractSummary, raw: Data) {
     let rules = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
     let folder = try Fixtures.temporaryDirectory()
@@ -21,7 +21,8 @@ func runExtract(
     let pipeline = ExtractPipeline(
         ruleSet: rules,
         configuration: ExtractConfiguration(
-            inputs: inputs, inputFormat: format, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes),
+            inputs: inputs, inputFormat: format, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes,
+            threads: threads, chunkBytes: chunkBytes),
         output: OutputStream(descriptor: fd))
     let summary = pipeline.run()
     close(fd)

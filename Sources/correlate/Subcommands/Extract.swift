@@ -34,6 +34,12 @@ extension Correlate {
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
 
+        @Option(help: "Threads for large regular files (cut into chunks at record boundaries); 1 reads line by line. Default: one per core.")
+        var threads = ExtractConfiguration.defaultThreads
+
+        @Option(name: .customLong("chunk-bytes"), help: ArgumentHelp("Size of the chunks a large file is cut into.", visibility: .hidden))
+        var chunkBytes = 4 << 20
+
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
 
@@ -43,6 +49,8 @@ extension Correlate {
             guard maxLineBytes >= 64 else {
                 throw ValidationError("--max-line-bytes must be at least 64.")
             }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+            guard chunkBytes >= 1024 else { throw ValidationError("--chunk-bytes must be at least 1024.") }
         }
 
         func run() throws {
@@ -50,7 +58,7 @@ extension Correlate {
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
             let configuration = ExtractConfiguration(
                 inputs: files, inputFormat: inputFormat, onlyLinked: onlyLinked,
-                maxLineBytes: maxLineBytes)
+                maxLineBytes: maxLineBytes, threads: threads, chunkBytes: chunkBytes)
             let pipeline = ExtractPipeline(ruleSet: rules.ruleSet, configuration: configuration)
             let summary = pipeline.run()
             for problem in summary.unreadable {

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import CorrelateTestSupport
+
+/// The parallel path (a large file cut into chunks at record boundaries, assembled on several
+/// threads) must write exactly what the line-by-line path writes.
+@Suite struct ParallelTests {
+    private func sampleFile(repeats: Int) throws -> String {
+        var data = Data()
+        for _ in 0..<repeats {
+            for file in ["celery-worker.log", "journal.json", "producer.json.log", "worker.otel.log"] {
+                data.append(try Data(contentsOf: URL(fileURLWithPath: Fixtures.celery("logs/" + file))))
+            }
+        }
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("all.log").path
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test(arguments: [1024, 4096, 65_536])
+    func chunkedOutputIsIdenticalToLineByLine(chunkBytes: Int) throws {
+        let path = try sampleFile(repeats: 2)
+        let sequential = try runExtract([path], threads: 1)
+        let parallel = try runExtract([path], threads: 3, chunkBytes: chunkBytes)
+        #expect(parallel.raw == sequential.raw)
+        #expect(parallel.summary.lines == sequential.summary.lines)
+        #expect(parallel.summary.records == sequential.summary.records)
+        #expect(parallel.summary.linked == sequential.summary.linked)
+        #expect(parallel.summary.malformed == sequential.summary.malformed)
+        #expect(parallel.summary.firstMalformed == sequential.summary.firstMalformed)
+        #expect(parallel.summary.bytes == sequential.summary.bytes)
+    }
+
+    @Test func onlyLinkedToo() throws {
+        let path = try sampleFile(repeats: 1)
+        let sequential = try runExtract([path], onlyLinked: true, threads: 1)
+        let parallel = try runExtract([path], onlyLinked: true, threads: 2, chunkBytes: 2048)
+        #expect(parallel.raw == sequential.raw)
+    }
+
+    @Test func overlongLineInAChunkedFile() throws {
+        var bytes = Array("level=info msg=before trace_id=0af7651916cd43dd8448eb211c80319c\n".utf8)
+        bytes += [UInt8](repeating: UInt8(ascii: "y"), count: 300_000)
+        bytes += Array("\nlevel=info msg=after trace_id=4bf92f3577b34da6a3ce929d0e0e4736\n".utf8)
+        for index in 0..<2000 { bytes += Array("level=info msg=\"line \(index)\"\n".utf8) }
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("long.log").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let sequential = try runExtract([path], maxLineBytes: 65_536, threads: 1)
+        let parallel = try runExtract([path], maxLineBytes: 65_536, threads: 2, chunkBytes: 4096)
+        #expect(parallel.raw == sequential.raw)
+        #expect(parallel.summary.truncated == 1)
+        #expect(parallel.records.count == 2003)
+        #expect(parallel.records[2].string("trace_id") == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(parallel.records[2].sourceLine == 3)
+    }
+}
