@@ -4,6 +4,7 @@ import CorrelateModel
 import CorrelateRender
 import CorrelateSources
 import Dispatch
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,8 @@ public final class ExtractPipeline {
     public private(set) var summary = ExtractSummary()
     private let ruleSet: RuleSet
     private let output: OutputStream
-    private lazy var assemblers: [RecordAssembler] = (0..<max(1, configuration.threads)).map { _ in
+    /// One for the line-by-line path; two per thread for chunks in flight.
+    private lazy var assemblers: [RecordAssembler] = (0..<max(1, 2 * configuration.threads)).map { _ in
         RecordAssembler(ruleSet: ruleSet, configuration: configuration)
     }
 
@@ -109,26 +111,91 @@ public final class ExtractPipeline {
             isRecordStart: { line in ContinuationRule.startsRecord(probe.decode(line)) })
     }
 
-    /// Assembles chunks on all threads, a batch at a time, and writes their output in order.
+    /// Assembles chunks on all threads and writes their output in order. The reading thread
+    /// keeps up to two chunks per thread in flight; each chunk is read into a buffer of its own
+    /// and assembled by an assembler of its own, whose output is written as soon as every chunk
+    /// before it is written. Buffers and assemblers are then reused.
     private func readInParallel(_ reader: ChunkReader) throws {
         defer {
             summary.bytes += reader.byteCount
             summary.truncated += reader.truncatedCount
         }
-        let workers = assemblers
         let name = reader.name
-        while !output.isClosed {
-            var batch: [Chunk] = []
-            while batch.count < workers.count, let chunk = try reader.next() { batch.append(chunk) }
-            if batch.isEmpty { return }
-            let chunks = batch
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
-                workers[index].assemble(chunks[index], file: name)
-            }
-            for index in chunks.indices {
-                workers[index].drain(to: output)
+        let workers = assemblers
+        let buffers = workers.map { _ in reader.makeChunk() }
+        let done = ChunkResults()
+        let group = DispatchGroup()
+        let queue = DispatchQueue(label: "correlate.extract", attributes: .concurrent)
+        var submitted = 0
+        var written = 0
+        /// Writes finished chunks in order; with `waitForFirst`, blocks until the next one is
+        /// done.
+        func writeReady(waitForFirst: Bool) {
+            var mustWait = waitForFirst
+            while written < submitted {
+                if mustWait {
+                    done.wait(for: written)
+                } else if !done.takeIfDone(written) {
+                    return
+                }
+                mustWait = false
+                let slot = written % workers.count
+                workers[slot].drain(to: output)
+                summary.absorb(workers[slot].summary)
+                workers[slot].summary = ExtractSummary()
+                written += 1
             }
         }
+        defer {
+            group.wait()
+            while written < submitted { writeReady(waitForFirst: true) }
+        }
+        while !output.isClosed {
+            // Slot `submitted % n` is free once the chunk that used it before is written.
+            if submitted - written == workers.count { writeReady(waitForFirst: true) }
+            let slot = submitted % workers.count
+            let chunk = buffers[slot]
+            guard try reader.next(into: chunk) else { return }
+            let sequence = submitted
+            submitted += 1
+            let assembler = workers[slot]
+            group.enter()
+            queue.async {
+                assembler.assemble(chunk, file: name)
+                done.markDone(sequence)
+                group.leave()
+            }
+            writeReady(waitForFirst: false)
+        }
+    }
+}
+
+/// Which chunks are assembled, by sequence number.
+final class ChunkResults: @unchecked Sendable {
+    // Every access holds `condition`'s lock.
+    private let condition = NSCondition()
+    private var finished: Set<Int> = []
+
+    func markDone(_ sequence: Int) {
+        condition.lock()
+        finished.insert(sequence)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Whether chunk `sequence` is done; forgets it when it is.
+    func takeIfDone(_ sequence: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return finished.remove(sequence) != nil
+    }
+
+    /// Blocks until chunk `sequence` is done, and forgets it.
+    func wait(for sequence: Int) {
+        condition.lock()
+        while !finished.contains(sequence) { condition.wait() }
+        finished.remove(sequence)
+        condition.unlock()
     }
 }
 
@@ -136,7 +203,8 @@ extension RecordAssembler {
     /// Assembles a whole chunk (which starts with a record) and closes its last record.
     func assemble(_ chunk: Chunk, file: String) {
         begin(file: file)
-        chunk.bytes.withUnsafeBufferPointer { bytes in
+        do {
+            let bytes = chunk.bytes
             guard let base = bytes.baseAddress else { return }
             var start = 0
             var number = chunk.firstLine
@@ -147,6 +215,10 @@ extension RecordAssembler {
                 }
                 var last = end
                 if last > start, base[last - 1] == 0x0D { last -= 1 }
+                if last - start > configuration.maxLineBytes {
+                    last = start + configuration.maxLineBytes
+                    summary.truncated += 1
+                }
                 process(UnsafeBufferPointer(start: base + start, count: last - start), number: number)
                 number += 1
                 start = end + 1

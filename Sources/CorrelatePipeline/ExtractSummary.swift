@@ -28,8 +28,8 @@ public struct ExtractSummary: Sendable {
 
     public init() {}
 
-    /// Adds the line counts of a part of the run (inputs, bytes, truncation and unreadable
-    /// inputs are counted by the run itself); the first malformed line and limit hit stay the
+    /// Adds the line counts of a part of the run (inputs, bytes and unreadable inputs are
+    /// counted by the run itself); the first malformed line and limit hit stay the
     /// earliest ones seen, parts being absorbed in input order.
     mutating func absorb(_ part: ExtractSummary) {
         lines += part.lines
@@ -45,6 +45,7 @@ public struct ExtractSummary: Sendable {
         limitHits += part.limitHits
         if firstLimitHit == nil { firstLimitHit = part.firstLimitHit }
         zeroIDs += part.zeroIDs
+        truncated += part.truncated
     }
 
     /// One line for stderr.

@@ -5,14 +5,41 @@ import Darwin
 #endif
 import CorrelateModel
 
-/// A run of complete lines of a file, copied out so a worker thread can own it.
-public struct Chunk: Sendable {
-    /// The lines, each ending in `\n` (the last line of the file may not).
-    public var bytes: [UInt8]
+/// A buffer holding a run of complete lines of a file, reused from chunk to chunk.
+///
+/// Unchecked `Sendable`: the reader fills a chunk, then hands it to one worker, which only reads
+/// it; it comes back to the reader only after the worker is done with it.
+public final class Chunk: @unchecked Sendable {
+    public private(set) var base: UnsafeMutablePointer<UInt8>
+    public private(set) var capacity: Int
+    /// Bytes of whole lines, each ending in `\n` (the last line of the file may not).
+    public internal(set) var count = 0
     /// 1-based number of the first line.
-    public var firstLine: Int
+    public internal(set) var firstLine = 1
     /// The chunk is the cut head of one over-long line.
-    public var truncatedLine: Bool
+    public internal(set) var truncatedLine = false
+    /// Bytes read past `count`, handed to the next chunk.
+    var filled = 0
+
+    public init(capacity: Int) {
+        self.capacity = capacity
+        self.base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        base.deallocate()
+    }
+
+    public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    func ensureCapacity(_ needed: Int) {
+        guard needed > capacity else { return }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: needed)
+        newBase.update(from: base, count: filled)
+        base.deallocate()
+        base = newBase
+        capacity = needed
+    }
 }
 
 /// Cuts a regular file into chunks of whole lines for parallel processing.
@@ -21,20 +48,20 @@ public struct Chunk: Sendable {
 /// (a traceback) never spans two chunks and each chunk can be assembled on its own. When no
 /// such line is found near the end of a chunk, it is cut at its last line anyway.
 ///
-/// Memory is bounded by about three chunks plus `maxLineBytes`; a longer line becomes a chunk of
-/// its own, cut to `maxLineBytes`.
+/// Data is read straight into the chunk's buffer; only the bytes after the cut are copied, into
+/// the next chunk. A line longer than `maxLineBytes` becomes a chunk of its own, cut to
+/// `maxLineBytes`, and the rest of it is skipped.
 public final class ChunkReader {
     public let name: String
     private let fd: Int32
     private let chunkBytes: Int
     private let maxLineBytes: Int
     private let isRecordStart: (UnsafeBufferPointer<UInt8>) -> Bool
-    private var buffer: UnsafeMutablePointer<UInt8>
-    private let capacity: Int
-    private var count = 0
     private var atEnd = false
     private var nextLine = 1
     private var skippingLongLine = false
+    /// Bytes read but not yet in a chunk.
+    private var carry: [UInt8] = []
 
     public private(set) var byteCount: Int64 = 0
     public private(set) var truncatedCount = 0
@@ -49,54 +76,75 @@ public final class ChunkReader {
         self.chunkBytes = max(chunkBytes, 1024)
         self.maxLineBytes = max(maxLineBytes, 64)
         self.isRecordStart = isRecordStart
-        self.capacity = self.chunkBytes * 2 + self.maxLineBytes
-        self.buffer = .allocate(capacity: capacity)
     }
 
     deinit {
-        buffer.deallocate()
         close(fd)
     }
 
-    /// The next chunk, or nil at the end of the file.
+    /// A new buffer of the size chunks need.
+    public func makeChunk() -> Chunk {
+        Chunk(capacity: chunkBytes + maxLineBytes + 1)
+    }
+
+    /// Fills `chunk` with the next lines.
+    ///
+    /// Lines are passed on whole, however long (a worker cuts them to `maxLineBytes`), except a
+    /// line with no newline within `maxLineBytes + chunkBytes`, whose head becomes a chunk of its
+    /// own; the rest of it is skipped.
+    /// - Returns: false at the end of the file.
     /// - Throws: ``InputError`` on a read error.
-    public func next() throws -> Chunk? {
+    public func next(into chunk: Chunk) throws -> Bool {
+        chunk.count = 0
+        chunk.truncatedLine = false
+        chunk.ensureCapacity(max(carry.count, chunkBytes) + maxLineBytes + 1)
+        chunk.filled = carry.count
+        if !carry.isEmpty {
+            carry.withUnsafeBufferPointer { chunk.base.update(from: $0.baseAddress!, count: $0.count) }
+            carry.removeAll(keepingCapacity: true)
+        }
+        var scanned = 0  // bytes already searched for their last newline
+        var lastNewline: Int? = nil
+        var target = chunkBytes
         while true {
-            try fill()
+            try fill(chunk, upTo: target)
             if skippingLongLine {
                 // Drop the rest of an over-long line, up to and including its newline.
-                if let newline = memchr(buffer, 0x0A, count) {
-                    let end = buffer.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
-                    consume(end)
+                if let newline = memchr(chunk.base, 0x0A, chunk.filled) {
+                    let end = chunk.base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+                    shift(chunk, from: end)
                     skippingLongLine = false
                 } else {
-                    count = 0
-                    if atEnd { return nil }
+                    chunk.filled = 0
+                    if atEnd { return false }
                     continue
                 }
             }
-            if count == 0 { return nil }
-            guard let lastNewline = lastNewline(before: count) else {
-                if count >= maxLineBytes { return longLineHead() }
-                if atEnd { return take(count, lines: 1) }  // a last line without a newline
-                continue  // fill() reads more next round
+            if chunk.filled == 0 { return false }
+            if let found = self.lastNewline(chunk, from: scanned, before: chunk.filled) { lastNewline = found }
+            scanned = chunk.filled
+            guard let last = lastNewline else {
+                if atEnd { return finish(chunk, end: chunk.filled) }  // a last line without a newline
+                if chunk.filled >= maxLineBytes + chunkBytes { return longLineHead(chunk) }
+                target = chunk.filled + chunkBytes
+                chunk.ensureCapacity(target + 1)
+                continue
             }
-            let complete = lastNewline + 1
-            if let firstNewline = memchr(buffer, 0x0A, count),
-                buffer.distance(to: firstNewline.assumingMemoryBound(to: UInt8.self)) >= maxLineBytes
-            {
-                return longLineHead()
-            }
-            var end = (atEnd && complete < count) ? count : complete
-            if !atEnd { end = cut(before: complete) }
-            return take(end, lines: countLines(end))
+            if atEnd { return finish(chunk, end: chunk.filled) }
+            if let end = cut(chunk, before: last + 1) { return finish(chunk, end: end) }
+            // One record fills the chunk so far (a long traceback): read on rather than split
+            // it, up to a bound.
+            if chunk.filled >= chunkBytes + Self.maxRecordBytes { return finish(chunk, end: last + 1) }
+            target = chunk.filled * 2
+            chunk.ensureCapacity(target + 1)
         }
     }
 
-    /// Reads until the buffer holds a chunk's worth, or the file ends.
-    private func fill() throws {
-        while !atEnd && count < chunkBytes + maxLineBytes {
-            let got = read(fd, buffer + count, capacity - count)
+    /// Reads until the chunk holds `target` bytes, or the file ends.
+    private func fill(_ chunk: Chunk, upTo target: Int) throws {
+        let limit = min(target, chunk.capacity)
+        while !atEnd && chunk.filled < limit {
+            let got = read(fd, chunk.base + chunk.filled, limit - chunk.filled)
             if got < 0 {
                 if errno == EINTR { continue }
                 throw InputError(path: name, errno: errno, operation: "read")
@@ -105,76 +153,82 @@ public final class ChunkReader {
                 atEnd = true
                 break
             }
-            count += got
+            chunk.filled += got
             byteCount += Int64(got)
         }
     }
 
-    /// Where to end a chunk of `complete` bytes of whole lines: before the last line starting
-    /// at or after `chunkBytes` that starts a record — else before the last one that does.
-    private func cut(before complete: Int) -> Int {
-        var lineEnd = complete - 1  // the newline of the line we look at
-        var tries = 0
-        while tries < 4096 {
-            let start: Int
-            if let previous = lastNewline(before: lineEnd) {
-                start = previous + 1
-            } else {
-                start = 0
-            }
-            if start == 0 { break }
+    /// A record longer than this may be split between chunks.
+    static let maxRecordBytes = 16 << 20
+
+    /// Where to end a chunk of `complete` bytes of whole lines: before the last line that
+    /// starts a record (the chunk's first line excepted); nil when none is found.
+    private func cut(_ chunk: Chunk, before complete: Int) -> Int? {
+        var lineEnd = complete - 1  // the newline of the line looked at
+        for _ in 0..<4096 {
+            guard let previous = lastNewline(chunk, from: 0, before: lineEnd) else { break }
+            let start = previous + 1
             var last = lineEnd
-            if last > start, buffer[last - 1] == 0x0D { last -= 1 }
-            if isRecordStart(UnsafeBufferPointer(start: buffer + start, count: last - start)) {
+            if last > start, chunk.base[last - 1] == 0x0D { last -= 1 }
+            if isRecordStart(UnsafeBufferPointer(start: chunk.base + start, count: last - start)) {
                 return start
             }
-            lineEnd = start - 1
-            tries += 1
+            lineEnd = previous
         }
-        return complete
+        return nil
     }
 
-    /// The index of the last `\n` before `end` (glibc's `memrchr` is not visible to Swift).
-    private func lastNewline(before end: Int) -> Int? {
+    /// Ends the chunk at `end`, keeping the bytes after it for the next chunk.
+    private func finish(_ chunk: Chunk, end: Int) -> Bool {
+        if end < chunk.filled {
+            carry.append(contentsOf: UnsafeBufferPointer(start: chunk.base + end, count: chunk.filled - end))
+        }
+        chunk.count = end
+        chunk.filled = end
+        chunk.firstLine = nextLine
+        nextLine += countLines(chunk.base, end)
+        return true
+    }
+
+    private func longLineHead(_ chunk: Chunk) -> Bool {
+        truncatedCount += 1
+        skippingLongLine = true
+        let end = maxLineBytes
+        if end < chunk.filled {
+            carry.append(contentsOf: UnsafeBufferPointer(start: chunk.base + end, count: chunk.filled - end))
+        }
+        chunk.count = end
+        chunk.filled = end
+        chunk.truncatedLine = true
+        chunk.firstLine = nextLine
+        nextLine += 1
+        return true
+    }
+
+    /// Drops the first `length` bytes of what the chunk holds.
+    private func shift(_ chunk: Chunk, from length: Int) {
+        if length < chunk.filled { memmove(chunk.base, chunk.base + length, chunk.filled - length) }
+        chunk.filled -= length
+    }
+
+    /// The index of the last `\n` in `from..<end` (glibc's `memrchr` is not visible to Swift).
+    private func lastNewline(_ chunk: Chunk, from start: Int, before end: Int) -> Int? {
         var index = end - 1
-        while index >= 0 {
-            if buffer[index] == 0x0A { return index }
+        while index >= start {
+            if chunk.base[index] == 0x0A { return index }
             index -= 1
         }
         return nil
     }
 
-    private func countLines(_ end: Int) -> Int {
+    private func countLines(_ base: UnsafeMutablePointer<UInt8>, _ end: Int) -> Int {
         var lines = 0
         var at = 0
-        while at < end, let newline = memchr(buffer + at, 0x0A, end - at) {
+        while at < end, let newline = memchr(base + at, 0x0A, end - at) {
             lines += 1
-            at = buffer.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+            at = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
         }
         if at < end { lines += 1 }  // a last line without a newline
         return lines
-    }
-
-    private func take(_ end: Int, lines: Int) -> Chunk {
-        let chunk = Chunk(bytes: Array(UnsafeBufferPointer(start: buffer, count: end)),
-                          firstLine: nextLine, truncatedLine: false)
-        nextLine += lines
-        consume(end)
-        return chunk
-    }
-
-    private func longLineHead() -> Chunk {
-        truncatedCount += 1
-        let chunk = Chunk(bytes: Array(UnsafeBufferPointer(start: buffer, count: maxLineBytes)),
-                          firstLine: nextLine, truncatedLine: true)
-        nextLine += 1
-        consume(maxLineBytes)
-        skippingLongLine = true
-        return chunk
-    }
-
-    private func consume(_ length: Int) {
-        if length < count { memmove(buffer, buffer + length, count - length) }
-        count -= length
     }
 }
