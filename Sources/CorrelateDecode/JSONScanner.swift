@@ -166,3 +166,29 @@ public enum JSONScanner {
             || word.elementsEqual("null".utf8)
     }
 }
+
+/// A constant-time look at whether a line that starts like JSON is framed like a JSON object,
+/// for lines that are not decoded (`--only-linked` skips lines no rule can match). It catches
+/// truncated lines and Python dict reprs, not every malformation.
+public enum JSONQuickCheck {
+    public static func firstNonSpace(_ line: UnsafeBufferPointer<UInt8>) -> UInt8? {
+        let index = JSONScanner.skipSpace(line, 0)
+        return index < line.count ? line[index] : nil
+    }
+
+    /// Why the line is not framed as a JSON object, or nil when it looks like one.
+    public static func framingProblem(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+        let start = JSONScanner.skipSpace(line, 0)
+        var end = line.count
+        while end > start, line[end - 1] == 0x20 || line[end - 1] == 0x09 || line[end - 1] == 0x0D { end -= 1 }
+        guard end - start >= 2, line[start] == UInt8(ascii: "{") else {
+            return "malformed JSON: " + JSONProblem.notAnObject.rawValue
+        }
+        let second = JSONScanner.skipSpace(line, start + 1)
+        if second < end, line[second] != UInt8(ascii: "\""), line[second] != UInt8(ascii: "}") {
+            return "malformed JSON: " + JSONProblem.badKey.rawValue
+        }
+        if line[end - 1] != UInt8(ascii: "}") { return "malformed JSON: " + JSONProblem.truncated.rawValue }
+        return nil
+    }
+}

@@ -57,7 +57,13 @@ public final class Extractor {
     ///   start literal occurs, and, when other rules' literals are present, one JIT search per
     ///   hit plus one over the combination of those rules only.
     public func extract(_ text: UnsafeBufferPointer<UInt8>) -> Extraction {
-        var search = ruleSet.prefilter.scan(text, hits: hits)
+        var search: UInt64
+        if let scanned = lastScan, scanned.base == text.baseAddress, scanned.count == text.count {
+            search = scanned.search  // mayMatch(_:) just scanned this very text
+        } else {
+            search = ruleSet.prefilter.scan(text, hits: hits)
+        }
+        lastScan = nil
         var result = Extraction()
         var ranks = FieldRanks()
         if hits.count > 0 {
@@ -88,6 +94,16 @@ public final class Extractor {
         if result.limitExceeded { limitHits += 1 }
         return result
     }
+
+    /// Whether any rule could match `text` (some rule's literals occur in it). Cheap: only the
+    /// literal scan; a following `extract` of the same text reuses it.
+    public func mayMatch(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let search = ruleSet.prefilter.scan(text, hits: hits)
+        lastScan = (text.baseAddress, text.count, search)
+        return search != 0 || hits.count > 0
+    }
+
+    private var lastScan: (base: UnsafePointer<UInt8>?, count: Int, search: UInt64)?
 
     /// Runs every rule over `text` without the literal prefilter (for tests that check the
     /// prefilter changes nothing).

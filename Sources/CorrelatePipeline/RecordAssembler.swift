@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CorrelateDecode
 import CorrelateExtract
 import CorrelateModel
@@ -41,6 +46,8 @@ final class RecordAssembler: @unchecked Sendable {
     private var currentFile = ""
     private var mainStream = StreamState()
     private var otherStreams: [UInt64: StreamState] = [:]
+    /// How many of `otherStreams` carry ids a continuation line would inherit.
+    private var linkedOtherStreams = 0
 
     /// Each rule's name as a JSON string, written once per record.
     private let ruleNamesJSON: [[UInt8]]
@@ -68,6 +75,7 @@ final class RecordAssembler: @unchecked Sendable {
         fileNameJSON = nameWriter.bytes
         mainStream = StreamState()
         otherStreams.removeAll()
+        linkedOtherStreams = 0
     }
 
     // MARK: - One line
@@ -76,6 +84,10 @@ final class RecordAssembler: @unchecked Sendable {
     func process(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) {
         let line = LogLine(bytes: bytes, number: number)
         summary.lines += 1
+        if configuration.onlyLinked, canSkip(bytes) {
+            skipped(line)
+            return
+        }
         let decoded = decoder.decode(line.bytes)
         if let problem = decoded.problem {
             summary.malformed += 1
@@ -88,8 +100,46 @@ final class RecordAssembler: @unchecked Sendable {
         if key == 0 {
             assemble(line, decoded, stream: &mainStream, key: 0)
         } else {
-            if otherStreams.count >= Self.maxStreams, otherStreams[key] == nil { otherStreams.removeAll() }
+            if otherStreams.count >= Self.maxStreams, otherStreams[key] == nil {
+                otherStreams.removeAll()
+                linkedOtherStreams = 0
+            }
+            let wasLinked = otherStreams[key]?.isLinked == true
             assemble(line, decoded, stream: &otherStreams[key, default: StreamState()], key: key)
+            let isLinked = otherStreams[key]?.isLinked == true
+            if wasLinked != isLinked { linkedOtherStreams += isLinked ? 1 : -1 }
+        }
+    }
+
+    // MARK: - Lines --only-linked need not read
+
+    /// With `--only-linked`, a line need not be decoded when no rule can match it (none of the
+    /// rules' literals occur in it; no escape could hide one, as in a journald `MESSAGE`) and
+    /// no written record is open that it could continue, nor a journald writer's linked record.
+    @inline(__always)
+    private func canSkip(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !(recordOpen && recordWritten), linkedOtherStreams == 0, let base = bytes.baseAddress else {
+            return false
+        }
+        if memchr(base, 0x5C, bytes.count) != nil { return false }
+        return !extractor.mayMatch(bytes)
+    }
+
+    /// Accounts for a line skipped by ``canSkip(_:)``: it ends the open (unwritten) record and
+    /// leaves no ids for a continuation to carry. Only its JSON framing is checked.
+    private func skipped(_ line: LogLine) {
+        closeRecord()
+        recordOpen = false
+        mainStream.context = StreamContext()
+        mainStream.context.hasRecord = true
+        mainStream.carry(Extraction(), jobID: nil, service: nil)
+        let first = JSONQuickCheck.firstNonSpace(line.bytes)
+        if first == UInt8(ascii: "{"), let problem = JSONQuickCheck.framingProblem(line.bytes) {
+            summary.malformed += 1
+            if summary.firstMalformed == nil {
+                summary.firstMalformed = SourceLocation(file: currentFile, line: line.number)
+                summary.firstMalformedReason = problem
+            }
         }
     }
 

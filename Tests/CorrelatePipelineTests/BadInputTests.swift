@@ -79,3 +79,39 @@ private func write(_ bytes: [UInt8]) throws -> String {
         #expect(try runExtract([path]).records.count == 2)
     }
 }
+
+@Suite struct OnlyLinkedSkipTests {
+    @Test func skippedLinesStillCountTheirBrokenFraming() throws {
+        let lines = [
+            #"{"level":"INFO","message":"no ids here"}"#,
+            #"{"level":"INFO","message":"cut off"#,
+            "{'python': 'repr without ids'}",
+            #"{"level":"INFO","message":"linked","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}"#,
+        ]
+        let file = try Fixtures.temporaryDirectory().appendingPathComponent("skip.log")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let (records, summary, _) = try runExtract([file.path], onlyLinked: true)
+        #expect(records.count == 1)
+        #expect(records[0].sourceLine == 4)
+        #expect(summary.lines == 4)
+        #expect(summary.malformed == 2)
+        #expect(summary.firstMalformed == .init(file: file.path, line: 2))
+    }
+
+    @Test func aContinuationOfALinkedRecordIsNeverSkipped() throws {
+        let lines = [
+            "2026-11-25 08:00:00 ERROR boom trace_id=4bf92f3577b34da6a3ce929d0e0e4736",
+            "Traceback (most recent call last):",
+            "  File \"a.py\", line 1, in f",
+            "ValueError: bad",
+            "2026-11-25 08:00:01 INFO unrelated",
+            "  indented detail of the unrelated line",
+        ]
+        let file = try Fixtures.temporaryDirectory().appendingPathComponent("tb.log")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let (records, _, _) = try runExtract([file.path], onlyLinked: true)
+        #expect(records.count == 1)
+        #expect(records[0].sourceLines == 4)
+        #expect(records[0].string("message")?.hasSuffix("ValueError: bad") == true)
+    }
+}
