@@ -13,6 +13,32 @@ enum Hex {
         }
     }
 
+    /// Hex digit values by byte; 0xFF for bytes that are not hex digits.
+    static let values: [UInt8] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt8(byte) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt8(byte) - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt8(byte) - UInt8(ascii: "A") + 10
+        default: return 0xFF
+        }
+    }
+
+    /// Parses `count` (1–16) hex digits at `start` into a UInt64.
+    @inline(__always)
+    static func parse64(_ start: UnsafePointer<UInt8>, count: Int) -> UInt64? {
+        guard count >= 1, count <= 16 else { return nil }
+        return values.withUnsafeBufferPointer { table in
+            var result: UInt64 = 0
+            var bad: UInt8 = 0
+            for index in 0..<count {
+                let digit = table[Int(start[index])]
+                bad |= digit
+                result = result << 4 | UInt64(digit & 0xF)
+            }
+            return bad & 0xF0 == 0 ? result : nil
+        }
+    }
+
     /// Parses up to 16 hex digits into a UInt64.
     @inline(__always)
     static func parse64<C: Collection<UInt8>>(_ bytes: C) -> UInt64? {

@@ -29,6 +29,13 @@ extension TraceID {
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, format: IDFormat) -> TraceID? {
         switch format {
         case .hex, .b3:
+            if let start = bytes.baseAddress {
+                // The common shapes, without generic collection code.
+                if bytes.count == 32, let high = Hex.parse64(start, count: 16), let low = Hex.parse64(start + 16, count: 16) {
+                    return TraceID(high: high, low: low)
+                }
+                if bytes.count == 16, let low = Hex.parse64(start, count: 16) { return TraceID(high: 0, low: low) }
+            }
             return parseHex(bytes)
         case .decimal64:
             if let value = Decimal64.parse(bytes) { return TraceID(high: 0, low: value) }
@@ -95,7 +102,9 @@ extension SpanID {
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, format: IDFormat) -> SpanID? {
         switch format {
         case .hex, .b3, .xray:
-            guard bytes.count == 16, let value = Hex.parse64(bytes) else { return nil }
+            guard bytes.count == 16, let start = bytes.baseAddress, let value = Hex.parse64(start, count: 16) else {
+                return nil
+            }
             return SpanID(value)
         case .decimal64:
             if let value = Decimal64.parse(bytes) { return SpanID(value) }
