@@ -40,7 +40,7 @@ enum Main {
             exit(ExitStatus.usage.rawValue)
         } catch let diagnostic as Diagnostic {
             DiagnosticPrinter.print(diagnostic)
-            exit(diagnostic.code.hasPrefix("input") ? ExitStatus.badInput.rawValue : ExitStatus.usage.rawValue)
+            exit(ExitStatus.usage.rawValue)
         } catch {
             let code = Correlate.exitCode(for: error)
             let message = Correlate.fullMessage(for: error)

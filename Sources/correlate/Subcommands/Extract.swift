@@ -11,15 +11,18 @@ extension Correlate {
             discussion: """
                 Reads each FILE in turn (- or none: standard input), detects each line's format \
                 (journalctl -o json, JSON lines, logfmt, plain text with a leading timestamp), \
-                and writes one JSON object per log record to stdout:
+                and writes one JSON object per log record to stdout, with the fields ts, \
+                trace_id, span_id, job_id, severity, service, host, rule, message and \
+                source {file, line, lines}. Ids are lowercase hex; a missing one is null.
 
-                  {"ts":…,"trace_id":…,"span_id":…,"job_id":…,"severity":…,"service":…,"host":…,
-                   "rule":…,"message":…,"source":{"file":…,"line":…,"lines":…}}
+                A traceback or indented continuation stays one record with its first line's \
+                ids. Lines without ids are kept unless --only-linked (which also skips reading \
+                lines no rule can match; of those it checks only the JSON framing). Malformed \
+                lines are counted and still searched. A summary goes to stderr.
 
-                A traceback or indented continuation stays one record with its first line's ids. \
-                Lines without ids are kept with null ids unless --only-linked. Malformed lines are \
-                counted and still searched; a summary goes to stderr. Works on a never-ending \
-                stream: journalctl -o json -f | correlate extract
+                Works on a never-ending stream: journalctl -o json -f | correlate extract. \
+                Large files are cut at record boundaries and read on all cores; the output is \
+                the same as line by line.
                 """)
 
         @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
