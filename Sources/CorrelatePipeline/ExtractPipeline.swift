@@ -24,30 +24,85 @@ import Darwin
 /// written out at once, and the record still open is written when input pauses for
 /// `idleFlushMilliseconds`, so `journalctl -f | correlate extract` sees each record promptly.
 public final class ExtractPipeline {
+    /// Where records go.
+    public enum Output {
+        /// NDJSON, as `correlate extract` writes it.
+        case ndjson(OutputStream)
+        /// Batches of records, in input order (`correlate ingest` stores them). An error thrown
+        /// stops the run and is rethrown by ``run()``.
+        case records(([LogRecord]) throws -> Void)
+    }
+
     public let configuration: ExtractConfiguration
     public private(set) var summary = ExtractSummary()
     private let ruleSet: RuleSet
-    private let output: OutputStream
+    private let destination: Output
     /// One for the line-by-line path; two per thread for chunks in flight.
     private lazy var assemblers: [RecordAssembler] = (0..<max(1, 2 * configuration.threads)).map { _ in
-        RecordAssembler(ruleSet: ruleSet, configuration: configuration)
+        let sink: RecordSink
+        switch destination {
+        case .ndjson: sink = NDJSONRecordWriter()
+        case .records: sink = LogRecordCollector()
+        }
+        return RecordAssembler(ruleSet: ruleSet, configuration: configuration, sink: sink)
     }
+    /// The first error the records destination threw.
+    private var destinationError: Error?
 
     private static let flushThreshold = 1 << 20
+    private static let batchRecords = 20_000
 
     public init(ruleSet: RuleSet, configuration: ExtractConfiguration, output: OutputStream = .standardOutput) {
         self.ruleSet = ruleSet
         self.configuration = configuration
-        self.output = output
+        self.destination = .ndjson(output)
+    }
+
+    public init(ruleSet: RuleSet, configuration: ExtractConfiguration, destination: Output) {
+        self.ruleSet = ruleSet
+        self.configuration = configuration
+        self.destination = destination
+    }
+
+    /// False once the reader of the NDJSON went away or the records destination failed.
+    private var isOpen: Bool {
+        if destinationError != nil { return false }
+        if case .ndjson(let output) = destination { return !output.isClosed }
+        return true
+    }
+
+    /// Hands what the assembler's sink holds to the destination.
+    private func drain(_ assembler: RecordAssembler) {
+        switch destination {
+        case .ndjson(let output):
+            (assembler.sink as! NDJSONRecordWriter).drain(to: output)
+        case .records(let store):
+            guard destinationError == nil else { return }
+            do {
+                try (assembler.sink as! LogRecordCollector).drain(store)
+            } catch {
+                destinationError = error
+            }
+        }
+    }
+
+    /// Whether the assembler's sink holds enough to be drained now.
+    private func isFull(_ assembler: RecordAssembler) -> Bool {
+        switch assembler.sink {
+        case let writer as NDJSONRecordWriter: return writer.out.count >= Self.flushThreshold
+        case let collector as LogRecordCollector: return collector.records.count >= Self.batchRecords
+        default: return true
+        }
     }
 
     /// Reads every input in turn. An input that cannot be read is recorded in the summary and
     /// the others are still read.
     /// - Returns: the summary; `output.isClosed` tells whether the reader went away.
+    /// - Throws: what the records destination threw (never for NDJSON output).
     @discardableResult
-    public func run() -> ExtractSummary {
+    public func run() throws -> ExtractSummary {
         for path in configuration.inputs {
-            if output.isClosed { break }
+            if !isOpen { break }
             summary.inputs += 1
             do {
                 if let chunks = try chunkReader(for: path) {
@@ -62,6 +117,7 @@ public final class ExtractPipeline {
             }
         }
         for assembler in assemblers { summary.absorb(assembler.summary) }
+        if let destinationError { throw destinationError }
         return summary
     }
 
@@ -72,21 +128,21 @@ public final class ExtractPipeline {
         assembler.begin(file: reader.name)
         defer {
             assembler.closeRecord()
-            assembler.drain(to: output)
+            drain(assembler)
             summary.bytes += reader.byteCount
             summary.truncated += reader.truncatedCount
         }
         try reader.forEachLine(
             idleMilliseconds: configuration.idleFlushMilliseconds,
-            onIdle: { [output] in
+            onIdle: {
                 assembler.closeRecord()
-                assembler.drain(to: output)
+                self.drain(assembler)
             },
-            afterChunk: { [output] in assembler.drain(to: output) },
-            { [output] line in
+            afterChunk: { self.drain(assembler) },
+            { line in
                 assembler.process(line.bytes, number: line.number)
-                if assembler.flushableBytes >= Self.flushThreshold { assembler.drain(to: output) }
-                return !output.isClosed
+                if self.isFull(assembler) { self.drain(assembler) }
+                return self.isOpen
             })
     }
 
@@ -140,7 +196,7 @@ public final class ExtractPipeline {
                 }
                 mustWait = false
                 let slot = written % workers.count
-                workers[slot].drain(to: output)
+                drain(workers[slot])
                 summary.absorb(workers[slot].summary)
                 workers[slot].summary = ExtractSummary()
                 written += 1
@@ -150,7 +206,7 @@ public final class ExtractPipeline {
             group.wait()
             while written < submitted { writeReady(waitForFirst: true) }
         }
-        while !output.isClosed {
+        while isOpen {
             // Slot `submitted % n` is free once the chunk that used it before is written.
             if submitted - written == workers.count { writeReady(waitForFirst: true) }
             let slot = submitted % workers.count

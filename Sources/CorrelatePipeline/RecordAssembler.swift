@@ -11,15 +11,8 @@ import CorrelateRender
 /// Turns log lines into NDJSON records: decodes each line, joins continuation lines to their
 /// record, runs the rules once per record and writes the record. One per thread.
 ///
-/// Output is built in one buffer; the record still open (it may get more lines) is always its
-/// tail, and ``flushableBytes`` tells how much before it can be written out.
-///
-/// Output record (one line of JSON):
-///
-///     {"ts":"2026-11-25T08:32:27.054427Z","trace_id":"cddaa145…","span_id":"e116d5a2f2dc2eaf",
-///      "job_id":null,"severity":"info","service":"export-api","host":null,
-///      "rule":"json-trace-id","message":"POST /api/v1/reports/rpt-68427/export accepted (job 1)",
-///      "source":{"file":"logs/producer.json.log","line":3,"lines":1}}
+/// The record still open (a continuation line may join it) is kept in an arena; when the next
+/// record starts it goes to the ``RecordSink`` — NDJSON for `extract`, the store for `ingest`.
 ///
 /// Unchecked `Sendable`: an assembler is only ever used by one thread at a time — the parallel
 /// path hands assembler *i* to iteration *i* of one `concurrentPerform`, and writes its output
@@ -29,40 +22,34 @@ final class RecordAssembler: @unchecked Sendable {
     /// Counts of the lines processed (inputs, bytes, truncation and unreadable inputs are the
     /// reader's to count).
     var summary = ExtractSummary()
-    let out = JSONWriter(capacity: 1 << 21)
+    /// Where finished records go.
+    let sink: RecordSink
     private let ruleSet: RuleSet
     private let extractor: Extractor
     private var decoder: LogDecoder
 
-    // The open record (always the tail of `out` when it is being written).
+    // The open record: its fields, their text in `arena`; it is handed to the sink when the
+    // next record starts (a continuation line may still join it until then).
     private var recordOpen = false
     private var recordWritten = false
-    private var recordStart = 0
-    private var recordLines = 0
-    private var recordFirstLine = 0
     private var recordStream: UInt64 = 0
+    private var pending = PendingRecord()
+    private let arena = JSONWriter(capacity: 64 * 1024)
 
-    private var fileNameJSON: [UInt8] = []
     private var currentFile = ""
     private var mainStream = StreamState()
     private var otherStreams: [UInt64: StreamState] = [:]
     /// How many of `otherStreams` carry ids a continuation line would inherit.
     private var linkedOtherStreams = 0
 
-    /// Each rule's name as a JSON string, written once per record.
-    private let ruleNamesJSON: [[UInt8]]
     private static let maxStreams = 4096
 
-    init(ruleSet: RuleSet, configuration: ExtractConfiguration) {
+    init(ruleSet: RuleSet, configuration: ExtractConfiguration, sink: RecordSink) {
         self.ruleSet = ruleSet
         self.configuration = configuration
         self.extractor = ruleSet.makeExtractor(limits: configuration.limits)
         self.decoder = LogDecoder(format: configuration.inputFormat)
-        self.ruleNamesJSON = ruleSet.rules.map { compiled in
-            let writer = JSONWriter()
-            writer.string(compiled.rule.name)
-            return writer.bytes
-        }
+        self.sink = sink
     }
 
     /// Starts a new input (or a new chunk of one that starts with a record): no record open,
@@ -70,9 +57,7 @@ final class RecordAssembler: @unchecked Sendable {
     func begin(file name: String) {
         closeRecord()
         currentFile = name
-        let nameWriter = JSONWriter()
-        nameWriter.string(name)
-        fileNameJSON = nameWriter.bytes
+        sink.begin(file: name)
         mainStream = StreamState()
         otherStreams.removeAll()
         linkedOtherStreams = 0
@@ -173,44 +158,40 @@ final class RecordAssembler: @unchecked Sendable {
             stream.carry(found, jobID: job, service: service)
 
             recordOpen = true
-            recordLines = 1
-            recordFirstLine = line.number
             recordStream = key
             recordWritten = !configuration.onlyLinked || found.isLinked
             guard recordWritten else { return }
-            recordStart = out.count
             // Text captured by a rule from a JSON or logfmt line is still escaped.
             let capturedEscaped = decoded.format == .json || decoded.format == .logfmt
-            writeHead(
-                timestamp: found.timestamp ?? decoded.timestamp, trace: found.traceID,
-                span: found.spanID, job: job, jobEscaped: capturedEscaped,
-                severity: found.severity ?? decoded.severity)
-            out.key("service")
-            if let service {
-                writeString(service, escaped: capturedEscaped)
-            } else {
-                writeRef(decoded.service, line: line.bytes)
-            }
-            out.byte(UInt8(ascii: ","))
-            out.key("host")
-            writeRef(decoded.host, line: line.bytes)
-            writeRule(found.ruleIndex)
-            out.raw(",\"message\":\"")
+            arena.removeAll()
+            pending = PendingRecord()
+            pending.firstLine = line.number
+            pending.timestamp = found.timestamp ?? decoded.timestamp
+            pending.traceID = found.traceID
+            pending.spanID = found.spanID
+            pending.severity = found.severity ?? decoded.severity
+            pending.rule = found.ruleIndex
+            pending.job = job.map { keep($0, escaped: capturedEscaped) }
+            pending.service = service.map { keep($0, escaped: capturedEscaped) } ?? keep(decoded.service, line.bytes)
+            pending.host = keep(decoded.host, line.bytes)
             if let message = found.message {
-                appendContent(UnsafeBufferPointer(rebasing: text[message]), escaped: capturedEscaped)
+                pending.message = keep(UnsafeBufferPointer(rebasing: text[message]), escaped: capturedEscaped)
             } else {
-                appendRefContent(decoded.message, line: line.bytes)
+                pending.message = keep(decoded.message, line.bytes) ?? TextPiece(range: 0..<0, escaped: false)
             }
         }
     }
 
     private func continueRecord(_ line: LogLine, _ decoded: DecodedLine, stream: StreamState, key: UInt64) {
         let text = decoded.format == .journald ? decoded.message : decoded.matchText
-        if recordOpen, recordStream == key, recordLines < configuration.maxContinuationLines {
-            recordLines += 1
+        if recordOpen, recordStream == key, pending.lines < configuration.maxContinuationLines {
+            pending.lines += 1
             if recordWritten {
-                out.raw("\\n")
-                appendRefContent(text, line: line.bytes)
+                let start = arena.count
+                arena.byte(0x0A)
+                decoder.withBytes(text, in: line.bytes) { arena.raw($0) }
+                if pending.continuation == nil { pending.continuation = start..<arena.count }
+                pending.continuation = pending.continuation!.lowerBound..<arena.count
             }
             return
         }
@@ -220,120 +201,48 @@ final class RecordAssembler: @unchecked Sendable {
         summary.records += 1
         if stream.traceID != nil { summary.linked += 1 } else if stream.hasJobID { summary.jobOnly += 1 }
         recordOpen = true
-        recordLines = 1
-        recordFirstLine = line.number
         recordStream = key
         recordWritten = !configuration.onlyLinked || stream.isLinked
         guard recordWritten else { return }
-        recordStart = out.count
-        stream.jobID.withUnsafeBufferPointer { job in
-            writeHead(timestamp: decoded.timestamp, trace: stream.traceID, span: stream.spanID,
-                      job: stream.hasJobID ? job : nil, jobEscaped: false,
-                      severity: decoded.severity)
-        }
-        out.key("service")
-        if !stream.service.isEmpty {
-            stream.service.withUnsafeBufferPointer { writeString($0, escaped: false) }
-        } else {
-            writeRef(decoded.service, line: line.bytes)
-        }
-        out.byte(UInt8(ascii: ","))
-        out.key("host")
-        writeRef(decoded.host, line: line.bytes)
-        writeRule(stream.ruleIndex)
-        out.raw(",\"message\":\"")
-        appendRefContent(text, line: line.bytes)
+        arena.removeAll()
+        pending = PendingRecord()
+        pending.firstLine = line.number
+        pending.timestamp = decoded.timestamp
+        pending.traceID = stream.traceID
+        pending.spanID = stream.spanID
+        pending.severity = decoded.severity
+        pending.rule = stream.ruleIndex
+        if stream.hasJobID { pending.job = stream.jobID.withUnsafeBufferPointer { keep($0, escaped: false) } }
+        pending.service = stream.service.isEmpty
+            ? keep(decoded.service, line.bytes)
+            : stream.service.withUnsafeBufferPointer { keep($0, escaped: false) }
+        pending.host = keep(decoded.host, line.bytes)
+        pending.message = keep(text, line.bytes) ?? TextPiece(range: 0..<0, escaped: false)
     }
 
-    /// Ends the open record: `…","source":{"file":…,"line":N,"lines":K}}\n`.
+    /// Hands the open record to the sink.
     func closeRecord() {
         guard recordOpen else { return }
         recordOpen = false
         guard recordWritten else { return }
         summary.written += 1
-        out.raw("\",\"source\":{\"file\":")
-        fileNameJSON.withUnsafeBufferPointer { out.raw($0) }
-        out.raw(",\"line\":")
-        out.int(recordFirstLine)
-        out.raw(",\"lines\":")
-        out.int(recordLines)
-        out.raw("}}\n")
-    }
-
-    /// Bytes before the open record, which no later line can change.
-    var flushableBytes: Int {
-        recordOpen && recordWritten ? recordStart : out.count
-    }
-
-    /// Writes everything before the open record (everything, once it is closed) to `output`.
-    func drain(to output: OutputStream) {
-        let end = flushableBytes
-        guard end > 0 else { return }
-        out.withBytes(upTo: end) { _ = output.write($0) }
-        out.removeFirst(end)
-        recordStart -= end
-    }
-
-    // MARK: - Writing fields
-
-    private func writeHead(
-        timestamp: Timestamp?, trace: TraceID?, span: SpanID?, job: UnsafeBufferPointer<UInt8>?,
-        jobEscaped: Bool, severity: Severity?
-    ) {
-        out.raw("{\"ts\":")
-        if let timestamp { out.quoted(timestamp) } else { out.null() }
-        out.raw(",\"trace_id\":")
-        if let trace { out.quoted(trace) } else { out.null() }
-        out.raw(",\"span_id\":")
-        if let span { out.quoted(span) } else { out.null() }
-        out.raw(",\"job_id\":")
-        if let job { writeString(job, escaped: jobEscaped) } else { out.null() }
-        out.raw(",\"severity\":")
-        if let severity { out.raw(Self.severityJSON(severity)) } else { out.null() }
-        out.byte(UInt8(ascii: ","))
-    }
-
-    private func writeRule(_ rule: Int?) {
-        out.raw(",\"rule\":")
-        if let rule {
-            ruleNamesJSON[rule].withUnsafeBufferPointer { out.raw($0) }
-        } else {
-            out.null()
+        arena.withBytes(upTo: arena.count) { bytes in
+            sink.record(pending, text: bytes.bindMemory(to: UInt8.self), rules: ruleSet)
         }
     }
 
-    private func writeString(_ text: UnsafeBufferPointer<UInt8>, escaped: Bool) {
-        out.byte(UInt8(ascii: "\""))
-        appendContent(text, escaped: escaped)
-        out.byte(UInt8(ascii: "\""))
+    /// Copies text into the arena.
+    private func keep(_ text: UnsafeBufferPointer<UInt8>, escaped: Bool) -> TextPiece {
+        let start = arena.count
+        arena.raw(text)
+        return TextPiece(range: start..<arena.count, escaped: escaped)
     }
 
-    private func appendContent(_ text: UnsafeBufferPointer<UInt8>, escaped: Bool) {
-        if escaped { out.escapedStringContent(text) } else { out.stringContent(text) }
-    }
-
-    private func writeRef(_ ref: TextRef, line: UnsafeBufferPointer<UInt8>) {
-        if ref.isNone { return out.null() }
-        out.byte(UInt8(ascii: "\""))
-        appendRefContent(ref, line: line)
-        out.byte(UInt8(ascii: "\""))
-    }
-
-    private func appendRefContent(_ ref: TextRef, line: UnsafeBufferPointer<UInt8>) {
-        let escaped: Bool
-        if case .line(_, let isEscaped) = ref { escaped = isEscaped } else { escaped = false }
-        decoder.withBytes(ref, in: line) { appendContent($0, escaped: escaped) }
-    }
-
-    private static func severityJSON(_ severity: Severity) -> StaticString {
-        switch severity {
-        case .trace: "\"trace\""
-        case .debug: "\"debug\""
-        case .info: "\"info\""
-        case .warn: "\"warn\""
-        case .error: "\"error\""
-        case .fatal: "\"fatal\""
-        }
+    private func keep(_ ref: TextRef, _ line: UnsafeBufferPointer<UInt8>) -> TextPiece? {
+        if ref.isNone { return nil }
+        var escaped = false
+        if case .line(_, let isEscaped) = ref { escaped = isEscaped }
+        return decoder.withBytes(ref, in: line) { keep($0, escaped: escaped) }
     }
 }
 

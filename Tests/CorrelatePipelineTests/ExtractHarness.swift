@@ -24,7 +24,7 @@ func runExtract(
             inputs: inputs, inputFormat: format, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes,
             threads: threads, chunkBytes: chunkBytes),
         output: OutputStream(descriptor: fd))
-    let summary = pipeline.run()
+    let summary = try pipeline.run()
     close(fd)
     let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))
     var records: [[String: Any]] = []

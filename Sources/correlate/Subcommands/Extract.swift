@@ -63,7 +63,7 @@ extension Correlate {
                 inputs: files, inputFormat: inputFormat, onlyLinked: onlyLinked,
                 maxLineBytes: maxLineBytes, threads: threads, chunkBytes: chunkBytes)
             let pipeline = ExtractPipeline(ruleSet: rules.ruleSet, configuration: configuration)
-            let summary = pipeline.run()
+            let summary = try pipeline.run()
             for problem in summary.unreadable {
                 DiagnosticPrinter.printError("correlate: error: \(problem)")
             }

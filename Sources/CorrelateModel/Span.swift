@@ -1,0 +1,128 @@
+/// One span, as every trace format is decoded into.
+public struct Span: Hashable, Sendable {
+    /// OpenTelemetry's span kinds (OTLP numbering).
+    public enum Kind: Int, Sendable, CaseIterable {
+        case unspecified = 0, `internal` = 1, server = 2, client = 3, producer = 4, consumer = 5
+
+        /// Upper-case name, as the bundle writes it.
+        public var name: String {
+            switch self {
+            case .unspecified: "UNSPECIFIED"
+            case .internal: "INTERNAL"
+            case .server: "SERVER"
+            case .client: "CLIENT"
+            case .producer: "PRODUCER"
+            case .consumer: "CONSUMER"
+            }
+        }
+
+        public init(name: String) {
+            switch name.uppercased() {
+            case "INTERNAL", "SPAN_KIND_INTERNAL": self = .internal
+            case "SERVER", "SPAN_KIND_SERVER": self = .server
+            case "CLIENT", "SPAN_KIND_CLIENT": self = .client
+            case "PRODUCER", "SPAN_KIND_PRODUCER": self = .producer
+            case "CONSUMER", "SPAN_KIND_CONSUMER": self = .consumer
+            default: self = .unspecified
+            }
+        }
+    }
+
+    /// Span status codes (OTLP numbering).
+    public enum Status: Int, Sendable {
+        case unset = 0, ok = 1, error = 2
+
+        public var name: String {
+            switch self {
+            case .unset: "unset"
+            case .ok: "ok"
+            case .error: "error"
+            }
+        }
+    }
+
+    /// A timed event; exceptions are events named `exception`.
+    public struct Event: Hashable, Sendable {
+        public var name: String
+        public var time: Timestamp
+        public var attributes: [Attribute]
+
+        public init(name: String, time: Timestamp, attributes: [Attribute] = []) {
+            self.name = name
+            self.time = time
+            self.attributes = attributes
+        }
+    }
+
+    /// A link to another span, possibly of another trace.
+    public struct Link: Hashable, Sendable {
+        public var traceID: TraceID
+        public var spanID: SpanID
+        public var attributes: [Attribute]
+
+        public init(traceID: TraceID, spanID: SpanID, attributes: [Attribute] = []) {
+            self.traceID = traceID
+            self.spanID = spanID
+            self.attributes = attributes
+        }
+    }
+
+    public var traceID: TraceID
+    public var spanID: SpanID
+    public var parentSpanID: SpanID?
+    public var name: String
+    public var kind: Kind
+    public var start: Timestamp
+    public var end: Timestamp
+    public var status: Status
+    public var statusMessage: String?
+    /// The resource's `service.name`.
+    public var service: String?
+    public var attributes: [Attribute]
+    public var resource: [Attribute]
+    public var events: [Event]
+    public var links: [Link]
+
+    public init(
+        traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, name: String,
+        kind: Kind = .internal, start: Timestamp, end: Timestamp, status: Status = .unset,
+        statusMessage: String? = nil, service: String? = nil, attributes: [Attribute] = [],
+        resource: [Attribute] = [], events: [Event] = [], links: [Link] = []
+    ) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.parentSpanID = parentSpanID
+        self.name = name
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.status = status
+        self.statusMessage = statusMessage
+        self.service = service
+        self.attributes = attributes
+        self.resource = resource
+        self.events = events
+        self.links = links
+    }
+
+    /// Duration in milliseconds (never negative).
+    public var durationMilliseconds: Double {
+        Double(max(0, end.nanoseconds - start.nanoseconds)) / 1_000_000
+    }
+
+    /// The job id the messaging instrumentation puts on producer and consumer spans.
+    public var messageID: String? {
+        (attributes["messaging.message.id"] ?? attributes["messaging.message_id"]
+            ?? attributes["celery.task_id"])?.text
+    }
+
+    /// `messaging.destination.name`, or the older `messaging.destination`.
+    public var destination: String? {
+        (attributes["messaging.destination.name"] ?? attributes["messaging.destination"])?.text
+    }
+
+    /// Error status, or an `exception` event.
+    public var hasError: Bool {
+        status == .error || events.contains { $0.name == "exception" }
+    }
+}
