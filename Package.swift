@@ -3,8 +3,10 @@ import PackageDescription
 
 // Dependency direction (arrows point to what is imported), see docs/ARCHITECTURE.md:
 //   correlate ─▶ CorrelatePipeline ─▶ { CorrelateSources, CorrelateDecode, CorrelateExtract,
-//                                       CorrelateRender } ─▶ CorrelateModel
+//                                       CorrelateRender, CorrelateStore, CorrelateEngine }
+//                                     ─▶ CorrelateModel
 //   CorrelateExtract ─▶ CorrelateMatcher ─▶ CPCRE2
+//   CorrelateStore ─▶ CSQLite
 // Release builds of the hot-path targets skip Swift's run-time exclusivity checks (they cost a
 // thread-local access-set lookup per access to a class's stored properties, on every line);
 // debug builds and the tests keep them.
@@ -29,6 +31,11 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
         .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"], swiftSettings: hotPath),
         .target(name: "CorrelateModel"),
         .target(name: "CorrelateSources", dependencies: ["CorrelateModel"], swiftSettings: hotPath),
@@ -39,11 +46,13 @@ let package = Package(
             swiftSettings: hotPath
         ),
         .target(name: "CorrelateRender", dependencies: ["CorrelateModel"], swiftSettings: hotPath),
+        .target(name: "CorrelateStore", dependencies: ["CorrelateModel", "CSQLite"]),
+        .target(name: "CorrelateEngine", dependencies: ["CorrelateModel"]),
         .target(
             name: "CorrelatePipeline",
             dependencies: [
                 "CorrelateModel", "CorrelateSources", "CorrelateDecode", "CorrelateExtract",
-                "CorrelateRender",
+                "CorrelateRender", "CorrelateStore", "CorrelateEngine",
             ],
             swiftSettings: hotPath
         ),
@@ -68,6 +77,14 @@ let package = Package(
         .testTarget(
             name: "CorrelateExtractTests",
             dependencies: ["CorrelateExtract", "CorrelateTestSupport"]
+        ),
+        .testTarget(
+            name: "CorrelateStoreTests",
+            dependencies: ["CorrelateStore", "CorrelateTestSupport"]
+        ),
+        .testTarget(
+            name: "CorrelateEngineTests",
+            dependencies: ["CorrelateEngine", "CorrelateTestSupport"]
         ),
         .testTarget(
             name: "CorrelatePipelineTests",

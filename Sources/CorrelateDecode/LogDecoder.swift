@@ -121,7 +121,7 @@ public struct LogDecoder {
                 decoded.message = .line(value.range, escaped: false)
             case .string(escaped: true):
                 let start = scratch.count
-                JSONUnescape.append(UnsafeBufferPointer(rebasing: line[value.range]), to: &scratch)
+                JSONStringEscapes.unescape(UnsafeBufferPointer(rebasing: line[value.range]), into: &scratch)
                 decoded.message = .scratch(start..<scratch.count)
             case .container:
                 // journald writes a MESSAGE that is not valid UTF-8 as an array of byte values.
@@ -230,7 +230,7 @@ public struct LogDecoder {
             return Timestamp.parse(UnsafeBufferPointer(rebasing: line[value.range]))
         case .string(escaped: true):
             var unescaped: [UInt8] = []
-            JSONUnescape.append(UnsafeBufferPointer(rebasing: line[value.range]), to: &unescaped)
+            JSONStringEscapes.unescape(UnsafeBufferPointer(rebasing: line[value.range]), into: &unescaped)
             return unescaped.withUnsafeBufferPointer { Timestamp.parse($0) }
         default:
             return nil

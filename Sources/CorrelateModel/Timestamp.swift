@@ -91,3 +91,23 @@ public enum CivilCalendar {
         }
     }
 }
+
+/// Milliseconds as text with up to three decimals (`12`, `0.5`, `355.237`).
+public enum Milliseconds {
+    public static func text(_ value: Double) -> String {
+        guard value.isFinite else { return "\(value)" }
+        let thousandths = Int64((abs(value) * 1000).rounded())
+        var text = (value < 0 && thousandths > 0 ? "-" : "") + String(thousandths / 1000)
+        var fraction = thousandths % 1000
+        if fraction != 0 {
+            var digits = 3
+            while fraction % 10 == 0 {
+                fraction /= 10
+                digits -= 1
+            }
+            let padded = String(fraction)
+            text += "." + String(repeating: "0", count: digits - padded.count) + padded
+        }
+        return text
+    }
+}

@@ -162,7 +162,7 @@ final class LogRecordCollector: RecordSink {
         let bytes = UnsafeBufferPointer(rebasing: text[piece.range])
         guard piece.escaped else { return String(decoding: bytes, as: UTF8.self) }
         scratch.removeAll(keepingCapacity: true)
-        JSONUnescape.append(bytes, to: &scratch)
+        JSONStringEscapes.unescape(bytes, into: &scratch)
         return String(decoding: scratch, as: UTF8.self)
     }
 }

@@ -1,8 +1,8 @@
 /// Decoding of JSON string content (the bytes between the quotes) into raw UTF-8.
-public enum JSONUnescape {
+public enum JSONStringEscapes {
     /// Appends the unescaped form of `content` to `out`. Invalid escapes are kept literally;
     /// lone surrogates become U+FFFD. Never fails: a log line is shown, not rejected.
-    public static func append(_ content: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    public static func unescape(_ content: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         var i = 0
         let n = content.count
         while i < n {

@@ -1,0 +1,85 @@
+import CorrelateModel
+
+/// The trace formats correlate reads.
+public enum SpanFormat: String, Sendable, CaseIterable {
+    /// OTLP JSON: an `ExportTraceServiceRequest` / `TracesData` (`resourceSpans`).
+    case otlpJSON = "otlp-json"
+    /// OTLP protobuf: an `ExportTraceServiceRequest` as OTLP/HTTP sends it.
+    case otlpProtobuf = "otlp-protobuf"
+    /// Jaeger's query API JSON: `{"data":[{"traceID", "spans", "processes"}]}`.
+    case jaeger
+    /// Zipkin v2 JSON: an array of spans.
+    case zipkin
+}
+
+/// What one document held.
+public struct DecodedSpans: Sendable {
+    public var format: SpanFormat
+    public var spans: [Span] = []
+    /// Spans left out because an id was missing, malformed or all zero.
+    public var rejected = 0
+
+    public init(format: SpanFormat) {
+        self.format = format
+    }
+}
+
+/// A document that is not spans of any known format.
+public struct SpanDecodingError: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+
+    public init(_ reason: String) {
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+}
+
+/// Decodes one JSON document of spans, detecting its format.
+public enum SpanDocumentDecoder {
+    public static func decode(_ document: JSONDocument) throws(SpanDecodingError) -> DecodedSpans {
+        if case .array(let items) = document { return ZipkinDecoder.decode(items) }
+        guard let members = document.members else {
+            throw SpanDecodingError("not spans: expected an object or an array")
+        }
+        if document["resourceSpans"] != nil || document["resource_spans"] != nil {
+            return OTLPJSONDecoder.decode(document)
+        }
+        if let data = document["data"]?.array { return JaegerDecoder.decode(data) }
+        if document["traceID"] != nil, document["spans"] != nil { return JaegerDecoder.decode([document]) }
+        if members.isEmpty { return DecodedSpans(format: .otlpJSON) }
+        let keys = members.prefix(5).map(\.0).joined(separator: ", ")
+        throw SpanDecodingError("not spans: expected resourceSpans (OTLP), data (Jaeger) or an array (Zipkin), found \(keys)")
+    }
+}
+
+/// Helpers shared by the decoders.
+enum SpanIDs {
+    /// A trace id written as hex (OTLP JSON, Jaeger, Zipkin; 16 or 32 digits) or, by generic
+    /// protobuf JSON encoders, as base64.
+    static func trace(_ text: String?) -> TraceID? {
+        guard let text, !text.isEmpty else { return nil }
+        if let id = TraceID.parse(text, format: .hex), text.count == 32 || text.count == 16 { return id }
+        if text.count == 24, let id = TraceID.parse(text, format: .base64) { return id }
+        // Jaeger drops leading zeros of 64-bit ids.
+        if text.count < 32, text.allSatisfy(\.isHexDigit) {
+            return TraceID.parse(String(repeating: "0", count: 32 - text.count) + text, format: .hex)
+        }
+        return nil
+    }
+
+    static func span(_ text: String?) -> SpanID? {
+        guard let text, !text.isEmpty else { return nil }
+        if text.count == 16, let id = SpanID.parse(text, format: .hex) { return id }
+        if text.count == 12, let id = SpanID.parse(text, format: .base64) { return id }
+        if text.count < 16, text.allSatisfy(\.isHexDigit) {
+            return SpanID.parse(String(repeating: "0", count: 16 - text.count) + text, format: .hex)
+        }
+        return nil
+    }
+
+    /// Microseconds (Jaeger, Zipkin) to a timestamp.
+    static func micros(_ value: JSONDocument?) -> Timestamp? {
+        value?.int64.map { Timestamp(nanoseconds: $0 &* 1_000) }
+    }
+}

@@ -1,0 +1,198 @@
+import CorrelateModel
+
+/// Analyses one trace: its span tree, producer→consumer hops and queue waits, critical path,
+/// culprit, errors, log placement and what looks broken. Pure: everything comes in as values.
+public enum TraceAnalyzer {
+    /// What the engine knows around one trace.
+    public struct Input: Sendable {
+        public var traceID: TraceID
+        /// The trace's spans.
+        public var spans: [Span]
+        /// Spans of other traces that share a job id with this one (`messaging.message.id`).
+        public var relatedSpans: [Span]
+        /// Log records carrying the trace id.
+        public var traceLogs: [LogRecord]
+        /// Log records carrying the job id of one of the trace's producer or consumer spans.
+        public var jobLogs: [LogRecord]
+
+        public init(traceID: TraceID, spans: [Span], relatedSpans: [Span] = [], traceLogs: [LogRecord] = [], jobLogs: [LogRecord] = []) {
+            self.traceID = traceID
+            self.spans = spans
+            self.relatedSpans = relatedSpans
+            self.traceLogs = traceLogs
+            self.jobLogs = jobLogs
+        }
+    }
+
+    public static func analyze(_ input: Input) -> TraceAnalysis {
+        var tree = SpanTree(input.spans)
+        let hops = findHops(input, tree)
+        var path = CriticalPath(tree: tree, hops: hops)
+        path.walk()
+        tree.apply(path)
+        var diagnostics: [TraceDiagnostic] = []
+        diagnostics += structuralDiagnostics(input, tree, hops)
+        diagnostics += disconnectedChains(input)
+        let logs = placeLogs(input, tree)
+        let onPathWait = hops.compactMap { path.waitOnPath[$0.consumer] }.reduce(0, +)
+        let queueWait: Double? = hops.isEmpty ? nil
+            : (path.waitOnPath.isEmpty ? hops.map(\.waitMilliseconds).max() : onPathWait)
+        return TraceAnalysis(
+            traceID: input.traceID, spans: tree.ordered, start: tree.start, end: tree.end,
+            hasError: input.spans.contains { $0.hasError }, hops: hops,
+            queueWaitMilliseconds: queueWait, culprit: path.culprit(tree), logs: logs,
+            diagnostics: diagnostics)
+    }
+
+    // MARK: - Hops
+
+    static func findHops(_ input: Input, _ tree: SpanTree) -> [QueueHop] {
+        var hops: [QueueHop] = []
+        var seen: Set<SpanID> = []
+        let allSpans = input.spans + input.relatedSpans
+        var byKey: [SpanKey: Span] = [:]
+        for span in allSpans { byKey[SpanKey(span.traceID, span.spanID)] = span }
+        var producersByMessage: [String: [Span]] = [:]
+        for span in allSpans where span.kind == .producer {
+            if let id = span.messageID { producersByMessage[id, default: []].append(span) }
+        }
+        func add(_ producer: Span, _ consumer: Span, _ connection: QueueHop.Connection) {
+            guard !seen.contains(consumer.spanID) || consumer.traceID != input.traceID else { return }
+            seen.insert(consumer.spanID)
+            hops.append(hop(producer, consumer, connection))
+        }
+        // Consumers of this trace: by parent, by link, by job id.
+        for consumer in input.spans where consumer.kind == .consumer {
+            if let parent = consumer.parentSpanID, let producer = tree.byID[parent], producer.kind == .producer {
+                add(producer, consumer, .parent)
+                continue
+            }
+            if let link = consumer.links.first(where: { byKey[SpanKey($0.traceID, $0.spanID)]?.kind == .producer }),
+                let producer = byKey[SpanKey(link.traceID, link.spanID)]
+            {
+                add(producer, consumer, .link)
+                continue
+            }
+            if let id = consumer.messageID, let producer = producersByMessage[id]?.first(where: { $0.spanID != consumer.spanID }) {
+                add(producer, consumer, .messageID)
+            }
+        }
+        // Producers of this trace whose consumer ran in another trace.
+        for producer in input.spans where producer.kind == .producer {
+            guard let id = producer.messageID,
+                !hops.contains(where: { $0.producer == producer.spanID }),
+                let consumer = input.relatedSpans.first(where: { $0.kind == .consumer && $0.messageID == id })
+            else { continue }
+            hops.append(hop(producer, consumer, .messageID))
+        }
+        return hops
+    }
+
+    static func hop(_ producer: Span, _ consumer: Span, _ connection: QueueHop.Connection) -> QueueHop {
+        let skew = consumer.start < producer.start
+        let gap = consumer.start.nanoseconds - producer.end.nanoseconds
+        // Published inside the producer span: a worker may start just before that span closes.
+        let wait = skew ? Double(gap) / 1_000_000 : Double(max(0, gap)) / 1_000_000
+        return QueueHop(producer: producer.spanID, producerTrace: producer.traceID, consumer: consumer.spanID,
+                        consumerTrace: consumer.traceID, connection: connection, waitMilliseconds: wait,
+                        clockSkew: skew)
+    }
+
+    // MARK: - Diagnostics
+
+    static func structuralDiagnostics(_ input: Input, _ tree: SpanTree, _ hops: [QueueHop]) -> [TraceDiagnostic] {
+        var diagnostics: [TraceDiagnostic] = []
+        let orphans = tree.ordered.filter(\.missingParent)
+        if !orphans.isEmpty {
+            let names = orphans.prefix(3).map { "'\($0.span.name)'" }.joined(separator: ", ")
+            diagnostics.append(TraceDiagnostic(
+                code: "missing_parent",
+                message: "\(orphans.count) span\(orphans.count == 1 ? "" : "s") (\(names)) name a parent that is not in the trace; shown as roots",
+                traceID: input.traceID))
+        }
+        for analyzed in tree.ordered where analyzed.depth == 0 && analyzed.span.kind == .consumer {
+            let span = analyzed.span
+            let linked = hops.contains { $0.consumer == span.spanID && $0.connection == .link }
+            if !linked {
+                diagnostics.append(TraceDiagnostic(
+                    code: "consumer_root",
+                    message: "consumer span '\(span.name)' is a root: the trace context did not reach the worker",
+                    traceID: input.traceID))
+            }
+        }
+        for hop in hops where hop.clockSkew {
+            diagnostics.append(TraceDiagnostic(
+                code: "clock_skew",
+                message: "consumer span \(hop.consumer) starts before its producer span \(hop.producer) started (\(Milliseconds.text(-hop.waitMilliseconds)) ms before that span ended): the hosts' clocks disagree",
+                traceID: input.traceID))
+        }
+        return diagnostics
+    }
+
+    /// One job id under two trace ids: a producer or consumer span of another trace with the
+    /// same `messaging.message.id`, or a log line naming the job under another trace id.
+    static func disconnectedChains(_ input: Input) -> [TraceDiagnostic] {
+        var related: [TraceID: String] = [:]  // other trace → job id
+        let ownJobs = Set(input.spans.compactMap(\.messageID))
+        for span in input.relatedSpans where span.traceID != input.traceID {
+            if let job = span.messageID, ownJobs.contains(job) || input.traceLogs.contains(where: { $0.jobID == job }) {
+                related[span.traceID] = related[span.traceID] ?? job
+            }
+        }
+        for record in input.jobLogs {
+            if let other = record.traceID, other != input.traceID, other.low != input.traceID.low || other.high != 0,
+                let job = record.jobID
+            {
+                related[other] = related[other] ?? job
+            }
+        }
+        return related.keys.sorted().map { other in
+            let job = related[other]!
+            return TraceDiagnostic(
+                code: "disconnected_chain",
+                message: "job \(job) appears under trace \(input.traceID) and under trace \(other): the trace context was lost between the request and the job",
+                traceID: input.traceID, relatedTraceID: other)
+        }
+    }
+
+    // MARK: - Logs
+
+    static func placeLogs(_ input: Input, _ tree: SpanTree) -> [PlacedLog] {
+        var consumerByJob: [String: SpanID] = [:]
+        for span in input.spans where span.kind == .consumer || span.kind == .producer {
+            guard let job = span.messageID else { continue }
+            if span.kind == .consumer || consumerByJob[job] == nil { consumerByJob[job] = span.spanID }
+        }
+        var placed: [PlacedLog] = []
+        var seen: Set<SourceLocation> = []
+        for record in input.traceLogs where seen.insert(record.source).inserted {
+            var span = record.spanID.flatMap { tree.byID[$0] != nil ? $0 : nil }
+            if span == nil, let job = record.jobID { span = consumerByJob[job] }
+            placed.append(PlacedLog(record: record, spanID: span, via: .traceID))
+        }
+        for record in input.jobLogs where seen.insert(record.source).inserted {
+            // A job's line that carries another trace id belongs to that trace.
+            if let other = record.traceID, other != input.traceID, other != TraceID(high: 0, low: input.traceID.low) { continue }
+            placed.append(PlacedLog(record: record, spanID: record.jobID.flatMap { consumerByJob[$0] }, via: .jobID))
+        }
+        return placed.sorted { a, b in
+            switch (a.record.timestamp, b.record.timestamp) {
+            case let (x?, y?) where x != y: return x < y
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default:
+                return (a.record.source.file, a.record.source.line) < (b.record.source.file, b.record.source.line)
+            }
+        }
+    }
+}
+
+struct SpanKey: Hashable {
+    let trace: TraceID
+    let span: SpanID
+
+    init(_ trace: TraceID, _ span: SpanID) {
+        self.trace = trace
+        self.span = span
+    }
+}

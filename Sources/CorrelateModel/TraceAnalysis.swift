@@ -1,0 +1,153 @@
+/// What the engine found in one trace: its tree, its producer→consumer hops, its critical path
+/// and culprit, its log lines and what looks broken. This is the `traces[]` object of the
+/// bundle (`correlate.bundle/v1`) and what `correlate trace` draws.
+public struct TraceAnalysis: Sendable {
+    public var traceID: TraceID
+    /// Spans in tree order: each span followed by its children, children by start time.
+    public var spans: [AnalyzedSpan]
+    public var start: Timestamp
+    public var end: Timestamp
+    public var hasError: Bool
+    public var hops: [QueueHop]
+    /// Queue wait on the critical path (nil when the trace has no producer→consumer hop).
+    public var queueWaitMilliseconds: Double?
+    public var culprit: Culprit?
+    /// The trace's log records, in time order, each placed under a span when it can be.
+    public var logs: [PlacedLog]
+    public var diagnostics: [TraceDiagnostic]
+
+    public var durationMilliseconds: Double {
+        Double(max(0, end.nanoseconds - start.nanoseconds)) / 1_000_000
+    }
+
+    /// The first root span (no parent, or its parent is not in the trace).
+    public var root: AnalyzedSpan? { spans.first { $0.depth == 0 } }
+
+    public init(
+        traceID: TraceID, spans: [AnalyzedSpan], start: Timestamp, end: Timestamp, hasError: Bool,
+        hops: [QueueHop], queueWaitMilliseconds: Double?, culprit: Culprit?, logs: [PlacedLog],
+        diagnostics: [TraceDiagnostic]
+    ) {
+        self.traceID = traceID
+        self.spans = spans
+        self.start = start
+        self.end = end
+        self.hasError = hasError
+        self.hops = hops
+        self.queueWaitMilliseconds = queueWaitMilliseconds
+        self.culprit = culprit
+        self.logs = logs
+        self.diagnostics = diagnostics
+    }
+}
+
+/// A span with what the analysis says of it.
+public struct AnalyzedSpan: Sendable {
+    public var span: Span
+    public var depth: Int
+    /// It names a parent that is not in the trace (kept, never dropped).
+    public var missingParent: Bool
+    /// Its own time on the critical path (not covered by a child on the path), ms.
+    public var selfTimeMilliseconds: Double
+    public var onCriticalPath: Bool
+
+    public init(span: Span, depth: Int, missingParent: Bool, selfTimeMilliseconds: Double, onCriticalPath: Bool) {
+        self.span = span
+        self.depth = depth
+        self.missingParent = missingParent
+        self.selfTimeMilliseconds = selfTimeMilliseconds
+        self.onCriticalPath = onCriticalPath
+    }
+}
+
+/// A producer→consumer hop: the enqueue span, the execute span, and the wait between.
+public struct QueueHop: Sendable, Equatable {
+    public enum Connection: String, Sendable {
+        /// The consumer span is a child of the producer span.
+        case parent
+        /// The consumer span links to the producer span.
+        case link
+        /// Both carry the same `messaging.message.id`.
+        case messageID = "message_id"
+    }
+
+    public var producer: SpanID
+    public var producerTrace: TraceID
+    public var consumer: SpanID
+    public var consumerTrace: TraceID
+    public var connection: Connection
+    /// Consumer start − producer end; 0 when the consumer started inside the producer span (the
+    /// message is published before the span closes); negative only for clock skew.
+    public var waitMilliseconds: Double
+    /// The consumer started before the producer did: the hosts' clocks disagree.
+    public var clockSkew: Bool
+
+    public init(
+        producer: SpanID, producerTrace: TraceID, consumer: SpanID, consumerTrace: TraceID,
+        connection: Connection, waitMilliseconds: Double, clockSkew: Bool
+    ) {
+        self.producer = producer
+        self.producerTrace = producerTrace
+        self.consumer = consumer
+        self.consumerTrace = consumerTrace
+        self.connection = connection
+        self.waitMilliseconds = waitMilliseconds
+        self.clockSkew = clockSkew
+    }
+}
+
+/// What contributes most to the trace's duration along its critical path.
+public struct Culprit: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case span
+        case queueWait = "queue_wait"
+    }
+
+    public var kind: Kind
+    /// The span itself, or for a queue wait the consumer span that waited.
+    public var spanID: SpanID
+    public var name: String
+    public var selfTimeMilliseconds: Double
+
+    public init(kind: Kind, spanID: SpanID, name: String, selfTimeMilliseconds: Double) {
+        self.kind = kind
+        self.spanID = spanID
+        self.name = name
+        self.selfTimeMilliseconds = selfTimeMilliseconds
+    }
+}
+
+/// A log record of a trace, and the span it belongs under (if any).
+public struct PlacedLog: Sendable {
+    public var record: LogRecord
+    public var spanID: SpanID?
+    /// How it was joined to the trace.
+    public var via: Via
+
+    public enum Via: String, Sendable {
+        case traceID = "trace_id"
+        case jobID = "job_id"
+    }
+
+    public init(record: LogRecord, spanID: SpanID?, via: Via) {
+        self.record = record
+        self.spanID = spanID
+        self.via = via
+    }
+}
+
+/// Something that looks broken, with a stable code.
+public struct TraceDiagnostic: Sendable, Equatable {
+    public var code: String
+    public var message: String
+    public var traceID: TraceID?
+    /// The other trace involved (a disconnected chain).
+    public var relatedTraceID: TraceID?
+
+    public init(code: String, message: String, traceID: TraceID? = nil, relatedTraceID: TraceID? = nil) {
+        self.code = code
+        self.message = message
+        self.traceID = traceID
+        self.relatedTraceID = relatedTraceID
+    }
+}

@@ -1,0 +1,29 @@
+internal import CSQLite
+
+/// A failed SQLite call: the result code, SQLite's message and what correlate was doing.
+public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public let message: String
+    public let context: String
+
+    init(code: Int32, message: String, context: String) {
+        self.code = code
+        self.message = message
+        self.context = context
+    }
+
+    init(_ code: Int32, _ db: OpaquePointer?, _ context: String) {
+        self.code = code
+        if let db, let text = sqlite3_errmsg(db) {
+            self.message = String(cString: text)
+        } else {
+            self.message = String(cString: sqlite3_errstr(code))
+        }
+        self.context = context
+    }
+
+    public var description: String { "\(context): \(message) (SQLite code \(code))" }
+
+    /// The database file is not an SQLite database (or is encrypted, or damaged beyond reading).
+    public var isNotADatabase: Bool { code & 0xFF == SQLITE_NOTADB || code & 0xFF == SQLITE_CORRUPT }
+}

@@ -1,0 +1,293 @@
+import CorrelateModel
+import Foundation
+internal import CSQLite
+
+/// The embedded store: one SQLite file in WAL mode, written in batched transactions through
+/// prepared statements.
+///
+/// Opening runs the schema migrations the file has not had yet (``Schema``). A store is used
+/// from one thread at a time; readers in other processes see every committed batch.
+public final class SQLiteEventStore: EventStore {
+    public let path: String
+    private let db: Database
+    private var sourceIDs: [String: Int64] = [:]
+    private var sourcePaths: [Int64: String] = [:]
+
+    private lazy var insertLog = try? db.prepare("""
+        INSERT OR IGNORE INTO logs (id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        """)
+    private lazy var insertSpan = try? db.prepare("""
+        INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start, end, status,
+            status_message, service, message_id, attributes, resource, events, links)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+        """)
+
+    /// Opens the store at `path`, creating it (and its schema) when needed.
+    /// - Throws: ``SQLiteError`` when the file cannot be opened, is not a correlate store, or
+    ///   was written by a newer correlate.
+    public init(path: String) throws {
+        self.path = path
+        db = try Database(path: path)
+        do {
+            try db.execute("""
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                PRAGMA temp_store = MEMORY;
+                PRAGMA cache_size = -262144;
+                """)
+            try migrate()
+        } catch let error as SQLiteError where error.isNotADatabase {
+            throw SQLiteError(code: error.code, message: "the file is not a correlate store (not an SQLite database)",
+                              context: "cannot open '\(path)'")
+        }
+    }
+
+    private func migrate() throws {
+        try db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        let version = try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
+        guard version <= Schema.version else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "schema version \(version) is newer than this correlate knows (\(Schema.version))",
+                              context: "cannot use '\(path)'")
+        }
+        for next in version..<Schema.version {
+            try db.transaction {
+                try db.execute(Schema.migrations[next])
+                try db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '\(next + 1)')")
+            }
+        }
+    }
+
+    /// The schema version of the open store.
+    public func schemaVersion() throws -> Int {
+        try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
+    }
+
+    /// Whether SQLite finds the file sound (`PRAGMA integrity_check`).
+    public func integrityCheck() throws -> Bool {
+        let statement = try db.prepare("PRAGMA integrity_check")
+        guard try statement.step() else { return false }
+        return statement.string(0) == "ok"
+    }
+
+    // MARK: - Writing
+
+    public func insert(logs: [LogRecord]) throws -> InsertResult {
+        guard let statement = insertLog else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert logs") }
+        return try db.transaction {
+            var result = InsertResult()
+            for record in logs {
+                let source = try sourceID(record.source.file)
+                statement.bind(1, source << 32 | Int64(record.source.line & 0xFFFF_FFFF))
+                statement.bind(2, record.timestamp?.nanoseconds)
+                statement.bind(3, blob: record.traceID.map(Blob.bytes))
+                statement.bind(4, blob: record.spanID.map(Blob.bytes))
+                statement.bind(5, record.jobID)
+                statement.bind(6, record.severity?.rawValue)
+                statement.bind(7, record.service)
+                statement.bind(8, record.host)
+                statement.bind(9, record.rule)
+                statement.bind(10, record.message)
+                statement.bind(11, record.lines)
+                try statement.run()
+                if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+            }
+            return result
+        }
+    }
+
+    public func insert(spans: [Span]) throws -> InsertResult {
+        guard let statement = insertSpan else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert spans") }
+        return try db.transaction {
+            var result = InsertResult()
+            for span in spans {
+                statement.bind(1, blob: Blob.bytes(span.traceID))
+                statement.bind(2, blob: Blob.bytes(span.spanID))
+                statement.bind(3, blob: span.parentSpanID.map(Blob.bytes))
+                statement.bind(4, span.name)
+                statement.bind(5, span.kind.rawValue)
+                statement.bind(6, span.start.nanoseconds)
+                statement.bind(7, span.end.nanoseconds)
+                statement.bind(8, span.status.rawValue)
+                statement.bind(9, span.statusMessage)
+                statement.bind(10, span.service)
+                statement.bind(11, span.messageID)
+                statement.bind(12, span.attributes.jsonObject)
+                statement.bind(13, span.resource.jsonObject)
+                statement.bind(14, SpanJSON.events(span.events))
+                statement.bind(15, SpanJSON.links(span.links))
+                try statement.run()
+                if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+            }
+            return result
+        }
+    }
+
+    public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
+        let statement = try db.prepare("INSERT OR IGNORE INTO raw_alerts (id, body) VALUES (?1, ?2)")
+        return try db.transaction {
+            statement.bind(1, try sourceID(source.file) << 32 | Int64(source.line & 0xFFFF_FFFF))
+            statement.bind(2, body)
+            try statement.run()
+            return db.changes > 0 ? InsertResult(stored: 1) : InsertResult(duplicates: 1)
+        }
+    }
+
+    private func sourceID(_ path: String) throws -> Int64 {
+        if let id = sourceIDs[path] { return id }
+        let insert = try db.prepare("INSERT OR IGNORE INTO sources (path) VALUES (?1)")
+        insert.bind(1, path)
+        try insert.run()
+        let select = try db.prepare("SELECT id FROM sources WHERE path = ?1")
+        select.bind(1, path)
+        guard try select.step() else { throw SQLiteError(code: SQLITE_ERROR, message: "source not stored", context: path) }
+        let id = select.int64(0)
+        sourceIDs[path] = id
+        sourcePaths[id] = path
+        return id
+    }
+
+    private func sourcePath(_ id: Int64) throws -> String {
+        if let path = sourcePaths[id] { return path }
+        let select = try db.prepare("SELECT path FROM sources WHERE id = ?1")
+        select.bind(1, id)
+        let path = try select.step() ? (select.string(0) ?? "?") : "?"
+        sourcePaths[id] = path
+        sourceIDs[path] = id
+        return path
+    }
+
+    // MARK: - Reading
+
+    private static let spanColumns = """
+        trace_id, span_id, parent_span_id, name, kind, start, end, status, status_message, service,
+        attributes, resource, events, links
+        """
+
+    public func spans(inTrace trace: TraceID) throws -> [Span] {
+        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE trace_id = ?1 ORDER BY start, span_id")
+        statement.bind(1, blob: Blob.bytes(trace))
+        return try readSpans(statement)
+    }
+
+    public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
+        guard !messageIDs.isEmpty else { return [] }
+        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE message_id = ?1 ORDER BY start")
+        var spans: [Span] = []
+        for id in messageIDs.sorted() {
+            statement.bind(1, id)
+            spans += try readSpans(statement)
+        }
+        return spans
+    }
+
+    private func readSpans(_ statement: Statement) throws -> [Span] {
+        defer { statement.reset() }
+        var spans: [Span] = []
+        while try statement.step() {
+            guard let trace = statement.blob(0).flatMap(Blob.traceID), let span = statement.blob(1).flatMap(Blob.spanID) else {
+                continue
+            }
+            spans.append(Span(
+                traceID: trace, spanID: span, parentSpanID: statement.blob(2).flatMap(Blob.spanID),
+                name: statement.string(3) ?? "", kind: Span.Kind(rawValue: Int(statement.int64(4))) ?? .unspecified,
+                start: Timestamp(nanoseconds: statement.int64(5)), end: Timestamp(nanoseconds: statement.int64(6)),
+                status: Span.Status(rawValue: Int(statement.int64(7))) ?? .unset,
+                statusMessage: statement.string(8), service: statement.string(9),
+                attributes: SpanJSON.attributes(statement.string(10)),
+                resource: SpanJSON.attributes(statement.string(11)),
+                events: SpanJSON.events(statement.string(12)),
+                links: SpanJSON.links(statement.string(13))))
+        }
+        return spans
+    }
+
+    private static let logColumns = "id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines"
+
+    public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
+        let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE trace_id = ?1 OR trace_id = ?2 ORDER BY ts, id")
+        statement.bind(1, blob: Blob.bytes(trace))
+        // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
+        statement.bind(2, blob: Blob.bytes(TraceID(high: 0, low: trace.low)))
+        return try readLogs(statement)
+    }
+
+    public func logs(withJobIDs jobIDs: Set<String>) throws -> [LogRecord] {
+        guard !jobIDs.isEmpty else { return [] }
+        let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id")
+        var records: [LogRecord] = []
+        for id in jobIDs.sorted() {
+            statement.bind(1, id)
+            records += try readLogs(statement)
+        }
+        return records
+    }
+
+    private func readLogs(_ statement: Statement) throws -> [LogRecord] {
+        defer { statement.reset() }
+        var records: [LogRecord] = []
+        while try statement.step() {
+            let id = statement.int64(0)
+            records.append(LogRecord(
+                source: SourceLocation(file: try sourcePath(id >> 32), line: Int(id & 0xFFFF_FFFF)),
+                lines: Int(statement.int64(10)),
+                timestamp: statement.int64OrNil(1).map(Timestamp.init(nanoseconds:)),
+                traceID: statement.blob(2).flatMap(Blob.traceID), spanID: statement.blob(3).flatMap(Blob.spanID),
+                jobID: statement.string(4), severity: statement.string(5).flatMap(Severity.init(rawValue:)),
+                service: statement.string(6), host: statement.string(7), rule: statement.string(8),
+                message: statement.string(9) ?? ""))
+        }
+        return records
+    }
+
+    public func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID] {
+        let digits = hex.lowercased().filter(\.isHexDigit)
+        guard !digits.isEmpty, digits.count <= 32 else { return [] }
+        // The blob range [prefix 000…, prefix fff…] holds every id with these leading digits.
+        let low = TraceID(hex: digits.padding(toLength: 32, withPad: "0", startingAt: 0))
+        let high = TraceID(hex: digits.padding(toLength: 32, withPad: "f", startingAt: 0))
+        guard let low, let high else { return [] }
+        let statement = try db.prepare("SELECT DISTINCT trace_id FROM spans WHERE trace_id BETWEEN ?1 AND ?2 LIMIT ?3")
+        statement.bind(1, blob: Blob.bytes(low))
+        statement.bind(2, blob: Blob.bytes(high))
+        statement.bind(3, limit)
+        defer { statement.reset() }
+        var ids: [TraceID] = []
+        while try statement.step() {
+            if let id = statement.blob(0).flatMap(Blob.traceID) { ids.append(id) }
+        }
+        return ids
+    }
+
+    public func statistics() throws -> StoreStatistics {
+        StoreStatistics(
+            spans: Int(try db.integer("SELECT count(*) FROM spans") ?? 0),
+            traces: Int(try db.integer("SELECT count(DISTINCT trace_id) FROM spans") ?? 0),
+            logs: Int(try db.integer("SELECT count(*) FROM logs") ?? 0),
+            rawAlerts: Int(try db.integer("SELECT count(*) FROM raw_alerts") ?? 0))
+    }
+}
+
+/// Ids as big-endian blobs.
+enum Blob {
+    static func bytes(_ id: TraceID) -> [UInt8] { bigEndian(id.high) + bigEndian(id.low) }
+    static func bytes(_ id: SpanID) -> [UInt8] { bigEndian(id.value) }
+
+    static func traceID(_ bytes: [UInt8]) -> TraceID? {
+        guard bytes.count == 16 else { return nil }
+        return TraceID(high: value(bytes[0..<8]), low: value(bytes[8..<16]))
+    }
+
+    static func spanID(_ bytes: [UInt8]) -> SpanID? {
+        guard bytes.count == 8 else { return nil }
+        return SpanID(value(bytes[0..<8]))
+    }
+
+    private static func bigEndian(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * $0)) }
+    }
+
+    private static func value(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

@@ -1,0 +1,59 @@
+/// The store's schema, as numbered migrations: a database records the last one it ran in
+/// `meta.schema_version`, and opening it runs the ones after.
+///
+/// Keys: a log record's `id` is `source id << 32 | first line`, so writing the same lines of the
+/// same file again hits the primary key; spans are keyed by (trace id, span id); raw alerts
+/// like log records. Ids are blobs (16 and 8 bytes, big-endian).
+enum Schema {
+    static let migrations: [String] = [
+        // 1: the first schema.
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE logs (
+            id INTEGER PRIMARY KEY,
+            ts INTEGER,
+            trace_id BLOB,
+            span_id BLOB,
+            job_id TEXT,
+            severity TEXT,
+            service TEXT,
+            host TEXT,
+            rule TEXT,
+            message TEXT NOT NULL,
+            lines INTEGER NOT NULL
+        );
+        CREATE INDEX logs_trace ON logs (trace_id) WHERE trace_id IS NOT NULL;
+        CREATE INDEX logs_job ON logs (job_id) WHERE job_id IS NOT NULL;
+        CREATE INDEX logs_ts ON logs (ts);
+        CREATE TABLE spans (
+            trace_id BLOB NOT NULL,
+            span_id BLOB NOT NULL,
+            parent_span_id BLOB,
+            name TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            status_message TEXT,
+            service TEXT,
+            message_id TEXT,
+            attributes TEXT NOT NULL,
+            resource TEXT NOT NULL,
+            events TEXT NOT NULL,
+            links TEXT NOT NULL,
+            PRIMARY KEY (trace_id, span_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX spans_start ON spans (start);
+        CREATE INDEX spans_message ON spans (message_id) WHERE message_id IS NOT NULL;
+        CREATE TABLE raw_alerts (
+            id INTEGER PRIMARY KEY,
+            body TEXT NOT NULL
+        );
+        """,
+    ]
+
+    static var version: Int { migrations.count }
+}
