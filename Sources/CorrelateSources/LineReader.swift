@@ -96,7 +96,7 @@ public final class LineReader {
         idleMilliseconds: Int32 = 100,
         onIdle: (() -> Void)? = nil,
         afterChunk: (() -> Void)? = nil,
-        _ body: (Line) -> Bool
+        _ body: (Line) throws -> Bool
     ) throws {
         var start = 0  // first byte of the current (incomplete) line
         var end = 0  // end of valid data
@@ -125,7 +125,7 @@ public final class LineReader {
             if count == 0 {
                 // End of input: a last line without a terminator is still a line.
                 if end > start, !skippingLongLine {
-                    _ = emit(start, end, offset: lineOffset, truncated: false, body)
+                    _ = try emit(start, end, offset: lineOffset, truncated: false, body)
                 }
                 return
             }
@@ -137,7 +137,7 @@ public final class LineReader {
                 let newlineIndex = buffer.distance(to: newline.assumingMemoryBound(to: UInt8.self))
                 if skippingLongLine {
                     skippingLongLine = false
-                } else if !emit(start, newlineIndex, offset: lineOffset, truncated: false, body) {
+                } else if try !emit(start, newlineIndex, offset: lineOffset, truncated: false, body) {
                     return
                 }
                 lineOffset += Int64(newlineIndex + 1 - start)
@@ -151,7 +151,7 @@ public final class LineReader {
                 if !skippingLongLine {
                     truncatedCount += 1
                     skippingLongLine = true
-                    if !emit(start, start + maxLineBytes, offset: lineOffset, truncated: true, body) {
+                    if try !emit(start, start + maxLineBytes, offset: lineOffset, truncated: true, body) {
                         return
                     }
                 }
@@ -163,8 +163,8 @@ public final class LineReader {
 
     @inline(__always)
     private func emit(
-        _ from: Int, _ to: Int, offset: Int64, truncated: Bool, _ body: (Line) -> Bool
-    ) -> Bool {
+        _ from: Int, _ to: Int, offset: Int64, truncated: Bool, _ body: (Line) throws -> Bool
+    ) rethrows -> Bool {
         var last = to
         if last > from, buffer[last - 1] == 0x0D { last -= 1 }  // CRLF
         var cut = truncated
@@ -178,7 +178,7 @@ public final class LineReader {
         let line = Line(
             bytes: UnsafeBufferPointer(start: buffer + from, count: last - from),
             number: lineCount, offset: offset, truncated: cut)
-        return body(line)
+        return try body(line)
     }
 
     /// Waits up to `milliseconds` for input; false when none arrived.

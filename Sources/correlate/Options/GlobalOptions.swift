@@ -16,6 +16,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Say more on stderr: which rules replaced which.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("The store (an SQLite file). Default: $CORRELATE_DB, else ./correlate.db.", valueName: "path"))
+    var db: String?
+
+    var databasePath: String { StoreLocation.path(option: db) }
+
     var ruleSelection: RuleSelection {
         RuleSelection(directories: ruleDirectories, includeShipped: !noShippedRules)
     }

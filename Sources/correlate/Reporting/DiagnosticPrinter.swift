@@ -25,6 +25,12 @@ enum DiagnosticPrinter {
         printError(text)
     }
 
+    /// Rewrites the current stderr line (a progress line on a terminal); "" clears it.
+    static func printProgress(_ text: String) {
+        var line = "\r\u{1B}[K" + text
+        line.withUTF8 { bytes in _ = write(2, bytes.baseAddress!, bytes.count) }
+    }
+
     static func printError(_ text: String) {
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CorrelateModel
+import CorrelateStore
+
+/// Where the store is: `--db PATH`, else `$CORRELATE_DB`, else `./correlate.db`.
+public enum StoreLocation {
+    public static func path(option: String?) -> String {
+        if let option, !option.isEmpty { return option }
+        if let value = getenv("CORRELATE_DB"), value.pointee != 0 { return String(cString: value) }
+        return "correlate.db"
+    }
+
+    /// Opens (creating when needed) the store at `path`.
+    public static func open(_ path: String) throws -> EventStore {
+        try SQLiteEventStore(path: path)
+    }
+
+    /// Opens an existing store; nil when there is no file at `path`.
+    public static func openExisting(_ path: String) throws -> EventStore? {
+        guard access(path, F_OK) == 0 else { return nil }
+        return try SQLiteEventStore(path: path)
+    }
+}

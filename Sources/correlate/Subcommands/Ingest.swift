@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import CorrelateDecode
+import CorrelatePipeline
+import Foundation
+
+extension Correlate {
+    struct Ingest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store logs, spans and alerts, for trace, lookup and report.",
+            discussion: """
+                Logs go through the extraction rules (as correlate extract reads them); spans are \\
+                read from OTLP JSON (one export request per line, as the Collector's file exporter \\
+                writes them, or one document), OTLP protobuf (an ExportTraceServiceRequest, as \\
+                OTLP/HTTP sends it), Jaeger JSON or Zipkin v2 JSON, detected per file; alerts are \\
+                kept as they are until they are parsed.
+
+                Ingest is idempotent: spans are keyed by (trace id, span id), log records by \\
+                (file, line), so ingesting the same files again adds nothing. Each batch is one \\
+                transaction: an interrupted ingest keeps what it committed, and running it again \\
+                completes it.
+                """)
+
+        @Option(name: .customLong("logs"), help: ArgumentHelp("A log file (- for standard input). Repeatable.", valueName: "file"))
+        var logs: [String] = []
+
+        @Option(name: .customLong("spans"), help: ArgumentHelp("A span file. Repeatable.", valueName: "file"))
+        var spans: [String] = []
+
+        @Option(name: .customLong("alerts"), help: ArgumentHelp("An alert file (webhook payloads). Repeatable.", valueName: "file"))
+        var alerts: [String] = []
+
+        @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
+        var inputFormat: LogFormat = .auto
+
+        @Option(help: "Threads for large log files. Default: one per core.")
+        var threads = ExtractConfiguration.defaultThreads
+
+        @Flag(name: .shortAndLong, help: "No summary on stderr.")
+        var quiet = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard !(logs.isEmpty && spans.isEmpty && alerts.isEmpty) else {
+                throw ValidationError("Nothing to ingest: give --logs, --spans or --alerts.")
+            }
+            guard [logs, spans, alerts].joined().filter({ $0 == "-" }).count <= 1 else {
+                throw ValidationError("Standard input can be read once only.")
+            }
+        }
+
+        func run() throws {
+            let rules = try global.ruleSelection.load()
+            let store = try StoreLocation.open(global.databasePath)
+            let configuration = IngestConfiguration(
+                logs: logs, spans: spans, alerts: alerts,
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, threads: threads))
+            let pipeline = IngestPipeline(ruleSet: rules.ruleSet, store: store, configuration: configuration)
+            let showProgress = !quiet && isatty(2) == 1
+            var lastProgress = Date.distantPast
+            if showProgress {
+                pipeline.progress = { summary in
+                    guard Date().timeIntervalSince(lastProgress) > 0.5 else { return }
+                    lastProgress = Date()
+                    DiagnosticPrinter.printProgress(
+                        "ingest: \(summary.logsStored.stored + summary.logsStored.duplicates) log records, \(summary.spansStored.stored + summary.spansStored.duplicates) spans…")
+                }
+            }
+            let summary = try pipeline.run()
+            if showProgress { DiagnosticPrinter.printProgress("") }
+            for problem in summary.unreadable { DiagnosticPrinter.printError("correlate: error: \(problem)") }
+            for (location, reason) in summary.malformed.prefix(5) {
+                DiagnosticPrinter.printError("correlate: warning: \(location): \(reason)")
+            }
+            if summary.malformed.count > 5 {
+                DiagnosticPrinter.printError("correlate: warning: \(summary.malformed.count - 5) more malformed documents")
+            }
+            if !quiet { DiagnosticPrinter.printError("correlate ingest: \(summary.description) → \(global.databasePath)") }
+            if !summary.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
+        }
+    }
+}
