@@ -85,6 +85,10 @@ let package = Package(
             dependencies: ["CorrelateExtract", "CorrelateTestSupport"]
         ),
         .testTarget(
+            name: "CorrelateOTLPTests",
+            dependencies: ["CorrelateOTLP", "CorrelateDecode", "CorrelateTestSupport"]
+        ),
+        .testTarget(
             name: "CorrelateStoreTests",
             dependencies: ["CorrelateStore", "CorrelateTestSupport"]
         ),

@@ -6,7 +6,7 @@ public struct StreamContext: Sendable {
     /// The record's first line began with a timestamp: then lines that do not are its
     /// continuation.
     public var recordHadTimestamp = false
-    /// A `Traceback …` header was seen in the current record and its exception line not yet.
+    /// A `Traceback …` header was seen in the current record and no ordinary line since.
     public var inTraceback = false
 
     public init() {}
@@ -24,6 +24,8 @@ public enum ContinuationRule {
         switch line.shape {
         case .indented, .tracebackHeader:
             return true
+        case .blank:
+            return context.inTraceback
         case .exceptionLine:
             return context.inTraceback || context.recordHadTimestamp
         case .ordinary:
@@ -44,10 +46,12 @@ public enum ContinuationRule {
             context.recordHadTimestamp = line.leadingTimestamp
             context.inTraceback = false
         }
+        // A traceback goes on through its exception line, and through blank lines to a chained
+        // traceback ("During handling of the above exception…"); anything else ends it.
         switch line.shape {
         case .tracebackHeader: context.inTraceback = true
-        case .exceptionLine: if continued { context.inTraceback = false }
-        default: break
+        case .indented, .blank, .exceptionLine: break
+        case .ordinary: context.inTraceback = false
         }
     }
 }

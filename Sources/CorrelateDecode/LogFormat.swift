@@ -25,8 +25,10 @@ public enum TextRef: Equatable, Sendable {
 public enum LineShape: Sendable, Equatable {
     /// Nothing special.
     case ordinary
-    /// Empty, or starts with a space or tab: an indented continuation (traceback frames).
+    /// Starts with a space or tab: an indented continuation (traceback frames).
     case indented
+    /// Empty or only blanks: a continuation only inside a traceback (between chained ones).
+    case blank
     /// `Traceback (most recent call last):` and the chained-exception headers.
     case tracebackHeader
     /// `module.ExceptionName: message` — the last line of a Python traceback.

@@ -77,8 +77,10 @@ extension LineShape {
 
     /// The shape of a text that does not start with a timestamp.
     static func of(_ text: UnsafeBufferPointer<UInt8>) -> LineShape {
-        guard let first = text.first else { return .indented }
-        if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { return .indented }
+        guard let first = text.first else { return .blank }
+        if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            return text.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") } ? .blank : .indented
+        }
         if first == UInt8(ascii: "T") || first == UInt8(ascii: "D") {
             for header in tracebackHeaders where text.count >= header.count {
                 if UnsafeBufferPointer(rebasing: text[0..<header.count]).elementsEqual(header) {
