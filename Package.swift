@@ -102,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelateCLITests",
-            dependencies: ["correlate", "CorrelateTestSupport"]
+            dependencies: ["correlate", "CorrelateStore", "CorrelateTestSupport"]
         ),
     ]
 )
