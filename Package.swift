@@ -71,7 +71,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "correlate-bench",
-            dependencies: ["CorrelateModel"]
+            dependencies: ["CorrelateModel", "CorrelateDecode", "CorrelateOTLP"]
         ),
         .target(name: "CorrelateTestSupport", path: "Tests/CorrelateTestSupport"),
         .testTarget(name: "CorrelateMatcherTests", dependencies: ["CorrelateMatcher"]),

@@ -57,4 +57,8 @@ public protocol EventStore: AnyObject {
     /// Trace ids that start with these hex digits (so users can type a prefix).
     func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID]
     func statistics() throws -> StoreStatistics
+    /// Hints that about `expectedRows` rows are coming; a store may defer index upkeep.
+    func beginBulkLoad(expectedRows: Int) throws
+    /// Ends a bulk load: every index is current again.
+    func endBulkLoad() throws
 }

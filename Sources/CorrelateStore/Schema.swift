@@ -25,9 +25,6 @@ enum Schema {
             message TEXT NOT NULL,
             lines INTEGER NOT NULL
         );
-        CREATE INDEX logs_trace ON logs (trace_id) WHERE trace_id IS NOT NULL;
-        CREATE INDEX logs_job ON logs (job_id) WHERE job_id IS NOT NULL;
-        CREATE INDEX logs_ts ON logs (ts);
         CREATE TABLE spans (
             trace_id BLOB NOT NULL,
             span_id BLOB NOT NULL,
@@ -46,8 +43,6 @@ enum Schema {
             links TEXT NOT NULL,
             PRIMARY KEY (trace_id, span_id)
         ) WITHOUT ROWID;
-        CREATE INDEX spans_start ON spans (start);
-        CREATE INDEX spans_message ON spans (message_id) WHERE message_id IS NOT NULL;
         CREATE TABLE raw_alerts (
             id INTEGER PRIMARY KEY,
             body TEXT NOT NULL
@@ -56,4 +51,14 @@ enum Schema {
     ]
 
     static var version: Int { migrations.count }
+
+    /// The secondary indexes, created when missing each time a store is opened (a bulk load
+    /// drops them and builds them again at its end).
+    static let indexes: [(name: String, definition: String)] = [
+        ("logs_trace", "logs (trace_id) WHERE trace_id IS NOT NULL"),
+        ("logs_job", "logs (job_id) WHERE job_id IS NOT NULL"),
+        ("logs_ts", "logs (ts)"),
+        ("spans_start", "spans (start)"),
+        ("spans_message", "spans (message_id) WHERE message_id IS NOT NULL"),
+    ]
 }

@@ -13,7 +13,10 @@ import Foundation
 @main
 enum Bench {
     static func main() throws {
-        var options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
+        if CommandLine.arguments.dropFirst().first == "store" {
+            return try StoreBench.run(Array(CommandLine.arguments.dropFirst(2)))
+        }
+        let options = Options(arguments: Array(CommandLine.arguments.dropFirst()))
         let root = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent()
         let correlate = options.correlate ?? root.appendingPathComponent("correlate").path

@@ -35,3 +35,17 @@ import CorrelateTestSupport
         }
     }
 }
+
+@Suite struct OTLPProtobufEncoderTests {
+    @Test func encodedSpansDecodeBackUnchanged() throws {
+        var spans: [Span] = []
+        for line in try String(contentsOfFile: Fixtures.celery("traces.otlp.jsonl"), encoding: .utf8).split(separator: "\n").prefix(5) {
+            spans += try SpanDocumentDecoder.decode(try JSONDocument.parse(String(line))).spans
+        }
+        let data = try OTLPProtobufEncoder.encodeTraces(spans)
+        let (decoded, rejected) = try OTLPProtobufDecoder.decodeTraces(data)
+        #expect(rejected == 0)
+        #expect(Set(decoded.map(\.spanID)) == Set(spans.map(\.spanID)))
+        for span in decoded { #expect(spans.contains(span)) }
+    }
+}

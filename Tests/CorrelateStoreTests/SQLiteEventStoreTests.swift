@@ -78,6 +78,28 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
         #expect(try again.insert(rawAlert: #"{"version":"4"}"#, source: .init(file: "a.json", line: 1)) == InsertResult(duplicates: 1))
     }
 
+    @Test func anInterruptedBulkLoadGetsItsIndexesBackOnOpen() throws {
+        let (store, path) = try temporaryStore()
+        func indexCount() throws -> Int64? {
+            try Database(path: path).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('logs_trace', 'logs_job', 'logs_ts', 'spans_start', 'spans_message')")
+        }
+        #expect(try indexCount() == 5)
+        try store.beginBulkLoad(expectedRows: 1_000_000)
+        #expect(try indexCount() == 0)
+        _ = try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7")])
+        // The process dies here; the next open rebuilds the indexes.
+        _ = try SQLiteEventStore(path: path)
+        #expect(try indexCount() == 5)
+        try store.endBulkLoad()
+        #expect(try indexCount() == 5)
+    }
+
+    @Test func aSmallLoadKeepsItsIndexes() throws {
+        let (store, path) = try temporaryStore()
+        try store.beginBulkLoad(expectedRows: 1_000)
+        #expect(try Database(path: path).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'logs_trace'") == 1)
+    }
+
     @Test func aFileThatIsNotAStoreIsRefusedClearly() throws {
         let path = try Fixtures.temporaryDirectory().appendingPathComponent("notes.db").path
         try Data(String(repeating: "this is not sqlite\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
