@@ -73,7 +73,7 @@ let package = Package(
             name: "correlate-bench",
             dependencies: ["CorrelateModel", "CorrelateDecode", "CorrelateOTLP"]
         ),
-        .target(name: "CorrelateTestSupport", path: "Tests/CorrelateTestSupport"),
+        .target(name: "CorrelateTestSupport", dependencies: ["CorrelateModel"], path: "Tests/CorrelateTestSupport"),
         .testTarget(name: "CorrelateMatcherTests", dependencies: ["CorrelateMatcher"]),
         .testTarget(name: "CorrelateModelTests", dependencies: ["CorrelateModel"]),
         .testTarget(

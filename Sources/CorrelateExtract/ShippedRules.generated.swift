@@ -4,6 +4,65 @@
 enum ShippedRules {
     static let files: [(name: String, text: String)] = [
         (
+            name: "alerts.yaml",
+            text: ####"""
+# Alert-label to span-attribute mappings, and how to tell what an alert is about.
+#
+# A trace is a candidate for an alert when it has spans in the alert's window and, for every
+# label below that the alert carries, some span of the trace has one of the label's attributes
+# with the label's value (or, with match_span_name, a span named <anything>/<value> or <value>).
+# Labels not listed here (instance, severity…) do not restrict the search.
+alert_mappings:
+  labels:
+    - label: queue
+      attributes: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key]
+    - label: service
+      attributes: [service.name]
+    - label: job
+      attributes: [service.name]
+    - label: task
+      attributes: [celery.task_name, messaging.operation.name]
+      match_span_name: true
+    - label: route
+      attributes: [http.route]
+
+  # The first kind whose pattern matches the alertname, else the summary or description
+  # annotation, wins; an alert of no kind is ranked by duration.
+  kinds:
+    - kind: error
+      pattern: '(?i)error|fail|exception|5xx|crash'
+    - kind: latency
+      pattern: '(?i)latency|slow|duration|runtime|p9[059]|delay|backlog|queue.?wait'
+
+  # A latency alert's threshold: from its annotations when they say it ("threshold 2s",
+  # "> 500ms"), else this.
+  latency_threshold_ms: 2000
+  threshold_pattern: '(?i)(?:threshold|>)\s*(?<value>[0-9]+(?:\.[0-9]+)?)\s*(?<unit>ms|s|m)\b'
+
+  # How far before startsAt to look for the traces that explain an alert.
+  lookback: 5m
+
+  tests:
+    - alert: { alertname: JobLatencyHigh, queue: exports, job: celery-worker, task: jobs.tasks.export_report, instance: 'celery-exporter:9808' }
+      annotations: { description: 'p95 runtime of jobs.tasks.export_report is 6.0s (threshold 2s) on queue exports' }
+      expect:
+        kind: latency
+        threshold_ms: 2000
+        matches: { queue: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key], job: [service.name], task: [celery.task_name, messaging.operation.name] }
+    - alert: { alertname: ErrorRateHigh, queue: celery, task: jobs.tasks.resize_image }
+      annotations: { summary: 'Celery task error rate high on queue celery' }
+      expect: { kind: error }
+    - alert: { alertname: CheckoutSlow, service: shop }
+      annotations: { summary: 'p99 above 750ms' }
+      expect: { kind: latency, threshold_ms: 2000 }
+    - alert: { alertname: QueueBacklog, queue: mail }
+      annotations: { description: 'oldest message waiting > 30s' }
+      expect: { kind: latency, threshold_ms: 30000 }
+    - alert: { alertname: DiskAlmostFull, instance: 'db-1' }
+      expect: { kind: none, matches: {} }
+"""####
+        ),
+        (
             name: "aws_xray.yaml",
             text: ####"""
 # AWS X-Ray: X-Amzn-Trace-Id "Root=1-<8 hex epoch>-<24 hex>;Parent=<16 hex>;Sampled=1". The

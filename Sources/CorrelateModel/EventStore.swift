@@ -57,6 +57,22 @@ public protocol EventStore: AnyObject {
     /// Trace ids that start with these hex digits (so users can type a prefix).
     func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID]
     func statistics() throws -> StoreStatistics
+    /// Stores alerts by (fingerprint, startsAt); a resolved notification closes the window of
+    /// the firing one.
+    func insert(alerts: [Alert]) throws -> InsertResult
+    /// Alerts with this alertname, oldest first.
+    func alerts(named name: String) throws -> [Alert]
+    func alerts(withFingerprint fingerprint: String) throws -> [Alert]
+    /// Alerts whose window overlaps [since, until].
+    func alerts(overlapping since: Timestamp, _ until: Timestamp) throws -> [Alert]
+    /// Spans that started in [start, end].
+    func spans(startingBetween start: Timestamp, and end: Timestamp) throws -> [Span]
+    /// Trace ids on log lines of [start, end] that no stored span has.
+    func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID]
+    /// Log lines of [start, end] with neither trace id nor job id, from these services (or
+    /// with no service; all services when the set is empty).
+    func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord]
+
     /// Hints that about `expectedRows` rows are coming; a store may defer index upkeep.
     func beginBulkLoad(expectedRows: Int) throws
     /// Ends a bulk load: every index is current again.

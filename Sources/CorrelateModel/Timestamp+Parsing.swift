@@ -38,6 +38,13 @@ extension Timestamp {
         return parseEpoch(text)
     }
 
+    /// The current time.
+    public static var now: Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
+    }
+
     /// Convenience for callers holding a `String`.
     public static func parse(_ text: String) -> Timestamp? {
         var copy = text
@@ -99,7 +106,15 @@ extension Timestamp {
         let nanos = fractionNanos(t, &index)
         let offset = zoneOffsetSeconds(t, &index)
         guard let seconds = epochSeconds(year, month, day, hour, minute, second) else { return nil }
-        return (Timestamp(nanoseconds: (seconds - offset) * 1_000_000_000 + nanos), index)
+        return nanoseconds(seconds - offset, nanos).map { ($0, index) }
+    }
+
+    /// Seconds and nanoseconds since the epoch, when they fit (years 1678–2261).
+    private static func nanoseconds(_ seconds: Int64, _ nanos: Int64) -> Timestamp? {
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        let (total, overflow2) = whole.addingReportingOverflow(nanos)
+        return overflow2 ? nil : Timestamp(nanoseconds: total)
     }
 
     /// `25/Nov/2026:08:32:26 +0000`
@@ -115,7 +130,7 @@ extension Timestamp {
         let nanos = fractionNanos(t, &index)
         let offset = zoneOffsetSeconds(t, &index)
         guard let seconds = epochSeconds(year, month, day, hour, minute, second) else { return nil }
-        return (Timestamp(nanoseconds: (seconds - offset) * 1_000_000_000 + nanos), index)
+        return nanoseconds(seconds - offset, nanos).map { ($0, index) }
     }
 
     /// `Nov 25 08:32:26` or `Nov  5 08:32:26`, in the current year.
@@ -140,7 +155,7 @@ extension Timestamp {
         guard let seconds = epochSeconds(currentYear, month, day, hour, minute, second) else {
             return nil
         }
-        return (Timestamp(nanoseconds: seconds * 1_000_000_000 + nanos), index)
+        return nanoseconds(seconds, nanos).map { ($0, index) }
     }
 
     // MARK: - Pieces

@@ -198,8 +198,10 @@ public final class IngestPipeline {
         progress?(summary)
     }
 
-    // MARK: - Alerts (kept raw until the alerts issue parses them)
+    // MARK: - Alerts
 
+    /// Alert payloads (webhooks, API lists): each alert stored by (fingerprint, startsAt), the
+    /// payload itself kept as it came.
     private func ingestAlerts(_ given: String) throws {
         let path = Self.canonicalPath(given)
         let name = path == "-" ? SourceLocation.stdinName : given
@@ -208,22 +210,15 @@ public final class IngestPipeline {
             return
         }
         let text = String(decoding: data, as: UTF8.self)
-        // One JSON document (a webhook body), or one per line.
-        if (try? JSONDocument.parse(text)) != nil {
-            summary.alertsRead += 1
-            summary.alertsStored += try store.insert(rawAlert: text, source: SourceLocation(file: path, line: 1))
-            return
+        let decoded = AlertFiles.decode(text, name: name)
+        for problem in decoded.problems {
+            let parts = problem.split(separator: ":", maxSplits: 2).map(String.init)
+            let line = parts.count == 3 ? Int(parts[1]) ?? 1 : 1
+            summary.malformed.append((SourceLocation(file: name, line: line), parts.count == 3 ? parts[2].trimmingCharacters(in: .whitespaces) : problem))
         }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where !line.allSatisfy(\.isWhitespace) {
-            do {
-                _ = try JSONDocument.parse(String(line))
-                summary.alertsRead += 1
-                summary.alertsStored += try store.insert(rawAlert: String(line), source: SourceLocation(file: path, line: index + 1))
-            } catch let error as JSONDocument.SyntaxError {
-                summary.malformed.append((SourceLocation(file: name, line: index + 1), "alert is not JSON: \(error)"))
-            }
-        }
+        summary.alertsRead += decoded.alerts.count
+        summary.alertsStored += try store.insert(alerts: decoded.alerts)
+        _ = try store.insert(rawAlert: text, source: SourceLocation(file: path, line: 1))
     }
 
     /// Protobuf, not JSON: the first 4 KiB hold control bytes other than tab, CR and LF (field

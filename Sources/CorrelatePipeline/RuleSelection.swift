@@ -17,11 +17,21 @@ public struct RuleSelection: Sendable {
     /// Reads, checks and combines the selected rules.
     /// - Throws: ``RuleLoadError`` listing every problem found.
     public func load() throws(RuleLoadError) -> LoadedRules {
+        try RuleLoader.load(try sources())
+    }
+
+    /// The alert mappings in force (`alerts.yaml`; the last folder's wins).
+    public func loadAlertRules() throws(RuleLoadError) -> AlertRules {
+        try AlertRules.load(try sources())
+    }
+
+    /// The rule files of the selection, in order.
+    public func sources() throws(RuleLoadError) -> [RuleSource] {
         var sources: [RuleSource] = includeShipped ? RuleLoader.shippedSources() : []
         let folders = (includeEnvironment ? RuleLoader.environmentDirectories() : []) + directories
         for folder in folders {
             sources += try RuleLoader.sources(inDirectory: folder)
         }
-        return try RuleLoader.load(sources)
+        return sources
     }
 }

@@ -9,7 +9,7 @@ internal import CSQLite
 /// from one thread at a time; readers in other processes see every committed batch.
 public final class SQLiteEventStore: EventStore {
     public let path: String
-    private let db: Database
+    let db: Database
     private var sourceIDs: [String: Int64] = [:]
     private var sourcePaths: [Int64: String] = [:]
 
@@ -205,7 +205,7 @@ public final class SQLiteEventStore: EventStore {
 
     // MARK: - Reading
 
-    private static let spanColumns = """
+    static let spanColumns = """
         trace_id, span_id, parent_span_id, name, kind, start, end, status, status_message, service,
         attributes, resource, events, links
         """
@@ -218,7 +218,9 @@ public final class SQLiteEventStore: EventStore {
 
     public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
         guard !messageIDs.isEmpty else { return [] }
-        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE message_id = ?1 ORDER BY start")
+        // A job id names a producer and a consumer span, maybe a few retries: a bound keeps a
+        // misconfigured id (the same one on every job) from pulling in the whole store.
+        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE message_id = ?1 ORDER BY start LIMIT 64")
         var spans: [Span] = []
         for id in messageIDs.sorted() {
             statement.bind(1, id)
@@ -227,7 +229,7 @@ public final class SQLiteEventStore: EventStore {
         return spans
     }
 
-    private func readSpans(_ statement: Statement) throws -> [Span] {
+    func readSpans(_ statement: Statement) throws -> [Span] {
         defer { statement.reset() }
         var spans: [Span] = []
         while try statement.step() {
@@ -248,7 +250,7 @@ public final class SQLiteEventStore: EventStore {
         return spans
     }
 
-    private static let logColumns = "id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines"
+    static let logColumns = "id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines"
 
     public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
         let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE trace_id = ?1 OR trace_id = ?2 ORDER BY ts, id")
@@ -260,7 +262,7 @@ public final class SQLiteEventStore: EventStore {
 
     public func logs(withJobIDs jobIDs: Set<String>) throws -> [LogRecord] {
         guard !jobIDs.isEmpty else { return [] }
-        let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id")
+        let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id LIMIT 5000")
         var records: [LogRecord] = []
         for id in jobIDs.sorted() {
             statement.bind(1, id)
@@ -269,7 +271,7 @@ public final class SQLiteEventStore: EventStore {
         return records
     }
 
-    private func readLogs(_ statement: Statement) throws -> [LogRecord] {
+    func readLogs(_ statement: Statement) throws -> [LogRecord] {
         defer { statement.reset() }
         var records: [LogRecord] = []
         while try statement.step() {

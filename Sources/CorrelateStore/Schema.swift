@@ -48,6 +48,23 @@ enum Schema {
             body TEXT NOT NULL
         );
         """,
+        // 2: alerts, by (fingerprint, startsAt).
+        """
+        CREATE TABLE alerts (
+            fingerprint TEXT NOT NULL,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER,
+            status TEXT NOT NULL,
+            name TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            annotations TEXT NOT NULL,
+            source TEXT NOT NULL,
+            generator_url TEXT,
+            PRIMARY KEY (fingerprint, starts_at)
+        ) WITHOUT ROWID;
+        CREATE INDEX alerts_name ON alerts (name, starts_at);
+        CREATE INDEX alerts_starts ON alerts (starts_at);
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -16,7 +16,8 @@ extension Correlate.Rules {
             abstract: "Run every rule's own test cases.",
             discussion: """
                 With DIR, tests the rule files of that folder alone; without, the rules in force \
-                (shipped, $CORRELATE_RULES, --rules). Prints a line per failure and a closing \
+                (shipped, $CORRELATE_RULES, --rules), and the alert mappings of alerts.yaml. \
+                Prints a line per failure and a closing \
                 'N passed, N failed' line; exits 1 when any case fails, 2 when a rule does not load.
                 """)
 
@@ -31,7 +32,13 @@ extension Correlate.Rules {
             } ?? global.ruleSelection
             let rules = try selection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
-            let report = RuleTestRunner().run(rules.ruleSet)
+            var report = RuleTestRunner().run(rules.ruleSet)
+            // The alert mappings, when the folder has them.
+            if let alertRules = try? selection.loadAlertRules() {
+                let alertReport = alertRules.runTests()
+                report.passed += alertReport.passed
+                report.failures += alertReport.failures
+            }
             for failure in report.failures { print(failure.description) }
             print("\(report.passed) passed, \(report.failed) failed")
             if report.failed > 0 { throw ExitCode(ExitStatus.badInput.rawValue) }

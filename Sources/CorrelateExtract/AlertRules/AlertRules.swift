@@ -1,0 +1,216 @@
+import CorrelateMatcher
+import CorrelateModel
+import Yams
+
+/// `rules/alerts.yaml`: which alert labels match which span or resource attributes, what an
+/// alert is about (errors or latency), its latency threshold, and how far before it fired to
+/// look. Data, tested like the extraction rules (`correlate rules test`).
+public struct AlertRules: Sendable {
+    public struct LabelMapping: Sendable, Equatable {
+        public var label: String
+        public var attributes: [String]
+        /// Also match a span named `<value>` or `<anything>/<value>` (Celery names its spans
+        /// `apply_async/<task>` and `run/<task>`).
+        public var matchSpanName: Bool
+    }
+
+    public enum Kind: String, Sendable {
+        case error, latency
+    }
+
+    public struct Test: Sendable {
+        var labels: [(String, String)]
+        var annotations: [(String, String)]
+        var expectKind: String?
+        var expectThreshold: Double?
+        var expectMatches: [String: [String]]?
+        var location: SourceLocation
+    }
+
+    public var mappings: [LabelMapping]
+    var kinds: [(Kind, Pattern)]
+    public var defaultThresholdMilliseconds: Double
+    var thresholdPattern: Pattern?
+    public var lookbackNanoseconds: Int64
+    var tests: [Test]
+    /// The file they came from.
+    public var file: String
+
+    // MARK: - What an alert is about
+
+    /// Error, latency, or neither: from the alertname, else the summary and description.
+    public func kind(of alert: Alert) -> Kind? {
+        for text in [alert.name, alert.annotation("summary") ?? "", alert.annotation("description") ?? ""] {
+            for (kind, pattern) in kinds where pattern.firstMatch(in: text) != nil { return kind }
+        }
+        return nil
+    }
+
+    /// The latency threshold in ms: said in the annotations, else the default.
+    public func thresholdMilliseconds(of alert: Alert) -> Double {
+        guard let pattern = thresholdPattern else { return defaultThresholdMilliseconds }
+        for (_, text) in alert.annotations {
+            guard let groups = pattern.firstMatch(in: text), let value = groups["value"].flatMap(Double.init) else { continue }
+            switch groups["unit"]?.lowercased() {
+            case "ms": return value
+            case "m": return value * 60_000
+            default: return value * 1_000
+            }
+        }
+        return defaultThresholdMilliseconds
+    }
+
+    /// The alert's labels that restrict the search, with the mapping of each.
+    public func matches(for alert: Alert) -> [(value: String, mapping: LabelMapping)] {
+        mappings.compactMap { mapping in alert.label(mapping.label).map { ($0, mapping) } }
+    }
+
+    // MARK: - Loading
+
+    /// The mappings of the last source that has `alert_mappings` (so a user file replaces the
+    /// shipped one).
+    public static func load(_ sources: [RuleSource]) throws(RuleLoadError) -> AlertRules {
+        var found: AlertRules?
+        var errors: [Diagnostic] = []
+        for source in sources {
+            do {
+                if let rules = try parse(source) { found = rules }
+            } catch {
+                errors.append(error)
+            }
+        }
+        guard errors.isEmpty else { throw RuleLoadError(diagnostics: errors) }
+        guard let found else {
+            throw RuleLoadError(diagnostics: [Diagnostic(.error, code: "alert-rules-missing",
+                "no rule file has alert_mappings", help: "the shipped rules/alerts.yaml has them; --no-shipped-rules needs a replacement")])
+        }
+        return found
+    }
+
+    static func parse(_ source: RuleSource) throws(Diagnostic) -> AlertRules? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: source.text)
+        } catch {
+            throw Diagnostic(.error, code: "rule-file-not-yaml", "not valid YAML: \(error)", location: .init(file: source.path, line: 1))
+        }
+        guard let top = root?.mapping, let node = top["alert_mappings"] else { return nil }
+        func fail(_ at: Node?, _ message: String) -> Diagnostic {
+            Diagnostic(.error, code: "alert-rules-invalid", message,
+                       location: SourceLocation(file: source.path, line: at?.mark?.line ?? 1, column: at?.mark?.column))
+        }
+        guard let mapping = node.mapping else { throw fail(node, "alert_mappings must be a mapping") }
+        var mappings: [LabelMapping] = []
+        for item in mapping["labels"]?.sequence ?? [] {
+            guard let label = item["label"]?.string, let attributes = item["attributes"]?.sequence?.compactMap(\.string) else {
+                throw fail(item, "each entry of labels needs 'label' and a list of 'attributes'")
+            }
+            mappings.append(LabelMapping(label: label, attributes: attributes, matchSpanName: item["match_span_name"]?.bool ?? false))
+        }
+        var kinds: [(Kind, Pattern)] = []
+        for item in mapping["kinds"]?.sequence ?? [] {
+            guard let name = item["kind"]?.string, let kind = Kind(rawValue: name), let text = item["pattern"]?.string else {
+                throw fail(item, "each entry of kinds needs 'kind' (error or latency) and 'pattern'")
+            }
+            do {
+                kinds.append((kind, try Pattern(text)))
+            } catch {
+                throw fail(item["pattern"], "the \(name) pattern does not compile: \(error.message) at offset \(error.offset ?? 0)")
+            }
+        }
+        var thresholdPattern: Pattern?
+        if let text = mapping["threshold_pattern"]?.string {
+            do {
+                thresholdPattern = try Pattern(text)
+            } catch {
+                throw fail(mapping["threshold_pattern"], "threshold_pattern does not compile: \(error.message) at offset \(error.offset ?? 0)")
+            }
+            if thresholdPattern?.groupNumber(named: "value") == nil {
+                throw fail(mapping["threshold_pattern"], "threshold_pattern needs a group named 'value' (and may have 'unit')")
+            }
+        }
+        var lookback: Int64 = 300_000_000_000
+        if let node = mapping["lookback"] {
+            guard let text = node.string, let value = DurationText.nanoseconds(text) else {
+                throw fail(node, "lookback must be a duration such as 5m")
+            }
+            lookback = value
+        }
+        var tests: [Test] = []
+        for item in mapping["tests"]?.sequence ?? [] {
+            let expect = item["expect"]
+            tests.append(Test(
+                labels: pairs(item["alert"]), annotations: pairs(item["annotations"]),
+                expectKind: expect?["kind"]?.string, expectThreshold: expect?["threshold_ms"]?.float,
+                expectMatches: expect?["matches"]?.mapping.map { mapping in
+                    Dictionary(uniqueKeysWithValues: mapping.compactMap { key, value in
+                        key.string.map { ($0, value.sequence?.compactMap(\.string) ?? []) }
+                    })
+                },
+                location: SourceLocation(file: source.path, line: item.mark?.line ?? 1)))
+        }
+        return AlertRules(
+            mappings: mappings, kinds: kinds,
+            defaultThresholdMilliseconds: mapping["latency_threshold_ms"]?.float ?? 2000,
+            thresholdPattern: thresholdPattern, lookbackNanoseconds: lookback, tests: tests, file: source.path)
+    }
+
+    private static func pairs(_ node: Node?) -> [(String, String)] {
+        (node?.mapping ?? [:]).compactMap { key, value in
+            guard let key = key.string, let value = value.scalar?.string else { return nil }
+            return (key, value)
+        }
+    }
+
+    // MARK: - Tests
+
+    /// Runs the test cases of `alerts.yaml`; failures in the shape of the extraction rules'.
+    public func runTests() -> RuleTestRunner.Report {
+        var report = RuleTestRunner.Report()
+        for test in tests {
+            let alert = Alert(name: test.labels.first { $0.0 == "alertname" }?.1 ?? "", fingerprint: "", status: .firing,
+                              labels: test.labels, annotations: test.annotations, startsAt: Timestamp(nanoseconds: 0), source: "test")
+            var problems: [String] = []
+            if let want = test.expectKind {
+                let have = kind(of: alert)?.rawValue ?? "none"
+                if want != have { problems.append("kind: expected \(want), got \(have)") }
+            }
+            if let want = test.expectThreshold, thresholdMilliseconds(of: alert) != want {
+                problems.append("threshold_ms: expected \(Milliseconds.text(want)), got \(Milliseconds.text(thresholdMilliseconds(of: alert)))")
+            }
+            if let want = test.expectMatches {
+                let have = Dictionary(uniqueKeysWithValues: matches(for: alert).map { ($0.mapping.label, $0.mapping.attributes) })
+                if have != want { problems.append("matches: expected \(want.sorted { $0.key < $1.key }), got \(have.sorted { $0.key < $1.key })") }
+            }
+            if problems.isEmpty {
+                report.passed += 1
+            } else {
+                report.failures.append(.init(location: test.location, rule: "alert_mappings", reason: problems.joined(separator: "; ")))
+            }
+        }
+        if tests.isEmpty {
+            report.failures.append(.init(location: SourceLocation(file: file, line: 1), rule: "alert_mappings", reason: "has no tests"))
+        }
+        return report
+    }
+}
+
+extension Pattern {
+    /// The first match in `text`, as its named groups' text; nil when it does not match.
+    public func firstMatch(in text: String) -> [String: String]? {
+        let data = MatchData(for: self)
+        var copy = text
+        return copy.withUTF8 { bytes -> [String: String]? in
+            guard case .matched = match(UnsafeRawBufferPointer(bytes), using: data) else { return nil }
+            var groups: [String: String] = [:]
+            for (name, numbers) in namedGroups {
+                for number in numbers {
+                    if let range = data.range(ofGroup: number) {
+                        groups[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                    }
+                }
+            }
+            return groups
+        }
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CorrelateDecode
+import CorrelateEngine
+import CorrelateExtract
+import CorrelateModel
+import CorrelateRender
+import Foundation
+
+/// Builds incident bundles: the alert rules (YAML) turned into the engine's matcher, and the
+/// lookup over a store.
+public struct BundleBuilder {
+    public let store: EventStore
+    public let rules: AlertRules
+    public let lookup: AlertLookup
+
+    public init(store: EventStore, rules: AlertRules, limit: Int, lookback: Int64?) {
+        self.store = store
+        self.rules = rules
+        let matcher = AlertMatcher(
+            mappings: rules.mappings.map { .init(label: $0.label, attributes: $0.attributes, matchSpanName: $0.matchSpanName) },
+            lookbackNanoseconds: lookback ?? rules.lookbackNanoseconds,
+            kind: { [rules] in rules.kind(of: $0)?.rawValue },
+            thresholdMilliseconds: { [rules] in rules.thresholdMilliseconds(of: $0) })
+        self.lookup = AlertLookup(store: store, matcher: matcher, limit: limit)
+    }
+
+    public func bundle(for alert: Alert, now: Timestamp = .now) throws -> IncidentBundle {
+        try lookup.bundle(for: alert, now: now)
+    }
+}
+
+/// Reads alert payloads from a file: one JSON document (a webhook body, an API list), or one
+/// per line.
+public enum AlertFiles {
+    public struct Result: Sendable {
+        public var alerts: [Alert] = []
+        /// Payloads or alerts left out, with file, line and why.
+        public var problems: [String] = []
+        public var payloads = 0
+    }
+
+    public static func read(_ path: String) throws -> Result {
+        let name = path == "-" ? SourceLocation.stdinName : path
+        guard let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path) else {
+            throw InputFileError(path: path, reason: String(cString: strerror(errno == 0 ? ENOENT : errno)))
+        }
+        return decode(String(decoding: data, as: UTF8.self), name: name)
+    }
+
+    public static func decode(_ text: String, name: String) -> Result {
+        var result = Result()
+        func add(_ document: JSONDocument, line: Int) {
+            result.payloads += 1
+            do {
+                let decoded = try AlertDecoder.decode(document)
+                result.alerts += decoded.alerts
+                result.problems += decoded.problems.map { "\(name):\(line): \($0)" }
+            } catch {
+                result.problems.append("\(name):\(line): \(error.reason)")
+            }
+        }
+        if let document = try? JSONDocument.parse(text) {
+            add(document, line: 1)
+            return result
+        }
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.allSatisfy(\.isWhitespace) {
+            do {
+                add(try JSONDocument.parse(String(line)), line: index + 1)
+            } catch {
+                result.problems.append("\(name):\(index + 1): not JSON: \(error)")
+            }
+        }
+        return result
+    }
+}
+
+/// A file that could not be read.
+public struct InputFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "cannot read '\(path)': \(reason)" }
+}
+
+/// Writes bundles in an output format, to stdout or a file (written whole, then renamed).
+public enum BundleOutput {
+    public enum Format: String, Sendable, CaseIterable {
+        case json, markdown, html
+    }
+
+    public static func render(_ bundles: [IncidentBundle], format: Format, title: String) -> String {
+        switch format {
+        case .json: return bundles.map { BundleJSON.string($0) + "\n" }.joined()
+        case .markdown: return BundleMarkdown.render(bundles, title: title)
+        case .html: return BundleHTML.render(bundles, title: title)
+        }
+    }
+
+    public static func write(_ bundles: [IncidentBundle], format: Format, title: String, to path: String?) throws {
+        let text = render(bundles, format: format, title: title)
+        guard let path else {
+            var copy = text
+            copy.withUTF8 { _ = OutputStream.standardOutput.write(UnsafeRawBufferPointer($0)) }
+            return
+        }
+        let temporary = path + ".tmp-\(getpid())"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw InputFileError(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}

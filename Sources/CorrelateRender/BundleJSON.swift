@@ -1,0 +1,85 @@
+import CorrelateModel
+
+/// An incident bundle as JSON, schema `correlate.bundle/v1` (`docs/bundle.schema.json`).
+///
+///     {"schema":"correlate.bundle/v1","revision":0,
+///      "alert":{"name","fingerprint","status","labels":{},"annotations":{},"starts_at","ends_at","source"},
+///      "kind":"latency"|"error"|null,"window":{"start","end"},"candidates":N,
+///      "traces":[…the trace object of TraceJSON…],
+///      "unlinked_logs":[{"ts","severity","service","message","source":{"file","line"}}],
+///      "diagnostics":[{"code","message","trace_id","related_trace_id"}]}
+public enum BundleJSON {
+    public static func write(_ bundle: IncidentBundle, to out: JSONWriter) {
+        out.raw("{\"schema\":\"correlate.bundle/v1\",\"revision\":")
+        out.int(bundle.revision)
+        out.raw(",\"alert\":{\"name\":")
+        out.string(bundle.alert.name)
+        out.raw(",\"fingerprint\":")
+        out.string(bundle.alert.fingerprint)
+        out.raw(",\"status\":")
+        out.string(bundle.alert.status.rawValue)
+        out.raw(",\"labels\":")
+        pairs(bundle.alert.labels, out)
+        out.raw(",\"annotations\":")
+        pairs(bundle.alert.annotations, out)
+        out.raw(",\"starts_at\":")
+        out.quoted(bundle.alert.startsAt)
+        out.raw(",\"ends_at\":")
+        if let end = bundle.alert.endsAt { out.quoted(end) } else { out.null() }
+        out.raw(",\"source\":")
+        out.string(bundle.alert.source)
+        out.raw("},\"kind\":")
+        if let kind = bundle.kind { out.string(kind) } else { out.null() }
+        out.raw(",\"window\":{\"start\":")
+        out.quoted(bundle.windowStart)
+        out.raw(",\"end\":")
+        out.quoted(bundle.windowEnd)
+        out.raw("},\"candidates\":")
+        out.int(bundle.candidates)
+        out.raw(",\"traces\":[")
+        for (index, trace) in bundle.traces.enumerated() {
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            TraceJSON.write(trace.analysis, reasons: trace.reasons, score: trace.score, to: out)
+        }
+        out.raw("],\"unlinked_logs\":[")
+        for (index, record) in bundle.unlinkedLogs.enumerated() {
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            out.raw("{\"ts\":")
+            if let ts = record.timestamp { out.quoted(ts) } else { out.null() }
+            out.raw(",\"severity\":")
+            if let severity = record.severity { out.string(severity.rawValue) } else { out.null() }
+            out.raw(",\"service\":")
+            if let service = record.service { out.string(service) } else { out.null() }
+            out.raw(",\"message\":")
+            out.string(record.message)
+            out.raw(",\"source\":{\"file\":")
+            out.string(record.source.file)
+            out.raw(",\"line\":")
+            out.int(record.source.line)
+            out.raw("}}")
+        }
+        out.raw("],\"diagnostics\":[")
+        for (index, diagnostic) in bundle.diagnostics.enumerated() {
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            DiagnosticJSON.write(diagnostic, to: out)
+        }
+        out.raw("]}")
+    }
+
+    public static func string(_ bundle: IncidentBundle) -> String {
+        let out = JSONWriter()
+        write(bundle, to: out)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    static func pairs(_ pairs: [(String, String)], _ out: JSONWriter) {
+        out.byte(UInt8(ascii: "{"))
+        for (index, (key, value)) in pairs.enumerated() {
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            out.string(key)
+            out.byte(UInt8(ascii: ":"))
+            out.string(value)
+        }
+        out.byte(UInt8(ascii: "}"))
+    }
+}

@@ -1,0 +1,135 @@
+import CorrelateModel
+internal import CSQLite
+
+/// Alerts, windows and the unlinked lines of a window.
+extension SQLiteEventStore {
+    /// Stores alerts by (fingerprint, startsAt). A resolved notification closes the window of
+    /// the firing one (its `endsAt` and status); a late firing notification does not reopen a
+    /// resolved alert.
+    public func insert(alerts: [Alert]) throws -> InsertResult {
+        let insert = try db.prepare("""
+            INSERT INTO alerts (fingerprint, starts_at, ends_at, status, name, labels, annotations, source, generator_url)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            ON CONFLICT (fingerprint, starts_at) DO UPDATE SET
+                ends_at = CASE WHEN excluded.status = 'resolved' THEN excluded.ends_at
+                               WHEN alerts.status = 'resolved' THEN alerts.ends_at ELSE excluded.ends_at END,
+                status = CASE WHEN alerts.status = 'resolved' THEN 'resolved' ELSE excluded.status END,
+                annotations = excluded.annotations
+            WHERE excluded.status != alerts.status OR excluded.ends_at IS NOT alerts.ends_at OR excluded.annotations != alerts.annotations
+            """)
+        return try db.transaction {
+            var result = InsertResult()
+            for alert in alerts {
+                insert.bind(1, alert.fingerprint)
+                insert.bind(2, alert.startsAt.nanoseconds)
+                insert.bind(3, alert.endsAt?.nanoseconds)
+                insert.bind(4, alert.status.rawValue)
+                insert.bind(5, alert.name)
+                insert.bind(6, Self.pairsJSON(alert.labels))
+                insert.bind(7, Self.pairsJSON(alert.annotations))
+                insert.bind(8, alert.source)
+                insert.bind(9, alert.generatorURL)
+                try insert.run()
+                if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+            }
+            return result
+        }
+    }
+
+    private static let alertColumns = "fingerprint, starts_at, ends_at, status, name, labels, annotations, source, generator_url"
+
+    public func alerts(named name: String) throws -> [Alert] {
+        let statement = try db.prepare("SELECT \(Self.alertColumns) FROM alerts WHERE name = ?1 ORDER BY starts_at")
+        statement.bind(1, name)
+        return try readAlerts(statement)
+    }
+
+    public func alerts(withFingerprint fingerprint: String) throws -> [Alert] {
+        let statement = try db.prepare("SELECT \(Self.alertColumns) FROM alerts WHERE fingerprint = ?1 ORDER BY starts_at")
+        statement.bind(1, fingerprint)
+        return try readAlerts(statement)
+    }
+
+    /// Alerts whose window [startsAt, endsAt or open] overlaps [since, until].
+    public func alerts(overlapping since: Timestamp, _ until: Timestamp) throws -> [Alert] {
+        let statement = try db.prepare("""
+            SELECT \(Self.alertColumns) FROM alerts
+            WHERE starts_at <= ?2 AND (ends_at IS NULL OR ends_at >= ?1) ORDER BY starts_at, name
+            """)
+        statement.bind(1, since.nanoseconds)
+        statement.bind(2, until.nanoseconds)
+        return try readAlerts(statement)
+    }
+
+    private func readAlerts(_ statement: Statement) throws -> [Alert] {
+        defer { statement.reset() }
+        var alerts: [Alert] = []
+        while try statement.step() {
+            alerts.append(Alert(
+                name: statement.string(4) ?? "", fingerprint: statement.string(0) ?? "",
+                status: Alert.Status(rawValue: statement.string(3) ?? "") ?? .firing,
+                labels: Self.pairs(statement.string(5)), annotations: Self.pairs(statement.string(6)),
+                startsAt: Timestamp(nanoseconds: statement.int64(1)),
+                endsAt: statement.int64OrNil(2).map(Timestamp.init(nanoseconds:)),
+                source: statement.string(7) ?? "", generatorURL: statement.string(8)))
+        }
+        return alerts
+    }
+
+    public func spans(startingBetween start: Timestamp, and end: Timestamp) throws -> [Span] {
+        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE start BETWEEN ?1 AND ?2 ORDER BY start LIMIT 500000")
+        statement.bind(1, start.nanoseconds)
+        statement.bind(2, end.nanoseconds)
+        return try readSpans(statement)
+    }
+
+    public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
+        let statement = try db.prepare("""
+            SELECT DISTINCT logs.trace_id FROM logs
+            WHERE logs.ts BETWEEN ?1 AND ?2 AND logs.trace_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = logs.trace_id)
+            LIMIT ?3
+            """)
+        statement.bind(1, start.nanoseconds)
+        statement.bind(2, end.nanoseconds)
+        statement.bind(3, limit)
+        defer { statement.reset() }
+        var ids: [TraceID] = []
+        while try statement.step() {
+            // A 64-bit id (high half zero) may belong to a trace stored with its full id.
+            if let id = statement.blob(0).flatMap(Blob.traceID), id.high != 0 { ids.append(id) }
+        }
+        return ids
+    }
+
+    public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {
+        let filter = services.isEmpty ? "" : " AND (service IN (\(services.map { _ in "?" }.joined(separator: ", "))) OR service IS NULL)"
+        let statement = try db.prepare("""
+            SELECT \(Self.logColumns) FROM logs
+            WHERE ts BETWEEN ?1 AND ?2 AND trace_id IS NULL AND job_id IS NULL\(filter)
+            ORDER BY ts, id LIMIT \(max(0, limit))
+            """)
+        statement.bind(1, start.nanoseconds)
+        statement.bind(2, end.nanoseconds)
+        for (index, service) in services.sorted().enumerated() { statement.bind(Int32(3 + index), service) }
+        return try readLogs(statement)
+    }
+
+    static func pairsJSON(_ pairs: [(String, String)]) -> String {
+        var out = JSONBytes()
+        out.bytes.append(UInt8(ascii: "{"))
+        for (index, (key, value)) in pairs.enumerated() {
+            if index > 0 { out.bytes.append(UInt8(ascii: ",")) }
+            out.append(string: key)
+            out.bytes.append(UInt8(ascii: ":"))
+            out.append(string: value)
+        }
+        out.bytes.append(UInt8(ascii: "}"))
+        return out.string
+    }
+
+    static func pairs(_ text: String?) -> [(String, String)] {
+        guard let text, let document = try? JSONDocument.parse(text) else { return [] }
+        return (document.members ?? []).compactMap { key, value in value.string.map { (key, $0) } }
+    }
+}

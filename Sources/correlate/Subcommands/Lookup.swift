@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import CorrelateModel
+import CorrelatePipeline
+
+/// Output formats of bundles.
+enum BundleFormat: String, ExpressibleByArgument, CaseIterable {
+    case json, markdown, html
+}
+
+extension Correlate {
+    struct Lookup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find the traces that explain an alert: its incident bundle.",
+            discussion: """
+                The alert comes from a payload file (--alert: an Alertmanager or Grafana webhook, \\
+                or an Alertmanager API v2 list; every alert in it), or from the store by name or \\
+                fingerprint (the latest firing of it). Candidate traces are those with spans in \\
+                the alert's window (--lookback before startsAt, to endsAt or now) whose attributes \\
+                match the alert's labels as rules/alerts.yaml maps them; traces the alert names \\
+                come first, then, for an error alert, traces with errors, for a latency alert, the \\
+                slowest by duration and queue wait. Output: JSON (one bundle per line, schema \\
+                correlate.bundle/v1), Markdown, or one self-contained HTML page.
+                """)
+
+        @Option(name: .customLong("alert"), help: ArgumentHelp("A file with alert payloads (- for standard input).", valueName: "file"))
+        var alertFile: String?
+
+        @Option(help: "An alert in the store, by alertname.")
+        var name: String?
+
+        @Option(help: "An alert in the store, by fingerprint.")
+        var fingerprint: String?
+
+        @Option(help: "json (NDJSON bundles), markdown, or html.")
+        var format: BundleFormat = .json
+
+        @Option(help: "Keep the top N traces of each bundle.")
+        var limit = 10
+
+        @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))
+        var lookback: String?
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+        var output: String?
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            let given = [alertFile != nil, name != nil, fingerprint != nil].filter { $0 }.count
+            guard given == 1 else { throw ValidationError("Give exactly one of --alert FILE, --name NAME, --fingerprint FP.") }
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
+            if let lookback, DurationText.nanoseconds(lookback) == nil {
+                throw ValidationError("--lookback '\(lookback)' is not a duration (such as 5m, 90s, 1h).")
+            }
+        }
+
+        func run() throws {
+            let rules = try global.ruleSelection.loadAlertRules()
+            guard let store = try StoreLocation.openExisting(global.databasePath) else {
+                DiagnosticPrinter.printError("correlate: error: no store at '\(global.databasePath)'; run correlate ingest first, or give --db")
+                throw ExitCode(ExitStatus.badInput.rawValue)
+            }
+            var alerts: [Alert] = []
+            if let alertFile {
+                let decoded = try AlertFiles.read(alertFile)
+                for problem in decoded.problems { DiagnosticPrinter.printError("correlate: warning: \(problem)") }
+                alerts = decoded.alerts
+                if alerts.isEmpty {
+                    DiagnosticPrinter.printError("correlate: error: no usable alert in '\(alertFile)'")
+                    throw ExitCode(ExitStatus.badInput.rawValue)
+                }
+            } else {
+                let found = try name.map { try store.alerts(named: $0) } ?? store.alerts(withFingerprint: fingerprint!)
+                guard let latest = found.last else {
+                    DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint!)") in \(global.databasePath)")
+                    throw ExitCode(ExitStatus.badInput.rawValue)
+                }
+                alerts = [latest]
+            }
+            let lookup = BundleBuilder(store: store, rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
+            let bundles = try alerts.map { try lookup.bundle(for: $0) }
+            try BundleOutput.write(bundles, format: BundleOutput.Format(rawValue: format.rawValue)!, title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "), to: output)
+        }
+    }
+}
