@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import CorrelateEngine
+import CorrelateExtract
+import CorrelateModel
+import CorrelatePipeline
+import CorrelateRender
+import CorrelateTestSupport
+
+/// Issue 4 end to end: the sample's alerts looked up over the ingested sample.
+@Suite struct CelerySampleBundleTests {
+    static func bundles() throws -> [IncidentBundle] {
+        let store = try CelerySampleTraceTests.openStore()
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let decoded = try AlertFiles.read(Fixtures.celery("alerts/alertmanager-webhook-resolved.json"))
+        let builder = BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
+        return try decoded.alerts.map { try builder.bundle(for: $0, now: .now) }
+    }
+
+    @Test func everySlowJobIsInTheLatencyBundleWithItsCulprit() throws {
+        let bundle = try #require(try Self.bundles().first { $0.alert.name == "JobLatencyHigh" })
+        #expect(bundle.kind == "latency")
+        for job in try CelerySampleTraceTests.jobs() where job.slow {
+            let trace = try #require(bundle.traces.first { $0.analysis.traceID == job.traceID }, "job \(job.number) missing")
+            #expect(trace.analysis.culprit?.spanID == job.culprit)
+            #expect(trace.reasons.contains("slow"))
+        }
+    }
+
+    @Test func everyFailedJobIsInTheErrorBundleFirst() throws {
+        let bundle = try #require(try Self.bundles().first { $0.alert.name == "ErrorRateHigh" })
+        #expect(bundle.kind == "error")
+        let failed = try CelerySampleTraceTests.jobs().filter(\.error)
+        #expect(failed.count == 3)
+        let top = bundle.traces.prefix(failed.count).map(\.analysis.traceID)
+        for job in failed {
+            #expect(top.contains(job.traceID), "job \(job.number) not among the first traces")
+            #expect(bundle.traces.first { $0.analysis.traceID == job.traceID }?.reasons.contains("error") == true)
+        }
+    }
+
+    @Test func eachTraceCarriesExactlyItsOwnLogLines() throws {
+        let truth = try Truth.load()
+        let jobs = try CelerySampleTraceTests.jobs()
+        let ingested = ["logs/celery-worker.log", "logs/journal.json", "logs/producer.json.log", "logs/worker.json.log"]
+        for bundle in try Self.bundles() {
+            for trace in bundle.traces {
+                let index = try #require(jobs.firstIndex { $0.traceIDs.contains(trace.analysis.traceID) })
+                let expected = Set(truth.jobs[index].lines.filter { line in ingested.contains(line.file) && !line.via.hasPrefix("same_record") }
+                    .map { "\($0.file):\($0.line)" })
+                var covered: Set<String> = []
+                for placed in trace.analysis.logs {
+                    let file = ingested.first { placed.record.source.file.hasSuffix($0) }!
+                    for line in placed.record.source.line..<(placed.record.source.line + placed.record.lines) {
+                        covered.insert("\(file):\(line)")
+                    }
+                }
+                // The broken job's request trace holds the request's lines; its job trace the rest.
+                if jobs[index].broken {
+                    #expect(covered.isSubset(of: expected), "job \(jobs[index].number)")
+                } else {
+                    #expect(covered == expected, "job \(jobs[index].number): extra \(covered.subtracting(expected).sorted()), missing \(expected.subtracting(covered).sorted())")
+                }
+            }
+        }
+    }
+
+    @Test func everyBundleValidatesAgainstTheSchema() throws {
+        let schema = try JSONSchema.bundle()
+        for bundle in try Self.bundles() {
+            let problems = schema.validate(BundleJSON.string(bundle))
+            #expect(problems.isEmpty, "\(bundle.alert.name): \(problems.prefix(5))")
+        }
+    }
+
+    @Test func theSchemaValidatorCatchesWhatIsWrong() throws {
+        let schema = try JSONSchema.bundle()
+        let bundle = try #require(try Self.bundles().first)
+        var json = BundleJSON.string(bundle)
+        json = json.replacingOccurrences(of: "\"schema\":\"correlate.bundle/v1\"", with: "\"schema\":\"other\"")
+        #expect(!schema.validate(json).isEmpty)
+        #expect(!schema.validate(#"{"schema":"correlate.bundle/v1"}"#).isEmpty)
+    }
+
+    @Test func anAlertWithNoMatchingTraceStillGetsABundleThatSaysSo() throws {
+        let store = try CelerySampleTraceTests.openStore()
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let alert = Alert(name: "QueueStuck", fingerprint: "0123456789abcdef", status: .firing,
+                          labels: [("alertname", "QueueStuck"), ("queue", "no-such-queue")],
+                          startsAt: Timestamp.parse("2026-11-25T08:32:40Z")!, endsAt: Timestamp.parse("2026-11-25T08:33:00Z"),
+                          source: "test")
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil).bundle(for: alert)
+        #expect(bundle.traces.isEmpty)
+        #expect(bundle.diagnostics.contains { $0.code == "no_matching_trace" && $0.message.contains("queue=no-such-queue") })
+        #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+    }
+
+    @Test func exemplarTracesComeFirst() throws {
+        let store = try CelerySampleTraceTests.openStore()
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let exemplar = "cddaa145622ea1854204e01d78b04e0d"  // a fast job the latency alert would rank low
+        let alert = Alert(name: "JobLatencyHigh", fingerprint: "11d7c3d7e168b8e8", status: .resolved,
+                          labels: [("alertname", "JobLatencyHigh"), ("queue", "exports")],
+                          annotations: [("description", "see trace \(exemplar)")],
+                          startsAt: Timestamp.parse("2026-11-25T08:32:29Z")!, endsAt: Timestamp.parse("2026-11-25T08:33:50Z"),
+                          source: "test")
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 3, lookback: nil).bundle(for: alert)
+        #expect(bundle.traces.first?.analysis.traceID.description == exemplar)
+        #expect(bundle.traces.first?.reasons.first == "exemplar")
+    }
+}
