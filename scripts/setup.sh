@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Installs the system packages correlate builds and tests against, on Debian/Ubuntu, when they
 # are missing. Safe to run again: it does nothing when everything is there.
+#   scripts/setup.sh          what the build needs
+#   scripts/setup.sh --tests  and what the tests need too (chromium renders the HTML report)
 set -euo pipefail
 
 packages=(pkg-config libpcre2-dev libsqlite3-dev)
+case "${1:-}" in
+  --tests) packages+=(chromium) ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

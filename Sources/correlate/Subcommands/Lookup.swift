@@ -69,7 +69,17 @@ extension Correlate {
             if let alertFile {
                 let decoded = try AlertFiles.read(alertFile)
                 for problem in decoded.problems { DiagnosticPrinter.printError("correlate: warning: \(problem)") }
-                alerts = decoded.alerts
+                // A firing payload read after its resolution was stored: the stored end closes it.
+                alerts = try decoded.alerts.map { alert in
+                    guard alert.endsAt == nil,
+                          let stored = try store.alerts(withFingerprint: alert.fingerprint)
+                              .first(where: { $0.startsAt == alert.startsAt && $0.endsAt != nil })
+                    else { return alert }
+                    var closed = alert
+                    closed.endsAt = stored.endsAt
+                    closed.status = stored.status
+                    return closed
+                }
                 if alerts.isEmpty {
                     DiagnosticPrinter.printError("correlate: error: no usable alert in '\(alertFile)'")
                     throw ExitCode(ExitStatus.badInput.rawValue)

@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import CorrelateTestSupport
+
+/// `correlate lookup` and `correlate report` on the Celery sample, as a user runs them.
+@Suite struct LookupReportCommandTests {
+    /// A store holding the Celery sample: spans, both log files, the firing webhook.
+    private func sampleStore(extraLogs: [String] = [], alerts: [String] = ["samples/celery-redis/alerts/alertmanager-webhook.json"]) throws -> String {
+        let db = try Fixtures.temporaryDirectory().appendingPathComponent("c.db").path
+        var arguments = ["ingest", "--db", db, "--spans", "samples/celery-redis/traces.otlp.jsonl",
+                         "--logs", "samples/celery-redis/logs/celery-worker.log",
+                         "--logs", "samples/celery-redis/logs/worker.otel.log"]
+        for file in extraLogs { arguments += ["--logs", file] }
+        for file in alerts { arguments += ["--alerts", file] }
+        let result = try CommandRunner.run(arguments)
+        try #require(result.status == 0, "\(result.stderr)")
+        return db
+    }
+
+    private func bundles(_ ndjson: String) throws -> [[String: Any]] {
+        try ndjson.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    private func traceIDs(_ bundle: [String: Any]) -> [String] {
+        (bundle["traces"] as? [[String: Any]] ?? []).compactMap { $0["trace_id"] as? String }
+    }
+
+    @Test func lookupByNameGivesASchemaValidBundleWithTheSlowJobsFirst() throws {
+        let db = try sampleStore()
+        let result = try CommandRunner.run(["lookup", "--db", db, "--name", "JobLatencyHigh", "--limit", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        let schema = try JSONSchema.bundle()
+        for line in lines { #expect(schema.validate(String(line)).isEmpty, "\(schema.validate(String(line)))") }
+        let bundle = try #require(try bundles(result.stdout).first)
+        #expect((bundle["alert"] as? [String: Any])?["name"] as? String == "JobLatencyHigh")
+        let traces = bundle["traces"] as? [[String: Any]] ?? []
+        #expect(traces.count == 3, "--limit 3 keeps three")
+        #expect((bundle["candidates"] as? Int ?? 0) > 3, "the total number of candidates is kept")
+        // The five export jobs slower than 2 s lead, slowest first.
+        let durations = traces.compactMap { $0["duration_ms"] as? Double }
+        #expect(durations == durations.sorted(by: >))
+        #expect(durations.allSatisfy { $0 > 2_000 })
+    }
+
+    @Test func lookupFromAPayloadFileTakesTheStoredResolutionOfTheSameFiring() throws {
+        let db = try sampleStore(alerts: ["samples/celery-redis/alerts/alertmanager-webhook.json",
+                                          "samples/celery-redis/alerts/alertmanager-webhook-resolved.json"])
+        // The file holds the firing notification; the store knows it resolved at 08:32:52.
+        let result = try CommandRunner.run(["lookup", "--db", db, "--alert", "samples/celery-redis/alerts/alertmanager-webhook.json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let all = try bundles(result.stdout)
+        #expect(all.count == 2, "one bundle per alert of the payload")
+        for bundle in all {
+            let alert = try #require(bundle["alert"] as? [String: Any])
+            #expect(alert["ends_at"] as? String == "2026-11-25T08:32:52.000000Z", "\(alert)")
+        }
+        let errors = try #require(all.first { ($0["alert"] as? [String: Any])?["name"] as? String == "ErrorRateHigh" })
+        let failed = (errors["traces"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "error" }
+        #expect(failed.count == 3, "the three failed resize_image jobs")
+    }
+
+    @Test func lookupErrorsNameWhatIsWrong() throws {
+        let db = try sampleStore()
+        let none = try CommandRunner.run(["lookup", "--db", db, "--name", "NoSuchAlert"])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("no alert named NoSuchAlert"))
+        let both = try CommandRunner.run(["lookup", "--db", db, "--name", "A", "--fingerprint", "b"])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("exactly one of"))
+        let folder = try Fixtures.temporaryDirectory()
+        let bad = folder.appendingPathComponent("bad.json")
+        try #"{"version":"4","alerts":[{"labels":{"alertname":"X"}}]}"#.write(to: bad, atomically: true, encoding: .utf8)
+        let noStart = try CommandRunner.run(["lookup", "--db", db, "--alert", bad.path])
+        #expect(noStart.status == 1)
+        #expect(noStart.stderr.contains("bad.json"))
+        #expect(noStart.stderr.contains("startsAt"))
+    }
+
+    @Test func lookupMarkdownIsATicketReadyTable() throws {
+        let db = try sampleStore()
+        let result = try CommandRunner.run(["lookup", "--db", db, "--name", "JobLatencyHigh", "--format", "markdown", "--limit", "5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("# Incident: JobLatencyHigh"))
+        #expect(result.stdout.contains("| # | trace | root | duration | queue wait | culprit | status | why |"))
+        let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") && $0.contains("`") }
+        #expect(rows.count == 5)
+        #expect(rows.contains { $0.contains("queue wait before run/jobs.tasks.export\\_report") }, "the job that waited in the broker")
+        #expect(rows.filter { $0.contains("db.query") }.count == 4, "the slow queries")
+    }
+
+    @Test func reportSelectsAlertsByRangeInTimesAndDurations() throws {
+        let db = try sampleStore()
+        let inRange = try CommandRunner.run(["report", "--db", db, "--format", "json",
+                                             "--since", "2026-11-25T08:00:00Z", "--until", "2026-11-25T09:00:00Z"])
+        #expect(inRange.status == 0, "\(inRange.stderr)")
+        let names = try bundles(inRange.stdout).compactMap { ($0["alert"] as? [String: Any])?["name"] as? String }
+        #expect(Set(names) == ["JobLatencyHigh", "ErrorRateHigh"])
+        let before = try CommandRunner.run(["report", "--db", db, "--format", "json",
+                                            "--since", "2026-11-24T00:00:00Z", "--until", "2026-11-25T08:00:00Z"])
+        #expect(before.status == 0)
+        #expect(before.stdout.isEmpty)
+        #expect(before.stderr.contains("no alert between"))
+        // Durations count back from now: a range ending 100000 h ago holds nothing of 2026.
+        let durations = try CommandRunner.run(["report", "--db", db, "--format", "json", "--since", "200000h", "--until", "100000h"])
+        #expect(durations.status == 0, "\(durations.stderr)")
+        #expect(durations.stdout.isEmpty)
+        let wide = try CommandRunner.run(["report", "--db", db, "--format", "json", "--since", "100000h"])
+        #expect(try bundles(wide.stdout).count == 2)
+        let garbage = try CommandRunner.run(["report", "--db", db, "--since", "yesterday-ish"])
+        #expect(garbage.status != 0)
+        #expect(garbage.stderr.contains("--since 'yesterday-ish'"))
+    }
+
+    @Test func reportWritesTheFileItIsGiven() throws {
+        let db = try sampleStore()
+        let out = try Fixtures.temporaryDirectory().appendingPathComponent("incident.md")
+        let result = try CommandRunner.run(["report", "--db", db, "--since", "2026-11-25T08:00:00Z", "--until", "2026-11-25T09:00:00Z", "-o", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        let text = try String(contentsOf: out, encoding: .utf8)
+        #expect(text.contains("## 🔥 ErrorRateHigh"))
+        #expect(text.contains("## 🔥 JobLatencyHigh"))
+    }
+
+    /// A log line of a slow job that carries markup, linked to its trace by trace id.
+    private func hostileLog() throws -> String {
+        let file = try Fixtures.temporaryDirectory().appendingPathComponent("hostile.log")
+        let line = "2026-11-25T08:32:30.000Z WARNING trace_id=6e5bbfb43e75ba84fca988cb58246552 span_id=1111111111111111 "
+            + "report title <script>document.body.setAttribute('data-pwned','yes')</script><img src=x onerror=\"document.title='pwned'\">\n"
+        try line.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    @Test func htmlEscapesLogTextAndIsSelfContained() throws {
+        let db = try sampleStore(extraLogs: [try hostileLog()])
+        let result = try CommandRunner.run(["lookup", "--db", db, "--name", "JobLatencyHigh", "--format", "html"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let html = result.stdout
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("&lt;script&gt;document.body.setAttribute"), "the markup is shown as text")
+        #expect(!html.contains("<script"), "no script at all: the page needs none")
+        #expect(!html.contains("<img"))
+        for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
+            #expect(!html.contains(external), "no external asset: \(external)")
+        }
+        #expect(html.contains("<svg"), "an inline SVG waterfall")
+    }
+
+    @Test func htmlReportRendersInHeadlessChromium() throws {
+        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "Debian's chromium is needed (scripts/setup.sh installs it)")
+        let db = try sampleStore(extraLogs: [try hostileLog()])
+        let folder = try Fixtures.temporaryDirectory()
+        let page = folder.appendingPathComponent("incident.html")
+        let report = try CommandRunner.run(["report", "--db", db, "--format", "html", "-o", page.path,
+                                            "--since", "2026-11-25T08:00:00Z", "--until", "2026-11-25T09:00:00Z"])
+        #expect(report.status == 0, "\(report.stderr)")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--user-data-dir=\(folder.appendingPathComponent("profile").path)",
+                             "--dump-dom", page.absoluteString]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // What the browser rendered: the alerts, the culprits, and the hostile line as inert text.
+        #expect(dom.contains("JobLatencyHigh"))
+        #expect(dom.contains("ErrorRateHigh"))
+        #expect(dom.contains("culprit <b class=\"culprit\">db.query</b>"))
+        #expect(dom.contains("&lt;script&gt;document.body.setAttribute"))
+        #expect(!dom.contains("data-pwned=\"yes\""), "the log line's script did not run")
+        #expect(!dom.contains("<title>pwned"), "the log line's handler did not run")
+    }
+}
