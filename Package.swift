@@ -102,7 +102,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelateCLITests",
-            dependencies: ["correlate", "CorrelateStore", "CorrelateTestSupport"]
+            dependencies: ["correlate", "CorrelateStore", "CorrelateTestSupport"],
+            exclude: ["Snapshots"]
         ),
     ]
 )

@@ -51,7 +51,9 @@ public enum AlertFiles {
         return decode(String(decoding: data, as: UTF8.self), name: name)
     }
 
-    public static func decode(_ text: String, name: String) -> Result {
+    /// Decodes `text` as one payload, or as one payload per line; `firstLine` is the line number
+    /// of its first line in `name` (for text appended to a followed file).
+    public static func decode(_ text: String, name: String, firstLine: Int = 1) -> Result {
         var result = Result()
         func add(_ document: JSONDocument, line: Int) {
             result.payloads += 1
@@ -64,15 +66,15 @@ public enum AlertFiles {
             }
         }
         if let document = try? JSONDocument.parse(text) {
-            add(document, line: 1)
+            add(document, line: firstLine)
             return result
         }
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         where !line.allSatisfy(\.isWhitespace) {
             do {
-                add(try JSONDocument.parse(String(line)), line: index + 1)
+                add(try JSONDocument.parse(String(line)), line: firstLine + index)
             } catch {
-                result.problems.append("\(name):\(index + 1): not JSON: \(error)")
+                result.problems.append("\(name):\(firstLine + index): not JSON: \(error)")
             }
         }
         return result

@@ -124,25 +124,28 @@ public final class IngestPipeline {
             return
         }
         var batch: [Span] = []
-        var firstFailure: (Int, String)?
+        var documents = 0
+        var failures = 0
         var wholeDocument = false
         let binary = path != "-" && Self.looksBinary(path)
         if !binary {
             try reader.forEachLine { line in
-                guard line.bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
-                do {
-                    let document = try JSONDocument.parse(line.bytes)
-                    try add(try SpanDocumentDecoder.decode(document), to: &batch)
-                } catch let error as JSONDocument.SyntaxError {
+                switch Self.decodeSpanLine(line.bytes) {
+                case nil:
+                    break
+                case .decoded(let decoded):
+                    documents += 1
+                    try add(decoded, to: &batch)
+                case .unfinishedDocument where documents == 0 && failures == 0:
                     // A document spread over several lines (pretty-printed) fails on its first line.
-                    if firstFailure == nil, summary.spanDocuments == 0, error.reason.contains("end of JSON") {
-                        wholeDocument = true
-                        return false
-                    }
-                    if firstFailure == nil { firstFailure = (line.number, "not JSON: \(error)") }
-                    summary.malformed.append((SourceLocation(file: name, line: line.number), "not JSON: \(error)"))
-                } catch let error as SpanDecodingError {
-                    summary.malformed.append((SourceLocation(file: name, line: line.number), error.reason))
+                    wholeDocument = true
+                    return false
+                case .unfinishedDocument:
+                    failures += 1
+                    summary.malformed.append((SourceLocation(file: name, line: line.number), "not JSON: a document that does not end on its line"))
+                case .malformed(let reason):
+                    failures += 1
+                    summary.malformed.append((SourceLocation(file: name, line: line.number), reason))
                 }
                 return true
             }
@@ -179,6 +182,29 @@ public final class IngestPipeline {
             summary.malformed.append((SourceLocation(file: name, line: 1), "not JSON: \(error)"))
         } catch let error as SpanDecodingError {
             summary.malformed.append((SourceLocation(file: name, line: 1), error.reason))
+        }
+    }
+
+    /// What one line of a span file holds.
+    public enum SpanLine {
+        case decoded(DecodedSpans)
+        case malformed(String)
+        /// The line opens a JSON document that goes on over further lines.
+        case unfinishedDocument
+    }
+
+    /// Decodes one line of a span file (one export request or span list per line); nil for a
+    /// blank line.
+    public static func decodeSpanLine(_ bytes: UnsafeBufferPointer<UInt8>) -> SpanLine? {
+        guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return nil }
+        do {
+            return .decoded(try SpanDocumentDecoder.decode(try JSONDocument.parse(bytes)))
+        } catch let error as JSONDocument.SyntaxError {
+            return error.reason.contains("end of JSON") ? .unfinishedDocument : .malformed("not JSON: \(error)")
+        } catch let error as SpanDecodingError {
+            return .malformed(error.reason)
+        } catch {
+            return .malformed("\(error)")
         }
     }
 
@@ -223,7 +249,7 @@ public final class IngestPipeline {
 
     /// Protobuf, not JSON: the first 4 KiB hold control bytes other than tab, CR and LF (field
     /// tags and lengths), which JSON text never does.
-    static func looksBinary(_ path: String) -> Bool {
+    public static func looksBinary(_ path: String) -> Bool {
         guard let file = fopen(path, "rb") else { return false }
         defer { fclose(file) }
         var head = [UInt8](repeating: 0, count: 4096)
@@ -233,7 +259,7 @@ public final class IngestPipeline {
 
     /// The absolute path of a file (so that ingesting it again from elsewhere finds the same
     /// rows); `-` stays `-`.
-    static func canonicalPath(_ path: String) -> String {
+    public static func canonicalPath(_ path: String) -> String {
         guard path != "-", let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)

@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import CorrelateDecode
+import CorrelateModel
+import CorrelatePipeline
+import CorrelateRender
+
+/// Output formats of the streaming pipeline.
+enum StreamFormat: String, ExpressibleByArgument, CaseIterable {
+    case ndjson, markdown, html
+}
+
+/// Set by SIGINT and SIGTERM: the run stops reading, stores what it has, writes what is due.
+nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+
+extension Correlate {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stream logs, spans and alerts into the store and write a bundle for each alert (the default command).",
+            discussion: """
+                Logs come from the files given, or from standard input (journalctl -o json -f | \\
+                correlate); spans and alerts from --spans and --alerts files. Everything goes into \\
+                the store (--db) as it comes, so a later correlate lookup can answer too.
+
+                For each alert read, a bundle (as correlate lookup builds it) is written once the \\
+                alert's window has closed (its endsAt; for a still-firing alert, its latest \\
+                notification) and --settle has passed, so spans that exporters hold back in \\
+                batches are in. While late spans or logs keep coming, a changed bundle is written \\
+                again with "revision": 1, 2… (a resolved alert is watched for --watch).
+
+                Without --follow, the run ends when every input is read, and every alert's \\
+                bundle is written then. With --follow, the files are followed as they grow and \\
+                rotate (one document per line: OTLP JSON as the Collector's file exporter writes \\
+                it, one alert payload per line), until SIGINT or SIGTERM, on which what was read \\
+                is stored and the bundles due are written.
+
+                Output: NDJSON (schema correlate.bundle/v1) by default, a Markdown section per \\
+                bundle, or one HTML page written when the run ends.
+                """)
+
+        @Argument(help: ArgumentHelp("Log files (- for standard input; the default when it is not a terminal).", valueName: "logfile"))
+        var logs: [String] = []
+
+        @Option(name: .customLong("spans"), help: ArgumentHelp("A span file (OTLP JSON, protobuf, Jaeger, Zipkin). Repeatable.", valueName: "file"))
+        var spans: [String] = []
+
+        @Option(name: .customLong("alerts"), help: ArgumentHelp("An alert file (Alertmanager or Grafana webhook payloads, one per line, or an Alertmanager API list). Repeatable.", valueName: "file"))
+        var alerts: [String] = []
+
+        @Flag(name: .shortAndLong, help: "Follow the files as they grow and rotate, until interrupted.")
+        var follow = false
+
+        @Option(help: ArgumentHelp("How long after an alert's window closed its bundle is written.", valueName: "duration"))
+        var settle = "10s"
+
+        @Option(help: ArgumentHelp("How long a resolved alert's bundle is written again when late data changes it.", valueName: "duration"))
+        var watch = "5m"
+
+        @Option(help: "ndjson (one bundle per line), markdown, or html (one page at the end).")
+        var format: StreamFormat = .ndjson
+
+        @Option(help: "Keep the top N traces of each bundle.")
+        var limit = 10
+
+        @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))
+        var lookback: String?
+
+        @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
+        var inputFormat: LogFormat = .auto
+
+        @Flag(name: .shortAndLong, help: "No summary on stderr.")
+        var quiet = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            for (name, value) in [("--settle", settle), ("--watch", watch), ("--lookback", lookback ?? "0s")]
+            where DurationText.nanoseconds(value) == nil {
+                throw ValidationError("\(name) '\(value)' is not a duration (such as 10s, 5m, 1h).")
+            }
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
+            guard !(spans + alerts).contains("-") else {
+                throw ValidationError("Standard input is for logs: give --spans and --alerts as files.")
+            }
+            guard logs.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("Standard input can be read once only.") }
+            if follow, format == .html {
+                throw ValidationError("--format html writes one page when the run ends, which --follow never does: use ndjson or markdown, or correlate report.")
+            }
+            if logs.isEmpty, isatty(0) == 1, spans.isEmpty, alerts.isEmpty {
+                throw ValidationError("Nothing to read: give log files, pipe logs in, or give --spans or --alerts.")
+            }
+        }
+
+        func run() throws {
+            let rules = try global.ruleSelection.load()
+            let alertRules = try global.ruleSelection.loadAlertRules()
+            let store = try StoreLocation.open(global.databasePath)
+            let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
+            let configuration = RunConfiguration(
+                logs: logInputs, spans: spans, alerts: alerts, follow: follow,
+                settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
+                limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds),
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat))
+            var page: [String: IncidentBundle] = [:]
+            var order: [String] = []
+            let output = OutputStream.standardOutput
+            let format = self.format
+            let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store, configuration: configuration) { bundle in
+                switch format {
+                case .ndjson:
+                    output.write(Array((BundleJSON.string(bundle) + "\n").utf8))
+                case .markdown:
+                    let title = bundle.alert.name + (bundle.revision > 0 ? " (revision \(bundle.revision))" : "")
+                    output.write(Array((BundleMarkdown.render([bundle], title: title) + "\n---\n\n").utf8))
+                case .html:
+                    let key = "\(bundle.alert.fingerprint)@\(bundle.alert.startsAt)"
+                    if page[key] == nil { order.append(key) }
+                    page[key] = bundle
+                }
+            }
+            // A parent may have started us with these blocked (as Foundation's Process does).
+            var stopSignals = sigset_t()
+            sigemptyset(&stopSignals)
+            sigaddset(&stopSignals, SIGINT)
+            sigaddset(&stopSignals, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+            signal(SIGINT) { _ in
+                stopRequested = 1
+                signal(SIGINT, SIG_DFL)  // a second one stops at once
+            }
+            signal(SIGTERM) { _ in stopRequested = 1 }
+            let summary = try pipeline.run(shouldStop: { stopRequested != 0 || output.isClosed })
+            if format == .html {
+                let bundles = order.compactMap { page[$0] }
+                let title = "Incident: " + Set(bundles.map(\.alert.name)).sorted().joined(separator: ", ")
+                output.write(Array(BundleHTML.render(bundles, title: title).utf8))
+            }
+            for problem in summary.ingest.unreadable { DiagnosticPrinter.printError("correlate: error: \(problem)") }
+            for (location, reason) in summary.ingest.malformed.prefix(5) {
+                DiagnosticPrinter.printError("correlate: warning: \(location): \(reason)")
+            }
+            if summary.ingest.malformed.count > 5 {
+                DiagnosticPrinter.printError("correlate: warning: \(summary.ingest.malformed.count - 5) more malformed documents")
+            }
+            if !quiet { DiagnosticPrinter.printError("correlate: \(summary.description) → \(global.databasePath)") }
+            if !summary.ingest.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
+        }
+    }
+}
