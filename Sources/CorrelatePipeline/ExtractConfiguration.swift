@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CorrelateDecode
+import CorrelateModel
 import CorrelateMatcher
 
 /// What `correlate extract` is asked to do, in domain terms (the CLI builds it from flags).
@@ -25,6 +26,11 @@ public struct ExtractConfiguration: Sendable {
     public var threads: Int
     /// Size of the chunks a large file is cut into for the threads.
     public var chunkBytes: Int
+    /// The file name records read from standard input carry. The store keys log records by
+    /// (file, line), so what stores them names each reading of stdin apart (see
+    /// ``ExtractConfiguration/stdinNameForStoring()``): two different streams must not look
+    /// like the same lines.
+    public var stdinName: String = SourceLocation.stdinName
 
     public init(
         inputs: [String], inputFormat: LogFormat = .auto, onlyLinked: Bool = false,
@@ -41,6 +47,11 @@ public struct ExtractConfiguration: Sendable {
         self.limits = limits
         self.threads = max(1, threads)
         self.chunkBytes = chunkBytes
+    }
+
+    /// A name for standard input unique to this reading of it: `<stdin 2026-11-25T08:00:00.000000Z>`.
+    public static func stdinNameForStoring(now: Timestamp = .now) -> String {
+        "<stdin \(now)>"
     }
 
     /// One thread per core, at most eight.

@@ -125,7 +125,7 @@ public final class ExtractPipeline {
 
     private func readLineByLine(_ reader: LineReader) throws {
         let assembler = assemblers[0]
-        assembler.begin(file: reader.name)
+        assembler.begin(file: reader.name == SourceLocation.stdinName ? configuration.stdinName : reader.name)
         defer {
             assembler.closeRecord()
             drain(assembler)

@@ -18,7 +18,18 @@ import CorrelateTestSupport
         let second = try CommandRunner.run(sampleIngest(db))
         #expect(second.status == 0)
         #expect(second.stderr.contains("stored 0, duplicates 139"))
-        #expect(second.stderr.contains("alerts: read 1, stored 0, duplicates 1"))
+        #expect(second.stderr.contains("alerts: read 2, stored 0, duplicates 2"))
+    }
+
+    @Test func twoStreamsOnStandardInputAreNotMistakenForTheSameLines() throws {
+        let db = try Fixtures.temporaryDirectory().appendingPathComponent("c.db").path
+        let first = "2026-11-25T08:00:00Z INFO trace_id=4bf92f3577b34da6a3ce929d0e0e4736 first stream\n"
+        let second = "2026-11-25T09:00:00Z INFO trace_id=4bf92f3577b34da6a3ce929d0e0e4736 second stream\n"
+        let one = try CommandRunner.run(["ingest", "--db", db, "--logs", "-"], stdin: Data(first.utf8))
+        #expect(one.stderr.contains("stored 1, duplicates 0"), "\(one.stderr)")
+        // Line 1 of another stream is another line: stored, not dropped as a duplicate.
+        let two = try CommandRunner.run(["ingest", "--db", db, "--logs", "-"], stdin: Data(second.utf8))
+        #expect(two.stderr.contains("stored 1, duplicates 0"), "\(two.stderr)")
     }
 
     @Test func traceShowsTheJobsWholeLife() throws {

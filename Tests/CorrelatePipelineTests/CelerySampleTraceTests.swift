@@ -62,7 +62,7 @@ import CorrelateTestSupport
         let summary = Self.prepared.summary
         #expect(summary.spansStored.stored == 139)
         #expect(summary.spansRejected == 0)
-        #expect(summary.alertsStored.stored == 1)
+        #expect(summary.alertsStored.stored == 2, "the payload holds two alerts")
         #expect(summary.logs.malformed == 2)
         let statistics = try store.statistics()
         #expect(statistics.spans == 139)
