@@ -26,11 +26,11 @@ public struct ExtractConfiguration: Sendable {
     public var threads: Int
     /// Size of the chunks a large file is cut into for the threads.
     public var chunkBytes: Int
-    /// The file name records read from standard input carry. The store keys log records by
-    /// (file, line), so what stores them names each reading of stdin apart (see
-    /// ``ExtractConfiguration/stdinNameForStoring()``): two different streams must not look
-    /// like the same lines.
-    public var stdinName: String = SourceLocation.stdinName
+    /// Name standard input after its first line (`<stdin 1f3a…>`) instead of `<stdin>`. The
+    /// store keys log records by (file, line): this way the same stream read again is
+    /// recognised (nothing stored twice), while another stream, which starts otherwise, is not
+    /// mistaken for it (nothing dropped as a duplicate).
+    public var nameStdinByFirstLine = false
 
     public init(
         inputs: [String], inputFormat: LogFormat = .auto, onlyLinked: Bool = false,
@@ -49,9 +49,12 @@ public struct ExtractConfiguration: Sendable {
         self.chunkBytes = chunkBytes
     }
 
-    /// A name for standard input unique to this reading of it: `<stdin 2026-11-25T08:00:00.000000Z>`.
-    public static func stdinNameForStoring(now: Timestamp = .now) -> String {
-        "<stdin \(now)>"
+    /// The name of a standard input that starts with `line`: 64-bit FNV-1a of its bytes.
+    public static func stdinName(firstLine line: UnsafeBufferPointer<UInt8>) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in line { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        return "<stdin " + String(repeating: "0", count: 16 - hex.count) + hex + ">"
     }
 
     /// One thread per core, at most eight.

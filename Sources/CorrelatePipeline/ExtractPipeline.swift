@@ -125,7 +125,8 @@ public final class ExtractPipeline {
 
     private func readLineByLine(_ reader: LineReader) throws {
         let assembler = assemblers[0]
-        assembler.begin(file: reader.name == SourceLocation.stdinName ? configuration.stdinName : reader.name)
+        assembler.begin(file: reader.name)
+        var unnamed = reader.name == SourceLocation.stdinName && configuration.nameStdinByFirstLine
         defer {
             assembler.closeRecord()
             drain(assembler)
@@ -140,6 +141,10 @@ public final class ExtractPipeline {
             },
             afterChunk: { self.drain(assembler) },
             { line in
+                if unnamed {
+                    assembler.begin(file: ExtractConfiguration.stdinName(firstLine: line.bytes))
+                    unnamed = false
+                }
                 assembler.process(line.bytes, number: line.number)
                 if self.isFull(assembler) { self.drain(assembler) }
                 return self.isOpen

@@ -103,7 +103,7 @@ public final class IngestPipeline {
     private func ingestLogs() throws {
         var extract = configuration.extract
         extract.inputs = configuration.logs.map(Self.canonicalPath)
-        extract.stdinName = ExtractConfiguration.stdinNameForStoring()
+        extract.nameStdinByFirstLine = true
         let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: extract, destination: .records { [unowned self] batch in
             summary.logsStored += try store.insert(logs: batch)
             progress?(summary)

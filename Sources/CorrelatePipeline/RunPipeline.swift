@@ -403,7 +403,7 @@ final class LogReaderThread: @unchecked Sendable {
     init(ruleSet: RuleSet, inputs: [String], extract: ExtractConfiguration) {
         var configuration = extract
         configuration.inputs = inputs.map(IngestPipeline.canonicalPath)
-        configuration.stdinName = ExtractConfiguration.stdinNameForStoring()
+        configuration.nameStdinByFirstLine = true
         let queue = self.queue
         pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: configuration, destination: .records { batch in
             queue.put(.records(batch))

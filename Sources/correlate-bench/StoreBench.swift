@@ -125,6 +125,39 @@ enum StoreBench {
         }
         latencies.sort()
 
+        // 4. Alerts over the large store: 100 latency alerts, each on one copy's minute.
+        let alertsFile = "\(data)/alerts-100.json"
+        var fingerprints: [String] = []
+        var alertList: [String] = []
+        let firstMinute: Int64 = 1_795_595_530_000_000_000
+        for index in 0..<100 {
+            let copy = random.below(repeats)
+            let labels = [("alertname", "JobLatencyHigh"), ("instance", "worker-\(index)"), ("job", "celery-worker"),
+                          ("queue", "exports"), ("task", "jobs.tasks.export_report")]
+            fingerprints.append(Alert.fingerprint(of: labels))
+            let starts = Timestamp(nanoseconds: firstMinute + Int64(copy) * copySpacing + 20_000_000_000)
+            let ends = Timestamp(nanoseconds: starts.nanoseconds + 60_000_000_000)
+            let labelJSON = labels.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
+            alertList.append(#"{"labels":{\#(labelJSON)},"annotations":{"description":"p95 runtime above threshold 2s"},"startsAt":"\#(starts)","endsAt":"\#(ends)"}"#)
+        }
+        try ("[" + alertList.joined(separator: ",\n") + "]\n").write(toFile: alertsFile, atomically: true, encoding: .utf8)
+        guard try Bench.shell("'\(correlate)' ingest -q --db \(big) --alerts \(alertsFile)") == 0 else { throw BenchError("could not store the alerts") }
+        var lookups: [Double] = []
+        for index in 0..<20 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try Bench.shell("'\(correlate)' lookup --db \(big) --fingerprint \(fingerprints[index * 5]) > /dev/null")
+            lookups.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        lookups.sort()
+        let reportCommand = "'\(correlate)' report --db \(big) --since 2026-11-01T00:00:00Z --until 2027-01-01T00:00:00Z --format json > \(data)/report.ndjson"
+        var reportSeconds = Double.infinity
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            guard try Bench.shell(reportCommand) == 0 else { throw BenchError("report failed") }
+            reportSeconds = min(reportSeconds, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let reported = try countLines(pipe: "cat \(data)/report.ndjson")
+
         print("| what | seconds | rows/s |")
         print("|---|---:|---:|")
         for (name, _, seconds, count) in rows {
@@ -133,26 +166,52 @@ enum StoreBench {
         print("")
         print(String(format: "`correlate trace` on a store of %d log records and %d spans (%d traces), 20 random traces, whole process: median %.1f ms, p90 %.1f ms, max %.1f ms.",
                      logLines, spanCount, repeats * 28, latencies[10], latencies[18], latencies[19]))
+        print(String(format: "`correlate lookup --fingerprint` on that store, 20 of 100 latency alerts (each a minute of one copy, 5 min look-back), whole process: median %.1f ms, p90 %.1f ms, max %.1f ms.",
+                     lookups[10], lookups[18], lookups[19]))
+        print(String(format: "`correlate report --format json` of the 100 alerts (%d bundles): %.2f s.", reported, reportSeconds))
         print("")
         print("Commands:")
         for (name, command, _, _) in rows { print("- \(name): `\(command)`") }
+        print("- report: `\(reportCommand)`")
     }
 
-    /// The line with every trace id's first eight hex digits replaced by `copy`.
+    /// Each copy of the sample is a minute later than the one before.
+    static let copySpacing: Int64 = 60_000_000_000
+
+    /// The line as copy `copy` of the sample: the first eight hex digits of every trace id and
+    /// job id (`messaging.message.id`) replaced by `copy`, so each copy is a set of jobs of its
+    /// own, and every time moved `copy` minutes later, so the copies spread over days as a real
+    /// store's traces do.
     static func retraced(_ line: String, _ copy: Int) -> String {
-        var bytes = Array(line.utf8)
-        let key = Array(#""traceId":""#.utf8)
+        let bytes = Array(line.utf8)
+        let idKeys = [Array(#""traceId":""#.utf8), Array(#""key":"messaging.message.id","value":{"stringValue":""#.utf8)]
+        let timeKeys = [Array(#"TimeUnixNano":""#.utf8), Array(#""timeUnixNano":""#.utf8)]
         let prefix = Array(String(format: "%08x", copy).utf8)
-        var index = 0
-        while index + key.count + 8 <= bytes.count {
-            if bytes[index] == key[0], Array(bytes[index..<index + key.count]) == key {
-                bytes.replaceSubrange((index + key.count)..<(index + key.count + 8), with: prefix)
-                index += key.count + 8
-            } else {
-                index += 1
-            }
+        let shift = Int64(copy) * copySpacing
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        func matches(_ key: [UInt8], at index: Int) -> Bool {
+            index + key.count <= bytes.count && bytes[index] == key[0] && Array(bytes[index..<index + key.count]) == key
         }
-        return String(decoding: bytes, as: UTF8.self)
+        var index = 0
+        scan: while index < bytes.count {
+            for key in idKeys where matches(key, at: index) && index + key.count + 8 <= bytes.count {
+                out += key + prefix
+                index += key.count + 8
+                continue scan
+            }
+            for key in timeKeys where matches(key, at: index) {
+                var end = index + key.count
+                while end < bytes.count, bytes[end] >= 0x30, bytes[end] <= 0x39 { end += 1 }
+                let value = Int64(String(decoding: bytes[(index + key.count)..<end], as: UTF8.self)) ?? 0
+                out += key + Array(String(value + shift).utf8)
+                index = end
+                continue scan
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Log lines in the OpenTelemetry Python format for the benchmark's traces.
@@ -163,10 +222,13 @@ enum StoreBench {
         var random = SplitMix64(state: 3)
         var chunk = ""
         let base = "cddaa145622ea1854204e01d78b04e0d"
+        let start: Int64 = 1_795_595_530_000_000_000  // 2026-11-25T08:32:10Z, as the sample
         for index in 0..<lines {
             let copy = random.below(max(1, traces / 28))
             let trace = String(format: "%08x", copy) + base.dropFirst(8)
-            chunk += "2026-11-25 08:32:\(10 + index % 50),\(index % 1000) INFO [jobs.tasks] [tasks.py:56] [trace_id=\(trace) span_id=ec97bc42c6cf425b resource.service.name=celery-worker trace_sampled=True] - step \(index) of the export\n"
+            // Python logging's "2026-11-25 08:32:10,123", in the minute of the trace's copy.
+            let time = Timestamp(nanoseconds: start + Int64(copy) * copySpacing + Int64(index % 50_000) * 1_000_000).description
+            chunk += time.prefix(10) + " " + time.dropFirst(11).prefix(8) + "," + time.dropFirst(20).prefix(3) + " INFO [jobs.tasks] [tasks.py:56] [trace_id=\(trace) span_id=ec97bc42c6cf425b resource.service.name=celery-worker trace_sampled=True] - step \(index) of the export\n"
             if chunk.utf8.count > 4 << 20 {
                 try handle.write(contentsOf: Data(chunk.utf8))
                 chunk = ""

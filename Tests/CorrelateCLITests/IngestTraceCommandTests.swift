@@ -30,6 +30,9 @@ import CorrelateTestSupport
         // Line 1 of another stream is another line: stored, not dropped as a duplicate.
         let two = try CommandRunner.run(["ingest", "--db", db, "--logs", "-"], stdin: Data(second.utf8))
         #expect(two.stderr.contains("stored 1, duplicates 0"), "\(two.stderr)")
+        // The same stream again is recognised: nothing stored twice.
+        let again = try CommandRunner.run(["ingest", "--db", db, "--logs", "-"], stdin: Data((first + second).utf8))
+        #expect(again.stderr.contains("stored 1, duplicates 1"), "its first line is the first stream's: \(again.stderr)")
     }
 
     @Test func traceShowsTheJobsWholeLife() throws {
