@@ -36,8 +36,9 @@ public struct AlertLookup {
 
         let query = TraceQuery(store: store)
         var ranked: [RankedTrace] = []
+        // Ranking needs the spans only; the log lines are read for the traces kept.
         for id in candidates {
-            guard let analysis = try query.analyze(id) else { continue }
+            guard let analysis = try query.analyze(id, includeLogs: false) else { continue }
             var reasons: [String] = []
             var score = 0.0
             if exemplars.contains(id) {
@@ -74,7 +75,11 @@ public struct AlertLookup {
         ranked.sort { a, b in
             a.score != b.score ? a.score > b.score : a.analysis.start < b.analysis.start
         }
-        let kept = Array(ranked.prefix(limit))
+        let kept = try ranked.prefix(limit).map { trace in
+            var whole = trace
+            whole.analysis = try query.analyze(trace.analysis.traceID) ?? trace.analysis
+            return whole
+        }
 
         var diagnostics: [TraceDiagnostic] = []
         var seen: Set<String> = []

@@ -9,14 +9,16 @@ public struct TraceQuery {
     }
 
     /// The trace with this id, or nil when the store has no span of it and no log line.
-    public func analyze(_ traceID: TraceID) throws -> TraceAnalysis? {
+    /// - Parameter includeLogs: false for an analysis of the spans alone (what ranking needs):
+    ///   no log line is read, and a trace with log lines only is nil.
+    public func analyze(_ traceID: TraceID, includeLogs: Bool = true) throws -> TraceAnalysis? {
         let spans = try store.spans(inTrace: traceID)
-        let traceLogs = try store.logs(inTrace: traceID)
+        let traceLogs = includeLogs ? try store.logs(inTrace: traceID) : []
         guard !spans.isEmpty || !traceLogs.isEmpty else { return nil }
         let ownJobs = Set(spans.filter { $0.kind == .producer || $0.kind == .consumer }.compactMap(\.messageID))
         let loggedJobs = Set(traceLogs.compactMap(\.jobID))
         let related = try store.spans(withMessageIDs: ownJobs.union(loggedJobs)).filter { $0.traceID != traceID }
-        let jobLogs = try store.logs(withJobIDs: ownJobs)
+        let jobLogs = includeLogs ? try store.logs(withJobIDs: ownJobs) : []
         var analysis = TraceAnalyzer.analyze(TraceAnalyzer.Input(
             traceID: traceID, spans: spans, relatedSpans: related, traceLogs: traceLogs, jobLogs: jobLogs))
         if spans.isEmpty {

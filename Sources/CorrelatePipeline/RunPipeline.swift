@@ -242,6 +242,7 @@ public final class RunPipeline {
                 self.summary.ingest.spansRejected += decoded.rejected
                 self.summary.ingest.spanFormats.insert(decoded.format.rawValue)
                 batch += decoded.spans
+                if batch.count >= Self.spanBatch { try self.store(spans: &batch) }
             case .unfinishedDocument where source.documents == 0 && source.failures == 0 && file.generation == 0:
                 whole = true
             case .unfinishedDocument:
@@ -254,14 +255,20 @@ public final class RunPipeline {
         }
         try file.poll(newGeneration: { source.documents = 0; source.failures = 0 }, take)
         if finishing { try file.finish(take) }
-        if whole {
-            readWholeSpanFile(source)
-            return
-        }
+        try store(spans: &batch)
+        if whole { readWholeSpanFile(source) }
+    }
+
+    /// Spans and log records stored per transaction when a followed file has much to read.
+    static let spanBatch = 10_000
+    static let logBatch = 20_000
+
+    private func store(spans batch: inout [Span]) throws {
         guard !batch.isEmpty else { return }
         let result = try store.insert(spans: batch)
         summary.ingest.spansStored += result
         if result.stored > 0 { generation += 1 }
+        batch.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Alerts
@@ -356,15 +363,16 @@ public final class RunPipeline {
     private func poll(_ follower: LogFollower, finishing: Bool) throws {
         let file = follower.file
         let assembler = follower.assembler
+        let collector = assembler.sink as! LogRecordCollector
         let readAny = try file.poll(newGeneration: {
             assembler.begin(file: "\(file.path)#\(file.generation)")
         }) { bytes, number in
             assembler.process(bytes, number: number)
+            if collector.records.count >= Self.logBatch { try collector.drain { try store(logs: $0) } }
         }
         if finishing { file.finish { assembler.process($0, number: $1) } }
         // Nothing more for now: the open record is complete as far as anyone can tell.
         if !readAny || finishing { assembler.closeRecord() }
-        let collector = assembler.sink as! LogRecordCollector
         try collector.drain { try store(logs: $0) }
     }
 

@@ -105,7 +105,7 @@ enum StoreBench {
         // 3. A large store, and trace latency in it.
         let bigLogs = "\(data)/trace-logs-\(logLines).log"
         if !FileManager.default.fileExists(atPath: bigLogs) {
-            try writeTraceLogs(bigLogs, lines: logLines, traces: repeats * 28)
+            try writeTraceLogs(bigLogs, lines: logLines, copies: repeats, sampleTraces: sampleTraceIDs(sample))
         }
         let big = "\(data)/big-\(logLines)-\(traces).db"
         if !FileManager.default.fileExists(atPath: big) {
@@ -116,9 +116,10 @@ enum StoreBench {
         }
         var latencies: [Double] = []
         var random = SplitMix64(state: 7)
+        let sampleTraces = sampleTraceIDs(sample)
         for _ in 0..<20 {
             let copy = random.below(repeats)
-            let id = retraced(#""traceId":"cddaa145622ea1854204e01d78b04e0d""#, copy).dropFirst(11).prefix(32)
+            let id = String(format: "%08x", copy) + sampleTraces[random.below(sampleTraces.count)].dropFirst(8)
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try Bench.shell("'\(correlate)' trace --db \(big) \(id) > /dev/null")
             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
@@ -214,18 +215,34 @@ enum StoreBench {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Log lines in the OpenTelemetry Python format for the benchmark's traces.
-    static func writeTraceLogs(_ path: String, lines: Int, traces: Int) throws {
+    /// The distinct trace ids of the sample's export requests.
+    static func sampleTraceIDs(_ sample: [String]) -> [String] {
+        var ids: [String] = []
+        let key = #""traceId":""#
+        for line in sample {
+            var rest = Substring(line)
+            while let range = rest.range(of: key) {
+                let id = String(rest[range.upperBound...].prefix(32))
+                if !ids.contains(id) { ids.append(id) }
+                rest = rest[range.upperBound...]
+            }
+        }
+        return ids
+    }
+
+    /// Log lines in the OpenTelemetry Python format, spread evenly over the traces of every
+    /// copy of the sample (about `lines / (copies × traces of the sample)` lines a trace),
+    /// each in its copy's minute.
+    static func writeTraceLogs(_ path: String, lines: Int, copies: Int, sampleTraces: [String]) throws {
         Bench.log("generating \(path) (\(lines) lines)…")
         FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var random = SplitMix64(state: 3)
         var chunk = ""
-        let base = "cddaa145622ea1854204e01d78b04e0d"
         let start: Int64 = 1_795_595_530_000_000_000  // 2026-11-25T08:32:10Z, as the sample
         for index in 0..<lines {
-            let copy = random.below(max(1, traces / 28))
-            let trace = String(format: "%08x", copy) + base.dropFirst(8)
+            let copy = random.below(max(1, copies))
+            let trace = String(format: "%08x", copy) + sampleTraces[random.below(sampleTraces.count)].dropFirst(8)
             // Python logging's "2026-11-25 08:32:10,123", in the minute of the trace's copy.
             let time = Timestamp(nanoseconds: start + Int64(copy) * copySpacing + Int64(index % 50_000) * 1_000_000).description
             chunk += time.prefix(10) + " " + time.dropFirst(11).prefix(8) + "," + time.dropFirst(20).prefix(3) + " INFO [jobs.tasks] [tasks.py:56] [trace_id=\(trace) span_id=ec97bc42c6cf425b resource.service.name=celery-worker trace_sampled=True] - step \(index) of the export\n"
