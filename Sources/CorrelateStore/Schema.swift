@@ -65,6 +65,11 @@ enum Schema {
         CREATE INDEX alerts_name ON alerts (name, starts_at);
         CREATE INDEX alerts_starts ON alerts (starts_at);
         """,
+        // 3: the time index of logs carries the trace id (a window's trace ids without reading
+        // its rows), and unlinked lines get an index of their own (see `indexes`).
+        """
+        DROP INDEX IF EXISTS logs_ts;
+        """,
     ]
 
     static var version: Int { migrations.count }
@@ -74,7 +79,10 @@ enum Schema {
     static let indexes: [(name: String, definition: String)] = [
         ("logs_trace", "logs (trace_id) WHERE trace_id IS NOT NULL"),
         ("logs_job", "logs (job_id) WHERE job_id IS NOT NULL"),
-        ("logs_ts", "logs (ts)"),
+        // Covers "which trace ids have log lines in this window".
+        ("logs_ts_trace", "logs (ts, trace_id)"),
+        // The unlinked lines of a window, without reading the linked ones.
+        ("logs_unlinked", "logs (ts) WHERE trace_id IS NULL AND job_id IS NULL"),
         ("spans_start", "spans (start)"),
         ("spans_message", "spans (message_id) WHERE message_id IS NOT NULL"),
     ]

@@ -116,13 +116,22 @@ enum Bench {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Runs `command` with bash and waits for it with `waitpid` (Foundation's
+    /// `waitUntilExit` notices an exit only at its next 50 ms poll, which would round every
+    /// latency up).
     static func shell(_ command: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        var pid: pid_t = 0
+        let arguments = ["/bin/bash", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ)
+        guard spawned == 0 else { throw BenchError("cannot run bash: \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw BenchError("waitpid: \(String(cString: strerror(errno)))") }
+        }
+        // Exited: its status; killed: 128 + the signal, as shells say.
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     static func capture(_ arguments: [String]) throws -> String {

@@ -78,20 +78,30 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
         #expect(try again.insert(rawAlert: #"{"version":"4"}"#, source: .init(file: "a.json", line: 1)) == InsertResult(duplicates: 1))
     }
 
+    @Test func aVersionTwoStoreIsMigrated() throws {
+        let (_, path) = try temporaryStore()
+        let database = try Database(path: path)
+        try database.execute("DROP INDEX logs_ts_trace; CREATE INDEX logs_ts ON logs (ts); UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        _ = try SQLiteEventStore(path: path)
+        #expect(try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs_ts'") == 0)
+        #expect(try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs_ts_trace'") == 1)
+        #expect(try database.integer("SELECT value FROM meta WHERE key = 'schema_version'") == 3)
+    }
+
     @Test func anInterruptedBulkLoadGetsItsIndexesBackOnOpen() throws {
         let (store, path) = try temporaryStore()
         func indexCount() throws -> Int64? {
-            try Database(path: path).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('logs_trace', 'logs_job', 'logs_ts', 'spans_start', 'spans_message')")
+            try Database(path: path).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('logs_trace', 'logs_job', 'logs_ts_trace', 'logs_unlinked', 'spans_start', 'spans_message')")
         }
-        #expect(try indexCount() == 5)
+        #expect(try indexCount() == 6)
         try store.beginBulkLoad(expectedRows: 1_000_000)
         #expect(try indexCount() == 0)
         _ = try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7")])
         // The process dies here; the next open rebuilds the indexes.
         _ = try SQLiteEventStore(path: path)
-        #expect(try indexCount() == 5)
+        #expect(try indexCount() == 6)
         try store.endBulkLoad()
-        #expect(try indexCount() == 5)
+        #expect(try indexCount() == 6)
     }
 
     @Test func aSmallLoadKeepsItsIndexes() throws {
