@@ -181,3 +181,20 @@ import CorrelateTestSupport
         #expect(!dom.contains("<title>pwned"), "the log line's handler did not run")
     }
 }
+
+/// `--help` of every command reads as prose.
+@Suite struct HelpTests {
+    @Test(arguments: ["run", "extract", "ingest", "trace", "lookup", "report", "rules"])
+    func helpIsCleanProse(command: String) throws {
+        let result = try CommandRunner.run(["help", command])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("OVERVIEW:"))
+        #expect(result.stdout.contains("USAGE: correlate \(command)"))
+        #expect(!result.stdout.contains("\\"), "no line-continuation backslash leaks into the text")
+    }
+
+    @Test func theRootHelpNamesTheDefaultCommand() throws {
+        let result = try CommandRunner.run(["--help"])
+        #expect(result.stdout.contains("run (default)"))
+    }
+}

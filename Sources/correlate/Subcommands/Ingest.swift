@@ -13,15 +13,15 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             abstract: "Store logs, spans and alerts, for trace, lookup and report.",
             discussion: """
-                Logs go through the extraction rules (as correlate extract reads them); spans are \\
-                read from OTLP JSON (one export request per line, as the Collector's file exporter \\
-                writes them, or one document), OTLP protobuf (an ExportTraceServiceRequest, as \\
-                OTLP/HTTP sends it), Jaeger JSON or Zipkin v2 JSON, detected per file; alerts are \\
+                Logs go through the extraction rules (as correlate extract reads them); spans are \
+                read from OTLP JSON (one export request per line, as the Collector's file exporter \
+                writes them, or one document), OTLP protobuf (an ExportTraceServiceRequest, as \
+                OTLP/HTTP sends it), Jaeger JSON or Zipkin v2 JSON, detected per file; alerts are \
                 kept as they are until they are parsed.
 
-                Ingest is idempotent: spans are keyed by (trace id, span id), log records by \\
-                (file, line), so ingesting the same files again adds nothing. Each batch is one \\
-                transaction: an interrupted ingest keeps what it committed, and running it again \\
+                Ingest is idempotent: spans are keyed by (trace id, span id), log records by \
+                (file, line), so ingesting the same files again adds nothing. Each batch is one \
+                transaction: an interrupted ingest keeps what it committed, and running it again \
                 completes it.
                 """)
 

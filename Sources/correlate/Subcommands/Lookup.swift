@@ -17,13 +17,13 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             abstract: "Find the traces that explain an alert: its incident bundle.",
             discussion: """
-                The alert comes from a payload file (--alert: an Alertmanager or Grafana webhook, \\
-                or an Alertmanager API v2 list; every alert in it), or from the store by name or \\
-                fingerprint (the latest firing of it). Candidate traces are those with spans in \\
-                the alert's window (--lookback before startsAt, to endsAt or now) whose attributes \\
-                match the alert's labels as rules/alerts.yaml maps them; traces the alert names \\
-                come first, then, for an error alert, traces with errors, for a latency alert, the \\
-                slowest by duration and queue wait. Output: JSON (one bundle per line, schema \\
+                The alert comes from a payload file (--alert: an Alertmanager or Grafana webhook, \
+                or an Alertmanager API v2 list; every alert in it), or from the store by name or \
+                fingerprint (the latest firing of it). Candidate traces are those with spans in \
+                the alert's window (--lookback before startsAt, to endsAt or now) whose attributes \
+                match the alert's labels as rules/alerts.yaml maps them; traces the alert names \
+                come first, then, for an error alert, traces with errors, for a latency alert, the \
+                slowest by duration and queue wait. Output: JSON (one bundle per line, schema \
                 correlate.bundle/v1), Markdown, or one self-contained HTML page.
                 """)
 

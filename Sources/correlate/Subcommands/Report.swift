@@ -7,10 +7,10 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             abstract: "An incident report of every alert in a time range: Markdown, HTML or JSON.",
             discussion: """
-                Every alert in the store whose window overlaps [--since, --until] gets its bundle \\
-                (as correlate lookup builds it). --since and --until take RFC 3339 times \\
-                (2026-11-25T08:00:00Z) or durations back from now (2h, 30m); by default the last \\
-                24 hours. HTML is one self-contained page (no external asset, works offline) with \\
+                Every alert in the store whose window overlaps [--since, --until] gets its bundle \
+                (as correlate lookup builds it). --since and --until take RFC 3339 times \
+                (2026-11-25T08:00:00Z) or durations back from now (2h, 30m); by default the last \
+                24 hours. HTML is one self-contained page (no external asset, works offline) with \
                 a waterfall per trace; Markdown pastes into a ticket; JSON is one bundle per line.
                 """)
 

@@ -22,23 +22,23 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             abstract: "Stream logs, spans and alerts into the store and write a bundle for each alert (the default command).",
             discussion: """
-                Logs come from the files given, or from standard input (journalctl -o json -f | \\
-                correlate); spans and alerts from --spans and --alerts files. Everything goes into \\
+                Logs come from the files given, or from standard input (journalctl -o json -f | \
+                correlate); spans and alerts from --spans and --alerts files. Everything goes into \
                 the store (--db) as it comes, so a later correlate lookup can answer too.
 
-                For each alert read, a bundle (as correlate lookup builds it) is written once the \\
-                alert's window has closed (its endsAt; for a still-firing alert, its latest \\
-                notification) and --settle has passed, so spans that exporters hold back in \\
-                batches are in. While late spans or logs keep coming, a changed bundle is written \\
+                For each alert read, a bundle (as correlate lookup builds it) is written once the \
+                alert's window has closed (its endsAt; for a still-firing alert, its latest \
+                notification) and --settle has passed, so spans that exporters hold back in \
+                batches are in. While late spans or logs keep coming, a changed bundle is written \
                 again with "revision": 1, 2… (a resolved alert is watched for --watch).
 
-                Without --follow, the run ends when every input is read, and every alert's \\
-                bundle is written then. With --follow, the files are followed as they grow and \\
-                rotate (one document per line: OTLP JSON as the Collector's file exporter writes \\
-                it, one alert payload per line), until SIGINT or SIGTERM, on which what was read \\
+                Without --follow, the run ends when every input is read, and every alert's \
+                bundle is written then. With --follow, the files are followed as they grow and \
+                rotate (one document per line: OTLP JSON as the Collector's file exporter writes \
+                it, one alert payload per line), until SIGINT or SIGTERM, on which what was read \
                 is stored and the bundles due are written.
 
-                Output: NDJSON (schema correlate.bundle/v1) by default, a Markdown section per \\
+                Output: NDJSON (schema correlate.bundle/v1) by default, a Markdown section per \
                 bundle, or one HTML page written when the run ends.
                 """)
 

@@ -18,13 +18,13 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             abstract: "Show one trace from the store: a waterfall with the queue wait, the culprit and its log lines.",
             discussion: """
-                TRACE_ID is 32 hex digits, or a prefix of at least 8 that names one trace. The \\
-                waterfall shows each span indented under its parent, the time a job waited in the \\
-                queue between its enqueue and execute spans, the culprit (the span, or the queue \\
-                wait, with the most own time on the critical path), error spans, and the trace's \\
-                log lines under their span — including the lines that carry only the job id. \\
-                When the job's context was lost between the request and the worker, it says so and \\
-                names the other trace. Colour on a terminal only, never with NO_COLOR. \\
+                TRACE_ID is 32 hex digits, or a prefix of at least 8 that names one trace. The \
+                waterfall shows each span indented under its parent, the time a job waited in the \
+                queue between its enqueue and execute spans, the culprit (the span, or the queue \
+                wait, with the most own time on the critical path), error spans, and the trace's \
+                log lines under their span — including the lines that carry only the job id. \
+                When the job's context was lost between the request and the worker, it says so and \
+                names the other trace. Colour on a terminal only, never with NO_COLOR. \
                 --format json prints the trace object of the bundle schema.
                 """)
 
