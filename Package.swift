@@ -7,6 +7,7 @@ import PackageDescription
 //                                     ─▶ CorrelateModel
 //   CorrelateExtract ─▶ CorrelateMatcher ─▶ CPCRE2
 //   CorrelateStore ─▶ CSQLite
+//   correlate ─▶ CorrelateServer ─▶ { CorrelatePipeline, CorrelateOTLP, Hummingbird, CZlib }
 // Release builds of the hot-path targets skip Swift's run-time exclusivity checks (they cost a
 // thread-local access-set lookup per access to a class's stored properties, on every line);
 // debug builds and the tests keep them.
@@ -25,6 +26,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        // Already in Hummingbird's graph; named to use their types (ByteBuffer, Logger, HTTPField).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +42,11 @@ let package = Package(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"], swiftSettings: hotPath),
         .target(name: "CorrelateModel"),
@@ -62,10 +73,21 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
+        // correlate serve: OTLP/HTTP and alert webhooks into the store (Hummingbird 2).
+        .target(
+            name: "CorrelateServer",
+            dependencies: [
+                "CorrelatePipeline", "CorrelateOTLP", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .executableTarget(
             name: "correlate",
             dependencies: [
-                "CorrelatePipeline",
+                "CorrelatePipeline", "CorrelateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

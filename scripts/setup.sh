@@ -5,7 +5,7 @@
 #   scripts/setup.sh --tests  and what the tests need too (chromium renders the HTML report)
 set -euo pipefail
 
-packages=(pkg-config libpcre2-dev libsqlite3-dev)
+packages=(pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev)
 case "${1:-}" in
   --tests) packages+=(chromium) ;;
   "") ;;

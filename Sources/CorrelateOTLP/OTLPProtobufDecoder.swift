@@ -85,3 +85,28 @@ public enum OTLPProtobufDecoder {
         return SpanID(bytes.reduce(0) { $0 << 8 | UInt64($1) })
     }
 }
+
+extension OTLPProtobufDecoder {
+    /// Log records of an `ExportLogsServiceRequest`; their `source` is left for the caller.
+    /// - Throws: when the bytes are not a valid message.
+    public static func decodeLogs(_ data: Data) throws -> [LogRecord] {
+        let request = try Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceRequest(serializedBytes: data)
+        var records: [LogRecord] = []
+        for group in request.resourceLogs {
+            let resource = attributes(group.resource.attributes)
+            let service = resource["service.name"]?.text
+            let host = resource["host.name"]?.text
+            for scope in group.scopeLogs {
+                for item in scope.logRecords {
+                    records.append(OTLPLogRecords.make(
+                        time: Int64(bitPattern: item.timeUnixNano), observed: Int64(bitPattern: item.observedTimeUnixNano),
+                        severityNumber: item.severityNumber == 0 ? nil : Int(item.severityNumber),
+                        severityText: item.severityText.isEmpty ? nil : item.severityText,
+                        traceID: traceID(item.traceID), spanID: spanID(item.spanID),
+                        body: item.hasBody ? value(item.body) : nil, service: service, host: host))
+                }
+            }
+        }
+        return records
+    }
+}

@@ -100,3 +100,46 @@ public enum OTLPProtobufEncoder {
         return data
     }
 }
+
+/// The bodies OTLP/HTTP answers with, in protobuf.
+public enum OTLPResponses {
+    /// `ExportTraceServiceResponse`; with `rejected` > 0, its partial success.
+    public static func traces(rejected: Int, message: String) -> Data {
+        var response = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse()
+        if rejected > 0 || !message.isEmpty {
+            response.partialSuccess.rejectedSpans = Int64(rejected)
+            response.partialSuccess.errorMessage = message
+        }
+        return (try? response.serializedData()) ?? Data()
+    }
+
+    /// `ExportLogsServiceResponse`; with `rejected` > 0, its partial success.
+    public static func logs(rejected: Int, message: String) -> Data {
+        var response = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceResponse()
+        if rejected > 0 || !message.isEmpty {
+            response.partialSuccess.rejectedLogRecords = Int64(rejected)
+            response.partialSuccess.errorMessage = message
+        }
+        return (try? response.serializedData()) ?? Data()
+    }
+
+    /// `google.rpc.Status` { int32 code = 1; string message = 2; }, which OTLP/HTTP error
+    /// responses carry; written by hand, it being the only message of that package needed.
+    public static func status(code: Int32, message: String) -> Data {
+        var out = Data([0x08])
+        var value = UInt64(UInt32(bitPattern: code))
+        repeat {
+            out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0))
+            value >>= 7
+        } while value > 0
+        let text = Array(message.utf8)
+        out.append(0x12)
+        var length = UInt64(text.count)
+        repeat {
+            out.append(UInt8(length & 0x7f) | (length > 0x7f ? 0x80 : 0))
+            length >>= 7
+        } while length > 0
+        out.append(contentsOf: text)
+        return out
+    }
+}

@@ -122,12 +122,7 @@ extension Correlate {
                     page[key] = bundle
                 }
             }
-            // A parent may have started us with these blocked (as Foundation's Process does).
-            var stopSignals = sigset_t()
-            sigemptyset(&stopSignals)
-            sigaddset(&stopSignals, SIGINT)
-            sigaddset(&stopSignals, SIGTERM)
-            pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+            StopSignals.unblock()
             signal(SIGINT) { _ in
                 stopRequested = 1
                 signal(SIGINT, SIG_DFL)  // a second one stops at once

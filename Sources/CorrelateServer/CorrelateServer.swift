@@ -1,0 +1,315 @@
+import CorrelateDecode
+import CorrelateExtract
+import CorrelateModel
+import CorrelateOTLP
+import CorrelatePipeline
+import CorrelateRender
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// What `correlate serve` is asked to do.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0: any free port (the one bound is printed).
+    public var port: Int
+    /// Largest request body, compressed and after decompression.
+    public var maxBodyBytes: Int
+    /// When set, every write (and `GET /api/bundles`) needs `Authorization: Bearer <token>`.
+    public var token: String?
+    /// Records (spans, log records, alerts) waiting for the store before requests get 503.
+    public var queueCapacity: Int
+    /// Connections idle this long are closed.
+    public var idleTimeoutSeconds: Int64
+    public var settleNanoseconds: Int64
+    public var watchNanoseconds: Int64
+    public var limit: Int
+    /// How far before an alert's start to search; nil: from rules/alerts.yaml.
+    public var lookbackNanoseconds: Int64?
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 4318, maxBodyBytes: Int = 16 << 20, token: String? = nil,
+        queueCapacity: Int = 200_000, idleTimeoutSeconds: Int64 = 30,
+        settleNanoseconds: Int64 = 10_000_000_000, watchNanoseconds: Int64 = 300_000_000_000, limit: Int = 10,
+        lookbackNanoseconds: Int64? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.token = token
+        self.queueCapacity = queueCapacity
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.settleNanoseconds = settleNanoseconds
+        self.watchNanoseconds = watchNanoseconds
+        self.limit = limit
+        self.lookbackNanoseconds = lookbackNanoseconds
+    }
+}
+
+/// `correlate serve`: OTLP/HTTP (`/v1/traces`, `/v1/logs`) and alert webhooks into the store,
+/// bundles out as alerts settle. See docs/ARCHITECTURE.md, "Serving".
+public final class CorrelateServer: Sendable {
+    let configuration: ServerConfiguration
+    let writer: StoreWriter
+
+    /// - Parameters:
+    ///   - onListening: called with the address bound, once the server accepts connections.
+    public init(configuration: ServerConfiguration, store: EventStore, ruleSet: RuleSet, alertRules: AlertRules,
+                emitter: BundleEmitter) {
+        self.configuration = configuration
+        let builder = BundleBuilder(store: store, rules: alertRules, limit: configuration.limit, lookback: configuration.lookbackNanoseconds)
+        let scheduler = BundleScheduler(settleNanoseconds: configuration.settleNanoseconds,
+                                        watchNanoseconds: configuration.watchNanoseconds) {
+            try builder.bundle(for: $0, now: $1)
+        }
+        writer = StoreWriter(store: store, ruleSet: ruleSet, scheduler: scheduler, capacity: configuration.queueCapacity,
+                             emit: { emitter.emit($0) })
+    }
+
+    /// What was stored and written so far, for the closing line.
+    public var summary: String { writer.summary }
+
+    /// Serves until SIGTERM or SIGINT; then stops taking connections, lets the requests in
+    /// flight finish (each is committed before it is answered), writes the bundles still due,
+    /// and returns.
+    public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        writer.start()
+        var logger = Logger(label: "correlate.serve", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        let app = Application(
+            router: router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "correlate"),
+            onServerRunning: { channel in
+                onListening(channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?")
+            },
+            logger: logger)
+        defer { writer.stop() }
+        try await app.runService()
+    }
+
+    // MARK: - Routes
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.post("/v1/traces") { [self] request, _ in try await traces(request) }
+        router.post("/v1/logs") { [self] request, _ in try await logs(request) }
+        router.post("/api/alerts/alertmanager") { [self] request, _ in try await alerts(request, source: "alertmanager-webhook") }
+        router.post("/api/alerts/grafana") { [self] request, _ in try await alerts(request, source: "grafana-webhook") }
+        router.get("/api/bundles") { [self] request, _ in
+            if let refused = authorize(request) { return refused }
+            let name = request.uri.queryParameters["alert"].map(String.init)
+            let bundles = writer.latestBundles(named: name)
+            let body = "[" + bundles.map(BundleJSON.string).joined(separator: ",\n") + "]\n"
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        return router
+    }
+
+    /// The body's media type, without parameters.
+    enum BodyType {
+        case protobuf, json
+    }
+
+    private func bodyType(_ request: Request) -> BodyType? {
+        let value = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        switch value {
+        case "application/x-protobuf", "application/protobuf": return .protobuf
+        case "application/json": return .json
+        default: return nil
+        }
+    }
+
+    /// 401 when a token is required and not given (compared in constant time).
+    private func authorize(_ request: Request) -> Response? {
+        guard let token = configuration.token else { return nil }
+        let given = Array((request.headers[.authorization] ?? "").utf8)
+        let expected = Array(("Bearer " + token).utf8)
+        var difference = UInt8(given.count == expected.count ? 0 : 1)
+        for index in 0..<expected.count {
+            difference |= expected[index] ^ (index < given.count ? given[index] : 0)
+        }
+        guard difference != 0 else { return nil }
+        var response = plain(.unauthorized, "a bearer token is required\n")
+        response.headers[.wwwAuthenticate] = "Bearer"
+        return response
+    }
+
+    /// The request body, decompressed when `Content-Encoding: gzip`; a response instead when it
+    /// is too large or cannot be decompressed.
+    private func body(_ request: Request) async throws -> Result<[UInt8], ResponseError> {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return .failure(ResponseError(status: .contentTooLarge, message: "the body is larger than \(configuration.maxBodyBytes) bytes"))
+        }
+        let bytes = Array(buffer.readableBytesView)
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity":
+            return .success(bytes)
+        case "gzip", "deflate":
+            do {
+                return .success(try Inflate.decompress(bytes, limit: configuration.maxBodyBytes))
+            } catch .tooLarge {
+                return .failure(ResponseError(status: .contentTooLarge, message: "the body inflates to more than \(configuration.maxBodyBytes) bytes"))
+            } catch .corrupt(let reason) {
+                return .failure(ResponseError(status: .badRequest, message: "cannot decompress the body: \(reason)"))
+            }
+        case let other?:
+            return .failure(ResponseError(status: .unsupportedMediaType, message: "unsupported Content-Encoding \(other)"))
+        }
+    }
+
+    struct ResponseError: Error {
+        var status: HTTPResponse.Status
+        var message: String
+    }
+
+    private func traces(_ request: Request) async throws -> Response {
+        if let refused = authorize(request) { return refused }
+        guard let type = bodyType(request) else { return unsupportedType(request) }
+        let bytes: [UInt8]
+        switch try await body(request) {
+        case .success(let value): bytes = value
+        case .failure(let error): return otlpError(error.status, error.message, type)
+        }
+        let spans: [Span]
+        let rejected: Int
+        do {
+            switch type {
+            case .protobuf:
+                (spans, rejected) = try OTLPProtobufDecoder.decodeTraces(Data(bytes))
+            case .json:
+                let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
+                guard document["resourceSpans"] != nil || document["resource_spans"] != nil || document.members?.isEmpty == true else {
+                    return otlpError(.badRequest, "not an ExportTraceServiceRequest: no resourceSpans", type)
+                }
+                let decoded = OTLPJSONDecoder.decode(document)
+                (spans, rejected) = (decoded.spans, decoded.rejected)
+            }
+        } catch {
+            return otlpError(.badRequest, "cannot decode the ExportTraceServiceRequest: \(error)", type)
+        }
+        if let refused = try await store(.spans(spans), type) { return refused }
+        let message = rejected > 0 ? "\(rejected) span(s) with an invalid or all-zero trace or span id" : ""
+        switch type {
+        case .protobuf: return protobuf(OTLPResponses.traces(rejected: rejected, message: message))
+        case .json: return json(rejected > 0 ? #"{"partialSuccess":{"rejectedSpans":"\#(rejected)","errorMessage":"\#(message)"}}"# : "{}")
+        }
+    }
+
+    private func logs(_ request: Request) async throws -> Response {
+        if let refused = authorize(request) { return refused }
+        guard let type = bodyType(request) else { return unsupportedType(request) }
+        let bytes: [UInt8]
+        switch try await body(request) {
+        case .success(let value): bytes = value
+        case .failure(let error): return otlpError(error.status, error.message, type)
+        }
+        let records: [LogRecord]
+        do {
+            switch type {
+            case .protobuf:
+                records = try OTLPProtobufDecoder.decodeLogs(Data(bytes))
+            case .json:
+                let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
+                records = try OTLPLogsJSONDecoder.decode(document)
+            }
+        } catch {
+            return otlpError(.badRequest, "cannot decode the ExportLogsServiceRequest: \(error)", type)
+        }
+        if let refused = try await store(.logs(records), type) { return refused }
+        switch type {
+        case .protobuf: return protobuf(OTLPResponses.logs(rejected: 0, message: ""))
+        case .json: return json("{}")
+        }
+    }
+
+    private func alerts(_ request: Request, source: String) async throws -> Response {
+        if let refused = authorize(request) { return refused }
+        guard bodyType(request) == .json else { return unsupportedType(request) }
+        let bytes: [UInt8]
+        switch try await body(request) {
+        case .success(let value): bytes = value
+        case .failure(let error): return plain(error.status, error.message + "\n")
+        }
+        let decoded: DecodedAlerts
+        do {
+            let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
+            decoded = try AlertDecoder.decode(document)
+        } catch let error as AlertDecodingError {
+            return plain(.badRequest, "not an alert payload: \(error.reason)\n")
+        } catch {
+            return plain(.badRequest, "not JSON: \(error)\n")
+        }
+        if !decoded.alerts.isEmpty,
+           let refused = try await store(.alerts(decoded.alerts, raw: String(decoding: bytes, as: UTF8.self), source: source), .json) {
+            return refused
+        }
+        var out = JSONBytes()
+        out.bytes += Array(#"{"accepted":\#(decoded.alerts.count),"problems":["#.utf8)
+        for (index, problem) in decoded.problems.enumerated() {
+            if index > 0 { out.bytes.append(UInt8(ascii: ",")) }
+            out.append(string: problem)
+        }
+        out.bytes += Array("]}".utf8)
+        return json(String(decoding: out.bytes, as: UTF8.self))
+    }
+
+    /// Hands a job to the writer: nil once committed, else the response to give (503 when the
+    /// queue is full).
+    private func store(_ job: StoreWriter.Job, _ type: BodyType) async throws -> Response? {
+        do {
+            try await writer.submit(job)
+            return nil
+        } catch is StoreWriter.Busy {
+            var response = otlpError(.serviceUnavailable, "the store is busy: retry later", type)
+            response.headers[.retryAfter] = "1"
+            return response
+        } catch {
+            return otlpError(.internalServerError, "cannot store: \(error)", type)
+        }
+    }
+
+    // MARK: - Responses
+
+    private func unsupportedType(_ request: Request) -> Response {
+        plain(.unsupportedMediaType, "unsupported Content-Type \(request.headers[.contentType] ?? "(none)"): use application/x-protobuf or application/json\n")
+    }
+
+    /// An OTLP error response: a `google.rpc.Status` in the request's encoding.
+    private func otlpError(_ status: HTTPResponse.Status, _ message: String, _ type: BodyType) -> Response {
+        let code: Int32 = status == .badRequest ? 3 : status == .serviceUnavailable ? 14 : status == .contentTooLarge ? 8 : 13
+        switch type {
+        case .protobuf:
+            return Response(status: status, headers: [.contentType: "application/x-protobuf"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: OTLPResponses.status(code: code, message: message))))
+        case .json:
+            var out = JSONBytes()
+            out.bytes += Array(#"{"code":\#(code),"message":"#.utf8)
+            out.append(string: message)
+            out.bytes.append(UInt8(ascii: "}"))
+            var response = json(String(decoding: out.bytes, as: UTF8.self))
+            response.status = status
+            return response
+        }
+    }
+
+    private func protobuf(_ data: Data) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    private func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

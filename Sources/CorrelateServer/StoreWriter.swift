@@ -1,0 +1,239 @@
+import CorrelateExtract
+import CorrelateModel
+import CorrelatePipeline
+import Foundation
+
+/// The one thread that writes the store, behind a bounded queue.
+///
+/// Handlers decode a request on their own thread and ``submit(_:)`` what it holds; the call
+/// returns once that is committed, so a request answered 2xx is in the store (and a graceful
+/// shutdown, which waits for the requests in flight, loses nothing acknowledged). When the
+/// queue holds `capacity` records or more, `submit` refuses at once with ``Busy``, which the
+/// server answers with 503 and `Retry-After`: backpressure, not loss.
+///
+/// Requests waiting together are written in one transaction each for spans and for logs (group
+/// commit). Every `tickMilliseconds` the thread also asks the bundle scheduler for due bundles.
+public final class StoreWriter: @unchecked Sendable {
+    // Unchecked: `queue`, `queued`, `stopping` and `latest` are used under `condition`'s lock;
+    // the store, the extractor and the scheduler only on the writer thread.
+    public enum Job: Sendable {
+        case spans([Span])
+        case logs([LogRecord])
+        case alerts([Alert], raw: String, source: String)
+
+        var size: Int {
+            switch self {
+            case .spans(let spans): spans.count
+            case .logs(let records): records.count
+            case .alerts(let alerts, _, _): alerts.count
+            }
+        }
+    }
+
+    /// The queue is full: try again later.
+    public struct Busy: Error {}
+
+    private struct Pending {
+        var job: Job
+        var done: CheckedContinuation<Void, any Error>
+    }
+
+    private let store: EventStore
+    private let extractor: Extractor
+    private let ruleNames: [String]
+    private let scheduler: BundleScheduler
+    private let emit: (IncidentBundle) -> Void
+    private let capacity: Int
+    private let tickMilliseconds: Int
+    private let condition = NSCondition()
+    private var queue: [Pending] = []
+    private var queued = 0
+    private var stopping = false
+    private var finished = false
+    private var generation = 0
+    /// The latest bundle of each alert (its most recent start), for `GET /api/bundles`.
+    private var latest: [String: IncidentBundle] = [:]
+    private static let latestKept = 500
+    private var counts = (spans: 0, logs: 0, alerts: 0, bundles: 0)
+
+    /// OTLP log records are stored under a source of their own, numbered as they come.
+    private let logSource = "otlp-http " + Timestamp.now.description
+    private var logSequence = 0
+    private var logSourceGeneration = 0
+
+    public init(store: EventStore, ruleSet: RuleSet, scheduler: BundleScheduler, capacity: Int,
+                tickMilliseconds: Int = 200, emit: @escaping (IncidentBundle) -> Void) {
+        self.store = store
+        self.extractor = ruleSet.makeExtractor()
+        self.ruleNames = ruleSet.rules.map(\.rule.name)
+        self.scheduler = scheduler
+        self.capacity = capacity
+        self.tickMilliseconds = tickMilliseconds
+        self.emit = emit
+    }
+
+    public func start() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "correlate.writer"
+        thread.start()
+    }
+
+    /// Queues `job` and returns once it is committed.
+    /// - Throws: ``Busy`` when the queue is full; the store's error when the write failed.
+    public func submit(_ job: Job) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            // One request larger than the whole queue is still taken when the queue is empty.
+            if stopping || (queued > 0 && queued + job.size > capacity) {
+                condition.unlock()
+                done.resume(throwing: Busy())
+                return
+            }
+            queue.append(Pending(job: job, done: done))
+            queued += job.size
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Writes what is queued, writes the bundles still due (as at the end of a run), and stops
+    /// the thread. Later submissions are refused.
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    /// The latest bundles, of the alert named `name` or of all, newest first.
+    public func latestBundles(named name: String?) -> [IncidentBundle] {
+        condition.lock()
+        defer { condition.unlock() }
+        return latest.values
+            .filter { name == nil || $0.alert.name == name }
+            .sorted { ($0.alert.startsAt, $0.alert.fingerprint) > ($1.alert.startsAt, $1.alert.fingerprint) }
+    }
+
+    /// "stored 1200 spans, 300 log records, 2 alerts; wrote 2 bundles" (new records only).
+    public var summary: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return "stored \(counts.spans) spans, \(counts.logs) log records, \(counts.alerts) alerts; wrote \(counts.bundles) bundles"
+    }
+
+    // MARK: - The writer thread
+
+    private func loop() {
+        var nextTick = Date(timeIntervalSinceNow: Double(tickMilliseconds) / 1000)
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping && Date() < nextTick {
+                _ = condition.wait(until: nextTick)
+            }
+            let batch = queue
+            queue.removeAll()
+            queued = 0
+            let last = stopping
+            condition.unlock()
+
+            if !batch.isEmpty { write(batch) }
+            if Date() >= nextTick || last {
+                tick(final: last)
+                nextTick = Date(timeIntervalSinceNow: Double(tickMilliseconds) / 1000)
+            }
+            if last {
+                condition.lock()
+                // What came after `stopping` was set was refused; nothing is left.
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+        }
+    }
+
+    private func write(_ batch: [Pending]) {
+        var spans: [Span] = []
+        var logs: [LogRecord] = []
+        var alerts: [(alerts: [Alert], raw: String, source: String)] = []
+        for pending in batch {
+            switch pending.job {
+            case .spans(let part): spans += part
+            case .logs(let part): logs += part
+            case .alerts(let part, let raw, let source): alerts.append((part, raw, source))
+            }
+        }
+        do {
+            var stored = (spans: 0, logs: 0, alerts: 0)
+            if !spans.isEmpty { stored.spans = try store.insert(spans: spans).stored }
+            if !logs.isEmpty { stored.logs = try store.insert(logs: logs.map(prepare)).stored }
+            if stored.spans + stored.logs > 0 { generation += 1 }
+            for item in alerts {
+                stored.alerts += try store.insert(alerts: item.alerts).stored
+                _ = try store.insert(rawAlert: item.raw, source: SourceLocation(file: item.source, line: 1))
+                let now = Timestamp.now
+                for alert in item.alerts {
+                    let stored = try store.alerts(withFingerprint: alert.fingerprint).first { $0.startsAt == alert.startsAt }
+                    scheduler.observe(stored ?? alert, at: now)
+                }
+            }
+            condition.lock()
+            counts.spans += stored.spans
+            counts.logs += stored.logs
+            counts.alerts += stored.alerts
+            condition.unlock()
+            for pending in batch { pending.done.resume() }
+        } catch {
+            for pending in batch { pending.done.resume(throwing: error) }
+        }
+    }
+
+    /// Gives an OTLP log record its place in the store and, when it carries no trace id, the
+    /// ids the extraction rules find in its body.
+    private func prepare(_ record: LogRecord) -> LogRecord {
+        var record = record
+        if logSequence == Int(Int32.max) {
+            logSequence = 0
+            logSourceGeneration += 1
+        }
+        logSequence += 1
+        record.source = SourceLocation(file: logSourceGeneration == 0 ? logSource : "\(logSource) #\(logSourceGeneration)", line: logSequence)
+        guard record.traceID == nil, !record.message.isEmpty else { return record }
+        var message = record.message
+        message.withUTF8 { text in
+            let found = extractor.extract(text)
+            guard found.traceID != nil || found.jobID != nil else { return }
+            record.traceID = found.traceID
+            record.spanID = record.spanID ?? found.spanID
+            if let job = found.jobID { record.jobID = String(decoding: UnsafeBufferPointer(rebasing: text[job]), as: UTF8.self) }
+            if record.service == nil, let service = found.service {
+                record.service = String(decoding: UnsafeBufferPointer(rebasing: text[service]), as: UTF8.self)
+            }
+            record.rule = found.ruleIndex.map { ruleNames[$0] }
+        }
+        return record
+    }
+
+    private func tick(final: Bool) {
+        let bundles: [IncidentBundle]
+        do {
+            bundles = try scheduler.tick(now: .now, generation: generation, final: final)
+        } catch {
+            FileHandle.standardError.write(Data("correlate serve: error: building a bundle: \(error)\n".utf8))
+            return
+        }
+        guard !bundles.isEmpty else { return }
+        condition.lock()
+        for bundle in bundles {
+            latest["\(bundle.alert.fingerprint)@\(bundle.alert.startsAt.nanoseconds)"] = bundle
+        }
+        counts.bundles += bundles.count
+        if latest.count > Self.latestKept {
+            let oldest = latest.sorted { $0.value.alert.startsAt < $1.value.alert.startsAt }.prefix(latest.count - Self.latestKept)
+            for (key, _) in oldest { latest[key] = nil }
+        }
+        condition.unlock()
+        for bundle in bundles { emit(bundle) }
+    }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import CorrelateModel
+import CorrelatePipeline
+import CorrelateServer
+import Dispatch
+import Foundation
+
+extension Correlate {
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Receive spans, logs and alerts over OTLP/HTTP and webhooks; write a bundle for each alert.",
+            discussion: """
+                Endpoints (HTTP/1.1):
+                  POST /v1/traces, /v1/logs     OTLP/HTTP, application/x-protobuf or \
+                application/json, gzip accepted
+                  POST /api/alerts/alertmanager  an Alertmanager webhook payload
+                  POST /api/alerts/grafana       a Grafana webhook payload
+                  GET  /api/bundles?alert=NAME   the latest bundles (of every alert without ?alert)
+                  GET  /healthz                  ok once the store is open
+
+                Everything received goes into the store (--db) that the other commands read. \
+                Each alert's bundle is written once its window has closed and --settle has \
+                passed, and again as a new revision while late data changes it (--watch), as \
+                correlate run does; to every --emit target: stdout (NDJSON), dir:PATH (one file \
+                per bundle revision, written atomically) or an http(s) URL (POSTed, retried with \
+                backoff).
+
+                A request is answered 2xx once its data is committed. When writes queue up \
+                beyond --queue records, requests get 503 with Retry-After, which OTLP exporters \
+                retry. SIGTERM or SIGINT stops taking connections, finishes the requests in \
+                flight, writes the bundles due, and exits.
+
+                With --token-file, every request but /healthz needs "Authorization: Bearer \
+                TOKEN". Bodies larger than --max-body, before or after decompression, get 413.
+                """)
+
+        @Option(help: ArgumentHelp("Address to listen on: HOST:PORT ([::1]:PORT for IPv6; port 0 picks a free one, printed on stderr).", valueName: "host:port"))
+        var listen = "127.0.0.1:4318"
+
+        @Option(help: ArgumentHelp("Where bundles go: stdout, dir:PATH or an http(s) URL. Repeatable (default stdout).", valueName: "target"))
+        var emit: [String] = []
+
+        @Option(name: .customLong("token-file"), help: ArgumentHelp("A file holding the bearer token every request must carry.", valueName: "file"))
+        var tokenFile: String?
+
+        @Option(name: .customLong("max-body"), help: ArgumentHelp("Largest request body, also after decompression (such as 16MiB, 512KiB).", valueName: "size"))
+        var maxBody = "16MiB"
+
+        @Option(help: ArgumentHelp("Records (spans, log records, alerts) waiting for the store before requests get 503.", valueName: "n"))
+        var queue = 200_000
+
+        @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close connections idle (or sending nothing) this long.", valueName: "duration"))
+        var idleTimeout = "30s"
+
+        @Option(help: ArgumentHelp("How long after an alert's window closed its bundle is written.", valueName: "duration"))
+        var settle = "10s"
+
+        @Option(help: ArgumentHelp("How long a resolved alert's bundle is written again when late data changes it.", valueName: "duration"))
+        var watch = "5m"
+
+        @Option(help: "Keep the top N traces of each bundle.")
+        var limit = 10
+
+        @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))
+        var lookback: String?
+
+        @Flag(name: .shortAndLong, help: "No start and stop lines on stderr.")
+        var quiet = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard ListenAddress(listen) != nil else {
+                throw ValidationError("--listen '\(listen)' is not HOST:PORT (such as 127.0.0.1:4318, 0.0.0.0:4318, [::1]:4318).")
+            }
+            for target in emit where EmitTarget(target) == nil {
+                throw ValidationError("--emit '\(target)' is not stdout, dir:PATH or an http(s) URL.")
+            }
+            guard let bytes = ByteSizeText.bytes(maxBody), bytes >= 1024 else {
+                throw ValidationError("--max-body '\(maxBody)' is not a size of at least 1KiB (such as 16MiB, 512KiB).")
+            }
+            for (name, value) in [("--settle", settle), ("--watch", watch), ("--idle-timeout", idleTimeout), ("--lookback", lookback ?? "0s")]
+            where DurationText.nanoseconds(value) == nil {
+                throw ValidationError("\(name) '\(value)' is not a duration (such as 10s, 5m, 1h).")
+            }
+            guard DurationText.nanoseconds(idleTimeout)! >= 1_000_000_000 else { throw ValidationError("--idle-timeout must be at least 1s.") }
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
+            guard queue >= 1 else { throw ValidationError("--queue must be at least 1.") }
+        }
+
+        func run() throws {
+            let token = try tokenFile.map(Self.readToken)
+            let rules = try global.ruleSelection.load()
+            let alertRules = try global.ruleSelection.loadAlertRules()
+            let store = try StoreLocation.open(global.databasePath)
+            let address = ListenAddress(listen)!
+            let emitter = try BundleEmitter(targets: emit.isEmpty ? [.standardOutput] : emit.compactMap(EmitTarget.init))
+            let configuration = ServerConfiguration(
+                host: address.host, port: address.port, maxBodyBytes: ByteSizeText.bytes(maxBody)!, token: token,
+                queueCapacity: queue, idleTimeoutSeconds: DurationText.nanoseconds(idleTimeout)! / 1_000_000_000,
+                settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
+                limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds))
+            let server = CorrelateServer(configuration: configuration, store: store, ruleSet: rules.ruleSet,
+                                         alertRules: alertRules, emitter: emitter)
+            StopSignals.unblock()
+            let quiet = self.quiet
+            let databasePath = global.databasePath
+            let outcome = ServeOutcome()
+            let done = DispatchSemaphore(value: 0)
+            Task.detached {
+                do {
+                    try await server.run { bound in
+                        if !quiet { DiagnosticPrinter.printError("correlate serve: listening on \(bound), storing in \(databasePath)") }
+                    }
+                } catch {
+                    outcome.error = error
+                }
+                done.signal()
+            }
+            done.wait()
+            if let error = outcome.error {
+                DiagnosticPrinter.printError("correlate serve: error: \(error)")
+                throw ExitCode(ExitStatus.badInput.rawValue)
+            }
+            if !quiet { DiagnosticPrinter.printError("correlate serve: stopped; \(server.summary)") }
+        }
+
+        /// The token: the file's first line, without surrounding whitespace.
+        static func readToken(_ path: String) throws -> String {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("--token-file '\(path)' cannot be read.")
+            }
+            let token = (text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
+            guard !token.isEmpty else { throw ValidationError("--token-file '\(path)' holds no token.") }
+            return token
+        }
+    }
+}
+
+/// What the server task ended with.
+private final class ServeOutcome: @unchecked Sendable {
+    // Unchecked: written by the task before it signals, read after the wait.
+    var error: (any Error)?
+}
+
+/// `HOST:PORT`, `[V6]:PORT`.
+struct ListenAddress: Equatable {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+            guard !hostPart.contains(":") else { return nil }
+        }
+        guard !hostPart.isEmpty, portPart.allSatisfy(\.isNumber), let port = Int(portPart), (0...65535).contains(port) else {
+            return nil
+        }
+        self.host = String(hostPart)
+        self.port = port
+    }
+}
