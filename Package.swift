@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "CorrelateServer",
             dependencies: [
-                "CorrelatePipeline", "CorrelateOTLP", "CZlib",
+                "CorrelatePipeline", "CorrelateStore", "CorrelateOTLP", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelateCLITests",
-            dependencies: ["correlate", "CorrelateStore", "CorrelateTestSupport"],
+            dependencies: ["correlate", "CorrelateStore", "CSQLite", "CorrelateTestSupport"],
             exclude: ["Snapshots"]
         ),
     ]

@@ -4,6 +4,7 @@ import CorrelateModel
 import CorrelateOTLP
 import CorrelatePipeline
 import CorrelateRender
+import CorrelateStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -269,15 +270,23 @@ public final class CorrelateServer: Sendable {
             try await writer.submit(job)
             return nil
         } catch is StoreWriter.Busy {
-            var response = otlpError(.serviceUnavailable, "the store is busy: retry later", type)
-            response.headers[.retryAfter] = "1"
-            return response
+            return busy("the store is busy: retry later", type)
+        } catch let error as SQLiteError where error.isBusy {
+            // Another process held the store past the busy timeout: as retryable as a full queue.
+            return busy("the store is locked by another process: retry later", type)
         } catch {
             return otlpError(.internalServerError, "cannot store: \(error)", type)
         }
     }
 
     // MARK: - Responses
+
+    /// 503 with `Retry-After`, which OTLP exporters retry.
+    private func busy(_ message: String, _ type: BodyType) -> Response {
+        var response = otlpError(.serviceUnavailable, message, type)
+        response.headers[.retryAfter] = "1"
+        return response
+    }
 
     private func unsupportedType(_ request: Request) -> Response {
         plain(.unsupportedMediaType, "unsupported Content-Type \(request.headers[.contentType] ?? "(none)"): use application/x-protobuf or application/json\n")

@@ -84,56 +84,6 @@ import CorrelateTestSupport
 
     // MARK: - Live
 
-    /// A `correlate` running in the background, its stdout going to a file.
-    private final class Background {
-        let process = Process()
-        let stdin = Pipe()
-        let output: URL
-        let errors: URL
-
-        init(_ arguments: [String], folder: URL) throws {
-            output = folder.appendingPathComponent("stdout")
-            errors = folder.appendingPathComponent("stderr")
-            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-            process.executableURL = URL(fileURLWithPath: CommandRunner.correlate)
-            process.arguments = arguments
-            process.currentDirectoryURL = folder
-            process.standardInput = stdin
-            process.standardOutput = try FileHandle(forWritingTo: output)
-            process.standardError = try FileHandle(forWritingTo: errors)
-            try process.run()
-        }
-
-        var stdout: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
-        var stderr: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
-
-        /// Waits up to `seconds` for `condition` on stdout.
-        func waitFor(seconds: Double, _ condition: (String) -> Bool) -> Bool {
-            let deadline = Date(timeIntervalSinceNow: seconds)
-            while Date() < deadline {
-                if condition(stdout) { return true }
-                usleep(50_000)
-            }
-            return condition(stdout)
-        }
-
-        /// SIGTERM, then waits up to 10 s for the exit; false (and SIGKILL) when it did not come.
-        @discardableResult
-        func stop() -> Bool {
-            if process.isRunning { process.terminate() }
-            let deadline = Date(timeIntervalSinceNow: 10)
-            while process.isRunning, Date() < deadline { usleep(20_000) }
-            guard !process.isRunning else {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                return false
-            }
-            process.waitUntilExit()
-            return true
-        }
-    }
-
     private func append(_ text: String, to url: URL) throws {
         if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: url)
@@ -160,7 +110,7 @@ import CorrelateTestSupport
         try append(spanLines.prefix(10).joined(), to: spans)
         try append("", to: logs)
         try append("", to: alerts)
-        let run = try Background(["--db", "c.db", "--follow", "--settle", "1s", "worker.log", "--spans", "spans.jsonl", "--alerts", "alerts.jsonl"], folder: folder)
+        let run = try BackgroundCommand(["--db", "c.db", "--follow", "--settle", "1s", "worker.log", "--spans", "spans.jsonl", "--alerts", "alerts.jsonl"], folder: folder)
         defer { run.stop() }
 
         // Nothing before an alert; then its resolution arrives, and settles.
@@ -195,7 +145,7 @@ import CorrelateTestSupport
         let alerts = folder.appendingPathComponent("alerts.json")
         try String(contentsOfFile: Fixtures.celery("alerts/alertmanager-webhook-resolved.json"), encoding: .utf8)
             .write(to: alerts, atomically: true, encoding: .utf8)
-        let run = try Background(["--db", "c.db", "--settle", "1s", "--spans", Fixtures.celery("traces.otlp.jsonl"), "--alerts", "alerts.json"], folder: folder)
+        let run = try BackgroundCommand(["--db", "c.db", "--settle", "1s", "--spans", Fixtures.celery("traces.otlp.jsonl"), "--alerts", "alerts.json"], folder: folder)
         defer { run.stop() }
         // As journalctl -f: lines arrive, the pipe stays open.
         run.stdin.fileHandleForWriting.write(try sampleLogs())

@@ -26,4 +26,7 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 
     /// The database file is not an SQLite database (or is encrypted, or damaged beyond reading).
     public var isNotADatabase: Bool { code & 0xFF == SQLITE_NOTADB || code & 0xFF == SQLITE_CORRUPT }
+
+    /// Another connection held the database longer than the busy timeout: worth retrying.
+    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
 }
