@@ -184,7 +184,7 @@ import CorrelateTestSupport
 
 /// `--help` of every command reads as prose.
 @Suite struct HelpTests {
-    @Test(arguments: ["run", "extract", "ingest", "trace", "lookup", "report", "rules"])
+    @Test(arguments: ["run", "extract", "ingest", "trace", "lookup", "report", "serve", "rules"])
     func helpIsCleanProse(command: String) throws {
         let result = try CommandRunner.run(["help", command])
         #expect(result.status == 0)

@@ -193,6 +193,64 @@ import Testing
         #expect(try server.store().statistics().spans == 0, "nothing of the bad requests was stored")
     }
 
+    /// A client that opens a connection, or starts a request, and then sends nothing more is
+    /// disconnected after --idle-timeout.
+    @Test func aClientThatStopsSendingIsDisconnected() throws {
+        let server = try Server(["--idle-timeout", "1s"])
+        defer { server.command.stop() }
+        for partial in ["", "POST /v1/traces HTTP/1.1\r\nHost: x\r\n",
+                        "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"re"] {
+            let socket = try RawConnection(port: server.port)
+            defer { socket.disconnect() }
+            socket.send(partial)
+            let started = Date()
+            #expect(socket.waitForClose(seconds: 8), "closed: \(partial.prefix(20))")
+            let waited = Date().timeIntervalSince(started)
+            #expect(waited > 0.5 && waited < 4, "\(waited) s")
+        }
+        #expect(try Curl.get(server.base + "/healthz").status == 200)
+    }
+
+    /// A TCP connection to loopback, for requests no well-behaved client sends.
+    struct RawConnection {
+        let descriptor: Int32
+
+        init(port: Int) throws {
+            #if canImport(Glibc)
+            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            #else
+            descriptor = socket(AF_INET, SOCK_STREAM, 0)
+            #endif
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard descriptor >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        }
+
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        }
+
+        /// True when the server closes the connection (read returns 0 or fails) within `seconds`.
+        func waitForClose(seconds: Int) -> Bool {
+            var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                if count == 0 { return true }
+                if count < 0 { return errno == ECONNRESET }
+            }
+        }
+
+        func disconnect() { _ = close(descriptor) }
+    }
+
     @Test func aBearerTokenGuardsEveryWrite() throws {
         let folder = try Fixtures.temporaryDirectory("serve")
         try "s3cret-token\n".write(to: folder.appendingPathComponent("token"), atomically: true, encoding: .utf8)

@@ -11,11 +11,10 @@ extension Correlate {
             abstract: "Receive spans, logs and alerts over OTLP/HTTP and webhooks; write a bundle for each alert.",
             discussion: """
                 Endpoints (HTTP/1.1):
-                  POST /v1/traces, /v1/logs     OTLP/HTTP, application/x-protobuf or \
-                application/json, gzip accepted
+                  POST /v1/traces, /v1/logs      OTLP/HTTP, protobuf or JSON, gzip or not
                   POST /api/alerts/alertmanager  an Alertmanager webhook payload
                   POST /api/alerts/grafana       a Grafana webhook payload
-                  GET  /api/bundles?alert=NAME   the latest bundles (of every alert without ?alert)
+                  GET  /api/bundles?alert=NAME   the latest bundles (all, without alert=)
                   GET  /healthz                  ok once the store is open
 
                 Everything received goes into the store (--db) that the other commands read. \
