@@ -93,7 +93,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "correlate-bench",
-            dependencies: ["CorrelateModel", "CorrelateDecode", "CorrelateOTLP"]
+            dependencies: ["CorrelateModel", "CorrelateDecode", "CorrelateOTLP", "CorrelateStore"]
         ),
         .target(name: "CorrelateTestSupport", dependencies: ["CorrelateModel"], path: "Tests/CorrelateTestSupport"),
         .testTarget(name: "CorrelateMatcherTests", dependencies: ["CorrelateMatcher"]),
