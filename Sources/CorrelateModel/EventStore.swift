@@ -42,6 +42,8 @@ public struct StoreStatistics: Sendable, Equatable {
 /// at a time.
 public protocol EventStore: AnyObject {
     func insert(spans: [Span]) throws -> InsertResult
+    /// Spans already in stored form (see ``StoredSpan``); the same as `insert(spans:)`.
+    func insert(storedSpans: [StoredSpan]) throws -> InsertResult
     func insert(logs: [LogRecord]) throws -> InsertResult
     func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult
 

@@ -9,52 +9,140 @@ public enum OTLPProtobufDecoder {
     /// all-zero ids.
     /// - Throws: when the bytes are not a valid message.
     public static func decodeTraces(_ data: Data) throws -> (spans: [Span], rejected: Int) {
-        let request = try Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest(serializedBytes: data)
+        try data.withUnsafeBytes { bytes in try decodeTraces(bytes) }
+    }
+
+    /// Spans of an `ExportTraceServiceRequest` read from the wire format directly
+    /// (``ProtobufWire``); the same spans the generated message types give (a test holds the
+    /// two to each other on the recorded requests).
+    public static func decodeTraces(_ bytes: UnsafeRawBufferPointer) throws -> (spans: [Span], rejected: Int) {
+        var request = ProtobufWire(bytes)
         var spans: [Span] = []
         var rejected = 0
-        for resourceSpans in request.resourceSpans {
-            let resource = attributes(resourceSpans.resource.attributes)
+        while !request.isAtEnd {
+            let (number, type) = try request.field()
+            guard number == 1, type == 2 else {
+                try request.skip(type)
+                continue
+            }
+            // ResourceSpans: the resource may come after its scopes; read it first.
+            let resourceSpans = try request.message()
+            var scan = resourceSpans
+            var resource: [Attribute] = []
+            while !scan.isAtEnd {
+                let (field, fieldType) = try scan.field()
+                if field == 1, fieldType == 2 {
+                    var message = try scan.message()
+                    try message.resourceAttributes(into: &resource)
+                } else {
+                    try scan.skip(fieldType)
+                }
+            }
             let service = resource["service.name"]?.text
-            for scope in resourceSpans.scopeSpans {
-                for item in scope.spans {
-                    guard let span = span(item, service: service, resource: resource) else {
-                        rejected += 1
+            var scopes = resourceSpans
+            while !scopes.isAtEnd {
+                let (field, fieldType) = try scopes.field()
+                guard field == 2, fieldType == 2 else {
+                    try scopes.skip(fieldType)
+                    continue
+                }
+                var scope = try scopes.message()
+                while !scope.isAtEnd {
+                    let (item, itemType) = try scope.field()
+                    guard item == 2, itemType == 2 else {
+                        try scope.skip(itemType)
                         continue
                     }
-                    spans.append(span)
+                    var message = try scope.message()
+                    if let span = try span(&message, service: service, resource: resource) {
+                        spans.append(span)
+                    } else {
+                        rejected += 1
+                    }
                 }
             }
         }
         return (spans, rejected)
     }
 
-    static func span(_ item: Opentelemetry_Proto_Trace_V1_Span, service: String?, resource: [Attribute]) -> Span? {
-        guard let trace = traceID(item.traceID), trace.isValid, let id = spanID(item.spanID), id.isValid else {
-            return nil
-        }
-        let status: Span.Status
-        switch item.status.code {
-        case .ok: status = .ok
-        case .error: status = .error
-        default: status = .unset
-        }
-        return Span(
-            traceID: trace, spanID: id, parentSpanID: spanID(item.parentSpanID).flatMap { $0.isValid ? $0 : nil },
-            name: item.name, kind: Span.Kind(rawValue: item.kind.rawValue) ?? .unspecified,
-            start: Timestamp(nanoseconds: Int64(bitPattern: item.startTimeUnixNano)),
-            end: Timestamp(nanoseconds: Int64(bitPattern: item.endTimeUnixNano)),
-            status: status, statusMessage: item.status.message.isEmpty ? nil : item.status.message,
-            service: service, attributes: attributes(item.attributes), resource: resource,
-            events: item.events.map {
-                Span.Event(name: $0.name, time: Timestamp(nanoseconds: Int64(bitPattern: $0.timeUnixNano)),
-                           attributes: attributes($0.attributes))
-            },
-            links: item.links.compactMap { link in
-                guard let trace = traceID(link.traceID), let span = spanID(link.spanID), trace.isValid, span.isValid else {
-                    return nil
+    /// A `Span` message; nil when its trace or span id is missing, malformed or all zero.
+    static func span(_ message: inout ProtobufWire, service: String?, resource: [Attribute]) throws -> Span? {
+        var trace: TraceID?
+        var id: SpanID?
+        var parent: SpanID?
+        var name = ""
+        var kind = 0
+        var start: UInt64 = 0
+        var end: UInt64 = 0
+        var attributes: [Attribute] = []
+        var events: [Span.Event] = []
+        var links: [Span.Link] = []
+        var statusCode: UInt64 = 0
+        var statusMessage = ""
+        while !message.isAtEnd {
+            let (number, type) = try message.field()
+            switch (number, type) {
+            case (1, 2): trace = try message.traceID()
+            case (2, 2): id = try message.spanID()
+            case (4, 2): parent = try message.spanID()
+            case (5, 2): name = try message.string()
+            case (6, 0): kind = Int(truncatingIfNeeded: try message.varint())
+            case (7, 1): start = try message.fixed64()
+            case (8, 1): end = try message.fixed64()
+            case (9, 2): try message.keyValue(into: &attributes)
+            case (11, 2):
+                var event = try message.message()
+                var eventName = ""
+                var time: UInt64 = 0
+                var eventAttributes: [Attribute] = []
+                while !event.isAtEnd {
+                    let (field, fieldType) = try event.field()
+                    switch (field, fieldType) {
+                    case (1, 1): time = try event.fixed64()
+                    case (2, 2): eventName = try event.string()
+                    case (3, 2): try event.keyValue(into: &eventAttributes)
+                    default: try event.skip(fieldType)
+                    }
                 }
-                return Span.Link(traceID: trace, spanID: span, attributes: attributes(link.attributes))
-            })
+                events.append(Span.Event(name: eventName, time: Timestamp(nanoseconds: Int64(bitPattern: time)), attributes: eventAttributes))
+            case (13, 2):
+                var link = try message.message()
+                var linkTrace: TraceID?
+                var linkSpan: SpanID?
+                var linkAttributes: [Attribute] = []
+                while !link.isAtEnd {
+                    let (field, fieldType) = try link.field()
+                    switch (field, fieldType) {
+                    case (1, 2): linkTrace = try link.traceID()
+                    case (2, 2): linkSpan = try link.spanID()
+                    case (4, 2): try link.keyValue(into: &linkAttributes)
+                    default: try link.skip(fieldType)
+                    }
+                }
+                if let linkTrace, let linkSpan, linkTrace.isValid, linkSpan.isValid {
+                    links.append(Span.Link(traceID: linkTrace, spanID: linkSpan, attributes: linkAttributes))
+                }
+            case (15, 2):
+                var status = try message.message()
+                while !status.isAtEnd {
+                    let (field, fieldType) = try status.field()
+                    switch (field, fieldType) {
+                    case (2, 2): statusMessage = try status.string()
+                    case (3, 0): statusCode = try status.varint()
+                    default: try status.skip(fieldType)
+                    }
+                }
+            default: try message.skip(type)
+            }
+        }
+        guard let trace, trace.isValid, let id, id.isValid else { return nil }
+        return Span(
+            traceID: trace, spanID: id, parentSpanID: parent.flatMap { $0.isValid ? $0 : nil },
+            name: name, kind: Span.Kind(rawValue: kind) ?? .unspecified,
+            start: Timestamp(nanoseconds: Int64(bitPattern: start)), end: Timestamp(nanoseconds: Int64(bitPattern: end)),
+            status: statusCode == 1 ? .ok : statusCode == 2 ? .error : .unset,
+            statusMessage: statusMessage.isEmpty ? nil : statusMessage,
+            service: service, attributes: attributes, resource: resource, events: events, links: links)
     }
 
     static func attributes(_ list: [Opentelemetry_Proto_Common_V1_KeyValue]) -> [Attribute] {

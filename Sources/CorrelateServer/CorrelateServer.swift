@@ -197,7 +197,7 @@ public final class CorrelateServer: Sendable {
         } catch {
             return otlpError(.badRequest, "cannot decode the ExportTraceServiceRequest: \(error)", type)
         }
-        if let refused = try await store(.spans(spans), type) { return refused }
+        if let refused = try await store(.spans(StoredSpan.rows(spans)), type) { return refused }
         let message = rejected > 0 ? "\(rejected) span(s) with an invalid or all-zero trace or span id" : ""
         switch type {
         case .protobuf: return protobuf(OTLPResponses.traces(rejected: rejected, message: message))

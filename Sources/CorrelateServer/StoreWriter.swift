@@ -17,7 +17,8 @@ public final class StoreWriter: @unchecked Sendable {
     // Unchecked: `queue`, `queued`, `stopping` and `latest` are used under `condition`'s lock;
     // the store, the extractor and the scheduler only on the writer thread.
     public enum Job: Sendable {
-        case spans([Span])
+        /// Spans made ready for the store on the request's thread (``StoredSpan/rows(_:)``).
+        case spans([StoredSpan])
         case logs([LogRecord])
         case alerts([Alert], raw: String, source: String)
 
@@ -154,7 +155,7 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     private func write(_ batch: [Pending]) {
-        var spans: [Span] = []
+        var spans: [StoredSpan] = []
         var logs: [LogRecord] = []
         var alerts: [(alerts: [Alert], raw: String, source: String)] = []
         for pending in batch {
@@ -166,7 +167,7 @@ public final class StoreWriter: @unchecked Sendable {
         }
         do {
             var stored = (spans: 0, logs: 0, alerts: 0)
-            if !spans.isEmpty { stored.spans = try store.insert(spans: spans).stored }
+            if !spans.isEmpty { stored.spans = try store.insert(storedSpans: spans).stored }
             if !logs.isEmpty { stored.logs = try store.insert(logs: logs.map(prepare)).stored }
             if stored.spans + stored.logs > 0 { generation += 1 }
             for item in alerts {

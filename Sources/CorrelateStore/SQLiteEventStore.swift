@@ -19,7 +19,7 @@ public final class SQLiteEventStore: EventStore {
         """)
     private lazy var insertSpan = try? db.prepare("""
         INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start, end, status,
-            status_message, service, message_id, attributes, resource, events, links)
+            status_message, service, message_id, attributes, resource_id, events, links)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """)
 
@@ -89,6 +89,23 @@ public final class SQLiteEventStore: EventStore {
 
     private var bulkLoading = false
 
+    private var checkpointer: Checkpointer?
+
+    /// Moves WAL checkpoints to a thread and connection of their own (see ``Checkpointer``):
+    /// for a long-running writer such as `correlate serve`, whose commits then never wait for a
+    /// checkpoint's writes and `fsync`.
+    public func checkpointInBackground() throws {
+        guard checkpointer == nil else { return }
+        checkpointer = try Checkpointer(writer: db)
+    }
+
+    deinit {
+        if let checkpointer {
+            sqlite3_wal_hook(db.handle, nil, nil)
+            checkpointer.stop()
+        }
+    }
+
     /// The schema version of the open store.
     public func schemaVersion() throws -> Int {
         try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
@@ -128,45 +145,64 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func insert(spans: [Span]) throws -> InsertResult {
+        try insert(storedSpans: StoredSpan.rows(spans))
+    }
+
+    public func insert(storedSpans spans: [StoredSpan]) throws -> InsertResult {
         guard let statement = insertSpan else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert spans") }
-        // The identity cache is valid only while `spans` keeps its arrays alive.
-        lastResource = nil
-        defer { lastResource = nil }
-        return try db.transaction {
-            var result = InsertResult()
-            for span in spans {
-                statement.bind(1, blob: Blob.bytes(span.traceID))
-                statement.bind(2, blob: Blob.bytes(span.spanID))
-                statement.bind(3, blob: span.parentSpanID.map(Blob.bytes))
-                statement.bind(4, span.name)
-                statement.bind(5, span.kind.rawValue)
-                statement.bind(6, span.start.nanoseconds)
-                statement.bind(7, span.end.nanoseconds)
-                statement.bind(8, span.status.rawValue)
-                statement.bind(9, span.statusMessage)
-                statement.bind(10, span.service)
-                statement.bind(11, span.messageID)
-                statement.bind(12, span.attributes.jsonObject)
-                statement.bind(13, resourceJSON(span.resource))
-                statement.bind(14, SpanJSON.events(span.events))
-                statement.bind(15, SpanJSON.links(span.links))
-                try statement.run()
-                if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+        do {
+            return try db.transaction {
+                var result = InsertResult()
+                var last: (json: String, id: Int64)?
+                for span in spans {
+                    let resource: Int64
+                    if let last, last.json == span.resource {
+                        resource = last.id
+                    } else {
+                        resource = try resourceID(json: span.resource)
+                        last = (span.resource, resource)
+                    }
+                    statement.bind(1, blob: Blob.bytes(span.traceID))
+                    statement.bind(2, blob: Blob.bytes(span.spanID))
+                    statement.bind(3, blob: span.parentSpanID.map(Blob.bytes))
+                    statement.bind(4, span.name)
+                    statement.bind(5, span.kind.rawValue)
+                    statement.bind(6, span.start.nanoseconds)
+                    statement.bind(7, span.end.nanoseconds)
+                    statement.bind(8, span.status.rawValue)
+                    statement.bind(9, span.statusMessage)
+                    statement.bind(10, span.service)
+                    statement.bind(11, span.messageID)
+                    statement.bind(12, span.attributes)
+                    statement.bind(13, resource)
+                    statement.bind(14, span.events)
+                    statement.bind(15, span.links)
+                    try statement.run()
+                    if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+                }
+                return result
             }
-            return result
+        } catch {
+            resourceIDs.removeAll()  // ids of resources rolled back with the spans
+            throw error
         }
     }
 
-    // Spans of one resource share its attribute array: encode it once per batch. (Within one
-    // `insert(spans:)` call every array is alive, so an address names one array.)
-    private var lastResource: (base: UnsafeRawPointer?, count: Int, json: String)?
+    /// Resource JSON → id, for the resources this store has written or read.
+    private var resourceIDs: [String: Int64] = [:]
 
-    private func resourceJSON(_ resource: [Attribute]) -> String {
-        let base = resource.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-        if let last = lastResource, last.base == base, last.count == resource.count, base != nil { return last.json }
-        let json = resource.jsonObject
-        lastResource = (base, resource.count, json)
-        return json
+    private func resourceID(json: String) throws -> Int64 {
+        if let id = resourceIDs[json] { return id }
+        let insert = try db.prepare("INSERT OR IGNORE INTO resources (json) VALUES (?1)")
+        insert.bind(1, json)
+        try insert.run()
+        let select = try db.prepare("SELECT id FROM resources WHERE json = ?1")
+        select.bind(1, json)
+        guard try select.step() else { throw SQLiteError(code: SQLITE_ERROR, message: "resource not stored", context: "insert spans") }
+        let id = select.int64(0)
+        if resourceIDs.count > 10_000 { resourceIDs.removeAll() }
+        resourceIDs[json] = id
+        return id
     }
 
     public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
@@ -207,7 +243,7 @@ public final class SQLiteEventStore: EventStore {
 
     static let spanColumns = """
         trace_id, span_id, parent_span_id, name, kind, start, end, status, status_message, service,
-        attributes, resource, events, links
+        attributes, (SELECT json FROM resources WHERE id = spans.resource_id), events, links
         """
 
     public func spans(inTrace trace: TraceID) throws -> [Span] {

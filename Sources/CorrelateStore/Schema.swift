@@ -2,8 +2,8 @@
 /// `meta.schema_version`, and opening it runs the ones after.
 ///
 /// Keys: a log record's `id` is `source id << 32 | first line`, so writing the same lines of the
-/// same file again hits the primary key; spans are keyed by (trace id, span id); raw alerts
-/// like log records. Ids are blobs (16 and 8 bytes, big-endian).
+/// same file again hits the primary key; spans are keyed by (trace id, span id) (a unique
+/// index, never dropped); raw alerts like log records. Ids are blobs (16 and 8 bytes, big-endian).
 enum Schema {
     static let migrations: [String] = [
         // 1: the first schema.
@@ -69,6 +69,40 @@ enum Schema {
         // its rows), and unlinked lines get an index of their own (see `indexes`).
         """
         DROP INDEX IF EXISTS logs_ts;
+        """,
+        // 4: spans in a rowid table (rows appended in arrival order; the key is a unique index of
+        // small entries, so a batch of random trace ids rewrites index pages, not pages of whole
+        // rows), and each resource's attributes stored once.
+        """
+        CREATE TABLE resources (
+            id INTEGER PRIMARY KEY,
+            json TEXT NOT NULL UNIQUE
+        );
+        INSERT OR IGNORE INTO resources (json) SELECT resource FROM spans ORDER BY start;
+        CREATE TABLE spans_v4 (
+            trace_id BLOB NOT NULL,
+            span_id BLOB NOT NULL,
+            parent_span_id BLOB,
+            name TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            status_message TEXT,
+            service TEXT,
+            message_id TEXT,
+            attributes TEXT NOT NULL,
+            resource_id INTEGER NOT NULL REFERENCES resources (id),
+            events TEXT NOT NULL,
+            links TEXT NOT NULL
+        );
+        INSERT INTO spans_v4
+            SELECT trace_id, span_id, parent_span_id, name, kind, start, end, status, status_message, service,
+                   message_id, attributes, (SELECT id FROM resources WHERE json = spans.resource), events, links
+            FROM spans ORDER BY start;
+        DROP TABLE spans;
+        ALTER TABLE spans_v4 RENAME TO spans;
+        CREATE UNIQUE INDEX spans_key ON spans (trace_id, span_id);
         """,
     ]
 

@@ -1,20 +1,11 @@
 import CorrelateModel
 
-/// How span events, links and attributes are kept in the store's text columns.
+/// Span events, links and attributes read back from the store's text columns (written by
+/// `StoredSpan`).
 enum SpanJSON {
     static func attributes(_ text: String?) -> [Attribute] {
         guard let text, let document = try? JSONDocument.parse(text) else { return [] }
         return [Attribute](jsonObject: document)
-    }
-
-    static func events(_ events: [Span.Event]) -> String {
-        var out = "["
-        for (index, event) in events.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"name\":" + JSONText.string(event.name) + ",\"time\":\(event.time.nanoseconds),\"attributes\":"
-                + event.attributes.jsonObject + "}"
-        }
-        return out + "]"
     }
 
     static func events(_ text: String?) -> [Span.Event] {
@@ -24,16 +15,6 @@ enum SpanJSON {
             return Span.Event(name: name, time: Timestamp(nanoseconds: time),
                               attributes: item["attributes"].map { [Attribute](jsonObject: $0) } ?? [])
         }
-    }
-
-    static func links(_ links: [Span.Link]) -> String {
-        var out = "["
-        for (index, link) in links.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"trace_id\":\"\(link.traceID)\",\"span_id\":\"\(link.spanID)\",\"attributes\":"
-                + link.attributes.jsonObject + "}"
-        }
-        return out + "]"
     }
 
     static func links(_ text: String?) -> [Span.Link] {

@@ -48,4 +48,50 @@ import CorrelateTestSupport
         #expect(Set(decoded.map(\.spanID)) == Set(spans.map(\.spanID)))
         for span in decoded { #expect(spans.contains(span)) }
     }
+
+    /// Every kind of attribute value, events, links, status, a rejected span and fields this
+    /// decoder does not know, encoded by the generated message types, read back by the wire
+    /// decoder.
+    @Test func everyValueKindAndUnknownFieldsSurviveTheWireDecoder() throws {
+        let trace = TraceID(hex: "4bf92f3577b34da6a3ce929d0e0e4736")!
+        let nested: [Attribute] = [
+            Attribute("s", .string("tëxt \"quoted\"")), Attribute("b", .bool(true)), Attribute("i", .int(-42)),
+            Attribute("d", .double(2.5)), Attribute("raw", .bytes([0, 1, 255])),
+            Attribute("list", .array([.int(1), .string("two"), .array([.bool(false)])])),
+            Attribute("map", .keyValues([Attribute("k", .string("v")), Attribute("deeper", .keyValues([Attribute("x", .int(1))]))])),
+        ]
+        let span = Span(
+            traceID: trace, spanID: SpanID(hex: "00f067aa0ba902b7")!, parentSpanID: SpanID(hex: "00f067aa0ba902b6")!,
+            name: "run job", kind: .consumer, start: Timestamp(nanoseconds: 1_764_059_549_000_000_001),
+            end: Timestamp(nanoseconds: 1_764_059_550_000_000_002), status: .error, statusMessage: "boom", service: "worker",
+            attributes: nested, resource: [Attribute("service.name", .string("worker")), Attribute("host.name", .string("h1"))],
+            events: [Span.Event(name: "exception", time: Timestamp(nanoseconds: 1_764_059_549_500_000_000),
+                                attributes: [Attribute("exception.type", .string("ValueError"))])],
+            links: [Span.Link(traceID: trace, spanID: SpanID(hex: "00000000000000aa")!, attributes: [Attribute("l", .int(1))])])
+        var invalid = span
+        invalid.traceID = TraceID(high: 0, low: 0)
+        var data = try OTLPProtobufEncoder.encodeTraces([span, invalid])
+        // An unknown field of every wire type at the request's top level: skipped.
+        data += Data([0xA0, 0x06, 0x96, 0x01])                    // field 100, varint
+        data += Data([0xA9, 0x06] + Array(repeating: 0, count: 8))  // field 101, fixed64
+        data += Data([0xB2, 0x06, 0x02, 0x41, 0x42])              // field 102, bytes
+        data += Data([0xBD, 0x06, 0, 0, 0, 0])                    // field 103, fixed32
+        let (decoded, rejected) = try OTLPProtobufDecoder.decodeTraces(data)
+        #expect(rejected == 1)
+        #expect(decoded == [span])
+    }
+
+    @Test func truncatedOrMalformedWireIsAnError() throws {
+        let data = try OTLPProtobufEncoder.encodeTraces([Span(
+            traceID: TraceID(hex: "4bf92f3577b34da6a3ce929d0e0e4736")!, spanID: SpanID(hex: "00f067aa0ba902b7")!, parentSpanID: nil,
+            name: "x", kind: .internal, start: Timestamp(nanoseconds: 1), end: Timestamp(nanoseconds: 2), status: .unset,
+            service: nil, attributes: [], resource: [], events: [], links: [])])
+        for cut in [1, data.count / 2, data.count - 1] {
+            #expect(throws: (any Error).self) { _ = try OTLPProtobufDecoder.decodeTraces(data.prefix(cut)) }
+        }
+        #expect(throws: (any Error).self) { _ = try OTLPProtobufDecoder.decodeTraces(Data([0x0B])) }  // wire type 3
+        #expect(throws: (any Error).self) {
+            _ = try OTLPProtobufDecoder.decodeTraces(Data([0x08] + Array(repeating: 0xFF, count: 11)))  // an 11-byte varint
+        }
+    }
 }

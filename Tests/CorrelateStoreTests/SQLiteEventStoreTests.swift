@@ -79,13 +79,44 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
     }
 
     @Test func aVersionTwoStoreIsMigrated() throws {
-        let (_, path) = try temporaryStore()
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("v2.db").path
         let database = try Database(path: path)
-        try database.execute("DROP INDEX logs_ts_trace; CREATE INDEX logs_ts ON logs (ts); UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        try database.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for migration in Schema.migrations.prefix(2) { try database.execute(migration) }
+        try database.execute("CREATE INDEX logs_ts ON logs (ts); INSERT INTO meta VALUES ('schema_version', '2')")
         _ = try SQLiteEventStore(path: path)
         #expect(try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs_ts'") == 0)
         #expect(try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs_ts_trace'") == 1)
-        #expect(try database.integer("SELECT value FROM meta WHERE key = 'schema_version'") == 3)
+        #expect(try database.integer("SELECT value FROM meta WHERE key = 'schema_version'") == Int64(Schema.version))
+    }
+
+    /// A version 3 store (spans keyed in a WITHOUT ROWID table, the resource as text in every
+    /// row) gets its spans moved to the rowid table with resources stored once; nothing is lost
+    /// and the key still refuses duplicates.
+    @Test func aVersionThreeStoreKeepsItsSpansThroughTheMigration() throws {
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("v3.db").path
+        let database = try Database(path: path)
+        try database.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for migration in Schema.migrations.prefix(3) { try database.execute(migration) }
+        try database.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+        let resource = #"{"service.name":"svc"}"#
+        for (span, start) in [("00f067aa0ba902b7", 10), ("00f067aa0ba902b8", 20)] {
+            try database.execute("""
+                INSERT INTO spans VALUES (x'\(traceA)', x'\(span)', NULL, 'job', 5, \(start), \(start + 5), 0, NULL, 'svc',
+                    'job-1', '{"n":1}', '\(resource)', '[]', '[]')
+                """)
+        }
+        let store = try SQLiteEventStore(path: path)
+        #expect(try store.schemaVersion() == Schema.version)
+        let spans = try store.spans(inTrace: TraceID(hex: traceA)!)
+        #expect(spans.map(\.spanID.description) == ["00f067aa0ba902b7", "00f067aa0ba902b8"])
+        #expect(spans.allSatisfy { $0.resource == [Attribute("service.name", .string("svc"))] })
+        #expect(try store.spans(withMessageIDs: ["job-1"]).count == 2)
+        #expect(try database.integer("SELECT count(*) FROM resources") == 1)
+        #expect(try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7")]) == InsertResult(duplicates: 1))
+        #expect(try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b9")]) == InsertResult(stored: 1))
+        #expect(try database.integer("SELECT count(*) FROM resources") == 1, "the same resource is not stored twice")
+        #expect(try store.integrityCheck())
     }
 
     @Test func anInterruptedBulkLoadGetsItsIndexesBackOnOpen() throws {

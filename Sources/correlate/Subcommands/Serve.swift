@@ -2,6 +2,7 @@ import ArgumentParser
 import CorrelateModel
 import CorrelatePipeline
 import CorrelateServer
+import CorrelateStore
 import Dispatch
 import Foundation
 
@@ -92,6 +93,7 @@ extension Correlate {
             let rules = try global.ruleSelection.load()
             let alertRules = try global.ruleSelection.loadAlertRules()
             let store = try StoreLocation.open(global.databasePath)
+            try (store as? SQLiteEventStore)?.checkpointInBackground()
             let address = ListenAddress(listen)!
             let emitter = try BundleEmitter(targets: emit.isEmpty ? [.standardOutput] : emit.compactMap(EmitTarget.init))
             let configuration = ServerConfiguration(

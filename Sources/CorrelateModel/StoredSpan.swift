@@ -1,0 +1,81 @@
+/// A span in the form the store keeps: ids and times as values; attributes, resource, events
+/// and links as JSON text.
+///
+/// Making one is the costly part of storing a span (the JSON encoding), so `correlate serve`
+/// makes them on the threads that decode requests, and the one thread that writes the store
+/// only binds them.
+public struct StoredSpan: Sendable {
+    public var traceID: TraceID
+    public var spanID: SpanID
+    public var parentSpanID: SpanID?
+    public var name: String
+    public var kind: Span.Kind
+    public var start: Timestamp
+    public var end: Timestamp
+    public var status: Span.Status
+    public var statusMessage: String?
+    public var service: String?
+    public var messageID: String?
+    /// `{"key":value,…}` (``Swift/Array/jsonObject``).
+    public var attributes: String
+    public var resource: String
+    /// `[{"name":…,"time":…,"attributes":{…}},…]`.
+    public var events: String
+    /// `[{"trace_id":…,"span_id":…,"attributes":{…}},…]`.
+    public var links: String
+
+    /// `resource` given: the resource's JSON, when the caller has it already.
+    public init(_ span: Span, resource: String? = nil) {
+        traceID = span.traceID
+        spanID = span.spanID
+        parentSpanID = span.parentSpanID
+        name = span.name
+        kind = span.kind
+        start = span.start
+        end = span.end
+        status = span.status
+        statusMessage = span.statusMessage
+        service = span.service
+        messageID = span.messageID
+        attributes = span.attributes.jsonObject
+        self.resource = resource ?? span.resource.jsonObject
+        events = Self.json(span.events)
+        links = Self.json(span.links)
+    }
+
+    /// The spans in stored form; the resource shared by consecutive spans (one array, as
+    /// decoders make it) is encoded once.
+    public static func rows(_ spans: [Span]) -> [StoredSpan] {
+        var last: (base: UnsafeRawPointer?, count: Int, json: String)?
+        return spans.map { span in
+            // While `spans` is alive, an array's address names that array.
+            let base = span.resource.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+            if let last, base != nil, last.base == base, last.count == span.resource.count {
+                return StoredSpan(span, resource: last.json)
+            }
+            let row = StoredSpan(span)
+            last = (base, span.resource.count, row.resource)
+            return row
+        }
+    }
+
+    static func json(_ events: [Span.Event]) -> String {
+        var out = "["
+        for (index, event) in events.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"name\":" + JSONText.string(event.name) + ",\"time\":\(event.time.nanoseconds),\"attributes\":"
+                + event.attributes.jsonObject + "}"
+        }
+        return out + "]"
+    }
+
+    static func json(_ links: [Span.Link]) -> String {
+        var out = "["
+        for (index, link) in links.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"trace_id\":\"\(link.traceID)\",\"span_id\":\"\(link.spanID)\",\"attributes\":"
+                + link.attributes.jsonObject + "}"
+        }
+        return out + "]"
+    }
+}

@@ -1,0 +1,199 @@
+import CorrelateModel
+
+/// The protobuf wire format read straight from the bytes (varints, fixed 32/64-bit values,
+/// length-delimited fields), for the OTLP messages `correlate serve` receives most: no message
+/// objects in between, so an export request of 512 spans costs the spans and little else.
+struct ProtobufWire {
+    enum Failure: Error, CustomStringConvertible {
+        case truncated
+        case malformedVarint
+        case unsupportedWireType(Int)
+        case invalidLength
+
+        var description: String {
+            switch self {
+            case .truncated: "truncated message"
+            case .malformedVarint: "malformed varint"
+            case .unsupportedWireType(let type): "unsupported wire type \(type)"
+            case .invalidLength: "invalid length"
+            }
+        }
+    }
+
+    private let bytes: UnsafeRawBufferPointer
+    private var position: Int
+    private let end: Int
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        position = 0
+        end = bytes.count
+    }
+
+    private init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
+        self.bytes = bytes
+        position = range.lowerBound
+        end = range.upperBound
+    }
+
+    var isAtEnd: Bool { position >= end }
+
+    /// The next field's number and wire type.
+    mutating func field() throws(Failure) -> (number: Int, type: Int) {
+        let key = try varint()
+        return (Int(key >> 3), Int(key & 7))
+    }
+
+    mutating func varint() throws(Failure) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard position < end else { throw .truncated }
+            let byte = bytes[position]
+            position += 1
+            guard shift < 64 else { throw .malformedVarint }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    mutating func fixed64() throws(Failure) -> UInt64 {
+        guard end - position >= 8 else { throw .truncated }
+        var value: UInt64 = 0
+        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[position + index]) }
+        position += 8
+        return value
+    }
+
+    mutating func fixed32() throws(Failure) -> UInt32 {
+        guard end - position >= 4 else { throw .truncated }
+        var value: UInt32 = 0
+        for index in (0..<4).reversed() { value = value << 8 | UInt32(bytes[position + index]) }
+        position += 4
+        return value
+    }
+
+    /// The range of a length-delimited field's contents.
+    mutating func delimited() throws(Failure) -> Range<Int> {
+        let length = try varint()
+        guard length <= UInt64(end - position) else { throw .invalidLength }
+        let range = position..<position + Int(length)
+        position = range.upperBound
+        return range
+    }
+
+    /// A reader over a length-delimited field (an embedded message).
+    mutating func message() throws(Failure) -> ProtobufWire {
+        ProtobufWire(bytes, range: try delimited())
+    }
+
+    mutating func string() throws(Failure) -> String {
+        let range = try delimited()
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    mutating func data() throws(Failure) -> [UInt8] {
+        Array(UnsafeRawBufferPointer(rebasing: bytes[try delimited()]))
+    }
+
+    /// A 16-byte trace id field; nil for any other length.
+    mutating func traceID() throws(Failure) -> TraceID? {
+        let range = try delimited()
+        guard range.count == 16 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for index in 0..<8 {
+            high = high << 8 | UInt64(bytes[range.lowerBound + index])
+            low = low << 8 | UInt64(bytes[range.lowerBound + 8 + index])
+        }
+        return TraceID(high: high, low: low)
+    }
+
+    /// An 8-byte span id field; nil for any other length.
+    mutating func spanID() throws(Failure) -> SpanID? {
+        let range = try delimited()
+        guard range.count == 8 else { return nil }
+        var value: UInt64 = 0
+        for index in 0..<8 { value = value << 8 | UInt64(bytes[range.lowerBound + index]) }
+        return SpanID(value)
+    }
+
+    /// Skips a field of `type` that is not read.
+    mutating func skip(_ type: Int) throws(Failure) {
+        switch type {
+        case 0: _ = try varint()
+        case 1: _ = try fixed64()
+        case 2: _ = try delimited()
+        case 5: _ = try fixed32()
+        default: throw .unsupportedWireType(type)
+        }
+    }
+
+    // MARK: - OTLP common messages
+
+    /// `repeated KeyValue`, one field at a time: appends the pair (a pair whose value is unset
+    /// is left out, as the generated decoder's caller does).
+    mutating func keyValue(into attributes: inout [Attribute]) throws(Failure) {
+        var pair = try message()
+        var key = ""
+        var value: AttributeValue?
+        while !pair.isAtEnd {
+            let (number, type) = try pair.field()
+            switch (number, type) {
+            case (1, 2): key = try pair.string()
+            case (2, 2):
+                var any = try pair.message()
+                value = try any.anyValue()
+            default: try pair.skip(type)
+            }
+        }
+        if let value { attributes.append(Attribute(key, value)) }
+    }
+
+    /// The contents of an `AnyValue` message; nil when no value is set.
+    mutating func anyValue() throws(Failure) -> AttributeValue? {
+        var value: AttributeValue?
+        while !isAtEnd {
+            let (number, type) = try field()
+            switch (number, type) {
+            case (1, 2): value = .string(try string())
+            case (2, 0): value = .bool(try varint() != 0)
+            case (3, 0): value = .int(Int64(bitPattern: try varint()))
+            case (4, 1): value = .double(Double(bitPattern: try fixed64()))
+            case (5, 2):
+                var array = try message()
+                var values: [AttributeValue] = []
+                while !array.isAtEnd {
+                    let (item, itemType) = try array.field()
+                    guard item == 1, itemType == 2 else {
+                        try array.skip(itemType)
+                        continue
+                    }
+                    var element = try array.message()
+                    if let decoded = try element.anyValue() { values.append(decoded) }
+                }
+                value = .array(values)
+            case (6, 2):
+                var list = try message()
+                var pairs: [Attribute] = []
+                while !list.isAtEnd {
+                    let (item, itemType) = try list.field()
+                    if item == 1, itemType == 2 { try list.keyValue(into: &pairs) } else { try list.skip(itemType) }
+                }
+                value = .keyValues(pairs)
+            case (7, 2): value = .bytes(try data())
+            default: try skip(type)
+            }
+        }
+        return value
+    }
+
+    /// The attributes of a `Resource` message.
+    mutating func resourceAttributes(into attributes: inout [Attribute]) throws(Failure) {
+        while !isAtEnd {
+            let (number, type) = try field()
+            if number == 1, type == 2 { try keyValue(into: &attributes) } else { try skip(type) }
+        }
+    }
+}
