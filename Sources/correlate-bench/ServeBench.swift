@@ -120,10 +120,10 @@ enum ServeBench {
         let sorted = results.latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
         let rate = Double(results.acknowledged) / elapsed
-        print("| clients | batch | seconds | requests | spans acknowledged | spans/s | p50 ms | p99 ms | 503s | errors | peak RSS | stored = acknowledged | stop |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
-        print(String(format: "| %d | %d | %.1f | %d | %d | **%.0f** | %.1f | %.1f | %d | %d | %d MiB | %@ (%d) | %.2f s |",
-                     clients, batch, elapsed, sorted.count, results.acknowledged, rate, percentile(0.5), percentile(0.99),
+        print("| clients | batch | seconds | requests | spans acknowledged | spans/s | p50 ms | p99 ms | max ms | 503s | errors | peak RSS | stored = acknowledged | stop |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+        print(String(format: "| %d | %d | %.1f | %d | %d | **%.0f** | %.1f | %.1f | %.0f | %d | %d | %d MiB | %@ (%d) | %.2f s |",
+                     clients, batch, elapsed, sorted.count, results.acknowledged, rate, percentile(0.5), percentile(0.99), sorted.last ?? 0,
                      results.refused, results.failed, peakKiB >> 10, stored == results.acknowledged ? "yes" : "**NO**", stored, stopSeconds))
         print("")
         print("Command: `.build/release/correlate-bench serve --clients \(clients) --seconds \(Int(seconds)) --batch \(batch)`; target 100,000 spans/s.")

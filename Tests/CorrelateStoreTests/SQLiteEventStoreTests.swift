@@ -90,6 +90,29 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
         #expect(try database.integer("SELECT value FROM meta WHERE key = 'schema_version'") == Int64(Schema.version))
     }
 
+    /// With background checkpoints the writer never checkpoints (under the hard limit), yet
+    /// the WAL is copied into the database file as it passes the threshold.
+    @Test func backgroundCheckpointsCopyTheWALIntoTheDatabase() throws {
+        let (store, path) = try temporaryStore()
+        try store.checkpointInBackground()
+        func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
+        let before = size(path)
+        let padding = String(repeating: "x", count: 600)
+        for batch in 0..<40 {
+            let spans = (0..<1_000).map { index in
+                var span = makeSpan(String(format: "%016x%016x", batch + 1, index + 1), "00f067aa0ba902b7")
+                span.attributes = [Attribute("padding", .string(padding))]
+                return span
+            }
+            _ = try store.insert(spans: spans)
+        }
+        // 40,000 rows of ~700 bytes: past the 1,024-page (16 MiB) threshold.
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while size(path) < 16 << 20, Date() < deadline { usleep(50_000) }
+        #expect(size(path) >= 16 << 20, "the database file grew from \(before) to \(size(path)) bytes")
+        #expect(try store.statistics().spans == 40_000)
+    }
+
     /// A version 3 store (spans keyed in a WITHOUT ROWID table, the resource as text in every
     /// row) gets its spans moved to the rowid table with resources stored once; nothing is lost
     /// and the key still refuses duplicates.

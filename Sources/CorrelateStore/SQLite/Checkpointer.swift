@@ -5,9 +5,10 @@ internal import CSQLite
 /// never stops for a checkpoint's writes and `fsync`.
 ///
 /// The writing connection's automatic checkpoints are turned off; after each commit its WAL
-/// hook wakes this thread once the WAL holds `threshold` pages, and a PASSIVE checkpoint runs
-/// beside the writer (it never blocks it). Should the WAL still grow past 16 × `threshold`
-/// pages, the writer checkpoints itself, as SQLite's own automatic checkpoint would.
+/// hook wakes this thread once the WAL holds `threshold` pages (16 MiB of 16 KiB pages), and a
+/// PASSIVE checkpoint runs beside the writer (it never blocks it). Should the WAL still grow
+/// past 16 × `threshold` pages, the writer checkpoints itself, as SQLite's own automatic
+/// checkpoint would.
 final class Checkpointer: @unchecked Sendable {
     // Unchecked: `pending` and `stopping` are used under `condition`'s lock; `connection` only
     // on the checkpointing thread.
@@ -18,7 +19,7 @@ final class Checkpointer: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
 
-    init(writer: Database, threshold: Int32 = 4096) throws(SQLiteError) {
+    init(writer: Database, threshold: Int32 = 1024) throws(SQLiteError) {
         path = writer.path
         self.threshold = threshold
         try writer.execute("PRAGMA wal_autocheckpoint = 0")
@@ -56,6 +57,8 @@ final class Checkpointer: @unchecked Sendable {
 
     private func run() {
         let connection = try? Database(path: path)
+        // A connection finds the WAL on its first read; until then a checkpoint does nothing.
+        _ = try? connection?.integer("SELECT count(*) FROM sqlite_master")
         while true {
             condition.lock()
             while !pending && !stopping { condition.wait() }
