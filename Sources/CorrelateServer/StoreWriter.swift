@@ -57,10 +57,12 @@ public final class StoreWriter: @unchecked Sendable {
     private static let latestKept = 500
     private var counts = (spans: 0, logs: 0, alerts: 0, bundles: 0)
 
-    /// OTLP log records are stored under a source of their own, numbered as they come.
-    private let logSource = "otlp-http " + Timestamp.now.description
+    /// OTLP log records, and alert payloads, are stored under a source of this server's own
+    /// (`otlp-http <start time>`, `alertmanager-webhook <start time>`), numbered as they come.
+    private let started = Timestamp.now.description
     private var logSequence = 0
     private var logSourceGeneration = 0
+    private var alertSequence = 0
 
     public init(store: EventStore, ruleSet: RuleSet, scheduler: BundleScheduler, capacity: Int,
                 tickMilliseconds: Int = 200, emit: @escaping (IncidentBundle) -> Void) {
@@ -172,7 +174,8 @@ public final class StoreWriter: @unchecked Sendable {
             if stored.spans + stored.logs > 0 { generation += 1 }
             for item in alerts {
                 stored.alerts += try store.insert(alerts: item.alerts).stored
-                _ = try store.insert(rawAlert: item.raw, source: SourceLocation(file: item.source, line: 1))
+                alertSequence += 1
+                _ = try store.insert(rawAlert: item.raw, source: SourceLocation(file: "\(item.source) \(started)", line: alertSequence))
                 let now = Timestamp.now
                 for alert in item.alerts {
                     let stored = try store.alerts(withFingerprint: alert.fingerprint).first { $0.startsAt == alert.startsAt }
@@ -199,7 +202,8 @@ public final class StoreWriter: @unchecked Sendable {
             logSourceGeneration += 1
         }
         logSequence += 1
-        record.source = SourceLocation(file: logSourceGeneration == 0 ? logSource : "\(logSource) #\(logSourceGeneration)", line: logSequence)
+        let source = "otlp-http " + started
+        record.source = SourceLocation(file: logSourceGeneration == 0 ? source : "\(source) #\(logSourceGeneration)", line: logSequence)
         guard record.traceID == nil, !record.message.isEmpty else { return record }
         var message = record.message
         message.withUTF8 { text in

@@ -283,6 +283,10 @@ import Testing
         #expect(grafana.status == 200)
         #expect(grafana.text.contains(#""accepted":1"#))
 
+        // Alertmanager repeats a notification: the payload is kept again, the alerts are the same.
+        #expect(try server.post("/api/alerts/alertmanager", try data(Fixtures.celery("alerts/alertmanager-webhook.json")), type: "application/json").status == 200)
+        #expect(try server.store().statistics().rawAlerts == 3)
+
         #expect(server.command.waitFor(seconds: 20) { server.emitted().count == 3 }, "\(server.command.stderr)")
         let files = server.emitted()
         #expect(files.keys.sorted().map { $0.split(separator: "-").first.map(String.init) ?? "" } == ["ErrorRateHigh", "ExportErrors", "JobLatencyHigh"])
