@@ -126,19 +126,18 @@ public enum OTLPResponses {
     /// `google.rpc.Status` { int32 code = 1; string message = 2; }, which OTLP/HTTP error
     /// responses carry; written by hand, it being the only message of that package needed.
     public static func status(code: Int32, message: String) -> Data {
-        var out = Data([0x08])
-        var value = UInt64(UInt32(bitPattern: code))
-        repeat {
-            out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0))
-            value >>= 7
-        } while value > 0
+        func varint(_ value: UInt64, into out: inout Data) {
+            var value = value
+            repeat {
+                out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0))
+                value >>= 7
+            } while value > 0
+        }
+        var out = Data([0x08])  // field 1, varint
+        varint(UInt64(UInt32(bitPattern: code)), into: &out)
         let text = Array(message.utf8)
-        out.append(0x12)
-        var length = UInt64(text.count)
-        repeat {
-            out.append(UInt8(length & 0x7f) | (length > 0x7f ? 0x80 : 0))
-            length >>= 7
-        } while length > 0
+        out.append(0x12)  // field 2, length-delimited
+        varint(UInt64(text.count), into: &out)
         out.append(contentsOf: text)
         return out
     }

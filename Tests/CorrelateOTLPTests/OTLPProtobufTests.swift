@@ -94,4 +94,12 @@ import CorrelateTestSupport
             _ = try OTLPProtobufDecoder.decodeTraces(Data([0x08] + Array(repeating: 0xFF, count: 11)))  // an 11-byte varint
         }
     }
+
+    /// The hand-written `google.rpc.Status` of error responses: code and message, lengths past
+    /// one varint byte too.
+    @Test func errorStatusIsAGoogleRPCStatus() {
+        #expect(OTLPResponses.status(code: 3, message: "x") == Data([0x08, 0x03, 0x12, 0x01, 0x78]))
+        let long = String(repeating: "m", count: 200)
+        #expect(OTLPResponses.status(code: 14, message: long) == Data([0x08, 0x0E, 0x12, 0xC8, 0x01] + Array(long.utf8)))
+    }
 }
