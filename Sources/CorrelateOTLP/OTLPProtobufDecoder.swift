@@ -19,43 +19,18 @@ public enum OTLPProtobufDecoder {
         var request = ProtobufWire(bytes)
         var spans: [Span] = []
         var rejected = 0
-        while !request.isAtEnd {
-            let (number, type) = try request.field()
-            guard number == 1, type == 2 else {
-                try request.skip(type)
-                continue
-            }
-            // ResourceSpans: the resource may come after its scopes; read it first.
-            let resourceSpans = try request.message()
-            var scan = resourceSpans
+        try request.forEachMessage(1) { resourceSpans in
+            // The resource may come after its scopes: read it first.
             var resource: [Attribute] = []
-            while !scan.isAtEnd {
-                let (field, fieldType) = try scan.field()
-                if field == 1, fieldType == 2 {
-                    var message = try scan.message()
-                    try message.resourceAttributes(into: &resource)
-                } else {
-                    try scan.skip(fieldType)
-                }
+            var scan = resourceSpans
+            try scan.forEachMessage(1) { message in
+                try message.forEachMessage(1) { try $0.appendKeyValue(to: &resource) }
             }
             let service = resource["service.name"]?.text
-            var scopes = resourceSpans
-            while !scopes.isAtEnd {
-                let (field, fieldType) = try scopes.field()
-                guard field == 2, fieldType == 2 else {
-                    try scopes.skip(fieldType)
-                    continue
-                }
-                var scope = try scopes.message()
-                while !scope.isAtEnd {
-                    let (item, itemType) = try scope.field()
-                    guard item == 2, itemType == 2 else {
-                        try scope.skip(itemType)
-                        continue
-                    }
-                    var message = try scope.message()
-                    if let span = try span(&message, service: service, resource: resource) {
-                        spans.append(span)
+            try resourceSpans.forEachMessage(2) { scope in
+                try scope.forEachMessage(2) { message in
+                    if let decoded = try span(&message, service: service, resource: resource) {
+                        spans.append(decoded)
                     } else {
                         rejected += 1
                     }
@@ -89,7 +64,9 @@ public enum OTLPProtobufDecoder {
             case (6, 0): kind = Int(truncatingIfNeeded: try message.varint())
             case (7, 1): start = try message.fixed64()
             case (8, 1): end = try message.fixed64()
-            case (9, 2): try message.keyValue(into: &attributes)
+            case (9, 2):
+                var pair = try message.message()
+                try pair.appendKeyValue(to: &attributes)
             case (11, 2):
                 var event = try message.message()
                 var eventName = ""
@@ -100,7 +77,9 @@ public enum OTLPProtobufDecoder {
                     switch (field, fieldType) {
                     case (1, 1): time = try event.fixed64()
                     case (2, 2): eventName = try event.string()
-                    case (3, 2): try event.keyValue(into: &eventAttributes)
+                    case (3, 2):
+                        var pair = try event.message()
+                        try pair.appendKeyValue(to: &eventAttributes)
                     default: try event.skip(fieldType)
                     }
                 }
@@ -115,7 +94,9 @@ public enum OTLPProtobufDecoder {
                     switch (field, fieldType) {
                     case (1, 2): linkTrace = try link.traceID()
                     case (2, 2): linkSpan = try link.spanID()
-                    case (4, 2): try link.keyValue(into: &linkAttributes)
+                    case (4, 2):
+                        var pair = try link.message()
+                        try pair.appendKeyValue(to: &linkAttributes)
                     default: try link.skip(fieldType)
                     }
                 }

@@ -58,19 +58,16 @@ struct ProtobufWire {
         }
     }
 
-    mutating func fixed64() throws(Failure) -> UInt64 {
-        guard end - position >= 8 else { throw .truncated }
-        var value: UInt64 = 0
-        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[position + index]) }
-        position += 8
-        return value
-    }
+    mutating func fixed64() throws(Failure) -> UInt64 { try littleEndian() }
 
-    mutating func fixed32() throws(Failure) -> UInt32 {
-        guard end - position >= 4 else { throw .truncated }
-        var value: UInt32 = 0
-        for index in (0..<4).reversed() { value = value << 8 | UInt32(bytes[position + index]) }
-        position += 4
+    mutating func fixed32() throws(Failure) -> UInt32 { try littleEndian() }
+
+    private mutating func littleEndian<Value: FixedWidthInteger & UnsignedInteger>() throws(Failure) -> Value {
+        let size = MemoryLayout<Value>.size
+        guard end - position >= size else { throw .truncated }
+        var value: Value = 0
+        for index in (0..<size).reversed() { value = value << 8 | Value(bytes[position + index]) }
+        position += size
         return value
     }
 
@@ -130,29 +127,42 @@ struct ProtobufWire {
         }
     }
 
+    /// Calls `body` with each embedded message of field `number` in what is left of this
+    /// message, skipping every other field.
+    mutating func forEachMessage(_ number: Int, _ body: (inout ProtobufWire) throws -> Void) throws {
+        while !isAtEnd {
+            let (field, type) = try field()
+            guard field == number, type == 2 else {
+                try skip(type)
+                continue
+            }
+            var embedded = try message()
+            try body(&embedded)
+        }
+    }
+
     // MARK: - OTLP common messages
 
-    /// `repeated KeyValue`, one field at a time: appends the pair (a pair whose value is unset
-    /// is left out, as the generated decoder's caller does).
-    mutating func keyValue(into attributes: inout [Attribute]) throws(Failure) {
-        var pair = try message()
+    /// This `KeyValue` message, appended to `attributes` (a pair whose value is unset is left
+    /// out, as the generated decoder's caller does).
+    mutating func appendKeyValue(to attributes: inout [Attribute]) throws {
         var key = ""
         var value: AttributeValue?
-        while !pair.isAtEnd {
-            let (number, type) = try pair.field()
+        while !isAtEnd {
+            let (number, type) = try field()
             switch (number, type) {
-            case (1, 2): key = try pair.string()
+            case (1, 2): key = try string()
             case (2, 2):
-                var any = try pair.message()
+                var any = try message()
                 value = try any.anyValue()
-            default: try pair.skip(type)
+            default: try skip(type)
             }
         }
         if let value { attributes.append(Attribute(key, value)) }
     }
 
     /// The contents of an `AnyValue` message; nil when no value is set.
-    mutating func anyValue() throws(Failure) -> AttributeValue? {
+    mutating func anyValue() throws -> AttributeValue? {
         var value: AttributeValue?
         while !isAtEnd {
             let (number, type) = try field()
@@ -164,36 +174,19 @@ struct ProtobufWire {
             case (5, 2):
                 var array = try message()
                 var values: [AttributeValue] = []
-                while !array.isAtEnd {
-                    let (item, itemType) = try array.field()
-                    guard item == 1, itemType == 2 else {
-                        try array.skip(itemType)
-                        continue
-                    }
-                    var element = try array.message()
+                try array.forEachMessage(1) { element in
                     if let decoded = try element.anyValue() { values.append(decoded) }
                 }
                 value = .array(values)
             case (6, 2):
                 var list = try message()
                 var pairs: [Attribute] = []
-                while !list.isAtEnd {
-                    let (item, itemType) = try list.field()
-                    if item == 1, itemType == 2 { try list.keyValue(into: &pairs) } else { try list.skip(itemType) }
-                }
+                try list.forEachMessage(1) { try $0.appendKeyValue(to: &pairs) }
                 value = .keyValues(pairs)
             case (7, 2): value = .bytes(try data())
             default: try skip(type)
             }
         }
         return value
-    }
-
-    /// The attributes of a `Resource` message.
-    mutating func resourceAttributes(into attributes: inout [Attribute]) throws(Failure) {
-        while !isAtEnd {
-            let (number, type) = try field()
-            if number == 1, type == 2 { try keyValue(into: &attributes) } else { try skip(type) }
-        }
     }
 }

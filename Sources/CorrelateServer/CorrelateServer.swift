@@ -172,20 +172,34 @@ public final class CorrelateServer: Sendable {
         var message: String
     }
 
-    private func traces(_ request: Request) async throws -> Response {
-        if let refused = authorize(request) { return refused }
-        guard let type = bodyType(request) else { return unsupportedType(request) }
-        let bytes: [UInt8]
+    /// An OTLP request as received: its body's type and bytes, or the response refusing it
+    /// (no token, unknown type, too large, not decompressible).
+    private enum Received {
+        case body(BodyType, [UInt8])
+        case refused(Response)
+    }
+
+    private func receiveOTLP(_ request: Request) async throws -> Received {
+        if let refused = authorize(request) { return .refused(refused) }
+        guard let type = bodyType(request) else { return .refused(unsupportedType(request)) }
         switch try await body(request) {
-        case .success(let value): bytes = value
-        case .failure(let error): return otlpError(error.status, error.message, type)
+        case .success(let bytes): return .body(type, bytes)
+        case .failure(let error): return .refused(otlpError(error.status, error.message, type))
+        }
+    }
+
+    private func traces(_ request: Request) async throws -> Response {
+        let (type, bytes): (BodyType, [UInt8])
+        switch try await receiveOTLP(request) {
+        case .refused(let response): return response
+        case .body(let received, let value): (type, bytes) = (received, value)
         }
         let spans: [Span]
         let rejected: Int
         do {
             switch type {
             case .protobuf:
-                (spans, rejected) = try OTLPProtobufDecoder.decodeTraces(Data(bytes))
+                (spans, rejected) = try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decodeTraces($0) }
             case .json:
                 let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
                 guard document["resourceSpans"] != nil || document["resource_spans"] != nil || document.members?.isEmpty == true else {
@@ -206,12 +220,10 @@ public final class CorrelateServer: Sendable {
     }
 
     private func logs(_ request: Request) async throws -> Response {
-        if let refused = authorize(request) { return refused }
-        guard let type = bodyType(request) else { return unsupportedType(request) }
-        let bytes: [UInt8]
-        switch try await body(request) {
-        case .success(let value): bytes = value
-        case .failure(let error): return otlpError(error.status, error.message, type)
+        let (type, bytes): (BodyType, [UInt8])
+        switch try await receiveOTLP(request) {
+        case .refused(let response): return response
+        case .body(let received, let value): (type, bytes) = (received, value)
         }
         let records: [LogRecord]
         do {

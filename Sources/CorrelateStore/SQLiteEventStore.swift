@@ -193,13 +193,7 @@ public final class SQLiteEventStore: EventStore {
 
     private func resourceID(json: String) throws -> Int64 {
         if let id = resourceIDs[json] { return id }
-        let insert = try db.prepare("INSERT OR IGNORE INTO resources (json) VALUES (?1)")
-        insert.bind(1, json)
-        try insert.run()
-        let select = try db.prepare("SELECT id FROM resources WHERE json = ?1")
-        select.bind(1, json)
-        guard try select.step() else { throw SQLiteError(code: SQLITE_ERROR, message: "resource not stored", context: "insert spans") }
-        let id = select.int64(0)
+        let id = try internedID(json, table: "resources", column: "json")
         if resourceIDs.count > 10_000 { resourceIDs.removeAll() }
         resourceIDs[json] = id
         return id
@@ -217,16 +211,24 @@ public final class SQLiteEventStore: EventStore {
 
     private func sourceID(_ path: String) throws -> Int64 {
         if let id = sourceIDs[path] { return id }
-        let insert = try db.prepare("INSERT OR IGNORE INTO sources (path) VALUES (?1)")
-        insert.bind(1, path)
-        try insert.run()
-        let select = try db.prepare("SELECT id FROM sources WHERE path = ?1")
-        select.bind(1, path)
-        guard try select.step() else { throw SQLiteError(code: SQLITE_ERROR, message: "source not stored", context: path) }
-        let id = select.int64(0)
+        let id = try internedID(path, table: "sources", column: "path")
         sourceIDs[path] = id
         sourcePaths[id] = path
         return id
+    }
+
+    /// The id of `value` in `table` (an `id INTEGER PRIMARY KEY` and a unique text `column`),
+    /// stored first when new.
+    private func internedID(_ value: String, table: String, column: String) throws -> Int64 {
+        let insert = try db.prepare("INSERT OR IGNORE INTO \(table) (\(column)) VALUES (?1)")
+        insert.bind(1, value)
+        try insert.run()
+        let select = try db.prepare("SELECT id FROM \(table) WHERE \(column) = ?1")
+        select.bind(1, value)
+        guard try select.step() else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "\(table) row not stored", context: String(value.prefix(80)))
+        }
+        return select.int64(0)
     }
 
     private func sourcePath(_ id: Int64) throws -> String {

@@ -22,6 +22,17 @@ private func temporaryStore() throws -> (SQLiteEventStore, String) {
     return (try SQLiteEventStore(path: path), path)
 }
 
+/// A store as correlate wrote it at schema `version`: its migrations only, and that version
+/// recorded.
+private func oldStore(version: Int) throws -> (Database, String) {
+    let path = try Fixtures.temporaryDirectory().appendingPathComponent("v\(version).db").path
+    let database = try Database(path: path)
+    try database.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for migration in Schema.migrations.prefix(version) { try database.execute(migration) }
+    try database.execute("INSERT INTO meta VALUES ('schema_version', '\(version)')")
+    return (database, path)
+}
+
 private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 @Suite struct SQLiteEventStoreTests {
@@ -79,11 +90,8 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
     }
 
     @Test func aVersionTwoStoreIsMigrated() throws {
-        let path = try Fixtures.temporaryDirectory().appendingPathComponent("v2.db").path
-        let database = try Database(path: path)
-        try database.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        for migration in Schema.migrations.prefix(2) { try database.execute(migration) }
-        try database.execute("CREATE INDEX logs_ts ON logs (ts); INSERT INTO meta VALUES ('schema_version', '2')")
+        let (database, path) = try oldStore(version: 2)
+        try database.execute("CREATE INDEX logs_ts ON logs (ts)")
         _ = try SQLiteEventStore(path: path)
         #expect(try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs_ts'") == 0)
         #expect(try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs_ts_trace'") == 1)
@@ -117,11 +125,7 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
     /// row) gets its spans moved to the rowid table with resources stored once; nothing is lost
     /// and the key still refuses duplicates.
     @Test func aVersionThreeStoreKeepsItsSpansThroughTheMigration() throws {
-        let path = try Fixtures.temporaryDirectory().appendingPathComponent("v3.db").path
-        let database = try Database(path: path)
-        try database.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        for migration in Schema.migrations.prefix(3) { try database.execute(migration) }
-        try database.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+        let (database, path) = try oldStore(version: 3)
         let resource = #"{"service.name":"svc"}"#
         for (span, start) in [("00f067aa0ba902b7", 10), ("00f067aa0ba902b8", 20)] {
             try database.execute("""
