@@ -54,6 +54,7 @@ public struct ServerConfiguration: Sendable {
 public final class CorrelateServer: Sendable {
     let configuration: ServerConfiguration
     let writer: StoreWriter
+    let refusals = Refusals()
 
     /// - Parameters:
     ///   - onListening: called with the address bound, once the server accepts connections.
@@ -70,7 +71,7 @@ public final class CorrelateServer: Sendable {
     }
 
     /// What was stored and written so far, for the closing line.
-    public var summary: String { writer.summary }
+    public var summary: String { writer.summary + "; " + refusals.summary }
 
     /// Serves until SIGTERM or SIGINT; then stops taking connections, lets the requests in
     /// flight finish (each is committed before it is answered), writes the bundles still due,
@@ -306,6 +307,7 @@ public final class CorrelateServer: Sendable {
 
     /// An OTLP error response: a `google.rpc.Status` in the request's encoding.
     private func otlpError(_ status: HTTPResponse.Status, _ message: String, _ type: BodyType) -> Response {
+        refusals.record(status: status.code, reason: message)
         let code: Int32 = status == .badRequest ? 3 : status == .serviceUnavailable ? 14 : status == .contentTooLarge ? 8 : 13
         switch type {
         case .protobuf:
@@ -331,6 +333,7 @@ public final class CorrelateServer: Sendable {
     }
 
     private func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        if status.code >= 400 { refusals.record(status: status.code, reason: text) }
+        return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -191,6 +191,11 @@ import Testing
         #expect(server.command.process.isRunning)
         #expect(try Curl.get(server.base + "/healthz").status == 200)
         #expect(try server.store().statistics().spans == 0, "nothing of the bad requests was stored")
+        // Each refusal is counted; the first ones are said with their reason.
+        #expect(server.command.stop())
+        #expect(server.command.stderr.contains("correlate serve: warning: refused a request: 415 unsupported Content-Type text/plain"))
+        #expect(server.command.stderr.contains("refused a request: 413 the body inflates to more than 65536 bytes"))
+        #expect(server.command.stderr.contains("refused 8 requests (400: 4, 413: 2, 415: 2)"), "\(server.command.stderr)")
     }
 
     /// A client that opens a connection, or starts a request, and then sends nothing more is
@@ -319,9 +324,10 @@ import Testing
 
     // MARK: - Backpressure and shutdown
 
-    /// The store is held by another writer: of three requests sent meanwhile, one waits in the
-    /// writer, one in the queue (capacity 1), and one is refused at once with 503 and
-    /// Retry-After; once the store is free, the other two are answered 200 and stored.
+    /// The store is held by another writer: of three requests sent one after the other
+    /// meanwhile, the first waits in the writer, the second in the queue (capacity 1), and the
+    /// third is refused at once with 503 and Retry-After; once the store is free, the other two
+    /// are answered 200 and stored.
     @Test func aFullQueueIsAnswered503WithRetryAfterAndNothingAcknowledgedIsLost() throws {
         let server = try Server(["--queue", "1"])
         defer { server.command.stop() }
@@ -342,8 +348,11 @@ import Testing
             }
             client.start()
             clients.append(client)
+            // One at a time: the first reaches the writer (which waits for the lock), the second
+            // the queue, before the third comes.
+            usleep(300_000)
         }
-        // The refusal comes at once; the store is released well within its 5 s busy timeout.
+        // The refusal came at once; the store is released well within its 5 s busy timeout.
         let refusedInTime = server.command.waitFor(seconds: 3) { replies.statuses.values.contains(503) }
         #expect(refusedInTime)
         #expect(replies.statuses.count == 1, "the other two wait for the store")
@@ -474,6 +483,8 @@ import Testing
         let messages = try #require(sent["messages"] as? [String])
 
         let format = ISO8601DateFormatter()
+        // Whole seconds would cut up to a second off the window's end, before the worker's spans.
+        format.formatOptions.insert(.withFractionalSeconds)
         let payload = """
             {"version":"4","status":"resolved","receiver":"correlate","groupKey":"{}:{alertname=\\"InvoiceLatencyHigh\\"}",
              "alerts":[{"status":"resolved","fingerprint":"5e1d1a7e0b0c0d0e",
@@ -496,7 +507,7 @@ import Testing
         #expect(server.command.waitFor(seconds: 20) { !server.emitted().isEmpty }, "\(server.command.stderr)")
         let bundle = try #require(server.emitted().values.first)
         #expect((bundle["alert"] as? [String: Any])?["name"] as? String == "InvoiceLatencyHigh")
-        let trace = try #require((bundle["traces"] as? [[String: Any]])?.first)
+        let trace = try #require((bundle["traces"] as? [[String: Any]])?.first, "\(bundle) \(server.command.stderr)")
         #expect(trace["trace_id"] as? String == traceID)
         let queueWait = try #require(trace["queue_wait_ms"] as? Double)
         #expect(queueWait >= 390 && queueWait < 1_500, "slept 400 ms between enqueue and execute: \(queueWait)")

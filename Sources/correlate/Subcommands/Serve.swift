@@ -32,6 +32,8 @@ extension Correlate {
 
                 With --token-file, every request but /healthz needs "Authorization: Bearer \
                 TOKEN". Bodies larger than --max-body, before or after decompression, get 413.
+                Refused requests are counted by status in the closing line on stderr; the first \
+                ten are said there with their reason as they come.
                 """)
 
         @Option(help: ArgumentHelp("Address to listen on: HOST:PORT ([::1]:PORT for IPv6; port 0 picks a free one, printed on stderr).", valueName: "host:port"))
