@@ -37,13 +37,9 @@ struct RuleFileParser {
     mutating func parse() -> [Rule] {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            diagnostics.append(yamlDiagnostic(error))
-            return []
+            root = try RuleYAML.compose(text, file: file)
         } catch {
-            diagnostics.append(Diagnostic(.error, code: "rule-file-unreadable", "\(error)",
-                                          location: SourceLocation(file: file, line: 1)))
+            diagnostics.append(error)
             return []
         }
         guard let root, let top = root.mapping else { return [] }
@@ -167,24 +163,6 @@ struct RuleFileParser {
     }
 
     func sourceLine(_ number: Int?) -> String? {
-        guard let number, number >= 1 else { return nil }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        return number <= lines.count ? String(lines[number - 1]) : nil
-    }
-
-    private func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }
-                .joined(separator: ": ")
-            return Diagnostic(.error, code: "rule-file-not-yaml", "not valid YAML: \(what)",
-                              location: SourceLocation(file: file, line: mark.line, column: mark.column),
-                              snippet: sourceLine(mark.line))
-        default:
-            return Diagnostic(.error, code: "rule-file-not-yaml", "not valid YAML: \(error)",
-                              location: SourceLocation(file: file, line: 1))
-        }
+        RuleYAML.sourceLine(number, of: text)
     }
 }

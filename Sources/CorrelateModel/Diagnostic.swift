@@ -40,18 +40,44 @@ public struct Diagnostic: Sendable, Equatable, Error, CustomStringConvertible {
         self.help = help
     }
 
-    /// The fixed multi-line rendering, without colour.
+    /// The fixed multi-line rendering, without colour. Control characters from input are shown
+    /// escaped (``Swift/String/escapingControlCharacters``), and a long source line is shown
+    /// as the part around the caret.
     public var description: String {
-        var lines = ["\(level.rawValue): \(message)"]
-        if let location { lines.append("  --> \(location)") }
+        var lines = ["\(level.rawValue): \(message.escapingControlCharacters)"]
+        if let location { lines.append("  --> \(location.description.escapingControlCharacters)") }
         if let snippet {
-            lines.append("   | \(snippet)")
-            if let column = location?.column, column >= 1 {
-                let pad = String(repeating: " ", count: column - 1)
-                lines.append("   | \(pad)^" + (caretLabel.map { " \($0)" } ?? ""))
+            let (shown, caret) = Self.window(snippet, column: location?.column)
+            lines.append("   | \(shown)")
+            if let caret {
+                lines.append("   | " + String(repeating: " ", count: caret) + "^" + (caretLabel.map { " \($0)" } ?? ""))
             }
         }
         if let help { lines.append("   = help: \(help)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// A source line longer than this is shown as the part around the caret, this many
+    /// characters on each side.
+    static let snippetRadius = 80
+
+    /// The part of `line` around 1-based `column` as shown (escaped, cut with "…"), and where
+    /// the caret goes in it.
+    static func window(_ line: String, column: Int?) -> (String, Int?) {
+        let characters = Array(line)
+        let index = column.map { min(max($0 - 1, 0), characters.count) }
+        let center = index ?? 0
+        let whole = characters.count <= 2 * snippetRadius
+        let start = whole || center <= snippetRadius ? 0 : center - snippetRadius
+        let end = whole ? characters.count : min(characters.count, max(center, snippetRadius) + snippetRadius)
+        var shown = start > 0 ? "…" : ""
+        var caret: Int?
+        for position in start..<end {
+            if position == index { caret = shown.count }
+            shown += String(characters[position]).escapingControlCharacters
+        }
+        if index == end { caret = shown.count }
+        if end < characters.count { shown += "…" }
+        return (shown, caret)
     }
 }

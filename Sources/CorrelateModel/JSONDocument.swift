@@ -66,8 +66,9 @@ public indirect enum JSONDocument: Sendable, Equatable {
         return nil
     }
 
-    /// Parses one JSON text.
-    /// - Throws: ``JSONDocument/SyntaxError`` with the byte offset of the problem.
+    /// Parses one JSON text (RFC 8259), nested at most ``NestingLimit/maximumDepth`` levels.
+    /// - Throws: ``JSONDocument/SyntaxError`` with the byte offset of the problem (deeper
+    ///   nesting is one: "JSON nested deeper than 128 levels").
     public static func parse(_ text: String) throws(SyntaxError) -> JSONDocument {
         let bytes = Array(text.utf8)
         return try bytes.withUnsafeBufferPointer { (buffer) throws(SyntaxError) -> JSONDocument in
@@ -105,8 +106,11 @@ public indirect enum JSONDocument: Sendable, Equatable {
         }
 
         mutating func value(depth: Int) throws(SyntaxError) -> JSONDocument {
-            guard depth < 512 else { throw fail("JSON nested too deeply") }
             guard index < bytes.count else { throw fail("unexpected end of JSON") }
+            // `depth` containers enclose this value; it may open one more up to the limit.
+            if bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") {
+                guard depth < NestingLimit.maximumDepth else { throw fail("JSON \(NestingLimit.reason)") }
+            }
             switch bytes[index] {
             case UInt8(ascii: "{"):
                 index += 1

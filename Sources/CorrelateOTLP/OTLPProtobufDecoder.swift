@@ -15,6 +15,8 @@ public enum OTLPProtobufDecoder {
     /// Spans of an `ExportTraceServiceRequest` read from the wire format directly
     /// (``ProtobufWire``); the same spans the generated message types give (a test holds the
     /// two to each other on the recorded requests).
+    /// - Throws: ``ProtobufWire/Failure`` when the bytes are not a valid message, or nest
+    ///   messages deeper than ``NestingLimit/maximumDepth`` (an attribute's `AnyValue`s).
     public static func decodeTraces(_ bytes: UnsafeRawBufferPointer) throws -> (spans: [Span], rejected: Int) {
         var request = ProtobufWire(bytes)
         var spans: [Span] = []
@@ -157,9 +159,17 @@ public enum OTLPProtobufDecoder {
 
 extension OTLPProtobufDecoder {
     /// Log records of an `ExportLogsServiceRequest`; their `source` is left for the caller.
-    /// - Throws: when the bytes are not a valid message.
+    /// - Throws: when the bytes are not a valid message, or nest messages deeper than
+    ///   ``NestingLimit/maximumDepth``.
     public static func decodeLogs(_ data: Data) throws -> [LogRecord] {
-        let request = try Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceRequest(serializedBytes: data)
+        var options = BinaryDecodingOptions()
+        options.messageDepthLimit = NestingLimit.maximumDepth
+        let request: Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceRequest
+        do {
+            request = try .init(serializedBytes: data, options: options)
+        } catch BinaryDecodingError.messageDepthLimit {
+            throw ProtobufWire.Failure.tooDeep
+        }
         var records: [LogRecord] = []
         for group in request.resourceLogs {
             let resource = attributes(group.resource.attributes)

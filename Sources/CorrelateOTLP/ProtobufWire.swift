@@ -9,9 +9,11 @@ struct ProtobufWire {
         case malformedVarint
         case unsupportedWireType(Int)
         case invalidLength
+        case tooDeep
 
         var description: String {
             switch self {
+            case .tooDeep: "messages \(NestingLimit.reason)"
             case .truncated: "truncated message"
             case .malformedVarint: "malformed varint"
             case .unsupportedWireType(let type): "unsupported wire type \(type)"
@@ -23,17 +25,22 @@ struct ProtobufWire {
     private let bytes: UnsafeRawBufferPointer
     private var position: Int
     private let end: Int
+    /// How many messages enclose this one (0 for the top-level message); at most
+    /// ``NestingLimit/maximumDepth``, as SwiftProtobuf's `messageDepthLimit` counts them.
+    private let depth: Int
 
     init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
         position = 0
         end = bytes.count
+        depth = 0
     }
 
-    private init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
+    private init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, depth: Int) {
         self.bytes = bytes
         position = range.lowerBound
         end = range.upperBound
+        self.depth = depth
     }
 
     var isAtEnd: Bool { position >= end }
@@ -81,8 +88,11 @@ struct ProtobufWire {
     }
 
     /// A reader over a length-delimited field (an embedded message).
+    /// - Throws: ``Failure/tooDeep`` past ``NestingLimit/maximumDepth`` embedded messages: the
+    ///   readers of `AnyValue` recurse once per level.
     mutating func message() throws(Failure) -> ProtobufWire {
-        ProtobufWire(bytes, range: try delimited())
+        guard depth < NestingLimit.maximumDepth else { throw .tooDeep }
+        return ProtobufWire(bytes, range: try delimited(), depth: depth + 1)
     }
 
     mutating func string() throws(Failure) -> String {

@@ -103,3 +103,58 @@ import CorrelateTestSupport
         #expect(OTLPResponses.status(code: 14, message: long) == Data([0x08, 0x0E, 0x12, 0xC8, 0x01] + Array(long.utf8)))
     }
 }
+
+/// Issue 9, failure 1: nesting is bounded in every protobuf decoder (``NestingLimit``).
+@Suite struct OTLPNestingLimitTests {
+    @Test func anAttributeNested40000DeepIsRefusedNotACrash() {
+        let bytes = HostileInputs.deepTraceRequest(depth: 40_000)
+        #expect(bytes.count > 500_000)
+        do {
+            _ = try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decodeTraces($0) }
+            Issue.record("a 40,000-deep attribute was accepted")
+        } catch {
+            #expect("\(error)".contains("nested deeper than \(NestingLimit.maximumDepth) levels"), "\(error)")
+        }
+    }
+
+    @Test func nestingWithinTheLimitIsRead() throws {
+        // Request, resource spans, scope spans, span, key-value: 4 messages above the value;
+        // each level of kvlist adds 3.
+        let levels = (NestingLimit.maximumDepth - 5) / 3
+        let bytes = HostileInputs.deepTraceRequest(depth: levels)
+        let (spans, _) = try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decodeTraces($0) }
+        var value = try #require(spans.first?.attributes["deep"])
+        var depth = 0
+        while case .keyValues(let pairs) = value, let next = pairs.first?.value {
+            value = next
+            depth += 1
+        }
+        #expect(depth == levels)
+        #expect(value == .string("x"))
+        #expect(throws: (any Error).self) {
+            _ = try HostileInputs.deepTraceRequest(depth: levels + 1).withUnsafeBytes { try OTLPProtobufDecoder.decodeTraces($0) }
+        }
+    }
+
+    @Test func aLogBodyNested40000DeepIsRefused() {
+        do {
+            _ = try OTLPProtobufDecoder.decodeLogs(Data(HostileInputs.deepLogsRequest(depth: 40_000)))
+            Issue.record("a 40,000-deep log body was accepted")
+        } catch {
+            #expect("\(error)".contains("nested deeper than"), "\(error)")
+        }
+        #expect((try? OTLPProtobufDecoder.decodeLogs(Data(HostileInputs.deepLogsRequest(depth: 20))))?.count == 1)
+    }
+
+    @Test func jsonNestedPastTheLimitIsRefusedWithinItIsRead() throws {
+        #expect(throws: JSONDocument.SyntaxError.self) { try JSONDocument.parse(HostileInputs.deepTraceJSON(depth: 40_000)) }
+        let deepest = String(repeating: "[", count: NestingLimit.maximumDepth) + String(repeating: "]", count: NestingLimit.maximumDepth)
+        _ = try JSONDocument.parse(deepest)
+        do {
+            _ = try JSONDocument.parse("[" + deepest + "]")
+            Issue.record("129 levels of JSON were accepted")
+        } catch {
+            #expect(error.reason == "JSON nested deeper than \(NestingLimit.maximumDepth) levels")
+        }
+    }
+}

@@ -88,12 +88,7 @@ public struct AlertRules: Sendable {
     }
 
     static func parse(_ source: RuleSource) throws(Diagnostic) -> AlertRules? {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: source.text)
-        } catch {
-            throw Diagnostic(.error, code: "rule-file-not-yaml", "not valid YAML: \(error)", location: .init(file: source.path, line: 1))
-        }
+        let root = try RuleYAML.compose(source.text, file: source.path)
         guard let top = root?.mapping, let node = top["alert_mappings"] else { return nil }
         func fail(_ at: Node?, _ message: String) -> Diagnostic {
             Diagnostic(.error, code: "alert-rules-invalid", message,
