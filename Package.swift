@@ -21,6 +21,11 @@ let package = Package(
     products: [
         .executable(name: "correlate", targets: ["correlate"]),
         .library(name: "CorrelatePipeline", targets: ["CorrelatePipeline"]),
+        // For the fuzz targets (Fuzz/Package.swift), which import these modules directly.
+        .library(name: "CorrelateModel", targets: ["CorrelateModel"]),
+        .library(name: "CorrelateDecode", targets: ["CorrelateDecode"]),
+        .library(name: "CorrelateOTLP", targets: ["CorrelateOTLP"]),
+        .library(name: "CorrelateExtract", targets: ["CorrelateExtract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -117,6 +122,10 @@ let package = Package(
         .testTarget(
             name: "CorrelateEngineTests",
             dependencies: ["CorrelateEngine", "CorrelateTestSupport"]
+        ),
+        .testTarget(
+            name: "CorrelateRenderTests",
+            dependencies: ["CorrelateRender", "CorrelateTestSupport"]
         ),
         .testTarget(
             name: "CorrelatePipelineTests",

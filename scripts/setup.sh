@@ -3,6 +3,7 @@
 # are missing. Safe to run again: it does nothing when everything is there.
 #   scripts/setup.sh          what the build needs
 #   scripts/setup.sh --tests  and what the tests need too: chromium renders the HTML report,
+#                             cmark-gfm (GitHub's CommonMark) the Markdown bundles,
 #                             curl and the OpenTelemetry Python SDK (in .build-python/, from
 #                             PyPI) are the real clients of correlate serve
 set -euo pipefail
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 packages=(pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev)
 case "${1:-}" in
-  --tests) packages+=(chromium curl python3 python3-venv) ;;
+  --tests) packages+=(chromium curl python3 python3-venv cmark-gfm) ;;
   "") ;;
   *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
 esac

@@ -24,6 +24,14 @@ extension String {
         return out
     }
 
+    /// The same, keeping line feeds as they are when `keepingNewlines` (for text of several
+    /// lines that correlate composed itself).
+    public func escapingControlCharacters(keepingNewlines: Bool) -> String {
+        guard keepingNewlines else { return escapingControlCharacters }
+        return split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String($0).escapingControlCharacters }.joined(separator: "\n")
+    }
+
     /// The escape shown for `scalar`, or nil when it prints as itself.
     static func visibleEscape(_ scalar: Unicode.Scalar) -> String? {
         switch scalar.value {

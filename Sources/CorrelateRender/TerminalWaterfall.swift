@@ -2,7 +2,10 @@ import CorrelateModel
 
 /// Draws a trace as a terminal waterfall: one row per span, indented by depth, a bar scaled to
 /// the width, the queue wait before a consumer as a segment of its own, the culprit and error
-/// spans marked, and the trace's log lines under their span in time order.
+/// spans marked, and the trace's log lines under their span in time order. Every text from input
+/// (names, services, messages, paths) has its control characters shown escaped
+/// (``Swift/String/escapingControlCharacters``): the only control sequences written are the
+/// colours of `colour`.
 ///
 /// ```
 /// trace cddaa145622ea1854204e01d78b04e0d  667.8 ms  ok  POST /api/v1/reports/{report_id}/export (export-api)
@@ -36,12 +39,12 @@ public struct TerminalWaterfall {
         let status = analysis.hasError ? paint("error", .red) : paint("ok", .green)
         var head = "trace \(analysis.traceID)  \(Milliseconds.text(analysis.durationMilliseconds)) ms  \(status)"
         if let root = analysis.root?.span {
-            head += "  \(root.name)" + (root.service.map { " (\($0))" } ?? "")
+            head += "  \(root.name.escapingControlCharacters)" + (root.service.map { " (\($0.escapingControlCharacters))" } ?? "")
         }
         lines.append(paint(head, .bold))
         var facts: [String] = []
         if let culprit = analysis.culprit {
-            facts.append("culprit: \(culprit.name) \(Milliseconds.text(culprit.selfTimeMilliseconds)) ms")
+            facts.append("culprit: \(culprit.name.escapingControlCharacters) \(Milliseconds.text(culprit.selfTimeMilliseconds)) ms")
         }
         if let wait = analysis.queueWaitMilliseconds { facts.append("queue wait \(Milliseconds.text(wait)) ms") }
         facts.append("\(analysis.spans.count) span\(analysis.spans.count == 1 ? "" : "s"), \(analysis.logs.count) log record\(analysis.logs.count == 1 ? "" : "s")")
@@ -81,16 +84,16 @@ public struct TerminalWaterfall {
             }
             let isCulprit = analysis.culprit?.kind == .span && analysis.culprit?.spanID == span.spanID
             let marker = span.hasError ? "✗ " : ""
-            var name = fit(indent + marker + span.name + (analyzed.missingParent ? " (parent missing)" : ""), nameWidth)
+            var name = fit(indent + marker + span.name.escapingControlCharacters + (analyzed.missingParent ? " (parent missing)" : ""), nameWidth)
             if span.hasError { name = paint(name, .red) }
-            let service = fit(span.service ?? "", serviceWidth)
+            let service = fit((span.service ?? "").escapingControlCharacters, serviceWidth)
             var row = name + " " + paint(service, .dim) + " |"
             let fill: Character = analyzed.onCriticalPath ? "█" : "▒"
             row += paint(bar(from: span.start.nanoseconds, to: span.end.nanoseconds, fill: fill), span.hasError ? .red : .cyan)
             row += "| " + pad(Milliseconds.text(span.durationMilliseconds) + " ms", durationWidth)
             if isCulprit { row += paint("  ◀ culprit", .red) }
             if span.hasError, let message = span.statusMessage ?? span.events.first(where: { $0.name == "exception" })?.attributes["exception.message"]?.text {
-                row += paint("  " + String(message.prefix(60)), .red)
+                row += paint("  " + String(message.escapingControlCharacters.prefix(60)), .red)
             }
             lines.append(row)
             for placed in logsBySpan[span.spanID] ?? [] {
@@ -106,7 +109,7 @@ public struct TerminalWaterfall {
         if !analysis.diagnostics.isEmpty {
             lines.append("")
             for diagnostic in analysis.diagnostics {
-                lines.append(paint("⚠ \(diagnostic.code): ", .yellow) + diagnostic.message)
+                lines.append(paint("⚠ \(diagnostic.code): ", .yellow) + diagnostic.message.escapingControlCharacters)
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -117,9 +120,9 @@ public struct TerminalWaterfall {
         var time = record.timestamp.map { String($0.description.dropFirst(11).prefix(12)) } ?? "            "
         time = paint(time, .dim)
         let level = pad(record.severity?.rawValue ?? "", 5)
-        let firstLine = record.message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+        let firstLine = (record.message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "").escapingControlCharacters
         let extra = record.lines > 1 ? " (+\(record.lines - 1) lines)" : ""
-        let source = " (\(shortPath(record.source.file)):\(record.source.line))"
+        let source = " (\(shortPath(record.source.file).escapingControlCharacters):\(record.source.line))"
         let room = max(20, width - indent.count - 20 - source.count - extra.count)
         var text = indent + time + " " + (record.severity == .error || record.severity == .fatal ? paint(level, .red) : level)
             + " " + fit(firstLine, room, padded: false) + extra

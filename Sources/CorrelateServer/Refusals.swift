@@ -1,3 +1,4 @@
+import CorrelateModel
 import Foundation
 
 /// Requests refused (4xx, 5xx), counted by status for the closing line; the first few are also
@@ -21,7 +22,7 @@ final class Refusals: @unchecked Sendable {
         if say { said += 1 }
         lock.unlock()
         guard say else { return }
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines).escapingControlCharacters
         let more = said == sayAtMost ? " (further refusals are only counted)" : ""
         FileHandle.standardError.write(Data("correlate serve: warning: refused a request: \(status) \(reason)\(more)\n".utf8))
     }

@@ -69,3 +69,99 @@ import Testing
         #expect(again.stderr.count < 2_000, "the snippet of a 100 kB line is cut around the caret")
     }
 }
+
+/// Issue 9, failures 3 and 4: values from input reach Markdown and the terminal as text only.
+@Suite struct InjectionTests {
+    static let trace = "6efb829825dcd16b628a241d274d8c7c"
+    static let hostileSpanName = "op\n```\n<img src=x onerror=alert(1)>\u{1B}]0;pwned\u{07}\u{1B}[2J"
+
+    /// A store holding one trace whose span, log line and alert carry markup, HTML, control
+    /// sequences and a `javascript:` runbook.
+    static func hostileStore() throws -> URL {
+        let folder = try Fixtures.temporaryDirectory("hostile")
+        let spanName = jsonString(hostileSpanName)
+        let spans = #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"evil"}}]},"scopeSpans":[{"spans":[{"traceId":"\#(trace)","spanId":"d364628f4ab28d28","name":\#(spanName),"kind":5,"startTimeUnixNano":"1768384800000000000","endTimeUnixNano":"1768384803000000000"}]}]}]}"#
+        try Data((spans + "\n").utf8).write(to: folder.appendingPathComponent("spans.jsonl"))
+        let log = "2026-01-14T10:00:01.000Z INFO trace_id=\(trace) title \u{1B}]0;owned\u{07} then \r\u{1B}[K overwritten\n"
+        try Data(log.utf8).write(to: folder.appendingPathComponent("worker.log"))
+        let alert = """
+            {"version":"4","status":"firing","receiver":"r","groupLabels":{},"commonLabels":{},"commonAnnotations":{},"externalURL":"http://am","alerts":[{"status":"firing",
+             "labels":{"alertname":"Evil`<img src=x onerror=alert(1)>","service":"evil","note":"a\\n# heading\\n<script>alert(3)</script>","pipe":"x|y`z"},
+             "annotations":{"summary":"**bold** <b>html</b> [link](javascript:alert(4)) ![i](http://x/i.png)","runbook_url":"javascript:alert(2)","description":"line\\n\\n# Heading\\n```\\n<img src=y>"},
+             "startsAt":"2026-01-14T10:00:02Z","endsAt":"2026-01-14T10:05:00Z","generatorURL":"http://prometheus:9090/graph?g0.expr=rate(x[5m]) > 1","fingerprint":"0123456789abcdef"}]}
+            """
+        try Data(alert.utf8).write(to: folder.appendingPathComponent("alert.json"))
+        let ingest = try CommandRunner.run(["ingest", "--spans", "spans.jsonl", "--logs", "worker.log", "--alerts", "alert.json", "--db", "c.db"],
+                                           directory: folder.path)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        return folder
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// HTML from GitHub's CommonMark renderer with raw HTML passed through, as ticket systems do.
+    static func render(_ markdown: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["cmark-gfm", "--unsafe", "-e", "table", "-e", "autolink", "-e", "strikethrough"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(markdown.utf8))
+        try input.fileHandleForWriting.close()
+        let html = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "cmark-gfm is installed by scripts/setup.sh --tests")
+        return String(decoding: html, as: UTF8.self)
+    }
+
+    @Test func markdownShowsHostileValuesAsTextWhenRendered() throws {
+        let folder = try Self.hostileStore()
+        let lookup = try CommandRunner.run(["lookup", "--alert", "alert.json", "--db", "c.db", "--format", "markdown"], directory: folder.path)
+        #expect(lookup.status == 0, "\(lookup.stderr)")
+        let markdown = lookup.stdout
+        #expect(markdown.contains(Self.trace), "the trace is found: \(markdown)")
+        #expect(!markdown.utf8.contains(0x1B) && !markdown.utf8.contains(0x07) && !markdown.utf8.contains(0x0D))
+        let html = try Self.render(markdown)
+        for live in ["<img", "<script", "<b>", "href=\"javascript", "<strong>bold"] {
+            #expect(!html.contains(live), "rendered Markdown holds live \(live): \(html)")
+        }
+        // The page title, the alert, the trace and "What looks broken"; no heading from a value.
+        #expect(html.components(separatedBy: "<h1").count - 1 == 1)
+        #expect(html.components(separatedBy: "<h2").count - 1 == 1)
+        #expect(html.components(separatedBy: "<h3").count - 1 == 2)
+        // The values are there, as text.
+        #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(html.contains("javascript:alert(2)"))
+        #expect(html.contains("<a href=\"http://prometheus:9090/graph?g0.expr=rate(x%5B5m%5D)%20%3E%201\">"), "an http(s) link stays a link")
+        // The waterfall's code block is not closed by the span name: everything up to the next
+        // heading is one <pre>.
+        let pre = try #require(html.range(of: "<pre><code class=\"language-text\">"))
+        let blockEnd = try #require(html.range(of: "</code></pre>", range: pre.upperBound..<html.endIndex))
+        #expect(html[pre.upperBound..<blockEnd.lowerBound].contains("op\\n```\\n&lt;img"))
+    }
+
+    @Test func traceShowsControlCharactersEscaped() throws {
+        let folder = try Self.hostileStore()
+        let trace = try CommandRunner.run(["trace", Self.trace, "--db", "c.db", "--width", "200"], directory: folder.path)
+        #expect(trace.status == 0, "\(trace.stderr)")
+        #expect(!trace.stdout.utf8.contains(0x1B) && !trace.stdout.utf8.contains(0x07) && !trace.stdout.utf8.contains(0x0D),
+                "no control character of the input reaches the terminal")
+        #expect(trace.stdout.contains("\\x1b]0;pwned\\x07\\x1b[2J"), "\(trace.stdout)")
+        #expect(trace.stdout.contains("title \\x1b]0;owned\\x07 then \\r\\x1b[K overwritten"), "\(trace.stdout)")
+    }
+}

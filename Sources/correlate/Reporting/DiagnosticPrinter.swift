@@ -7,6 +7,8 @@ import CorrelateModel
 
 /// Renders diagnostics and other messages to standard error, in the one fixed shape of
 /// ``Diagnostic/description``; the level word is coloured on a terminal unless `NO_COLOR` is set.
+/// Control characters in what is printed (file names, alert names, reasons quoting input) are
+/// shown escaped: only the colour codes written here reach the terminal as such.
 enum DiagnosticPrinter {
     static let useColour: Bool = isatty(2) == 1 && getenv("NO_COLOR") == nil
 
@@ -22,16 +24,21 @@ enum DiagnosticPrinter {
             let word = diagnostic.level.rawValue
             text = colour + word + "\u{1B}[0m" + text.dropFirst(word.count)
         }
-        printError(text)
+        writeAll(text)
     }
 
     /// Rewrites the current stderr line (a progress line on a terminal); "" clears it.
     static func printProgress(_ text: String) {
-        var line = "\r\u{1B}[K" + text
+        var line = "\r\u{1B}[K" + text.escapingControlCharacters
         line.withUTF8 { bytes in _ = write(2, bytes.baseAddress!, bytes.count) }
     }
 
+    /// Prints `text` (lines separated by `\n`) with control characters escaped.
     static func printError(_ text: String) {
+        writeAll(text.escapingControlCharacters(keepingNewlines: true))
+    }
+
+    private static func writeAll(_ text: String) {
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }
         line.withUTF8 { bytes in

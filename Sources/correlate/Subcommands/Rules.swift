@@ -39,7 +39,7 @@ extension Correlate.Rules {
                 report.passed += alertReport.passed
                 report.failures += alertReport.failures
             }
-            for failure in report.failures { print(failure.description) }
+            for failure in report.failures { print(failure.description.escapingControlCharacters(keepingNewlines: true)) }
             print("\(report.passed) passed, \(report.failed) failed")
             if report.failed > 0 { throw ExitCode(ExitStatus.badInput.rawValue) }
         }
@@ -64,7 +64,7 @@ extension Correlate.Rules {
             }
             for (index, compiled) in rules.ruleSet.rules.enumerated() {
                 let rule = compiled.rule
-                print("\(rule.priority)\t\(rule.name)\t\(rule.idFormat.rawValue)\t\(rule.location.file)")
+                print("\(rule.priority)\t\(rule.name.escapingControlCharacters)\t\(rule.idFormat.rawValue)\t\(rule.location.file.escapingControlCharacters)")
                 if global.verbose {
                     let literals = rules.ruleSet.requiredLiterals(ofRule: index)
                     print("\tprefilter: " + (literals.isEmpty ? "(none: tried on every line)" : literals.joined(separator: " | ")))
