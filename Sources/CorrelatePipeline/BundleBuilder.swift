@@ -109,11 +109,6 @@ public enum BundleOutput {
             copy.withUTF8 { _ = OutputStream.standardOutput.write(UnsafeRawBufferPointer($0)) }
             return
         }
-        let temporary = path + ".tmp-\(getpid())"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw InputFileError(path: path, reason: String(cString: strerror(errno)))
-        }
+        try AtomicFile.write(Array(text.utf8), to: path)
     }
 }

@@ -79,24 +79,62 @@ public final class BundleEmitter: @unchecked Sendable {
         }
     }
 
-    /// `JobLatencyHigh-11d7c3d7e168b8e8-20261125T083229Z-r0.json`: the alert, its start, the
-    /// revision; safe characters only.
+    /// `JobLatencyHigh-11d7c3d7e168b8e8-20261125T083229Z-r0.json`: the alert, its fingerprint,
+    /// its start, the revision. The name keeps letters (any script), digits, `-` and `_`, the
+    /// rest become `_`; it is cut to at most ``nameBytes`` UTF-8 bytes at a character boundary
+    /// (a scalar boundary when one character alone is longer: a letter with thousands of
+    /// combining marks), and a cut name gets a hash of the whole one, so the file name stays
+    /// within the 255 bytes file systems allow and stays unique.
     static func fileName(_ bundle: IncidentBundle) -> String {
-        let name = String(bundle.alert.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.prefix(80))
+        var safe = ""
+        for scalar in bundle.alert.name.unicodeScalars {
+            let keep = scalar.properties.isAlphabetic || scalar.properties.numericType == .decimal
+                || scalar == "-" || scalar == "_"
+            safe.unicodeScalars.append(keep ? scalar : "_")
+        }
+        var name = cut(safe, toBytes: nameBytes)
+        if name.utf8.count < safe.utf8.count {
+            var hash: UInt32 = 0x811c_9dc5
+            for byte in bundle.alert.name.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+            name += "~" + String(hash, radix: 16)
+        }
         let start = bundle.alert.startsAt.description.filter { $0.isNumber || $0 == "T" }.prefix(15)
-        let fingerprint = bundle.alert.fingerprint.filter(\.isHexDigit)
+        let fingerprint = bundle.alert.fingerprint.filter(\.isHexDigit).prefix(32)
         return "\(name.isEmpty ? "alert" : name)-\(fingerprint)-\(start)Z-r\(bundle.revision).json"
+    }
+
+    /// Bytes of the alert's name kept in a file name.
+    static let nameBytes = 120
+
+    /// The longest prefix of `text` of at most `limit` UTF-8 bytes ending at a character
+    /// boundary, or at a scalar boundary when the first character is longer than that.
+    static func cut(_ text: String, toBytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var out = ""
+        var bytes = 0
+        for character in text {
+            let size = character.utf8.count
+            guard bytes + size <= limit else { break }
+            out.append(character)
+            bytes += size
+        }
+        if out.isEmpty {
+            for scalar in text.unicodeScalars {
+                let size = UTF8.width(scalar)
+                guard bytes + size <= limit else { break }
+                out.unicodeScalars.append(scalar)
+                bytes += size
+            }
+        }
+        return out
     }
 
     private func write(_ json: String, to folder: String, name: String) {
         let path = (folder as NSString).appendingPathComponent(name)
-        let temporary = (folder as NSString).appendingPathComponent(".\(name).tmp-\(getpid())")
         do {
-            try Data((json + "\n").utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+            try AtomicFile.write(Array((json + "\n").utf8), to: path)
         } catch {
-            unlink(temporary)
-            FileHandle.standardError.write(Data("correlate serve: error: cannot write \(path): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("correlate serve: error: cannot write \(path.escapingControlCharacters): \(error)\n".utf8))
         }
     }
 

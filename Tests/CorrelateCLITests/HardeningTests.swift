@@ -165,3 +165,62 @@ import Testing
         #expect(trace.stdout.contains("title \\x1b]0;owned\\x07 then \\r\\x1b[K overwritten"), "\(trace.stdout)")
     }
 }
+
+/// Issue 9, failures 5 and 6: bundle files in a shared folder.
+@Suite struct EmitFolderTests {
+    typealias Server = ServeCommandTests.Server
+
+    static func webhook(name: String, fingerprint: String) -> Data {
+        let payload: [String: Any] = [
+            "version": "4", "status": "resolved", "receiver": "r", "groupLabels": [:], "commonLabels": [:],
+            "commonAnnotations": [:], "externalURL": "http://am",
+            "alerts": [[
+                "status": "resolved", "labels": ["alertname": name, "service": "nothing-here"], "annotations": [:],
+                "startsAt": "2026-01-14T10:00:00Z", "endsAt": "2026-01-14T10:01:00Z", "fingerprint": fingerprint,
+            ]],
+        ]
+        return try! JSONSerialization.data(withJSONObject: payload)
+    }
+
+    @Test func aSymlinkPlantedInTheEmitFolderIsNeverFollowed() throws {
+        let folder = try Fixtures.temporaryDirectory("planted")
+        let out = folder.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let victim = folder.appendingPathComponent("victim")
+        try Data("precious\n".utf8).write(to: victim)
+        let server = try Server(["--settle", "0s", "--emit", "dir:out"], folder: folder)
+        defer { server.command.stop() }
+        let name = "Planted-0123456789abcdef-20260114T100000Z-r0.json"
+        // At the bundle's own name, and at every temporary name a writer could guess.
+        try FileManager.default.createSymbolicLink(atPath: out.appendingPathComponent(name).path, withDestinationPath: victim.path)
+        try FileManager.default.createSymbolicLink(atPath: out.appendingPathComponent(".\(name).tmp-\(server.command.process.processIdentifier)").path,
+                                                   withDestinationPath: victim.path)
+        #expect(try server.post("/api/alerts/alertmanager", Self.webhook(name: "Planted", fingerprint: "0123456789abcdef"), type: "application/json").status == 200)
+        #expect(server.command.waitFor(seconds: 20) { server.emitted()[name] != nil }, "\(server.command.stderr)")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n", "the link's target is untouched")
+        let attributes = try FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(name).path)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular, "the link was replaced by the bundle file")
+    }
+
+    @Test func longNonASCIIAlertNamesGiveValidUniqueFileNames() throws {
+        let server = try Server(["--settle", "0s", "--emit", "dir:out"])
+        defer { server.command.stop() }
+        let names = [
+            String(repeating: "漢", count: 80),  // 240 bytes
+            String(repeating: "漢", count: 79) + "字",
+            "e" + String(repeating: "\u{301}", count: 5_000),  // one character of 10,001 bytes
+        ]
+        for (index, name) in names.enumerated() {
+            let reply = try server.post("/api/alerts/alertmanager", Self.webhook(name: name, fingerprint: String(format: "%016x", index + 1)), type: "application/json")
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        #expect(server.command.waitFor(seconds: 20) { server.emitted().count == names.count }, "\(server.command.stderr)")
+        #expect(!server.command.stderr.contains("cannot write"), "\(server.command.stderr)")
+        let files = Array(server.emitted().keys)
+        #expect(Set(files).count == names.count)
+        for file in files {
+            #expect(file.utf8.count <= 255, "\(file.utf8.count) bytes")
+            #expect(file.hasPrefix("漢") || file.hasPrefix("e"), "\(file)")
+        }
+    }
+}
