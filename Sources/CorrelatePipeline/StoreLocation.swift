@@ -19,9 +19,10 @@ public enum StoreLocation {
         try SQLiteEventStore(path: path)
     }
 
-    /// Opens an existing store; nil when there is no file at `path`.
+    /// Opens an existing store to read it (nothing in it, or beside it, is written); nil when
+    /// there is no file at `path`.
     public static func openExisting(_ path: String) throws -> EventStore? {
         guard access(path, F_OK) == 0 else { return nil }
-        return try SQLiteEventStore(path: path)
+        return try SQLiteEventStore(path: path, access: .readOnly)
     }
 }

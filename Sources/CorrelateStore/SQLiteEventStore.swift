@@ -23,13 +23,45 @@ public final class SQLiteEventStore: EventStore {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """)
 
-    /// Opens the store at `path`, creating it (and its schema) when needed.
-    /// - Throws: ``SQLiteError`` when the file cannot be opened, is not a correlate store, or
-    ///   was written by a newer correlate.
-    public init(path: String) throws {
+    /// How a store is opened.
+    public enum Access: Sendable {
+        /// Create the file when needed, run the migrations it has not had, write.
+        case readWrite
+        /// Read only (`trace`, `lookup`, `report`): nothing in the file or beside it is created or
+        /// changed, so a store the user cannot write (another user's, a read-only mount) works.
+        case readOnly
+    }
+
+    /// `PRAGMA application_id` of a correlate store ("corr"), written in the file's header.
+    static let applicationID: Int64 = 0x636F_7272
+
+    /// Opens the store at `path`, creating it (and its schema) when needed with `.readWrite`.
+    /// - Throws: ``SQLiteError`` when the file cannot be opened, is not an SQLite database, is an
+    ///   SQLite database of another application (refused before anything in it is changed),
+    ///   was written by a newer correlate, or (read only) by an older one.
+    public init(path: String, access: Access = .readWrite) throws {
         self.path = path
-        db = try Database(path: path)
+        var db = try Database(path: path, readOnly: access == .readOnly)
+        if access == .readOnly, !Self.canRead(db) {
+            // A WAL store whose folder this user cannot write, and no -shm to share: no writer
+            // is running (it would have made one), so read the file as it is.
+            db = try Database(path: path, immutable: true)
+        }
+        self.db = db
         do {
+            try Self.checkIsCorrelateStore(db, path: path)
+            if access == .readOnly {
+                let version = try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
+                guard version == Schema.version else {
+                    throw SQLiteError(code: SQLITE_ERROR,
+                                      message: "the store has schema version \(version) and this correlate reads \(Schema.version); "
+                                        + (version < Schema.version ? "run a command that writes it (correlate ingest) once to upgrade it"
+                                                                    : "use a newer correlate"),
+                                      context: "cannot read '\(path)'")
+                }
+                try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144;")
+                return
+            }
             // A new file gets 16 KiB pages (fewer, larger writes); WAL with NORMAL sync keeps every
             // committed transaction across a crash of the process.
             if (try db.integer("PRAGMA page_count")) == 0 { try db.execute("PRAGMA page_size = 16384") }
@@ -39,6 +71,7 @@ public final class SQLiteEventStore: EventStore {
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -262144;
                 PRAGMA wal_autocheckpoint = 4096;
+                PRAGMA application_id = \(Self.applicationID);
                 """)
             try migrate()
             try ensureIndexes()
@@ -46,6 +79,41 @@ public final class SQLiteEventStore: EventStore {
             throw SQLiteError(code: error.code, message: "the file is not a correlate store (not an SQLite database)",
                               context: "cannot open '\(path)'")
         }
+    }
+
+    /// False when reading fails because SQLite cannot make the files a WAL reader shares.
+    private static func canRead(_ db: Database) -> Bool {
+        do {
+            _ = try db.integer("SELECT count(*) FROM sqlite_master")
+            return true
+        } catch {
+            return error.code & 0xFF != SQLITE_READONLY && error.code & 0xFF != SQLITE_CANTOPEN
+        }
+    }
+
+    /// Refuses a database that holds something other than a correlate store, before anything
+    /// is written to it: an empty database (or a new file) becomes a store; one stamped with
+    /// correlate's application id is one; so is a store of a correlate from before the stamp
+    /// (a `meta` table with a schema version, and `logs`). Anything else is another
+    /// application's data.
+    static func checkIsCorrelateStore(_ db: Database, path: String) throws {
+        let objects = try db.integer("SELECT count(*) FROM sqlite_master") ?? 0
+        guard objects > 0 else { return }
+        let stamp = try db.integer("PRAGMA application_id") ?? 0
+        if stamp == applicationID { return }
+        if stamp == 0,
+           try db.integer("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'logs')") == 2,
+           try db.integer("SELECT count(*) FROM pragma_table_info('meta') WHERE name IN ('key', 'value')") == 2,
+           try db.integer("SELECT count(*) FROM meta WHERE key = 'schema_version'") == 1 {
+            return
+        }
+        let statement = try db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4")
+        var tables: [String] = []
+        while try statement.step() { tables.append(statement.string(0) ?? "?") }
+        let holding = tables.isEmpty ? "" : " (it holds the tables " + tables.prefix(3).joined(separator: ", ") + (tables.count > 3 ? "…" : "") + ")"
+        throw SQLiteError(code: SQLITE_ERROR,
+                          message: "this SQLite database belongs to another application\(holding), it is not a correlate store; nothing in it was changed — give --db a new file",
+                          context: "cannot use '\(path)'")
     }
 
     private func migrate() throws {

@@ -224,3 +224,86 @@ import Testing
         }
     }
 }
+
+/// Issue 9, failure 7: a store is correlate's own, and reading it writes nothing.
+@Suite struct ForeignStoreTests {
+    static func sqlite(_ path: String, _ script: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, script]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    static func snapshot(_ folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            files[name] = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)
+        }
+        return files
+    }
+
+    @Test func anApplicationsSQLiteFileIsRefusedAndLeftAsItWas() throws {
+        let folder = try Fixtures.temporaryDirectory("foreign")
+        let app = folder.appendingPathComponent("app.db")
+        try Self.sqlite(app.path, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'ada'); CREATE TABLE orders (id INTEGER);")
+        try Data("2026-01-14T10:00:00Z INFO trace_id=6efb829825dcd16b628a241d274d8c7c hi\n".utf8).write(to: folder.appendingPathComponent("x.log"))
+        let before = try Self.snapshot(folder)
+        for arguments in [["ingest", "--logs", "x.log"], ["trace", "6efb829825dcd16b628a241d274d8c7c"], ["report", "--since", "1h"],
+                          ["lookup", "--name", "X"], ["run", "x.log"]] {
+            let result = try CommandRunner.run(arguments + ["--db", "app.db"], directory: folder.path)
+            #expect(result.status != 0, "\(arguments[0]) accepted another application's database")
+            #expect(result.stderr.contains("belongs to another application (it holds the tables orders, users)"), "\(arguments[0]): \(result.stderr)")
+            #expect(try Self.snapshot(folder) == before, "\(arguments[0]) changed the folder")
+        }
+    }
+
+    @Test func readingCommandsWorkOnAStoreTheyCannotWrite() throws {
+        let folder = try Fixtures.temporaryDirectory("readonly")
+        let ingest = try CommandRunner.run(["ingest", "--spans", Fixtures.celery("traces.otlp.jsonl"), "--logs", Fixtures.celery("logs/worker.otel.log"),
+                                            "--alerts", Fixtures.celery("alerts/alertmanager-webhook.json"), "--db", "c.db", "-q"], directory: folder.path)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        // Run as another user (root ignores permissions) from a copy of the binary that user can reach.
+        var prefix: [String] = []
+        if getuid() == 0 {
+            let binary = folder.appendingPathComponent("correlate-copy")
+            try FileManager.default.copyItem(atPath: CommandRunner.correlate, toPath: binary.path)
+            chmod(binary.path, 0o755)
+            chmod(folder.path, 0o755)
+            prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary.path]
+        } else {
+            chmod(folder.path, 0o555)
+            prefix = [CommandRunner.correlate]
+        }
+        defer { chmod(folder.path, 0o755) }
+        let before = try Self.snapshot(folder)
+        func run(_ arguments: [String]) throws -> CommandResult {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = prefix + arguments + ["--db", folder.appendingPathComponent("c.db").path]
+            process.currentDirectoryURL = URL(fileURLWithPath: "/")
+            var environment = ProcessInfo.processInfo.environment
+            environment["NO_COLOR"] = "1"
+            process.environment = environment
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            let out = output.fileHandleForReading.readDataToEndOfFile()
+            let err = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return CommandResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        }
+        let trace = try run(["trace", "6e5bbfb43e75ba84fca988cb58246552"])
+        #expect(trace.status == 0, "\(trace.stderr)")
+        #expect(trace.stdout.contains("culprit: db.query"))
+        let lookup = try run(["lookup", "--name", "JobLatencyHigh", "--format", "json"])
+        #expect(lookup.status == 0, "\(lookup.stderr)")
+        #expect(lookup.stdout.contains("6e5bbfb43e75ba84fca988cb58246552"))
+        let report = try run(["report", "--since", "2026-11-25T08:00:00Z", "--until", "2026-11-25T09:00:00Z", "--format", "json"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(try Self.snapshot(folder) == before, "a reading command changed the store's folder")
+    }
+}

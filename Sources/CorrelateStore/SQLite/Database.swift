@@ -6,12 +6,16 @@ final class Database {
     let path: String
 
     /// Opens (creating when needed) the database at `path`.
-    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    /// - Parameter immutable: read only, and SQLite may assume nobody changes the file while it
+    ///   is open (URI parameter `immutable=1`): no lock, no `-shm` file. For a store in a
+    ///   folder the reader cannot write, whose WAL files do not exist (no writer is running).
+    init(path: String, readOnly: Bool = false, immutable: Bool = false) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = readOnly
+        let flags = readOnly || immutable
             ? SQLITE_OPEN_READONLY
             : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        let name = immutable ? Self.immutableURI(path) : path
+        let rc = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0), nil)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(rc, db, "cannot open database '\(path)'")
             sqlite3_close_v2(db)
@@ -25,6 +29,20 @@ final class Database {
 
     deinit {
         sqlite3_close_v2(handle)
+    }
+
+    /// `file:PATH?immutable=1`, the path percent-encoded where a URI needs it.
+    static func immutableURI(_ path: String) -> String {
+        var out = "file:"
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x21, 0x7F...:
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded
+            default:
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out + "?immutable=1"
     }
 
     /// Runs SQL that returns no rows (several statements allowed).
@@ -64,4 +82,8 @@ final class Database {
 
     /// Rows changed by the last statement.
     var changes: Int { Int(sqlite3_changes(handle)) }
+}
+
+extension String {
+    fileprivate var leftPadded: String { count == 1 ? "0" + self : self }
 }
