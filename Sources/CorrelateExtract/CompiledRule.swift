@@ -45,13 +45,13 @@ extension CompiledRule {
             let snippet = line - 1 < sourceLines.count ? String(sourceLines[line - 1]) : nil
             return (SourceLocation(file: rule.location.file, line: line, column: column), snippet)
         }
-        if let offset = RulePatternCheck.forbiddenConstruct(in: rule.pattern) {
+        if let (offset, construct) = RulePatternCheck.forbiddenConstruct(in: rule.pattern) {
             let (location, snippet) = at(offset)
             return .failure(Diagnostic(
                 .error, code: "rule-forbidden-construct",
-                "rule '\(rule.name)' uses a numbered or named back-reference, recursion or a leading (*VERB); rules are combined into one pattern, so these are not allowed",
+                "rule '\(rule.name)' uses \(construct.description); rules are combined into one pattern, where it would act on the other rules too",
                 location: location, snippet: snippet, caretLabel: "here",
-                help: "match the id directly; use (?:…) for grouping"))
+                help: construct.help))
         }
         let pattern: Pattern
         do {
@@ -87,21 +87,55 @@ extension CompiledRule {
 }
 
 /// Finds pattern constructs that stop meaning the same thing once the rule is one alternative
-/// of the combined pattern.
+/// of the combined pattern, or that reach into the other alternatives.
 enum RulePatternCheck {
-    /// The byte offset of the first forbidden construct, or nil.
-    static func forbiddenConstruct(in pattern: String) -> Int? {
+    enum Construct: Equatable {
+        /// `\1`, `\g{…}`, `\k<…>`, `(?P=…)`: group numbers and names shift in the combined pattern.
+        case backReference
+        /// `(?R)`, `(?1)`, `(?&name)`, `(?P>name)`, `(?+1)`.
+        case recursion
+        /// `(*COMMIT)`, `(*PRUNE)`, `(*SKIP)`, `(*THEN)`, `(*FAIL)`, `(*ACCEPT)`, `(*MARK:…)`, and
+        /// the start-of-pattern options `(*UTF)`, `(*LIMIT_MATCH=…)`: a `(*COMMIT)` in one rule
+        /// ends the search of every rule after it on that line.
+        case verb(String)
+
+        var description: String {
+            switch self {
+            case .backReference: "a numbered or named back-reference"
+            case .recursion: "recursion or a subroutine call"
+            case .verb(let text): "the backtracking control verb or option setting \(text)"
+            }
+        }
+
+        var help: String {
+            switch self {
+            case .backReference, .recursion: "match the id directly; use (?:…) for grouping"
+            case .verb: "remove it; use (?>…) for an atomic group, (?=…) or (?!…) for lookarounds, caseless: true for case"
+            }
+        }
+    }
+
+    /// The byte offset and kind of the first forbidden construct, or nil. Escapes, `\Q…\E`
+    /// quoting, character classes and `(?#…)` comments are skipped, so a literal `(*` in them
+    /// is allowed.
+    static func forbiddenConstruct(in pattern: String) -> (Int, Construct)? {
         let bytes = Array(pattern.utf8)
-        if bytes.starts(with: Array("(*".utf8)) { return 0 }
         var i = 0
         var inClass = false
         while i < bytes.count {
             let byte = bytes[i]
             if byte == UInt8(ascii: "\\"), i + 1 < bytes.count {
                 let next = bytes[i + 1]
+                if next == UInt8(ascii: "Q") {
+                    // Quoted up to \E (or the end): all literal.
+                    var j = i + 2
+                    while j + 1 < bytes.count, !(bytes[j] == UInt8(ascii: "\\") && bytes[j + 1] == UInt8(ascii: "E")) { j += 1 }
+                    i = j + 2
+                    continue
+                }
                 if !inClass {
-                    if next >= UInt8(ascii: "1") && next <= UInt8(ascii: "9") { return i }
-                    if next == UInt8(ascii: "g") || next == UInt8(ascii: "k") { return i }
+                    if next >= UInt8(ascii: "1") && next <= UInt8(ascii: "9") { return (i, .backReference) }
+                    if next == UInt8(ascii: "g") || next == UInt8(ascii: "k") { return (i, .backReference) }
                 }
                 i += 2
                 continue
@@ -116,16 +150,25 @@ enum RulePatternCheck {
                 // A ']' right after '[' or '[^' is a literal member.
                 if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "]") { i += 1 }
                 else if i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "^"), bytes[i + 2] == UInt8(ascii: "]") { i += 2 }
+            } else if byte == UInt8(ascii: "("), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "*") {
+                let end = bytes[i...].firstIndex(of: UInt8(ascii: ")")) ?? bytes.count - 1
+                return (i, .verb(String(decoding: bytes[i...min(end, i + 40)], as: UTF8.self)))
             } else if byte == UInt8(ascii: "("), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "?") {
                 let rest = bytes[(i + 2)...]
-                for prefix in ["P=", "&", "P>", "R", "+"] where rest.starts(with: Array(prefix.utf8)) {
-                    return i
+                if rest.first == UInt8(ascii: "#") {
+                    // A comment, up to the next ')'.
+                    i = (rest.firstIndex(of: UInt8(ascii: ")")) ?? bytes.count - 1) + 1
+                    continue
                 }
-                if let first = rest.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") { return i }
+                if rest.starts(with: Array("P=".utf8)) { return (i, .backReference) }
+                for prefix in ["&", "P>", "R", "+"] where rest.starts(with: Array(prefix.utf8)) {
+                    return (i, .recursion)
+                }
+                if let first = rest.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") { return (i, .recursion) }
                 if rest.starts(with: Array("-".utf8)), rest.count > 1,
                     rest[rest.startIndex + 1] >= UInt8(ascii: "0"), rest[rest.startIndex + 1] <= UInt8(ascii: "9")
                 {
-                    return i
+                    return (i, .recursion)
                 }
             }
             i += 1

@@ -37,7 +37,8 @@ public struct LoadedRules: Sendable {
 ///
 /// Order: the shipped rules (built into the binary from `rules/`), then the folders in
 /// `$CORRELATE_RULES` (separated by `:`), then each `--rules DIR`. A rule whose name was already
-/// loaded from another file replaces it; two rules of one name in one file are an error.
+/// loaded from another folder replaces it; two rules of one name in one folder (one file or
+/// two) are an error, since which one won would depend on how the files sort.
 public enum RuleLoader {
     /// The shipped rule files, as built into the binary.
     public static func shippedSources() -> [RuleSource] {
@@ -99,6 +100,14 @@ public enum RuleLoader {
                             help: "rename one of them; names must be unique"))
                         continue
                     }
+                    if Self.folder(of: previous.file) == Self.folder(of: source.path) {
+                        errors.append(Diagnostic(
+                            .error, code: "rule-duplicate-name",
+                            "rule name '\(rule.name)' is defined in two files of one folder, \(previous.file) and \(source.path)",
+                            location: rule.location, snippet: parser.sourceLine(rule.location.line),
+                            help: "rename one of them; to replace a rule, put the new one in a folder given later (--rules)"))
+                        continue
+                    }
                     notes.append(Diagnostic(
                         .note, code: "rule-overridden",
                         "rule '\(rule.name)' from \(previous.file) is replaced by the one in \(source.path)",
@@ -121,6 +130,11 @@ public enum RuleLoader {
         } catch {
             throw RuleLoadError(diagnostics: [error])
         }
+    }
+
+    /// The folder part of a rule file's path.
+    static func folder(of path: String) -> Substring {
+        path.lastIndex(of: "/").map { path[..<$0] } ?? ""
     }
 
     static func readWholeFile(_ path: String) -> String? {

@@ -49,6 +49,8 @@ private func loadFailure(_ folder: String) throws -> [Diagnostic] {
         ("duplicate-name", "rule-duplicate-name"),
         ("not-yaml", "rule-file-not-yaml"),
         ("backreference", "rule-forbidden-construct"),
+        ("control-verb", "rule-forbidden-construct"),
+        ("duplicate-name-across-files", "rule-duplicate-name"),
     ])
     func badRulesAreRefusedWithTheirCode(folder: String, code: String) throws {
         let diagnostics = try loadFailure(folder)
@@ -64,6 +66,40 @@ private func loadFailure(_ folder: String) throws -> [Diagnostic] {
         #expect(rule.rule.location.file.hasSuffix("override-rules/celery.yaml"))
         #expect(loaded.ruleSet.rules.filter { $0.rule.name == "celery-task" }.count == 1)
         #expect(loaded.notes.contains { $0.code == "rule-overridden" && $0.message.contains("celery-task") })
+    }
+
+    /// Issue 9, failure 8: a verb anywhere in a rule is refused with its position, so one user
+    /// rule cannot stop the shipped rules from searching a line.
+    @Test func aControlVerbAnywhereIsRefusedAtItsColumn() throws {
+        let diagnostic = try #require(try loadFailure("control-verb").first)
+        #expect(diagnostic.message.contains("(*COMMIT)"))
+        let location = try #require(diagnostic.location)
+        #expect(location.line == 6)
+        let snippet = try #require(diagnostic.snippet)
+        let column = try #require(location.column)
+        #expect(String(Array(snippet)[(column - 1)...].prefix(9)) == "(*COMMIT)")
+    }
+
+    @Test(arguments: [
+        #"a(*PRUNE)b(?<trace_id>x)"#, #"(*UTF)(?<trace_id>x)"#, #"(?:(*SKIP)x)(?<trace_id>x)"#, #"(?<trace_id>x)(*ACCEPT)"#,
+        #"(?<trace_id>x)(*:mark)"#, #"(?<trace_id>x)(*pla:y)"#,
+    ])
+    func everyKindOfVerbIsFound(pattern: String) {
+        #expect(RulePatternCheck.forbiddenConstruct(in: pattern) != nil, "\(pattern)")
+    }
+
+    @Test(arguments: [
+        #"\(\*COMMIT\)(?<trace_id>x)"#, #"[(*](?<trace_id>x)"#, #"\Q(*COMMIT)\E(?<trace_id>x)"#, #"(?#(*COMMIT))(?<trace_id>x)"#,
+        #"(?i)(?<trace_id>x)"#, #"(?:a|b)*(?<trace_id>x)"#,
+    ])
+    func literalStarsAndPlainGroupsAreAllowed(pattern: String) {
+        #expect(RulePatternCheck.forbiddenConstruct(in: pattern) == nil, "\(pattern)")
+    }
+
+    @Test func sameNameInTwoFilesOfOneFolderIsAnErrorNamingBoth() throws {
+        let diagnostic = try #require(try loadFailure("duplicate-name-across-files").first)
+        #expect(diagnostic.message.contains("duplicate-name-across-files/a.yaml and"), "\(diagnostic.message)")
+        #expect(diagnostic.location?.file.hasSuffix("b.yaml") == true)
     }
 
     @Test func missingFolderIsAnError() {
