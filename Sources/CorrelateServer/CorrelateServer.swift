@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var queueCapacity: Int
     /// Connections idle this long are closed.
     public var idleTimeoutSeconds: Int64
+    /// A request must arrive whole (head to end of body) within this; else 408 and the
+    /// connection is closed.
+    public var requestTimeoutSeconds: Int64
     public var settleNanoseconds: Int64
     public var watchNanoseconds: Int64
     public var limit: Int
@@ -32,7 +35,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 4318, maxBodyBytes: Int = 16 << 20, token: String? = nil,
-        queueCapacity: Int = 200_000, idleTimeoutSeconds: Int64 = 30,
+        queueCapacity: Int = 200_000, idleTimeoutSeconds: Int64 = 30, requestTimeoutSeconds: Int64 = 60,
         settleNanoseconds: Int64 = 10_000_000_000, watchNanoseconds: Int64 = 300_000_000_000, limit: Int = 10,
         lookbackNanoseconds: Int64? = nil
     ) {
@@ -42,6 +45,7 @@ public struct ServerConfiguration: Sendable {
         self.token = token
         self.queueCapacity = queueCapacity
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.requestTimeoutSeconds = requestTimeoutSeconds
         self.settleNanoseconds = settleNanoseconds
         self.watchNanoseconds = watchNanoseconds
         self.limit = limit
@@ -78,11 +82,17 @@ public final class CorrelateServer: Sendable {
     /// and returns.
     public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         writer.start()
+        let requestTimeout = configuration.requestTimeoutSeconds
+        let refusals = self.refusals
         var logger = Logger(label: "correlate.serve", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = .warning
         let app = Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(deadline: .seconds(requestTimeout)) {
+                    refusals.record(status: 408, reason: "the request did not arrive whole within \(requestTimeout) s")
+                }],
+                idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "correlate"),
             onServerRunning: { channel in
                 onListening(channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?")
@@ -127,11 +137,12 @@ public final class CorrelateServer: Sendable {
         }
     }
 
-    /// 401 when a token is required and not given (compared in constant time).
+    /// 401 when a token is required and not given. The scheme is matched without regard to
+    /// case (RFC 9110 §11.1: `Bearer`, `bearer`), the token compared in constant time.
     private func authorize(_ request: Request) -> Response? {
         guard let token = configuration.token else { return nil }
-        let given = Array((request.headers[.authorization] ?? "").utf8)
-        let expected = Array(("Bearer " + token).utf8)
+        let given = Self.bearerToken(request.headers[.authorization] ?? "")
+        let expected = Array(token.utf8)
         var difference = UInt8(given.count == expected.count ? 0 : 1)
         for index in 0..<expected.count {
             difference |= expected[index] ^ (index < given.count ? given[index] : 0)
@@ -140,6 +151,24 @@ public final class CorrelateServer: Sendable {
         var response = plain(.unauthorized, "a bearer token is required\n")
         response.headers[.wwwAuthenticate] = "Bearer"
         return response
+    }
+
+    /// The credentials of an `Authorization: Bearer <token>` value (any case of the scheme,
+    /// spaces around the token ignored); empty for another scheme.
+    static func bearerToken(_ value: String) -> [UInt8] {
+        let bytes = Array(value.utf8)
+        var start = 0
+        while start < bytes.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        let scheme = Array("bearer".utf8)
+        guard bytes.count - start > scheme.count,
+              zip(bytes[start..<start + scheme.count], scheme).allSatisfy({ $0 | 0x20 == $1 }),
+              bytes[start + scheme.count] == 0x20 || bytes[start + scheme.count] == 0x09
+        else { return [] }
+        var tokenStart = start + scheme.count
+        while tokenStart < bytes.count, bytes[tokenStart] == 0x20 || bytes[tokenStart] == 0x09 { tokenStart += 1 }
+        var end = bytes.count
+        while end > tokenStart, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return Array(bytes[tokenStart..<end])
     }
 
     /// The request body, decompressed when `Content-Encoding: gzip`; a response instead when it
@@ -287,6 +316,9 @@ public final class CorrelateServer: Sendable {
         } catch let error as SQLiteError where error.isBusy {
             // Another process held the store past the busy timeout: as retryable as a full queue.
             return busy("the store is locked by another process: retry later", type)
+        } catch let error as SQLiteError where error.isStorageUnavailable {
+            // A full disk, an I/O error: nothing the client did; exporters retry a 503, not a 500.
+            return busy("the store cannot be written now (\(error.message)): retry later", type)
         } catch {
             return otlpError(.internalServerError, "cannot store: \(error)", type)
         }

@@ -32,6 +32,9 @@ struct Correlate: ParsableCommand {
 enum Main {
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        // A file size limit (ulimit -f) reached makes writes fail with EFBIG, which the store
+        // reports, instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try Correlate.parseAsRoot()
             try command.run()

@@ -307,3 +307,74 @@ import Testing
         #expect(try Self.snapshot(folder) == before, "a reading command changed the store's folder")
     }
 }
+
+/// Issue 9, failure 10: what a server meets on a bad day.
+@Suite struct ServeBadDayTests {
+    typealias Server = ServeCommandTests.Server
+    typealias RawConnection = ServeCommandTests.RawConnection
+
+    @Test func aBodyTrickledPastTheRequestTimeoutGets408AndIsCut() throws {
+        let server = try Server(["--request-timeout", "2s", "--idle-timeout", "30s"])
+        defer { server.command.stop() }
+        let socket = try RawConnection(port: server.port)
+        defer { socket.disconnect() }
+        socket.send("POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        let started = Date()
+        var reply = ""
+        // A byte every 300 ms: never idle, never done.
+        while Date().timeIntervalSince(started) < 8 {
+            socket.send(" ")
+            if let answer = socket.readAvailable(waitingMilliseconds: 300) {
+                reply += answer
+                if answer.isEmpty { break }
+            }
+        }
+        let waited = Date().timeIntervalSince(started)
+        #expect(reply.hasPrefix("HTTP/1.1 408"), "\(reply)")
+        #expect(waited > 1.5 && waited < 5, "cut after \(waited) s")
+        #expect(try Curl.get(server.base + "/healthz").status == 200)
+        server.command.stop()
+        #expect(server.command.stderr.contains("408: 1"), "\(server.command.stderr)")
+    }
+
+    @Test func theBearerSchemeIsMatchedWithoutRegardToCase() throws {
+        let folder = try Fixtures.temporaryDirectory("bearer")
+        try Data("s3cret\n".utf8).write(to: folder.appendingPathComponent("token"))
+        let server = try Server(["--token-file", "token"], folder: folder)
+        defer { server.command.stop() }
+        let body = Data(#"{"resourceSpans":[]}"#.utf8)
+        for header in ["Bearer s3cret", "bearer s3cret", "BEARER   s3cret ", "beArer\ts3cret"] {
+            #expect(try server.post("/v1/traces", body, type: "application/json", headers: ["Authorization": header]).status == 200, "\(header)")
+        }
+        for header in ["Basic s3cret", "Bearer s3cre", "Bearers3cret", "s3cret", "Bearer s3cret2"] {
+            #expect(try server.post("/v1/traces", body, type: "application/json", headers: ["Authorization": header]).status == 401, "\(header)")
+        }
+    }
+
+    @Test func aFullDiskAnswers503WithRetryAfterAndTheServerStaysUp() throws {
+        // The file size limit stands in for a full disk: writes past it fail as they do then.
+        let server = try Server(["--queue", "1000000"], launcher: ["prlimit", "--fsize=1500000:1500000", "--"])
+        defer { server.command.stop() }
+        var statuses: [Int] = []
+        var retryAfter: String?
+        for round in 0..<60 {
+            let traces = (0..<2000).map { String(format: "%016llx%016llx", UInt64(round + 1), UInt64($0 + 1)) }
+            let spans = traces.enumerated().map { index, trace in
+                #"{"traceId":"\#(trace)","spanId":"\#(String(format: "%016x", index + 1))","name":"job \#(String(repeating: "x", count: 200))","kind":5,"startTimeUnixNano":"1768384800000000000","endTimeUnixNano":"1768384801000000000"}"#
+            }
+            let body = Data(#"{"resourceSpans":[{"scopeSpans":[{"spans":[\#(spans.joined(separator: ","))]}]}]}"#.utf8)
+            let reply = try server.post("/v1/traces", body, type: "application/json")
+            statuses.append(reply.status)
+            if reply.status == 503 {
+                retryAfter = reply.headers["retry-after"]
+                #expect(reply.text.contains("the store cannot be written now"), "\(reply.text)")
+                break
+            }
+        }
+        #expect(statuses.last == 503, "\(statuses)")
+        #expect(!statuses.contains(500), "\(statuses)")
+        #expect(retryAfter == "1")
+        #expect(try Curl.get(server.base + "/healthz").status == 200)
+        #expect(server.command.process.isRunning)
+    }
+}

@@ -20,9 +20,10 @@ import Testing
         var base: String { "http://127.0.0.1:\(port)" }
         var db: String { folder.appendingPathComponent("c.db").path }
 
-        init(_ arguments: [String] = [], folder given: URL? = nil) throws {
+        init(_ arguments: [String] = [], folder given: URL? = nil, launcher: [String] = []) throws {
             let folder = try given ?? Fixtures.temporaryDirectory("serve")
-            let command = try BackgroundCommand(["serve", "--listen", "127.0.0.1:0", "--db", "c.db"] + arguments, folder: folder)
+            let command = try BackgroundCommand(["serve", "--listen", "127.0.0.1:0", "--db", "c.db"] + arguments, folder: folder,
+                                                launcher: launcher)
             self.folder = folder
             self.command = command
             let started = command.waitFor(seconds: 30) { command.stderr.contains("listening on") || !command.process.isRunning }
@@ -251,6 +252,15 @@ import Testing
                 if count == 0 { return true }
                 if count < 0 { return errno == ECONNRESET }
             }
+        }
+
+        /// What arrives within `waitingMilliseconds`: nil for nothing, "" when the server closed.
+        func readAvailable(waitingMilliseconds: Int32) -> String? {
+            var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, waitingMilliseconds) > 0 else { return nil }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(self.descriptor, &buffer, buffer.count)
+            return count <= 0 ? "" : String(decoding: buffer[0..<count], as: UTF8.self)
         }
 
         func disconnect() { _ = close(descriptor) }

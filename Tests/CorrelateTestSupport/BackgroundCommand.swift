@@ -14,13 +14,19 @@ public final class BackgroundCommand: @unchecked Sendable {
     let output: URL
     let errors: URL
 
-    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:]) throws {
+    /// - Parameter launcher: a command that runs `correlate` (`prlimit --fsize=…`), or none.
+    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:], launcher: [String] = []) throws {
         output = folder.appendingPathComponent("stdout")
         errors = folder.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: CommandRunner.correlate)
-        process.arguments = arguments
+        if launcher.isEmpty {
+            process.executableURL = URL(fileURLWithPath: CommandRunner.correlate)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = launcher + [CommandRunner.correlate] + arguments
+        }
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CORRELATE_RULES")

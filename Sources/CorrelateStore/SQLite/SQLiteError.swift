@@ -29,4 +29,11 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 
     /// Another connection held the database longer than the busy timeout: worth retrying.
     public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+
+    /// The file could not be written for a reason of the machine's, not of the data: the disk
+    /// or the file size limit is full, an I/O error, the file became unwritable or unopenable,
+    /// memory ran out. Worth retrying once someone has made room.
+    public var isStorageUnavailable: Bool {
+        [SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_NOMEM].contains(code & 0xFF)
+    }
 }

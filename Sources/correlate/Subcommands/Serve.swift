@@ -31,7 +31,10 @@ extension Correlate {
                 flight, writes the bundles due, and exits.
 
                 With --token-file, every request but /healthz needs "Authorization: Bearer \
-                TOKEN". Bodies larger than --max-body, before or after decompression, get 413.
+                TOKEN". Bodies larger than --max-body, before or after decompression, get 413; \
+                documents nested deeper than 128 levels get 400; a request that has not arrived \
+                whole --request-timeout after its head gets 408 and its connection is closed; \
+                a store that cannot be written (disk full) answers 503 with Retry-After.
                 Refused requests are counted by status in the closing line on stderr; the first \
                 ten are said there with their reason as they come.
                 """)
@@ -53,6 +56,9 @@ extension Correlate {
 
         @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close connections idle (or sending nothing) this long.", valueName: "duration"))
         var idleTimeout = "30s"
+
+        @Option(name: .customLong("request-timeout"), help: ArgumentHelp("A request must arrive whole within this of its head; else 408 and the connection is closed.", valueName: "duration"))
+        var requestTimeout = "60s"
 
         @Option(help: ArgumentHelp("How long after an alert's window closed its bundle is written.", valueName: "duration"))
         var settle = "10s"
@@ -81,11 +87,13 @@ extension Correlate {
             guard let bytes = ByteSizeText.bytes(maxBody), bytes >= 1024 else {
                 throw ValidationError("--max-body '\(maxBody)' is not a size of at least 1KiB (such as 16MiB, 512KiB).")
             }
-            for (name, value) in [("--settle", settle), ("--watch", watch), ("--idle-timeout", idleTimeout), ("--lookback", lookback ?? "0s")]
+            for (name, value) in [("--settle", settle), ("--watch", watch), ("--idle-timeout", idleTimeout),
+                                  ("--request-timeout", requestTimeout), ("--lookback", lookback ?? "0s")]
             where DurationText.nanoseconds(value) == nil {
                 throw ValidationError("\(name) '\(value)' is not a duration (such as 10s, 5m, 1h).")
             }
             guard DurationText.nanoseconds(idleTimeout)! >= 1_000_000_000 else { throw ValidationError("--idle-timeout must be at least 1s.") }
+            guard DurationText.nanoseconds(requestTimeout)! >= 1_000_000_000 else { throw ValidationError("--request-timeout must be at least 1s.") }
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
             guard queue >= 1 else { throw ValidationError("--queue must be at least 1.") }
         }
@@ -101,6 +109,7 @@ extension Correlate {
             let configuration = ServerConfiguration(
                 host: address.host, port: address.port, maxBodyBytes: ByteSizeText.bytes(maxBody)!, token: token,
                 queueCapacity: queue, idleTimeoutSeconds: DurationText.nanoseconds(idleTimeout)! / 1_000_000_000,
+                requestTimeoutSeconds: DurationText.nanoseconds(requestTimeout)! / 1_000_000_000,
                 settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
                 limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds))
             let server = CorrelateServer(configuration: configuration, store: store, ruleSet: rules.ruleSet,
