@@ -9,7 +9,10 @@ import CorrelateRender
 /// it is watched, new data in the store (a new *generation*) makes it rebuilt, at most once per
 /// settle delay; when the rebuilt bundle differs, it is written again as the next revision. A
 /// resolved alert is forgotten `watch` after it was due, so memory holds only the alerts of the
-/// last minutes, however long the stream runs.
+/// last minutes, however long the stream runs. At most `maxWatched` alerts are watched: past
+/// that, the longest-watched alerts whose bundle was written (resolved ones first, a tenth of
+/// the cap at a time, so a storm of alerts costs a sort per tenth) make room for new ones; when
+/// none was written yet, the new one is not watched. Either way ``observe(_:at:)`` says so.
 ///
 /// Time is passed in, never read, so the schedule is testable.
 public final class BundleScheduler {
@@ -27,48 +30,111 @@ public final class BundleScheduler {
     private let build: (Alert, Timestamp) throws -> IncidentBundle
     public let settleNanoseconds: Int64
     public let watchNanoseconds: Int64
+    public let maxWatched: Int
     private var tracked: [AlertKey: Tracked] = [:]
+    /// How many of `tracked` have had their first bundle written.
+    private var writtenCount = 0
 
     /// Alerts waiting for their first bundle or watched for late data.
     public var count: Int { tracked.count }
 
-    public init(settleNanoseconds: Int64, watchNanoseconds: Int64, build: @escaping (Alert, Timestamp) throws -> IncidentBundle) {
+    public init(settleNanoseconds: Int64, watchNanoseconds: Int64, maxWatched: Int = .max,
+                build: @escaping (Alert, Timestamp) throws -> IncidentBundle) {
         self.settleNanoseconds = settleNanoseconds
         self.watchNanoseconds = watchNanoseconds
+        self.maxWatched = max(1, maxWatched)
         self.build = build
     }
 
+    /// What became of an observed alert.
+    public enum Observed: Equatable {
+        /// Watched (new, or its known notification updated).
+        case watched
+        /// Watched; these alerts are no longer, to make room.
+        case replaced([Alert])
+        /// Not watched: `maxWatched` alerts are waiting for their first bundle.
+        case notWatched
+    }
+
     /// A notification of `alert` (as the store now holds it: a resolution is kept) arrived.
-    public func observe(_ alert: Alert, at now: Timestamp) {
+    @discardableResult
+    public func observe(_ alert: Alert, at now: Timestamp) -> Observed {
         let key = AlertKey(alert)
         if var known = tracked[key] {
-            guard known.alert.status != alert.status || known.alert.endsAt != alert.endsAt else { return }
+            guard known.alert.status != alert.status || known.alert.endsAt != alert.endsAt else { return .watched }
             known.alert = alert
             known.arrived = now
             known.builtGeneration = -1  // its window changed: build again once settled
             tracked[key] = known
-        } else {
-            tracked[key] = Tracked(alert: alert, arrived: now)
+            return .watched
         }
+        var outcome = Observed.watched
+        if tracked.count >= maxWatched {
+            guard writtenCount > 0 else { return .notWatched }
+            // The longest-watched alerts already written, resolved ones before firing ones.
+            let oldest = tracked.filter { $0.value.revision != nil }
+                .sorted { ($0.value.alert.endsAt == nil ? 1 : 0, $0.value.arrived) < ($1.value.alert.endsAt == nil ? 1 : 0, $1.value.arrived) }
+                .prefix(max(1, maxWatched / 10))
+            guard !oldest.isEmpty else { return .notWatched }
+            for item in oldest { tracked[item.key] = nil }
+            writtenCount -= oldest.count
+            outcome = .replaced(oldest.map(\.value.alert))
+        }
+        tracked[key] = Tracked(alert: alert, arrived: now)
+        return outcome
+    }
+
+    /// Alerts due for their first bundle at `now` that have none yet.
+    public func unbuilt(now: Timestamp, final: Bool = false) -> Int {
+        tracked.values.filter { item in
+            item.revision == nil && (final || now >= Self.due(item, settle: settleNanoseconds))
+        }.count
+    }
+
+    private static func due(_ item: Tracked, settle: Int64) -> Timestamp {
+        Timestamp(nanoseconds: max(item.alert.endsAt ?? item.arrived, item.arrived).nanoseconds + settle)
     }
 
     /// The bundles to write now: first bundles of alerts that settled, and new revisions of
     /// those whose bundle changed. With `final` (no more input is coming), every alert is due
     /// at once.
-    /// - Parameter generation: changes whenever data was added to the store.
-    public func tick(now: Timestamp, generation: Int, final: Bool = false) throws -> [IncidentBundle] {
+    /// - Parameters:
+    ///   - generation: changes whenever data was added to the store.
+    ///   - shouldYield: asked before each build; when it says true, the tick ends there and the
+    ///     alerts not reached wait for the next one (first bundles are built before revisions).
+    ///   - onError: told of a bundle that could not be built (a store error); that alert is
+    ///     tried again when new data comes, the others are built all the same.
+    public func tick(now: Timestamp, generation: Int, final: Bool = false,
+                     shouldYield: () -> Bool = { false },
+                     onError: (Alert, any Error) -> Void = { _, _ in }) -> [IncidentBundle] {
         var out: [IncidentBundle] = []
-        for key in tracked.keys.sorted() {
+        // Alerts with no bundle yet first, oldest first; then the watched ones.
+        let keys = tracked.keys.sorted { a, b in
+            let (first, second) = (tracked[a]!.revision == nil, tracked[b]!.revision == nil)
+            return first != second ? first : a < b
+        }
+        for key in keys {
             guard var item = tracked[key] else { continue }
-            let due = Timestamp(nanoseconds: max(item.alert.endsAt ?? item.arrived, item.arrived).nanoseconds + settleNanoseconds)
+            let due = Self.due(item, settle: settleNanoseconds)
             guard final || now >= due else { continue }
             let stale = item.builtGeneration != generation
             let rested = final || now.nanoseconds - item.builtAt.nanoseconds >= settleNanoseconds
-            if item.revision == nil || (stale && rested) {
-                var bundle = try build(item.alert, now)
-                let digest = Self.digest(bundle)
+            // A first bundle is built as soon as it is due; one that failed, and a written one,
+            // again when there is new data, at most once per settle delay.
+            if (item.revision == nil && item.builtGeneration == -1) || (stale && rested) {
+                if shouldYield() { break }
                 item.builtAt = now
                 item.builtGeneration = generation
+                var bundle: IncidentBundle
+                do {
+                    bundle = try build(item.alert, now)
+                } catch {
+                    onError(item.alert, error)
+                    tracked[key] = item
+                    continue
+                }
+                let digest = Self.digest(bundle)
+                if item.revision == nil { writtenCount += 1 }
                 if item.revision == nil || digest != item.digest {
                     let revision = item.revision.map { $0 + 1 } ?? 0
                     bundle.revision = revision
@@ -78,6 +144,7 @@ public final class BundleScheduler {
                 }
             }
             if !final, item.alert.endsAt != nil, now.nanoseconds >= due.nanoseconds + watchNanoseconds {
+                if item.revision != nil { writtenCount -= 1 }
                 tracked[key] = nil
             } else {
                 tracked[key] = item

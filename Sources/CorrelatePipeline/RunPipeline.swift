@@ -27,12 +27,15 @@ public struct RunConfiguration: Sendable {
     public var extract: ExtractConfiguration
     /// How often files are looked at, and alerts checked.
     public var pollMilliseconds: Int
+    /// Alerts watched for their bundle at most (see ``BundleScheduler``).
+    public var maxWatched: Int
 
     public init(
         logs: [String], spans: [String] = [], alerts: [String] = [], follow: Bool = false,
         settleNanoseconds: Int64 = 10_000_000_000, watchNanoseconds: Int64 = 300_000_000_000,
         limit: Int = 10, lookbackNanoseconds: Int64? = nil,
-        extract: ExtractConfiguration = ExtractConfiguration(inputs: []), pollMilliseconds: Int = 200
+        extract: ExtractConfiguration = ExtractConfiguration(inputs: []), pollMilliseconds: Int = 200,
+        maxWatched: Int = 10_000
     ) {
         self.logs = logs
         self.spans = spans
@@ -44,6 +47,7 @@ public struct RunConfiguration: Sendable {
         self.lookbackNanoseconds = lookbackNanoseconds
         self.extract = extract
         self.pollMilliseconds = pollMilliseconds
+        self.maxWatched = maxWatched
     }
 }
 
@@ -52,9 +56,15 @@ public struct RunSummary: Sendable {
     public var ingest = IngestSummary()
     public var bundles = 0
     public var revisions = 0
+    /// Alerts not watched because `maxWatched` were (see ``BundleWorker/Counts``).
+    public var overflow = 0
+    /// Alerts whose first bundle was not built before a stop.
+    public var unbuilt = 0
 
     public var description: String {
         ingest.description + "; bundles written \(bundles)" + (revisions > 0 ? " (\(revisions) of them revisions)" : "")
+            + (overflow > 0 ? ", \(overflow) alerts beyond --max-watched not watched" : "")
+            + (unbuilt > 0 ? ", \(unbuilt) first bundles not built before stopping" : "")
     }
 }
 
@@ -63,33 +73,35 @@ public struct RunSummary: Sendable {
 ///
 /// One thread owns the store: it inserts the log records that the reading thread (standard
 /// input, or log files read once) hands over through a bounded queue — a reader faster than the
-/// store waits, so memory stays flat — reads what the followed files gained, and asks the
-/// scheduler for due bundles, every `pollMilliseconds`. Without `follow`, the run ends when every
-/// input is read; the bundles not yet written are written then.
+/// store waits, so memory stays flat — and reads what the followed files gained, every
+/// `pollMilliseconds`. Bundles are built by a ``BundleWorker`` on a thread and store connection
+/// of its own, so writing never waits for them. Without `follow`, the run ends when every input
+/// is read; the bundles not yet written are written then (after a signal, for up to 5 s).
 public final class RunPipeline {
     public let configuration: RunConfiguration
     private let ruleSet: RuleSet
     private let store: EventStore
-    private let scheduler: BundleScheduler
-    private let emit: (IncidentBundle) -> Void
+    private let bundles: BundleWorker
     public private(set) var summary = RunSummary()
-    /// Changes whenever logs or spans were added.
-    private var generation = 0
 
     private var logFollowers: [LogFollower] = []
     private var spanSources: [SpanSource] = []
     private var alertSources: [AlertSource] = []
 
-    public init(ruleSet: RuleSet, alertRules: AlertRules, store: EventStore, configuration: RunConfiguration,
-                emit: @escaping (IncidentBundle) -> Void) {
+    /// - Parameters:
+    ///   - store: the connection this pipeline writes through.
+    ///   - reader: a connection of its own for building bundles (read only).
+    ///   - emit: called with each bundle on the bundle worker's thread.
+    ///   - warn: called with a line for stderr from the bundle worker's thread.
+    public init(ruleSet: RuleSet, alertRules: AlertRules, store: EventStore, reader: EventStore, configuration: RunConfiguration,
+                warn: @escaping (String) -> Void = { _ in }, emit: @escaping (IncidentBundle) -> Void) {
         self.ruleSet = ruleSet
         self.store = store
         self.configuration = configuration
-        self.emit = emit
-        let builder = BundleBuilder(store: store, rules: alertRules, limit: configuration.limit, lookback: configuration.lookbackNanoseconds)
-        scheduler = BundleScheduler(settleNanoseconds: configuration.settleNanoseconds, watchNanoseconds: configuration.watchNanoseconds) {
-            try builder.bundle(for: $0, now: $1)
-        }
+        bundles = BundleWorker(
+            store: reader, rules: alertRules, limit: configuration.limit, lookback: configuration.lookbackNanoseconds,
+            settleNanoseconds: configuration.settleNanoseconds, watchNanoseconds: configuration.watchNanoseconds,
+            maxWatched: configuration.maxWatched, tickMilliseconds: configuration.pollMilliseconds, emit: emit, warn: warn)
     }
 
     /// Runs until the inputs end (without `follow`) or `shouldStop` says so (a signal); then
@@ -105,6 +117,9 @@ public final class RunPipeline {
         for path in configuration.spans { openSpanSource(path) }
         for path in configuration.alerts { try openAlertSource(path) }
         reader?.start()
+        bundles.start()
+        var stopped = false
+        defer { if !stopped { bundles.stop(budget: 0) } }
 
         var readerDone = reader == nil
         while true {
@@ -115,13 +130,19 @@ public final class RunPipeline {
                 usleep(UInt32(configuration.pollMilliseconds) * 1000)
             }
             try pollFiles()
-            try writeBundles(final: false)
             if stopping || (!configuration.follow && readerDone) { break }
         }
-        // What is left: records already handed over, unfinished last lines, every alert's bundle.
+        // What is left: records already handed over, unfinished last lines, every alert's bundle
+        // (all of them when the input ended; after a signal, what 5 s allow).
         if let reader, !readerDone { _ = try takeLogs(from: reader, waitMilliseconds: 0) }
         try finishFiles()
-        try writeBundles(final: true)
+        stopped = true
+        bundles.stop(budget: shouldStop() ? 5 : nil)
+        let counts = bundles.counts
+        summary.bundles = counts.bundles
+        summary.revisions = counts.revisions
+        summary.overflow = counts.overflow
+        summary.unbuilt = counts.unbuilt
         for follower in logFollowers {
             summary.ingest.logs.absorb(follower.assembler.summary)
             summary.ingest.logs.bytes += follower.file.byteCount
@@ -155,7 +176,7 @@ public final class RunPipeline {
     private func store(logs records: [LogRecord]) throws {
         let result = try store.insert(logs: records)
         summary.ingest.logsStored += result
-        if result.stored > 0 { generation += 1 }
+        if result.stored > 0 { bundles.dataChanged() }
     }
 
     private func openLogFollower(_ given: String) {
@@ -219,7 +240,7 @@ public final class RunPipeline {
             summary.ingest.spanFormats.formUnion(part.spanFormats)
             summary.ingest.malformed += part.malformed
             summary.ingest.unreadable += part.unreadable
-            if part.spansStored.stored > 0 { generation += 1 }
+            if part.spansStored.stored > 0 { bundles.dataChanged() }
         } catch {
             summary.ingest.malformed.append((SourceLocation(file: source.name, line: 1), "\(error)"))
         }
@@ -267,7 +288,7 @@ public final class RunPipeline {
         guard !batch.isEmpty else { return }
         let result = try store.insert(spans: batch)
         summary.ingest.spansStored += result
-        if result.stored > 0 { generation += 1 }
+        if result.stored > 0 { bundles.dataChanged() }
         batch.removeAll(keepingCapacity: true)
     }
 
@@ -326,12 +347,7 @@ public final class RunPipeline {
         summary.ingest.alertsRead += decoded.alerts.count
         summary.ingest.alertsStored += try store.insert(alerts: decoded.alerts)
         _ = try store.insert(rawAlert: text, source: SourceLocation(file: source.path, line: firstLine))
-        // The store merges a firing notification with its resolution: schedule what it holds.
-        let now = Timestamp.now
-        for alert in decoded.alerts {
-            let stored = try store.alerts(withFingerprint: alert.fingerprint).first { $0.startsAt == alert.startsAt }
-            scheduler.observe(stored ?? alert, at: now)
-        }
+        bundles.observe(decoded.alerts)
     }
 
     private func poll(_ source: AlertSource) throws {
@@ -374,14 +390,6 @@ public final class RunPipeline {
         // Nothing more for now: the open record is complete as far as anyone can tell.
         if !readAny || finishing { assembler.closeRecord() }
         try collector.drain { try store(logs: $0) }
-    }
-
-    private func writeBundles(final: Bool) throws {
-        for bundle in try scheduler.tick(now: .now, generation: generation, final: final) {
-            summary.bundles += 1
-            if bundle.revision > 0 { summary.revisions += 1 }
-            emit(bundle)
-        }
     }
 }
 

@@ -19,6 +19,12 @@ public enum StoreLocation {
         try SQLiteEventStore(path: path)
     }
 
+    /// A second, read-only connection to the store at `path`, which a writer has opened (and
+    /// created) already: what bundles are built through, beside the writing thread.
+    public static func openReader(_ path: String) throws -> EventStore {
+        try SQLiteEventStore(path: path, access: .readOnly)
+    }
+
     /// Opens an existing store to read it (nothing in it, or beside it, is written); nil when
     /// there is no file at `path`.
     public static func openExisting(_ path: String) throws -> EventStore? {

@@ -4,9 +4,11 @@ import CorrelateModel
 /// in every context a bundle uses (CommonMark 0.31 with GitHub's tables and autolinks, and HTML
 /// passed through, as ticket systems render it):
 ///
-/// - running text (``inline(_:)``) and table cells: every ASCII punctuation character that
-///   Markdown or an autolinker could read (`` \ ` * _ { } [ ] ( ) < > # + - . ! | ~ & : @ $ ``)
-///   gets a backslash, so no emphasis, link, raw HTML, entity, heading or autolink can start;
+/// - running text (``inline(_:)``) and table cells: every character that can start markup
+///   inside a line (`` \ ` * _ [ ] < > # ! | ~ & $ ``) gets a backslash, so no emphasis, code,
+///   link, image, raw HTML, entity, table cell, strikethrough or math can start (what would
+///   need the start of a line cannot: a value never starts one). Autolinks of bare `http(s)://`
+///   and `www.` URLs and e-mail addresses stay, as GitHub makes them: http(s) and mailto only;
 /// - inline code (``code(_:inTable:)``): a backtick fence longer than the longest run of
 ///   backticks inside, padded when the text starts or ends with one; `|` escaped in a table;
 /// - links (``link(_:)``): only `http` and `https` URLs, as autolinks with the characters an
@@ -26,7 +28,7 @@ public enum MarkdownText {
         return out
     }
 
-    private static let escaped = Set("\\`*_{}[]()<>#+-.!|~&:@$".utf8)
+    private static let escaped = Set("\\`*_[]<>#!|~&$".utf8)
 
     public static func code(_ text: String, inTable: Bool = false) -> String {
         var content = text.escapingControlCharacters

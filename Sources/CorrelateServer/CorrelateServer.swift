@@ -32,12 +32,16 @@ public struct ServerConfiguration: Sendable {
     public var limit: Int
     /// How far before an alert's start to search; nil: from rules/alerts.yaml.
     public var lookbackNanoseconds: Int64?
+    /// Alerts watched for their bundle at most (see ``BundleScheduler``).
+    public var maxWatched: Int
+    /// On SIGTERM, how long the bundles still due may take before the server exits.
+    public var stopBudgetSeconds: Double
 
     public init(
         host: String = "127.0.0.1", port: Int = 4318, maxBodyBytes: Int = 16 << 20, token: String? = nil,
         queueCapacity: Int = 200_000, idleTimeoutSeconds: Int64 = 30, requestTimeoutSeconds: Int64 = 60,
         settleNanoseconds: Int64 = 10_000_000_000, watchNanoseconds: Int64 = 300_000_000_000, limit: Int = 10,
-        lookbackNanoseconds: Int64? = nil
+        lookbackNanoseconds: Int64? = nil, maxWatched: Int = 10_000, stopBudgetSeconds: Double = 5
     ) {
         self.host = host
         self.port = port
@@ -50,6 +54,8 @@ public struct ServerConfiguration: Sendable {
         self.watchNanoseconds = watchNanoseconds
         self.limit = limit
         self.lookbackNanoseconds = lookbackNanoseconds
+        self.maxWatched = maxWatched
+        self.stopBudgetSeconds = stopBudgetSeconds
     }
 }
 
@@ -58,29 +64,39 @@ public struct ServerConfiguration: Sendable {
 public final class CorrelateServer: Sendable {
     let configuration: ServerConfiguration
     let writer: StoreWriter
+    let bundles: BundleWorker
     let refusals = Refusals()
 
     /// - Parameters:
-    ///   - onListening: called with the address bound, once the server accepts connections.
-    public init(configuration: ServerConfiguration, store: EventStore, ruleSet: RuleSet, alertRules: AlertRules,
-                emitter: BundleEmitter) {
+    ///   - store: the connection the writer thread writes through.
+    ///   - reader: a connection of its own for building bundles (read only).
+    public init(configuration: ServerConfiguration, store: EventStore, reader: EventStore, ruleSet: RuleSet,
+                alertRules: AlertRules, emitter: BundleEmitter) {
         self.configuration = configuration
-        let builder = BundleBuilder(store: store, rules: alertRules, limit: configuration.limit, lookback: configuration.lookbackNanoseconds)
-        let scheduler = BundleScheduler(settleNanoseconds: configuration.settleNanoseconds,
-                                        watchNanoseconds: configuration.watchNanoseconds) {
-            try builder.bundle(for: $0, now: $1)
-        }
-        writer = StoreWriter(store: store, ruleSet: ruleSet, scheduler: scheduler, capacity: configuration.queueCapacity,
-                             emit: { emitter.emit($0) })
+        bundles = BundleWorker(
+            store: reader, rules: alertRules, limit: configuration.limit, lookback: configuration.lookbackNanoseconds,
+            settleNanoseconds: configuration.settleNanoseconds, watchNanoseconds: configuration.watchNanoseconds,
+            maxWatched: configuration.maxWatched, emit: { emitter.emit($0) },
+            warn: { FileHandle.standardError.write(Data("correlate serve: warning: \($0.escapingControlCharacters)\n".utf8)) })
+        writer = StoreWriter(store: store, ruleSet: ruleSet, bundles: bundles, capacity: configuration.queueCapacity)
     }
 
     /// What was stored and written so far, for the closing line.
-    public var summary: String { writer.summary + "; " + refusals.summary }
+    public var summary: String {
+        let counts = bundles.counts
+        var text = writer.summary + "; wrote \(counts.bundles) bundles"
+        if counts.revisions > 0 { text += " (\(counts.revisions) of them revisions)" }
+        if counts.overflow > 0 { text += ", \(counts.overflow) alerts beyond --max-watched not watched" }
+        if counts.unbuilt > 0 { text += ", \(counts.unbuilt) first bundles not built before stopping" }
+        if counts.errors > 0 { text += ", \(counts.errors) bundles that could not be built" }
+        return text + "; " + refusals.summary
+    }
 
     /// Serves until SIGTERM or SIGINT; then stops taking connections, lets the requests in
-    /// flight finish (each is committed before it is answered), writes the bundles still due,
-    /// and returns.
+    /// flight finish (each is committed before it is answered), writes the bundles still due
+    /// within `stopBudgetSeconds`, and returns.
     public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        bundles.start()
         writer.start()
         let requestTimeout = configuration.requestTimeoutSeconds
         let refusals = self.refusals
@@ -98,7 +114,10 @@ public final class CorrelateServer: Sendable {
                 onListening(channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?")
             },
             logger: logger)
-        defer { writer.stop() }
+        defer {
+            writer.stop()
+            bundles.stop(budget: configuration.stopBudgetSeconds)
+        }
         try await app.runService()
     }
 
@@ -116,8 +135,8 @@ public final class CorrelateServer: Sendable {
         router.get("/api/bundles") { [self] request, _ in
             if let refused = authorize(request) { return refused }
             let name = request.uri.queryParameters["alert"].map(String.init)
-            let bundles = writer.latestBundles(named: name)
-            let body = "[" + bundles.map(BundleJSON.string).joined(separator: ",\n") + "]\n"
+            let latest = bundles.latestBundles(named: name)
+            let body = "[" + latest.map(BundleJSON.string).joined(separator: ",\n") + "]\n"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         return router

@@ -12,10 +12,11 @@ import Foundation
 /// server answers with 503 and `Retry-After`: backpressure, not loss.
 ///
 /// Requests waiting together are written in one transaction each for spans and for logs (group
-/// commit). Every `tickMilliseconds` the thread also asks the bundle scheduler for due bundles.
+/// commit). After each commit it tells the ``BundleWorker`` what changed; bundles are built on
+/// the worker's thread, never on this one.
 public final class StoreWriter: @unchecked Sendable {
-    // Unchecked: `queue`, `queued`, `stopping` and `latest` are used under `condition`'s lock;
-    // the store, the extractor and the scheduler only on the writer thread.
+    // Unchecked: `queue`, `queued`, `stopping` and `counts` are used under `condition`'s lock;
+    // the store and the extractor only on the writer thread.
     public enum Job: Sendable {
         /// Spans made ready for the store on the request's thread (``StoredSpan/rows(_:)``).
         case spans([StoredSpan])
@@ -42,20 +43,14 @@ public final class StoreWriter: @unchecked Sendable {
     private let store: EventStore
     private let extractor: Extractor
     private let ruleNames: [String]
-    private let scheduler: BundleScheduler
-    private let emit: (IncidentBundle) -> Void
+    private let bundles: BundleWorker
     private let capacity: Int
-    private let tickMilliseconds: Int
     private let condition = NSCondition()
     private var queue: [Pending] = []
     private var queued = 0
     private var stopping = false
     private var finished = false
-    private var generation = 0
-    /// The latest bundle of each alert (its most recent start), for `GET /api/bundles`.
-    private var latest: [String: IncidentBundle] = [:]
-    private static let latestKept = 500
-    private var counts = (spans: 0, logs: 0, alerts: 0, bundles: 0)
+    private var counts = (spans: 0, logs: 0, alerts: 0)
 
     /// OTLP log records, and alert payloads, are stored under a source of this server's own
     /// (`otlp-http <start time>`, `alertmanager-webhook <start time>`), numbered as they come.
@@ -64,15 +59,12 @@ public final class StoreWriter: @unchecked Sendable {
     private var logSourceGeneration = 0
     private var alertSequence = 0
 
-    public init(store: EventStore, ruleSet: RuleSet, scheduler: BundleScheduler, capacity: Int,
-                tickMilliseconds: Int = 200, emit: @escaping (IncidentBundle) -> Void) {
+    public init(store: EventStore, ruleSet: RuleSet, bundles: BundleWorker, capacity: Int) {
         self.store = store
         self.extractor = ruleSet.makeExtractor()
         self.ruleNames = ruleSet.rules.map(\.rule.name)
-        self.scheduler = scheduler
+        self.bundles = bundles
         self.capacity = capacity
-        self.tickMilliseconds = tickMilliseconds
-        self.emit = emit
     }
 
     public func start() {
@@ -99,8 +91,7 @@ public final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes what is queued, writes the bundles still due (as at the end of a run), and stops
-    /// the thread. Later submissions are refused.
+    /// Writes what is queued and stops the thread. Later submissions are refused.
     public func stop() {
         condition.lock()
         stopping = true
@@ -109,31 +100,19 @@ public final class StoreWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The latest bundles, of the alert named `name` or of all, newest first.
-    public func latestBundles(named name: String?) -> [IncidentBundle] {
-        condition.lock()
-        defer { condition.unlock() }
-        return latest.values
-            .filter { name == nil || $0.alert.name == name }
-            .sorted { ($0.alert.startsAt, $0.alert.fingerprint) > ($1.alert.startsAt, $1.alert.fingerprint) }
-    }
-
-    /// "stored 1200 spans, 300 log records, 2 alerts; wrote 2 bundles" (new records only).
+    /// "stored 1200 spans, 300 log records, 2 alerts" (new records only).
     public var summary: String {
         condition.lock()
         defer { condition.unlock() }
-        return "stored \(counts.spans) spans, \(counts.logs) log records, \(counts.alerts) alerts; wrote \(counts.bundles) bundles"
+        return "stored \(counts.spans) spans, \(counts.logs) log records, \(counts.alerts) alerts"
     }
 
     // MARK: - The writer thread
 
     private func loop() {
-        var nextTick = Date(timeIntervalSinceNow: Double(tickMilliseconds) / 1000)
         while true {
             condition.lock()
-            while queue.isEmpty && !stopping && Date() < nextTick {
-                _ = condition.wait(until: nextTick)
-            }
+            while queue.isEmpty && !stopping { condition.wait() }
             let batch = queue
             queue.removeAll()
             queued = 0
@@ -141,10 +120,6 @@ public final class StoreWriter: @unchecked Sendable {
             condition.unlock()
 
             if !batch.isEmpty { write(batch) }
-            if Date() >= nextTick || last {
-                tick(final: last)
-                nextTick = Date(timeIntervalSinceNow: Double(tickMilliseconds) / 1000)
-            }
             if last {
                 condition.lock()
                 // What came after `stopping` was set was refused; nothing is left.
@@ -171,17 +146,15 @@ public final class StoreWriter: @unchecked Sendable {
             var stored = (spans: 0, logs: 0, alerts: 0)
             if !spans.isEmpty { stored.spans = try store.insert(storedSpans: spans).stored }
             if !logs.isEmpty { stored.logs = try store.insert(logs: logs.map(prepare)).stored }
-            if stored.spans + stored.logs > 0 { generation += 1 }
+            var observed: [Alert] = []
             for item in alerts {
                 stored.alerts += try store.insert(alerts: item.alerts).stored
                 alertSequence += 1
                 _ = try store.insert(rawAlert: item.raw, source: SourceLocation(file: "\(item.source) \(started)", line: alertSequence))
-                let now = Timestamp.now
-                for alert in item.alerts {
-                    let stored = try store.alerts(withFingerprint: alert.fingerprint).first { $0.startsAt == alert.startsAt }
-                    scheduler.observe(stored ?? alert, at: now)
-                }
+                observed += item.alerts
             }
+            if stored.spans + stored.logs > 0 { bundles.dataChanged() }
+            if !observed.isEmpty { bundles.observe(observed) }
             condition.lock()
             counts.spans += stored.spans
             counts.logs += stored.logs
@@ -218,27 +191,5 @@ public final class StoreWriter: @unchecked Sendable {
             record.rule = found.ruleIndex.map { ruleNames[$0] }
         }
         return record
-    }
-
-    private func tick(final: Bool) {
-        let bundles: [IncidentBundle]
-        do {
-            bundles = try scheduler.tick(now: .now, generation: generation, final: final)
-        } catch {
-            FileHandle.standardError.write(Data("correlate serve: error: building a bundle: \(error)\n".utf8))
-            return
-        }
-        guard !bundles.isEmpty else { return }
-        condition.lock()
-        for bundle in bundles {
-            latest["\(bundle.alert.fingerprint)@\(bundle.alert.startsAt.nanoseconds)"] = bundle
-        }
-        counts.bundles += bundles.count
-        if latest.count > Self.latestKept {
-            let oldest = latest.sorted { $0.value.alert.startsAt < $1.value.alert.startsAt }.prefix(latest.count - Self.latestKept)
-            for (key, _) in oldest { latest[key] = nil }
-        }
-        condition.unlock()
-        for bundle in bundles { emit(bundle) }
     }
 }

@@ -378,3 +378,66 @@ import Testing
         #expect(server.command.process.isRunning)
     }
 }
+
+/// Issue 9, failure 2: bundles are built beside the writer, never in its way.
+@Suite struct ManyAlertsTests {
+    typealias Server = ServeCommandTests.Server
+
+    /// One Alertmanager webhook with `count` firing alerts of distinct fingerprints.
+    static func storm(_ count: Int) -> Data {
+        let start = ISO8601DateFormatter().string(from: Date(timeIntervalSinceNow: -60))
+        let alerts: [[String: Any]] = (0..<count).map { index in
+            ["status": "firing", "labels": ["alertname": "Storm", "service": "svc-\(index)", "queue": "q-\(index)"],
+             "annotations": ["summary": "storm \(index)"], "startsAt": start, "endsAt": "0001-01-01T00:00:00Z",
+             "fingerprint": String(format: "%016x", index + 1)]
+        }
+        let payload: [String: Any] = ["version": "4", "status": "firing", "receiver": "r", "groupLabels": [:], "commonLabels": [:],
+                                      "commonAnnotations": [:], "externalURL": "http://am", "alerts": alerts]
+        return try! JSONSerialization.data(withJSONObject: payload)
+    }
+
+    static func spans(_ round: Int) -> Data {
+        let now = UInt64(Date().timeIntervalSince1970 * 1e9)
+        let spans = (0..<50).map { index in
+            #"{"traceId":"\#(String(format: "%016llx%016llx", UInt64(round + 1), UInt64(index + 1)))","spanId":"\#(String(format: "%016x", index + 1))","name":"job","kind":5,"startTimeUnixNano":"\#(now)","endTimeUnixNano":"\#(now + 1_000_000)","attributes":[{"key":"messaging.destination.name","value":{"stringValue":"q-\#(index)"}}]}"#
+        }
+        return Data(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc-\#(round)"}}]},"scopeSpans":[{"spans":[\#(spans.joined(separator: ","))]}]}]}"#.utf8)
+    }
+
+    @Test func tenThousandWatchedAlertsDoNotSlowIngestionAndSIGTERMIsPrompt() throws {
+        let server = try Server(["--settle", "1s", "--emit", "dir:out"])
+        let reply = try server.post("/api/alerts/alertmanager", Self.storm(10_000), type: "application/json")
+        #expect(reply.status == 200, "\(reply.text)")
+        #expect(reply.text.contains(#""accepted":10000"#))
+        // Span requests while the bundles of 10,000 alerts settle and are built, and rebuilt as
+        // the data changes.
+        var latencies: [Double] = []
+        let until = Date(timeIntervalSinceNow: 6)
+        var round = 0
+        while Date() < until {
+            let started = Date()
+            let answer = try server.post("/v1/traces", Self.spans(round), type: "application/json")
+            latencies.append(Date().timeIntervalSince(started))
+            #expect(answer.status == 200)
+            round += 1
+        }
+        latencies.sort()
+        let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        #expect(p99 < 0.25, "p99 \(p99) s over \(latencies.count) requests (median \(latencies[latencies.count / 2]) s)")
+        #expect(!server.emitted().isEmpty, "bundles are being written meanwhile")
+        let stopping = Date()
+        #expect(server.command.stop(), "exited after SIGTERM")
+        let took = Date().timeIntervalSince(stopping)
+        #expect(took < 8, "SIGTERM took \(took) s")
+        #expect(server.command.stderr.contains("correlate serve: stopped"), "\(server.command.stderr.suffix(2000))")
+    }
+
+    @Test func alertsBeyondTheCapAreSaidAndCounted() throws {
+        let server = try Server(["--settle", "1s", "--max-watched", "100"])
+        defer { server.command.stop() }
+        #expect(try server.post("/api/alerts/alertmanager", Self.storm(300), type: "application/json").status == 200)
+        #expect(server.command.waitFor(seconds: 10) { server.command.stderr.contains("watching at most 100 alerts") }, "\(server.command.stderr)")
+        server.command.stop()
+        #expect(server.command.stderr.contains("200 alerts beyond --max-watched not watched"), "\(server.command.stderr.suffix(2000))")
+    }
+}

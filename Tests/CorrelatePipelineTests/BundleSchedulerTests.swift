@@ -27,21 +27,21 @@ import CorrelatePipeline
     @Test func aResolvedAlertIsDueOnceItsWindowClosedAndSettled() throws {
         let fake = Fake()
         fake.scheduler.observe(alert(endsAt: 100), at: time(50))
-        #expect(try fake.scheduler.tick(now: time(105), generation: 1).isEmpty, "window closed 5 s ago, settle is 10 s")
-        let first = try fake.scheduler.tick(now: time(110), generation: 1)
+        #expect(fake.scheduler.tick(now: time(105), generation: 1).isEmpty, "window closed 5 s ago, settle is 10 s")
+        let first = fake.scheduler.tick(now: time(110), generation: 1)
         #expect(first.map(\.revision) == [0])
-        #expect(try fake.scheduler.tick(now: time(111), generation: 1).isEmpty, "written once")
+        #expect(fake.scheduler.tick(now: time(111), generation: 1).isEmpty, "written once")
     }
 
     @Test func aFiringAlertSettlesFromItsLatestNotification() throws {
         let fake = Fake()
         fake.scheduler.observe(alert(), at: time(30))
-        #expect(try fake.scheduler.tick(now: time(39), generation: 0).isEmpty)
-        #expect(try fake.scheduler.tick(now: time(40), generation: 0).count == 1)
+        #expect(fake.scheduler.tick(now: time(39), generation: 0).isEmpty)
+        #expect(fake.scheduler.tick(now: time(40), generation: 0).count == 1)
         // Its resolution changes the bundle (it now has an end): revision 1 once that settles.
         fake.scheduler.observe(alert(endsAt: 60), at: time(62))
-        #expect(try fake.scheduler.tick(now: time(70), generation: 0).isEmpty)
-        let resolved = try fake.scheduler.tick(now: time(72), generation: 0)
+        #expect(fake.scheduler.tick(now: time(70), generation: 0).isEmpty)
+        let resolved = fake.scheduler.tick(now: time(72), generation: 0)
         #expect(resolved.map(\.revision) == [1])
         #expect(resolved.first?.alert.status == .resolved)
     }
@@ -49,16 +49,16 @@ import CorrelatePipeline
     @Test func lateDataMakesANewRevisionOnlyWhenTheBundleChanges() throws {
         let fake = Fake()
         fake.scheduler.observe(alert(endsAt: 0), at: time(0))
-        #expect(try fake.scheduler.tick(now: time(10), generation: 1).count == 1)
+        #expect(fake.scheduler.tick(now: time(10), generation: 1).count == 1)
         // New data that does not change the bundle: rebuilt after a settle delay, not written.
-        #expect(try fake.scheduler.tick(now: time(15), generation: 2).isEmpty)
+        #expect(fake.scheduler.tick(now: time(15), generation: 2).isEmpty)
         #expect(fake.builds == 1, "at most one rebuild per settle delay")
-        #expect(try fake.scheduler.tick(now: time(20), generation: 2).isEmpty)
+        #expect(fake.scheduler.tick(now: time(20), generation: 2).isEmpty)
         #expect(fake.builds == 2)
         // New data that does.
         fake.candidates = 3
-        #expect(try fake.scheduler.tick(now: time(30), generation: 2).isEmpty, "no new data, no rebuild")
-        let late = try fake.scheduler.tick(now: time(31), generation: 3)
+        #expect(fake.scheduler.tick(now: time(30), generation: 2).isEmpty, "no new data, no rebuild")
+        let late = fake.scheduler.tick(now: time(31), generation: 3)
         #expect(late.map(\.revision) == [1])
         #expect(late.first?.candidates == 3)
     }
@@ -66,13 +66,13 @@ import CorrelatePipeline
     @Test func aResolvedAlertIsForgottenAfterTheWatch() throws {
         let fake = Fake()
         fake.scheduler.observe(alert(endsAt: 0), at: time(0))
-        _ = try fake.scheduler.tick(now: time(10), generation: 0)
+        _ = fake.scheduler.tick(now: time(10), generation: 0)
         #expect(fake.scheduler.count == 1)
-        _ = try fake.scheduler.tick(now: time(70), generation: 0)
+        _ = fake.scheduler.tick(now: time(70), generation: 0)
         #expect(fake.scheduler.count == 0, "memory holds only recent alerts")
         // A firing one is kept while it fires.
         fake.scheduler.observe(alert(fingerprint: "00000000000000bb"), at: time(0))
-        _ = try fake.scheduler.tick(now: time(10_000), generation: 0)
+        _ = fake.scheduler.tick(now: time(10_000), generation: 0)
         #expect(fake.scheduler.count == 1)
     }
 
@@ -80,7 +80,7 @@ import CorrelatePipeline
         let fake = Fake()
         fake.scheduler.observe(alert(endsAt: 100), at: time(0))
         fake.scheduler.observe(alert(fingerprint: "00000000000000bb"), at: time(0))
-        let bundles = try fake.scheduler.tick(now: time(1), generation: 0, final: true)
+        let bundles = fake.scheduler.tick(now: time(1), generation: 0, final: true)
         #expect(bundles.count == 2)
         #expect(bundles.allSatisfy { $0.revision == 0 })
     }

@@ -66,6 +66,9 @@ extension Correlate {
         @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
 
+        @Option(name: .customLong("max-watched"), help: ArgumentHelp("Alerts watched for their bundle at most; past it the oldest written ones make room, and the overflow is counted.", valueName: "n"))
+        var maxWatched = 10_000
+
         @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))
         var lookback: String?
 
@@ -83,6 +86,7 @@ extension Correlate {
                 throw ValidationError("\(name) '\(value)' is not a duration (such as 10s, 5m, 1h).")
             }
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
+            guard maxWatched >= 1 else { throw ValidationError("--max-watched must be at least 1.") }
             guard !(spans + alerts).contains("-") else {
                 throw ValidationError("Standard input is for logs: give --spans and --alerts as files.")
             }
@@ -104,12 +108,14 @@ extension Correlate {
                 logs: logInputs, spans: spans, alerts: alerts, follow: follow,
                 settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
                 limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds),
-                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat))
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat), maxWatched: maxWatched)
             var page: [String: IncidentBundle] = [:]
             var order: [String] = []
             let output = OutputStream.standardOutput
             let format = self.format
-            let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store, configuration: configuration) { bundle in
+            let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store,
+                                       reader: try StoreLocation.openReader(global.databasePath), configuration: configuration,
+                                       warn: { DiagnosticPrinter.printError("correlate: warning: \($0)") }) { bundle in
                 switch format {
                 case .ndjson:
                     output.write(Array((BundleJSON.string(bundle) + "\n").utf8))

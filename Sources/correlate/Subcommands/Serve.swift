@@ -27,8 +27,10 @@ extension Correlate {
 
                 A request is answered 2xx once its data is committed. When writes queue up \
                 beyond --queue records, requests get 503 with Retry-After, which OTLP exporters \
-                retry. SIGTERM or SIGINT stops taking connections, finishes the requests in \
-                flight, writes the bundles due, and exits.
+                retry. Bundles are built on a thread of their own, so ingestion never waits for \
+                them; at most --max-watched alerts are watched at once. SIGTERM or SIGINT stops \
+                taking connections, finishes the requests in flight, writes the bundles due \
+                (for up to 5 s; what is left is said), and exits.
 
                 With --token-file, every request but /healthz needs "Authorization: Bearer \
                 TOKEN". Bodies larger than --max-body, before or after decompression, get 413; \
@@ -66,6 +68,9 @@ extension Correlate {
         @Option(help: ArgumentHelp("How long a resolved alert's bundle is written again when late data changes it.", valueName: "duration"))
         var watch = "5m"
 
+        @Option(name: .customLong("max-watched"), help: ArgumentHelp("Alerts watched for their bundle at most; past it the oldest written ones make room, and the overflow is counted.", valueName: "n"))
+        var maxWatched = 10_000
+
         @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
 
@@ -96,6 +101,7 @@ extension Correlate {
             guard DurationText.nanoseconds(requestTimeout)! >= 1_000_000_000 else { throw ValidationError("--request-timeout must be at least 1s.") }
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
             guard queue >= 1 else { throw ValidationError("--queue must be at least 1.") }
+            guard maxWatched >= 1 else { throw ValidationError("--max-watched must be at least 1.") }
         }
 
         func run() throws {
@@ -111,9 +117,9 @@ extension Correlate {
                 queueCapacity: queue, idleTimeoutSeconds: DurationText.nanoseconds(idleTimeout)! / 1_000_000_000,
                 requestTimeoutSeconds: DurationText.nanoseconds(requestTimeout)! / 1_000_000_000,
                 settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
-                limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds))
-            let server = CorrelateServer(configuration: configuration, store: store, ruleSet: rules.ruleSet,
-                                         alertRules: alertRules, emitter: emitter)
+                limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds), maxWatched: maxWatched)
+            let server = CorrelateServer(configuration: configuration, store: store, reader: try StoreLocation.openReader(global.databasePath),
+                                         ruleSet: rules.ruleSet, alertRules: alertRules, emitter: emitter)
             StopSignals.unblock()
             let quiet = self.quiet
             let databasePath = global.databasePath
