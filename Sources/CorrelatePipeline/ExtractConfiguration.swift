@@ -26,6 +26,10 @@ public struct ExtractConfiguration: Sendable {
     public var threads: Int
     /// Size of the chunks a large file is cut into for the threads.
     public var chunkBytes: Int
+    /// A chunk is cut only before a line that starts a record; when none comes for this long,
+    /// it is cut anyway and the next chunk is assembled after it, by the same thread, as the
+    /// line-by-line path would.
+    public var maxRecordBytes = 16 << 20
     /// Name standard input after its first line (`<stdin 1f3a…>`) instead of `<stdin>`. The
     /// store keys log records by (file, line): this way the same stream read again is
     /// recognised (nothing stored twice), while another stream, which starts otherwise, is not

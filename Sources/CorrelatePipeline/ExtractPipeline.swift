@@ -131,7 +131,6 @@ public final class ExtractPipeline {
             assembler.closeRecord()
             drain(assembler)
             summary.bytes += reader.byteCount
-            summary.truncated += reader.truncatedCount
         }
         try reader.forEachLine(
             idleMilliseconds: configuration.idleFlushMilliseconds,
@@ -145,7 +144,7 @@ public final class ExtractPipeline {
                     assembler.begin(file: ExtractConfiguration.stdinName(firstLine: line.bytes))
                     unnamed = false
                 }
-                assembler.process(line.bytes, number: line.number)
+                assembler.process(line.bytes, number: line.number, truncated: line.truncated)
                 if self.isFull(assembler) { self.drain(assembler) }
                 return self.isOpen
             })
@@ -168,7 +167,7 @@ public final class ExtractPipeline {
         var probe = LogDecoder(format: configuration.inputFormat)
         return ChunkReader(
             descriptor: fd, name: path, chunkBytes: configuration.chunkBytes,
-            maxLineBytes: configuration.maxLineBytes,
+            maxLineBytes: configuration.maxLineBytes, maxRecordBytes: configuration.maxRecordBytes,
             isRecordStart: { line in ContinuationRule.startsRecord(probe.decode(line)) })
     }
 
@@ -176,11 +175,12 @@ public final class ExtractPipeline {
     /// keeps up to two chunks per thread in flight; each chunk is read into a buffer of its own
     /// and assembled by an assembler of its own, whose output is written as soon as every chunk
     /// before it is written. Buffers and assemblers are then reused.
+    ///
+    /// A chunk cut inside a record (``Chunk/endsInsideRecord``) keeps that record open, and the
+    /// chunk after it is assembled once it is written, by the same assembler, going on where it
+    /// stopped — as the line-by-line path does.
     private func readInParallel(_ reader: ChunkReader) throws {
-        defer {
-            summary.bytes += reader.byteCount
-            summary.truncated += reader.truncatedCount
-        }
+        defer { summary.bytes += reader.byteCount }
         let name = reader.name
         let workers = assemblers
         let buffers = workers.map { _ in reader.makeChunk() }
@@ -207,9 +207,17 @@ public final class ExtractPipeline {
                 written += 1
             }
         }
+        /// The assembler holding a record open across a chunk boundary.
+        var open: RecordAssembler?
         defer {
             group.wait()
             while written < submitted { writeReady(waitForFirst: true) }
+            if let open {
+                open.closeRecord()
+                drain(open)
+                summary.absorb(open.summary)
+                open.summary = ExtractSummary()
+            }
         }
         while isOpen {
             // Slot `submitted % n` is free once the chunk that used it before is written.
@@ -217,12 +225,23 @@ public final class ExtractPipeline {
             let slot = submitted % workers.count
             let chunk = buffers[slot]
             guard try reader.next(into: chunk) else { return }
+            if let assembler = open {
+                // Goes on with the record the chunk before left open, after that chunk.
+                while written < submitted { writeReady(waitForFirst: true) }
+                assembler.assemble(chunk, file: name, continuing: true)
+                drain(assembler)
+                summary.absorb(assembler.summary)
+                assembler.summary = ExtractSummary()
+                if !chunk.endsInsideRecord { open = nil }
+                continue
+            }
             let sequence = submitted
             submitted += 1
             let assembler = workers[slot]
+            if chunk.endsInsideRecord { open = assembler }
             group.enter()
             queue.async {
-                assembler.assemble(chunk, file: name)
+                assembler.assemble(chunk, file: name, continuing: false)
                 done.markDone(sequence)
                 group.leave()
             }
@@ -261,12 +280,12 @@ final class ChunkResults: @unchecked Sendable {
 }
 
 extension RecordAssembler {
-    /// Assembles a whole chunk (which starts with a record) and closes its last record.
-    func assemble(_ chunk: Chunk, file: String) {
-        begin(file: file)
-        do {
-            let bytes = chunk.bytes
-            guard let base = bytes.baseAddress else { return }
+    /// Assembles a whole chunk. Unless `continuing` (the chunk before left a record open for
+    /// it), it starts afresh; its last record is closed unless the chunk ends inside it.
+    func assemble(_ chunk: Chunk, file: String, continuing: Bool) {
+        if !continuing { begin(file: file) }
+        let bytes = chunk.bytes
+        if let base = bytes.baseAddress {
             var start = 0
             var number = chunk.firstLine
             while start < bytes.count {
@@ -275,16 +294,17 @@ extension RecordAssembler {
                     end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
                 }
                 var last = end
-                if last > start, base[last - 1] == 0x0D { last -= 1 }
+                var truncated = chunk.truncatedLine
+                if !truncated, last > start, base[last - 1] == 0x0D { last -= 1 }
                 if last - start > configuration.maxLineBytes {
                     last = start + configuration.maxLineBytes
-                    summary.truncated += 1
+                    truncated = true
                 }
-                process(UnsafeBufferPointer(start: base + start, count: last - start), number: number)
+                process(UnsafeBufferPointer(start: base + start, count: last - start), number: number, truncated: truncated)
                 number += 1
                 start = end + 1
             }
         }
-        closeRecord()
+        if !chunk.endsInsideRecord { closeRecord() }
     }
 }

@@ -21,6 +21,10 @@ public struct ExtractSummary: Sendable {
     public var firstLimitHit: SourceLocation?
     /// Lines longer than the line limit, cut.
     public var truncated = 0
+    public var firstTruncated: SourceLocation?
+    /// Records whose text was not valid UTF-8 (repaired with U+FFFD).
+    public var invalidUTF8 = 0
+    public var firstInvalidUTF8: SourceLocation?
     /// All-zero ids seen and not linked.
     public var zeroIDs = 0
     /// Inputs that could not be opened or read.
@@ -46,15 +50,25 @@ public struct ExtractSummary: Sendable {
         if firstLimitHit == nil { firstLimitHit = part.firstLimitHit }
         zeroIDs += part.zeroIDs
         truncated += part.truncated
+        if firstTruncated == nil { firstTruncated = part.firstTruncated }
+        invalidUTF8 += part.invalidUTF8
+        if firstInvalidUTF8 == nil { firstInvalidUTF8 = part.firstInvalidUTF8 }
     }
 
     /// One line for stderr.
     public var description: String {
-        var parts = [
+        ([
             "read \(lines) line\(lines == 1 ? "" : "s") from \(inputs) input\(inputs == 1 ? "" : "s")",
             "\(records) record\(records == 1 ? "" : "s")",
             "linked \(linked) by trace id, \(jobOnly) by job id only",
-        ]
+        ] + problems).joined(separator: ", ")
+    }
+
+    /// What went wrong with lines, each with where it first did: malformed lines, rule
+    /// searches stopped at a limit, over-long lines cut, invalid UTF-8 repaired, all-zero ids,
+    /// unreadable inputs (the first two always, the others when they happened).
+    public var problems: [String] {
+        var parts: [String] = []
         var problem = "malformed \(malformed)"
         if let firstMalformed {
             problem += " (first at \(firstMalformed)"
@@ -65,9 +79,16 @@ public struct ExtractSummary: Sendable {
         var limits = "over-limit \(limitHits)"
         if let firstLimitHit { limits += " (first at \(firstLimitHit))" }
         parts.append(limits)
-        if truncated > 0 { parts.append("truncated \(truncated) over-long line\(truncated == 1 ? "" : "s")") }
+        if truncated > 0 {
+            parts.append("cut \(truncated) over-long line\(truncated == 1 ? "" : "s") to --max-line-bytes"
+                         + (firstTruncated.map { " (first at \($0))" } ?? ""))
+        }
+        if invalidUTF8 > 0 {
+            parts.append("repaired invalid UTF-8 in \(invalidUTF8) record\(invalidUTF8 == 1 ? "" : "s")"
+                         + (firstInvalidUTF8.map { " (first at \($0))" } ?? ""))
+        }
         if zeroIDs > 0 { parts.append("\(zeroIDs) all-zero id\(zeroIDs == 1 ? "" : "s") ignored") }
         if !unreadable.isEmpty { parts.append("\(unreadable.count) unreadable input\(unreadable.count == 1 ? "" : "s")") }
-        return parts.joined(separator: ", ")
+        return parts
     }
 }

@@ -50,7 +50,8 @@ public struct IngestSummary: Sendable {
     public var description: String {
         var parts: [String] = []
         if logs.inputs > 0 {
-            parts.append("logs: read \(logs.lines) lines, \(logs.records) records, stored \(logsStored.stored), duplicates \(logsStored.duplicates), malformed \(logs.malformed)")
+            parts.append((["logs: read \(logs.lines) lines, \(logs.records) records, stored \(logsStored.stored), duplicates \(logsStored.duplicates)"]
+                          + logs.problems.filter { !$0.hasPrefix("over-limit 0") }).joined(separator: ", "))
         }
         if spanDocuments > 0 || spansRead > 0 {
             let formats = spanFormats.sorted().joined(separator: ", ")

@@ -66,10 +66,18 @@ final class RecordAssembler: @unchecked Sendable {
     // MARK: - One line
 
     /// Takes one line (without its terminator); `number` is its 1-based line number.
-    func process(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) {
+    /// - Parameter truncated: the line was longer than `maxLineBytes` and `bytes` is its head.
+    ///   Such a line is a record of its own — it continues no record and no line continues it —
+    ///   so where the reader cut it never changes the records (the line-by-line and the
+    ///   parallel paths write the same).
+    func process(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, truncated: Bool = false) {
         let line = LogLine(bytes: bytes, number: number)
         summary.lines += 1
-        if configuration.onlyLinked, canSkip(bytes) {
+        if truncated {
+            summary.truncated += 1
+            if summary.firstTruncated == nil { summary.firstTruncated = SourceLocation(file: currentFile, line: number) }
+        }
+        if configuration.onlyLinked, !truncated, canSkip(bytes) {
             skipped(line)
             return
         }
@@ -83,14 +91,14 @@ final class RecordAssembler: @unchecked Sendable {
         }
         let key = decoded.streamKey
         if key == 0 {
-            assemble(line, decoded, stream: &mainStream, key: 0)
+            assemble(line, decoded, stream: &mainStream, key: 0, alone: truncated)
         } else {
             if otherStreams.count >= Self.maxStreams, otherStreams[key] == nil {
                 otherStreams.removeAll()
                 linkedOtherStreams = 0
             }
             let wasLinked = otherStreams[key]?.isLinked == true
-            assemble(line, decoded, stream: &otherStreams[key, default: StreamState()], key: key)
+            assemble(line, decoded, stream: &otherStreams[key, default: StreamState()], key: key, alone: truncated)
             let isLinked = otherStreams[key]?.isLinked == true
             if wasLinked != isLinked { linkedOtherStreams += isLinked ? 1 : -1 }
         }
@@ -129,15 +137,17 @@ final class RecordAssembler: @unchecked Sendable {
     }
 
     /// Starts a record with `line`, or adds the line to the open one, and updates the stream.
+    /// With `alone`, the line starts a record that nothing continues.
     @inline(__always)
-    private func assemble(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
-        let continued = ContinuationRule.continues(decoded, after: stream.context)
+    private func assemble(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64, alone: Bool) {
+        let continued = !alone && ContinuationRule.continues(decoded, after: stream.context)
         if continued {
             continueRecord(line, decoded, stream: stream, key: key)
         } else {
             startRecord(line, decoded, stream: &stream, key: key)
         }
         ContinuationRule.update(&stream.context, with: decoded, continued: continued)
+        if alone { stream.context = StreamContext() }
     }
 
     private func startRecord(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
@@ -220,14 +230,22 @@ final class RecordAssembler: @unchecked Sendable {
         pending.message = keep(text, line.bytes) ?? TextPiece(range: 0..<0, escaped: false)
     }
 
-    /// Hands the open record to the sink.
+    /// Hands the open record to the sink. Text that is not valid UTF-8 is repaired on the way
+    /// out (U+FFFD); such records are counted, the first one located.
     func closeRecord() {
         guard recordOpen else { return }
         recordOpen = false
         guard recordWritten else { return }
         summary.written += 1
         arena.withBytes(upTo: arena.count) { bytes in
-            sink.record(pending, text: bytes.bindMemory(to: UInt8.self), rules: ruleSet)
+            let text = bytes.bindMemory(to: UInt8.self)
+            if !UTF8Validation.isValid(text) {
+                summary.invalidUTF8 += 1
+                if summary.firstInvalidUTF8 == nil {
+                    summary.firstInvalidUTF8 = SourceLocation(file: currentFile, line: pending.firstLine)
+                }
+            }
+            sink.record(pending, text: text, rules: ruleSet)
         }
     }
 

@@ -146,7 +146,6 @@ public final class RunPipeline {
         for follower in logFollowers {
             summary.ingest.logs.absorb(follower.assembler.summary)
             summary.ingest.logs.bytes += follower.file.byteCount
-            summary.ingest.logs.truncated += follower.file.truncatedCount
         }
         return summary
     }
@@ -383,10 +382,10 @@ public final class RunPipeline {
         let readAny = try file.poll(newGeneration: {
             assembler.begin(file: "\(file.path)#\(file.generation)")
         }) { bytes, number in
-            assembler.process(bytes, number: number)
+            assembler.process(bytes, number: number, truncated: file.lastLineTruncated)
             if collector.records.count >= Self.logBatch { try collector.drain { try store(logs: $0) } }
         }
-        if finishing { file.finish { assembler.process($0, number: $1) } }
+        if finishing { file.finish { assembler.process($0, number: $1, truncated: file.lastLineTruncated) } }
         // Nothing more for now: the open record is complete as far as anyone can tell.
         if !readAny || finishing { assembler.closeRecord() }
         try collector.drain { try store(logs: $0) }

@@ -18,6 +18,9 @@ public final class Chunk: @unchecked Sendable {
     public internal(set) var firstLine = 1
     /// The chunk is the cut head of one over-long line.
     public internal(set) var truncatedLine = false
+    /// The chunk was cut where no line starting a record came (a record longer than
+    /// `maxRecordBytes`): the next chunk may go on with its last record.
+    public internal(set) var endsInsideRecord = false
     /// Bytes read past `count`, handed to the next chunk.
     var filled = 0
 
@@ -50,13 +53,15 @@ public final class Chunk: @unchecked Sendable {
 ///
 /// Data is read straight into the chunk's buffer; only the bytes after the cut are copied, into
 /// the next chunk. A line longer than `maxLineBytes` becomes a chunk of its own, cut to
-/// `maxLineBytes`, and the rest of it is skipped.
+/// `maxLineBytes`, and the rest of it is skipped. A chunk in which no record starts for
+/// `maxRecordBytes` is cut at its last line and flagged (``Chunk/endsInsideRecord``).
 public final class ChunkReader {
     public let name: String
     private let fd: Int32
     private let chunkBytes: Int
     private let maxLineBytes: Int
     private let isRecordStart: (UnsafeBufferPointer<UInt8>) -> Bool
+    private let maxRecordBytes: Int
     private var atEnd = false
     private var nextLine = 1
     private var skippingLongLine = false
@@ -67,14 +72,17 @@ public final class ChunkReader {
     public private(set) var truncatedCount = 0
 
     /// - Parameter descriptor: an open regular file, closed by the reader.
+    /// - Parameter maxRecordBytes: how far past `chunkBytes` a chunk grows looking for a line
+    ///   that starts a record before it is cut anyway (``Chunk/endsInsideRecord``).
     public init(
         descriptor: Int32, name: String, chunkBytes: Int = 4 << 20, maxLineBytes: Int = 1 << 20,
-        isRecordStart: @escaping (UnsafeBufferPointer<UInt8>) -> Bool
+        maxRecordBytes: Int = 16 << 20, isRecordStart: @escaping (UnsafeBufferPointer<UInt8>) -> Bool
     ) {
         self.fd = descriptor
         self.name = name
         self.chunkBytes = max(chunkBytes, 1024)
         self.maxLineBytes = max(maxLineBytes, 64)
+        self.maxRecordBytes = max(maxRecordBytes, 1024)
         self.isRecordStart = isRecordStart
     }
 
@@ -97,6 +105,7 @@ public final class ChunkReader {
     public func next(into chunk: Chunk) throws -> Bool {
         chunk.count = 0
         chunk.truncatedLine = false
+        chunk.endsInsideRecord = false
         chunk.ensureCapacity(max(carry.count, chunkBytes) + maxLineBytes + 1)
         chunk.filled = carry.count
         if !carry.isEmpty {
@@ -134,7 +143,10 @@ public final class ChunkReader {
             if let end = cut(chunk, before: last + 1) { return finish(chunk, end: end) }
             // One record fills the chunk so far (a long traceback): read on rather than split
             // it, up to a bound.
-            if chunk.filled >= chunkBytes + Self.maxRecordBytes { return finish(chunk, end: last + 1) }
+            if chunk.filled >= chunkBytes + maxRecordBytes {
+                chunk.endsInsideRecord = true
+                return finish(chunk, end: last + 1)
+            }
             target = chunk.filled * 2
             chunk.ensureCapacity(target + 1)
         }
@@ -157,9 +169,6 @@ public final class ChunkReader {
             byteCount += Int64(got)
         }
     }
-
-    /// A record longer than this may be split between chunks.
-    static let maxRecordBytes = 16 << 20
 
     /// Where to end a chunk of `complete` bytes of whole lines: before the last line that
     /// starts a record (the chunk's first line excepted); nil when none is found.

@@ -20,6 +20,8 @@ public final class FollowedFile {
     public private(set) var byteCount: Int64 = 0
     /// Lines longer than the bound, cut to it.
     public private(set) var truncatedCount = 0
+    /// Whether the line being handed on was cut to `maxLineBytes` (read it in the callback).
+    public private(set) var lastLineTruncated = false
 
     private var fd: Int32
     private var device: dev_t
@@ -84,6 +86,7 @@ public final class FollowedFile {
     /// Hands on an unfinished last line (at the end of input, when no more is coming).
     public func finish(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) rethrows {
         guard !pending.isEmpty else { return }
+        lastLineTruncated = skippingLongLine
         skippingLongLine = false
         lineCount += 1
         try pending.withUnsafeBufferPointer { try body($0, lineCount) }
@@ -122,6 +125,7 @@ public final class FollowedFile {
                     let end = bytes.baseAddress!.distance(to: newline.assumingMemoryBound(to: UInt8.self))
                     append(UnsafeBufferPointer(rebasing: bytes[start..<end]))
                     if !skippingLongLine, pending.last == 0x0D { pending.removeLast() }
+                    lastLineTruncated = skippingLongLine
                     skippingLongLine = false
                     lineCount += 1
                     try pending.withUnsafeBufferPointer { try body($0, lineCount) }

@@ -166,7 +166,7 @@ public final class LineReader {
         _ from: Int, _ to: Int, offset: Int64, truncated: Bool, _ body: (Line) throws -> Bool
     ) rethrows -> Bool {
         var last = to
-        if last > from, buffer[last - 1] == 0x0D { last -= 1 }  // CRLF
+        if !truncated, last > from, buffer[last - 1] == 0x0D { last -= 1 }  // CRLF (a cut head has none)
         var cut = truncated
         if last - from > maxLineBytes {
             // The whole line arrived in one read but is over the bound all the same.

@@ -441,3 +441,56 @@ import Testing
         #expect(server.command.stderr.contains("200 alerts beyond --max-watched not watched"), "\(server.command.stderr.suffix(2000))")
     }
 }
+
+/// Issue 9, failure 9: over-long lines and invalid UTF-8, the same on every path and said
+/// with their place.
+@Suite struct OverlongLineTests {
+    static func threeLines(in folder: URL) throws -> URL {
+        let file = folder.appendingPathComponent("three.log")
+        var data = Data("2026-01-14T10:00:00Z INFO trace_id=0af7651916cd43dd8448eb211c80319c before\n".utf8)
+        data.append(Data(repeating: UInt8(ascii: "x"), count: 40 << 20))
+        data.append(Data("\n2026-01-14T10:00:01Z INFO trace_id=4bf92f3577b34da6a3ce929d0e0e4736 after\n".utf8))
+        try data.write(to: file)
+        return file
+    }
+
+    @Test func a40MiBLineGivesTheSameRecordsOnEveryPath() throws {
+        let folder = try Fixtures.temporaryDirectory("overlong")
+        let file = try Self.threeLines(in: folder)
+        let parallel = try CommandRunner.run(["extract", file.path], directory: folder.path)
+        let single = try CommandRunner.run(["extract", "--threads", "1", file.path], directory: folder.path)
+        let piped = try CommandRunner.run(["extract", "-"], stdin: try Data(contentsOf: file), directory: folder.path)
+        #expect(parallel.status == 0 && single.status == 0 && piped.status == 0)
+        #expect(parallel.stdout == single.stdout)
+        #expect(parallel.stdout.split(separator: "\n").count == 3)
+        #expect(piped.stdout.split(separator: "\n").count == 3)
+        #expect(parallel.stderr.contains("cut 1 over-long line to --max-line-bytes (first at \(file.path):2)"), "\(parallel.stderr)")
+        #expect(single.stderr.contains("(first at \(file.path):2)"), "\(single.stderr)")
+        #expect(piped.stderr.contains("cut 1 over-long line"), "\(piped.stderr)")
+        let ingest = try CommandRunner.run(["ingest", "--logs", file.path, "--db", "c.db"], directory: folder.path)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(ingest.stderr.contains("3 records"), "\(ingest.stderr)")
+        #expect(ingest.stderr.contains("cut 1 over-long line to --max-line-bytes (first at \(file.path):2)"), "\(ingest.stderr)")
+    }
+
+    @Test func malformedLinesAndInvalidUTF8AreCountedWithTheirPlace() throws {
+        let folder = try Fixtures.temporaryDirectory("utf8")
+        let file = folder.appendingPathComponent("mixed.log")
+        var data = Data("2026-01-14T10:00:00Z INFO fine\n".utf8)
+        data.append(Data("2026-01-14T10:00:01Z INFO caf".utf8))
+        data.append(Data([0xE9, 0x20, 0xFF]))
+        data.append(Data(" trace_id=0af7651916cd43dd8448eb211c80319c\n{\"msg\": \"truncated json\n".utf8))
+        try data.write(to: file)
+        let extract = try CommandRunner.run(["extract", file.path], directory: folder.path)
+        #expect(extract.status == 0)
+        #expect(extract.stderr.contains("repaired invalid UTF-8 in 1 record (first at \(file.path):2)"), "\(extract.stderr)")
+        #expect(extract.stderr.contains("malformed 1 (first at \(file.path):3: malformed JSON: truncated JSON)"), "\(extract.stderr)")
+        #expect(extract.stdout.contains("caf\u{FFFD} \u{FFFD} trace_id"), "\(extract.stdout)")
+        let ingest = try CommandRunner.run(["ingest", "--logs", file.path, "--db", "c.db"], directory: folder.path)
+        #expect(ingest.stderr.contains("malformed 1 (first at \(file.path):3: malformed JSON: truncated JSON)"), "\(ingest.stderr)")
+        #expect(ingest.stderr.contains("repaired invalid UTF-8 in 1 record (first at \(file.path):2)"), "\(ingest.stderr)")
+        let run = try CommandRunner.run(["run", file.path, "--db", "r.db"], directory: folder.path)
+        #expect(run.stderr.contains("malformed 1 (first at \(file.path):3"), "\(run.stderr)")
+        #expect(run.stderr.contains("repaired invalid UTF-8 in 1 record"), "\(run.stderr)")
+    }
+}

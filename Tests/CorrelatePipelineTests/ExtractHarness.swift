@@ -7,7 +7,8 @@ import CorrelateTestSupport
 /// Runs the extract pipeline in-process and returns its NDJSON records parsed, with the summary.
 func runExtract(
     _ inputs: [String], onlyLinked: Bool = false, format: LogFormat = .auto,
-    maxLineBytes: Int = 1 << 20, directory: String? = nil, threads: Int = 1, chunkBytes: Int = 4 << 20
+    maxLineBytes: Int = 1 << 20, directory: String? = nil, threads: Int = 1, chunkBytes: Int = 4 << 20,
+    maxRecordBytes: Int = 16 << 20, maxContinuationLines: Int = 1000
 ) throws -> (records: [[String: Any]], summary: ExtractSummary, raw: Data) {
     let rules = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
     let folder = try Fixtures.temporaryDirectory()
@@ -18,12 +19,11 @@ func runExtract(
     // parallel, so the process's working directory is not changed.)
     let prefix = directory.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? ""
     let inputs = inputs.map { $0 == "-" || $0.hasPrefix("/") ? $0 : prefix + $0 }
-    let pipeline = ExtractPipeline(
-        ruleSet: rules,
-        configuration: ExtractConfiguration(
-            inputs: inputs, inputFormat: format, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes,
-            threads: threads, chunkBytes: chunkBytes),
-        output: OutputStream(descriptor: fd))
+    var configuration = ExtractConfiguration(
+        inputs: inputs, inputFormat: format, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes,
+        maxContinuationLines: maxContinuationLines, threads: threads, chunkBytes: chunkBytes)
+    configuration.maxRecordBytes = maxRecordBytes
+    let pipeline = ExtractPipeline(ruleSet: rules, configuration: configuration, output: OutputStream(descriptor: fd))
     let summary = try pipeline.run()
     close(fd)
     let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))

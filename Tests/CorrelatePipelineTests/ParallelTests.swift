@@ -53,4 +53,43 @@ import CorrelateTestSupport
         #expect(parallel.records[2].string("trace_id") == "4bf92f3577b34da6a3ce929d0e0e4736")
         #expect(parallel.records[2].sourceLine == 3)
     }
+
+    /// Issue 9, failure 9: an over-long line is a record of its own on every path, whatever it
+    /// holds (here no timestamp, which would make it continue the line before).
+    @Test func anOverlongUntimedLineIsARecordOfItsOwnOnEveryPath() throws {
+        var bytes = Array("2026-01-14T10:00:00Z INFO trace_id=0af7651916cd43dd8448eb211c80319c before\n".utf8)
+        bytes += [UInt8](repeating: UInt8(ascii: "x"), count: 300_000)
+        bytes += Array("\n    indented after it\n2026-01-14T10:00:01Z INFO after\n".utf8)
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("long.log").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let sequential = try runExtract([path], maxLineBytes: 65_536, threads: 1)
+        for chunkBytes in [1024, 4096, 200_000] {
+            let parallel = try runExtract([path], maxLineBytes: 65_536, threads: 2, chunkBytes: chunkBytes)
+            #expect(parallel.raw == sequential.raw, "chunks of \(chunkBytes)")
+            #expect(parallel.summary.truncated == 1)
+            #expect(parallel.summary.firstTruncated == sequential.summary.firstTruncated)
+        }
+        #expect(sequential.records.count == 4)
+        #expect(sequential.records.map(\.sourceLine) == [1, 2, 3, 4])
+        #expect(sequential.summary.firstTruncated?.line == 2)
+        #expect(sequential.summary.firstTruncated?.file.hasSuffix("long.log") == true)
+    }
+
+    /// A record longer than a chunk may hold is cut between chunks; the next chunk goes on
+    /// with it (its ids, its continuation lines) as the line-by-line path does.
+    @Test func aRecordLongerThanAChunkGoesOnIntoTheNext() throws {
+        var text = ""
+        for record in 0..<3 {
+            text += "2026-01-14T10:00:0\(record)Z INFO trace_id=0af7651916cd43dd8448eb211c8031\(record)c start\n"
+            for frame in 0..<3000 { text += "    at frame \(frame) of record \(record)\n" }
+        }
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("records.log").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let sequential = try runExtract([path], threads: 1, maxContinuationLines: 500)
+        let parallel = try runExtract([path], threads: 2, chunkBytes: 4096, maxRecordBytes: 8192, maxContinuationLines: 500)
+        #expect(parallel.raw == sequential.raw)
+        #expect(parallel.summary.records == sequential.summary.records)
+        #expect(parallel.summary.linked == sequential.summary.linked)
+        #expect(sequential.records.allSatisfy { $0.string("trace_id") != nil }, "lines past the cap carry the ids")
+    }
 }
