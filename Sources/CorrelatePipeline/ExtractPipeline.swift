@@ -173,12 +173,17 @@ public final class ExtractPipeline {
 
     /// Assembles chunks on all threads and writes their output in order. The reading thread
     /// keeps up to two chunks per thread in flight; each chunk is read into a buffer of its own
-    /// and assembled by an assembler of its own, whose output is written as soon as every chunk
-    /// before it is written. Buffers and assemblers are then reused.
+    /// and assembled by an assembler of its own, from a fresh start, whose output is written as
+    /// soon as every chunk before it is written. Buffers and assemblers are then reused.
     ///
-    /// A chunk cut inside a record (``Chunk/endsInsideRecord``) keeps that record open, and the
-    /// chunk after it is assembled once it is written, by the same assembler, going on where it
-    /// stopped — as the line-by-line path does.
+    /// The output is the line-by-line path's, exactly: a chunk starts with a line that starts a
+    /// record, and while writing in order the reading thread keeps the state the line-by-line
+    /// path would have (each stream's context and ids, ``AssemblyState``). A chunk whose records
+    /// could depend on it — a journald writer's first line in the chunk may continue its
+    /// record from before, or with `--only-linked` a line may be read that a fresh start skips
+    /// — is assembled again from that state before it is written. A chunk cut inside a record
+    /// (``Chunk/endsInsideRecord``) keeps that record open, and the chunk after it is
+    /// assembled once it is written, by the same assembler, going on where it stopped.
     private func readInParallel(_ reader: ChunkReader) throws {
         defer { summary.bytes += reader.byteCount }
         let name = reader.name
@@ -187,8 +192,16 @@ public final class ExtractPipeline {
         let done = ChunkResults()
         let group = DispatchGroup()
         let queue = DispatchQueue(label: "correlate.extract", attributes: .concurrent)
+        let onlyLinked = configuration.onlyLinked
         var submitted = 0
         var written = 0
+        /// The line-by-line path's state after the chunks written so far.
+        var carried = AssemblyState()
+        func take(_ assembler: RecordAssembler) {
+            drain(assembler)
+            summary.absorb(assembler.summary)
+            assembler.summary = ExtractSummary()
+        }
         /// Writes finished chunks in order; with `waitForFirst`, blocks until the next one is
         /// done.
         func writeReady(waitForFirst: Bool) {
@@ -201,9 +214,17 @@ public final class ExtractPipeline {
                 }
                 mustWait = false
                 let slot = written % workers.count
-                drain(workers[slot])
-                summary.absorb(workers[slot].summary)
-                workers[slot].summary = ExtractSummary()
+                let assembler = workers[slot]
+                if assembler.dependsOnEarlierState || (onlyLinked && (carried.writtenRecordOpen || carried.hasLinkedStream)) {
+                    assembler.discardOutput()
+                    assembler.begin(file: name)
+                    assembler.restore(carried)
+                    assembler.assemble(buffers[slot], file: name, continuing: true)
+                    carried = assembler.state(chunkOnly: false)
+                } else {
+                    carried.update(with: assembler.state(chunkOnly: true))
+                }
+                take(assembler)
                 written += 1
             }
         }
@@ -214,9 +235,7 @@ public final class ExtractPipeline {
             while written < submitted { writeReady(waitForFirst: true) }
             if let open {
                 open.closeRecord()
-                drain(open)
-                summary.absorb(open.summary)
-                open.summary = ExtractSummary()
+                take(open)
             }
         }
         while isOpen {
@@ -226,12 +245,13 @@ public final class ExtractPipeline {
             let chunk = buffers[slot]
             guard try reader.next(into: chunk) else { return }
             if let assembler = open {
-                // Goes on with the record the chunk before left open, after that chunk.
+                // Goes on with the record the chunk before left open, after that chunk, from
+                // the state of every chunk before.
                 while written < submitted { writeReady(waitForFirst: true) }
+                assembler.restore(carried)
                 assembler.assemble(chunk, file: name, continuing: true)
-                drain(assembler)
-                summary.absorb(assembler.summary)
-                assembler.summary = ExtractSummary()
+                carried = assembler.state(chunkOnly: false)
+                take(assembler)
                 if !chunk.endsInsideRecord { open = nil }
                 continue
             }

@@ -44,6 +44,16 @@ final class RecordAssembler: @unchecked Sendable {
 
     private static let maxStreams = 4096
 
+    // What a chunk assembled from a fresh start needs from the chunks before it (see
+    // ``AssemblyState`` and `ExtractPipeline.readInParallel`).
+    /// Streams that had a line in the current chunk (0: the main stream).
+    private(set) var chunkStreams: Set<UInt64> = []
+    /// A line whose stream had no line yet in this chunk could have continued that stream's
+    /// record: the chunk's records depend on state from before it.
+    private(set) var dependsOnEarlierState = false
+    /// The first line comes after a written record still open (restored from a chunk before).
+    private var inheritedWrittenRecord = false
+
     init(ruleSet: RuleSet, configuration: ExtractConfiguration, sink: RecordSink) {
         self.ruleSet = ruleSet
         self.configuration = configuration
@@ -61,6 +71,36 @@ final class RecordAssembler: @unchecked Sendable {
         mainStream = StreamState()
         otherStreams.removeAll()
         linkedOtherStreams = 0
+        chunkStreams.removeAll(keepingCapacity: true)
+        dependsOnEarlierState = false
+        inheritedWrittenRecord = false
+    }
+
+    /// The streams' state now, for the chunk after this one; with `chunkOnly`, only the
+    /// streams that had a line in the current chunk.
+    func state(chunkOnly: Bool) -> AssemblyState {
+        var state = AssemblyState(writtenRecordOpen: recordOpen && recordWritten)
+        if !chunkOnly || chunkStreams.contains(0) { state.main = mainStream }
+        state.others = chunkOnly ? otherStreams.filter { chunkStreams.contains($0.key) } : otherStreams
+        return state
+    }
+
+    /// Takes the streams' state the chunks before left (the line-by-line path's state at this
+    /// point), keeping the open record.
+    func restore(_ state: AssemblyState) {
+        mainStream = state.main ?? StreamState()
+        otherStreams = state.others
+        linkedOtherStreams = otherStreams.values.filter(\.isLinked).count
+        inheritedWrittenRecord = state.writtenRecordOpen
+        chunkStreams.removeAll(keepingCapacity: true)
+        dependsOnEarlierState = false
+    }
+
+    /// Forgets what the sink holds, the open record and the counts (a chunk assembled again).
+    func discardOutput() {
+        recordOpen = false
+        sink.discard()
+        summary = ExtractSummary()
     }
 
     // MARK: - One line
@@ -78,9 +118,11 @@ final class RecordAssembler: @unchecked Sendable {
             if summary.firstTruncated == nil { summary.firstTruncated = SourceLocation(file: currentFile, line: number) }
         }
         if configuration.onlyLinked, !truncated, canSkip(bytes) {
+            chunkStreams.insert(0)
             skipped(line)
             return
         }
+        inheritedWrittenRecord = false
         let decoded = decoder.decode(line.bytes)
         if let problem = decoded.problem {
             summary.malformed += 1
@@ -90,6 +132,9 @@ final class RecordAssembler: @unchecked Sendable {
             }
         }
         let key = decoded.streamKey
+        if chunkStreams.insert(key).inserted, !truncated, !ContinuationRule.startsRecord(decoded) {
+            dependsOnEarlierState = true
+        }
         if key == 0 {
             assemble(line, decoded, stream: &mainStream, key: 0, alone: truncated)
         } else {
@@ -111,7 +156,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// no written record is open that it could continue, nor a journald writer's linked record.
     @inline(__always)
     private func canSkip(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !(recordOpen && recordWritten), linkedOtherStreams == 0, let base = bytes.baseAddress else {
+        guard !(recordOpen && recordWritten), !inheritedWrittenRecord, linkedOtherStreams == 0, let base = bytes.baseAddress else {
             return false
         }
         if memchr(base, 0x5C, bytes.count) != nil { return false }
@@ -262,6 +307,30 @@ final class RecordAssembler: @unchecked Sendable {
         if case .line(_, let isEscaped) = ref { escaped = isEscaped }
         return decoder.withBytes(ref, in: line) { keep($0, escaped: escaped) }
     }
+}
+
+/// The streams' state between two chunks of a file: what the line-by-line path would carry
+/// from one to the next.
+struct AssemblyState {
+    /// nil: the main stream had no line (keep the one from before).
+    var main: StreamState?
+    var others: [UInt64: StreamState] = [:]
+    /// A written record was open at the end (with --only-linked, the next line is then read
+    /// even when no rule can match it).
+    var writtenRecordOpen = false
+
+    init(writtenRecordOpen: Bool = false) {
+        self.writtenRecordOpen = writtenRecordOpen
+    }
+
+    /// This state, then what `later` (a chunk's own state) holds.
+    mutating func update(with later: AssemblyState) {
+        if let main = later.main { self.main = main }
+        others.merge(later.others) { $1 }
+        writtenRecordOpen = later.writtenRecordOpen
+    }
+
+    var hasLinkedStream: Bool { others.values.contains(where: \.isLinked) }
 }
 
 /// A line as the assembler sees it.

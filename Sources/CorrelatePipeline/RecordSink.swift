@@ -33,6 +33,8 @@ protocol RecordSink: AnyObject {
     func begin(file: String)
     /// One finished record; `text` holds the pieces it points at, only during the call.
     func record(_ record: PendingRecord, text: UnsafeBufferPointer<UInt8>, rules: RuleSet)
+    /// Forgets the records held and not yet drained.
+    func discard()
 }
 
 /// Writes records as NDJSON (`correlate extract`'s output) into a buffer that is written out
@@ -96,6 +98,8 @@ final class NDJSONRecordWriter: RecordSink {
         out.raw("}}\n")
     }
 
+    func discard() { out.removeAll() }
+
     /// Writes what the buffer holds to `output`.
     func drain(to output: OutputStream) {
         guard out.count > 0 else { return }
@@ -149,6 +153,8 @@ final class LogRecordCollector: RecordSink {
             service: record.service.map { string($0, text) }, host: record.host.map { string($0, text) },
             rule: record.rule.map { rules.rules[$0].rule.name }, message: message))
     }
+
+    func discard() { records.removeAll(keepingCapacity: true) }
 
     /// Hands the records collected so far to `body` and forgets them.
     func drain(_ body: ([LogRecord]) throws -> Void) rethrows {

@@ -93,3 +93,23 @@ import CorrelateTestSupport
         #expect(sequential.records.allSatisfy { $0.string("trace_id") != nil }, "lines past the cap carry the ids")
     }
 }
+
+/// Inputs the fuzzer (Fuzz/, `fuzz-log-lines`) found on which the two paths differed.
+@Suite struct ParallelFuzzFindingTests {
+    @Test(arguments: ["log-lines-journald-traceback-cut.log"])
+    func chunkedOutputMatchesLineByLine(fixture: String) throws {
+        let path = Fixtures.fixture("fuzz/" + fixture)
+        let sequential = try runExtract([path], maxLineBytes: 65_536, threads: 1)
+        let parallel = try runExtract([path], maxLineBytes: 65_536, threads: 2, chunkBytes: 1024, maxRecordBytes: 1024)
+        let a = String(decoding: sequential.raw, as: UTF8.self).split(separator: "\n")
+        let b = String(decoding: parallel.raw, as: UTF8.self).split(separator: "\n")
+        for (index, (x, y)) in zip(a, b).enumerated() where x != y {
+            func brief(_ record: Substring) -> String { String(record.prefix(60)) + " … " + String(record.suffix(60)) }
+            let sequentialText = a.map(brief).joined(separator: "\n")
+            let parallelText = b.map(brief).joined(separator: "\n")
+            Issue.record("record \(index + 1) differs:\n\(sequentialText)\n---\n\(parallelText)")
+            break
+        }
+        #expect(a.count == b.count)
+    }
+}

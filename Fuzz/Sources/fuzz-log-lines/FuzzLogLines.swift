@@ -2,12 +2,14 @@
 // (LineReader → LogDecoder → ContinuationRule / RecordAssembler → Extractor → record writer).
 // The pipeline reads only files, so the input is written to a file on tmpfs and the pipeline
 // reads it, three ways:
-//   1. line by line, NDJSON out (to /dev/null) — `correlate extract FILE --threads 1`;
-//   2. line by line, `--only-linked --max-line-bytes 4096` (longer lines are cut), records
-//      collected as LogRecords — the sink of `correlate ingest`;
-//   3. inputs of 2 KiB or more: cut into 1 KiB chunks assembled on two threads (ChunkReader),
-//      the path `correlate extract` takes for a large regular file
-//      (`--threads 2 --chunk-bytes 1024 --max-line-bytes 65536`).
+//   1. every record, then `--only-linked --max-line-bytes 4096`, each line by line
+//      (`correlate extract FILE --threads 1`) and, for inputs of 2 KiB or more, cut into
+//      1 KiB chunks assembled on two threads (ChunkReader; the path `correlate extract` takes
+//      for a large regular file), records longer than 1 KiB cut between chunks — whose NDJSON
+//      must be byte for byte what the line-by-line path wrote (the promise of identical
+//      output; a difference traps, so libFuzzer keeps the input);
+//   2. `--only-linked --max-line-bytes 4096`, records collected as LogRecords — the sink of
+//      `correlate ingest`.
 // Each run builds its pipeline afresh, as the tool does: one input never sees another's state.
 // That is what makes this target slow (~60 inputs/s: the pipeline's buffers are megabytes,
 // which AddressSanitizer maps and unmaps every time).
@@ -37,29 +39,70 @@ let inputFile: Int32 = {
     return fd
 }()
 let inputPath = "/proc/self/fd/\(inputFile)"
-let devNull = OutputStream(descriptor: open("/dev/null", O_WRONLY | O_CLOEXEC))
+
+/// A tmpfs file for one path's NDJSON, unlinked at once.
+func outputFile(_ name: String) -> Int32 {
+    let path = "/dev/shm/correlate-fuzz-log-lines-\(getpid())-\(name).ndjson"
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    precondition(fd >= 0, "cannot create \(path)")
+    unlink(path)
+    return fd
+}
+let lineByLineOutput = outputFile("lines")
+let chunkedOutput = outputFile("chunks")
+
+/// What `fd` holds, from its start.
+func contents(_ fd: Int32) -> [UInt8] {
+    let size = Int(lseek(fd, 0, SEEK_END))
+    var bytes = [UInt8](repeating: 0, count: size)
+    _ = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
+    return bytes
+}
+
 
 nonisolated(unsafe) var keep = 0
+
+/// Runs the pipeline over the input into `fd` (emptied first).
+func extract(_ rules: RuleSet, into fd: Int32, onlyLinked: Bool, maxLineBytes: Int, chunked: Bool) {
+    precondition(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0)
+    var configuration = ExtractConfiguration(
+        inputs: [inputPath], onlyLinked: onlyLinked, maxLineBytes: maxLineBytes,
+        threads: chunked ? 2 : 1, chunkBytes: 1024)
+    configuration.maxRecordBytes = 1024
+    let pipeline = ExtractPipeline(ruleSet: rules, configuration: configuration, output: OutputStream(descriptor: fd))
+    keep &+= (try? pipeline.run())?.records ?? 0
+}
+
+/// Traps (a finding) when the chunked path wrote other NDJSON than the line-by-line path.
+func expectSame(_ what: String) {
+    let expected = contents(lineByLineOutput)
+    let got = contents(chunkedOutput)
+    guard got != expected else { return }
+    let at = zip(got, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.count, expected.count)
+    fatalError("\(what): the chunked path wrote other NDJSON than the line-by-line path, from byte \(at): "
+               + String(decoding: expected[max(0, at - 80)..<min(expected.count, at + 80)], as: UTF8.self) + " ≠ "
+               + String(decoding: got[max(0, at - 80)..<min(got.count, at + 80)], as: UTF8.self))
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let rules = shippedRules
     precondition(ftruncate(inputFile, 0) == 0 && pwrite(inputFile, data, size, 0) == size, "cannot write \(inputPath)")
 
-    let lineByLine = ExtractPipeline(
-        ruleSet: rules, configuration: ExtractConfiguration(inputs: [inputPath], threads: 1), output: devNull)
-    keep &+= (try? lineByLine.run())?.records ?? 0
+    // Every record, then --only-linked with short lines; each line by line and, for inputs
+    // large enough to be cut, in chunks — which must write the same.
+    for (onlyLinked, maxLineBytes) in [(false, 65536), (true, 4096)] {
+        extract(rules, into: lineByLineOutput, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes, chunked: false)
+        if size >= 2048 {
+            extract(rules, into: chunkedOutput, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes, chunked: true)
+            expectSame(onlyLinked ? "--only-linked" : "every record")
+        }
+    }
 
-    let onlyLinked = ExtractPipeline(
+    // The records ingest stores (LogRecord values, not NDJSON).
+    let records = ExtractPipeline(
         ruleSet: rules, configuration: ExtractConfiguration(inputs: [inputPath], onlyLinked: true, maxLineBytes: 4096, threads: 1),
         destination: .records { records in keep &+= records.count })
-    keep &+= (try? onlyLinked.run())?.records ?? 0
-
-    if size >= 2048 {
-        let chunked = ExtractPipeline(
-            ruleSet: rules,
-            configuration: ExtractConfiguration(inputs: [inputPath], maxLineBytes: 65536, threads: 2, chunkBytes: 1024), output: devNull)
-        keep &+= (try? chunked.run())?.records ?? 0
-    }
+    keep &+= (try? records.run())?.records ?? 0
     return 0
 }
