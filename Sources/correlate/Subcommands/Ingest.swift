@@ -37,6 +37,9 @@ extension Correlate {
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
 
+        @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
+        var maxLineBytes = 1 << 20
+
         @Option(help: "Threads for large log files. Default: one per core.")
         var threads = ExtractConfiguration.defaultThreads
 
@@ -46,6 +49,7 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
+            guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64.") }
             guard !(logs.isEmpty && spans.isEmpty && alerts.isEmpty) else {
                 throw ValidationError("Nothing to ingest: give --logs, --spans or --alerts.")
             }
@@ -59,7 +63,7 @@ extension Correlate {
             let store = try StoreLocation.open(global.databasePath)
             let configuration = IngestConfiguration(
                 logs: logs, spans: spans, alerts: alerts,
-                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, threads: threads))
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads))
             let pipeline = IngestPipeline(ruleSet: rules.ruleSet, store: store, configuration: configuration)
             let showProgress = !quiet && isatty(2) == 1
             var lastProgress = Date.distantPast

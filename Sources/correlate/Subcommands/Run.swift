@@ -63,6 +63,9 @@ extension Correlate {
         @Option(help: "ndjson (one bundle per line), markdown, or html (one page at the end).")
         var format: StreamFormat = .ndjson
 
+        @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
+        var maxLineBytes = 1 << 20
+
         @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
 
@@ -81,6 +84,7 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
+            guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64.") }
             for (name, value) in [("--settle", settle), ("--watch", watch), ("--lookback", lookback ?? "0s")]
             where DurationText.nanoseconds(value) == nil {
                 throw ValidationError("\(name) '\(value)' is not a duration (such as 10s, 5m, 1h).")
@@ -108,7 +112,7 @@ extension Correlate {
                 logs: logInputs, spans: spans, alerts: alerts, follow: follow,
                 settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
                 limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds),
-                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat), maxWatched: maxWatched)
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes), maxWatched: maxWatched)
             var page: [String: IncidentBundle] = [:]
             var order: [String] = []
             let output = OutputStream.standardOutput
