@@ -92,20 +92,15 @@ public enum RuleLoader {
             errors += parser.diagnostics
             for rule in rules {
                 if let previous = byName[rule.name] {
-                    if previous.file == source.path {
+                    let sameFile = previous.file == source.path
+                    if sameFile || Self.folder(of: previous.file) == Self.folder(of: source.path) {
                         errors.append(Diagnostic(
                             .error, code: "rule-duplicate-name",
-                            "rule name '\(rule.name)' is used twice in one file",
+                            sameFile ? "rule name '\(rule.name)' is used twice in one file"
+                                : "rule name '\(rule.name)' is defined in two files of one folder, \(previous.file) and \(source.path)",
                             location: rule.location, snippet: parser.sourceLine(rule.location.line),
-                            help: "rename one of them; names must be unique"))
-                        continue
-                    }
-                    if Self.folder(of: previous.file) == Self.folder(of: source.path) {
-                        errors.append(Diagnostic(
-                            .error, code: "rule-duplicate-name",
-                            "rule name '\(rule.name)' is defined in two files of one folder, \(previous.file) and \(source.path)",
-                            location: rule.location, snippet: parser.sourceLine(rule.location.line),
-                            help: "rename one of them; to replace a rule, put the new one in a folder given later (--rules)"))
+                            help: sameFile ? "rename one of them; names must be unique"
+                                : "rename one of them; to replace a rule, put the new one in a folder given later (--rules)"))
                         continue
                     }
                     notes.append(Diagnostic(

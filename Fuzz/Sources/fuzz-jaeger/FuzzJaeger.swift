@@ -1,8 +1,7 @@
-// A span document in Jaeger query API JSON ({"data":[{traceID, spans, processes}]} or one trace object), as `correlate ingest --spans` reads
-// a span file (IngestPipeline: JSONDocument.parse, then SpanDocumentDecoder, which detects
-// the format per document), then the spans' stored form (SQLiteEventStore.insert(spans:)).
-// The seed corpus holds this format; the decoding entry is the one every JSON span format
-// goes through.
+// Jaeger query API JSON ({"data":[{traceID, spans, processes}]}, or one trace object) straight
+// into JaegerDecoder, whatever the document looks like otherwise (SpanDocumentDecoder would
+// send most mutations to another decoder), then the spans' stored form
+// (SQLiteEventStore.insert(spans:)).
 import CorrelateDecode
 import CorrelateModel
 
@@ -10,9 +9,9 @@ nonisolated(unsafe) var keep = 0
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard let document = try? JSONDocument.parse(UnsafeBufferPointer(start: data, count: size)),
-          let decoded = try? SpanDocumentDecoder.decode(document)
-    else { return 0 }
+    guard let document = try? JSONDocument.parse(UnsafeBufferPointer(start: data, count: size)) else { return 0 }
+    let traces = document["data"]?.array ?? document.array ?? [document]
+    let decoded = JaegerDecoder.decode(traces)
     keep &+= StoredSpan.rows(decoded.spans).count &+ decoded.rejected
     return 0
 }
