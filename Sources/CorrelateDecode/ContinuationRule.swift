@@ -8,6 +8,9 @@ public struct StreamContext: Sendable {
     public var recordHadTimestamp = false
     /// A `Traceback …` header was seen in the current record and no ordinary line since.
     public var inTraceback = false
+    /// A crash dump began in the current record (Go's `panic:`): every untimed line, blank
+    /// ones too, belongs to it.
+    public var inDump = false
 
     public init() {}
 }
@@ -22,14 +25,14 @@ public enum ContinuationRule {
         guard context.hasRecord, line.problem == nil, !line.leadingTimestamp else { return false }
         guard line.format == .plain || line.format == .journald else { return false }
         switch line.shape {
-        case .indented, .tracebackHeader:
+        case .indented, .tracebackHeader, .dumpHeader:
             return true
         case .blank:
-            return context.inTraceback
+            return context.inTraceback || context.inDump
         case .exceptionLine:
-            return context.inTraceback || context.recordHadTimestamp
+            return context.inTraceback || context.inDump || context.recordHadTimestamp
         case .ordinary:
-            return context.recordHadTimestamp
+            return context.inDump || context.recordHadTimestamp
         }
     }
 
@@ -45,11 +48,13 @@ public enum ContinuationRule {
             context.hasRecord = true
             context.recordHadTimestamp = line.leadingTimestamp
             context.inTraceback = false
+            context.inDump = false
         }
         // A traceback goes on through its exception line, and through blank lines to a chained
         // traceback ("During handling of the above exception…"); anything else ends it.
         switch line.shape {
         case .tracebackHeader: context.inTraceback = true
+        case .dumpHeader: context.inDump = true
         case .indented, .blank, .exceptionLine: break
         case .ordinary: context.inTraceback = false
         }

@@ -29,8 +29,12 @@ public enum LineShape: Sendable, Equatable {
     case indented
     /// Empty or only blanks: a continuation only inside a traceback (between chained ones).
     case blank
-    /// `Traceback (most recent call last):` and the chained-exception headers.
+    /// `Traceback (most recent call last):` and the chained-exception headers (Python's, and
+    /// Java's `Caused by:`).
     case tracebackHeader
+    /// The start of a runtime's crash dump, which goes on through blank lines: Go's `panic:`,
+    /// `fatal error:` and `goroutine N [state]:`.
+    case dumpHeader
     /// `module.ExceptionName: message` — the last line of a Python traceback.
     case exceptionLine
 }

@@ -23,12 +23,29 @@ struct PlainPrefix {
             i = 0
         }
         i = PlainPrefix.skipSeparators(text, i)
+        // A level in brackets, padded: "[info     ]" (structlog's console renderer).
+        if timestamp != nil, i < text.count, text[i] == UInt8(ascii: "[") {
+            var end = i + 1
+            while end < text.count, PlainPrefix.isLetter(text[end]) { end += 1 }
+            var close = end
+            while close < text.count, text[close] == UInt8(ascii: " ") { close += 1 }
+            if end > i + 1, close < text.count, text[close] == UInt8(ascii: "]"),
+               let severity = Severity(text: UnsafeBufferPointer(rebasing: text[(i + 1)..<end])) {
+                self.severity = severity
+                i = PlainPrefix.skipSeparators(text, close + 1)
+                messageStart = i
+                return
+            }
+        }
         // A level word: letters, then a separator (Celery writes "INFO/MainProcess]").
         var end = i
         while end < text.count, PlainPrefix.isLetter(text[end]) { end += 1 }
         if end > i, end - i <= 8, end == text.count || PlainPrefix.isLevelTerminator(text[end]) {
             let word = UnsafeBufferPointer(rebasing: text[i..<end])
+            // Without a timestamp: an upper-case word, or the four-letter levels of .NET's
+            // console logger ("info: Category[0]").
             let acceptable = timestamp != nil || word.allSatisfy { $0 >= 65 && $0 <= 90 }
+                || (end - i == 4 && end < text.count && text[end] == UInt8(ascii: ":") && PlainPrefix.isDotNetLevel(word))
             if acceptable, end - i >= (timestamp != nil ? 1 : 4), let severity = Severity(text: word) {
                 self.severity = severity
                 i = end
@@ -40,6 +57,11 @@ struct PlainPrefix {
             }
         }
         messageStart = (timestamp != nil || severity != nil) ? i : 0
+    }
+
+    static func isDotNetLevel(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        for level in ["trce", "dbug", "info", "warn", "fail", "crit"] where word.elementsEqual(level.utf8) { return true }
+        return false
     }
 
     @inline(__always)
@@ -73,6 +95,12 @@ extension LineShape {
         Array("Traceback (most recent call last):".utf8),
         Array("During handling of the above exception".utf8),
         Array("The above exception was the direct cause".utf8),
+        Array("Caused by: ".utf8),
+    ]
+
+    /// Go's crash output: `panic: …`, `fatal error: …`, `goroutine 7 [running]:`.
+    private static let dumpHeaders: [[UInt8]] = [
+        Array("panic: ".utf8), Array("fatal error: ".utf8), Array("goroutine ".utf8),
     ]
 
     /// The shape of a text that does not start with a timestamp.
@@ -81,11 +109,21 @@ extension LineShape {
         if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
             return text.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") } ? .blank : .indented
         }
-        if first == UInt8(ascii: "T") || first == UInt8(ascii: "D") {
+        if first == UInt8(ascii: "T") || first == UInt8(ascii: "D") || first == UInt8(ascii: "C") {
             for header in tracebackHeaders where text.count >= header.count {
                 if UnsafeBufferPointer(rebasing: text[0..<header.count]).elementsEqual(header) {
                     return .tracebackHeader
                 }
+            }
+        }
+        if first == UInt8(ascii: "p") || first == UInt8(ascii: "f") || first == UInt8(ascii: "g") {
+            for header in dumpHeaders where text.count >= header.count {
+                guard UnsafeBufferPointer(rebasing: text[0..<header.count]).elementsEqual(header) else { continue }
+                // "goroutine 7 [running]:" — not any sentence that starts with the word.
+                if header.first == UInt8(ascii: "g") {
+                    guard text.last == UInt8(ascii: ":"), text.contains(UInt8(ascii: "[")) else { continue }
+                }
+                return .dumpHeader
             }
         }
         // module.ExceptionName: message   |   ExceptionName

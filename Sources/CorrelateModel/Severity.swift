@@ -95,6 +95,8 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
             ("FATAL", .fatal), ("F", .fatal), ("FTL", .fatal), ("CRITICAL", .fatal),
             ("CRIT", .fatal), ("CRT", .fatal), ("PANIC", .fatal), ("EMERG", .fatal),
             ("ALERT", .fatal),
+            // Microsoft.Extensions.Logging's console: trce, dbug, info, warn, fail, crit.
+            ("TRCE", .trace), ("DBUG", .debug), ("FAIL", .error),
         ]
         var words: [UInt64: Severity] = [:]
         for (text, severity) in table { words[word(text)] = severity }

@@ -128,7 +128,7 @@ public final class ExtractPipeline {
         assembler.begin(file: reader.name)
         var unnamed = reader.name == SourceLocation.stdinName && configuration.nameStdinByFirstLine
         defer {
-            assembler.closeRecord()
+            assembler.endInput()
             drain(assembler)
             summary.bytes += reader.byteCount
         }
@@ -165,10 +165,17 @@ public final class ExtractPipeline {
             return nil
         }
         var probe = LogDecoder(format: configuration.inputFormat)
+        let unwrapper = LineUnwrapper(maxLineBytes: configuration.maxLineBytes)
         return ChunkReader(
             descriptor: fd, name: path, chunkBytes: configuration.chunkBytes,
             maxLineBytes: configuration.maxLineBytes, maxRecordBytes: configuration.maxRecordBytes,
-            isRecordStart: { line in ContinuationRule.startsRecord(probe.decode(line)) })
+            isRecordStart: { line in
+                // Seen through its wrapper; a partial line is not a place to cut.
+                var starts = false
+                unwrapper.unwrap(line, number: 0) { inner, _ in starts = ContinuationRule.startsRecord(probe.decode(inner)) }
+                unwrapper.restore(partials: [:])
+                return starts
+            })
     }
 
     /// Assembles chunks on all threads and writes their output in order. The reading thread
@@ -215,7 +222,8 @@ public final class ExtractPipeline {
                 mustWait = false
                 let slot = written % workers.count
                 let assembler = workers[slot]
-                if assembler.dependsOnEarlierState || (onlyLinked && (carried.writtenRecordOpen || carried.hasLinkedStream)) {
+                if assembler.dependsOnEarlierState || !carried.partials.isEmpty
+                    || (onlyLinked && (carried.writtenRecordOpen || carried.hasLinkedStream)) {
                     assembler.discardOutput()
                     assembler.begin(file: name)
                     assembler.restore(carried)
@@ -234,8 +242,14 @@ public final class ExtractPipeline {
             group.wait()
             while written < submitted { writeReady(waitForFirst: true) }
             if let open {
-                open.closeRecord()
+                open.endInput()
                 take(open)
+            } else if !carried.partials.isEmpty, let last = workers.first {
+                // Partial lines the file ended with.
+                last.begin(file: name)
+                last.restore(carried)
+                last.endInput()
+                take(last)
             }
         }
         while isOpen {
@@ -325,6 +339,7 @@ extension RecordAssembler {
                 start = end + 1
             }
         }
+        // The record the chunk ends with is closed (its partial lines wait for the next chunk).
         if !chunk.endsInsideRecord { closeRecord() }
     }
 }

@@ -8,8 +8,10 @@ import CorrelateExtract
 import CorrelateModel
 import CorrelateRender
 
-/// Turns log lines into NDJSON records: decodes each line, joins continuation lines to their
-/// record, runs the rules once per record and writes the record. One per thread.
+/// Turns log lines into NDJSON records: unwraps each line (container runtime and shipper
+/// envelopes, syslog, terminal colours: ``LineUnwrapper``), decodes it, joins continuation lines
+/// to their record, runs the rules over the record — its first line, then each continuation
+/// line while the record has no trace id — and writes the record. One per thread.
 ///
 /// The record still open (a continuation line may join it) is kept in an arena; when the next
 /// record starts it goes to the ``RecordSink`` — NDJSON for `extract`, the store for `ingest`.
@@ -27,6 +29,7 @@ final class RecordAssembler: @unchecked Sendable {
     private let ruleSet: RuleSet
     private let extractor: Extractor
     private var decoder: LogDecoder
+    private let unwrapper: LineUnwrapper
 
     // The open record: its fields, their text in `arena`; it is handed to the sink when the
     // next record starts (a continuation line may still join it until then).
@@ -59,13 +62,14 @@ final class RecordAssembler: @unchecked Sendable {
         self.configuration = configuration
         self.extractor = ruleSet.makeExtractor(limits: configuration.limits)
         self.decoder = LogDecoder(format: configuration.inputFormat)
+        self.unwrapper = LineUnwrapper(maxLineBytes: configuration.maxLineBytes)
         self.sink = sink
     }
 
     /// Starts a new input (or a new chunk of one that starts with a record): no record open,
     /// no stream state carried over.
     func begin(file name: String) {
-        closeRecord()
+        endInput()
         currentFile = name
         sink.begin(file: name)
         mainStream = StreamState()
@@ -80,6 +84,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// streams that had a line in the current chunk.
     func state(chunkOnly: Bool) -> AssemblyState {
         var state = AssemblyState(writtenRecordOpen: recordOpen && recordWritten)
+        state.partials = unwrapper.partials
         if !chunkOnly || chunkStreams.contains(0) { state.main = mainStream }
         state.others = chunkOnly ? otherStreams.filter { chunkStreams.contains($0.key) } : otherStreams
         return state
@@ -92,6 +97,7 @@ final class RecordAssembler: @unchecked Sendable {
         otherStreams = state.others
         linkedOtherStreams = otherStreams.values.filter(\.isLinked).count
         inheritedWrittenRecord = state.writtenRecordOpen
+        unwrapper.restore(partials: state.partials)
         chunkStreams.removeAll(keepingCapacity: true)
         dependsOnEarlierState = false
     }
@@ -99,6 +105,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// Forgets what the sink holds, the open record and the counts (a chunk assembled again).
     func discardOutput() {
         recordOpen = false
+        unwrapper.restore(partials: [:])
         sink.discard()
         summary = ExtractSummary()
     }
@@ -111,19 +118,38 @@ final class RecordAssembler: @unchecked Sendable {
     ///   so where the reader cut it never changes the records (the line-by-line and the
     ///   parallel paths write the same).
     func process(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, truncated: Bool = false) {
-        let line = LogLine(bytes: bytes, number: number)
         summary.lines += 1
+        unwrapper.unwrap(bytes, number: number) { inner, wrapper in
+            processUnwrapped(inner, wrapper: wrapper, truncated: truncated || wrapper.truncated)
+        }
+    }
+
+    /// The input ended: partial lines still waiting become records, and the open record is
+    /// written.
+    func endInput() {
+        if unwrapper.hasPartials {
+            unwrapper.flush { inner, wrapper in processUnwrapped(inner, wrapper: wrapper, truncated: wrapper.truncated) }
+        }
+        closeRecord()
+    }
+
+    /// One line as the application wrote it (what ``LineUnwrapper`` found inside the line).
+    private func processUnwrapped(_ bytes: UnsafeBufferPointer<UInt8>, wrapper: LineUnwrapper.Inner, truncated: Bool) {
+        let line = LogLine(bytes: bytes, number: wrapper.firstLine, lines: wrapper.lines)
         if truncated {
             summary.truncated += 1
-            if summary.firstTruncated == nil { summary.firstTruncated = SourceLocation(file: currentFile, line: number) }
+            if summary.firstTruncated == nil { summary.firstTruncated = SourceLocation(file: currentFile, line: line.number) }
         }
-        if configuration.onlyLinked, !truncated, canSkip(bytes) {
+        if configuration.onlyLinked, !truncated, wrapper.streamKey == 0, canSkip(bytes) {
             chunkStreams.insert(0)
             skipped(line)
             return
         }
         inheritedWrittenRecord = false
-        let decoded = decoder.decode(line.bytes)
+        var decoded = decoder.decode(line.bytes)
+        if decoded.timestamp == nil { decoded.timestamp = wrapper.timestamp }
+        if decoded.severity == nil { decoded.severity = wrapper.severity }
+        if decoded.streamKey == 0 { decoded.streamKey = wrapper.streamKey }
         if let problem = decoded.problem {
             summary.malformed += 1
             if summary.firstMalformed == nil {
@@ -156,7 +182,9 @@ final class RecordAssembler: @unchecked Sendable {
     /// no written record is open that it could continue, nor a journald writer's linked record.
     @inline(__always)
     private func canSkip(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !(recordOpen && recordWritten), !inheritedWrittenRecord, linkedOtherStreams == 0, let base = bytes.baseAddress else {
+        guard !(recordOpen && recordWritten), !inheritedWrittenRecord, linkedOtherStreams == 0, !unwrapper.hasPartials,
+              let base = bytes.baseAddress
+        else {
             return false
         }
         if memchr(base, 0x5C, bytes.count) != nil { return false }
@@ -187,7 +215,7 @@ final class RecordAssembler: @unchecked Sendable {
     private func assemble(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64, alone: Bool) {
         let continued = !alone && ContinuationRule.continues(decoded, after: stream.context)
         if continued {
-            continueRecord(line, decoded, stream: stream, key: key)
+            continueRecord(line, decoded, stream: &stream, key: key)
         } else {
             startRecord(line, decoded, stream: &stream, key: key)
         }
@@ -200,13 +228,7 @@ final class RecordAssembler: @unchecked Sendable {
         summary.records += 1
         decoder.withBytes(decoded.matchText, in: line.bytes) { text in
             let found = extractor.extract(text)
-            if found.limitExceeded {
-                summary.limitHits += 1
-                if summary.firstLimitHit == nil {
-                    summary.firstLimitHit = SourceLocation(file: currentFile, line: line.number)
-                }
-            }
-            if found.rejectedZeroID { summary.zeroIDs += 1 }
+            count(found, at: line.number)
             if found.traceID != nil { summary.linked += 1 } else if found.jobID != nil { summary.jobOnly += 1 }
             let job = found.jobID.map { UnsafeBufferPointer(rebasing: text[$0]) }
             let service = found.service.map { UnsafeBufferPointer(rebasing: text[$0]) }
@@ -214,13 +236,14 @@ final class RecordAssembler: @unchecked Sendable {
 
             recordOpen = true
             recordStream = key
+            // Kept even when not written yet (--only-linked): a continuation line may link it.
             recordWritten = !configuration.onlyLinked || found.isLinked
-            guard recordWritten else { return }
             // Text captured by a rule from a JSON or logfmt line is still escaped.
             let capturedEscaped = decoded.format == .json || decoded.format == .logfmt
             arena.removeAll()
             pending = PendingRecord()
             pending.firstLine = line.number
+            pending.lines = line.lines
             pending.timestamp = found.timestamp ?? decoded.timestamp
             pending.traceID = found.traceID
             pending.spanID = found.spanID
@@ -237,31 +260,40 @@ final class RecordAssembler: @unchecked Sendable {
         }
     }
 
-    private func continueRecord(_ line: LogLine, _ decoded: DecodedLine, stream: StreamState, key: UInt64) {
+    /// Counts what a rule search hit besides ids: its limit, all-zero ids.
+    private func count(_ found: Extraction, at number: Int) {
+        if found.limitExceeded {
+            summary.limitHits += 1
+            if summary.firstLimitHit == nil {
+                summary.firstLimitHit = SourceLocation(file: currentFile, line: number)
+            }
+        }
+        if found.rejectedZeroID { summary.zeroIDs += 1 }
+    }
+
+    private func continueRecord(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
         let text = decoded.format == .journald ? decoded.message : decoded.matchText
         if recordOpen, recordStream == key, pending.lines < configuration.maxContinuationLines {
-            pending.lines += 1
-            if recordWritten {
-                let start = arena.count
-                arena.byte(0x0A)
-                decoder.withBytes(text, in: line.bytes) { arena.raw($0) }
-                if pending.continuation == nil { pending.continuation = start..<arena.count }
-                pending.continuation = pending.continuation!.lowerBound..<arena.count
-            }
+            pending.lines += line.lines
+            let start = arena.count
+            arena.byte(0x0A)
+            decoder.withBytes(text, in: line.bytes) { arena.raw($0) }
+            if pending.continuation == nil { pending.continuation = start..<arena.count }
+            pending.continuation = pending.continuation!.lowerBound..<arena.count
+            // The record's ids may be on a later line of it (.NET scopes under the header).
+            if pending.traceID == nil { link(line, text: text, decoded: decoded, stream: &stream) }
             return
         }
         // The record this line belongs to is already closed: the line becomes a record of its
-        // own that carries the same ids.
+        // own that carries the same ids (or, when the stream has no trace id, its own).
         closeRecord()
         summary.records += 1
-        if stream.traceID != nil { summary.linked += 1 } else if stream.hasJobID { summary.jobOnly += 1 }
         recordOpen = true
         recordStream = key
-        recordWritten = !configuration.onlyLinked || stream.isLinked
-        guard recordWritten else { return }
         arena.removeAll()
         pending = PendingRecord()
         pending.firstLine = line.number
+        pending.lines = line.lines
         pending.timestamp = decoded.timestamp
         pending.traceID = stream.traceID
         pending.spanID = stream.spanID
@@ -273,6 +305,48 @@ final class RecordAssembler: @unchecked Sendable {
             : stream.service.withUnsafeBufferPointer { keep($0, escaped: false) }
         pending.host = keep(decoded.host, line.bytes)
         pending.message = keep(text, line.bytes) ?? TextPiece(range: 0..<0, escaped: false)
+        if stream.traceID != nil { summary.linked += 1 } else if stream.hasJobID { summary.jobOnly += 1 }
+        recordWritten = !configuration.onlyLinked || stream.isLinked
+        if pending.traceID == nil { link(line, text: text, decoded: decoded, stream: &stream) }
+    }
+
+    /// Runs the rules over a continuation line of the open record, which has no trace id yet,
+    /// and gives the record (and its stream, for the lines after) what they find and it lacks.
+    private func link(_ line: LogLine, text ref: TextRef, decoded: DecodedLine, stream: inout StreamState) {
+        decoder.withBytes(ref, in: line.bytes) { text in
+            let found = extractor.extract(text)
+            count(found, at: line.number)
+            guard found.traceID != nil || (found.jobID != nil && pending.job == nil) else { return }
+            let wasLinked = pending.traceID != nil || pending.job != nil
+            if let trace = found.traceID {
+                pending.traceID = trace
+                pending.spanID = found.spanID ?? pending.spanID
+                stream.traceID = trace
+                stream.spanID = pending.spanID
+            }
+            if pending.job == nil, let job = found.jobID {
+                let bytes = UnsafeBufferPointer(rebasing: text[job])
+                pending.job = keep(bytes, escaped: false)
+                stream.jobID = Array(bytes)
+                stream.hasJobID = true
+            }
+            if pending.service == nil, let service = found.service {
+                let bytes = UnsafeBufferPointer(rebasing: text[service])
+                pending.service = keep(bytes, escaped: false)
+                stream.service = Array(bytes)
+            }
+            pending.rule = pending.rule ?? found.ruleIndex
+            stream.ruleIndex = stream.ruleIndex ?? found.ruleIndex
+            if pending.severity == nil { pending.severity = found.severity }
+            if !wasLinked {
+                if pending.traceID != nil { summary.linked += 1 } else { summary.jobOnly += 1 }
+            } else if found.traceID != nil, pending.job != nil {
+                // It had only a job id: now it has a trace id too.
+                summary.jobOnly -= 1
+                summary.linked += 1
+            }
+            recordWritten = true
+        }
     }
 
     /// Hands the open record to the sink. Text that is not valid UTF-8 is repaired on the way
@@ -318,6 +392,8 @@ struct AssemblyState {
     /// A written record was open at the end (with --only-linked, the next line is then read
     /// even when no rule can match it).
     var writtenRecordOpen = false
+    /// Partial lines waiting for the rest (``LineUnwrapper``).
+    var partials: [UInt64: LineUnwrapper.Partial] = [:]
 
     init(writtenRecordOpen: Bool = false) {
         self.writtenRecordOpen = writtenRecordOpen
@@ -328,6 +404,7 @@ struct AssemblyState {
         if let main = later.main { self.main = main }
         others.merge(later.others) { $1 }
         writtenRecordOpen = later.writtenRecordOpen
+        partials = later.partials
     }
 
     var hasLinkedStream: Bool { others.values.contains(where: \.isLinked) }
@@ -336,5 +413,8 @@ struct AssemblyState {
 /// A line as the assembler sees it.
 struct LogLine {
     var bytes: UnsafeBufferPointer<UInt8>
+    /// Its first physical line (partial lines joined are one).
     var number: Int
+    /// Physical lines it was made of.
+    var lines = 1
 }

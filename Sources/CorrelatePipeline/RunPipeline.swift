@@ -387,7 +387,11 @@ public final class RunPipeline {
         }
         if finishing { file.finish { assembler.process($0, number: $1, truncated: file.lastLineTruncated) } }
         // Nothing more for now: the open record is complete as far as anyone can tell.
-        if !readAny || finishing { assembler.closeRecord() }
+        if finishing {
+            assembler.endInput()
+        } else if !readAny {
+            assembler.closeRecord()
+        }
         try collector.drain { try store(logs: $0) }
     }
 }

@@ -162,7 +162,9 @@ import Testing
         #expect(!trace.stdout.utf8.contains(0x1B) && !trace.stdout.utf8.contains(0x07) && !trace.stdout.utf8.contains(0x0D),
                 "no control character of the input reaches the terminal")
         #expect(trace.stdout.contains("\\x1b]0;pwned\\x07\\x1b[2J"), "\(trace.stdout)")
-        #expect(trace.stdout.contains("title \\x1b]0;owned\\x07 then \\r\\x1b[K overwritten"), "\(trace.stdout)")
+        // A log line's colour and title sequences are removed when it is read (issue 10); what
+        // is left of control characters is shown escaped.
+        #expect(trace.stdout.contains("title  then \\r overwritten"), "\(trace.stdout)")
     }
 }
 
