@@ -28,11 +28,29 @@ public enum ContinuationRule {
         case .indented, .tracebackHeader, .dumpHeader:
             return true
         case .blank:
+            // After a timed record a blank line waits for the line after it (see
+            // ``blankLineWaits(after:)``).
             return context.inTraceback || context.inDump
         case .exceptionLine:
             return context.inTraceback || context.inDump || context.recordHadTimestamp
         case .ordinary:
             return context.inDump || context.recordHadTimestamp
+        }
+    }
+
+    /// Whether a blank line after this record waits for the next line to decide: Spring and
+    /// Logback write a stack trace between blank lines under its timed line, where a blank line
+    /// before an ordinary line ends the record.
+    public static func blankLineWaits(after context: StreamContext) -> Bool {
+        context.hasRecord && context.recordHadTimestamp && !context.inTraceback && !context.inDump
+    }
+
+    /// Whether `line`, continuing a record, takes the blank lines before it into the record too:
+    /// an exception line, a frame, a traceback or dump header.
+    public static func bridgesBlankLines(_ line: DecodedLine) -> Bool {
+        switch line.shape {
+        case .exceptionLine, .indented, .tracebackHeader, .dumpHeader: true
+        case .ordinary, .blank: false
         }
     }
 

@@ -5,6 +5,9 @@ enum Field: UInt8 {
     // journald export fields
     case journalRealtime, journalPriority, journalUnit, journalIdentifier, journalHostname
     case journalPID, journalComm, journalCursor, journalMessage
+    /// Serilog's compact JSON (CLEF) message and template, `@m` and `@mt`: a line without `@l`
+    /// is at Information.
+    case clefMessage
 }
 
 struct FieldKeys {
@@ -38,6 +41,10 @@ struct FieldKeys {
         ("level", .level, 0), ("levelname", .level, 1), ("severity", .level, 2),
         ("log.level", .level, 3), ("lvl", .level, 4), ("loglevel", .level, 5),
         ("severity_text", .level, 6), ("severityText", .level, 7), ("levelName", .level, 8),
+        ("level_name", .level, 9), ("LogLevel", .level, 10), ("Level", .level, 11), ("@l", .level, 12),
+        ("log_level", .level, 13), ("SeverityText", .level, 14),
+        ("@t", .timestamp, 9), ("Timestamp", .timestamp, 10),
+        ("Message", .message, 5), ("@m", .clefMessage, 0), ("@mt", .clefMessage, 1),
         ("service", .service, 0), ("service.name", .service, 1), ("service_name", .service, 2),
         ("serviceName", .service, 3), ("app", .service, 4), ("application", .service, 5),
         ("host", .host, 0), ("hostname", .host, 1), ("host.name", .host, 2),

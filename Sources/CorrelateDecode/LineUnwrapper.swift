@@ -19,6 +19,9 @@ import CorrelateModel
 /// - **Syslog**, RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`) and RFC 3164
 ///   (`[<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: MSG`, and rsyslog's high-precision
 ///   `<RFC 3339> HOST TAG[PID]: MSG`).
+/// - **Pretty-printed JSON**: a line that is `{` alone opens an object written over several
+///   lines (the OpenTelemetry SDKs' console exporters, `json.dumps(indent=…)`); its lines are
+///   joined up to the `}` that closes it, into one JSON line of several physical lines.
 /// - **Terminal colours**: ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL`, and
 ///   two-byte escapes), as structlog's console renderer, zap's and Rust tracing's development
 ///   output write them, are removed.
@@ -47,11 +50,20 @@ public final class LineUnwrapper {
         }
     }
 
-    /// Partials waiting for the rest of their line, by stream.
+    /// Partials waiting for the rest of their line, by stream (a pretty-printed JSON object
+    /// being read, under ``blockKey``).
     public struct Partial: Sendable {
         var bytes: [UInt8] = []
         var inner: Inner
+        /// Objects open, in a pretty-printed JSON block.
+        var depth = 0
     }
+
+    /// The key of the pretty-printed JSON block being read (no stream has key 0).
+    static let blockKey: UInt64 = 0
+
+    /// Physical lines a pretty-printed block may take before it is handed on as it is.
+    static let maxBlockLines = 10_000
 
     private var scratch: [UInt8] = []
     private var stripped: [UInt8] = []
@@ -78,6 +90,14 @@ public final class LineUnwrapper {
         _ line: UnsafeBufferPointer<UInt8>, number: Int, _ body: (UnsafeBufferPointer<UInt8>, Inner) -> Void
     ) {
         var inner = Inner(firstLine: number)
+        if partials[Self.blockKey] != nil { return continueBlock(line, body) }
+        if Self.opensBlock(line) {
+            var block = Partial(inner: inner)
+            block.depth = 1
+            append(line, to: &block)
+            partials[Self.blockKey] = block
+            return
+        }
         guard let first = line.first else { return body(line, inner) }
         if first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9"), let cri = Self.cri(line) {
             inner.timestamp = cri.timestamp
@@ -115,6 +135,46 @@ public final class LineUnwrapper {
             return finish(UnsafeBufferPointer(rebasing: line[syslog.content]), inner: inner, body)
         }
         finish(line, inner: inner, body)
+    }
+
+    /// `{` alone on its line (spaces around it allowed).
+    static func opensBlock(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var open = false
+        for byte in line {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"): continue
+            case UInt8(ascii: "{") where !open: open = true
+            default: return false
+            }
+        }
+        return open
+    }
+
+    /// A line of the pretty-printed block: joined; the block is handed on once its braces close.
+    private func continueBlock(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, Inner) -> Void) {
+        guard var block = partials.removeValue(forKey: Self.blockKey) else { return }
+        block.bytes.append(0x0A)
+        append(line, to: &block)
+        block.inner.lines += 1
+        var inString = false
+        var escaped = false
+        for byte in line {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): block.depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): block.depth -= 1
+            default: break
+            }
+        }
+        if block.depth > 0, block.inner.lines < Self.maxBlockLines, !block.inner.truncated {
+            partials[Self.blockKey] = block
+            return
+        }
+        block.bytes.withUnsafeBufferPointer { stripColour($0, inner: block.inner, body) }
     }
 
     /// Hands on the partials still waiting (the input ended), oldest first.

@@ -61,7 +61,7 @@ public struct LogDecoder {
     }
 
     private mutating func decodeJSON(_ line: UnsafeBufferPointer<UInt8>) -> DecodedLine {
-        var best = InlineArray<14, Best>(repeating: Best())
+        var best = InlineArray<15, Best>(repeating: Best())
         let problem = JSONScanner.scanObject(line) { key, keyEscaped, value in
             guard !keyEscaped, let (field, rank) = FieldKeys.json.lookup(UnsafeBufferPointer(rebasing: line[key]))
             else { return }
@@ -99,7 +99,8 @@ public struct LogDecoder {
         }
         decoded.service = stringRef(get(.service))
         decoded.host = stringRef(get(.host))
-        if let value = get(.message) ?? get(.journalMessage) {
+        if decoded.severity == nil, get(.clefMessage) != nil { decoded.severity = .info }  // CLEF: no @l is Information
+        if let value = get(.message) ?? get(.journalMessage) ?? get(.clefMessage) {
             switch value.kind {
             case .string(let escaped): decoded.message = .line(value.range, escaped: escaped)
             default: decoded.message = .line(value.range, escaped: false)
@@ -165,8 +166,8 @@ public struct LogDecoder {
         // The application's own text: its leading timestamp and level, and its shape.
         withBytes(decoded.message, in: line) { text in
             let prefix = PlainPrefix(text)
-            decoded.leadingTimestamp = prefix.timestamp != nil
-            decoded.shape = prefix.timestamp == nil ? LineShape.of(text) : .ordinary
+            decoded.leadingTimestamp = prefix.leadingTime
+            decoded.shape = prefix.leadingTime ? .ordinary : LineShape.of(text)
             if let severity = prefix.severity { decoded.severity = severity }
         }
         if decoded.severity == nil, let value = get(.journalPriority) {
@@ -211,9 +212,9 @@ public struct LogDecoder {
         let prefix = PlainPrefix(line)
         decoded.timestamp = prefix.timestamp
         decoded.severity = prefix.severity
-        decoded.leadingTimestamp = prefix.timestamp != nil
+        decoded.leadingTimestamp = prefix.leadingTime
         decoded.message = .line(prefix.messageStart..<line.count, escaped: false)
-        decoded.shape = prefix.timestamp == nil ? LineShape.of(line) : .ordinary
+        decoded.shape = prefix.leadingTime ? .ordinary : LineShape.of(line)
         return decoded
     }
 
@@ -247,6 +248,11 @@ public struct LogDecoder {
             if pinoNumbers, number % 10 == 0, (10...60).contains(number) {
                 // pino / bunyan: 10 trace … 60 fatal
                 return [Severity.trace, .debug, .info, .warn, .error, .fatal][number / 10 - 1]
+            }
+            if pinoNumbers, number % 50 == 0, (100...600).contains(number) {
+                // Monolog (PSR-3): 100 debug, 200 info, 250 notice, 300 warning, 400 error,
+                // 500 critical, 550 alert, 600 emergency.
+                return number < 200 ? .debug : number < 300 ? .info : number < 400 ? .warn : number < 500 ? .error : .fatal
             }
             return Severity(otelSeverityNumber: number)
         case .string:

@@ -50,7 +50,7 @@ public struct DecodedLine: Sendable {
     /// The text the extraction rules see: the line as the application wrote it (for journald,
     /// the decoded `MESSAGE`).
     public var matchText: TextRef = .none
-    /// The log text (plain line or journald `MESSAGE`) began with a timestamp.
+    /// The log text (plain line or journald `MESSAGE`) began with a timestamp or a time of day.
     public var leadingTimestamp = false
     public var shape: LineShape = .ordinary
     /// Lines from the same writer share a key (journald: unit, identifier and pid); 0 otherwise.

@@ -7,24 +7,44 @@ import CorrelateModel
 /// - `2026-11-25 08:32:26,740 INFO [export_api] …` (Python logging's default),
 /// - `[2026-11-25 08:32:27,335: INFO/MainProcess] Task … received` (Celery),
 /// - `2026-11-25T08:32:26Z ERROR …`, `Nov 25 08:32:26 host app[12]: …` (syslog),
+/// - `I, [2026-01-14T10:00:00.010311 #5921]  INFO -- : …` (Ruby's Logger, Rails),
+/// - `10:00:00.123 [main] INFO …`, `[10:00:00 INF] …` (a time of day alone: log4j2, Serilog,
+///   Elixir, pino-pretty; it starts a record, but gives no date, so no timestamp),
+/// - `2026-01-14 10:00:01 [info     ] …` (structlog), `… info: Category[0]` (.NET),
 /// - `ERROR: …` (a level word alone, upper case).
+///
+/// When the head has no level, the first 160 bytes are searched for one written as a level:
+/// an upper-case level word standing alone (`… trace_flags=01  INFO 1 --- …`, `app.INFO:`), a
+/// level word in brackets (`[INFO]`, `[warning]`), after `level=`/`lvl=`/`at=`, or a lower-case
+/// one followed by `: ` (`file.erl:42 info: …`).
 struct PlainPrefix {
     var timestamp: Timestamp?
+    /// The text starts with a time (with or without a date): a record starts here.
+    var leadingTime = false
     var severity: Severity?
     var messageStart = 0
 
     init(_ text: UnsafeBufferPointer<UInt8>) {
         var i = 0
+        if text.count > 4, text[1] == UInt8(ascii: ","), text[2] == UInt8(ascii: " "), text[3] == UInt8(ascii: "["),
+           let ruby = PlainPrefix.rubyLogger(text) {
+            self = ruby
+            return
+        }
         if i < text.count, text[i] == UInt8(ascii: "[") { i += 1 }
         if let (timestamp, used) = Timestamp.parsePrefix(UnsafeBufferPointer(rebasing: text[i...])) {
             self.timestamp = timestamp
+            leadingTime = true
+            i += used
+        } else if let used = PlainPrefix.timeOfDay(UnsafeBufferPointer(rebasing: text[i...])) {
+            leadingTime = true
             i += used
         } else {
             i = 0
         }
         i = PlainPrefix.skipSeparators(text, i)
         // A level in brackets, padded: "[info     ]" (structlog's console renderer).
-        if timestamp != nil, i < text.count, text[i] == UInt8(ascii: "[") {
+        if leadingTime, i < text.count, text[i] == UInt8(ascii: "[") {
             var end = i + 1
             while end < text.count, PlainPrefix.isLetter(text[end]) { end += 1 }
             var close = end
@@ -44,9 +64,9 @@ struct PlainPrefix {
             let word = UnsafeBufferPointer(rebasing: text[i..<end])
             // Without a timestamp: an upper-case word, or the four-letter levels of .NET's
             // console logger ("info: Category[0]").
-            let acceptable = timestamp != nil || word.allSatisfy { $0 >= 65 && $0 <= 90 }
+            let acceptable = leadingTime || word.allSatisfy { $0 >= 65 && $0 <= 90 }
                 || (end - i == 4 && end < text.count && text[end] == UInt8(ascii: ":") && PlainPrefix.isDotNetLevel(word))
-            if acceptable, end - i >= (timestamp != nil ? 1 : 4), let severity = Severity(text: word) {
+            if acceptable, end - i >= (leadingTime ? 1 : 4), let severity = Severity(text: word) {
                 self.severity = severity
                 i = end
                 if i < text.count, text[i] == UInt8(ascii: "/") {
@@ -56,7 +76,105 @@ struct PlainPrefix {
                 i = PlainPrefix.skipSeparators(text, i)
             }
         }
-        messageStart = (timestamp != nil || severity != nil) ? i : 0
+        messageStart = (leadingTime || severity != nil) ? i : 0
+        if severity == nil { severity = PlainPrefix.levelWithin(text) }
+    }
+
+    /// `I, [2026-01-14T10:00:00.010311 #5921]  INFO -- progname: message` (Ruby's Logger).
+    private static func rubyLogger(_ text: UnsafeBufferPointer<UInt8>) -> PlainPrefix? {
+        guard let (timestamp, used) = Timestamp.parsePrefix(UnsafeBufferPointer(rebasing: text[4...])) else { return nil }
+        var i = 4 + used
+        while i < text.count, text[i] != UInt8(ascii: "]") { i += 1 }
+        guard i < text.count else { return nil }
+        i += 1
+        while i < text.count, text[i] == UInt8(ascii: " ") { i += 1 }
+        var end = i
+        while end < text.count, PlainPrefix.isLetter(text[end]) { end += 1 }
+        var prefix = PlainPrefix()
+        prefix.timestamp = timestamp
+        prefix.leadingTime = true
+        prefix.severity = Severity(text: UnsafeBufferPointer(rebasing: text[i..<end]))
+        // " -- progname: "
+        var j = end
+        if j + 4 <= text.count, text[j] == UInt8(ascii: " "), text[j + 1] == UInt8(ascii: "-"), text[j + 2] == UInt8(ascii: "-") {
+            j += 3
+            while j < text.count, text[j] != UInt8(ascii: ":") { j += 1 }
+            if j < text.count { j += 1 }
+            if j < text.count, text[j] == UInt8(ascii: " ") { j += 1 }
+        }
+        prefix.messageStart = min(j, text.count)
+        return prefix
+    }
+
+    private init() {}
+
+    /// The length of `HH:MM:SS` (with a `.fraction` or `,fraction`) and a closing `]` when in
+    /// brackets; nil when the text does not start so.
+    static func timeOfDay(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard text.count >= 8 else { return nil }
+        func digit(_ index: Int) -> Bool { text[index] >= UInt8(ascii: "0") && text[index] <= UInt8(ascii: "9") }
+        guard digit(0), digit(1), text[2] == UInt8(ascii: ":"), digit(3), digit(4), text[5] == UInt8(ascii: ":"),
+              digit(6), digit(7) else { return nil }
+        var i = 8
+        if i + 1 < text.count, text[i] == UInt8(ascii: ".") || text[i] == UInt8(ascii: ","), digit(i + 1) {
+            i += 1
+            while i < text.count, digit(i) { i += 1 }
+        }
+        guard i == text.count || !PlainPrefix.isLetter(text[i]) || text[i] == UInt8(ascii: "Z") else { return nil }
+        return i
+    }
+
+    /// A level written somewhere in the head of the line (see the type's discussion).
+    static func levelWithin(_ text: UnsafeBufferPointer<UInt8>) -> Severity? {
+        let limit = min(text.count, 160)
+        var i = 0
+        while i < limit {
+            guard PlainPrefix.isLetter(text[i]), i == 0 || !PlainPrefix.isWordByte(text[i - 1]) else {
+                i += 1
+                continue
+            }
+            var end = i
+            while end < text.count, PlainPrefix.isLetter(text[end]) { end += 1 }
+            defer { i = end }
+            let length = end - i
+            guard length >= 3, length <= 9, end == text.count || !PlainPrefix.isWordByte(text[end]) else { continue }
+            let word = UnsafeBufferPointer(rebasing: text[i..<end])
+            let before = i > 0 ? text[i - 1] : 0
+            let after = end < text.count ? text[end] : 0
+            let upper = word.allSatisfy { $0 >= 65 && $0 <= 90 }
+            let bracketed = before == UInt8(ascii: "[") && after == UInt8(ascii: "]")
+            let keyed = before == UInt8(ascii: "=") && i >= 3 && PlainPrefix.isLevelKey(UnsafeBufferPointer(rebasing: text[..<(i - 1)]))
+            let colon = after == UInt8(ascii: ":") && end + 1 < text.count && text[end + 1] == UInt8(ascii: " ")
+                && (before == UInt8(ascii: " ") || before == 0)
+            guard upper || bracketed || keyed || colon, let severity = Severity(text: word), length > 1 else { continue }
+            // A lower-case word before ": " only when it is a full level name.
+            if colon, !upper, !bracketed, !keyed, !PlainPrefix.isFullLevelName(word) { continue }
+            return severity
+        }
+        return nil
+    }
+
+    /// Whether `text` ends with a key that holds a level: `level`, `lvl`, `at`, `severity`.
+    private static func isLevelKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        for key in ["level", "lvl", "at", "severity", "loglevel"] where text.count >= key.utf8.count {
+            let tail = UnsafeBufferPointer(rebasing: text[(text.count - key.utf8.count)...])
+            if tail.elementsEqual(key.utf8), tail.count == text.count || !PlainPrefix.isWordByte(text[text.count - key.utf8.count - 1]) {
+                return true
+            }
+        }
+        return false
+    }
+
+    private static func isFullLevelName(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        for name in ["debug", "info", "notice", "warn", "warning", "error", "critical", "fatal"] where word.elementsEqual(name.utf8) {
+            return true
+        }
+        return false
+    }
+
+    @inline(__always)
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        isLetter(byte) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
     }
 
     static func isDotNetLevel(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -91,12 +209,28 @@ struct PlainPrefix {
 }
 
 extension LineShape {
+    /// `ValueError`, `java.lang.IllegalStateException`, `requests.exceptions.HTTPError`: a
+    /// qualified name, or one ending as exception types do — not any `word:` (`worker: Warm
+    /// shutdown`).
+    static func namesAnException(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        if name.contains(UInt8(ascii: ".")) { return true }
+        for suffix in ["Error", "Exception", "Warning", "Exit", "Interrupt", "Fault", "Failure", "Throwable"]
+        where name.count >= suffix.utf8.count {
+            if UnsafeBufferPointer(rebasing: name[(name.count - suffix.utf8.count)...]).elementsEqual(suffix.utf8) { return true }
+        }
+        return false
+    }
+
     private static let tracebackHeaders: [[UInt8]] = [
         Array("Traceback (most recent call last):".utf8),
         Array("During handling of the above exception".utf8),
         Array("The above exception was the direct cause".utf8),
         Array("Caused by: ".utf8),
     ]
+
+    /// Lines that go on the record before them whatever they hold: the X-Ray line AWS Lambda
+    /// writes under its `REPORT` line.
+    private static let continuationHeads: [[UInt8]] = [Array("XRAY TraceId: ".utf8)]
 
     /// Go's crash output: `panic: …`, `fatal error: …`, `goroutine 7 [running]:`.
     private static let dumpHeaders: [[UInt8]] = [
@@ -114,6 +248,12 @@ extension LineShape {
                 if UnsafeBufferPointer(rebasing: text[0..<header.count]).elementsEqual(header) {
                     return .tracebackHeader
                 }
+            }
+        }
+        if first == UInt8(ascii: "X") {
+            for head in continuationHeads where text.count >= head.count
+                && UnsafeBufferPointer(rebasing: text[0..<head.count]).elementsEqual(head) {
+                return .indented
             }
         }
         if first == UInt8(ascii: "p") || first == UInt8(ascii: "f") || first == UInt8(ascii: "g") {
@@ -140,7 +280,8 @@ extension LineShape {
             break
         }
         if i == text.count { return .exceptionLine }
-        if text[i] == UInt8(ascii: ":"), i + 1 == text.count || text[i + 1] == UInt8(ascii: " ") {
+        if text[i] == UInt8(ascii: ":"), i + 1 == text.count || text[i + 1] == UInt8(ascii: " "),
+           LineShape.namesAnException(UnsafeBufferPointer(rebasing: text[0..<i])) {
             return .exceptionLine
         }
         return .ordinary

@@ -29,11 +29,32 @@ public struct TraceQuery {
         return analysis
     }
 
-    /// Resolves a trace id given in full or as a prefix of at least 8 hex digits.
+    /// Resolves a trace id given in full, as a prefix of at least 8 hex digits, or as a 64-bit
+    /// id (16 hex digits, or a decimal as Datadog logs it): the trace whose low 64 bits it is,
+    /// else the logs' own id with the high half zero.
     public func resolve(_ text: String) throws -> [TraceID] {
         let digits = text.lowercased()
         if digits.count == 32, let id = TraceID(hex: digits) { return [id] }
+        if !digits.isEmpty, digits.count <= 20, digits.allSatisfy(\.isNumber), digits.count != 16,
+           let value = UInt64(digits) {
+            return try low64(value)
+        }
         guard digits.count >= 8, digits.allSatisfy(\.isHexDigit) else { return [] }
-        return try store.traceIDs(withPrefix: digits, limit: 10)
+        let prefixed = try store.traceIDs(withPrefix: digits, limit: 10)
+        if digits.count == 16, let value = UInt64(digits, radix: 16) {
+            let full = try store.traceIDs(withLow64: value, limit: 10)
+            if !full.isEmpty { return Array(Set(full + prefixed)).sorted { $0.description < $1.description } }
+            if prefixed.isEmpty { return try low64(value) }
+        }
+        return prefixed
+    }
+
+    /// The traces a 64-bit id names: the full ones whose low half it is, else its own (as the
+    /// log lines carry it) when lines do.
+    private func low64(_ value: UInt64) throws -> [TraceID] {
+        let full = try store.traceIDs(withLow64: value, limit: 10)
+        if !full.isEmpty { return full }
+        let own = TraceID(high: 0, low: value)
+        return try store.logs(inTrace: own).isEmpty ? [] : [own]
     }
 }

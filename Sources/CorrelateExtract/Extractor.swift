@@ -4,7 +4,8 @@ import CorrelateModel
 /// Applies a ``RuleSet`` to lines. One per thread: it owns the PCRE2 match data.
 ///
 /// For each hit the rule's id format converts the captured text, and all-zero ids are
-/// rejected. When several hits in a line give the same field, the higher-priority rule wins; a
+/// rejected. When several hits in a line give the same field, the higher-priority rule wins —
+/// except that a complete 128-bit trace id wins over a 64-bit one whatever their priorities; a
 /// span id goes with the trace id of the same hit when that hit has one.
 public final class Extractor {
     public let ruleSet: RuleSet
@@ -218,6 +219,9 @@ public final class Extractor {
         return max(end, whole.lowerBound + 1)
     }
 
+    /// Added to the priority of a hit whose trace id has all 128 bits.
+    private static let fullWidthBonus = 1 << 32
+
     /// Priority of the rule that set each field so far (`Int.min`: not set).
     private struct FieldRanks {
         var trace = Int.min
@@ -263,8 +267,11 @@ public final class Extractor {
         {
             hitSpan = id
         }
-        if let hitTrace, priority > ranks.trace {
-            ranks.trace = priority
+        // A complete 128-bit trace id wins over a 64-bit one (Datadog decimal, B3 64-bit) of
+        // any priority; between ids of one width, the rule's priority decides.
+        let traceRank = hitTrace.map { $0.high != 0 ? priority + Self.fullWidthBonus : priority } ?? Int.min
+        if let hitTrace, traceRank > ranks.trace {
+            ranks.trace = traceRank
             result.traceID = hitTrace
             result.ruleIndex = index
             if let hitSpan {

@@ -4,6 +4,35 @@
 enum ShippedRules {
     static let files: [(name: String, text: String)] = [
         (
+            name: "access_logs.yaml",
+            text: ####"""
+# Trace context that web servers and proxies write into their access logs by position, without
+# a key: the values of the trace headers, in the order a log format names them.
+rules:
+  - name: nginx-otel-ids
+    description: 'nginx''s ngx_otel_module variables $otel_trace_id $otel_span_id $otel_trace_sampled at the end of a line'
+    priority: 45
+    id_format: hex
+    pattern: '(?<![0-9a-zA-Z-])(?<trace_id>[0-9a-f]{32}) (?<span_id>[0-9a-f]{16}) [01]\s*$'
+    tests:
+      - line: '203.0.113.9 - - [14/Jan/2026:10:00:00 +0100] "POST /invoices HTTP/1.1" 201 1543 "-" "Mozilla/5.0" 903556a96350d779663e337705bf35d9 ef1d7f12c7069997 1'
+        expect: { trace_id: 903556a96350d779663e337705bf35d9, span_id: ef1d7f12c7069997 }
+      - line: '10.1.2.3 - - [14/Jan/2026:10:00:00 +0100] "GET /healthz HTTP/1.1" 200 2 "-" "kube-probe/1.31" - - -'
+        expect: none
+
+  - name: b3-quoted-headers
+    description: 'Envoy and other proxies logging %REQ(X-B3-TRACEID)% %REQ(X-B3-SPANID)% %REQ(X-B3-SAMPLED)% as quoted fields'
+    priority: 45
+    id_format: b3
+    pattern: '"(?<trace_id>[0-9a-f]{32}|[0-9a-f]{16})" "(?<span_id>[0-9a-f]{16})" "[01d]"'
+    tests:
+      - line: '[2026-01-14T10:00:00.123Z] "GET /invoices/42 HTTP/1.1" 200 - 0 877 12 12 "203.0.113.9" "curl/8.5.0" "a16e8211-9de6-43d8-91db-d2e20c7c32a6" "billing.example.com" "10.4.2.17:8080" "5c7be8e978d050f4" "684bbb0cafccca24" "1"'
+        expect: { trace_id: 00000000000000005c7be8e978d050f4, span_id: 684bbb0cafccca24 }
+      - line: '"billing.example.com" "10.4.2.17:8080" "-" "-" "-"'
+        expect: none
+"""####
+        ),
+        (
             name: "alerts.yaml",
             text: ####"""
 # Alert-label to span-attribute mappings, and how to tell what an alert is about.
@@ -93,6 +122,17 @@ rules:
         expect: { trace_id: 5759e988bd862e3fe1be46a994272793 }
       - line: '{"trace_id": "2-5759e988-bd862e3fe1be46a994272793"}'
         expect: none
+
+  - name: lambda-report-xray
+    description: 'the X-Ray line AWS Lambda writes under its REPORT line: XRAY TraceId: 1-… SegmentId: <16 hex>'
+    priority: 86
+    id_format: xray
+    pattern: '^XRAY TraceId: (?<trace_id>1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24})\s+SegmentId: (?<span_id>[0-9a-fA-F]{16})'
+    tests:
+      - line: "XRAY TraceId: 1-696741b7-729254c48dec08786d6413f5	SegmentId: 9750774d624b98bf	Sampled: true	"
+        expect: { trace_id: 696741b7729254c48dec08786d6413f5, span_id: 9750774d624b98bf }
+      - line: 'XRAY TraceId: none'
+        expect: none
 """####
         ),
         (
@@ -139,6 +179,19 @@ rules:
         expect: { span_id: a2fb4a1d1a96d312 }
       - line: 'X-B3-ParentSpanId: a2fb4a1d1a96d312'
         expect: none
+
+  - name: b3-single-value
+    description: 'a b3 single header''s value logged on its own, quoted ("$http_b3" in an nginx log format)'
+    priority: 60
+    id_format: b3
+    pattern: '"(?<trace_id>[0-9a-f]{32}|[0-9a-f]{16})-(?<span_id>[0-9a-f]{16})(?:-[01d](?:-[0-9a-f]{16})?)?"'
+    tests:
+      - line: '203.0.113.9 - - [14/Jan/2026:10:00:00 +0100] "GET /invoices/42 HTTP/1.1" 200 877 "-" "okhttp/4.12.0" "6cb129550a2227ce79e5a5163bbff5fe-fdd5e46c58554150-1-75d81fd4c8ce77cf"'
+        expect: { trace_id: 6cb129550a2227ce79e5a5163bbff5fe, span_id: fdd5e46c58554150 }
+      - line: '"POST /invoices HTTP/1.1" 201 1543 "-" "okhttp/4.12.0" "b304755010fa859d-c6ec6fe88bb4f057-d"'
+        expect: { trace_id: 0000000000000000b304755010fa859d, span_id: c6ec6fe88bb4f057 }
+      - line: '"GET /invoices/42/preview HTTP/1.1" 200 3110 "-" "okhttp/4.12.0" "0"'
+        expect: none
 """####
         ),
         (
@@ -169,14 +222,17 @@ rules:
         (
             name: "datadog.yaml",
             text: ####"""
-# Datadog log injection: dd.trace_id / dd.span_id in decimal. dd.trace_id is the low 64 bits of
-# the trace id; it is kept with the high half zero (as 16 leading zeros).
+# Datadog log injection: dd.trace_id / dd.span_id. A 64-bit id is written in decimal: the low 64
+# bits of the trace id, kept with the high half zero and joined in the store to the trace whose
+# low 64 bits it is. With 128-bit ids in logs (the default of recent tracers,
+# DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED) dd.trace_id is 32 hex digits: read as hex.
+# https://docs.datadoghq.com/tracing/other_telemetry/connect_logs_and_traces/
 rules:
   - name: dd-trace-id
     description: dd.trace_id=<decimal> (and dd.span_id beside it), as text or JSON
     priority: 75
     id_format: decimal64
-    pattern: '(?<![\w])"?dd\.trace_id"?\s*[=:]\s*"?(?<trace_id>\d{1,20})(?!\d)"?(?:[\s,]+"?dd\.span_id"?\s*[=:]\s*"?(?<span_id>\d{1,20})(?!\d))?'
+    pattern: '(?<![\w])"?dd\.trace_id"?\s*[=:]\s*"?(?<trace_id>[0-9a-fA-F]{32}|\d{1,20})(?![0-9a-zA-Z])"?(?:[\s,]+"?dd\.span_id"?\s*[=:]\s*"?(?<span_id>\d{1,20})(?!\d))?'
     tests:
       - line: '2026-11-25 08:32:27,335 INFO [app] [dd.service=exporter dd.env=prod dd.version=1.2 dd.trace_id=6287283486958226135 dd.span_id=2893463434394719722] - done'
         expect: { trace_id: 00000000000000005740eb051a530ad7, span_id: 2827a5a9d1add5ea }
@@ -186,16 +242,145 @@ rules:
         expect: none
       - line: 'dd.trace_id=99999999999999999999'
         expect: none   # more than 64 bits
+      - line: '2026-01-14 10:00:00,123 INFO [export_worker] [tasks.py:88] [dd.service=export-worker dd.env=prod dd.trace_id=6790c1a500000000a395911f5a605543 dd.span_id=1079381604753938458] - export 77 rendered'
+        expect: { trace_id: 6790c1a500000000a395911f5a605543, span_id: 0efabbd9c873181a }
+      - line: '{"message":"export 78 rendered","status":"info","dd.trace_id":"6790c1a500000000a395911f5a605543","dd.span_id":"1079381604753938458"}'
+        expect: { trace_id: 6790c1a500000000a395911f5a605543, span_id: 0efabbd9c873181a }
+      - line: 'dd.trace_id=6790c1a5 partial hex'
+        expect: none
 
   - name: dd-json-nested
     description: 'Datadog JSON logs nest the ids: "dd": {"trace_id": "<decimal>", "span_id": "<decimal>"}'
     priority: 88
     id_format: decimal64
-    pattern: '"dd"\s*:\s*\{[^{}]*?"trace_id"\s*:\s*"?(?<trace_id>\d{1,20})(?!\d)"?(?:[^{}]*?"span_id"\s*:\s*"?(?<span_id>\d{1,20})(?!\d))?'
+    pattern: '"dd"\s*:\s*\{(?=[^{}]*?"trace_id"\s*:\s*"?(?<trace_id>[0-9a-fA-F]{32}|\d{1,20})(?![0-9a-zA-Z]))(?:(?=[^{}]*?"span_id"\s*:\s*"?(?<span_id>\d{1,20})(?!\d)))?'
     tests:
       - line: '{"message":"done","dd":{"service":"exporter","trace_id":"1234567890123456","span_id":"42"}}'
         expect: { trace_id: 0000000000000000000462d53c8abac0, span_id: 000000000000002a }
       - line: '{"dd":{"trace_id":"0","span_id":"0"}}'
+        expect: none
+      - line: '{"msg":"done","dd":{"trace_id":"6790c1a500000000a395911f5a605543","span_id":"1079381604753938458","service":"api"}}'
+        expect: { trace_id: 6790c1a500000000a395911f5a605543, span_id: 0efabbd9c873181a }
+      - line: '{"dd":{"env":"prod","service":"orders-api","span_id":"17570788225811601934","trace_id":"6790c1a40000000067bb81078478626b","version":"1.4.2"},"level":"info"}'
+        expect: { trace_id: 6790c1a40000000067bb81078478626b, span_id: f3d7facc1f1dda0e }   # dd-trace-js writes the span first
+"""####
+        ),
+        (
+            name: "google_cloud.yaml",
+            text: ####"""
+# Google Cloud Logging's structured logging fields: the trace as a resource name
+# "projects/<project>/traces/<32 hex>", the span id beside it. Cloud Run, GKE and App Engine read
+# them from JSON written to stdout; LogEntry exports carry "trace" and "spanId".
+# https://cloud.google.com/logging/docs/structured-logging#special-payload-fields
+rules:
+  - name: gcp-trace
+    description: '"logging.googleapis.com/trace" (or a LogEntry''s "trace") as projects/…/traces/<id>'
+    priority: 85
+    id_format: hex
+    pattern: '"(?:logging\.googleapis\.com/trace|trace)"\s*:\s*"projects/[^/"]{1,128}/traces/(?<trace_id>[0-9a-fA-F]{32})"'
+    tests:
+      - line: '{"severity":"INFO","message":"render finished","time":"2026-01-14T10:00:00.123Z","logging.googleapis.com/trace":"projects/acme-prod-123/traces/93ebfc352278516622661da43753618e","logging.googleapis.com/spanId":"305478d3cef47ab8","logging.googleapis.com/trace_sampled":true}'
+        expect: { trace_id: 93ebfc352278516622661da43753618e }   # the span id: json-span-id
+      - line: '{"insertId":"x1","jsonPayload":{"message":"ok"},"trace":"projects/acme/traces/4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7"}'
+        expect: { trace_id: 4bf92f3577b34da6a3ce929d0e0e4736 }
+      - line: '{"logging.googleapis.com/trace":"projects/acme/traces/"}'
+        expect: none
+
+  - name: gcp-cloud-trace-context
+    description: the X-Cloud-Trace-Context header "<32 hex>/<decimal span>;o=1" as access logs write it
+    priority: 60
+    id_format: hex
+    pattern: '(?i:x-cloud-trace-context)["'']?\s*[:=]\s*["'']?(?<trace_id>[0-9a-fA-F]{32})(?:/\d{1,20})?(?:;o=[01])?'
+    tests:
+      - line: 'GET /render 200 X-Cloud-Trace-Context: 105445aa7843bc8bf206b12000100000/1;o=1'
+        expect: { trace_id: 105445aa7843bc8bf206b12000100000 }
+      - line: 'X-Cloud-Trace-Context: none'
+        expect: none
+"""####
+        ),
+        (
+            name: "job_systems.yaml",
+            text: ####"""
+# Job ids of the common job systems, as their workers log them. A job id links a line to the
+# trace of the job through the span attribute its instrumentation puts it in (see
+# job_id_attributes in alerts.yaml: messaging.message.id by default).
+rules:
+  - name: sidekiq-jid
+    description: 'Sidekiq''s job id, jid=<24 hex> (text formatter) or "jid":"<24 hex>" (JSON formatter, in ctx)'
+    priority: 62
+    id_format: hex
+    pattern: '(?:(?<![\w.-])jid=|"jid"\s*:\s*")(?<job_id>[0-9a-f]{24})(?![0-9a-zA-Z])'
+    tests:
+      - line: 'Jan 14 10:00:00 worker-7 sidekiq[5921]: 2026-01-14T10:00:00.042Z pid=5921 tid=b8q4 class=InvoiceJob jid=7c1e9a4b2d3f5e6a8b9c0d1e INFO: start'
+        expect: { job_id: 7c1e9a4b2d3f5e6a8b9c0d1e }
+      - line: '{"ts":"2026-01-14T10:00:00.042Z","pid":5921,"tid":"b8q4","lvl":"INFO","msg":"start","ctx":{"class":"InvoiceJob","jid":"e38d7f04d6b010e71e22640b"}}'
+        expect: { job_id: e38d7f04d6b010e71e22640b }
+      - line: 'pid=5921 tid=b8q4 class=InvoiceJob jid=7c1e9a4b INFO: start'
+        expect: none   # not a Sidekiq job id
+
+  - name: activejob-job-id
+    description: 'Rails ActiveJob: "(Job ID: <uuid>)" and the "[ActiveJob] [<Job>] [<uuid>]" tags of a running job'
+    priority: 62
+    id_format: hex
+    pattern: '(?:\(Job ID: |\[ActiveJob\] \[[\w:]+\] \[)(?<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})[)\]]'
+    tests:
+      - line: 'I, [2026-01-14T10:00:00.010311 #5921]  INFO -- : [ActiveJob] Enqueued InvoiceJob (Job ID: f49b246d-3a89-44e0-9579-d59b0beff750) to Sidekiq(default) with arguments: 42'
+        expect: { job_id: f49b246d-3a89-44e0-9579-d59b0beff750 }
+      - line: 'I, [2026-01-14T10:00:00.042871 #5921]  INFO -- : [ActiveJob] [InvoiceJob] [f49b246d-3a89-44e0-9579-d59b0beff750] Performing InvoiceJob from Sidekiq(default)'
+        expect: { job_id: f49b246d-3a89-44e0-9579-d59b0beff750 }
+      - line: 'I, [2026-01-14T10:00:00.001211 #4242]  INFO -- : [df5bbdb9-f5f3-423c-8bea-47ad03266a30] Started POST "/invoices"'
+        expect: none   # a request id
+
+  - name: rq-job
+    description: 'Python RQ: "<queue>: <function>(…) (<job id>)", "<queue>: Job OK (<job id>)", "[Job <job id>]: …"'
+    priority: 58
+    id_format: hex
+    pattern: '(?:^(?:\d\d:\d\d:\d\d )?[\w.-]+: .*\(|\[Job )(?<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\)\s*$|\]:)'
+    tests:
+      - line: '10:00:01 default: tasks.render_invoice(42) (373a47b9-ff8b-4c9f-b563-3a924bf99a33)'
+        expect: { job_id: 373a47b9-ff8b-4c9f-b563-3a924bf99a33 }
+      - line: '10:00:02 default: Job OK (373a47b9-ff8b-4c9f-b563-3a924bf99a33)'
+        expect: { job_id: 373a47b9-ff8b-4c9f-b563-3a924bf99a33 }
+      - line: '10:00:03 [Job 9fc54427-0760-4b48-8df2-d9da03e47751]: exception raised while executing (tasks.export_report)'
+        expect: { job_id: 9fc54427-0760-4b48-8df2-d9da03e47751 }
+      - line: '10:00:02 Result is kept for 500 seconds'
+        expect: none
+
+  - name: dramatiq-message-id
+    description: 'Dramatiq: the message id a worker logs when it retries or fails a message'
+    priority: 58
+    id_format: hex
+    pattern: '(?i:message) ''(?<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'''
+    tests:
+      - line: "[2026-01-14 10:00:03,102] [PID 4242] [Thread-4] [dramatiq.middleware.retries.Retries] [INFO] Retrying message 'd916bf8c-ed2b-42eb-acd7-80ccb6c816f0' in 13482 milliseconds."
+        expect: { job_id: d916bf8c-ed2b-42eb-acd7-80ccb6c816f0 }
+      - line: "Retrying message 'soon' in 13482 milliseconds."
+        expect: none
+
+  - name: temporal-workflow-id
+    description: 'Temporal: WorkflowID <id> (the Go SDK''s default logger) or "WorkflowID":"<id>"'
+    priority: 58
+    id_format: hex
+    pattern: '(?:(?<![\w.])WorkflowID[ =]|"WorkflowID"\s*:\s*")(?<job_id>[\w.@:-]{1,255})'
+    tests:
+      - line: '2026/01/14 10:00:02 Started workflow WorkflowID invoice-42 RunID 53525701-97e5-4508-8b52-f6135d48268c'
+        expect: { job_id: invoice-42 }
+      - line: '{"level":"info","msg":"workflow started","WorkflowID":"invoice-42","RunID":"53525701"}'
+        expect: { job_id: invoice-42 }
+      - line: 'Namespace default TaskQueue invoices WorkerID 4242@worker-7@'
+        expect: none
+
+  - name: hangfire-job
+    description: 'Hangfire: "the job ''<id>''" / "Background job ''<id>''" in its messages'
+    priority: 56
+    id_format: hex
+    pattern: '(?i:\b(?:the|background) job) ''(?<job_id>[0-9A-Za-z-]{1,64})'''
+    tests:
+      - line: "      Failed to process the job '4711': an exception occurred. Retry attempt 1 of 10 will be performed in 00:00:31."
+        expect: { job_id: '4711' }
+      - line: "Background job 'b2c47a38-5ef1-4d2b-b1d4-2f3f9d0a1c11' was deleted"
+        expect: { job_id: b2c47a38-5ef1-4d2b-b1d4-2f3f9d0a1c11 }
+      - line: "the job finished"
         expect: none
 """####
         ),
@@ -205,10 +390,10 @@ rules:
 # Trace, span and job ids as JSON keys, in the spellings loggers and SDKs use.
 rules:
   - name: json-trace-id
-    description: '"trace_id": "<hex>" and its spellings (traceId, traceID, trace.id, trace-id, otelTraceID)'
+    description: '"trace_id": "<hex>" and its spellings (traceId, traceID, trace.id, trace-id, otelTraceID, otel_trace_id, Serilog CLEF @tr, Dynatrace dt.trace_id), with or without 0x'
     priority: 80
     id_format: hex
-    pattern: '"(?:trace_id|traceId|traceID|TraceId|trace\.id|trace-id|traceid|otelTraceID|logging\.googleapis\.com/trace_id)"\s*:\s*"(?<trace_id>[0-9a-fA-F]{32}|[0-9a-fA-F]{16})"'
+    pattern: '"(?:trace_id|traceId|traceID|TraceId|trace\.id|trace-id|traceid|otelTraceID|otel_trace_id|otel\.trace_id|@tr|dt\.trace_id|logging\.googleapis\.com/trace_id)"\s*:\s*"(?:0x)?(?<trace_id>[0-9a-fA-F]{32}|[0-9a-fA-F]{16})"'
     tests:
       - line: '{"level": "INFO", "message": "query returned 1459 rows", "trace_id": "cddaa145622ea1854204e01d78b04e0d", "span_id": "ec97bc42c6cf425b"}'
         expect: { trace_id: cddaa145622ea1854204e01d78b04e0d }
@@ -226,12 +411,16 @@ rules:
         expect: none   # another key that ends in trace_id
       - line: '{"trace_id": "4bf92f3577b34da6a3ce929d0e0e47364"}'
         expect: none   # 33 digits is not an id
+      - line: '{"@t":"2026-01-14T10:00:00.1234567+00:00","@mt":"Order {OrderId} accepted","@tr":"1fb28f7dc218b24263e4812d42282c73","@sp":"2a68799fa4391431"}'
+        expect: { trace_id: 1fb28f7dc218b24263e4812d42282c73 }
+      - line: '    "trace_id": "0x1d8505aa36ac69d7b9bdd99c8f6ae827",'   # the OpenTelemetry Python console exporter
+        expect: { trace_id: 1d8505aa36ac69d7b9bdd99c8f6ae827 }
 
   - name: json-span-id
     description: '"span_id": "<16 hex>" and its spellings'
     priority: 80
     id_format: hex
-    pattern: '"(?:span_id|spanId|spanID|SpanId|span\.id|span-id|spanid|otelSpanID|logging\.googleapis\.com/spanId)"\s*:\s*"(?<span_id>[0-9a-fA-F]{16})"'
+    pattern: '"(?:span_id|spanId|spanID|SpanId|span\.id|span-id|spanid|otelSpanID|otel_span_id|otel\.span_id|@sp|dt\.span_id|logging\.googleapis\.com/spanId)"\s*:\s*"(?:0x)?(?<span_id>[0-9a-fA-F]{16})"'
     tests:
       - line: '{"span_id": "ec97bc42c6cf425b", "trace_id": "cddaa145622ea1854204e01d78b04e0d"}'
         expect: { span_id: ec97bc42c6cf425b }
@@ -271,10 +460,10 @@ rules:
 # Trace, span and job ids as key=value (logfmt, Go and Java MDC styles, key: value).
 rules:
   - name: kv-trace-id
-    description: trace_id=<hex> and its spellings, also with ':' and quotes
+    description: trace_id=<hex> and its spellings (Elixir's otel_trace_id, Dynatrace's dt.trace_id), also with ':' and quotes
     priority: 70
     id_format: hex
-    pattern: '(?<![\w.-])["'']?(?:trace_id|traceId|traceID|TraceId|trace\.id|trace-id|traceid|otelTraceID)["'']?(?:=|\s*:\s*)["'']?(?<trace_id>[0-9a-fA-F]{32}|[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
+    pattern: '(?<![\w.-])["'']?(?:trace_id|traceId|traceID|TraceId|trace\.id|trace-id|traceid|otelTraceID|otel_trace_id|dt\.trace_id)["'']?(?:=|\s*:\s*)["'']?(?:0x)?(?<trace_id>[0-9a-fA-F]{32}|[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
     tests:
       - line: 'ts=2026-11-25T08:32:27Z level=info msg="job done" trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7'
         expect: { trace_id: 4bf92f3577b34da6a3ce929d0e0e4736 }
@@ -292,12 +481,16 @@ rules:
         expect: none
       - line: 'trace_id=00000000000000000000000000000000'
         expect: none
+      - line: '10:00:00.123 request_id=F6b-rO9tRLk2q9sAAABB otel_trace_id=c5350f365aa49b630a8fc84a379f80e3 otel_span_id=9015b4941affe0d8 [info] POST /orders'
+        expect: { trace_id: c5350f365aa49b630a8fc84a379f80e3 }
+      - line: '[WARNING]	2026-01-14T10:00:00.123Z	92df851c	[!dt dt.trace_id=5E40A5585F6694683EE68AD8B76777AB,dt.span_id=8E964F32DB575437] - invoice 42'
+        expect: { trace_id: 5e40a5585f6694683ee68ad8b76777ab }
 
   - name: kv-span-id
     description: span_id=<16 hex> and its spellings
     priority: 70
     id_format: hex
-    pattern: '(?<![\w.-])["'']?(?:span_id|spanId|spanID|SpanId|span\.id|span-id|spanid|otelSpanID)["'']?(?:=|\s*:\s*)["'']?(?<span_id>[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
+    pattern: '(?<![\w.-])["'']?(?:span_id|spanId|spanID|SpanId|span\.id|span-id|spanid|otelSpanID|otel_span_id|dt\.span_id)["'']?(?:=|\s*:\s*)["'']?(?:0x)?(?<span_id>[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
     tests:
       - line: 'level=info trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7'
         expect: { span_id: 00f067aa0ba902b7 }
@@ -351,8 +544,26 @@ rules:
         (
             name: "spring.yaml",
             text: ####"""
-# Spring Boot / Micrometer Tracing default log correlation: "[<app>,<trace id>,<span id>]".
+# Spring Boot and Micrometer Tracing log correlation. Spring Boot 3.2+ writes the correlation
+# field logging.pattern.correlation as "[<trace id>-<span id>] " (empty "[-] " outside a span);
+# Spring Cloud Sleuth and Spring Boot before 3.2 wrote "[<app>,<trace id>,<span id>]".
+# https://docs.spring.io/spring-boot/reference/actuator/tracing.html#actuator.micrometer-tracing.logging
 rules:
+  - name: spring-boot-correlation
+    description: Spring Boot 3.2+ correlation field [<trace id>-<span id>]
+    priority: 55
+    id_format: hex
+    pattern: '\[(?<trace_id>[0-9a-f]{32}|[0-9a-f]{16})-(?<span_id>[0-9a-f]{16})\]'
+    tests:
+      - line: '2026-01-14T10:00:00.123+01:00  INFO 4242 --- [billing-worker] [nio-8080-exec-1] [6efb829825dcd16b628a241d274d8c7c-d364628f4ab28d28] c.a.billing.InvoiceController            : invoice 42 queued'
+        expect: { trace_id: 6efb829825dcd16b628a241d274d8c7c, span_id: d364628f4ab28d28 }
+      - line: '2026-01-14T10:00:00.123+01:00  INFO 4242 --- [billing-worker] [           main] [                                                 ] c.a.billing.App : started'
+        expect: none
+      - line: '2026-01-14T10:00:00.123+01:00  INFO 4242 --- [billing-worker] [main] [-] c.a.billing.App : started'
+        expect: none
+      - line: 'uuid [6efb8298-25dc-d16b-628a-241d274d8c7c]'
+        expect: none
+
   - name: spring-correlation
     description: Spring Boot's [application,traceId,spanId] prefix
     priority: 50
@@ -362,6 +573,45 @@ rules:
       - line: '2026-11-25T08:32:27.335Z  INFO 4711 --- [exporter] [nio-8080-exec-1] [exporter,0af7651916cd43dd8448eb211c80319c,b7ad6b7169203331] c.a.Export : done'
         expect: { trace_id: 0af7651916cd43dd8448eb211c80319c, span_id: b7ad6b7169203331, service: exporter }
       - line: '2026-11-25T08:32:27.335Z  INFO 4711 --- [exporter] [main] [exporter,,] c.a.Export : started'
+        expect: none
+"""####
+        ),
+        (
+            name: "vendors.yaml",
+            text: ####"""
+# Log correlation fields of APM vendors not covered by a file of their own.
+rules:
+  - name: newrelic-linking
+    description: 'New Relic''s local log decoration: NR-LINKING|<entity guid>|<host>|<trace id>|<span id>|<entity name>|'
+    priority: 88
+    id_format: hex
+    pattern: 'NR-LINKING\|[^|\s]*\|[^|\s]*\|(?<trace_id>[0-9a-f]{32})\|(?<span_id>[0-9a-f]{16})?\|'
+    tests:
+      - line: '2026-01-14 10:00:00,123 INFO billing.api: invoice 42 queued NR-LINKING|MTIzNDU2N3xBUE18QVBQTElDQVRJT058OTg3NjU0MzIx|web-7|1589ed1033d4c1dee05071adcdf249b5|98bcbd462a233ce9|billing-api|'
+        expect: { trace_id: 1589ed1033d4c1dee05071adcdf249b5, span_id: 98bcbd462a233ce9 }
+      - line: '2026-01-14 10:00:00,140 INFO billing.api: scheduler started NR-LINKING|MTIzNDU2N3xBUE18QVBQTElDQVRJT058OTg3NjU0MzIx|web-7|||billing-api|'
+        expect: none
+
+  - name: azure-operation-id
+    description: 'Azure Application Insights telemetry: ai.operation.id (the trace id) and ai.operation.parentId (the span), and severityLevel'
+    priority: 84
+    id_format: hex
+    pattern: '"ai\.operation\.id"\s*:\s*"(?<trace_id>[0-9a-f]{32})"(?:\s*,\s*"ai\.operation\.parentId"\s*:\s*"\|?(?:[0-9a-f]{32}\.)?(?<span_id>[0-9a-f]{16})\.?")?(?:.*?"severityLevel"\s*:\s*"(?<level>\w+)")?'
+    tests:
+      - line: 'Application Insights Telemetry: {"name":"AppTraces","tags":{"ai.operation.id":"d7b1e68e452bc3b09727e6d8dca9e65d","ai.operation.parentId":"2ebb1351d772cd9d","ai.operation.name":"POST Orders/Create"},"data":{"baseData":{"message":"Order 1001 accepted","severityLevel":"Information"}}}'
+        expect: { trace_id: d7b1e68e452bc3b09727e6d8dca9e65d, span_id: 2ebb1351d772cd9d, level: info }
+      - line: '{"tags":{"ai.operation.id":"d7b1e68e"}}'
+        expect: none
+
+  - name: elastic-transaction-id
+    description: 'Elastic APM ECS logging: transaction.id stands for the span when there is no span.id'
+    priority: 40
+    id_format: hex
+    pattern: '"transaction\.id"\s*:\s*"(?<span_id>[0-9a-f]{16})"'
+    tests:
+      - line: '{"@timestamp":"2026-01-14T09:00:00.377Z", "log.level":"DEBUG", "message":"init order form", "transaction.id":"9ed867d5d259c05c","trace.id":"1293e07f3dcc6ee14ff50854c90860a1"}'
+        expect: { span_id: 9ed867d5d259c05c }
+      - line: '{"transaction.id":"9ed867d5"}'
         expect: none
 """####
         ),

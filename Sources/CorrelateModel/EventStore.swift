@@ -58,6 +58,9 @@ public protocol EventStore: AnyObject {
     func logs(withJobIDs jobIDs: Set<String>) throws -> [LogRecord]
     /// Trace ids that start with these hex digits (so users can type a prefix).
     func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID]
+    /// Full trace ids of spans whose low 64 bits are `low`: the trace a 64-bit id (Datadog,
+    /// B3 64-bit, as logs carry it) belongs to.
+    func traceIDs(withLow64 low: UInt64, limit: Int) throws -> [TraceID]
     func statistics() throws -> StoreStatistics
     /// Stores alerts by (fingerprint, startsAt); a resolved notification closes the window of
     /// the firing one.

@@ -3,12 +3,14 @@
 /// | format      | trace id                                        | span id            |
 /// |-------------|-------------------------------------------------|--------------------|
 /// | `hex`       | 32 hex digits, 16 (widened), or a dashed UUID   | 16 hex digits      |
-/// | `decimal64` | a decimal UInt64: the low 64 bits (Datadog)     | a decimal UInt64   |
+/// | `decimal64` | a decimal UInt64: the low 64 bits (Datadog); 32 hex digits, or 16 with a letter, as hex | a decimal UInt64; 16 hex digits with a letter, as hex |
 /// | `xray`      | `1-<8 hex time>-<24 hex>` (AWS X-Ray `Root=`)   | 16 hex digits      |
 /// | `b3`        | 32 or 16 hex digits                             | 16 hex digits      |
 /// | `base64`    | 24 base64 characters (16 bytes), or 12 (8)      | 12 base64 chars    |
 ///
-/// Hex digits may be upper or lower case; every id is written back in lowercase hex.
+/// Hex digits may be upper or lower case; every id is written back in lowercase hex. A hex id
+/// is read as hex whatever key it sits under (Datadog writes 128-bit ids in hex in the field of
+/// its decimal 64-bit ones).
 public enum IDFormat: String, Sendable, CaseIterable, Codable {
     case hex
     case decimal64
@@ -39,7 +41,8 @@ extension TraceID {
             return parseHex(bytes)
         case .decimal64:
             if let value = Decimal64.parse(bytes) { return TraceID(high: 0, low: value) }
-            return bytes.count == 32 ? parseHex(bytes) : nil  // Datadog's 128-bit ids are hex
+            // Datadog's 128-bit ids are hex; so is a 64-bit id with a hex letter.
+            return bytes.count == 32 || bytes.count == 16 ? parseHex(bytes) : nil
         case .xray:
             // 1-5759e988-bd862e3fe1be46a994272793: version, epoch seconds, 96 random bits.
             let parts = bytes.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
@@ -108,7 +111,8 @@ extension SpanID {
             return SpanID(value)
         case .decimal64:
             if let value = Decimal64.parse(bytes) { return SpanID(value) }
-            return nil
+            guard bytes.count == 16, let start = bytes.baseAddress, let value = Hex.parse64(start, count: 16) else { return nil }
+            return SpanID(value)
         case .base64:
             guard let raw = Base64.decode(bytes), raw.count == 8 else { return nil }
             return SpanID(BigEndian.read64(raw, at: 0))
@@ -140,9 +144,11 @@ enum BigEndian {
     }
 }
 
-enum Base64 {
-    /// Decodes standard or URL-safe base64, with or without padding.
-    static func decode<C: Collection<UInt8>>(_ bytes: C) -> [UInt8]? {
+/// Base64 (RFC 4648), standard or URL-safe alphabet, with or without padding: ids written by
+/// generic protobuf JSON encoders, OTLP JSON's `bytesValue`.
+public enum Base64 {
+    /// The decoded bytes; nil for text that is not base64.
+    public static func decode<C: Collection<UInt8>>(_ bytes: C) -> [UInt8]? {
         // Padded text comes in whole quads; unpadded text never leaves a lone sextet.
         let padding = bytes.reversed().prefix { $0 == UInt8(ascii: "=") }.count
         if padding > 2 || (padding > 0 && bytes.count % 4 != 0) || (bytes.count - padding) % 4 == 1 {

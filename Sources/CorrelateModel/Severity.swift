@@ -32,7 +32,16 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
             return
         }
         var folded: UInt64 = 0
-        guard text.count <= 8 else { return nil }
+        guard text.count <= 8 else {
+            // The long names: .NET's LogLevel, syslog's emergency.
+            for (name, severity) in [("INFORMATION", Severity.info), ("EMERGENCY", .fatal)] where text.count == name.utf8.count {
+                if zip(text, name.utf8).allSatisfy({ ($0 >= 97 && $0 <= 122 ? $0 - 32 : $0) == $1 }) {
+                    self = severity
+                    return
+                }
+            }
+            return nil
+        }
         for byte in text {
             let upper = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) ? byte - 32 : byte
             folded = folded << 8 | UInt64(upper)
@@ -97,6 +106,8 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
             ("ALERT", .fatal),
             // Microsoft.Extensions.Logging's console: trce, dbug, info, warn, fail, crit.
             ("TRCE", .trace), ("DBUG", .debug), ("FAIL", .error),
+            // Serilog: Verbose, Debug, Information, Warning, Error, Fatal (and VRB DBG INF WRN ERR FTL).
+            ("VERBOSE", .trace), ("VRB", .trace),
         ]
         var words: [UInt64: Severity] = [:]
         for (text, severity) in table { words[word(text)] = severity }

@@ -57,6 +57,11 @@ final class RecordAssembler: @unchecked Sendable {
     /// The first line comes after a written record still open (restored from a chunk before).
     private var inheritedWrittenRecord = false
 
+    /// Blank lines after a timed record, waiting for the next line of their stream to tell
+    /// whether they belong to the record (a stack trace follows) or not.
+    private var pendingBlanks: [Int] = []
+    private var pendingBlankStream: UInt64 = 0
+
     init(ruleSet: RuleSet, configuration: ExtractConfiguration, sink: RecordSink) {
         self.ruleSet = ruleSet
         self.configuration = configuration
@@ -105,6 +110,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// Forgets what the sink holds, the open record and the counts (a chunk assembled again).
     func discardOutput() {
         recordOpen = false
+        pendingBlanks.removeAll()
         unwrapper.restore(partials: [:])
         sink.discard()
         summary = ExtractSummary()
@@ -161,6 +167,7 @@ final class RecordAssembler: @unchecked Sendable {
         if chunkStreams.insert(key).inserted, !truncated, !ContinuationRule.startsRecord(decoded) {
             dependsOnEarlierState = true
         }
+        if !pendingBlanks.isEmpty, pendingBlankStream != key { settleBlankLines(joining: false) }
         if key == 0 {
             assemble(line, decoded, stream: &mainStream, key: 0, alone: truncated)
         } else {
@@ -213,6 +220,18 @@ final class RecordAssembler: @unchecked Sendable {
     /// With `alone`, the line starts a record that nothing continues.
     @inline(__always)
     private func assemble(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64, alone: Bool) {
+        if !pendingBlanks.isEmpty {
+            // (Blank lines of another stream were settled before: see processUnwrapped.)
+            let bridges = !alone && ContinuationRule.bridgesBlankLines(decoded)
+                && ContinuationRule.continues(decoded, after: stream.context)
+            settleBlankLines(joining: bridges, context: &stream.context)
+        }
+        if !alone, decoded.shape == .blank, decoded.problem == nil, recordOpen, recordStream == key,
+           ContinuationRule.blankLineWaits(after: stream.context) {
+            pendingBlanks.append(line.number)
+            pendingBlankStream = key
+            return
+        }
         let continued = !alone && ContinuationRule.continues(decoded, after: stream.context)
         if continued {
             continueRecord(line, decoded, stream: &stream, key: key)
@@ -221,6 +240,49 @@ final class RecordAssembler: @unchecked Sendable {
         }
         ContinuationRule.update(&stream.context, with: decoded, continued: continued)
         if alone { stream.context = StreamContext() }
+    }
+
+    /// Gives the waiting blank lines their place: in the open record (`joining`, or when it
+    /// already holds more than its first line — blank lines after a stack trace), else each a
+    /// record of its own, as a blank line after a one-line record always was.
+    private func settleBlankLines(joining: Bool, context: inout StreamContext) {
+        let blanks = pendingBlanks
+        pendingBlanks.removeAll(keepingCapacity: true)
+        if (joining || pending.lines > 1), recordOpen, recordStream == pendingBlankStream {
+            for _ in blanks {
+                pending.lines += 1
+                let start = arena.count
+                arena.byte(0x0A)
+                if pending.continuation == nil { pending.continuation = start..<arena.count }
+                pending.continuation = pending.continuation!.lowerBound..<arena.count
+            }
+            return
+        }
+        var blank = DecodedLine()
+        blank.shape = .blank
+        blank.matchText = .line(0..<0, escaped: false)
+        blank.message = .line(0..<0, escaped: false)
+        var stream = StreamState()
+        stream.context = context
+        for number in blanks {
+            startRecord(LogLine(bytes: UnsafeBufferPointer(start: nil, count: 0), number: number), blank,
+                        stream: &stream, key: pendingBlankStream)
+            ContinuationRule.update(&stream.context, with: blank, continued: false)
+        }
+        context = stream.context
+    }
+
+    /// The same, for blank lines whose stream is not the one at hand.
+    private func settleBlankLines(joining: Bool) {
+        let key = pendingBlankStream
+        if key == 0 {
+            settleBlankLines(joining: joining, context: &mainStream.context)
+        } else if otherStreams[key] != nil {
+            settleBlankLines(joining: joining, context: &otherStreams[key]!.context)
+        } else {
+            var context = StreamContext()
+            settleBlankLines(joining: joining, context: &context)
+        }
     }
 
     private func startRecord(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
@@ -280,8 +342,11 @@ final class RecordAssembler: @unchecked Sendable {
             decoder.withBytes(text, in: line.bytes) { arena.raw($0) }
             if pending.continuation == nil { pending.continuation = start..<arena.count }
             pending.continuation = pending.continuation!.lowerBound..<arena.count
-            // The record's ids may be on a later line of it (.NET scopes under the header).
-            if pending.traceID == nil { link(line, text: text, decoded: decoded, stream: &stream) }
+            // The record's ids may be on later lines of it (.NET scopes under the header, the
+            // fields pino-pretty writes below the message, a job id in an exception message).
+            if pending.traceID == nil || pending.spanID == nil || pending.job == nil {
+                link(line, text: text, decoded: decoded, stream: &stream)
+            }
             return
         }
         // The record this line belongs to is already closed: the line becomes a record of its
@@ -307,24 +372,33 @@ final class RecordAssembler: @unchecked Sendable {
         pending.message = keep(text, line.bytes) ?? TextPiece(range: 0..<0, escaped: false)
         if stream.traceID != nil { summary.linked += 1 } else if stream.hasJobID { summary.jobOnly += 1 }
         recordWritten = !configuration.onlyLinked || stream.isLinked
-        if pending.traceID == nil { link(line, text: text, decoded: decoded, stream: &stream) }
+        if pending.traceID == nil || pending.spanID == nil || pending.job == nil {
+            link(line, text: text, decoded: decoded, stream: &stream)
+        }
     }
 
-    /// Runs the rules over a continuation line of the open record, which has no trace id yet,
-    /// and gives the record (and its stream, for the lines after) what they find and it lacks.
+    /// Runs the rules over a continuation line of the open record, which lacks a trace, span or
+    /// job id, and gives the record (and its stream, for the lines after) what they find and it
+    /// lacks. A trace id other than the record's is not taken, nor the span id that came with it.
     private func link(_ line: LogLine, text ref: TextRef, decoded: DecodedLine, stream: inout StreamState) {
         decoder.withBytes(ref, in: line.bytes) { text in
             let found = extractor.extract(text)
             count(found, at: line.number)
-            guard found.traceID != nil || (found.jobID != nil && pending.job == nil) else { return }
+            let sameTrace = found.traceID == nil || pending.traceID == nil || found.traceID == pending.traceID
+            let newTrace = pending.traceID == nil && found.traceID != nil
+            let newSpan = pending.spanID == nil && found.spanID != nil && sameTrace
+            let newJob = pending.job == nil && found.jobID != nil
+            guard newTrace || newSpan || newJob else { return }
             let wasLinked = pending.traceID != nil || pending.job != nil
-            if let trace = found.traceID {
+            if newTrace, let trace = found.traceID {
                 pending.traceID = trace
-                pending.spanID = found.spanID ?? pending.spanID
                 stream.traceID = trace
-                stream.spanID = pending.spanID
             }
-            if pending.job == nil, let job = found.jobID {
+            if newSpan {
+                pending.spanID = found.spanID
+                stream.spanID = found.spanID
+            }
+            if newJob, let job = found.jobID {
                 let bytes = UnsafeBufferPointer(rebasing: text[job])
                 pending.job = keep(bytes, escaped: false)
                 stream.jobID = Array(bytes)
@@ -339,19 +413,20 @@ final class RecordAssembler: @unchecked Sendable {
             stream.ruleIndex = stream.ruleIndex ?? found.ruleIndex
             if pending.severity == nil { pending.severity = found.severity }
             if !wasLinked {
-                if pending.traceID != nil { summary.linked += 1 } else { summary.jobOnly += 1 }
-            } else if found.traceID != nil, pending.job != nil {
+                if pending.traceID != nil { summary.linked += 1 } else if pending.job != nil { summary.jobOnly += 1 }
+            } else if newTrace, pending.job != nil {
                 // It had only a job id: now it has a trace id too.
                 summary.jobOnly -= 1
                 summary.linked += 1
             }
-            recordWritten = true
+            if pending.traceID != nil || pending.job != nil { recordWritten = true }
         }
     }
 
     /// Hands the open record to the sink. Text that is not valid UTF-8 is repaired on the way
     /// out (U+FFFD); such records are counted, the first one located.
     func closeRecord() {
+        if !pendingBlanks.isEmpty { settleBlankLines(joining: false) }
         guard recordOpen else { return }
         recordOpen = false
         guard recordWritten else { return }

@@ -413,6 +413,35 @@ public final class SQLiteEventStore: EventStore {
         return ids
     }
 
+    public func traceIDs(withLow64 low: UInt64, limit: Int) throws -> [TraceID] {
+        // Where log lines carry the 64-bit id, the spans are near them in time: read the spans
+        // that started then (the start index) rather than the whole table.
+        let around = try db.prepare("SELECT min(ts), max(ts) FROM logs WHERE trace_id = ?1 AND ts IS NOT NULL")
+        around.bind(1, blob: Blob.bytes(TraceID(high: 0, low: low)))
+        var range: (Int64, Int64)?
+        if try around.step(), let first = around.int64OrNil(0), let last = around.int64OrNil(1) { range = (first, last) }
+        around.reset()
+        let margin: Int64 = 120_000_000_000
+        let statement: Statement
+        if let (first, last) = range {
+            statement = try db.prepare("""
+                SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?2 AND ?3 AND substr(trace_id, 9, 8) = ?1 LIMIT ?4
+                """)
+            statement.bind(2, first - margin)
+            statement.bind(3, last + margin)
+        } else {
+            statement = try db.prepare("SELECT DISTINCT trace_id FROM spans WHERE substr(trace_id, 9, 8) = ?1 LIMIT ?4")
+        }
+        statement.bind(1, blob: Blob.bytes(SpanID(low)))
+        statement.bind(4, limit)
+        defer { statement.reset() }
+        var ids: [TraceID] = []
+        while try statement.step() {
+            if let id = statement.blob(0).flatMap(Blob.traceID), id.high != 0 { ids.append(id) }
+        }
+        return ids
+    }
+
     public func statistics() throws -> StoreStatistics {
         StoreStatistics(
             spans: Int(try db.integer("SELECT count(*) FROM spans") ?? 0),

@@ -2,11 +2,12 @@ import CorrelateModel
 
 /// OTLP JSON, as the OpenTelemetry Collector's file exporter writes it (one request per line)
 /// and as an OTLP/HTTP JSON body: hex ids, int64 values as strings or numbers, enums as numbers
-/// or names. Also reads the older `instrumentationLibrarySpans` and snake_case keys.
+/// or names. Also reads the older `instrumentationLibrarySpans` and snake_case keys, and
+/// Grafana Tempo's trace by id (`/api/traces/<id>`): `batches` of resource spans, ids in base64.
 public enum OTLPJSONDecoder {
     public static func decode(_ document: JSONDocument) -> DecodedSpans {
         var result = DecodedSpans(format: .otlpJSON)
-        for resourceSpans in (document["resourceSpans"] ?? document["resource_spans"])?.array ?? [] {
+        for resourceSpans in (document["resourceSpans"] ?? document["resource_spans"] ?? document["batches"])?.array ?? [] {
             let resource = attributes(resourceSpans["resource"]?["attributes"])
             let service = resource["service.name"]?.text
             let scopes = (resourceSpans["scopeSpans"] ?? resourceSpans["scope_spans"]
@@ -83,7 +84,7 @@ public enum OTLPJSONDecoder {
         case "intValue", "int_value": return inner.int64.map(AttributeValue.int)
         case "doubleValue", "double_value": return inner.double.map(AttributeValue.double)
         case "bytesValue", "bytes_value":
-            return inner.string.flatMap { Base64Text.decode($0) }.map(AttributeValue.bytes)
+            return inner.string.flatMap { Base64.decode($0.utf8) }.map(AttributeValue.bytes)
         case "arrayValue", "array_value":
             return .array((inner["values"]?.array ?? []).compactMap(anyValue))
         case "kvlistValue", "kvlist_value":
@@ -91,33 +92,5 @@ public enum OTLPJSONDecoder {
         default:
             return nil
         }
-    }
-}
-
-/// Standard base64, for OTLP `bytesValue`.
-enum Base64Text {
-    static func decode(_ text: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in text.utf8 {
-            let sextet: UInt32
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): sextet = UInt32(byte - 65)
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): sextet = UInt32(byte - 71)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): sextet = UInt32(byte + 4)
-            case UInt8(ascii: "+"), UInt8(ascii: "-"): sextet = 62
-            case UInt8(ascii: "/"), UInt8(ascii: "_"): sextet = 63
-            case UInt8(ascii: "="): continue
-            default: return nil
-            }
-            accumulator = accumulator << 6 | sextet
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((accumulator >> UInt32(bits)) & 0xFF))
-            }
-        }
-        return out
     }
 }

@@ -35,21 +35,31 @@ public struct SpanDecodingError: Error, Sendable, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// Decodes one JSON document of spans, detecting its format.
+/// Decodes one JSON document of spans, detecting its format: OTLP JSON (`resourceSpans`), as
+/// trace backends' APIs return it too — Grafana Tempo's trace by id (`batches`, `/api/traces`;
+/// `{"trace": …}`, `/api/v2/traces`), Jaeger v2's (`{"result": …}`, `/api/v3/traces`) — Jaeger's
+/// query API (`{"data": [traces]}`, `/api/traces`, or one trace), Zipkin v2 (an array of spans,
+/// `/api/v2/trace`).
 public enum SpanDocumentDecoder {
     public static func decode(_ document: JSONDocument) throws(SpanDecodingError) -> DecodedSpans {
         if case .array(let items) = document { return ZipkinDecoder.decode(items) }
         guard let members = document.members else {
             throw SpanDecodingError("not spans: expected an object or an array")
         }
-        if document["resourceSpans"] != nil || document["resource_spans"] != nil {
+        if document["resourceSpans"] != nil || document["resource_spans"] != nil || document["batches"] != nil {
             return OTLPJSONDecoder.decode(document)
+        }
+        // An API's envelope around OTLP JSON.
+        for key in ["trace", "result"] {
+            if let inner = document[key], inner["resourceSpans"] != nil || inner["resource_spans"] != nil || inner["batches"] != nil {
+                return OTLPJSONDecoder.decode(inner)
+            }
         }
         if let data = document["data"]?.array { return JaegerDecoder.decode(data) }
         if document["traceID"] != nil, document["spans"] != nil { return JaegerDecoder.decode([document]) }
         if members.isEmpty { return DecodedSpans(format: .otlpJSON) }
         let keys = members.prefix(5).map(\.0).joined(separator: ", ")
-        throw SpanDecodingError("not spans: expected resourceSpans (OTLP), data (Jaeger) or an array (Zipkin), found \(keys)")
+        throw SpanDecodingError("not spans: expected resourceSpans or batches (OTLP, Tempo), data (Jaeger) or an array (Zipkin), found \(keys)")
     }
 }
 

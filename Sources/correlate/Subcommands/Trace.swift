@@ -18,7 +18,9 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             abstract: "Show one trace from the store: a waterfall with the queue wait, the culprit and its log lines.",
             discussion: """
-                TRACE_ID is 32 hex digits, or a prefix of at least 8 that names one trace. The \
+                TRACE_ID is 32 hex digits, a prefix of at least 8 that names one trace, or a \
+                64-bit id as Datadog or B3 logs write it (16 hex digits, or decimal): the trace \
+                whose low 64 bits it is. The \
                 waterfall shows each span indented under its parent, the time a job waited in the \
                 queue between its enqueue and execute spans, the culprit (the span, or the queue \
                 wait, with the most own time on the critical path), error spans, and the trace's \
@@ -28,7 +30,7 @@ extension Correlate {
                 --format json prints the trace object of the bundle schema.
                 """)
 
-        @Argument(help: ArgumentHelp("The trace id, or a unique prefix of it.", valueName: "trace-id"))
+        @Argument(help: ArgumentHelp("The trace id, a unique prefix of it, or its low 64 bits.", valueName: "trace-id"))
         var traceID: String
 
         @Option(help: "text (a waterfall) or json (the bundle's trace object).")
@@ -48,7 +50,7 @@ extension Correlate {
             let matches = try query.resolve(traceID)
             guard let id = matches.first else {
                 let reason = traceID.count < 8 || !traceID.allSatisfy(\.isHexDigit)
-                    ? "'\(traceID)' is not a trace id (32 hex digits, or a prefix of at least 8)"
+                    ? "'\(traceID)' is not a trace id (32 hex digits, a prefix of at least 8, or a 64-bit id)"
                     : "no trace \(traceID) in \(global.databasePath)"
                 DiagnosticPrinter.printError("correlate: error: \(reason)")
                 throw ExitCode(ExitStatus.badInput.rawValue)
