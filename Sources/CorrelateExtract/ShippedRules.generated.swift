@@ -71,6 +71,11 @@ alert_mappings:
   # How far before startsAt to look for the traces that explain an alert.
   lookback: 5m
 
+  # The span attributes that carry a job id, the first one a span has wins: a log line's job
+  # id (Celery task id, Sidekiq jid, ActiveJob job id, Temporal workflow id…) joins the trace of
+  # the spans that carry it. Spans are stored with the job id found when they are read.
+  job_id_attributes: [messaging.message.id, messaging.message_id, celery.task_id, job.id, temporalWorkflowID]
+
   tests:
     - alert: { alertname: JobLatencyHigh, queue: exports, job: celery-worker, task: jobs.tasks.export_report, instance: 'celery-exporter:9808' }
       annotations: { description: 'p95 runtime of jobs.tasks.export_report is 6.0s (threshold 2s) on queue exports' }

@@ -110,11 +110,24 @@ public struct Span: Hashable, Sendable {
         Double(max(0, end.nanoseconds - start.nanoseconds)) / 1_000_000
     }
 
-    /// The job id the messaging instrumentation puts on producer and consumer spans.
+    /// The job id the instrumentation of a job system puts on its spans: the first of
+    /// ``jobIDAttributes`` the span has.
     public var messageID: String? {
-        (attributes["messaging.message.id"] ?? attributes["messaging.message_id"]
-            ?? attributes["celery.task_id"])?.text
+        for key in Span.jobIDAttributes {
+            if let value = attributes[key] { return value.text }
+        }
+        return nil
     }
+
+    /// The span attributes that carry a job id, in order: the messaging conventions'
+    /// `messaging.message.id` (Celery, Sidekiq, ActiveJob, RQ, Dramatiq, BullMQ
+    /// instrumentations), its older spelling, Celery's `celery.task_id`, Hangfire's `job.id`,
+    /// Temporal's `temporalWorkflowID`. Configured by `job_id_attributes` in
+    /// `rules/alerts.yaml`, set once when a command starts, before any span is read; a span is
+    /// stored with the job id found then.
+    nonisolated(unsafe) public static var jobIDAttributes = [
+        "messaging.message.id", "messaging.message_id", "celery.task_id", "job.id", "temporalWorkflowID",
+    ]
 
     /// `messaging.destination.name`, or the older `messaging.destination`.
     public var destination: String? {

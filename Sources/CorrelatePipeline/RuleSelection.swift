@@ -21,8 +21,12 @@ public struct RuleSelection: Sendable {
     }
 
     /// The alert mappings in force (`alerts.yaml`; the last folder's wins).
+    /// The alert rules (`alerts.yaml`), and their `job_id_attributes` put into effect for the
+    /// spans read from now on (``Span/jobIDAttributes``).
     public func loadAlertRules() throws(RuleLoadError) -> AlertRules {
-        try AlertRules.load(try sources())
+        let rules = try AlertRules.load(try sources())
+        Span.jobIDAttributes = rules.jobIDAttributes
+        return rules
     }
 
     /// The rule files of the selection, in order.

@@ -32,6 +32,9 @@ public struct AlertRules: Sendable {
     public var defaultThresholdMilliseconds: Double
     var thresholdPattern: Pattern?
     public var lookbackNanoseconds: Int64
+    /// The span attributes that carry a job id, first found wins (`job_id_attributes`): what
+    /// joins a log line's job id to its trace (see ``Span/jobIDAttributes``).
+    public var jobIDAttributes: [String] = Span.jobIDAttributes
     var tests: [Test]
     /// The file they came from.
     public var file: String
@@ -131,6 +134,13 @@ public struct AlertRules: Sendable {
             }
             lookback = value
         }
+        var jobIDAttributes = Span.jobIDAttributes
+        if let node = mapping["job_id_attributes"] {
+            guard let list = node.sequence?.compactMap(\.string), !list.isEmpty else {
+                throw fail(node, "job_id_attributes must be a list of span attribute names")
+            }
+            jobIDAttributes = list
+        }
         var tests: [Test] = []
         for item in mapping["tests"]?.sequence ?? [] {
             let expect = item["expect"]
@@ -147,7 +157,8 @@ public struct AlertRules: Sendable {
         return AlertRules(
             mappings: mappings, kinds: kinds,
             defaultThresholdMilliseconds: mapping["latency_threshold_ms"]?.float ?? 2000,
-            thresholdPattern: thresholdPattern, lookbackNanoseconds: lookback, tests: tests, file: source.path)
+            thresholdPattern: thresholdPattern, lookbackNanoseconds: lookback, jobIDAttributes: jobIDAttributes,
+            tests: tests, file: source.path)
     }
 
     private static func pairs(_ node: Node?) -> [(String, String)] {

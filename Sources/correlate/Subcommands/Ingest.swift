@@ -60,6 +60,7 @@ extension Correlate {
 
         func run() throws {
             let rules = try global.ruleSelection.load()
+            _ = try global.ruleSelection.loadAlertRules()  // job_id_attributes, for the spans
             let store = try StoreLocation.open(global.databasePath)
             let configuration = IngestConfiguration(
                 logs: logs, spans: spans, alerts: alerts,
