@@ -59,3 +59,40 @@ import Testing
         #expect(fromTempo.stdout == fromOTLP.stdout)
     }
 }
+
+/// `correlate rules coverage`: what a user's lines yield, and what no rule takes.
+@Suite struct RuleCoverageCommandTests {
+    @Test func theSamplesHaveNoSuspects() throws {
+        let logs = ["celery-worker.log", "producer.json.log", "producer.otel.log", "worker.json.log", "worker.otel.log", "journal.json"]
+            .map { Fixtures.celery("logs/" + $0) }
+        let result = try CommandRunner.run(["rules", "coverage", "--format", "json"] + logs)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((report["suspects"] as? [Any])?.isEmpty == true, "\(result.stdout)")
+        let sources = try #require(report["sources"] as? [[String: Any]])
+        #expect(sources.count == logs.count)
+        let total = try #require(report["records"] as? [String: Int])
+        #expect(total["trace"]! > 400 && total["job_only"]! > 100)
+    }
+
+    @Test func aShapeWhoseRuleIsRemovedIsNamedAsASuspect() throws {
+        let folder = try Fixtures.temporaryDirectory("coverage")
+        let rules = folder.appendingPathComponent("rules")
+        try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: Fixtures.packageRoot.appendingPathComponent("rules").path)
+        where name.hasSuffix(".yaml") && name != "google_cloud.yaml" {
+            try FileManager.default.copyItem(atPath: Fixtures.packageRoot.appendingPathComponent("rules/" + name).path,
+                                             toPath: rules.appendingPathComponent(name).path)
+        }
+        let shape = try String(contentsOfFile: Fixtures.fixture("shapes/vendor-gcp-cloud-logging-structured.log"), encoding: .utf8)
+        let body = shape.components(separatedBy: "\n# ---\n")[1]
+        try Data(body.utf8).write(to: folder.appendingPathComponent("gcp.log"))
+        let without = try CommandRunner.run(["rules", "coverage", "gcp.log", "--no-shipped-rules", "--rules", "rules"], directory: folder.path)
+        #expect(without.status == 0, "\(without.stderr)")
+        #expect(without.stdout.contains(#""logging.googleapis.com/trace":"projects/acme-prod-123/traces/<hex32>"#), "\(without.stdout)")
+        #expect(without.stdout.contains("gcp.log:1"), "\(without.stdout)")
+        let with = try CommandRunner.run(["rules", "coverage", "gcp.log"], directory: folder.path)
+        #expect(with.stdout.contains("suspects: none"), "\(with.stdout)")
+        #expect(with.stdout.contains("gcp-trace"), "\(with.stdout)")
+    }
+}

@@ -1,12 +1,15 @@
 import ArgumentParser
+import CorrelateDecode
 import CorrelateExtract
+import CorrelateModel
+import CorrelateSources
 import CorrelatePipeline
 
 extension Correlate {
     struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check and inspect the extraction rules.",
-            subcommands: [Test.self, List.self])
+            subcommands: [Test.self, List.self, Coverage.self])
     }
 }
 
@@ -70,6 +73,53 @@ extension Correlate.Rules {
                     print("\tprefilter: " + (literals.isEmpty ? "(none: tried on every line)" : literals.joined(separator: " | ")))
                 }
             }
+        }
+    }
+
+    struct Coverage: ParsableCommand {
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text, json
+        }
+
+        static let configuration = CommandConfiguration(
+            abstract: "What do my lines yield? Records linked per source and per rule, and the id-shaped values no rule takes.",
+            discussion: """
+                Reads each FILE (- or none: standard input) through the rules in force, as \
+                correlate extract does, and prints per source the records with a trace id, with \
+                a job id only and with none, and per rule the records it linked. Then the \
+                suspects: records with something shaped like an id (32 or 16 hex digits, a UUID, \
+                a traceparent) right after a word such as trace, span, request, job or task that \
+                no rule took, grouped by shape (the text before the id, and the id as <hex32>, \
+                <hex16>, <uuid> or <traceparent>) with their count and up to three examples \
+                (file:line). A suspect is where a rule is missing: write one in a --rules folder \
+                (rules/README.md) and run this again. --format json for scripts.
+                """)
+
+        @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
+        var files: [String] = []
+
+        @Option(help: "text (tables) or json.")
+        var format: Format = .text
+
+        @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
+        var inputFormat: LogFormat = .auto
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let rules = try global.ruleSelection.load()
+            if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
+            let coverage: RuleCoverage
+            do {
+                coverage = try RuleCoverage.measure(
+                    ruleSet: rules.ruleSet, inputs: files.isEmpty ? ["-"] : files,
+                    format: ExtractConfiguration(inputs: [], inputFormat: inputFormat))
+            } catch let error as InputError {
+                DiagnosticPrinter.printError("correlate: error: \(error)")
+                throw ExitCode(ExitStatus.badInput.rawValue)
+            }
+            let text = format == .json ? coverage.json : coverage.text
+            OutputStream.standardOutput.write(Array(text.utf8))
         }
     }
 }
