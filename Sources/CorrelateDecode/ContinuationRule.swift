@@ -25,8 +25,12 @@ public enum ContinuationRule {
         guard context.hasRecord, line.problem == nil, !line.leadingTimestamp else { return false }
         guard line.format == .plain || line.format == .journald else { return false }
         switch line.shape {
-        case .indented, .tracebackHeader, .dumpHeader:
+        case .indented, .tracebackHeader:
             return true
+        case .dumpHeader, .dumpLine:
+            // A dump goes on its record when that record is timed (the log line before the
+            // crash) or is the dump; after an untimed line it starts a record of its own.
+            return context.inDump || context.recordHadTimestamp
         case .blank:
             // After a timed record a blank line waits for the line after it (see
             // ``blankLineWaits(after:)``).
@@ -34,7 +38,7 @@ public enum ContinuationRule {
         case .exceptionLine:
             return context.inTraceback || context.inDump || context.recordHadTimestamp
         case .ordinary:
-            return context.inDump || context.recordHadTimestamp
+            return context.recordHadTimestamp
         }
     }
 
@@ -49,7 +53,7 @@ public enum ContinuationRule {
     /// an exception line, a frame, a traceback or dump header.
     public static func bridgesBlankLines(_ line: DecodedLine) -> Bool {
         switch line.shape {
-        case .exceptionLine, .indented, .tracebackHeader, .dumpHeader: true
+        case .exceptionLine, .indented, .tracebackHeader, .dumpHeader, .dumpLine: true
         case .ordinary, .blank: false
         }
     }
@@ -73,7 +77,7 @@ public enum ContinuationRule {
         switch line.shape {
         case .tracebackHeader: context.inTraceback = true
         case .dumpHeader: context.inDump = true
-        case .indented, .blank, .exceptionLine: break
+        case .indented, .blank, .exceptionLine, .dumpLine: break
         case .ordinary: context.inTraceback = false
         }
     }

@@ -63,7 +63,7 @@ public final class LineUnwrapper {
     static let blockKey: UInt64 = 0
 
     /// Physical lines a pretty-printed block may take before it is handed on as it is.
-    static let maxBlockLines = 10_000
+    static let maxBlockLines = 1_000
 
     private var scratch: [UInt8] = []
     private var stripped: [UInt8] = []
@@ -86,11 +86,15 @@ public final class LineUnwrapper {
     /// Calls `body` with the line the application wrote inside `line` (line `number` of its
     /// input) — or `line` itself, when nothing is around it — unless `line` is a partial kept
     /// until its end arrives. The bytes are valid only during the call.
+    /// - Parameter truncated: the line was cut to the reader's bound (a partial so cut makes
+    ///   the joined line cut).
     public func unwrap(
-        _ line: UnsafeBufferPointer<UInt8>, number: Int, _ body: (UnsafeBufferPointer<UInt8>, Inner) -> Void
+        _ line: UnsafeBufferPointer<UInt8>, number: Int, truncated: Bool = false,
+        _ body: (UnsafeBufferPointer<UInt8>, Inner) -> Void
     ) {
         var inner = Inner(firstLine: number)
-        if partials[Self.blockKey] != nil { return continueBlock(line, body) }
+        inner.truncated = truncated
+        if partials[Self.blockKey] != nil { return continueBlock(line, number: number, truncated: truncated, body) }
         if Self.opensBlock(line) {
             var block = Partial(inner: inner)
             block.depth = 1
@@ -151,8 +155,20 @@ public final class LineUnwrapper {
     }
 
     /// A line of the pretty-printed block: joined; the block is handed on once its braces close.
-    private func continueBlock(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, Inner) -> Void) {
+    /// A line that cannot be one of pretty-printed JSON (a timed log line after a `{` that was
+    /// not JSON) ends it: its lines are handed on one by one, as they came, then that line.
+    private func continueBlock(
+        _ line: UnsafeBufferPointer<UInt8>, number: Int, truncated: Bool, _ body: (UnsafeBufferPointer<UInt8>, Inner) -> Void
+    ) {
         guard var block = partials.removeValue(forKey: Self.blockKey) else { return }
+        guard Self.mayContinueBlock(line) else {
+            var first = block.inner.firstLine
+            for piece in block.bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                Array(piece).withUnsafeBufferPointer { stripColour($0, inner: Inner(firstLine: first), body) }
+                first += 1
+            }
+            return unwrap(line, number: number, truncated: truncated, body)
+        }
         block.bytes.append(0x0A)
         append(line, to: &block)
         block.inner.lines += 1
@@ -177,6 +193,21 @@ public final class LineUnwrapper {
         block.bytes.withUnsafeBufferPointer { stripColour($0, inner: block.inner, body) }
     }
 
+    /// Whether a line can be one of a pretty-printed JSON object: after its indentation, a key,
+    /// a value or a bracket.
+    static func mayContinueBlock(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = line.first(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
+        switch first {
+        case UInt8(ascii: "\""), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "["),
+             UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "t"), UInt8(ascii: "f"),
+             UInt8(ascii: "n"), UInt8(ascii: ","):
+            // A timed log line starts with a digit too: not when it reads as a time.
+            return Timestamp.parsePrefix(line) == nil
+        default:
+            return false
+        }
+    }
+
     /// Hands on the partials still waiting (the input ended), oldest first.
     public func flush(_ body: (UnsafeBufferPointer<UInt8>, Inner) -> Void) {
         let waiting = partials.values.sorted { $0.inner.firstLine < $1.inner.firstLine }
@@ -195,6 +226,7 @@ public final class LineUnwrapper {
         }
         append(content, to: &partial)
         partial.inner.lines += 1
+        partial.inner.truncated = partial.inner.truncated || given.truncated
         partial.bytes.withUnsafeBufferPointer { stripColour($0, inner: partial.inner, body) }
     }
 
@@ -202,6 +234,7 @@ public final class LineUnwrapper {
         if var partial = partials[inner.streamKey] {
             append(content, to: &partial)
             partial.inner.lines += 1
+            partial.inner.truncated = partial.inner.truncated || inner.truncated
             partials[inner.streamKey] = partial
         } else {
             var partial = Partial(inner: inner)
@@ -252,7 +285,8 @@ public final class LineUnwrapper {
     }
 
     /// `{"log":"…\n","stream":"stdout","time":"…"}` (Docker json-file, Fluent Bit, FireLens) or
-    /// `{"message":"…","kubernetes":{…}}` (Vector, Fluentd).
+    /// `{"message":"…","kubernetes":{…}}` (Vector, Fluentd), `{"message":"…","agent":{…},"ecs":{…}}`
+    /// (Filebeat, Elastic Agent), `{"message":"…","source_type":"file"}` (Vector).
     static func jsonEnvelope(_ line: UnsafeBufferPointer<UInt8>)
         -> (content: Range<Int>, escaped: Bool, timestamp: Timestamp?, stream: UInt64, partialWithoutNewline: Bool)?
     {
@@ -264,27 +298,37 @@ public final class LineUnwrapper {
         var stream: Range<Int>?
         var time: JSONValue?
         var kubernetes = false
+        /// A key only a shipper writes (Filebeat's `agent`, Vector's `source_type`, …).
+        var shipper = false
         var container: Range<Int>?
         var members = 0
+        var foreign = false
         let problem = JSONScanner.scanObject(line) { key, escaped, value in
             members += 1
-            guard !escaped else { return }
+            guard !escaped else {
+                foreign = true
+                return
+            }
             let name = UnsafeBufferPointer(rebasing: line[key])
+            if !Self.envelopeKeys.contains(where: { name.elementsEqual($0) }) { foreign = true }
             if name.elementsEqual("log".utf8), case .string = value.kind { log = value }
             else if name.elementsEqual("message".utf8), case .string = value.kind { message = value }
             else if name.elementsEqual("stream".utf8), case .string(false) = value.kind { stream = value.range }
             else if name.elementsEqual("time".utf8) || name.elementsEqual("timestamp".utf8) || name.elementsEqual("@timestamp".utf8) { time = value }
             else if name.elementsEqual("kubernetes".utf8), value.kind == .container { kubernetes = true }
+            else if Self.shipperKeys.contains(where: { name.elementsEqual($0) }) { shipper = true }
             else if name.elementsEqual("container_id".utf8) || name.elementsEqual("container_name".utf8),
                     case .string(false) = value.kind { container = value.range }
         }
-        guard problem == nil else { return nil }
+        // An application's own fields beside `log` or `message` (Fluent Bit's Merge_Log, a
+        // logger that calls its message `log`): the line is the application's, not a wrapper.
+        guard problem == nil, !foreign else { return nil }
         let content: JSONValue
         let docker: Bool
-        if let log, stream != nil || kubernetes || container != nil || (time != nil && members <= 4) {
+        if let log, stream != nil || kubernetes || container != nil || time != nil {
             content = log
             docker = stream != nil && !kubernetes
-        } else if let message, kubernetes {
+        } else if let message, kubernetes || shipper {
             content = message
             docker = false
         } else {
@@ -298,6 +342,21 @@ public final class LineUnwrapper {
         if let stream { key.add(UnsafeBufferPointer(rebasing: line[stream])) }
         return (content.range, escaped, timestamp, key.value, docker)
     }
+
+    /// The keys of container runtime and shipper envelopes; an object with any other key is an
+    /// application's own JSON line.
+    static let envelopeKeys: [[UInt8]] = [
+        "log", "message", "stream", "time", "timestamp", "@timestamp", "kubernetes", "docker", "container_id",
+        "container_name", "source", "tag", "host", "hostname", "file", "offset", "partial_message", "partial_id",
+        "partial_ordinal", "partial_last", "ecs_cluster", "ecs_task_arn", "ecs_task_definition", "attrs", "_p",
+        "logtag", "source_type", "kubernetes_namespace", "pod", "namespace",
+        // Fluent Bit's time key; Filebeat/Elastic Agent and Logstash event metadata.
+        "date", "@version", "@metadata", "agent", "ecs", "input", "fields", "container", "cloud", "orchestrator",
+        "data_stream",
+    ].map { Array($0.utf8) }
+
+    /// Envelope keys no application line has: with them, `message` is the application's line.
+    static let shipperKeys: [[UInt8]] = ["source_type", "agent", "ecs", "input", "@metadata", "data_stream"].map { Array($0.utf8) }
 
     /// RFC 5424 `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`; RFC 3164 `[<PRI>]Mmm dd
     /// hh:mm:ss HOST TAG[PID]: MSG`; rsyslog's `<RFC 3339> HOST TAG[PID]: MSG`.
@@ -331,6 +390,10 @@ public final class LineUnwrapper {
         guard j > hostStart, j < line.count else { return nil }
         let host = UnsafeBufferPointer(rebasing: line[hostStart..<j])
         if Severity(text: host) != nil { return nil }  // "INFO worker: …" is a level, not a host
+        // A host name (or address): letters, digits, '.', '-', '_', ':' — not "trace_id=…".
+        guard host.allSatisfy({ Self.isTagByte($0) || $0 == UInt8(ascii: ":") }), !host.contains(UInt8(ascii: "/")),
+              host.contains(where: { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") })
+        else { return nil }
         j += 1
         // TAG, optionally [PID], then ':' and a space.
         let tagStart = j

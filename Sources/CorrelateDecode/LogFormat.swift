@@ -35,6 +35,9 @@ public enum LineShape: Sendable, Equatable {
     /// The start of a runtime's crash dump, which goes on through blank lines: Go's `panic:`,
     /// `fatal error:` and `goroutine N [state]:`.
     case dumpHeader
+    /// A line of such a dump: a frame (`main.process(0x0)`), `created by …`, `[signal …]`,
+    /// `exit status N`.
+    case dumpLine
     /// `module.ExceptionName: message` — the last line of a Python traceback.
     case exceptionLine
 }

@@ -209,6 +209,23 @@ struct PlainPrefix {
 }
 
 extension LineShape {
+    /// A line of a Go crash dump: `created by …`, `exit status N`, `[signal …]`, or a frame —
+    /// a function name (package path, receiver and dots allowed) and its arguments in
+    /// parentheses, nothing after them.
+    static func isDumpLine(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        for head in ["created by ", "exit status ", "[signal "] where text.count >= head.utf8.count {
+            if UnsafeBufferPointer(rebasing: text[0..<head.utf8.count]).elementsEqual(head.utf8) { return true }
+        }
+        guard text.last == UInt8(ascii: ")"), let open = text.firstIndex(of: UInt8(ascii: "(")), open > 0 else { return false }
+        var hasDot = false
+        for byte in text[..<open] {
+            if byte == UInt8(ascii: ".") { hasDot = true }
+            guard PlainPrefix.isWordByte(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "*")
+                || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") || byte == UInt8(ascii: "-") else { return false }
+        }
+        return hasDot
+    }
+
     /// `ValueError`, `java.lang.IllegalStateException`, `requests.exceptions.HTTPError`: a
     /// qualified name, or one ending as exception types do — not any `word:` (`worker: Warm
     /// shutdown`).
@@ -266,6 +283,7 @@ extension LineShape {
                 return .dumpHeader
             }
         }
+        if isDumpLine(text) { return .dumpLine }
         // module.ExceptionName: message   |   ExceptionName
         guard PlainPrefix.isLetter(first) || first == UInt8(ascii: "_") else { return .ordinary }
         var i = 1

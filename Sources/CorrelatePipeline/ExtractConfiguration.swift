@@ -35,6 +35,9 @@ public struct ExtractConfiguration: Sendable {
     /// recognised (nothing stored twice), while another stream, which starts otherwise, is not
     /// mistaken for it (nothing dropped as a duplicate).
     public var nameStdinByFirstLine = false
+    /// Records handed on as ``LogRecord``s carry, as their message, the text of their lines as
+    /// the application wrote them (unwrapped, all of each line): what `rules coverage` searches.
+    public var recordRawText = false
 
     public init(
         inputs: [String], inputFormat: LogFormat = .auto, onlyLinked: Bool = false,

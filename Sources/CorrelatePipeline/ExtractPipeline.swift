@@ -340,6 +340,9 @@ extension RecordAssembler {
             }
         }
         // The record the chunk ends with is closed (its partial lines wait for the next chunk).
-        if !chunk.endsInsideRecord { closeRecord() }
+        if !chunk.endsInsideRecord {
+            endedWithWrittenRecord = isWrittenRecordOpen
+            closeRecord()
+        }
     }
 }

@@ -38,6 +38,8 @@ final class RecordAssembler: @unchecked Sendable {
     private var recordStream: UInt64 = 0
     private var pending = PendingRecord()
     private let arena = JSONWriter(capacity: 64 * 1024)
+    /// The open record's lines as written, with `recordRawText`.
+    private var rawText: [UInt8] = []
 
     private var currentFile = ""
     private var mainStream = StreamState()
@@ -56,6 +58,12 @@ final class RecordAssembler: @unchecked Sendable {
     private(set) var dependsOnEarlierState = false
     /// The first line comes after a written record still open (restored from a chunk before).
     private var inheritedWrittenRecord = false
+    /// The chunk just assembled ended in a written record (closed at the chunk's end, open in
+    /// the line-by-line path until the next line).
+    var endedWithWrittenRecord = false
+
+    /// A record is open and will be written.
+    var isWrittenRecordOpen: Bool { recordOpen && recordWritten }
 
     /// Blank lines after a timed record, waiting for the next line of their stream to tell
     /// whether they belong to the record (a stack trace follows) or not.
@@ -74,7 +82,11 @@ final class RecordAssembler: @unchecked Sendable {
     /// Starts a new input (or a new chunk of one that starts with a record): no record open,
     /// no stream state carried over.
     func begin(file name: String) {
-        endInput()
+        closeRecord()
+        // Partial lines of what came before are not this input's (the end of an input hands
+        // them on: ``endInput()``).
+        unwrapper.restore(partials: [:])
+        endedWithWrittenRecord = false
         currentFile = name
         sink.begin(file: name)
         mainStream = StreamState()
@@ -88,7 +100,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// The streams' state now, for the chunk after this one; with `chunkOnly`, only the
     /// streams that had a line in the current chunk.
     func state(chunkOnly: Bool) -> AssemblyState {
-        var state = AssemblyState(writtenRecordOpen: recordOpen && recordWritten)
+        var state = AssemblyState(writtenRecordOpen: recordOpen ? recordWritten : endedWithWrittenRecord)
         state.partials = unwrapper.partials
         if !chunkOnly || chunkStreams.contains(0) { state.main = mainStream }
         state.others = chunkOnly ? otherStreams.filter { chunkStreams.contains($0.key) } : otherStreams
@@ -125,7 +137,7 @@ final class RecordAssembler: @unchecked Sendable {
     ///   parallel paths write the same).
     func process(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, truncated: Bool = false) {
         summary.lines += 1
-        unwrapper.unwrap(bytes, number: number) { inner, wrapper in
+        unwrapper.unwrap(bytes, number: number, truncated: truncated) { inner, wrapper in
             processUnwrapped(inner, wrapper: wrapper, truncated: truncated || wrapper.truncated)
         }
     }
@@ -134,6 +146,10 @@ final class RecordAssembler: @unchecked Sendable {
     /// written.
     func endInput() {
         if unwrapper.hasPartials {
+            // A partial line the input ended with was never finished: it is a fragment of its
+            // own, not a continuation of the record before it (the chunked path, which closes
+            // each chunk's last record, cannot tell either way).
+            closeRecord()
             unwrapper.flush { inner, wrapper in processUnwrapped(inner, wrapper: wrapper, truncated: wrapper.truncated) }
         }
         closeRecord()
@@ -189,6 +205,9 @@ final class RecordAssembler: @unchecked Sendable {
     /// no written record is open that it could continue, nor a journald writer's linked record.
     @inline(__always)
     private func canSkip(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // A blank or indented line may continue the open record, which may yet be linked by a
+        // later line of it (whole-record rules).
+        if recordOpen, bytes.isEmpty || bytes[0] == 0x20 || bytes[0] == 0x09 { return false }
         guard !(recordOpen && recordWritten), !inheritedWrittenRecord, linkedOtherStreams == 0, !unwrapper.hasPartials,
               let base = bytes.baseAddress
         else {
@@ -251,6 +270,7 @@ final class RecordAssembler: @unchecked Sendable {
         if (joining || pending.lines > 1), recordOpen, recordStream == pendingBlankStream {
             for _ in blanks {
                 pending.lines += 1
+                if configuration.recordRawText { rawText.append(0x0A) }
                 let start = arena.count
                 arena.byte(0x0A)
                 if pending.continuation == nil { pending.continuation = start..<arena.count }
@@ -303,6 +323,7 @@ final class RecordAssembler: @unchecked Sendable {
             // Text captured by a rule from a JSON or logfmt line is still escaped.
             let capturedEscaped = decoded.format == .json || decoded.format == .logfmt
             arena.removeAll()
+            if configuration.recordRawText { rawText = Array(line.bytes) }
             pending = PendingRecord()
             pending.firstLine = line.number
             pending.lines = line.lines
@@ -337,6 +358,10 @@ final class RecordAssembler: @unchecked Sendable {
         let text = decoded.format == .journald ? decoded.message : decoded.matchText
         if recordOpen, recordStream == key, pending.lines < configuration.maxContinuationLines {
             pending.lines += line.lines
+            if configuration.recordRawText {
+                rawText.append(0x0A)
+                rawText.append(contentsOf: line.bytes)
+            }
             let start = arena.count
             arena.byte(0x0A)
             decoder.withBytes(text, in: line.bytes) { arena.raw($0) }
@@ -345,7 +370,7 @@ final class RecordAssembler: @unchecked Sendable {
             // The record's ids may be on later lines of it (.NET scopes under the header, the
             // fields pino-pretty writes below the message, a job id in an exception message).
             if pending.traceID == nil || pending.spanID == nil || pending.job == nil {
-                link(line, text: text, decoded: decoded, stream: &stream)
+                link(line, text: text, decoded: decoded, stream: &stream, at: start + 1)
             }
             return
         }
@@ -356,6 +381,7 @@ final class RecordAssembler: @unchecked Sendable {
         recordOpen = true
         recordStream = key
         arena.removeAll()
+        if configuration.recordRawText { rawText = Array(line.bytes) }
         pending = PendingRecord()
         pending.firstLine = line.number
         pending.lines = line.lines
@@ -373,14 +399,14 @@ final class RecordAssembler: @unchecked Sendable {
         if stream.traceID != nil { summary.linked += 1 } else if stream.hasJobID { summary.jobOnly += 1 }
         recordWritten = !configuration.onlyLinked || stream.isLinked
         if pending.traceID == nil || pending.spanID == nil || pending.job == nil {
-            link(line, text: text, decoded: decoded, stream: &stream)
+            link(line, text: text, decoded: decoded, stream: &stream, at: pending.message.range.lowerBound)
         }
     }
 
     /// Runs the rules over a continuation line of the open record, which lacks a trace, span or
     /// job id, and gives the record (and its stream, for the lines after) what they find and it
     /// lacks. A trace id other than the record's is not taken, nor the span id that came with it.
-    private func link(_ line: LogLine, text ref: TextRef, decoded: DecodedLine, stream: inout StreamState) {
+    private func link(_ line: LogLine, text ref: TextRef, decoded: DecodedLine, stream: inout StreamState, at offset: Int) {
         decoder.withBytes(ref, in: line.bytes) { text in
             let found = extractor.extract(text)
             count(found, at: line.number)
@@ -399,15 +425,13 @@ final class RecordAssembler: @unchecked Sendable {
                 stream.spanID = found.spanID
             }
             if newJob, let job = found.jobID {
-                let bytes = UnsafeBufferPointer(rebasing: text[job])
-                pending.job = keep(bytes, escaped: false)
-                stream.jobID = Array(bytes)
+                pending.job = TextPiece(range: (offset + job.lowerBound)..<(offset + job.upperBound), escaped: false)
+                stream.jobID = Array(UnsafeBufferPointer(rebasing: text[job]))
                 stream.hasJobID = true
             }
             if pending.service == nil, let service = found.service {
-                let bytes = UnsafeBufferPointer(rebasing: text[service])
-                pending.service = keep(bytes, escaped: false)
-                stream.service = Array(bytes)
+                pending.service = TextPiece(range: (offset + service.lowerBound)..<(offset + service.upperBound), escaped: false)
+                stream.service = Array(UnsafeBufferPointer(rebasing: text[service]))
             }
             pending.rule = pending.rule ?? found.ruleIndex
             stream.ruleIndex = stream.ruleIndex ?? found.ruleIndex
@@ -439,7 +463,11 @@ final class RecordAssembler: @unchecked Sendable {
                     summary.firstInvalidUTF8 = SourceLocation(file: currentFile, line: pending.firstLine)
                 }
             }
-            sink.record(pending, text: text, rules: ruleSet)
+            if configuration.recordRawText {
+                rawText.withUnsafeBufferPointer { sink.record(pending, text: text, raw: $0, rules: ruleSet) }
+            } else {
+                sink.record(pending, text: text, raw: nil, rules: ruleSet)
+            }
         }
     }
 

@@ -31,8 +31,9 @@ struct PendingRecord {
 protocol RecordSink: AnyObject {
     /// A new input starts.
     func begin(file: String)
-    /// One finished record; `text` holds the pieces it points at, only during the call.
-    func record(_ record: PendingRecord, text: UnsafeBufferPointer<UInt8>, rules: RuleSet)
+    /// One finished record; `text` holds the pieces it points at, and `raw` (when asked for)
+    /// its lines as written, only during the call.
+    func record(_ record: PendingRecord, text: UnsafeBufferPointer<UInt8>, raw: UnsafeBufferPointer<UInt8>?, rules: RuleSet)
     /// Forgets the records held and not yet drained.
     func discard()
 }
@@ -56,7 +57,7 @@ final class NDJSONRecordWriter: RecordSink {
         fileNameJSON = name.bytes
     }
 
-    func record(_ record: PendingRecord, text: UnsafeBufferPointer<UInt8>, rules: RuleSet) {
+    func record(_ record: PendingRecord, text: UnsafeBufferPointer<UInt8>, raw: UnsafeBufferPointer<UInt8>?, rules: RuleSet) {
         if ruleNamesJSON.count != rules.rules.count {
             ruleNamesJSON = rules.rules.map { compiled in
                 let writer = JSONWriter()
@@ -141,10 +142,15 @@ final class LogRecordCollector: RecordSink {
         self.file = file
     }
 
-    func record(_ record: PendingRecord, text: UnsafeBufferPointer<UInt8>, rules: RuleSet) {
-        var message = string(record.message, text)
-        if let continuation = record.continuation {
-            message += String(decoding: UnsafeBufferPointer(rebasing: text[continuation]), as: UTF8.self)
+    func record(_ record: PendingRecord, text: UnsafeBufferPointer<UInt8>, raw: UnsafeBufferPointer<UInt8>?, rules: RuleSet) {
+        var message: String
+        if let raw {
+            message = String(decoding: raw, as: UTF8.self)
+        } else {
+            message = string(record.message, text)
+            if let continuation = record.continuation {
+                message += String(decoding: UnsafeBufferPointer(rebasing: text[continuation]), as: UTF8.self)
+            }
         }
         records.append(LogRecord(
             source: SourceLocation(file: file, line: record.firstLine), lines: record.lines,

@@ -47,7 +47,9 @@ public struct RuleCoverage: Sendable {
     static let idWords = ["trace", "span", "request", "job", "task", "correlation", "operation", "transaction",
                           "message", "parent", "jid", "workflow"]
 
-    /// Reads `inputs` (`-` is standard input) through the rules, line by line.
+    /// Reads `inputs` (`-` is standard input) through the rules, line by line; each record is
+    /// searched for suspects as the pipeline hands it on (its lines as the application wrote
+    /// them), so memory stays flat whatever the input.
     /// - Throws: ``InputError`` when an input cannot be read.
     public static func measure(ruleSet: RuleSet, inputs: [String], format: ExtractConfiguration = ExtractConfiguration(inputs: [])) throws -> RuleCoverage {
         var coverage = RuleCoverage()
@@ -55,64 +57,33 @@ public struct RuleCoverage: Sendable {
         var suspects: [String: Suspect] = [:]
         var order: [String] = []
         for input in inputs {
-            // Standard input is kept, to be read twice: for the records, and for their lines.
-            var path = input
-            var temporary: String?
-            if input == "-" {
-                let data = FileHandle.standardInput.readDataToEndOfFile()
-                let file = NSTemporaryDirectory() + "correlate-coverage-\(getpid())-\(UUID().uuidString)"
-                try data.write(to: URL(fileURLWithPath: file))
-                temporary = file
-                path = file
-            }
-            defer { if let temporary { unlink(temporary) } }
             let name = input == "-" ? SourceLocation.stdinName : input
             var configuration = format
-            configuration.inputs = [path]
+            configuration.inputs = [input]
             configuration.threads = 1
-            var records: [LogRecord] = []
-            let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: configuration, destination: .records { records += $0 })
+            configuration.recordRawText = true
+            var tally = Tally()
+            let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: configuration, destination: .records { records in
+                for record in records {
+                    tally.records += 1
+                    if record.traceID != nil { tally.traced += 1 } else if record.jobID != nil { tally.jobOnly += 1 }
+                    if let rule = record.rule { byRule[rule, default: 0] += 1 }
+                    let text = Array(record.message.utf8)
+                    for (shape, value) in Self.candidates(in: text) where !Self.taken(value, by: record) {
+                        if suspects[shape] == nil { order.append(shape) }
+                        var suspect = suspects[shape] ?? Suspect(shape: shape)
+                        suspect.records += 1
+                        if suspect.examples.count < 3 {
+                            let first = String(decoding: text.prefix { $0 != 0x0A }.prefix(300), as: UTF8.self)
+                            suspect.examples.append(Example(location: SourceLocation(file: name, line: record.source.line), text: first))
+                        }
+                        suspects[shape] = suspect
+                        break
+                    }
+                }
+            })
             let summary = try pipeline.run()
             if let error = summary.unreadable.first { throw error }
-
-            var tally = Tally()
-            let lines = try LineReader(path: path, maxLineBytes: configuration.maxLineBytes)
-            var next = records.makeIterator()
-            var record = next.next()
-            var text: [UInt8] = []
-            func finish(_ record: LogRecord) {
-                tally.records += 1
-                if record.traceID != nil { tally.traced += 1 } else if record.jobID != nil { tally.jobOnly += 1 }
-                if let rule = record.rule { byRule[rule, default: 0] += 1 }
-                for (shape, value) in Self.candidates(in: text) where !Self.taken(value, by: record) {
-                    if suspects[shape] == nil { order.append(shape) }
-                    var suspect = suspects[shape] ?? Suspect(shape: shape)
-                    suspect.records += 1
-                    if suspect.examples.count < 3 {
-                        let first = String(decoding: text.prefix { $0 != 0x0A }.prefix(300), as: UTF8.self)
-                        suspect.examples.append(Example(location: SourceLocation(file: name, line: record.source.line), text: first))
-                    }
-                    suspects[shape] = suspect
-                    break
-                }
-            }
-            try lines.forEachLine { line in
-                // The lines of the current record, the ones between records belong to none.
-                while let current = record, line.number >= current.source.line + current.lines {
-                    finish(current)
-                    text.removeAll(keepingCapacity: true)
-                    record = next.next()
-                }
-                guard let current = record, line.number >= current.source.line else { return true }
-                if !text.isEmpty { text.append(0x0A) }
-                text.append(contentsOf: line.bytes)
-                return true
-            }
-            while let current = record {
-                finish(current)
-                text.removeAll(keepingCapacity: true)
-                record = next.next()
-            }
             coverage.sources.append((name, tally))
             coverage.total.records += tally.records
             coverage.total.traced += tally.traced

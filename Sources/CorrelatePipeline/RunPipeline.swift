@@ -380,6 +380,7 @@ public final class RunPipeline {
         let assembler = follower.assembler
         let collector = assembler.sink as! LogRecordCollector
         let readAny = try file.poll(newGeneration: {
+            assembler.endInput()
             assembler.begin(file: "\(file.path)#\(file.generation)")
         }) { bytes, number in
             assembler.process(bytes, number: number, truncated: file.lastLineTruncated)

@@ -22,6 +22,10 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let onTimeout: @Sendable () -> Void
     private var timer: Scheduled<Void>?
     private var responseStarted = false
+    /// Request heads read, and responses written to their end (HTTP/1.1 pipelining: the
+    /// 408 may answer only the request in progress, once every earlier one is answered).
+    private var requests = 0
+    private var responsesEnded = 0
 
     init(deadline: TimeAmount, onTimeout: @escaping @Sendable () -> Void) {
         self.deadline = deadline
@@ -32,6 +36,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch unwrapInboundIn(data) {
         case .head:
             timer?.cancel()
+            requests += 1
             responseStarted = false
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             timer = context.eventLoop.scheduleTask(in: deadline) {
@@ -48,7 +53,11 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .head = unwrapOutboundIn(data) { responseStarted = true }
+        switch unwrapOutboundIn(data) {
+        case .head: if responsesEnded == requests - 1 { responseStarted = true }
+        case .end: responsesEnded += 1
+        case .body: break
+        }
         context.write(data, promise: promise)
     }
 
@@ -66,7 +75,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func expire(_ context: ChannelHandlerContext) {
         timer = nil
         onTimeout()
-        guard !responseStarted else {
+        // A response already begun, or an earlier request still being answered: only close.
+        guard !responseStarted, responsesEnded == requests - 1 else {
             context.close(promise: nil)
             return
         }

@@ -131,38 +131,57 @@ public final class StoreWriter: @unchecked Sendable {
         }
     }
 
+    /// Writes the batch: the spans of all its jobs in one transaction, the log records in
+    /// another, each alert payload in its own; every job is answered with the outcome of the
+    /// transaction that holds it, so a failure of one kind never makes an exporter resend what
+    /// was stored.
     private func write(_ batch: [Pending]) {
         var spans: [StoredSpan] = []
         var logs: [LogRecord] = []
-        var alerts: [(alerts: [Alert], raw: String, source: String)] = []
         for pending in batch {
             switch pending.job {
             case .spans(let part): spans += part
             case .logs(let part): logs += part
-            case .alerts(let part, let raw, let source): alerts.append((part, raw, source))
+            case .alerts: break
             }
         }
-        do {
-            var stored = (spans: 0, logs: 0, alerts: 0)
-            if !spans.isEmpty { stored.spans = try store.insert(storedSpans: spans).stored }
-            if !logs.isEmpty { stored.logs = try store.insert(logs: logs.map(prepare)).stored }
-            var observed: [Alert] = []
-            for item in alerts {
-                stored.alerts += try store.insert(alerts: item.alerts).stored
-                alertSequence += 1
-                _ = try store.insert(rawAlert: item.raw, source: SourceLocation(file: "\(item.source) \(started)", line: alertSequence))
-                observed += item.alerts
+        var spansResult: Result<Int, any Error> = .success(0)
+        if !spans.isEmpty { spansResult = Result { try store.insert(storedSpans: spans).stored } }
+        var logsResult: Result<Int, any Error> = .success(0)
+        if !logs.isEmpty {
+            let prepared = logs.map(prepare)
+            logsResult = Result { try store.insert(logs: prepared).stored }
+        }
+        var observed: [Alert] = []
+        var alertsStored = 0
+        let outcomes: [Result<Void, any Error>] = batch.map { pending in
+            switch pending.job {
+            case .spans: return spansResult.map { _ in () }
+            case .logs: return logsResult.map { _ in () }
+            case .alerts(let alerts, let raw, let source):
+                return Result {
+                    alertsStored += try store.insert(alerts: alerts).stored
+                    alertSequence += 1
+                    _ = try store.insert(rawAlert: raw, source: SourceLocation(file: "\(source) \(started)", line: alertSequence))
+                    observed += alerts
+                }
             }
-            if stored.spans + stored.logs > 0 { bundles.dataChanged() }
-            if !observed.isEmpty { bundles.observe(observed) }
-            condition.lock()
-            counts.spans += stored.spans
-            counts.logs += stored.logs
-            counts.alerts += stored.alerts
-            condition.unlock()
-            for pending in batch { pending.done.resume() }
-        } catch {
-            for pending in batch { pending.done.resume(throwing: error) }
+        }
+        let storedSpans = (try? spansResult.get()) ?? 0
+        let storedLogs = (try? logsResult.get()) ?? 0
+        if storedSpans + storedLogs > 0 { bundles.dataChanged() }
+        if !observed.isEmpty { bundles.observe(observed) }
+        condition.lock()
+        counts.spans += storedSpans
+        counts.logs += storedLogs
+        counts.alerts += alertsStored
+        condition.unlock()
+        // Answered once what they sent is counted and its alerts watched.
+        for (pending, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .success: pending.done.resume()
+            case .failure(let error): pending.done.resume(throwing: error)
+            }
         }
     }
 

@@ -42,9 +42,10 @@ public final class SQLiteEventStore: EventStore {
     public init(path: String, access: Access = .readWrite) throws {
         self.path = path
         var db = try Database(path: path, readOnly: access == .readOnly)
-        if access == .readOnly, !Self.canRead(db) {
-            // A WAL store whose folder this user cannot write, and no -shm to share: no writer
-            // is running (it would have made one), so read the file as it is.
+        if access == .readOnly, !Self.canRead(db), !FileManager.default.fileExists(atPath: path + "-wal"),
+           !FileManager.default.fileExists(atPath: path + "-shm") {
+            // A WAL store whose folder this user cannot write, and no -wal or -shm beside it: no
+            // writer is running (it would have made them), so read the file as it is.
             db = try Database(path: path, immutable: true)
         }
         self.db = db
@@ -422,18 +423,22 @@ public final class SQLiteEventStore: EventStore {
         if try around.step(), let first = around.int64OrNil(0), let last = around.int64OrNil(1) { range = (first, last) }
         around.reset()
         let margin: Int64 = 120_000_000_000
-        let statement: Statement
         if let (first, last) = range {
-            statement = try db.prepare("""
+            let near = try traceIDs(low: low, limit: limit, sql: """
                 SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?2 AND ?3 AND substr(trace_id, 9, 8) = ?1 LIMIT ?4
-                """)
-            statement.bind(2, first - margin)
-            statement.bind(3, last + margin)
-        } else {
-            statement = try db.prepare("SELECT DISTINCT trace_id FROM spans WHERE substr(trace_id, 9, 8) = ?1 LIMIT ?4")
+                """) { $0.bind(2, first - margin); $0.bind(3, last + margin) }
+            if !near.isEmpty { return near }
         }
+        // No log line near it, or its spans are further away (a long job, local times read as
+        // UTC): the whole table.
+        return try traceIDs(low: low, limit: limit, sql: "SELECT DISTINCT trace_id FROM spans WHERE substr(trace_id, 9, 8) = ?1 LIMIT ?4") { _ in }
+    }
+
+    private func traceIDs(low: UInt64, limit: Int, sql: String, bind: (Statement) -> Void) throws -> [TraceID] {
+        let statement = try db.prepare(sql)
         statement.bind(1, blob: Blob.bytes(SpanID(low)))
         statement.bind(4, limit)
+        bind(statement)
         defer { statement.reset() }
         var ids: [TraceID] = []
         while try statement.step() {
