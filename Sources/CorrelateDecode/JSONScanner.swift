@@ -43,6 +43,19 @@ public enum JSONScanner {
         _ line: UnsafeBufferPointer<UInt8>,
         _ member: (_ key: Range<Int>, _ keyEscaped: Bool, _ value: JSONValue) -> Void
     ) -> JSONProblem? {
+        scanObject(line, while: { key, keyEscaped, value in
+            member(key, keyEscaped, value)
+            return true
+        })
+    }
+
+    /// As ``scanObject(_:_:)``, but stops (returning `nil`: no problem in what was read) as soon
+    /// as `member` returns `false`.
+    @inline(__always)
+    public static func scanObject(
+        _ line: UnsafeBufferPointer<UInt8>,
+        while member: (_ key: Range<Int>, _ keyEscaped: Bool, _ value: JSONValue) -> Bool
+    ) -> JSONProblem? {
         var i = skipSpace(line, 0)
         guard i < line.count, line[i] == UInt8(ascii: "{") else { return .notAnObject }
         i = skipSpace(line, i + 1)
@@ -88,7 +101,7 @@ public enum JSONScanner {
             default:
                 return .badValue
             }
-            member(key, keyEscaped, value)
+            guard member(key, keyEscaped, value) else { return nil }
             i = skipSpace(line, i)
             guard i < line.count else { return .truncated }
             if line[i] == UInt8(ascii: ",") {

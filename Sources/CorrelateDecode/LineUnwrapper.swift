@@ -301,25 +301,24 @@ public final class LineUnwrapper {
         /// A key only a shipper writes (Filebeat's `agent`, Vector's `source_type`, …).
         var shipper = false
         var container: Range<Int>?
-        var members = 0
         var foreign = false
-        let problem = JSONScanner.scanObject(line) { key, escaped, value in
-            members += 1
-            guard !escaped else {
+        let problem = JSONScanner.scanObject(line, while: { key, escaped, value in
+            guard !escaped, let kind = Self.envelopeKey(UnsafeBufferPointer(rebasing: line[key])) else {
                 foreign = true
-                return
+                return false
             }
-            let name = UnsafeBufferPointer(rebasing: line[key])
-            if !Self.envelopeKeys.contains(where: { name.elementsEqual($0) }) { foreign = true }
-            if name.elementsEqual("log".utf8), case .string = value.kind { log = value }
-            else if name.elementsEqual("message".utf8), case .string = value.kind { message = value }
-            else if name.elementsEqual("stream".utf8), case .string(false) = value.kind { stream = value.range }
-            else if name.elementsEqual("time".utf8) || name.elementsEqual("timestamp".utf8) || name.elementsEqual("@timestamp".utf8) { time = value }
-            else if name.elementsEqual("kubernetes".utf8), value.kind == .container { kubernetes = true }
-            else if Self.shipperKeys.contains(where: { name.elementsEqual($0) }) { shipper = true }
-            else if name.elementsEqual("container_id".utf8) || name.elementsEqual("container_name".utf8),
-                    case .string(false) = value.kind { container = value.range }
-        }
+            switch kind {
+            case .log: if case .string = value.kind { log = value }
+            case .message: if case .string = value.kind { message = value }
+            case .stream: if case .string(false) = value.kind { stream = value.range }
+            case .time: time = value
+            case .kubernetes: if value.kind == .container { kubernetes = true }
+            case .shipper: shipper = true
+            case .container: if case .string(false) = value.kind { container = value.range }
+            case .other: break
+            }
+            return true
+        })
         // An application's own fields beside `log` or `message` (Fluent Bit's Merge_Log, a
         // logger that calls its message `log`): the line is the application's, not a wrapper.
         guard problem == nil, !foreign else { return nil }
@@ -343,20 +342,48 @@ public final class LineUnwrapper {
         return (content.range, escaped, timestamp, key.value, docker)
     }
 
-    /// The keys of container runtime and shipper envelopes; an object with any other key is an
-    /// application's own JSON line.
-    static let envelopeKeys: [[UInt8]] = [
-        "log", "message", "stream", "time", "timestamp", "@timestamp", "kubernetes", "docker", "container_id",
-        "container_name", "source", "tag", "host", "hostname", "file", "offset", "partial_message", "partial_id",
-        "partial_ordinal", "partial_last", "ecs_cluster", "ecs_task_arn", "ecs_task_definition", "attrs", "_p",
-        "logtag", "source_type", "kubernetes_namespace", "pod", "namespace",
-        // Fluent Bit's time key; Filebeat/Elastic Agent and Logstash event metadata.
-        "date", "@version", "@metadata", "agent", "ecs", "input", "fields", "container", "cloud", "orchestrator",
-        "data_stream",
-    ].map { Array($0.utf8) }
+    /// What a key of a container runtime's or shipper's envelope says.
+    enum EnvelopeKey {
+        case log, message, stream, time, kubernetes, container
+        /// A key only a shipper writes (Filebeat's `agent`, Vector's `source_type`, …): with
+        /// one, `message` is the application's line.
+        case shipper
+        case other
+    }
 
-    /// Envelope keys no application line has: with them, `message` is the application's line.
-    static let shipperKeys: [[UInt8]] = ["source_type", "agent", "ecs", "input", "@metadata", "data_stream"].map { Array($0.utf8) }
+    /// The keys of container runtime and shipper envelopes, by length; an object with any other
+    /// key is an application's own JSON line.
+    static let envelopeKeys: [[(name: [UInt8], kind: EnvelopeKey)]] = {
+        let keys: [(String, EnvelopeKey)] = [
+            ("log", .log), ("message", .message), ("stream", .stream),
+            ("time", .time), ("timestamp", .time), ("@timestamp", .time), ("kubernetes", .kubernetes),
+            ("container_id", .container), ("container_name", .container),
+            // Filebeat/Elastic Agent, Logstash and Vector event metadata.
+            ("source_type", .shipper), ("agent", .shipper), ("ecs", .shipper), ("input", .shipper),
+            ("@metadata", .shipper), ("data_stream", .shipper),
+            // Fluent Bit's time key, Docker's partial-message and Fluentd's metadata, ECS (FireLens).
+            ("date", .other), ("docker", .other), ("source", .other), ("tag", .other), ("host", .other),
+            ("hostname", .other), ("file", .other), ("offset", .other), ("partial_message", .other),
+            ("partial_id", .other), ("partial_ordinal", .other), ("partial_last", .other),
+            ("ecs_cluster", .other), ("ecs_task_arn", .other), ("ecs_task_definition", .other), ("attrs", .other),
+            ("_p", .other), ("logtag", .other), ("kubernetes_namespace", .other), ("pod", .other),
+            ("namespace", .other), ("@version", .other), ("fields", .other), ("container", .other),
+            ("cloud", .other), ("orchestrator", .other),
+        ]
+        var table = [[(name: [UInt8], kind: EnvelopeKey)]](repeating: [], count: 1 + keys.map(\.0.utf8.count).max()!)
+        for (name, kind) in keys { table[name.utf8.count].append((Array(name.utf8), kind)) }
+        return table
+    }()
+
+    /// The envelope key `name` is, or `nil` for an application's own key.
+    @inline(__always)
+    static func envelopeKey(_ name: UnsafeBufferPointer<UInt8>) -> EnvelopeKey? {
+        guard name.count < envelopeKeys.count, let base = name.baseAddress else { return nil }
+        for key in envelopeKeys[name.count] where key.name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base, name.count) == 0 }) {
+            return key.kind
+        }
+        return nil
+    }
 
     /// RFC 5424 `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`; RFC 3164 `[<PRI>]Mmm dd
     /// hh:mm:ss HOST TAG[PID]: MSG`; rsyslog's `<RFC 3339> HOST TAG[PID]: MSG`.

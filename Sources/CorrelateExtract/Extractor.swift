@@ -79,6 +79,7 @@ public final class Extractor {
                         search |= 1 << UInt64(index)
                         continue
                     }
+                    guard canContribute(index, ranks) else { continue }
                     switch pattern.match(subject, from: position, using: data) {
                     case .matched:
                         apply(hot[index], index: index, base: 0, data: data, text: text,
@@ -91,9 +92,36 @@ public final class Extractor {
                 }
             }
         }
+        if search != 0, ranks.trace != Int.min || ranks.job != Int.min {
+            // Rules that can change nothing any more are left out of the search.
+            var candidates = search
+            while candidates != 0 {
+                let index = candidates.trailingZeroBitCount
+                candidates &= candidates - 1
+                if !canContribute(index, ranks) { search &= ~(1 << UInt64(index)) }
+            }
+        }
         if search != 0 { extract(text, using: subset(search), into: &result, ranks: &ranks) }
         if result.limitExceeded { limitHits += 1 }
         return result
+    }
+
+    /// Whether a hit of the rule at `index` could still set a field: some field it captures was
+    /// set by no rule of its priority or higher (for the trace id, by no 128-bit id of that
+    /// priority or higher, since a 128-bit id beats a 64-bit one of any priority). When none
+    /// could, trying the rule changes nothing (see ``apply``).
+    @inline(__always)
+    private func canContribute(_ index: Int, _ ranks: FieldRanks) -> Bool {
+        let rule = hot[index]
+        let priority = rule.priority
+        let groups = rule.groups
+        return (groups.trace != nil && ranks.trace < priority + Self.fullWidthBonus)
+            || (groups.span != nil && ranks.span < priority)
+            || (groups.job != nil && ranks.job < priority)
+            || (groups.timestamp != nil && ranks.timestamp < priority)
+            || (groups.level != nil && ranks.level < priority)
+            || (groups.service != nil && ranks.service < priority)
+            || (groups.message != nil && ranks.message < priority)
     }
 
     /// Whether any rule could match `text` (some rule's literals occur in it). Cheap: only the

@@ -44,8 +44,10 @@ public final class RuleSet: Sendable {
         }
         self.rules = ordered
         self.outerGroup = outer
+        let hexRuns = ordered.map { HexRuns.guaranteed(in: $0.rule.pattern) }
         let literals = ordered.map { RuleSet.literals(for: $0.rule.pattern) }
-        self.prefilter = LiteralPrefilter(rules: literals)
+        self.prefilter = LiteralPrefilter(rules: literals, hexRuns: hexRuns)
+        self.hexRuns = hexRuns
         self.anchored = ordered.enumerated().map { index, compiled in
             guard index < 64, literals[index]?.anchored == true else { return nil }
             return try? Pattern(compiled.rule.pattern,
@@ -59,18 +61,23 @@ public final class RuleSet: Sendable {
 
     /// How the prefilter finds a rule: by the strings its matches start with when they are about
     /// as selective as its required literals (a hit is then a match start), else by the
-    /// required literals; nil when the pattern has neither.
+    /// required literals; nil when the pattern has neither. An anchored rule whose matches have
+    /// a run of hex digits at a fixed place (`"<id>-<id>"`, `[<uuid>]`) has each hit checked
+    /// for it before any regex runs.
     static func literals(for pattern: String) -> LiteralPrefilter.RuleLiterals? {
         let analysis = RequiredLiterals.analysis(of: pattern)
         if let prefixes = analysis.prefixes, prefixes.allSatisfy({ $0.count >= 2 }) {
             let prefixScore = RequiredLiterals.score(prefixes)
             let requiredScore = analysis.required.map(RequiredLiterals.score) ?? 0
             if prefixScore >= 10 || prefixScore >= requiredScore - 3 {
-                return .init(literals: prefixes, anchored: true)
+                return .init(literals: prefixes, anchored: true, hexRun: HexRuns.atFixedOffset(in: pattern))
             }
         }
         return analysis.required.map { .init(literals: $0, anchored: false) }
     }
+
+    /// Per rule, the run of hex digits every match holds (0: none known; see ``HexRuns``).
+    let hexRuns: [Int]
 
     /// `(rule₀)|(rule₁)|…` for `rules` in the given order, and the number of each rule's
     /// enclosing group.
@@ -93,6 +100,25 @@ public final class RuleSet: Sendable {
     /// The literals the prefilter looks for before trying rule `index` (empty: always tried).
     public func requiredLiterals(ofRule index: Int) -> [String] {
         index < prefilter.literalsByRule.count ? prefilter.literalsByRule[index] : []
+    }
+
+    /// How many hex digits in a row a line must hold for the rule at `index` to be tried there;
+    /// 0 when the rule does not need any.
+    public func requiredHexRun(ofRule index: Int) -> Int {
+        index < 64 && hexRuns[index] >= LiteralPrefilter.minimumHexRun ? hexRuns[index] : 0
+    }
+
+    /// For a rule tried where its literals start, the run of hex digits each such place is
+    /// checked for first: `offset` bytes in, `length` digits.
+    public func checkedHexRun(ofRule index: Int) -> (offset: Int, length: Int)? {
+        prefilter.anchorHexRun(ofRule: index)
+    }
+
+    /// The selectivity of the literals of the rule at `index`: a line position starts one with
+    /// a chance of about 2^-score (see ``RequiredLiterals/score(_:)``); nil without literals.
+    public func literalScore(ofRule index: Int) -> Double? {
+        let literals = requiredLiterals(ofRule: index)
+        return literals.isEmpty ? nil : RequiredLiterals.score(Set(literals.map { Array($0.utf8) }))
     }
 
     /// The rule with this name, if loaded.

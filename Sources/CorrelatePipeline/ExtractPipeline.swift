@@ -199,7 +199,6 @@ public final class ExtractPipeline {
         let done = ChunkResults()
         let group = DispatchGroup()
         let queue = DispatchQueue(label: "correlate.extract", attributes: .concurrent)
-        let onlyLinked = configuration.onlyLinked
         var submitted = 0
         var written = 0
         /// The line-by-line path's state after the chunks written so far.
@@ -222,8 +221,7 @@ public final class ExtractPipeline {
                 mustWait = false
                 let slot = written % workers.count
                 let assembler = workers[slot]
-                if assembler.dependsOnEarlierState || !carried.partials.isEmpty
-                    || (onlyLinked && (carried.writtenRecordOpen || carried.hasLinkedStream)) {
+                if assembler.dependsOnEarlierState || !carried.partials.isEmpty {
                     assembler.discardOutput()
                     assembler.begin(file: name)
                     assembler.restore(carried)
@@ -318,6 +316,7 @@ extension RecordAssembler {
     /// it), it starts afresh; its last record is closed unless the chunk ends inside it.
     func assemble(_ chunk: Chunk, file: String, continuing: Bool) {
         if !continuing { begin(file: file) }
+        skipsLines = continuing
         let bytes = chunk.bytes
         if let base = bytes.baseAddress {
             var start = 0
@@ -341,6 +340,7 @@ extension RecordAssembler {
         }
         // The record the chunk ends with is closed (its partial lines wait for the next chunk).
         if !chunk.endsInsideRecord {
+            endOfChunk()
             endedWithWrittenRecord = isWrittenRecordOpen
             closeRecord()
         }

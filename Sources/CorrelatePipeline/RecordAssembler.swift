@@ -65,6 +65,16 @@ final class RecordAssembler: @unchecked Sendable {
     /// A record is open and will be written.
     var isWrittenRecordOpen: Bool { recordOpen && recordWritten }
 
+    /// With --only-linked, lines no rule can match may be skipped (see ``canSkip(_:)``). Not in
+    /// a chunk assembled from a fresh start: whether a line may be skipped depends on the
+    /// records and streams before it, which such a chunk does not know.
+    var skipsLines = true
+
+    /// --only-linked: lines skipped for now (no rule can match them), by range in `heldBytes`:
+    /// the next line that is not skipped tells whether they begin a record it links.
+    private var held: [(range: Range<Int>, wrapper: LineUnwrapper.Inner)] = []
+    private var heldBytes: [UInt8] = []
+
     /// Blank lines after a timed record, waiting for the next line of their stream to tell
     /// whether they belong to the record (a stack trace follows) or not.
     private var pendingBlanks: [Int] = []
@@ -82,6 +92,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// Starts a new input (or a new chunk of one that starts with a record): no record open,
     /// no stream state carried over.
     func begin(file name: String) {
+        settleHeld(assemble: false)
         closeRecord()
         // Partial lines of what came before are not this input's (the end of an input hands
         // them on: ``endInput()``).
@@ -95,6 +106,7 @@ final class RecordAssembler: @unchecked Sendable {
         chunkStreams.removeAll(keepingCapacity: true)
         dependsOnEarlierState = false
         inheritedWrittenRecord = false
+        skipsLines = true
     }
 
     /// The streams' state now, for the chunk after this one; with `chunkOnly`, only the
@@ -121,6 +133,8 @@ final class RecordAssembler: @unchecked Sendable {
 
     /// Forgets what the sink holds, the open record and the counts (a chunk assembled again).
     func discardOutput() {
+        held.removeAll(keepingCapacity: true)
+        heldBytes.removeAll(keepingCapacity: true)
         recordOpen = false
         pendingBlanks.removeAll()
         unwrapper.restore(partials: [:])
@@ -145,6 +159,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// The input ended: partial lines still waiting become records, and the open record is
     /// written.
     func endInput() {
+        settleHeld(assemble: false)
         if unwrapper.hasPartials {
             // A partial line the input ended with was never finished: it is a fragment of its
             // own, not a continuation of the record before it (the chunked path, which closes
@@ -155,20 +170,41 @@ final class RecordAssembler: @unchecked Sendable {
         closeRecord()
     }
 
+    /// The chunk being assembled ends with a complete record: lines held for the line after
+    /// them are skipped for good.
+    func endOfChunk() {
+        settleHeld(assemble: false)
+    }
+
     /// One line as the application wrote it (what ``LineUnwrapper`` found inside the line).
-    private func processUnwrapped(_ bytes: UnsafeBufferPointer<UInt8>, wrapper: LineUnwrapper.Inner, truncated: Bool) {
+    /// - Parameter skippable: with --only-linked, the line may be skipped (see ``canSkip(_:)``).
+    private func processUnwrapped(
+        _ bytes: UnsafeBufferPointer<UInt8>, wrapper: LineUnwrapper.Inner, truncated: Bool, skippable: Bool = true
+    ) {
         let line = LogLine(bytes: bytes, number: wrapper.firstLine, lines: wrapper.lines)
         if truncated {
             summary.truncated += 1
             if summary.firstTruncated == nil { summary.firstTruncated = SourceLocation(file: currentFile, line: line.number) }
         }
-        if configuration.onlyLinked, !truncated, wrapper.streamKey == 0, canSkip(bytes) {
+        if configuration.onlyLinked, skippable, skipsLines, !truncated, wrapper.streamKey == 0, canSkip(bytes) {
             chunkStreams.insert(0)
-            skipped(line)
+            hold(bytes, wrapper: wrapper)
             return
         }
+        var probe: DecodedLine?
+        if !held.isEmpty {
+            // The lines held before this one are skipped for good when it starts a record;
+            // else they may begin the record it continues (and links): assembled after all.
+            let decoded = decoder.decode(line.bytes)
+            if ContinuationRule.startsRecord(decoded) {
+                settleHeld(assemble: false)
+                probe = decoded
+            } else {
+                settleHeld(assemble: true)
+            }
+        }
         inheritedWrittenRecord = false
-        var decoded = decoder.decode(line.bytes)
+        var decoded = probe ?? decoder.decode(line.bytes)
         if decoded.timestamp == nil { decoded.timestamp = wrapper.timestamp }
         if decoded.severity == nil { decoded.severity = wrapper.severity }
         if decoded.streamKey == 0 { decoded.streamKey = wrapper.streamKey }
@@ -215,6 +251,39 @@ final class RecordAssembler: @unchecked Sendable {
         }
         if memchr(base, 0x5C, bytes.count) != nil { return false }
         return !extractor.mayMatch(bytes)
+    }
+
+    /// Keeps a line ``canSkip(_:)`` allows to skip until the next line that is not skipped (see
+    /// ``settleHeld(assemble:)``). At most `maxContinuationLines` lines and ``maxHeldBytes``
+    /// are kept; beyond, the oldest are skipped for good.
+    private func hold(_ bytes: UnsafeBufferPointer<UInt8>, wrapper: LineUnwrapper.Inner) {
+        if held.count >= configuration.maxContinuationLines || heldBytes.count + bytes.count > Self.maxHeldBytes {
+            settleHeld(assemble: false)
+        }
+        let start = heldBytes.count
+        heldBytes.append(contentsOf: bytes)
+        held.append((start..<heldBytes.count, wrapper))
+    }
+
+    private static let maxHeldBytes = 1 << 20
+
+    /// Skips the held lines for good, or assembles them as any line (`assemble`: the line after
+    /// them may continue their record, and a rule that matches it link the whole record).
+    private func settleHeld(assemble: Bool) {
+        guard !held.isEmpty else { return }
+        let lines = held
+        held.removeAll(keepingCapacity: true)
+        heldBytes.withUnsafeBufferPointer { all in
+            for (range, wrapper) in lines {
+                let bytes = UnsafeBufferPointer(rebasing: all[range])
+                if assemble {
+                    processUnwrapped(bytes, wrapper: wrapper, truncated: false, skippable: false)
+                } else {
+                    skipped(LogLine(bytes: bytes, number: wrapper.firstLine, lines: wrapper.lines))
+                }
+            }
+        }
+        heldBytes.removeAll(keepingCapacity: true)
     }
 
     /// Accounts for a line skipped by ``canSkip(_:)``: it ends the open (unwritten) record and
@@ -509,8 +578,6 @@ struct AssemblyState {
         writtenRecordOpen = later.writtenRecordOpen
         partials = later.partials
     }
-
-    var hasLinkedStream: Bool { others.values.contains(where: \.isLinked) }
 }
 
 /// A line as the assembler sees it.

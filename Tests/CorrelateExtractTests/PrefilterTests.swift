@@ -59,6 +59,12 @@ private func literals(_ pattern: String) -> [String]? {
             lines += text.split(separator: "\n").map(String.init)
         }
         for compiled in set.rules { lines += compiled.rule.tests.map(\.line) }
+        // Every shape of the corpus (its lines, headers and all).
+        let shapes = Fixtures.fixture("shapes")
+        for file in try FileManager.default.contentsOfDirectory(atPath: shapes) {
+            let text = try String(contentsOfFile: shapes + "/" + file, encoding: .utf8)
+            lines += text.split(separator: "\n").map(String.init)
+        }
         lines += lines.map { $0.uppercased() } + lines.map { "prefix " + $0 + " suffix" }
         lines += lines.map { String($0.prefix($0.count / 2)) }
         let extractor = set.makeExtractor()
@@ -75,7 +81,7 @@ private func literals(_ pattern: String) -> [String]? {
                 compared += 1
             }
         }
-        #expect(compared > 2000)
+        #expect(compared > 4000)
     }
 
     @Test func everyShippedRuleIsFiltered() throws {
@@ -92,5 +98,81 @@ private func literals(_ pattern: String) -> [String]? {
         let search = line.withUTF8 { set.prefilter.scan($0, hits: hits) }
         #expect(search == 0)
         #expect(hits.count == 0)
+    }
+}
+
+@Suite struct HexRunTests {
+    @Test(arguments: [
+        (#"(?<![0-9a-zA-Z-])(?<trace_id>[0-9a-f]{32}) (?<span_id>[0-9a-f]{16}) [01]\s*$"#, 32),
+        (#"\[(?<trace_id>[0-9a-f]{32}|[0-9a-f]{16})-(?<span_id>[0-9a-f]{16})\]"#, 16),
+        (#"(?:\(Job ID: |\[Job )(?<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)"#, 12),
+        (#"Root=1-(?<t>[0-9a-f]{8})-(?<u>[0-9a-f]{24})"#, 24),
+        // Digits and hex letters around an id extend its run: "b3" then ":"… does not.
+        (#"(?i:b3)=(?<t>[0-9a-f]{16})"#, 16),
+        (#"id=(?<t>[0-9a-f]{16})(?<s>[0-9a-f]{16})"#, 32),
+        // Letters count too: "ace" of "trace", the "D" of "WorkflowID".
+        (#"dd\.trace_id=(?<t>\d{1,20})"#, 3),
+        (#"WorkflowID[ =](?<j>[\w.@:-]{1,255})"#, 1),
+        (#"(?<t>[0-9a-f]{32})?x"#, 0),
+        (#"(?<t>[0-9a-f]{4}){8}"#, 32),
+        (#"(?:[0-9a-f]{16}|[0-9a-f]{32}-)"#, 16),
+    ])
+    func everyMatchHoldsTheRunTheAnalysisFinds(pattern: String, run: Int) {
+        #expect(HexRuns.guaranteed(in: pattern) == run, "\(pattern)")
+    }
+
+    /// `has` against a plain count of the longest run, on random text of hex digits and
+    /// separators, every length from 1 to 34.
+    @Test func aRunIsFoundExactlyWhenTheLineHasIt() {
+        var generator = SplitMix64(seed: 7)
+        let alphabet = Array("0123456789abcdefABCDEF-_ xz\"".utf8)
+        for _ in 0..<3000 {
+            let count = Int(generator.next() % 90)
+            let bias = Int(generator.next() % 4)
+            let text: [UInt8] = (0..<count).map { _ in
+                let pick = Int(generator.next() % UInt64(alphabet.count + bias * 30))
+                return pick < alphabet.count ? alphabet[pick] : alphabet[pick % 16]
+            }
+            var longest = 0
+            var current = 0
+            for byte in text {
+                current = HexRuns.table[Int(byte)] != 0 ? current + 1 : 0
+                longest = max(longest, current)
+            }
+            text.withUnsafeBufferPointer { buffer in
+                HexRuns.table.withUnsafeBufferPointer { table in
+                    for length in 1...34 {
+                        let found = buffer.baseAddress.map { HexRuns.has(length, in: $0, count: buffer.count, table: table.baseAddress!) } ?? false
+                        #expect(found == (longest >= length), "\(String(decoding: text, as: UTF8.self)) \(length)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aLineWithoutAnIdLongEnoughTriesNoIdRule() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let hits = AnchorHits()
+        // Weak literals of several rules ("[a", "\"c", ",1", "e 1", "3)") but no run of 8.
+        var line = #"[api] {"svc": "celery-worker", "n": "0"} sizes=1280,1024 size 1 (job 51273)"#
+        let search = line.withUTF8 { set.prefilter.scan($0, hits: hits) }
+        #expect(search == 0)
+        #expect((0..<hits.count).allSatisfy { hits.rules[$0] == 0 })
+        var withID = #"[4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7] boot"#
+        let extraction = withID.withUTF8 { set.makeExtractor().extract($0) }
+        #expect(extraction.traceID?.description == "4bf92f3577b34da6a3ce929d0e0e4736")
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for reproducible random tests.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

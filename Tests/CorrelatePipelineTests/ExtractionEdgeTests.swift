@@ -29,6 +29,36 @@ import CorrelateTestSupport
         #expect(records.first?.string("severity") == "error")
     }
 
+    /// --only-linked skips lines no rule can match, yet writes exactly the linked records of
+    /// the full output: on every shape of the corpus and the Celery sample's logs.
+    @Test func onlyLinkedWritesTheLinkedRecordsOfTheFullOutput() throws {
+        var files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.fixture("shapes"))
+            .map { Fixtures.fixture("shapes/" + $0) }
+        files += try FileManager.default.contentsOfDirectory(atPath: Fixtures.celery("logs"))
+            .map { Fixtures.celery("logs/" + $0) }
+        var compared = 0
+        for file in files.sorted() {
+            let all = try runExtract([file]).records.filter { $0.string("trace_id") != nil || $0.string("job_id") != nil }
+            let linked = try runExtract([file], onlyLinked: true).records
+            #expect(linked.count == all.count, "\(file)")
+            for (a, b) in zip(all, linked) {
+                #expect(a.sourceLine == b.sourceLine && a.sourceLines == b.sourceLines && a.string("message") == b.string("message"), "\(file)")
+            }
+            compared += linked.count
+        }
+        #expect(compared > 200)
+    }
+
+    /// A record whose first lines no rule can match, linked by its third line, keeps all of
+    /// them with --only-linked — also when the line after it has no id either.
+    @Test func onlyLinkedKeepsTheHeadOfARecordLinkedLater() throws {
+        let text = "2026-01-14 10:00:00 worker ready\nTraceback (most recent call last):\n  File \"app.py\", line 3\nValueError: boom job_id=7c1e9a4b2d3f5e6a8b9c0d1e\n2026-01-14 10:00:01 idle\n"
+        let records = try Self.extract(text, onlyLinked: true)
+        #expect(records.count == 1)
+        #expect(records.first?.sourceLine == 1)
+        #expect(records.first?.sourceLines == 4)
+    }
+
     @Test func applicationJSONWithALogOrMessageKeyIsNotAnEnvelope() throws {
         let text = #"{"message":"payment failed","trace_id":"5bf92f3577b34da6a3ce929d0e0e4736","kubernetes":{"pod_name":"api-1"}}"# + "\n"
             + #"{"time":"2026-01-14T10:00:00Z","level":"error","log":"request failed","trace_id":"6bf92f3577b34da6a3ce929d0e0e4736"}"# + "\n"

@@ -6,14 +6,18 @@
 /// byte could start one), while the combination of just the candidate rules is fast.
 ///
 /// The scan reads the line two bytes at a time (one unaligned 16-bit load per position) and
-/// tests the pair against a 64 Kbit bitmap of the pairs that start a literal, in every ASCII
-/// case; only on a hit are the literals that start with that pair compared. Literals of one
-/// byte go through a byte table instead.
+/// tests the pair against a 64 Kbit bitmap of the pairs that key a literal, in every ASCII
+/// case; only on a hit are the literals keyed by that pair compared. A literal is keyed by its
+/// rarest pair of bytes (by ``ByteFrequency``), not its first: `message '` by ` '`, not by the
+/// `me` of every `message` and `time`. Literals of one byte go through a byte table instead.
 ///
 /// A rule's literals are of one of two kinds. *Anchor* literals are the strings every match of
 /// the rule starts with: each place one occurs is recorded, and the rule is tried there alone,
 /// anchored — the cheapest regex run there is. *Presence* literals only say that the rule can
 /// match somewhere in the line: the rule then joins the combined search of the line.
+///
+/// Then a rule whose every match holds a run of hex digits (an id: see ``HexRuns``) stays a
+/// candidate only if the line has such a run.
 ///
 /// Rules are numbered by their index in the rule set; the first 64 can be filtered, the others
 /// (and rules without required literals) are always candidates.
@@ -23,6 +27,26 @@ struct LiteralPrefilter: Sendable {
         var literals: Set<[UInt8]>
         /// Every match starts with one of `literals`.
         var anchored: Bool
+        /// For anchored rules, where every match has a run of hex digits, from its start (see
+        /// ``HexRuns/atFixedOffset(in:)``): a hit without that run is no match start.
+        var hexRun: (offset: Int, length: Int)? = nil
+    }
+
+    /// Runs shorter than this are not checked for: too many lines have them.
+    static let minimumHexRun = 8
+
+    /// A literal as the scan compares it: plain values only (no reference to retain in the
+    /// inner loop); bytes past the eighth in ``LiteralPrefilter/tails``.
+    private struct Compact: Sendable {
+        /// The first (up to) eight folded bytes, little-endian, and the mask of their lanes.
+        var head: UInt64
+        var headMask: UInt64
+        var presenceRules: UInt64
+        var anchorRules: UInt64
+        var count: Int32
+        var keyOffset: Int32
+        /// Where its bytes from the ninth on start in `tails`.
+        var tail: Int32
     }
 
     private struct Literal: Sendable {
@@ -30,6 +54,8 @@ struct LiteralPrefilter: Sendable {
         var bytes: [UInt8]
         var presenceRules: UInt64
         var anchorRules: UInt64
+        /// Where in `bytes` the pair that keys it starts.
+        var keyOffset: Int
         /// The first (up to) eight folded bytes, little-endian, and the mask of their lanes.
         var head: UInt64 = 0
         var headMask: UInt64 = 0
@@ -38,11 +64,28 @@ struct LiteralPrefilter: Sendable {
             self.bytes = bytes
             self.presenceRules = presenceRules
             self.anchorRules = anchorRules
+            self.keyOffset = Self.rarestPair(in: bytes)
             for (lane, byte) in bytes.prefix(8).enumerated() {
                 head |= UInt64(byte) << UInt64(8 * lane)
                 headMask |= 0xFF << UInt64(8 * lane)
             }
         }
+
+        /// The offset of the pair of `bytes` least likely in log text (the first of equals).
+        static func rarestPair(in bytes: [UInt8]) -> Int {
+            var best = 0
+            var bestChance = Double.infinity
+            for offset in 0..<(bytes.count - 1) {
+                let chance = ByteFrequency.of(bytes[offset]) * ByteFrequency.of(bytes[offset + 1])
+                if chance < bestChance {
+                    best = offset
+                    bestChance = chance
+                }
+            }
+            return best
+        }
+
+        var key: UInt16 { UInt16(bytes[keyOffset]) | UInt16(bytes[keyOffset + 1]) << 8 }
     }
 
     /// Rules that must be tried on every line.
@@ -52,9 +95,10 @@ struct LiteralPrefilter: Sendable {
     private let hasSingleByteLiterals: Bool
     /// Bit per raw byte pair (first byte in the low half) that starts a literal in some case.
     private let pairBits: [UInt64]
-    /// Literals by the folded pair they start with: index into `buckets`, -1 for none.
-    private let pairBucket: [Int16]
-    private let buckets: [[Literal]]
+    /// Literals by the folded pair that keys them: `literals[bucketStart[pair]..<bucketStart[pair + 1]]`.
+    private let bucketStart: [Int32]
+    private let literals: [Compact]
+    private let tails: [UInt8]
     /// Rules whose literals are anchors.
     let anchoredRules: UInt64
     /// For each rule, its literals (for `rules list --verbose` and tests).
@@ -62,8 +106,40 @@ struct LiteralPrefilter: Sendable {
     // Held per instance: a `static let` costs a `swift_once` check on every access.
     private let fold: [UInt8]
 
-    /// - Parameter rules: per rule index, its literals, or nil when it has none (always tried).
-    init(rules: [RuleLiterals?]) {
+    /// Rules that need a run of hex digits, by run length, shortest first.
+    private let hexGates: [(length: Int, rules: UInt64)]
+    /// Anchored rules whose hits are checked for their run of hex digits, and the runs by rule.
+    private let anchorHexRules: UInt64
+    private let anchorHexRuns: [(offset: Int, length: Int)]
+
+    /// For an anchored rule whose hits are checked for a run of hex digits, where it is.
+    func anchorHexRun(ofRule index: Int) -> (offset: Int, length: Int)? {
+        index < 64 && anchorHexRules & (1 << UInt64(index)) != 0 ? anchorHexRuns[index] : nil
+    }
+    private let hexGated: UInt64
+    private let hexTable: [UInt8]
+
+    /// - Parameters:
+    ///   - rules: per rule index, its literals, or nil when it has none (always tried).
+    ///   - hexRuns: per rule index, the run of hex digits every match holds (0: none known);
+    ///     empty for none.
+    init(rules: [RuleLiterals?], hexRuns: [Int] = []) {
+        var gates: [Int: UInt64] = [:]
+        for (index, run) in hexRuns.enumerated() where index < 64 && run >= Self.minimumHexRun {
+            gates[run, default: 0] |= 1 << UInt64(index)
+        }
+        self.hexGates = gates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        self.hexGated = gates.values.reduce(0, |)
+        self.hexTable = HexRuns.table
+        var anchorHexRules: UInt64 = 0
+        var anchorHexRuns = [(offset: Int, length: Int)](repeating: (0, 0), count: 64)
+        for (index, entry) in rules.enumerated() where index < 64 {
+            guard let entry, entry.anchored, let run = entry.hexRun else { continue }
+            anchorHexRules |= 1 << UInt64(index)
+            anchorHexRuns[index] = run
+        }
+        self.anchorHexRules = anchorHexRules
+        self.anchorHexRuns = anchorHexRuns
         var always: UInt64 = 0
         var single = [UInt64](repeating: 0, count: 256)
         var byPair: [UInt16: [Literal]] = [:]
@@ -84,11 +160,12 @@ struct LiteralPrefilter: Sendable {
                     for variant in LiteralPrefilter.cases(of: literal[0]) { single[Int(variant)] |= bit }
                     continue
                 }
-                let pair = UInt16(literal[0]) | UInt16(literal[1]) << 8
+                let entry = Literal(bytes: literal, presenceRules: 0, anchorRules: 0)
+                let pair = entry.key
                 var bucket = byPair[pair] ?? []
                 var index = bucket.firstIndex { $0.bytes == literal }
                 if index == nil {
-                    bucket.append(Literal(bytes: literal, presenceRules: 0, anchorRules: 0))
+                    bucket.append(entry)
                     index = bucket.count - 1
                 }
                 if anchor { bucket[index!].anchorRules |= bit } else { bucket[index!].presenceRules |= bit }
@@ -96,24 +173,41 @@ struct LiteralPrefilter: Sendable {
             }
         }
         var bits = [UInt64](repeating: 0, count: 1024)
-        var pairBucket = [Int16](repeating: -1, count: 65_536)
-        var buckets: [[Literal]] = []
-        for (pair, literals) in byPair.sorted(by: { $0.key < $1.key }) where buckets.count < Int(Int16.max) {
+        var bucketStart = [Int32](repeating: 0, count: 65_537)
+        var compact: [Compact] = []
+        var tails: [UInt8] = []
+        var filled = 0
+        for (key, literals) in byPair.sorted(by: { $0.key < $1.key }) {
+            let pair = Int(key)
+            while filled <= pair {
+                bucketStart[filled] = Int32(compact.count)
+                filled += 1
+            }
             for first in LiteralPrefilter.cases(of: UInt8(pair & 0xFF)) {
                 for second in LiteralPrefilter.cases(of: UInt8(pair >> 8)) {
                     let raw = Int(first) | Int(second) << 8
                     bits[raw >> 6] |= 1 << UInt64(raw & 63)
                 }
             }
-            pairBucket[Int(pair)] = Int16(buckets.count)
-            buckets.append(literals)
+            for literal in literals {
+                compact.append(Compact(
+                    head: literal.head, headMask: literal.headMask, presenceRules: literal.presenceRules,
+                    anchorRules: literal.anchorRules, count: Int32(literal.bytes.count),
+                    keyOffset: Int32(literal.keyOffset), tail: Int32(tails.count)))
+                tails += literal.bytes.dropFirst(8)
+            }
+        }
+        while filled <= 65_536 {
+            bucketStart[filled] = Int32(compact.count)
+            filled += 1
         }
         self.alwaysCandidates = always
         self.singleByte = single
         self.hasSingleByteLiterals = single.contains { $0 != 0 }
         self.pairBits = bits
-        self.pairBucket = pairBucket
-        self.buckets = buckets
+        self.bucketStart = bucketStart
+        self.literals = compact
+        self.tails = tails
         self.anchoredRules = anchored
         self.literalsByRule = literalsByRule
         self.fold = Self.foldTable
@@ -131,8 +225,7 @@ struct LiteralPrefilter: Sendable {
     /// anchor literals occur in `hits`.
     @inline(__always)
     func scan(_ text: UnsafeBufferPointer<UInt8>, hits: AnchorHits) -> UInt64 {
-        hits.count = 0
-        hits.overflowed = 0
+        hits.reset()
         let n = text.count
         guard n > 0, let base = text.baseAddress else { return alwaysCandidates }
         var found: UInt64 = 0
@@ -152,37 +245,97 @@ struct LiteralPrefilter: Sendable {
                 for index in 0..<n { found |= table[Int(base[index])] }
             }
         }
-        return found | alwaysCandidates | hits.overflowed
+        hits.sortByPosition()
+        found |= alwaysCandidates | hits.overflowed
+        var hitRules: UInt64 = 0
+        for hit in 0..<hits.count { hitRules |= hits.rules[hit] }
+        if (found | hitRules) & hexGated != 0 {
+            let excluded = hexExcluded(base, n, candidates: found | hitRules)
+            if excluded != 0 {
+                found &= ~excluded
+                for hit in 0..<hits.count { hits.rules[hit] &= ~excluded }
+            }
+        }
+        return found
     }
 
-    /// Compares the literals that start with the pair at `start`; records anchor hits.
+    /// The candidate rules whose run of hex digits `text` lacks.
     @inline(__always)
-    private func verify(at start: Int, _ base: UnsafePointer<UInt8>, _ n: Int, _ hits: AnchorHits) -> UInt64 {
-        let pair = Int(fold[Int(base[start])]) | Int(fold[Int(base[start + 1])]) << 8
-        let bucket = Int(pairBucket[pair])
-        guard bucket >= 0 else { return 0 }
-        // Eight bytes at once, folded with SWAR; near the end of the line, byte by byte.
-        var window: UInt64 = 0
-        if start + 8 <= n {
-            window = LiteralPrefilter.foldASCII(UnsafeRawPointer(base).loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian)
-        } else {
-            for lane in 0..<(n - start) { window |= UInt64(fold[Int(base[start + lane])]) << UInt64(8 * lane) }
-        }
-        var presence: UInt64 = 0
-        var anchors: UInt64 = 0
-        for literal in buckets[bucket] where window & literal.headMask == literal.head {
-            let count = literal.bytes.count
-            if count > 8 {
-                guard start + count <= n else { continue }
-                var offset = 8
-                while offset < count, fold[Int(base[start + offset])] == literal.bytes[offset] { offset += 1 }
-                if offset != count { continue }
+    private func hexExcluded(_ base: UnsafePointer<UInt8>, _ n: Int, candidates: UInt64) -> UInt64 {
+        hexTable.withUnsafeBufferPointer { table in
+            for (position, gate) in hexGates.enumerated() where candidates & gate.rules != 0 {
+                guard !HexRuns.has(gate.length, in: base, count: n, table: table.baseAddress!) else { continue }
+                // No run this long, so none longer either.
+                var excluded: UInt64 = 0
+                for later in hexGates[position...] { excluded |= later.rules }
+                return excluded & candidates
             }
-            presence |= literal.presenceRules
-            anchors |= literal.anchorRules
+            return 0
         }
-        if anchors != 0 { hits.append(position: start, rules: anchors) }
+    }
+
+    /// Compares the literals keyed by the pair at `position`; records anchor hits (at the
+    /// literal's start). Kept out of line: inlined, it costs the scan loop its registers.
+    @inline(never)
+    private func verify(at position: Int, _ base: UnsafePointer<UInt8>, _ n: Int, _ hits: AnchorHits) -> UInt64 {
+        let pair = Int(fold[Int(base[position])]) | Int(fold[Int(base[position + 1])]) << 8
+        let first = Int(bucketStart[pair])
+        let end = Int(bucketStart[pair + 1])
+        guard end > first else { return 0 }
+        var presence: UInt64 = 0
+        var windowStart = -1
+        var window: UInt64 = 0
+        literals.withUnsafeBufferPointer { literals in
+            for index in first..<end {
+                let start = position - Int(literals[index].keyOffset)
+                let length = Int(literals[index].count)
+                guard start >= 0, start + length <= n else { continue }
+                if start != windowStart {
+                    // Eight bytes at once, folded with SWAR; near the end of the line, byte by byte.
+                    windowStart = start
+                    if start + 8 <= n {
+                        window = LiteralPrefilter.foldASCII(UnsafeRawPointer(base).loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian)
+                    } else {
+                        window = 0
+                        for lane in 0..<(n - start) { window |= UInt64(fold[Int(base[start + lane])]) << UInt64(8 * lane) }
+                    }
+                }
+                guard window & literals[index].headMask == literals[index].head else { continue }
+                if length > 8 {
+                    let tail = Int(literals[index].tail)
+                    var offset = 8
+                    while offset < length, fold[Int(base[start + offset])] == tails[tail + offset - 8] { offset += 1 }
+                    if offset != length { continue }
+                }
+                presence |= literals[index].presenceRules
+                let anchorRules = literals[index].anchorRules
+                if anchorRules != 0 {
+                    let anchors = checkedAnchors(anchorRules, at: start, base, n)
+                    if anchors != 0 { hits.append(position: start, rules: anchors) }
+                }
+            }
+        }
         return presence
+    }
+
+    /// `rules` (anchored, with a hit at `start`) less those whose run of hex digits is not
+    /// where their matches have it; records the hit.
+    @inline(__always)
+    private func checkedAnchors(_ rules: UInt64, at start: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var anchors = rules
+        if anchors & anchorHexRules != 0 {
+            var checked = anchors & anchorHexRules
+            while checked != 0 {
+                let index = checked.trailingZeroBitCount
+                checked &= checked - 1
+                let run = anchorHexRuns[index]
+                let holds = hexTable.withUnsafeBufferPointer { table in
+                    HexRuns.all(run.length, at: start + run.offset, in: base, count: n, table: table.baseAddress!)
+                }
+                if !holds { anchors &= ~(1 << UInt64(index)) }
+            }
+        }
+        return anchors
     }
 
     /// ASCII upper-case letters to lower case in eight bytes at once.
@@ -218,8 +371,20 @@ final class AnchorHits {
         rules.deallocate()
     }
 
+    /// The hits are not in position order (a literal keyed past its first pair is found
+    /// after hits that start later).
+    private var unordered = false
+
     @inline(__always)
     func append(position: Int, rules mask: UInt64) {
+        if count > 0 {
+            let last = positions[count - 1]
+            if last == position {
+                rules[count - 1] |= mask
+                return
+            }
+            if last > position { unordered = true }
+        }
         guard count < AnchorHits.capacity else {
             overflowed |= mask
             return
@@ -227,5 +392,41 @@ final class AnchorHits {
         positions[count] = position
         rules[count] = mask
         count += 1
+    }
+
+    func reset() {
+        count = 0
+        overflowed = 0
+        unordered = false
+    }
+
+    /// Puts the hits in position order (the rules are tried in it), merging hits at one place.
+    @inline(__always)
+    func sortByPosition() {
+        guard unordered else { return }
+        unordered = false
+        for index in 1..<count {
+            let position = positions[index]
+            let mask = rules[index]
+            var slot = index
+            while slot > 0, positions[slot - 1] > position {
+                positions[slot] = positions[slot - 1]
+                rules[slot] = rules[slot - 1]
+                slot -= 1
+            }
+            positions[slot] = position
+            rules[slot] = mask
+        }
+        var kept = 0
+        for index in 0..<count {
+            if kept > 0, positions[kept - 1] == positions[index] {
+                rules[kept - 1] |= rules[index]
+            } else {
+                positions[kept] = positions[index]
+                rules[kept] = rules[index]
+                kept += 1
+            }
+        }
+        count = kept
     }
 }

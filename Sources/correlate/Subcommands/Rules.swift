@@ -51,7 +51,7 @@ extension Correlate.Rules {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the rules in force, highest priority first.",
-            discussion: "With --verbose, also the literals a line must contain (ASCII case ignored) before each rule is tried.")
+            discussion: "With --verbose, also the literals a line must contain (ASCII case ignored) before each rule is tried, how selective they are (a line position starts one with a chance of about 2^-bits), how many hex digits in a row the line must hold, and for rules tried where their literals start, the hex digits each such place must have.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -70,7 +70,18 @@ extension Correlate.Rules {
                 print("\(rule.priority)\t\(rule.name.escapingControlCharacters)\t\(rule.idFormat.rawValue)\t\(rule.location.file.escapingControlCharacters)")
                 if global.verbose {
                     let literals = rules.ruleSet.requiredLiterals(ofRule: index)
-                    print("\tprefilter: " + (literals.isEmpty ? "(none: tried on every line)" : literals.joined(separator: " | ")))
+                    let run = rules.ruleSet.requiredHexRun(ofRule: index)
+                    var line = "\tprefilter: "
+                    if let score = rules.ruleSet.literalScore(ofRule: index) {
+                        line += literals.joined(separator: " | ") + String(format: " (%.1f bits)", score)
+                    } else {
+                        line += run > 0 ? "(no literals)" : "(none: tried on every line)"
+                    }
+                    if run > 0 { line += "; \(run) hex digits in a row" }
+                    if let checked = rules.ruleSet.checkedHexRun(ofRule: index) {
+                        line += "; each hit checked for \(checked.length) at +\(checked.offset)"
+                    }
+                    print(line)
                 }
             }
         }

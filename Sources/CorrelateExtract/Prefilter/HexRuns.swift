@@ -1,0 +1,174 @@
+/// Runs of hexadecimal digits: how long a run every match of a pattern contains, and whether a
+/// line has one that long.
+///
+/// Almost every rule captures a trace, span or job id written in hex — 32, 24, 16 or 12 digits
+/// in a row (a UUID's last group). Rules without a keyword of their own (`[<id>-<id>]`,
+/// `"<id>-<id>"`, an access log's `<id> <id> 1` at the end of the line) have only weak required
+/// literals like `[a` or `"0`, which occur in most lines. A line without a run of hex digits as
+/// long as the rule's id cannot match it, and most lines have none longer than the four digits
+/// of a year: checking for the run before any regex runs drops those rules from such lines.
+///
+/// "Hex digit" means `0-9`, `a-f` and `A-F` (the analysis folds case, so it cannot tell a
+/// pattern's `[0-9a-f]` from `[0-9A-F]`; counting both cases keeps it an over-approximation).
+enum HexRuns {
+    /// The length of a run of hex digits that every match of `pattern` contains; 0 when no run
+    /// can be relied on (or the pattern is beyond ``RegexSubsetParser``).
+    static func guaranteed(in pattern: String) -> Int {
+        var parser = RegexSubsetParser(Array(pattern.utf8))
+        guard let node = parser.parse() else { return 0 }
+        return analyse(node).longest
+    }
+
+    /// Where every match of `pattern` has a run of hex digits at a fixed distance from its
+    /// start: `offset` bytes in, at least `length` digits. Nil when the bytes before the run
+    /// can vary in length, or no run of ``LiteralPrefilter/minimumHexRun`` is found so.
+    static func atFixedOffset(in pattern: String) -> (offset: Int, length: Int)? {
+        var parser = RegexSubsetParser(Array(pattern.utf8))
+        guard var node = parser.parse() else { return nil }
+        while case .group(let inner) = node { node = inner }
+        guard case .concatenation(let children) = node else { return nil }
+        let infos = children.map(analyse)
+        var offset = 0
+        for index in children.indices {
+            if infos[index].leading > 0 {
+                let run = infos[index...].reduce(.all(0), followed).leading
+                if run >= LiteralPrefilter.minimumHexRun { return (offset, run) }
+            }
+            guard let length = fixedLength(children[index]) else { return nil }
+            offset += length
+        }
+        return nil
+    }
+
+    /// The length in bytes of every match of a node, when they all have the same. A class
+    /// with a byte past ASCII, or any byte (`.`, `\w`), may be a longer UTF-8 character: unknown.
+    static func fixedLength(_ node: RegexNode) -> Int? {
+        switch node {
+        case .empty:
+            return 0
+        case .any:
+            return nil
+        case .bytes(let set):
+            return set.allSatisfy { $0 < 0x80 } ? 1 : nil
+        case .group(let child):
+            return fixedLength(child)
+        case .repeat(let child, let min, let max):
+            guard max == min else { return nil }
+            return fixedLength(child).map { $0 * min }
+        case .alternation(let branches):
+            let lengths = branches.map(fixedLength)
+            guard let first = lengths.first ?? nil, lengths.allSatisfy({ $0 == first }) else { return nil }
+            return first
+        case .concatenation(let children):
+            var total = 0
+            for child in children {
+                guard let length = fixedLength(child) else { return nil }
+                total += length
+            }
+            return total
+        }
+    }
+
+    /// What every match of a node holds, in hex digits.
+    struct Info: Equatable {
+        /// Every byte the node matches is a hex digit, and it matches at least `length` of them
+        /// (nil: some byte may not be a hex digit).
+        var length: Int?
+        /// Hex digits every match starts with, ends with, and a run every match contains.
+        var leading: Int
+        var trailing: Int
+        var longest: Int
+
+        static let none = Info(length: nil, leading: 0, trailing: 0, longest: 0)
+
+        static func all(_ length: Int) -> Info {
+            Info(length: length, leading: length, trailing: length, longest: length)
+        }
+    }
+
+    /// Beyond this, a run is as good as any (the longest id is 32 digits; repeats multiply).
+    static let cap = 1 << 16
+
+    static func analyse(_ node: RegexNode) -> Info {
+        switch node {
+        case .empty:
+            return .all(0)
+        case .any:
+            return .none
+        case .bytes(let set):
+            return set.allSatisfy(isHexDigit) ? .all(1) : .none
+        case .group(let child):
+            return analyse(child)
+        case .repeat(let child, let min, _):
+            let inner = analyse(child)
+            if let length = inner.length { return .all(Swift.min(length * min, cap)) }
+            guard min >= 1 else { return .none }
+            let joined = min >= 2 ? inner.trailing + inner.leading : 0
+            return Info(length: nil, leading: inner.leading, trailing: inner.trailing,
+                        longest: Swift.max(inner.longest, joined))
+        case .alternation(let branches):
+            let infos = branches.map(analyse)
+            let lengths = infos.compactMap(\.length)
+            return Info(
+                length: lengths.count == infos.count ? lengths.min() : nil,
+                leading: infos.map(\.leading).min() ?? 0, trailing: infos.map(\.trailing).min() ?? 0,
+                longest: infos.map(\.longest).min() ?? 0)
+        case .concatenation(let children):
+            return children.map(analyse).reduce(.all(0), followed)
+        }
+    }
+
+    /// `a` then `b`.
+    static func followed(_ a: Info, _ b: Info) -> Info {
+        let length = a.length.flatMap { x in b.length.map { Swift.min(x + $0, cap) } }
+        return Info(
+            length: length,
+            leading: a.length.map { Swift.min($0 + b.leading, cap) } ?? a.leading,
+            trailing: b.length.map { Swift.min($0 + a.trailing, cap) } ?? b.trailing,
+            longest: Swift.max(a.longest, b.longest, Swift.min(a.trailing + b.leading, cap)))
+    }
+
+    /// A folded byte (see ``RegexSubsetParser/fold(_:)``) that is a hex digit.
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+    }
+
+    /// 1 for a hex digit in either case, by byte.
+    static let table: [UInt8] = (0..<256).map { byte in
+        isHexDigit(RegexSubsetParser.fold(UInt8(byte))) ? 1 : 0
+    }
+
+    /// Whether the `length` bytes at `start` are hex digits (false when the text ends first).
+    @inline(__always)
+    static func all(_ length: Int, at start: Int, in base: UnsafePointer<UInt8>, count: Int, table: UnsafePointer<UInt8>) -> Bool {
+        guard start + length <= count else { return false }
+        for index in start..<(start + length) where table[Int(base[index])] == 0 { return false }
+        return true
+    }
+
+    /// Whether `text` holds `length` hex digits in a row (`length` ≥ 1). Looks at the last byte
+    /// of each window of `length` bytes first: when it is not a hex digit, no run of `length`
+    /// covers it and the window moves on by `length` — about one byte in `length` read in text
+    /// with short runs.
+    @inline(__always)
+    static func has(_ length: Int, in base: UnsafePointer<UInt8>, count: Int, table: UnsafePointer<UInt8>) -> Bool {
+        var start = 0
+        while start + length <= count {
+            let last = start + length - 1
+            if table[Int(base[last])] == 0 {
+                start = last + 1
+                continue
+            }
+            // The run that holds `last`, back to the window's start at most.
+            var first = last
+            while first > start, table[Int(base[first - 1])] != 0 { first -= 1 }
+            if first == start { return true }
+            // The run starts at `first`: it needs `length` digits from there.
+            var end = last + 1
+            while end < first + length, end < count, table[Int(base[end])] != 0 { end += 1 }
+            if end == first + length { return true }
+            start = end + 1
+        }
+        return false
+    }
+}
