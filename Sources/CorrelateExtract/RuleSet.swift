@@ -70,7 +70,11 @@ public final class RuleSet: Sendable {
             let prefixScore = RequiredLiterals.score(prefixes)
             let requiredScore = analysis.required.map(RequiredLiterals.score) ?? 0
             if prefixScore >= 10 || prefixScore >= requiredScore - 3 {
-                return .init(literals: prefixes, anchored: true, hexRun: HexRuns.atFixedOffset(in: pattern))
+                // A match start found by a prefix of another start is found by that prefix.
+                let shortest = prefixes.filter { start in
+                    !prefixes.contains { $0.count < start.count && start.starts(with: $0) }
+                }
+                return .init(literals: shortest, anchored: true, hexRun: HexRuns.atFixedOffset(in: pattern))
             }
         }
         return analysis.required.map { .init(literals: $0, anchored: false) }
