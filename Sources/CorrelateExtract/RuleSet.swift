@@ -65,6 +65,22 @@ public final class RuleSet: Sendable {
     /// a run of hex digits at a fixed place (`"<id>-<id>"`, `[<uuid>]`) has each hit checked
     /// for it before any regex runs.
     static func literals(for pattern: String) -> LiteralPrefilter.RuleLiterals? {
+        let chosen = literalsInText(for: pattern)
+        // A rule whose matches end the text, with literals that many lines have (an access
+        // log's `<id> <id> 1` at the end of the line), is found by how the text ends.
+        if chosen.map({ RequiredLiterals.score($0.literals) < weakLiteralScore }) ?? true,
+           let ending = RequiredLiterals.endings(of: pattern),
+           !ending.strings.contains(where: { $0.last.map { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) } ?? true }) {
+            return .init(literals: [], anchored: ending.length != nil, ending: ending)
+        }
+        return chosen
+    }
+
+    /// Bits of selectivity (see ``RequiredLiterals/score(_:)``) below which a rule whose matches
+    /// end the text is found by how the text ends instead of by its literals.
+    static let weakLiteralScore = 12.0
+
+    private static func literalsInText(for pattern: String) -> LiteralPrefilter.RuleLiterals? {
         let analysis = RequiredLiterals.analysis(of: pattern)
         if let prefixes = analysis.prefixes, prefixes.allSatisfy({ $0.count >= 2 }) {
             let prefixScore = RequiredLiterals.score(prefixes)
@@ -116,6 +132,12 @@ public final class RuleSet: Sendable {
     /// checked for first: `offset` bytes in, `length` digits.
     public func checkedHexRun(ofRule index: Int) -> (offset: Int, length: Int)? {
         prefilter.anchorHexRun(ofRule: index)
+    }
+
+    /// For a rule found by how the text ends: the strings its matches end with (before trailing
+    /// whitespace) and their length when fixed.
+    public func ending(ofRule index: Int) -> (strings: [String], length: Int?)? {
+        prefilter.ending(ofRule: index)
     }
 
     /// The selectivity of the literals of the rule at `index`: a line position starts one with

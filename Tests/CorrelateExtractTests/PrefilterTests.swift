@@ -87,7 +87,8 @@ private func literals(_ pattern: String) -> [String]? {
     @Test func everyShippedRuleIsFiltered() throws {
         let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
         for index in set.rules.indices {
-            #expect(!set.requiredLiterals(ofRule: index).isEmpty, "\(set.rules[index].rule.name) is tried on every line")
+            #expect(!set.requiredLiterals(ofRule: index).isEmpty || set.ending(ofRule: index) != nil,
+                    "\(set.rules[index].rule.name) is tried on every line")
         }
     }
 
@@ -174,5 +175,51 @@ struct SplitMix64 {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite struct EndingTests {
+    @Test func aPatternThatEndsTheTextGivesItsEndingsAndLength() throws {
+        let ending = try #require(RequiredLiterals.endings(of: #"(?<![0-9a-zA-Z-])(?<t>[0-9a-f]{32}) (?<s>[0-9a-f]{16}) [01]\s*$"#))
+        #expect(ending.length == 51)
+        #expect(ending.strings.allSatisfy { $0.last == UInt8(ascii: "0") || $0.last == UInt8(ascii: "1") })
+        #expect(RequiredLiterals.endings(of: #"status=(?<c>\d+)$"#)?.length == nil)
+    }
+
+    @Test(arguments: [
+        #"(?<t>[0-9a-f]{32}) [01]"#,  // need not end the text
+        #"(?m)(?<t>[0-9a-f]{32}) [01]$"#,  // `$` before any newline
+        #"(?<t>[0-9a-f]{32}) [01]$|x"#,  // one branch only
+    ])
+    func otherPatternsHaveNoEnding(pattern: String) {
+        #expect(RequiredLiterals.endings(of: pattern) == nil)
+    }
+
+    /// The access-log rule is found where the line ends with its ids — after trailing spaces
+    /// or a carriage return too — and not elsewhere.
+    @Test func theAccessLogRuleIsFoundByHowTheLineEnds() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let index = try #require(set.rules.firstIndex { $0.rule.name == "nginx-otel-ids" })
+        #expect(set.ending(ofRule: index)?.length == 51)
+        let extractor = set.makeExtractor()
+        let ids = "4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7 1"
+        for line in [#"10.0.0.1 - - "GET / HTTP/1.1" 200 "#  + ids, "GET / 200 " + ids + "  \r", ids] {
+            var text = line
+            let found = text.withUTF8 { extractor.extract($0) }
+            #expect(found.traceID?.description == "4bf92f3577b34da6a3ce929d0e0e4736", "\(line)")
+            #expect(found.spanID?.description == "00f067aa0ba902b7", "\(line)")
+        }
+        var inside = "GET / 200 " + ids + " referer=x"
+        #expect(inside.withUTF8 { extractor.extract($0) }.traceID == nil)
+    }
+
+    /// Literal sets are chosen for what the scan pays: 48 strings `0" "0"`… keyed by 16 pairs
+    /// lose to the few strings around `" "` they contain.
+    @Test func literalsAreChosenForTheirKeyPairsToo() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let index = try #require(set.rules.firstIndex { $0.rule.name == "b3-quoted-headers" })
+        let literals = set.requiredLiterals(ofRule: index)
+        #expect(literals.count <= 4)
+        #expect(literals.allSatisfy { $0.contains("\" \"") }, "\(literals)")
     }
 }

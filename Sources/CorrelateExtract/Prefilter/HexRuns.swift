@@ -44,9 +44,9 @@ enum HexRuns {
     /// with a byte past ASCII, or any byte (`.`, `\w`), may be a longer UTF-8 character: unknown.
     static func fixedLength(_ node: RegexNode) -> Int? {
         switch node {
-        case .empty:
+        case .empty, .lineEnd:
             return 0
-        case .any:
+        case .any, .whitespace:
             return nil
         case .bytes(let set):
             return set.allSatisfy { $0 < 0x80 } ? 1 : nil
@@ -91,9 +91,9 @@ enum HexRuns {
 
     static func analyse(_ node: RegexNode) -> Info {
         switch node {
-        case .empty:
+        case .empty, .lineEnd:
             return .all(0)
-        case .any:
+        case .any, .whitespace:
             return .none
         case .bytes(let set):
             return set.allSatisfy(isHexDigit) ? .all(1) : .none

@@ -30,10 +30,32 @@ struct LiteralPrefilter: Sendable {
         /// For anchored rules, where every match has a run of hex digits, from its start (see
         /// ``HexRuns/atFixedOffset(in:)``): a hit without that run is no match start.
         var hexRun: (offset: Int, length: Int)? = nil
+        /// For a rule found by how the text ends (see ``RequiredLiterals/endings(of:)``): the
+        /// strings its matches end with before trailing whitespace, and their length when fixed
+        /// (then the rule is tried anchored where the match must start).
+        var ending: (strings: Set<[UInt8]>, length: Int?)? = nil
     }
+
+    /// A rule found by how the text ends.
+    private struct EndRule: Sendable {
+        var bit: UInt64
+        var strings: [[UInt8]]
+        var length: Int?
+    }
+
+    /// Bit per folded byte that ends an ending string of some rule.
+    private let endingLastBytes: [UInt64]
 
     /// Runs shorter than this are not checked for: too many lines have them.
     static let minimumHexRun = 8
+
+    private let endRules: [EndRule]
+
+    /// For a rule found by how the text ends, the strings and the length of its matches.
+    func ending(ofRule index: Int) -> (strings: [String], length: Int?)? {
+        guard index < 64, let rule = endRules.first(where: { $0.bit == 1 << UInt64(index) }) else { return nil }
+        return (rule.strings.map { String(decoding: $0, as: UTF8.self) }.sorted(), rule.length)
+    }
 
     /// A literal as the scan compares it: plain values only (no reference to retain in the
     /// inner loop); bytes past the eighth in ``LiteralPrefilter/tails``.
@@ -64,25 +86,11 @@ struct LiteralPrefilter: Sendable {
             self.bytes = bytes
             self.presenceRules = presenceRules
             self.anchorRules = anchorRules
-            self.keyOffset = Self.rarestPair(in: bytes)
+            self.keyOffset = RequiredLiterals.keyOffset(of: bytes)
             for (lane, byte) in bytes.prefix(8).enumerated() {
                 head |= UInt64(byte) << UInt64(8 * lane)
                 headMask |= 0xFF << UInt64(8 * lane)
             }
-        }
-
-        /// The offset of the pair of `bytes` least likely in log text (the first of equals).
-        static func rarestPair(in bytes: [UInt8]) -> Int {
-            var best = 0
-            var bestChance = Double.infinity
-            for offset in 0..<(bytes.count - 1) {
-                let chance = ByteFrequency.of(bytes[offset]) * ByteFrequency.of(bytes[offset + 1])
-                if chance < bestChance {
-                    best = offset
-                    bestChance = chance
-                }
-            }
-            return best
         }
 
         var key: UInt16 { UInt16(bytes[keyOffset]) | UInt16(bytes[keyOffset + 1]) << 8 }
@@ -140,6 +148,17 @@ struct LiteralPrefilter: Sendable {
         }
         self.anchorHexRules = anchorHexRules
         self.anchorHexRuns = anchorHexRuns
+        self.endRules = rules.enumerated().compactMap { index, entry in
+            guard index < 64, let ending = entry?.ending else { return nil }
+            return EndRule(bit: 1 << UInt64(index), strings: Array(ending.strings), length: ending.length)
+        }
+        var endingLastBytes = [UInt64](repeating: 0, count: 4)
+        for rule in endRules {
+            for string in rule.strings {
+                for byte in LiteralPrefilter.cases(of: string.last!) { endingLastBytes[Int(byte >> 6)] |= 1 << UInt64(byte & 63) }
+            }
+        }
+        self.endingLastBytes = endingLastBytes
         var always: UInt64 = 0
         var single = [UInt64](repeating: 0, count: 256)
         var byPair: [UInt16: [Literal]] = [:]
@@ -245,6 +264,13 @@ struct LiteralPrefilter: Sendable {
                 for index in 0..<n { found |= table[Int(base[index])] }
             }
         }
+        if !endRules.isEmpty {
+            var end = n
+            while end > 0, base[end - 1] == 0x20 || (base[end - 1] >= 0x09 && base[end - 1] <= 0x0D) { end -= 1 }
+            if end > 0, base[end - 1] >= 0x80 || endingLastBytes[Int(base[end - 1] >> 6)] & (1 << UInt64(base[end - 1] & 63)) != 0 {
+                found |= matchEndings(base, n, hits)
+            }
+        }
         hits.sortByPosition()
         found |= alwaysCandidates | hits.overflowed
         var hitRules: UInt64 = 0
@@ -254,6 +280,37 @@ struct LiteralPrefilter: Sendable {
             if excluded != 0 {
                 found &= ~excluded
                 for hit in 0..<hits.count { hits.rules[hit] &= ~excluded }
+            }
+        }
+        return found
+    }
+
+    /// The rules found by how `text` ends: anchored hits for those whose matches have a fixed
+    /// length, the others returned to be searched for.
+    @inline(never)
+    private func matchEndings(_ base: UnsafePointer<UInt8>, _ n: Int, _ hits: AnchorHits) -> UInt64 {
+        var end = n
+        while end > 0, base[end - 1] == 0x20 || (base[end - 1] >= 0x09 && base[end - 1] <= 0x0D) { end -= 1 }
+        var found: UInt64 = 0
+        for rule in endRules {
+            // Whitespace past ASCII (`\s` in UTF mode) may end the text: the rule is searched.
+            if end > 0, end < n, base[end - 1] >= 0x80 {
+                found |= rule.bit
+                continue
+            }
+            for string in rule.strings where string.count <= end {
+                var equal = true
+                for (offset, byte) in string.enumerated() where fold[Int(base[end - string.count + offset])] != byte {
+                    equal = false
+                    break
+                }
+                guard equal else { continue }
+                if let length = rule.length {
+                    if end >= length { hits.append(position: end - length, rules: rule.bit) }
+                } else {
+                    found |= rule.bit
+                }
+                break
             }
         }
         return found

@@ -3,6 +3,10 @@
 indirect enum RegexNode {
     /// Matches the empty string (anchors, lookarounds, `\b`).
     case empty
+    /// `$`: the end of the subject (or before a newline that ends it).
+    case lineEnd
+    /// `\s`: one whitespace character (in UTF mode possibly more than one byte).
+    case whitespace
     /// Matches one byte of many.
     case any
     /// Matches one byte of a set of at most ``RegexSubsetParser/maxClassSize`` (folded) bytes.
@@ -18,6 +22,8 @@ indirect enum RegexNode {
 struct RegexSubsetParser {
     private let bytes: [UInt8]
     private var index = 0
+    /// An inline `m` option was seen: `$` may match before any newline.
+    private(set) var multiline = false
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -70,8 +76,10 @@ struct RegexSubsetParser {
             return parseEscape(inClass: false).map { $0.node }
         case UInt8(ascii: "."):
             return .any
-        case UInt8(ascii: "^"), UInt8(ascii: "$"):
+        case UInt8(ascii: "^"):
             return .empty
+        case UInt8(ascii: "$"):
+            return .lineEnd
         case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "{"):
             return byte == UInt8(ascii: "{") ? .bytes([byte]) : nil
         default:
@@ -123,6 +131,7 @@ struct RegexSubsetParser {
                 guard !atEnd, !flags.contains(UInt8(ascii: "x")),
                     flags.allSatisfy({ RegexSubsetParser.isFlag($0) })
                 else { return nil }
+                if flags.contains(UInt8(ascii: "m")) { multiline = true }
                 if current == UInt8(ascii: ")") {
                     index += 1
                     return .empty
@@ -252,8 +261,10 @@ struct RegexSubsetParser {
         switch byte {
         case UInt8(ascii: "d"):
             return (.bytes(Set(UInt8(ascii: "0")...UInt8(ascii: "9"))), nil)
+        case UInt8(ascii: "s"):
+            return (.whitespace, nil)
         case UInt8(ascii: "D"), UInt8(ascii: "w"), UInt8(ascii: "W"),
-            UInt8(ascii: "s"), UInt8(ascii: "S"), UInt8(ascii: "h"), UInt8(ascii: "H"),
+            UInt8(ascii: "S"), UInt8(ascii: "h"), UInt8(ascii: "H"),
             UInt8(ascii: "v"), UInt8(ascii: "V"), UInt8(ascii: "N"), UInt8(ascii: "R"),
             UInt8(ascii: "X"), UInt8(ascii: "C"):
             return (.any, nil)

@@ -38,6 +38,27 @@ enum RequiredLiterals {
         return Result(required: required, prefixes: prefixes)
     }
 
+    /// For a pattern whose matches end the subject (`…$`, `…\s*$`), the strings every match
+    /// ends with before that optional whitespace, and the length of every match when they all
+    /// have one (nil: they vary). Nil when the matches need not end the subject (or `(?m)`
+    /// lets `$` match before any newline).
+    static func endings(of pattern: String) -> (strings: Set<[UInt8]>, length: Int?)? {
+        var parser = RegexSubsetParser(Array(pattern.utf8))
+        guard var node = parser.parse(), !parser.multiline else { return nil }
+        while case .group(let inner) = node { node = inner }
+        guard case .concatenation(var children) = node, children.last.map(isLineEnd) == true else { return nil }
+        children.removeLast()
+        if case .repeat(.whitespace, 0, nil) = children.last { children.removeLast() }
+        let rest = RegexNode.concatenation(children)
+        guard let suffix = analyse(rest).suffix.flatMap(usable) else { return nil }
+        return (suffix, HexRuns.fixedLength(rest))
+    }
+
+    private static func isLineEnd(_ node: RegexNode) -> Bool {
+        if case .lineEnd = node { return true }
+        return false
+    }
+
     // MARK: - Analysis
 
     struct Info {
@@ -62,9 +83,9 @@ enum RequiredLiterals {
 
     static func analyse(_ node: RegexNode) -> Info {
         switch node {
-        case .empty:
+        case .empty, .lineEnd:
             return .exactly([[]])
-        case .any:
+        case .any, .whitespace:
             return .unknown
         case .bytes(let set):
             return .exactly(Set(set.map { [$0] }))
@@ -178,16 +199,47 @@ enum RequiredLiterals {
 
     /// How selective a set is: minus log₂ of the chance that a position of a typical log line
     /// starts one of its strings, from rough byte frequencies of log text. Higher is better.
+    ///
+    /// The scan compares literals where the pair of bytes that keys them occurs (see
+    /// ``LiteralPrefilter``), so each distinct key pair adds its own chance, weighted by
+    /// ``keyPairWeight``: 48 strings `0" "0"`…`f" "1"` keyed by 16 pairs `0"`…`f"` cost more
+    /// than the one string `" "` they all contain.
     static func score(_ set: Set<[UInt8]>) -> Double {
         var chance = 0.0
+        var keys: Set<[UInt8]> = []
         for string in set {
             var p = 1.0
             for byte in string.prefix(8) { p *= ByteFrequency.of(byte) }
             chance += p
+            if string.count >= 2 { keys.insert(keyPair(of: string)) }
         }
+        for key in keys { chance += keyPairWeight * ByteFrequency.of(key[0]) * ByteFrequency.of(key[1]) }
         // A one-byte literal is checked by a second pass over the line: count it two bits worse.
         let singleBytePenalty = set.contains { $0.count == 1 } ? 2.0 : 0
         return chance > 0 ? -log2(chance) - singleBytePenalty : 0
+    }
+
+    /// What comparing the literals at one occurrence of their key pair costs, against a line
+    /// that a literal lets through to a regex run.
+    static let keyPairWeight = 0.05
+
+    /// The pair of bytes of `string` least likely in log text (the first of equals): the scan
+    /// looks for it.
+    static func keyPair(of string: [UInt8]) -> [UInt8] {
+        Array(string[keyOffset(of: string)...].prefix(2))
+    }
+
+    static func keyOffset(of string: [UInt8]) -> Int {
+        var best = 0
+        var bestChance = Double.infinity
+        for offset in 0..<(string.count - 1) {
+            let chance = ByteFrequency.of(string[offset]) * ByteFrequency.of(string[offset + 1])
+            if chance < bestChance {
+                best = offset
+                bestChance = chance
+            }
+        }
+        return best
     }
 
     /// Drops strings that contain another string of the set: finding the shorter one is enough.

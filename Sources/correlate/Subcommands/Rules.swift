@@ -72,7 +72,10 @@ extension Correlate.Rules {
                     let literals = rules.ruleSet.requiredLiterals(ofRule: index)
                     let run = rules.ruleSet.requiredHexRun(ofRule: index)
                     var line = "\tprefilter: "
-                    if let score = rules.ruleSet.literalScore(ofRule: index) {
+                    if let ending = rules.ruleSet.ending(ofRule: index) {
+                        line += "the text ends with " + ending.strings.joined(separator: " | ")
+                        line += ending.length.map { " (tried \($0) bytes before)" } ?? ""
+                    } else if let score = rules.ruleSet.literalScore(ofRule: index) {
                         line += literals.joined(separator: " | ") + String(format: " (%.1f bits)", score)
                     } else {
                         line += run > 0 ? "(no literals)" : "(none: tried on every line)"
