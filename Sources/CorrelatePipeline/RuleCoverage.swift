@@ -192,34 +192,30 @@ public struct RuleCoverage: Sendable {
         let out = JSONWriter()
         out.raw("{\"records\":")
         tally(total, out)
-        out.raw(",\"sources\":[")
-        for (index, (name, tally)) in sources.enumerated() {
-            if index > 0 { out.byte(UInt8(ascii: ",")) }
+        out.raw(",\"sources\":")
+        out.array(sources) { name, tally in
             out.raw("{\"source\":")
             out.string(name)
             out.raw(",\"records\":")
             self.tally(tally, out)
             out.byte(UInt8(ascii: "}"))
         }
-        out.raw("],\"rules\":[")
-        for (index, (name, records)) in rules.enumerated() {
-            if index > 0 { out.byte(UInt8(ascii: ",")) }
+        out.raw(",\"rules\":")
+        out.array(rules) { name, records in
             out.raw("{\"rule\":")
             out.string(name)
             out.raw(",\"records\":")
             out.int(records)
             out.byte(UInt8(ascii: "}"))
         }
-        out.raw("],\"suspects\":[")
-        for (index, suspect) in suspects.enumerated() {
-            if index > 0 { out.byte(UInt8(ascii: ",")) }
+        out.raw(",\"suspects\":")
+        out.array(suspects) { suspect in
             out.raw("{\"shape\":")
             out.string(suspect.shape)
             out.raw(",\"records\":")
             out.int(suspect.records)
-            out.raw(",\"examples\":[")
-            for (number, example) in suspect.examples.enumerated() {
-                if number > 0 { out.byte(UInt8(ascii: ",")) }
+            out.raw(",\"examples\":")
+            out.array(suspect.examples) { example in
                 out.raw("{\"file\":")
                 out.string(example.location.file)
                 out.raw(",\"line\":")
@@ -228,9 +224,9 @@ public struct RuleCoverage: Sendable {
                 out.string(example.text)
                 out.byte(UInt8(ascii: "}"))
             }
-            out.raw("]}")
+            out.byte(UInt8(ascii: "}"))
         }
-        out.raw("]}\n")
+        out.raw("}\n")
         return String(decoding: out.bytes, as: UTF8.self)
     }
 

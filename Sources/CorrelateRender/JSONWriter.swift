@@ -163,6 +163,18 @@ public final class JSONWriter {
         }
     }
 
+    /// `[e₀,e₁,…]`: `element` writes each item.
+    public func array<S: Sequence>(_ items: S, _ element: (S.Element) -> Void) {
+        byte(UInt8(ascii: "["))
+        var first = true
+        for item in items {
+            if !first { byte(UInt8(ascii: ",")) }
+            first = false
+            element(item)
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
     /// `"key":` — `key` must not need escaping.
     @inline(__always)
     public func key(_ name: StaticString) {

@@ -122,33 +122,33 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(HexRuns.guaranteed(in: pattern) == run, "\(pattern)")
     }
 
-    /// `has` against a plain count of the longest run, on random text of hex digits and
-    /// separators, every length from 1 to 34.
+    /// `has` against a plain count of the longest run, on every text of up to 14 bytes made
+    /// of hex digits (both cases) and other bytes, for every run length from 1 to 16.
     @Test func aRunIsFoundExactlyWhenTheLineHasIt() {
-        var generator = SplitMix64(seed: 7)
-        let alphabet = Array("0123456789abcdefABCDEF-_ xz\"".utf8)
-        for _ in 0..<3000 {
-            let count = Int(generator.next() % 90)
-            let bias = Int(generator.next() % 4)
-            let text: [UInt8] = (0..<count).map { _ in
-                let pick = Int(generator.next() % UInt64(alphabet.count + bias * 30))
-                return pick < alphabet.count ? alphabet[pick] : alphabet[pick % 16]
-            }
-            var longest = 0
-            var current = 0
-            for byte in text {
-                current = HexRuns.table[Int(byte)] != 0 ? current + 1 : 0
-                longest = max(longest, current)
-            }
-            text.withUnsafeBufferPointer { buffer in
-                HexRuns.table.withUnsafeBufferPointer { table in
-                    for length in 1...34 {
-                        let found = buffer.baseAddress.map { HexRuns.has(length, in: $0, count: buffer.count, table: table.baseAddress!) } ?? false
-                        #expect(found == (longest >= length), "\(String(decoding: text, as: UTF8.self)) \(length)")
+        var wrong: [String] = []
+        HexRuns.table.withUnsafeBufferPointer { table in
+            for count in 1...14 {
+                for mask in 0..<(1 << count) {
+                    // Bit set: a hex digit (cycling through 0-9, a-f, A-F); clear: a separator.
+                    let text: [UInt8] = (0..<count).map { index in
+                        mask & (1 << index) != 0 ? Array("0a9fA5".utf8)[index % 6] : Array("-g \"".utf8)[index % 4]
+                    }
+                    var longest = 0
+                    var current = 0
+                    for byte in text {
+                        current = HexRuns.table[Int(byte)] != 0 ? current + 1 : 0
+                        longest = max(longest, current)
+                    }
+                    text.withUnsafeBufferPointer { buffer in
+                        for length in 1...16
+                        where HexRuns.has(length, in: buffer.baseAddress!, count: count, table: table.baseAddress!) != (longest >= length) {
+                            wrong.append("\(String(decoding: text, as: UTF8.self)) \(length)")
+                        }
                     }
                 }
             }
         }
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
     }
 
     @Test func aLineWithoutAnIdLongEnoughTriesNoIdRule() throws {
@@ -162,19 +162,6 @@ private func literals(_ pattern: String) -> [String]? {
         var withID = #"[4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7] boot"#
         let extraction = withID.withUTF8 { set.makeExtractor().extract($0) }
         #expect(extraction.traceID?.description == "4bf92f3577b34da6a3ce929d0e0e4736")
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for reproducible random tests.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
