@@ -71,8 +71,15 @@ is_target() {
 build() {
     # --sanitize twice gives the C targets both; the Swift frontend honours only the last
     # -sanitize= it is given (SwiftPM passes one per --sanitize), hence the combined flag.
-    swift build --package-path Fuzz --scratch-path "$scratch" -c "$config" -Xswiftc -g \
-        --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address --product "$1" >&2
+    # The first build after a file was added to the main package has failed with "cannot
+    # find … in scope" (SwiftPM's stale view of the path dependency); the next one builds.
+    local attempt
+    for attempt in 1 2; do
+        swift build --package-path Fuzz --scratch-path "$scratch" -c "$config" -Xswiftc -g \
+            --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address --product "$1" >&2 && return 0
+        [ "$attempt" -eq 1 ] && echo "fuzz.sh: build failed; building once more" >&2
+    done
+    return 1
 }
 
 # run TARGET SECONDS [FLAGS...]: one fuzzing run and its summary line.
