@@ -136,7 +136,18 @@ public final class LineUnwrapper {
             inner.timestamp = syslog.timestamp
             inner.severity = syslog.severity
             inner.streamKey = syslog.stream
-            return finish(UnsafeBufferPointer(rebasing: line[syslog.content]), inner: inner, body)
+            guard let data = syslog.structuredData else {
+                return finish(UnsafeBufferPointer(rebasing: line[syslog.content]), inner: inner, body)
+            }
+            // The message as written, then the structured data, where ids are often put.
+            var content = scratch
+            scratch = []
+            defer { scratch = content }
+            content.removeAll(keepingCapacity: true)
+            content.append(contentsOf: UnsafeBufferPointer(rebasing: line[syslog.content]))
+            if !content.isEmpty { content.append(UInt8(ascii: " ")) }
+            content.append(contentsOf: UnsafeBufferPointer(rebasing: line[data]))
+            return content.withUnsafeBufferPointer { finish($0, inner: inner, body) }
         }
         finish(line, inner: inner, body)
     }
@@ -387,7 +398,11 @@ public final class LineUnwrapper {
 
     /// RFC 5424 `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`; RFC 3164 `[<PRI>]Mmm dd
     /// hh:mm:ss HOST TAG[PID]: MSG`; rsyslog's `<RFC 3339> HOST TAG[PID]: MSG`.
-    static func syslog(_ line: UnsafeBufferPointer<UInt8>) -> (timestamp: Timestamp?, severity: Severity?, stream: UInt64, content: Range<Int>)? {
+    /// `structuredData`: RFC 5424's SD elements when there are any (`[otel trace_id="…"]`):
+    /// they are given to the rules after the message.
+    static func syslog(_ line: UnsafeBufferPointer<UInt8>)
+        -> (timestamp: Timestamp?, severity: Severity?, stream: UInt64, content: Range<Int>, structuredData: Range<Int>?)?
+    {
         var i = 0
         var severity: Severity?
         if line.first == UInt8(ascii: "<") {
@@ -441,11 +456,11 @@ public final class LineUnwrapper {
         var key = StreamKey("syslog")
         key.add(host)
         key.add(UnsafeBufferPointer(rebasing: line[tagStart..<j]))
-        return (timestamp, severity, key.value, j..<line.count)
+        return (timestamp, severity, key.value, j..<line.count, nil)
     }
 
     private static func rfc5424(_ line: UnsafeBufferPointer<UInt8>, from start: Int, severity: Severity?)
-        -> (timestamp: Timestamp?, severity: Severity?, stream: UInt64, content: Range<Int>)?
+        -> (timestamp: Timestamp?, severity: Severity?, stream: UInt64, content: Range<Int>, structuredData: Range<Int>?)?
     {
         var fields: [Range<Int>] = []
         var j = start
@@ -458,9 +473,12 @@ public final class LineUnwrapper {
             j += 1
         }
         // STRUCTURED-DATA: "-" or [..][..] with \] escapes inside.
+        var structuredData: Range<Int>?
         if j < line.count, line[j] == UInt8(ascii: "-") {
             j += 1
         } else {
+            let sdStart = j
+            defer { if j > sdStart { structuredData = sdStart..<min(j, line.count) } }
             while j < line.count, line[j] == UInt8(ascii: "[") {
                 j += 1
                 while j < line.count, line[j] != UInt8(ascii: "]") {
@@ -478,7 +496,7 @@ public final class LineUnwrapper {
         let timestamp = time.elementsEqual("-".utf8) ? nil : Timestamp.parse(time)
         var key = StreamKey("syslog")
         for field in fields[1...3] { key.add(UnsafeBufferPointer(rebasing: line[field])) }
-        return (timestamp, severity, key.value, min(j, line.count)..<line.count)
+        return (timestamp, severity, key.value, min(j, line.count)..<line.count, structuredData)
     }
 
     @inline(__always)

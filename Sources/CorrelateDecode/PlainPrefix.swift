@@ -11,7 +11,12 @@ import CorrelateModel
 /// - `10:00:00.123 [main] INFO …`, `[10:00:00 INF] …` (a time of day alone: log4j2, Serilog,
 ///   Elixir, pino-pretty; it starts a record, but gives no date, so no timestamp),
 /// - `2026-01-14 10:00:01 [info     ] …` (structlog), `… info: Category[0]` (.NET),
-/// - `ERROR: …` (a level word alone, upper case).
+/// - `ERROR: …` (a level word alone, upper case),
+/// - `I0114 10:00:00.000000    7 controller.go:42] …` (klog: Kubernetes components),
+/// - `ERROR:payments:charge failed` (Python logging's `basicConfig` format, `LEVEL:logger:`),
+///   which starts a record though it has no time,
+/// - `203.0.113.9 - - [14/Jan/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 …` (an access log in
+///   the common or combined log format: the time in brackets after host, ident and user).
 ///
 /// When the head has no level, the first 160 bytes are searched for one written as a level:
 /// an upper-case level word standing alone (`… trace_flags=01  INFO 1 --- …`, `app.INFO:`), a
@@ -31,6 +36,10 @@ struct PlainPrefix {
             self = ruby
             return
         }
+        if text.count > 14, let klog = PlainPrefix.klog(text) {
+            self = klog
+            return
+        }
         if i < text.count, text[i] == UInt8(ascii: "[") { i += 1 }
         if let (timestamp, used) = Timestamp.parsePrefix(UnsafeBufferPointer(rebasing: text[i...])) {
             self.timestamp = timestamp
@@ -39,6 +48,11 @@ struct PlainPrefix {
         } else if let used = PlainPrefix.timeOfDay(UnsafeBufferPointer(rebasing: text[i...])) {
             leadingTime = true
             i += used
+        } else if i == 0, let timestamp = PlainPrefix.accessLogTime(text) {
+            // The whole line is the message (host, request and status are what one reads).
+            self.timestamp = timestamp
+            leadingTime = true
+            return
         } else {
             i = 0
         }
@@ -68,6 +82,7 @@ struct PlainPrefix {
                 || (end - i == 4 && end < text.count && text[end] == UInt8(ascii: ":") && PlainPrefix.isDotNetLevel(word))
             if acceptable, end - i >= (leadingTime ? 1 : 4), let severity = Severity(text: word) {
                 self.severity = severity
+                if !leadingTime, i == 0, PlainPrefix.isPythonHead(text, levelEnd: end) { leadingTime = true }
                 i = end
                 if i < text.count, text[i] == UInt8(ascii: "/") {
                     // Celery: "INFO/ForkPoolWorker-2]" — skip the process name.
@@ -107,6 +122,66 @@ struct PlainPrefix {
     }
 
     private init() {}
+
+    /// `I0114 10:00:00.000000    7 controller.go:42] message`: klog's header (Kubernetes
+    /// components, ingress-nginx, glog), its level letter I, W, E or F.
+    private static func klog(_ text: UnsafeBufferPointer<UInt8>) -> PlainPrefix? {
+        let severity: Severity
+        switch text[0] {
+        case UInt8(ascii: "I"): severity = .info
+        case UInt8(ascii: "W"): severity = .warn
+        case UInt8(ascii: "E"): severity = .error
+        case UInt8(ascii: "F"): severity = .fatal
+        default: return nil
+        }
+        guard text[1] >= UInt8(ascii: "0"), text[1] <= UInt8(ascii: "1"),
+              let (timestamp, used) = Timestamp.parseKlog(UnsafeBufferPointer(rebasing: text[1...]))
+        else { return nil }
+        var prefix = PlainPrefix()
+        prefix.timestamp = timestamp
+        prefix.leadingTime = true
+        prefix.severity = severity
+        // "    7 file.go:42] ": the thread id and source position end with "] ".
+        var i = 1 + used
+        let limit = min(text.count, i + 128)
+        while i < limit, text[i] != UInt8(ascii: "]") { i += 1 }
+        prefix.messageStart = i + 1 < text.count && i < limit ? skipSeparators(text, i + 1) : 1 + used
+        return prefix
+    }
+
+    /// After an upper-case level word at the start: `:logger.name:` (no spaces), as Python's
+    /// logging writes `%(levelname)s:%(name)s:%(message)s`.
+    private static func isPythonHead(_ text: UnsafeBufferPointer<UInt8>, levelEnd: Int) -> Bool {
+        guard levelEnd < text.count, text[levelEnd] == UInt8(ascii: ":") else { return false }
+        var i = levelEnd + 1
+        while i < text.count, i - levelEnd <= 128 {
+            let byte = text[i]
+            if byte == UInt8(ascii: ":") { return true }
+            guard isWordByte(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") else { return false }
+            i += 1
+        }
+        return false
+    }
+
+    /// The time of an access log line: `host ident user [dd/Mon/yyyy:HH:MM:SS ±zzzz]` — three
+    /// words without spaces, then the time in brackets (NCSA common and combined formats,
+    /// nginx's and Apache's defaults).
+    static func accessLogTime(_ text: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        guard text.count > 30, let first = text.first,
+              (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) || isLetter(first) || first == UInt8(ascii: ":")
+        else { return nil }
+        var i = 0
+        for _ in 0..<3 {
+            let start = i
+            while i < text.count, i < 256, text[i] != UInt8(ascii: " ") { i += 1 }
+            guard i > start, i < text.count, text[i] == UInt8(ascii: " ") else { return nil }
+            i += 1
+        }
+        guard i < text.count, text[i] == UInt8(ascii: "[") else { return nil }
+        guard let (timestamp, used) = Timestamp.parsePrefix(UnsafeBufferPointer(rebasing: text[(i + 1)...])),
+              i + 1 + used < text.count, text[i + 1 + used] == UInt8(ascii: "]") else { return nil }
+        return timestamp
+    }
 
     /// The length of `HH:MM:SS` (with a `.fraction` or `,fraction`) and a closing `]` when in
     /// brackets; nil when the text does not start so.

@@ -92,16 +92,9 @@ public final class Extractor {
                 }
             }
         }
-        if search != 0, ranks.trace != Int.min || ranks.job != Int.min {
-            // Rules that can change nothing any more are left out of the search.
-            var candidates = search
-            while candidates != 0 {
-                let index = candidates.trailingZeroBitCount
-                candidates &= candidates - 1
-                if !canContribute(index, ranks) { search &= ~(1 << UInt64(index)) }
-            }
-        }
-        if search != 0 { extract(text, using: subset(search), into: &result, ranks: &ranks) }
+        // (Rules that can change nothing any more stay in the search: it takes the leftmost
+        // match and goes on after its ids, so a rule left out would let others match inside.)
+        if search != 0 || hasUnfilteredRules { extract(text, using: subset(search), into: &result, ranks: &ranks) }
         if result.limitExceeded { limitHits += 1 }
         return result
     }
@@ -129,8 +122,12 @@ public final class Extractor {
     public func mayMatch(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let search = ruleSet.prefilter.scan(text, hits: hits)
         lastScan = (text.baseAddress, text.count, search)
-        return search != 0 || hits.count > 0
+        return search != 0 || hits.count > 0 || hasUnfilteredRules
     }
+
+    /// Rules past the 64th have no bit in the prefilter's masks: they are searched for in every
+    /// line.
+    private var hasUnfilteredRules: Bool { ruleSet.rules.count > 64 }
 
     private var lastScan: (base: UnsafePointer<UInt8>?, count: Int, search: UInt64)?
 

@@ -465,11 +465,15 @@ rules:
 # Trace, span and job ids as key=value (logfmt, Go and Java MDC styles, key: value).
 rules:
   - name: kv-trace-id
-    description: trace_id=<hex> and its spellings (Elixir's otel_trace_id, Dynatrace's dt.trace_id), also with ':' and quotes
+    description: trace_id=<hex> and its spellings (Elixir's otel_trace_id, Dynatrace's dt.trace_id), also with ':' and quotes; trace=<hex> (an nginx log_format's trace=$otel_trace_id)
     priority: 70
     id_format: hex
-    pattern: '(?<![\w.-])["'']?(?:trace_id|traceId|traceID|TraceId|trace\.id|trace-id|traceid|otelTraceID|otel_trace_id|dt\.trace_id)["'']?(?:=|\s*:\s*)["'']?(?:0x)?(?<trace_id>[0-9a-fA-F]{32}|[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
+    pattern: '(?<![\w.-])(?:["'']?(?:trace_id|traceId|traceID|TraceId|trace\.id|trace-id|traceid|otelTraceID|otel_trace_id|dt\.trace_id)["'']?(?:=|\s*:\s*)["'']?|trace=)(?:0x)?(?<trace_id>[0-9a-fA-F]{32}|[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
     tests:
+      - line: '10.0.0.1 - - [14/Jan/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7'
+        expect: { trace_id: 4bf92f3577b34da6a3ce929d0e0e4736 }
+      - line: 'stack trace=disabled'
+        expect: none
       - line: 'ts=2026-11-25T08:32:27Z level=info msg="job done" trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7'
         expect: { trace_id: 4bf92f3577b34da6a3ce929d0e0e4736 }
       - line: '2026-11-25 08:32:27.335 INFO [exporter,traceId=0af7651916cd43dd8448eb211c80319c, spanId=b7ad6b7169203331] done'
@@ -492,11 +496,13 @@ rules:
         expect: { trace_id: 5e40a5585f6694683ee68ad8b76777ab }
 
   - name: kv-span-id
-    description: span_id=<16 hex> and its spellings
+    description: span_id=<16 hex> and its spellings; span=<16 hex>
     priority: 70
     id_format: hex
-    pattern: '(?<![\w.-])["'']?(?:span_id|spanId|spanID|SpanId|span\.id|span-id|spanid|otelSpanID|otel_span_id|dt\.span_id)["'']?(?:=|\s*:\s*)["'']?(?:0x)?(?<span_id>[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
+    pattern: '(?<![\w.-])(?:["'']?(?:span_id|spanId|spanID|SpanId|span\.id|span-id|spanid|otelSpanID|otel_span_id|dt\.span_id)["'']?(?:=|\s*:\s*)["'']?|span=)(?:0x)?(?<span_id>[0-9a-fA-F]{16})(?![0-9a-zA-Z])'
     tests:
+      - line: 'GET / 200 trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7'
+        expect: { span_id: 00f067aa0ba902b7 }
       - line: 'level=info trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7'
         expect: { span_id: 00f067aa0ba902b7 }
       - line: 'parent_span_id=00f067aa0ba902b7'

@@ -104,6 +104,8 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
             ("FATAL", .fatal), ("F", .fatal), ("FTL", .fatal), ("CRITICAL", .fatal),
             ("CRIT", .fatal), ("CRT", .fatal), ("PANIC", .fatal), ("EMERG", .fatal),
             ("ALERT", .fatal),
+            // zap's DPanic: an error that panics only in development.
+            ("DPANIC", .error),
             // Microsoft.Extensions.Logging's console: trce, dbug, info, warn, fail, crit.
             ("TRCE", .trace), ("DBUG", .debug), ("FAIL", .error),
             // Serilog: Verbose, Debug, Information, Warning, Error, Fatal (and VRB DBG INF WRN ERR FTL).

@@ -158,6 +158,20 @@ extension Timestamp {
         return nanoseconds(seconds, nanos).map { ($0, index) }
     }
 
+    /// klog's (Kubernetes, glog) header time after its level letter: `mmdd hh:mm:ss.uuuuuu`, in
+    /// the current year (the header has none).
+    /// - Returns: the timestamp and how many bytes it took, or `nil`.
+    public static func parseKlog(_ t: UnsafeBufferPointer<UInt8>) -> (Timestamp, Int)? {
+        guard t.count >= 13, let month = digits(t, 0, 2), let day = digits(t, 2, 2), t[4] == UInt8(ascii: " "),
+              let hour = digits(t, 5, 2), t[7] == UInt8(ascii: ":"), let minute = digits(t, 8, 2),
+              t[10] == UInt8(ascii: ":"), let second = digits(t, 11, 2),
+              let seconds = epochSeconds(currentYear, month, day, hour, minute, second)
+        else { return nil }
+        var index = 13
+        let nanos = fractionNanos(t, &index)
+        return nanoseconds(seconds, nanos).map { ($0, index) }
+    }
+
     // MARK: - Pieces
 
     private static let currentYear: Int64 = {

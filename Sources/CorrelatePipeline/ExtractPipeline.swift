@@ -135,7 +135,7 @@ public final class ExtractPipeline {
         try reader.forEachLine(
             idleMilliseconds: configuration.idleFlushMilliseconds,
             onIdle: {
-                assembler.closeRecord()
+                assembler.idle()
                 self.drain(assembler)
             },
             afterChunk: { self.drain(assembler) },

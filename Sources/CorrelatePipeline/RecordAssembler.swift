@@ -176,6 +176,13 @@ final class RecordAssembler: @unchecked Sendable {
         settleHeld(assemble: false)
     }
 
+    /// The input paused (a pipe went quiet): the open record is complete as far as anyone can
+    /// tell, and so are the lines held after it.
+    func idle() {
+        settleHeld(assemble: false)
+        closeRecord()
+    }
+
     /// One line as the application wrote it (what ``LineUnwrapper`` found inside the line).
     /// - Parameter skippable: with --only-linked, the line may be skipped (see ``canSkip(_:)``).
     private func processUnwrapped(
@@ -255,10 +262,11 @@ final class RecordAssembler: @unchecked Sendable {
 
     /// Keeps a line ``canSkip(_:)`` allows to skip until the next line that is not skipped (see
     /// ``settleHeld(assemble:)``). At most `maxContinuationLines` lines and ``maxHeldBytes``
-    /// are kept; beyond, the oldest are skipped for good.
+    /// are kept; beyond, those held are assembled as any line (what a later line may link must
+    /// not be lost).
     private func hold(_ bytes: UnsafeBufferPointer<UInt8>, wrapper: LineUnwrapper.Inner) {
         if held.count >= configuration.maxContinuationLines || heldBytes.count + bytes.count > Self.maxHeldBytes {
-            settleHeld(assemble: false)
+            settleHeld(assemble: true)
         }
         let start = heldBytes.count
         heldBytes.append(contentsOf: bytes)
@@ -320,9 +328,9 @@ final class RecordAssembler: @unchecked Sendable {
             pendingBlankStream = key
             return
         }
-        let continued = !alone && ContinuationRule.continues(decoded, after: stream.context)
+        var continued = !alone && ContinuationRule.continues(decoded, after: stream.context)
         if continued {
-            continueRecord(line, decoded, stream: &stream, key: key)
+            continued = continueRecord(line, decoded, stream: &stream, key: key)
         } else {
             startRecord(line, decoded, stream: &stream, key: key)
         }
@@ -423,9 +431,25 @@ final class RecordAssembler: @unchecked Sendable {
         if found.rejectedZeroID { summary.zeroIDs += 1 }
     }
 
-    private func continueRecord(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) {
+    /// Adds a line that continues its stream's record. Returns false when it started a record
+    /// after all: a line with ids of its own — a trace id other than the record's, or any id
+    /// when the record it continues is already closed — is a record of its own.
+    private func continueRecord(_ line: LogLine, _ decoded: DecodedLine, stream: inout StreamState, key: UInt64) -> Bool {
         let text = decoded.format == .journald ? decoded.message : decoded.matchText
-        if recordOpen, recordStream == key, pending.lines < configuration.maxContinuationLines {
+        let inOpenRecord = recordOpen && recordStream == key && pending.lines < configuration.maxContinuationLines
+        if !inOpenRecord || pending.traceID != nil {
+            let own = decoder.withBytes(text, in: line.bytes) { bytes -> Extraction? in
+                extractor.mayMatch(bytes) ? extractor.extract(bytes) : nil
+            }
+            let conflicts = inOpenRecord
+                ? own?.traceID.map { $0 != pending.traceID } ?? false
+                : own?.isLinked ?? false
+            if conflicts {
+                startRecord(line, decoded, stream: &stream, key: key)
+                return false
+            }
+        }
+        if inOpenRecord {
             pending.lines += line.lines
             if configuration.recordRawText {
                 rawText.append(0x0A)
@@ -441,10 +465,10 @@ final class RecordAssembler: @unchecked Sendable {
             if pending.traceID == nil || pending.spanID == nil || pending.job == nil {
                 link(line, text: text, decoded: decoded, stream: &stream, at: start + 1)
             }
-            return
+            return true
         }
         // The record this line belongs to is already closed: the line becomes a record of its
-        // own that carries the same ids (or, when the stream has no trace id, its own).
+        // own that carries the same ids (one with ids of its own was started as a record above).
         closeRecord()
         summary.records += 1
         recordOpen = true
@@ -470,6 +494,7 @@ final class RecordAssembler: @unchecked Sendable {
         if pending.traceID == nil || pending.spanID == nil || pending.job == nil {
             link(line, text: text, decoded: decoded, stream: &stream, at: pending.message.range.lowerBound)
         }
+        return true
     }
 
     /// Runs the rules over a continuation line of the open record, which lacks a trace, span or

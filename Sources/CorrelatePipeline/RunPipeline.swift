@@ -391,7 +391,7 @@ public final class RunPipeline {
         if finishing {
             assembler.endInput()
         } else if !readAny {
-            assembler.closeRecord()
+            assembler.idle()
         }
         try collector.drain { try store(logs: $0) }
     }

@@ -92,6 +92,20 @@ final class StreamingProcess: @unchecked Sendable {
         #expect(stream.lines.first?.contains(#""lines":4"#) == true)
     }
 
+    /// A pause on the stream ends the record, with --only-linked as without: a line no rule
+    /// matches, then a pause, then an id line, are two records, the second written alone.
+    @Test(arguments: [["extract", "-q", "-"], ["extract", "-q", "--only-linked", "-"]])
+    func aPauseEndsTheRecordWhetherOrNotLinesAreSkipped(arguments: [String]) throws {
+        let stream = try StreamingProcess(arguments)
+        stream.send("2024-05-01T10:00:00Z INFO request started\n")
+        usleep(600_000)
+        stream.send("done trace_id=4bf92f3577b34da6a3ce929d0e0e4736\n")
+        stream.finish()
+        let linked = stream.lines.filter { $0.contains("4bf92f3577b34da6a3ce929d0e0e4736") }
+        #expect(linked.count == 1)
+        #expect(linked.first?.contains(#""line":2,"lines":1"#) == true, "\(stream.lines)")
+    }
+
     @Test func memoryStaysFlatOnALongStream() throws {
         let stream = try StreamingProcess(["extract", "-q", "--only-linked"])
         defer { stream.finish() }

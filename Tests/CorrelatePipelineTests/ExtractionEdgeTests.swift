@@ -59,6 +59,51 @@ import CorrelateTestSupport
         #expect(records.first?.sourceLines == 4)
     }
 
+    /// More lines waiting than --only-linked holds (the record's line cap): they are assembled,
+    /// not dropped, so the id line after them still links their record.
+    @Test func onlyLinkedKeepsMoreHeldLinesThanItHolds() throws {
+        var text = "2026-01-14 10:00:00 INFO payload follows\n"
+        for index in 0..<12 { text += "untimed part \(index)\n" }
+        text += "end of payload trace_id=4bf92f3577b34da6a3ce929d0e0e4736\n"
+        let file = try Fixtures.temporaryDirectory("edge").appendingPathComponent("held.log")
+        try Data(text.utf8).write(to: file)
+        let all = try runExtract([file.path], maxContinuationLines: 5).records.filter { $0.string("trace_id") != nil }
+        let linked = try runExtract([file.path], onlyLinked: true, maxContinuationLines: 5).records
+        #expect(linked.map(\.sourceLine) == all.map(\.sourceLine))
+        #expect(linked.map(\.sourceLines) == all.map(\.sourceLines))
+        #expect(!linked.isEmpty)
+    }
+
+    /// A line with a trace id of its own is a record of its own, even where its shape would
+    /// continue the record before: after another stream's line (CRI), or a record with another
+    /// trace id.
+    @Test func aLineWithItsOwnTraceIDStartsItsOwnRecord() throws {
+        let interleaved = "2026-01-14T10:00:00.100000000Z stderr F 2026-01-14T10:00:00.100Z INFO request A trace_id=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+            + "2026-01-14T10:00:00.200000000Z stdout F 2026-01-14T10:00:00.200Z INFO other stream\n"
+            + "2026-01-14T10:00:00.300000000Z stderr F GET /b 200 trace_id=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
+        #expect(try Self.extract(interleaved).compactMap { $0.string("trace_id") }
+            == ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"])
+        let inOneRecord = "2026-01-14 10:00:00 INFO request A trace_id=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+            + "  detail of A\n"
+            + "GET /b 200 trace_id=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
+        let records = try Self.extract(inOneRecord)
+        #expect(records.map(\.sourceLines) == [2, 1])
+        #expect(records.compactMap { $0.string("trace_id") } == ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"])
+    }
+
+    /// Python's basicConfig lines and access-log lines have no leading time of the usual kind
+    /// but start records: after a timed line they are not swallowed by it.
+    @Test func pythonBasicConfigAndAccessLogLinesStartRecords() throws {
+        let text = "[2026-01-14 10:00:00 +0000] [7] [INFO] Booting worker with pid: 7\n"
+            + "INFO:app:charge ok trace_id=1bf92f3577b34da6a3ce929d0e0e4736\n"
+            + "ERROR:app.payments:charge failed\n"
+            + "203.0.113.9 - - [14/Jan/2026:10:00:01 +0100] \"GET /b HTTP/1.1\" 200 5 \"-\" \"curl/8.5.0\"\n"
+        let records = try Self.extract(text)
+        #expect(records.count == 4)
+        #expect(records.map { $0.string("severity") } == ["info", "info", "error", nil])
+        #expect(records[3].string("ts") == "2026-01-14T09:00:01.000000Z")
+    }
+
     @Test func applicationJSONWithALogOrMessageKeyIsNotAnEnvelope() throws {
         let text = #"{"message":"payment failed","trace_id":"5bf92f3577b34da6a3ce929d0e0e4736","kubernetes":{"pod_name":"api-1"}}"# + "\n"
             + #"{"time":"2026-01-14T10:00:00Z","level":"error","log":"request failed","trace_id":"6bf92f3577b34da6a3ce929d0e0e4736"}"# + "\n"

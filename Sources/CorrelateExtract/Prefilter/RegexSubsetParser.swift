@@ -31,9 +31,12 @@ struct RegexSubsetParser {
 
     mutating func parse() -> RegexNode? {
         if bytes.starts(with: Array("(*".utf8)) { return nil }
-        guard let node = parseAlternation(), index == bytes.count else { return nil }
+        guard let node = parseAlternation(), index == bytes.count, !unknown else { return nil }
         return node
     }
+
+    /// A construct was met whose meaning depends on the PCRE2 version.
+    private var unknown = false
 
     private var atEnd: Bool { index >= bytes.count }
     private var current: UInt8 { bytes[index] }
@@ -161,6 +164,12 @@ struct RegexSubsetParser {
         case UInt8(ascii: "{"):
             let save = index
             index += 1
+            // `{,n}` is a literal before PCRE2 10.43 and `{0,n}` since: too uncertain to read.
+            if !atEnd, current == UInt8(ascii: ",") {
+                index = save
+                unknown = true
+                return nil
+            }
             guard let min = parseNumber() else {
                 index = save
                 return nil
