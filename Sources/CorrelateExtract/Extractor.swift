@@ -92,8 +92,19 @@ public final class Extractor {
                 }
             }
         }
-        // (Rules that can change nothing any more stay in the search: it takes the leftmost
-        // match and goes on after its ids, so a rule left out would let others match inside.)
+        // The search is skipped when none of its rules could change anything any more; one
+        // such rule is not left out of it alone, though: the search takes the leftmost match and
+        // goes on after its ids, so a rule left out would let others match inside its match.
+        if search != 0, !hasUnfilteredRules, ranks.trace != Int.min || ranks.job != Int.min {
+            var candidates = search
+            var useful = false
+            while candidates != 0, !useful {
+                let index = candidates.trailingZeroBitCount
+                candidates &= candidates - 1
+                useful = canContribute(index, ranks)
+            }
+            if !useful { search = 0 }
+        }
         if search != 0 || hasUnfilteredRules { extract(text, using: subset(search), into: &result, ranks: &ranks) }
         if result.limitExceeded { limitHits += 1 }
         return result
