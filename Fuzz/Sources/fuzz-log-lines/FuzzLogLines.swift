@@ -8,7 +8,9 @@
 //      for a large regular file), records longer than 1 KiB cut between chunks — whose NDJSON
 //      must be byte for byte what the line-by-line path wrote (the promise of identical
 //      output; a difference traps, so libFuzzer keeps the input);
-//   2. `--only-linked --max-line-bytes 4096`, records collected as LogRecords — the sink of
+//   2. every record with `--max-line-bytes 4096`, whose records with an id must be, byte for
+//      byte, what `--only-linked` wrote (a difference traps);
+//   3. `--only-linked --max-line-bytes 4096`, records collected as LogRecords — the sink of
 //      `correlate ingest`.
 // Each run builds its pipeline afresh, as the tool does: one input never sees another's state.
 // That is what makes this target slow (~60 inputs/s: the pipeline's buffers are megabytes,
@@ -84,6 +86,19 @@ func expectSame(_ what: String) {
                + String(decoding: got[max(0, at - 80)..<min(got.count, at + 80)], as: UTF8.self))
 }
 
+/// The NDJSON lines of `ndjson` whose record has a trace or job id. (A message's quotes are
+/// escaped, so `"trace_id":null` can only be the field.)
+func linkedRecords(_ ndjson: [UInt8]) -> [UInt8] {
+    var kept: [UInt8] = []
+    for line in ndjson.split(separator: 0x0A, omittingEmptySubsequences: true) {
+        let text = String(decoding: line, as: UTF8.self)
+        if text.contains(#""trace_id":null"#) && text.contains(#""job_id":null"#) { continue }
+        kept += line
+        kept.append(0x0A)
+    }
+    return kept
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let rules = shippedRules
@@ -97,6 +112,17 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             extract(rules, into: chunkedOutput, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes, chunked: true)
             expectSame(onlyLinked ? "--only-linked" : "every record")
         }
+    }
+
+    // --only-linked writes exactly the records of the full output that have an id (it skips
+    // lines no rule can match, and holds them until it knows they begin no linked record).
+    let onlyLinked = contents(lineByLineOutput)
+    extract(rules, into: lineByLineOutput, onlyLinked: false, maxLineBytes: 4096, chunked: false)
+    let linkedOfAll = linkedRecords(contents(lineByLineOutput))
+    if linkedOfAll != onlyLinked {
+        fatalError("--only-linked wrote other records than the linked ones of the full output: "
+                   + String(decoding: onlyLinked.prefix(400), as: UTF8.self) + " ≠ "
+                   + String(decoding: linkedOfAll.prefix(400), as: UTF8.self))
     }
 
     // The records ingest stores (LogRecord values, not NDJSON).
