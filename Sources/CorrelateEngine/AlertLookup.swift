@@ -2,8 +2,15 @@ import CorrelateModel
 
 /// Alert → traces: the traces that explain an alert, ranked, each analysed.
 ///
-/// Candidates are the traces with spans in the alert's window (`lookback` before `startsAt`,
-/// to `endsAt` or `now`) that match every mapped label of the alert (see `rules/alerts.yaml`).
+/// The alert's mapped labels (see `rules/alerts.yaml`) are evidence, not filters: candidates
+/// are the traces with spans in the alert's window (`lookback` before `startsAt`, to `endsAt` or
+/// `now`) that match at least one of them, and each label a trace matches adds its weight to
+/// the trace's score (a Prometheus target label such as `job` or `instance`, which usually
+/// names an exporter, weighs little). A label that no span in the window matches is ignored and
+/// named in the bundle's diagnostics (`label_ignored`); only when none matches is the answer
+/// empty (`no_matching_trace`, with the labels tried). An alert with no mapped label has every
+/// trace of the window as a candidate.
+///
 /// Exemplar trace ids the alert names come first; then, for an error alert, traces with errors;
 /// for a latency alert, the slowest (by duration and by queue wait). The top `limit` are kept.
 public struct AlertLookup {
@@ -30,7 +37,20 @@ public struct AlertLookup {
         for span in try store.spans(startingBetween: windowStart, and: windowEnd) {
             spansByTrace[span.traceID, default: []].append(span)
         }
-        var candidates = Set(spansByTrace.keys.filter { matcher.matches(alert, spans: spansByTrace[$0]!) })
+        // Each mapped label: the traces it matches, and the weight it gives them.
+        let labels = matcher.matches(for: alert)
+        var evidence: [TraceID: (weight: Double, labels: Int)] = [:]
+        var ignored: [(value: String, mapping: AlertMatcher.Mapping)] = []
+        for (value, mapping) in labels {
+            var matchedAny = false
+            for (id, spans) in spansByTrace where AlertMatcher.spans(spans, match: value, of: mapping) {
+                matchedAny = true
+                evidence[id, default: (0, 0)].weight += mapping.weight
+                evidence[id, default: (0, 0)].labels += 1
+            }
+            if !matchedAny { ignored.append((value, mapping)) }
+        }
+        var candidates = labels.isEmpty ? Set(spansByTrace.keys) : Set(evidence.keys)
         let exemplars = matcher.exemplars(alert)
         for id in exemplars where !(try store.spans(inTrace: id)).isEmpty { candidates.insert(id) }
 
@@ -69,7 +89,10 @@ public struct AlertLookup {
                 }
                 score += min(99, slowest / max(1, threshold))
             }
-            reasons.append("label_match")
+            if let matched = evidence[id] {
+                reasons.append("label_match")
+                score += Self.labelScore * matched.weight
+            }
             ranked.append(RankedTrace(analysis: analysis, reasons: reasons, score: (score * 1000).rounded() / 1000))
         }
         ranked.sort { a, b in
@@ -92,7 +115,13 @@ public struct AlertLookup {
             diagnostics.append(TraceDiagnostic(
                 code: "no_matching_trace",
                 message: "no trace in \(windowStart)…\(windowEnd) matches the alert's labels"
-                    + (matcher.matches(for: alert).isEmpty ? "" : " (" + matcher.matches(for: alert).map { "\($0.mapping.label)=\($0.value)" }.joined(separator: ", ") + ")")))
+                    + (labels.isEmpty ? "" : " (tried " + labels.map { "\($0.mapping.label)=\($0.value)" }.joined(separator: ", ") + ")")))
+        } else {
+            for (value, mapping) in ignored {
+                diagnostics.append(TraceDiagnostic(
+                    code: "label_ignored",
+                    message: "label \(mapping.label)=\(value) matched nothing in the window, ignored"))
+            }
         }
         for orphan in try store.traceIDsOfLogsWithoutSpans(between: windowStart, and: windowEnd, limit: 20) {
             diagnostics.append(TraceDiagnostic(
@@ -105,6 +134,10 @@ public struct AlertLookup {
             alert: alert, windowStart: windowStart, windowEnd: windowEnd, traces: kept, candidates: candidates.count,
             unlinkedLogs: unlinked, diagnostics: diagnostics, kind: kind)
     }
+
+    /// What a label of weight 1 adds to a trace's score: more than being slow or failed (100
+    /// each), so that a trace on the alert's queue and service outranks a slow one elsewhere.
+    static let labelScore = 150.0
 }
 
 /// The alert rules as the engine needs them (the engine does not read YAML).
@@ -113,11 +146,15 @@ public struct AlertMatcher: Sendable {
         public var label: String
         public var attributes: [String]
         public var matchSpanName: Bool
+        /// How much a match adds to a trace's score (1: full evidence; Prometheus target
+        /// labels less).
+        public var weight: Double
 
-        public init(label: String, attributes: [String], matchSpanName: Bool) {
+        public init(label: String, attributes: [String], matchSpanName: Bool, weight: Double = 1) {
             self.label = label
             self.attributes = attributes
             self.matchSpanName = matchSpanName
+            self.weight = weight
         }
     }
 
@@ -140,20 +177,17 @@ public struct AlertMatcher: Sendable {
         mappings.compactMap { mapping in alert.label(mapping.label).map { ($0, mapping) } }
     }
 
-    /// Every mapped label of the alert is matched by some span of the trace.
-    public func matches(_ alert: Alert, spans: [Span]) -> Bool {
-        for (value, mapping) in matches(for: alert) {
-            let matched = spans.contains { span in
-                for key in mapping.attributes {
-                    if (key == "service.name" ? span.service : (span.attributes[key] ?? span.resource[key])?.text) == value {
-                        return true
-                    }
+    /// Some span of `spans` has one of the mapping's attributes with `value` (or, with
+    /// `matchSpanName`, is named `value` or `<anything>/value`).
+    public static func spans(_ spans: [Span], match value: String, of mapping: Mapping) -> Bool {
+        spans.contains { span in
+            for key in mapping.attributes {
+                if (key == "service.name" ? span.service : (span.attributes[key] ?? span.resource[key])?.text) == value {
+                    return true
                 }
-                return mapping.matchSpanName && (span.name == value || span.name.hasSuffix("/" + value))
             }
-            if !matched { return false }
+            return mapping.matchSpanName && (span.name == value || span.name.hasSuffix("/" + value))
         }
-        return true
     }
 
     /// Trace ids the alert names in its annotations (exemplars).

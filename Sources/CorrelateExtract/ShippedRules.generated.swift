@@ -37,18 +37,26 @@ rules:
             text: ####"""
 # Alert-label to span-attribute mappings, and how to tell what an alert is about.
 #
-# A trace is a candidate for an alert when it has spans in the alert's window and, for every
-# label below that the alert carries, some span of the trace has one of the label's attributes
-# with the label's value (or, with match_span_name, a span named <anything>/<value> or <value>).
-# Labels not listed here (instance, severity…) do not restrict the search.
+# A label below matches a trace when some span of it, in the alert's window, has one of the
+# label's attributes with the label's value (or, with match_span_name, is named <value> or
+# <anything>/<value>). Labels are evidence, not filters: the candidates are the traces that
+# match at least one label the alert carries, each match adds the label's weight (1 unless
+# said) to the trace's score, and a label that matches nothing in the window is ignored and
+# named in the bundle. Labels not listed here (severity…) play no part.
 alert_mappings:
   labels:
     - label: queue
       attributes: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key]
     - label: service
       attributes: [service.name]
+    # Prometheus target labels: on an alert they name the scrape target, most often an exporter
+    # (job="kafka-exporter", instance="kafka-0:9308"), sometimes the application itself.
     - label: job
       attributes: [service.name]
+      weight: 0.1
+    - label: instance
+      attributes: [service.instance.id, host.name]
+      weight: 0.1
     - label: task
       attributes: [celery.task_name, messaging.operation.name]
       match_span_name: true
@@ -82,7 +90,7 @@ alert_mappings:
       expect:
         kind: latency
         threshold_ms: 2000
-        matches: { queue: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key], job: [service.name], task: [celery.task_name, messaging.operation.name] }
+        matches: { queue: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key], job: [service.name], instance: [service.instance.id, host.name], task: [celery.task_name, messaging.operation.name] }
     - alert: { alertname: ErrorRateHigh, queue: celery, task: jobs.tasks.resize_image }
       annotations: { summary: 'Celery task error rate high on queue celery' }
       expect: { kind: error }
@@ -92,7 +100,7 @@ alert_mappings:
     - alert: { alertname: QueueBacklog, queue: mail }
       annotations: { description: 'oldest message waiting > 30s' }
       expect: { kind: latency, threshold_ms: 30000 }
-    - alert: { alertname: DiskAlmostFull, instance: 'db-1' }
+    - alert: { alertname: DiskAlmostFull, severity: page }
       expect: { kind: none, matches: {} }
 """####
         ),

@@ -21,7 +21,9 @@ public struct BundleBuilder {
         self.store = store
         self.rules = rules
         let matcher = AlertMatcher(
-            mappings: rules.mappings.map { .init(label: $0.label, attributes: $0.attributes, matchSpanName: $0.matchSpanName) },
+            mappings: rules.mappings.map {
+                .init(label: $0.label, attributes: $0.attributes, matchSpanName: $0.matchSpanName, weight: $0.weight)
+            },
             lookbackNanoseconds: lookback ?? rules.lookbackNanoseconds,
             kind: { [rules] in rules.kind(of: $0)?.rawValue },
             thresholdMilliseconds: { [rules] in rules.thresholdMilliseconds(of: $0) })

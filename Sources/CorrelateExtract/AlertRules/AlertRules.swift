@@ -12,6 +12,10 @@ public struct AlertRules: Sendable {
         /// Also match a span named `<value>` or `<anything>/<value>` (Celery names its spans
         /// `apply_async/<task>` and `run/<task>`).
         public var matchSpanName: Bool
+        /// What a match adds to a trace's score, 1 by default (`weight`): less for Prometheus
+        /// target labels (`job`, `instance`), which name the scraped exporter more often than
+        /// the application.
+        public var weight: Double = 1
     }
 
     public enum Kind: String, Sendable {
@@ -103,7 +107,15 @@ public struct AlertRules: Sendable {
             guard let label = item["label"]?.string, let attributes = item["attributes"]?.sequence?.compactMap(\.string) else {
                 throw fail(item, "each entry of labels needs 'label' and a list of 'attributes'")
             }
-            mappings.append(LabelMapping(label: label, attributes: attributes, matchSpanName: item["match_span_name"]?.bool ?? false))
+            var weight = 1.0
+            if let node = item["weight"] {
+                guard let value = node.float, value >= 0, value.isFinite else {
+                    throw fail(node, "the weight of label \(label) must be a number of 0 or more (1: full evidence)")
+                }
+                weight = value
+            }
+            mappings.append(LabelMapping(label: label, attributes: attributes,
+                                         matchSpanName: item["match_span_name"]?.bool ?? false, weight: weight))
         }
         var kinds: [(Kind, Pattern)] = []
         for item in mapping["kinds"]?.sequence ?? [] {

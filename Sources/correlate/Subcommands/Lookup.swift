@@ -20,10 +20,12 @@ extension Correlate {
                 The alert comes from a payload file (--alert: an Alertmanager or Grafana webhook, \
                 or an Alertmanager API v2 list; every alert in it), or from the store by name or \
                 fingerprint (the latest firing of it). Candidate traces are those with spans in \
-                the alert's window (--lookback before startsAt, to endsAt or now) whose attributes \
-                match the alert's labels as rules/alerts.yaml maps them; traces the alert names \
-                come first, then, for an error alert, traces with errors, for a latency alert, the \
-                slowest by duration and queue wait. Output: JSON (one bundle per line, schema \
+                the alert's window (--lookback before startsAt, to endsAt or now) that match at \
+                least one of the alert's labels as rules/alerts.yaml maps them; each label matched \
+                adds to a trace's score (Prometheus target labels, job and instance, little), and \
+                a label that matches nothing is ignored and named in the bundle. Traces the alert \
+                names come first, then those matching the most labels; for an error alert, traces \
+                with errors, for a latency alert, the slowest by duration and queue wait. Output: JSON (one bundle per line, schema \
                 correlate.bundle/v1), Markdown, or one self-contained HTML page.
                 """)
 
