@@ -102,6 +102,22 @@ private func loadFailure(_ folder: String) throws -> [Diagnostic] {
         #expect(diagnostic.location?.file.hasSuffix("b.yaml") == true)
     }
 
+    /// Found by fuzz-rules (it trapped on a Dictionary of duplicate keys): a label mapped twice
+    /// in alert_mappings is a configuration error at the second entry.
+    @Test func aLabelMappedTwiceIsAnErrorAtItsSecondEntry() throws {
+        let path = Fixtures.fixture("fuzz/rules-label-mapped-twice.yaml")
+        let text = try String(decoding: Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        do {
+            _ = try AlertRules.load([RuleSource(path: path, text: text)])
+            Issue.record("loaded")
+        } catch {
+            let diagnostic = try #require(error.diagnostics.first)
+            #expect(diagnostic.message.contains("label job is mapped twice (first on line 13)"), "\(diagnostic.message)")
+            #expect(diagnostic.location?.file == path)
+            #expect(diagnostic.location?.line == 17)
+        }
+    }
+
     @Test func missingFolderIsAnError() {
         #expect(throws: RuleLoadError.self) { _ = try RuleLoader.sources(inDirectory: "/nonexistent/rules") }
     }

@@ -103,10 +103,15 @@ public struct AlertRules: Sendable {
         }
         guard let mapping = node.mapping else { throw fail(node, "alert_mappings must be a mapping") }
         var mappings: [LabelMapping] = []
+        var firstLine: [String: Int] = [:]
         for item in mapping["labels"]?.sequence ?? [] {
             guard let label = item["label"]?.string, let attributes = item["attributes"]?.sequence?.compactMap(\.string) else {
                 throw fail(item, "each entry of labels needs 'label' and a list of 'attributes'")
             }
+            if let line = firstLine[label] {
+                throw fail(item["label"], "label \(label) is mapped twice (first on line \(line)): give it one entry with every attribute")
+            }
+            firstLine[label] = item.mark?.line ?? 1
             var weight = 1.0
             if let node = item["weight"] {
                 guard let value = node.float, value >= 0, value.isFinite else {
@@ -160,9 +165,9 @@ public struct AlertRules: Sendable {
                 labels: pairs(item["alert"]), annotations: pairs(item["annotations"]),
                 expectKind: expect?["kind"]?.string, expectThreshold: expect?["threshold_ms"]?.float,
                 expectMatches: expect?["matches"]?.mapping.map { mapping in
-                    Dictionary(uniqueKeysWithValues: mapping.compactMap { key, value in
+                    Dictionary(mapping.compactMap { key, value in
                         key.string.map { ($0, value.sequence?.compactMap(\.string) ?? []) }
-                    })
+                    }, uniquingKeysWith: { first, _ in first })
                 },
                 location: SourceLocation(file: source.path, line: item.mark?.line ?? 1)))
         }
@@ -197,7 +202,8 @@ public struct AlertRules: Sendable {
                 problems.append("threshold_ms: expected \(Milliseconds.text(want)), got \(Milliseconds.text(thresholdMilliseconds(of: alert)))")
             }
             if let want = test.expectMatches {
-                let have = Dictionary(uniqueKeysWithValues: matches(for: alert).map { ($0.mapping.label, $0.mapping.attributes) })
+                let have = Dictionary(matches(for: alert).map { ($0.mapping.label, $0.mapping.attributes) },
+                                      uniquingKeysWith: { first, _ in first })
                 if have != want { problems.append("matches: expected \(want.sorted { $0.key < $1.key }), got \(have.sorted { $0.key < $1.key })") }
             }
             if problems.isEmpty {
