@@ -11,8 +11,11 @@ import CorrelateModel
 /// empty (`no_matching_trace`, with the labels tried). An alert with no mapped label has every
 /// trace of the window as a candidate.
 ///
-/// Exemplar trace ids the alert names come first; then, for an error alert, traces with errors;
-/// for a latency alert, the slowest (by duration and by queue wait). The top `limit` are kept.
+/// Exemplar trace ids the alert names come first; then the ranking follows what the alert
+/// measures (``AlertMeasure``): for `queue_wait` the longest wait on the alert's queue, for
+/// `execution` the longest consumer span, for `end_to_end` the whole trace, for `errors` failed
+/// traces first with the failing span as culprit; `unknown` ranks duration and queue wait alike.
+/// The top `limit` are kept, followed by the other side of each job joined by a span link.
 public struct AlertLookup {
     public let store: EventStore
     public let matcher: AlertMatcher
@@ -29,7 +32,7 @@ public struct AlertLookup {
     public func bundle(for alert: Alert, now: Timestamp) throws -> IncidentBundle {
         let windowStart = Timestamp(nanoseconds: alert.startsAt.nanoseconds - matcher.lookbackNanoseconds)
         let windowEnd = alert.endsAt ?? max(now, alert.startsAt)
-        let kind = matcher.kind(alert)
+        let (measure, measureFrom) = matcher.measure(alert)
         let threshold = matcher.thresholdMilliseconds(alert)
 
         // Candidates: traces with a span in the window that match the labels.
@@ -39,14 +42,14 @@ public struct AlertLookup {
         }
         // Each mapped label: the traces it matches, and the weight it gives them.
         let labels = matcher.matches(for: alert)
-        var evidence: [TraceID: (weight: Double, labels: Int)] = [:]
+        var evidence: [TraceID: (weight: Double, labels: [String])] = [:]
         var ignored: [(value: String, mapping: AlertMatcher.Mapping)] = []
         for (value, mapping) in labels {
             var matchedAny = false
             for (id, spans) in spansByTrace where AlertMatcher.spans(spans, match: value, of: mapping) {
                 matchedAny = true
-                evidence[id, default: (0, 0)].weight += mapping.weight
-                evidence[id, default: (0, 0)].labels += 1
+                evidence[id, default: (0, [])].weight += mapping.weight
+                evidence[id, default: (0, [])].labels.append("\(mapping.label)=\(value)")
             }
             if !matchedAny { ignored.append((value, mapping)) }
         }
@@ -54,54 +57,52 @@ public struct AlertLookup {
         let exemplars = matcher.exemplars(alert)
         for id in exemplars where !(try store.spans(inTrace: id)).isEmpty { candidates.insert(id) }
 
+        let queueNames = matcher.queues(alert)
+        let queues = try QueueReport(store: store).comparison(of: queueNames, window: windowStart, windowEnd)
+        let ranking = Ranking(measure: measure, threshold: threshold, queues: queues)
         let query = TraceQuery(store: store)
         var ranked: [RankedTrace] = []
         // Ranking needs the spans only; the log lines are read for the traces kept.
         for id in candidates {
             guard let analysis = try query.analyze(id, includeLogs: false) else { continue }
-            var reasons: [String] = []
-            var score = 0.0
+            var trace = ranking.rank(analysis)
             if exemplars.contains(id) {
-                reasons.append("exemplar")
-                score += 1_000
-            }
-            let execution = analysis.spans.filter { $0.span.kind == .consumer }.map(\.span.durationMilliseconds).max()
-            let slowest = max(analysis.durationMilliseconds, analysis.queueWaitMilliseconds ?? 0)
-            switch kind {
-            case "error":
-                if analysis.hasError {
-                    reasons.append("error")
-                    score += 100
-                }
-                score += min(99, slowest / max(1, threshold))
-            case "latency":
-                let slow = (execution ?? analysis.durationMilliseconds) > threshold || (analysis.queueWaitMilliseconds ?? 0) > threshold
-                if slow {
-                    reasons.append("slow")
-                    score += 100
-                }
-                score += min(99, slowest / max(1, threshold))
-                if analysis.hasError { score += 1 }
-            default:
-                if analysis.hasError {
-                    reasons.append("error")
-                    score += 10
-                }
-                score += min(99, slowest / max(1, threshold))
+                trace.reasons.insert("exemplar", at: 0)
+                trace.explanation.insert("the alert names this trace", at: 0)
+                trace.score += 1_000
             }
             if let matched = evidence[id] {
-                reasons.append("label_match")
-                score += Self.labelScore * matched.weight
+                trace.reasons.append("label_match")
+                trace.explanation.append("matches " + matched.labels.joined(separator: ", "))
+                trace.score += Self.labelScore * matched.weight
             }
-            ranked.append(RankedTrace(analysis: analysis, reasons: reasons, score: (score * 1000).rounded() / 1000))
+            trace.score = (trace.score * 1000).rounded() / 1000
+            ranked.append(trace)
         }
         ranked.sort { a, b in
             a.score != b.score ? a.score > b.score : a.analysis.start < b.analysis.start
         }
-        let kept = try ranked.prefix(limit).map { trace in
+        var kept: [RankedTrace] = []
+        var keptIDs: Set<TraceID> = []
+        for trace in ranked.prefix(limit) {
             var whole = trace
             whole.analysis = try query.analyze(trace.analysis.traceID) ?? trace.analysis
-            return whole
+            if measure == .errors { whole.analysis.culprit = whole.analysis.failure.map(Culprit.init(failure:)) ?? whole.analysis.culprit }
+            kept.append(whole)
+            keptIDs.insert(whole.analysis.traceID)
+        }
+        // A job whose consumer started a new trace linked to its producer is both traces.
+        for index in kept.indices {
+            for hop in kept[index].analysis.hops where hop.connection == .link {
+                for other in [hop.producerTrace, hop.consumerTrace] where keptIDs.insert(other).inserted {
+                    guard let analysis = try query.analyze(other) else { continue }
+                    let side = other == hop.producerTrace ? "producer" : "consumer"
+                    kept.append(RankedTrace(
+                        analysis: analysis, reasons: ["linked"],
+                        explanation: ["the \(side) side of a job of trace \(kept[index].analysis.traceID), joined by a span link"],
+                        score: 0))
+                }
+            }
         }
 
         var diagnostics: [TraceDiagnostic] = []
@@ -132,12 +133,93 @@ public struct AlertLookup {
         let unlinked = try store.unlinkedLogs(between: windowStart, and: windowEnd, services: services, limit: unlinkedLimit)
         return IncidentBundle(
             alert: alert, windowStart: windowStart, windowEnd: windowEnd, traces: kept, candidates: candidates.count,
-            unlinkedLogs: unlinked, diagnostics: diagnostics, kind: kind)
+            unlinkedLogs: unlinked, diagnostics: diagnostics, measure: measure, measureFrom: measureFrom, queues: queues)
     }
 
     /// What a label of weight 1 adds to a trace's score: more than being slow or failed (100
     /// each), so that a trace on the alert's queue and service outranks a slow one elsewhere.
     static let labelScore = 150.0
+
+    /// Scores one trace by what the alert measures, and says why in words.
+    struct Ranking {
+        var measure: AlertMeasure
+        var threshold: Double
+        var queues: [QueueComparison]
+
+        func rank(_ analysis: TraceAnalysis) -> RankedTrace {
+            var reasons: [String] = []
+            var explanation: [String] = []
+            var score = 0.0
+            let threshold = max(1, self.threshold)
+            func slow(_ value: Double, _ words: String) {
+                if value > threshold {
+                    reasons.append("slow")
+                    score += 100
+                }
+                score += min(99, value / threshold)
+                explanation.append(words + " (threshold \(Milliseconds.spoken(threshold)))")
+            }
+            switch measure {
+            case .queueWait:
+                if let (wait, queue) = longestWait(analysis) {
+                    let p95 = queues.first { $0.queue == queue }?.window?.wait?.p95
+                    slow(wait, "waited \(Milliseconds.spoken(wait))" + (queue.map { " in \($0)" } ?? "")
+                        + (p95.map { ", window p95 \(Milliseconds.spoken($0))" } ?? ""))
+                } else {
+                    explanation.append("no queue wait on the alert's queue")
+                }
+            case .execution:
+                if let (run, span) = longestRun(analysis) {
+                    slow(run, "ran \(Milliseconds.spoken(run)) in \(span.name)")
+                } else {
+                    slow(analysis.durationMilliseconds, "took \(Milliseconds.spoken(analysis.durationMilliseconds)) (no consumer span)")
+                }
+            case .endToEnd:
+                slow(analysis.durationMilliseconds, "took \(Milliseconds.spoken(analysis.durationMilliseconds)) end to end")
+            case .errors:
+                if analysis.hasError {
+                    reasons.append("error")
+                    score += 100
+                    explanation.append(analysis.failure.map { "failed in \($0.spanName)" + ($0.summary.map { ": \($0)" } ?? "") } ?? "failed")
+                }
+                score += min(99, max(analysis.durationMilliseconds, analysis.queueWaitMilliseconds ?? 0) / threshold)
+            case .unknown:
+                if analysis.hasError {
+                    reasons.append("error")
+                    explanation.append("failed")
+                    score += 10
+                }
+                let slowest = max(analysis.durationMilliseconds, analysis.queueWaitMilliseconds ?? 0)
+                score += min(99, slowest / threshold)
+                explanation.append("took \(Milliseconds.spoken(analysis.durationMilliseconds))"
+                    + (analysis.queueWaitMilliseconds.map { ", waited \(Milliseconds.spoken($0))" } ?? ""))
+            }
+            if measure != .errors, measure != .unknown, analysis.hasError { score += 1 }
+            return RankedTrace(analysis: analysis, reasons: reasons, explanation: explanation, score: score)
+        }
+
+        /// The trace's longest queue wait on one of the alert's queues (on any queue when the
+        /// alert names none), and that queue.
+        func longestWait(_ analysis: TraceAnalysis) -> (Double, String?)? {
+            let names = Set(queues.map(\.queue))
+            var best: (Double, String?)?
+            for hop in analysis.hops {
+                let queue = analysis.span(hop.consumer)?.destination ?? analysis.span(hop.producer)?.destination
+                guard names.isEmpty || queue.map(names.contains) == true else { continue }
+                if hop.waitMilliseconds > (best?.0 ?? -1) { best = (hop.waitMilliseconds, queue) }
+            }
+            return best
+        }
+
+        /// The trace's longest consumer span on one of the alert's queues (any consumer span
+        /// when none is on them).
+        func longestRun(_ analysis: TraceAnalysis) -> (Double, Span)? {
+            let names = Set(queues.map(\.queue))
+            let consumers = analysis.spans.map(\.span).filter { $0.kind == .consumer }
+            let onQueue = consumers.filter { span in span.destination.map(names.contains) == true }
+            return (onQueue.isEmpty ? consumers : onQueue).map { ($0.durationMilliseconds, $0) }.max { $0.0 < $1.0 }
+        }
+    }
 }
 
 /// The alert rules as the engine needs them (the engine does not read YAML).
@@ -160,16 +242,18 @@ public struct AlertMatcher: Sendable {
 
     public var mappings: [Mapping]
     public var lookbackNanoseconds: Int64
-    public var kind: @Sendable (Alert) -> String?
+    /// What the alert measures, and what said so.
+    public var measure: @Sendable (Alert) -> (measure: AlertMeasure, from: String)
     public var thresholdMilliseconds: @Sendable (Alert) -> Double
 
     public init(
-        mappings: [Mapping], lookbackNanoseconds: Int64, kind: @escaping @Sendable (Alert) -> String?,
+        mappings: [Mapping], lookbackNanoseconds: Int64,
+        measure: @escaping @Sendable (Alert) -> (measure: AlertMeasure, from: String),
         thresholdMilliseconds: @escaping @Sendable (Alert) -> Double
     ) {
         self.mappings = mappings
         self.lookbackNanoseconds = lookbackNanoseconds
-        self.kind = kind
+        self.measure = measure
         self.thresholdMilliseconds = thresholdMilliseconds
     }
 
@@ -205,6 +289,17 @@ public struct AlertMatcher: Sendable {
             }
         }
         return ids
+    }
+
+    /// Queues the alert is about (labels mapped to `messaging.destination.name` or the older
+    /// `messaging.destination`), each once.
+    public func queues(_ alert: Alert) -> [String] {
+        var names: [String] = []
+        for (value, mapping) in matches(for: alert)
+        where mapping.attributes.contains(where: { $0 == "messaging.destination.name" || $0 == "messaging.destination" }) && !names.contains(value) {
+            names.append(value)
+        }
+        return names
     }
 
     /// Service names the alert is about (labels mapped to `service.name`).

@@ -69,6 +69,13 @@ struct CriticalPath {
         }
     }
 
+    /// Puts the wait of a hop from another trace before this trace's root consumer span on the
+    /// path: the job started when its producer ended, not when its consumer did.
+    mutating func addWaitBeforeRoot(_ hop: QueueHop) {
+        guard onPath.contains(hop.consumer), tree.roots.contains(hop.consumer), hop.waitMilliseconds > 0 else { return }
+        waitOnPath[hop.consumer, default: 0] += hop.waitMilliseconds
+    }
+
     /// The span with the most own time on the path, or the queue wait when that is more.
     func culprit(_ tree: SpanTree) -> Culprit? {
         var best: Culprit?

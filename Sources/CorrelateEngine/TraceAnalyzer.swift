@@ -29,10 +29,15 @@ public enum TraceAnalyzer {
         let hops = findHops(input, tree)
         var path = CriticalPath(tree: tree, hops: hops)
         path.walk()
+        // A job whose consumer starts this trace with a span link to its producer: the wait in
+        // the queue comes before the consumer, on the job's critical path.
+        for hop in hops where hop.connection == .link && hop.consumerTrace == input.traceID && hop.producerTrace != input.traceID {
+            path.addWaitBeforeRoot(hop)
+        }
         tree.apply(path)
         var diagnostics: [TraceDiagnostic] = []
         diagnostics += structuralDiagnostics(input, tree, hops)
-        diagnostics += disconnectedChains(input)
+        diagnostics += disconnectedChains(input, hops)
         let logs = placeLogs(input, tree)
         let onPathWait = hops.compactMap { path.waitOnPath[$0.consumer] }.reduce(0, +)
         let queueWait: Double? = hops.isEmpty ? nil
@@ -40,7 +45,7 @@ public enum TraceAnalyzer {
         return TraceAnalysis(
             traceID: input.traceID, spans: tree.ordered, start: tree.start, end: tree.end,
             hasError: input.spans.contains { $0.hasError }, hops: hops,
-            queueWaitMilliseconds: queueWait, culprit: path.culprit(tree), logs: logs,
+            queueWaitMilliseconds: queueWait, culprit: path.culprit(tree), failure: failure(tree, logs), logs: logs,
             diagnostics: diagnostics)
     }
 
@@ -49,41 +54,24 @@ public enum TraceAnalyzer {
     static func findHops(_ input: Input, _ tree: SpanTree) -> [QueueHop] {
         var hops: [QueueHop] = []
         var seen: Set<SpanID> = []
-        let allSpans = input.spans + input.relatedSpans
-        var byKey: [SpanKey: Span] = [:]
-        for span in allSpans { byKey[SpanKey(span.traceID, span.spanID)] = span }
-        var producersByMessage: [String: [Span]] = [:]
-        for span in allSpans where span.kind == .producer {
-            if let id = span.messageID { producersByMessage[id, default: []].append(span) }
-        }
-        func add(_ producer: Span, _ consumer: Span, _ connection: QueueHop.Connection) {
-            guard !seen.contains(consumer.spanID) || consumer.traceID != input.traceID else { return }
-            seen.insert(consumer.spanID)
-            hops.append(hop(producer, consumer, connection))
-        }
+        let producers = ProducerIndex(input.spans + input.relatedSpans)
         // Consumers of this trace: by parent, by link, by job id.
         for consumer in input.spans where consumer.kind == .consumer {
-            if let parent = consumer.parentSpanID, let producer = tree.byID[parent], producer.kind == .producer {
-                add(producer, consumer, .parent)
-                continue
-            }
-            if let link = consumer.links.first(where: { byKey[SpanKey($0.traceID, $0.spanID)]?.kind == .producer }),
-                let producer = byKey[SpanKey(link.traceID, link.spanID)]
-            {
-                add(producer, consumer, .link)
-                continue
-            }
-            if let id = consumer.messageID, let producer = producersByMessage[id]?.first(where: { $0.spanID != consumer.spanID }) {
-                add(producer, consumer, .messageID)
-            }
-        }
-        // Producers of this trace whose consumer ran in another trace.
-        for producer in input.spans where producer.kind == .producer {
-            guard let id = producer.messageID,
-                !hops.contains(where: { $0.producer == producer.spanID }),
-                let consumer = input.relatedSpans.first(where: { $0.kind == .consumer && $0.messageID == id })
+            guard let (producer, connection) = producers.producer(of: consumer),
+                seen.insert(consumer.spanID).inserted
             else { continue }
-            hops.append(hop(producer, consumer, .messageID))
+            hops.append(hop(producer, consumer, connection))
+        }
+        // Producers of this trace whose consumer ran in another trace: a consumer that links
+        // back to the producer span, else one with the same job id.
+        for producer in input.spans where producer.kind == .producer {
+            guard !hops.contains(where: { $0.producer == producer.spanID }) else { continue }
+            let consumers = input.relatedSpans.filter { $0.kind == .consumer && $0.traceID != input.traceID }
+            if let consumer = consumers.first(where: { $0.links.contains { $0.traceID == producer.traceID && $0.spanID == producer.spanID } }) {
+                hops.append(hop(producer, consumer, .link))
+            } else if let id = producer.messageID, let consumer = consumers.first(where: { $0.messageID == id }) {
+                hops.append(hop(producer, consumer, .messageID))
+            }
         }
         return hops
     }
@@ -130,8 +118,21 @@ public enum TraceAnalyzer {
     }
 
     /// One job id under two trace ids: a producer or consumer span of another trace with the
-    /// same `messaging.message.id`, or a log line naming the job under another trace id.
-    static func disconnectedChains(_ input: Input) -> [TraceDiagnostic] {
+    /// same `messaging.message.id`, or a log line naming the job under another trace id — unless
+    /// a span link joins the two traces (a consumer that starts a new trace and links to its
+    /// producer, as the messaging conventions do for batch receives): that job is whole.
+    static func disconnectedChains(_ input: Input, _ hops: [QueueHop]) -> [TraceDiagnostic] {
+        var joined: Set<TraceID> = []
+        for hop in hops where hop.connection == .link {
+            joined.insert(hop.producerTrace)
+            joined.insert(hop.consumerTrace)
+        }
+        for span in input.spans + input.relatedSpans {
+            for link in span.links {
+                if span.traceID == input.traceID { joined.insert(link.traceID) }
+                if link.traceID == input.traceID { joined.insert(span.traceID) }
+            }
+        }
         var related: [TraceID: String] = [:]  // other trace → job id
         let ownJobs = Set(input.spans.compactMap(\.messageID))
         for span in input.relatedSpans where span.traceID != input.traceID {
@@ -146,13 +147,55 @@ public enum TraceAnalyzer {
                 related[other] = related[other] ?? job
             }
         }
-        return related.keys.sorted().map { other in
+        return related.keys.filter { !joined.contains($0) }.sorted().map { other in
             let job = related[other]!
             return TraceDiagnostic(
                 code: "disconnected_chain",
                 message: "job \(job) appears under trace \(input.traceID) and under trace \(other): the trace context was lost between the request and the job",
                 traceID: input.traceID, relatedTraceID: other)
         }
+    }
+
+    // MARK: - Failure
+
+    /// The origin of the trace's failure (see ``Failure``): among failing spans with no failing
+    /// span under them, the one that ended first.
+    static func failure(_ tree: SpanTree, _ logs: [PlacedLog]) -> Failure? {
+        let failing = tree.ordered.map(\.span).filter(\.hasError)
+        let failingIDs = Set(failing.map(\.spanID))
+        let origins = failing.filter { span in !(tree.children[span.spanID] ?? []).contains { hasFailure($0, tree, failingIDs, depth: 0) } }
+        guard let span = origins.min(by: { $0.end != $1.end ? $0.end < $1.end : $0.spanID < $1.spanID }) else { return nil }
+        var failure = Failure(spanID: span.spanID, spanName: span.name, durationMilliseconds: span.durationMilliseconds)
+        if let event = span.events.first(where: { $0.name == "exception" }) {
+            failure.exceptionType = event.attributes["exception.type"]?.text
+            failure.exceptionMessage = event.attributes["exception.message"]?.text
+            failure.stacktrace = event.attributes["exception.stacktrace"]?.text
+            failure.source = .spanEvent
+            if failure.exceptionType != nil || failure.exceptionMessage != nil { return failure }
+        }
+        // An error line placed under the span (or its job), else any error line of the trace.
+        let errors = logs.filter { $0.record.severity == .error || $0.record.severity == .fatal }
+        let candidates = errors.filter { $0.spanID == span.spanID } + errors.filter { $0.spanID != span.spanID }
+        for placed in candidates {
+            guard let (type, message, stack) = ExceptionText.parse(placed.record.message) else { continue }
+            failure.exceptionType = type
+            failure.exceptionMessage = message
+            failure.stacktrace = stack ?? failure.stacktrace
+            failure.source = .log
+            failure.logSource = placed.record.source
+            return failure
+        }
+        if let message = span.statusMessage, !message.isEmpty {
+            failure.exceptionMessage = message
+            failure.source = .status
+        }
+        return failure
+    }
+
+    private static func hasFailure(_ id: SpanID, _ tree: SpanTree, _ failing: Set<SpanID>, depth: Int) -> Bool {
+        guard depth < 10_000 else { return false }
+        if failing.contains(id) { return true }
+        return (tree.children[id] ?? []).contains { hasFailure($0, tree, failing, depth: depth + 1) }
     }
 
     // MARK: - Logs

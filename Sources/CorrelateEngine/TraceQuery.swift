@@ -17,7 +17,18 @@ public struct TraceQuery {
         guard !spans.isEmpty || !traceLogs.isEmpty else { return nil }
         let ownJobs = Set(spans.filter { $0.kind == .producer || $0.kind == .consumer }.compactMap(\.messageID))
         let loggedJobs = Set(traceLogs.compactMap(\.jobID))
-        let related = try store.spans(withMessageIDs: ownJobs.union(loggedJobs)).filter { $0.traceID != traceID }
+        var related = try store.spans(withMessageIDs: ownJobs.union(loggedJobs)).filter { $0.traceID != traceID }
+        // Traces the spans link to (a consumer that started a new trace links to its producer).
+        var linkedTraces: [TraceID] = []
+        for span in spans {
+            for link in span.links where link.traceID != traceID && !linkedTraces.contains(link.traceID) {
+                linkedTraces.append(link.traceID)
+            }
+        }
+        let known = Set(related.map(\.traceID))
+        for other in linkedTraces.prefix(Self.linkedTraceLimit) where !known.contains(other) {
+            related += try store.spans(inTrace: other)
+        }
         let jobLogs = includeLogs ? try store.logs(withJobIDs: ownJobs) : []
         var analysis = TraceAnalyzer.analyze(TraceAnalyzer.Input(
             traceID: traceID, spans: spans, relatedSpans: related, traceLogs: traceLogs, jobLogs: jobLogs))
@@ -28,6 +39,10 @@ public struct TraceQuery {
         }
         return analysis
     }
+
+    /// How many linked traces one analysis reads (a batch receive may link to hundreds of
+    /// producers).
+    public static let linkedTraceLimit = 32
 
     /// Resolves a trace id given in full, as a prefix of at least 8 hex digits, or as a 64-bit
     /// id (16 hex digits, or a decimal as Datadog logs it): the trace whose low 64 bits it is,

@@ -63,13 +63,29 @@ alert_mappings:
     - label: route
       attributes: [http.route]
 
-  # The first kind whose pattern matches the alertname, else the summary or description
-  # annotation, wins; an alert of no kind is ranked by duration.
-  kinds:
-    - kind: error
-      pattern: '(?i)error|fail|exception|5xx|crash'
-    - kind: latency
-      pattern: '(?i)latency|slow|duration|runtime|p9[059]|delay|backlog|queue.?wait'
+  # What an alert measures: execution (task runtime), queue_wait (backlog, consumer lag, age of
+  # the oldest message, time in queue), end_to_end (request or job latency), errors. The expr
+  # rules come first, tried in order on the PromQL expression of the alert's generatorURL
+  # (Prometheus's g0.expr: its metric names what is measured); then the text rules, in order,
+  # on the alert's name, summary and description. An alert no rule matches measures 'unknown'
+  # and is ranked by duration and queue wait alike.
+  measures:
+    - measure: errors
+      expr: '(?i)\w*(?:error|fail|failure|exception|retr(?:y|ies))\w*_total|status(?:_code)?\s*=~?\s*"(?:error|5\S*)"|(?:result|outcome|state)\s*=~?\s*"(?:error|fail\w*)"'
+    - measure: queue_wait
+      expr: '(?i)\w*(?:_messages_ready|_messages_unacknowledged|consumergroup_lag\w*|_consumer_lag\w*|_lag_seconds|queue_(?:length|size|depth|backlog|messages)|_backlog\w*|oldest_message_age\w*|_messages_(?:waiting|pending)|_(?:wait|waiting|queued|queue)_(?:time|duration)\w*)'
+    - measure: execution
+      expr: '(?i)\w*(?:_task_runtime\w*|_job_(?:runtime|duration|execution)\w*|_task_(?:duration|execution)\w*|_runtime_seconds\w*|_(?:execution|processing)_(?:time|duration)\w*)'
+    - measure: end_to_end
+      expr: '(?i)\w*(?:_request_duration\w*|_server_duration\w*|_latency\w*|_duration_seconds\w*|_response_time\w*)'
+    - measure: errors
+      text: '(?i)error|fail|exception|5xx|crash'
+    - measure: queue_wait
+      text: '(?i)backlog|consumer.?lag|\blag\b|(?-i:Lag)(?![a-z])|queue.?(?:wait|time|depth|length|size)|waiting|oldest message|messages? ready|unacked|stuck'
+    - measure: execution
+      text: '(?i)runtime|run time|execution time|processing time|task duration|job duration'
+    - measure: end_to_end
+      text: '(?i)latency|slow|duration|p9[059]|response time|delay'
 
   # A latency alert's threshold: from its annotations when they say it ("threshold 2s",
   # "> 500ms"), else this.
@@ -87,21 +103,50 @@ alert_mappings:
   tests:
     - alert: { alertname: JobLatencyHigh, queue: exports, job: celery-worker, task: jobs.tasks.export_report, instance: 'celery-exporter:9808' }
       annotations: { description: 'p95 runtime of jobs.tasks.export_report is 6.0s (threshold 2s) on queue exports' }
+      generatorURL: 'http://prometheus.acme.example:9090/graph?g0.expr=histogram_quantile%280.95%2C%20sum%20by%20%28le%2C%20queue%2C%20task%29%20%28rate%28celery_task_runtime_seconds_bucket%7Bqueue%3D%22exports%22%7D%5B5m%5D%29%29%29%20%3E%202&g0.tab=1'
       expect:
         kind: latency
+        measure: execution
         threshold_ms: 2000
         matches: { queue: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key], job: [service.name], instance: [service.instance.id, host.name], task: [celery.task_name, messaging.operation.name] }
     - alert: { alertname: ErrorRateHigh, queue: celery, task: jobs.tasks.resize_image }
       annotations: { summary: 'Celery task error rate high on queue celery' }
-      expect: { kind: error }
+      generatorURL: 'http://prometheus.acme.example:9090/graph?g0.expr=sum%20by%20%28queue%2C%20task%29%20%28rate%28celery_task_failed_total%7Btask%3D%22jobs.tasks.resize_image%22%7D%5B5m%5D%29%29%20%2F%20sum%20by%20%28queue%2C%20task%29%20%28rate%28celery_task_received_total%7Btask%3D%22jobs.tasks.resize_image%22%7D%5B5m%5D%29%29%20%3E%200.1&g0.tab=1'
+      expect: { kind: error, measure: errors }
     - alert: { alertname: CheckoutSlow, service: shop }
       annotations: { summary: 'p99 above 750ms' }
-      expect: { kind: latency, threshold_ms: 2000 }
+      expect: { kind: latency, measure: end_to_end, threshold_ms: 2000 }
     - alert: { alertname: QueueBacklog, queue: mail }
       annotations: { description: 'oldest message waiting > 30s' }
-      expect: { kind: latency, threshold_ms: 30000 }
+      expect: { kind: latency, measure: queue_wait, threshold_ms: 30000 }
+    # Kafka consumer lag (kafka_exporter), the name says nothing the rules know.
+    - alert: { alertname: ConsumerGroupBehind, queue: emails, service: mailer, job: kafka-exporter, instance: 'kafka-0:9308' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28consumergroup%2C+topic%29+%28kafka_consumergroup_lag%7Btopic%3D%22emails%22%7D%29+%3E+1000&g0.tab=1'
+      expect: { kind: latency, measure: queue_wait }
+    # RabbitMQ's own exporter: messages ready in a queue.
+    # A camel-case name ending in Lag (KafkaLag, EmailsLag), with nothing else to go on.
+    - alert: { alertname: EmailsLag, queue: emails }
+      expect: { measure: queue_wait }
+    - alert: { alertname: Flagged, queue: emails }
+      expect: { measure: unknown }
+    - alert: { alertname: RabbitMQHighReady, queue: invoices }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rabbitmq_queue_messages_ready%7Bqueue%3D%22invoices%22%7D+%3E+500&g0.tab=1'
+      expect: { measure: queue_wait }
+    # An HTTP server's request duration histogram: end to end.
+    - alert: { alertname: APIHighLatency, service: api }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.99%2C+sum+by+%28le%29+%28rate%28http_server_request_duration_seconds_bucket%7Bservice%3D%22api%22%7D%5B5m%5D%29%29%29+%3E+1&g0.tab=1'
+      expect: { measure: end_to_end }
+    # 5xx share of requests: errors, though the name says latency nowhere.
+    - alert: { alertname: APIAvailability, service: api }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rate%28http_requests_total%7Bstatus%3D~%225..%22%7D%5B5m%5D%29%29+%2F+sum%28rate%28http_requests_total%5B5m%5D%29%29+%3E+0.01&g0.tab=1'
+      expect: { measure: errors }
+    # Grafana-managed alerts link to the rule, not to an expression: the name decides.
+    - alert: { alertname: SidekiqQueueLatency, queue: default }
+      annotations: { summary: 'Sidekiq queue latency above 30s' }
+      generatorURL: 'https://grafana.example/alerting/grafana/ddj3x9/view'
+      expect: { measure: end_to_end }
     - alert: { alertname: DiskAlmostFull, severity: page }
-      expect: { kind: none, matches: {} }
+      expect: { kind: none, measure: unknown, matches: {} }
 """####
         ),
         (

@@ -12,15 +12,23 @@ public struct IncidentBundle: Sendable {
     public var candidates: Int
     public var unlinkedLogs: [LogRecord]
     public var diagnostics: [TraceDiagnostic]
-    /// What the alert is about, as the alert rules read it (`error`, `latency`, or nil).
-    public var kind: String?
+    /// What the alert measures, as the alert rules read it; it decides the ranking.
+    public var measure: AlertMeasure
+    /// Why that measure: the rule's match and where it was found (`generatorURL expr
+    /// kafka_consumergroup_lag`, `description "runtime"`).
+    public var measureFrom: String
+    /// The queues the alert names, each in the window and in the baseline before it.
+    public var queues: [QueueComparison]
+    /// The older two-way kind: `error`, `latency`, or nil (see ``AlertMeasure/kind``).
+    public var kind: String? { measure.kind }
     /// For streaming output: 0 the first time a bundle for the alert is written, then 1, 2… as
     /// late spans or logs change it.
     public var revision: Int
 
     public init(
         alert: Alert, windowStart: Timestamp, windowEnd: Timestamp, traces: [RankedTrace], candidates: Int,
-        unlinkedLogs: [LogRecord], diagnostics: [TraceDiagnostic], kind: String?, revision: Int = 0
+        unlinkedLogs: [LogRecord], diagnostics: [TraceDiagnostic], measure: AlertMeasure,
+        measureFrom: String = "", queues: [QueueComparison] = [], revision: Int = 0
     ) {
         self.alert = alert
         self.windowStart = windowStart
@@ -29,7 +37,9 @@ public struct IncidentBundle: Sendable {
         self.candidates = candidates
         self.unlinkedLogs = unlinkedLogs
         self.diagnostics = diagnostics
-        self.kind = kind
+        self.measure = measure
+        self.measureFrom = measureFrom
+        self.queues = queues
         self.revision = revision
     }
 }
@@ -37,13 +47,18 @@ public struct IncidentBundle: Sendable {
 /// A trace of a bundle, with why it is there.
 public struct RankedTrace: Sendable {
     public var analysis: TraceAnalysis
-    /// `exemplar`, `error`, `slow`, `label_match`.
+    /// Codes: `exemplar`, `error`, `slow`, `label_match`, `linked` (the other side of a job
+    /// joined by a span link).
     public var reasons: [String]
+    /// The reasons in words, for the measure: "waited 3.6 s in emails (window p95 0.4 s)",
+    /// "ran 6.04 s (threshold 2 s)", "matches queue=emails, service=mailer".
+    public var explanation: [String]
     public var score: Double
 
-    public init(analysis: TraceAnalysis, reasons: [String], score: Double) {
+    public init(analysis: TraceAnalysis, reasons: [String], explanation: [String] = [], score: Double) {
         self.analysis = analysis
         self.reasons = reasons
+        self.explanation = explanation
         self.score = score
     }
 }

@@ -72,6 +72,8 @@ public protocol EventStore: AnyObject {
     func alerts(overlapping since: Timestamp, _ until: Timestamp) throws -> [Alert]
     /// Spans that started in [start, end].
     func spans(startingBetween start: Timestamp, and end: Timestamp) throws -> [Span]
+    /// The start of the newest span in the store (nil when it holds none).
+    func latestSpanStart() throws -> Timestamp?
     /// Trace ids on log lines of [start, end] that no stored span has.
     func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID]
     /// Log lines of [start, end] with neither trace id nor job id, from these services (or

@@ -110,4 +110,16 @@ public enum Milliseconds {
         }
         return text
     }
+
+    /// A duration as people say it: `450 ms`, `0.25 ms`, `3.6 s`, `6.04 s`, `2.5 min`, `1.2 h`.
+    public static func spoken(_ value: Double) -> String {
+        guard value.isFinite else { return "\(value) ms" }
+        func rounded(_ x: Double, _ places: Double) -> String { text((x * places).rounded() / places) }
+        let magnitude = abs(value)
+        if magnitude < 10 { return rounded(value, 100) + " ms" }
+        if magnitude < 1_000 { return rounded(value, 1) + " ms" }
+        if magnitude < 60_000 { return rounded(value / 1_000, 100) + " s" }
+        if magnitude < 3_600_000 { return rounded(value / 60_000, 10) + " min" }
+        return rounded(value / 3_600_000, 10) + " h"
+    }
 }

@@ -12,6 +12,8 @@ public struct TraceAnalysis: Sendable {
     /// Queue wait on the critical path (nil when the trace has no producer→consumer hop).
     public var queueWaitMilliseconds: Double?
     public var culprit: Culprit?
+    /// Where the trace failed, and the exception that failed it (nil when no span failed).
+    public var failure: Failure?
     /// The trace's log records, in time order, each placed under a span when it can be.
     public var logs: [PlacedLog]
     public var diagnostics: [TraceDiagnostic]
@@ -20,12 +22,17 @@ public struct TraceAnalysis: Sendable {
         Double(max(0, end.nanoseconds - start.nanoseconds)) / 1_000_000
     }
 
+    /// The span with this id, if the trace has it.
+    public func span(_ id: SpanID) -> Span? {
+        spans.first { $0.span.spanID == id }?.span
+    }
+
     /// The first root span (no parent, or its parent is not in the trace).
     public var root: AnalyzedSpan? { spans.first { $0.depth == 0 } }
 
     public init(
         traceID: TraceID, spans: [AnalyzedSpan], start: Timestamp, end: Timestamp, hasError: Bool,
-        hops: [QueueHop], queueWaitMilliseconds: Double?, culprit: Culprit?, logs: [PlacedLog],
+        hops: [QueueHop], queueWaitMilliseconds: Double?, culprit: Culprit?, failure: Failure? = nil, logs: [PlacedLog],
         diagnostics: [TraceDiagnostic]
     ) {
         self.traceID = traceID
@@ -36,6 +43,7 @@ public struct TraceAnalysis: Sendable {
         self.hops = hops
         self.queueWaitMilliseconds = queueWaitMilliseconds
         self.culprit = culprit
+        self.failure = failure
         self.logs = logs
         self.diagnostics = diagnostics
     }
@@ -99,8 +107,12 @@ public struct QueueHop: Sendable, Equatable {
 /// What contributes most to the trace's duration along its critical path.
 public struct Culprit: Sendable, Equatable {
     public enum Kind: String, Sendable {
+        /// The span with the most own time on the critical path.
         case span
+        /// The queue wait before a consumer span (`spanID` is the consumer).
         case queueWait = "queue_wait"
+        /// The span where the trace failed (for an alert that measures errors).
+        case error
     }
 
     public var kind: Kind
@@ -114,6 +126,61 @@ public struct Culprit: Sendable, Equatable {
         self.spanID = spanID
         self.name = name
         self.selfTimeMilliseconds = selfTimeMilliseconds
+    }
+}
+
+extension Culprit {
+    /// The failing span as the culprit of an error alert.
+    public init(failure: Failure) {
+        self.init(kind: .error, spanID: failure.spanID, name: failure.spanName, selfTimeMilliseconds: failure.durationMilliseconds)
+    }
+}
+
+/// Where a trace failed: the first span to fail that has no failing span under it (the origin,
+/// not the parents the error propagated to), and the exception, from the span's `exception`
+/// event (OpenTelemetry semantic conventions: `exception.type`, `exception.message`,
+/// `exception.stacktrace`), else an error log line of the span or its job (a Python traceback's
+/// last line, a Java or .NET exception line), else the span's status message.
+public struct Failure: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        case spanEvent = "span_event"
+        case log
+        case status
+    }
+
+    public var spanID: SpanID
+    public var spanName: String
+    public var durationMilliseconds: Double
+    public var exceptionType: String?
+    public var exceptionMessage: String?
+    public var stacktrace: String?
+    /// Where the exception was read; nil when nothing says what failed.
+    public var source: Source?
+    /// The log line it was read from (source `log`).
+    public var logSource: SourceLocation?
+
+    public init(
+        spanID: SpanID, spanName: String, durationMilliseconds: Double, exceptionType: String? = nil,
+        exceptionMessage: String? = nil, stacktrace: String? = nil, source: Source? = nil, logSource: SourceLocation? = nil
+    ) {
+        self.spanID = spanID
+        self.spanName = spanName
+        self.durationMilliseconds = durationMilliseconds
+        self.exceptionType = exceptionType
+        self.exceptionMessage = exceptionMessage
+        self.stacktrace = stacktrace
+        self.source = source
+        self.logSource = logSource
+    }
+
+    /// `Type: message`, or whichever of the two is known.
+    public var summary: String? {
+        switch (exceptionType, exceptionMessage) {
+        case let (type?, message?) where !message.isEmpty: "\(type): \(message)"
+        case let (type?, _): type
+        case let (nil, message?): message
+        default: nil
+        }
     }
 }
 

@@ -25,7 +25,7 @@ public struct BundleBuilder {
                 .init(label: $0.label, attributes: $0.attributes, matchSpanName: $0.matchSpanName, weight: $0.weight)
             },
             lookbackNanoseconds: lookback ?? rules.lookbackNanoseconds,
-            kind: { [rules] in rules.kind(of: $0)?.rawValue },
+            measure: { [rules] in rules.measure(of: $0) },
             thresholdMilliseconds: { [rules] in rules.thresholdMilliseconds(of: $0) })
         self.lookup = AlertLookup(store: store, matcher: matcher, limit: limit)
     }

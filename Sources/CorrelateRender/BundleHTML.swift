@@ -39,8 +39,10 @@ public enum BundleHTML {
         for key in ["summary", "description"] {
             if let text = alert.annotation(key) { out += "<p class=\"annotation\"><b>\(key)</b> \(escape(text))</p>\n" }
         }
-        out += "<p class=\"meta\">searched \(bundle.windowStart) … \(bundle.windowEnd)" + (bundle.kind.map { " as a \($0) alert" } ?? "")
+        out += "<p class=\"meta\">measures <b>\(bundle.measure.rawValue)</b>" + (bundle.measureFrom.isEmpty ? "" : " (\(escape(bundle.measureFrom)))")
+            + " · searched \(bundle.windowStart) … \(bundle.windowEnd)"
             + " · \(bundle.candidates) matching trace\(bundle.candidates == 1 ? "" : "s")</p>\n"
+        for queue in bundle.queues { out += "<p class=\"queue\"><b>queue</b> \(escape(QueueText.comparison(queue)))</p>\n" }
         if bundle.traces.isEmpty {
             out += "<p class=\"empty\">No trace matches this alert in the window.</p>\n"
         } else {
@@ -52,7 +54,7 @@ public enum BundleHTML {
                     + "<td>\(escape(root))</td><td>\(BundleMarkdown.duration(analysis.durationMilliseconds))</td>"
                     + "<td>\(analysis.queueWaitMilliseconds.map(BundleMarkdown.duration) ?? "—")</td>"
                     + "<td class=\"culprit\">\(analysis.culprit.map { escape($0.name) + " " + BundleMarkdown.duration($0.selfTimeMilliseconds) } ?? "—")</td>"
-                    + "<td>\(analysis.hasError ? "<b class=\"error\">error</b>" : "ok")</td><td>\(escape(trace.reasons.joined(separator: ", ")))</td></tr>\n"
+                    + "<td>\(analysis.hasError ? "<b class=\"error\">error</b>" : "ok")</td><td>\(escape(BundleMarkdown.why(trace)))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
@@ -76,7 +78,12 @@ public enum BundleHTML {
         out += "<p class=\"meta\">\(BundleMarkdown.duration(analysis.durationMilliseconds))"
             + (analysis.culprit.map { " · culprit <b class=\"culprit\">\(escape($0.name))</b> \(BundleMarkdown.duration($0.selfTimeMilliseconds))" } ?? "")
             + (analysis.queueWaitMilliseconds.map { " · queue wait \(BundleMarkdown.duration($0))" } ?? "")
-            + " · \(escape(trace.reasons.joined(separator: ", ")))</p>\n"
+            + " · \(escape(BundleMarkdown.why(trace)))</p>\n"
+        if let failure = analysis.failure {
+            out += "<p class=\"failure\"><b class=\"error\">failed in</b> <code>\(escape(failure.spanName))</code>"
+                + (failure.summary.map { ": " + escape($0) } ?? "") + "</p>\n"
+            if let stack = failure.stacktrace { out += "<details><summary>stack</summary><pre>\(escape(stack))</pre></details>\n" }
+        }
         out += waterfall(analysis)
         if !analysis.logs.isEmpty { out += logTable(analysis.logs) }
         return out + "</article>\n"

@@ -4,7 +4,9 @@ import CorrelateModel
 ///
 ///     {"schema":"correlate.bundle/v1","revision":0,
 ///      "alert":{"name","fingerprint","status","labels":{},"annotations":{},"starts_at","ends_at","source"},
-///      "kind":"latency"|"error"|null,"window":{"start","end"},"candidates":N,
+///      "kind":"latency"|"error"|null,"measure":"execution"|"queue_wait"|"end_to_end"|"errors"|"unknown",
+///      "measure_from":"generatorURL expr …","queues":[{"queue","window":{…},"baseline":{…}}],
+///      "window":{"start","end"},"candidates":N,
 ///      "traces":[…the trace object of TraceJSON…],
 ///      "unlinked_logs":[{"ts","severity","service","message","source":{"file","line"}}],
 ///      "diagnostics":[{"code","message","trace_id","related_trace_id"}]}
@@ -30,6 +32,12 @@ public enum BundleJSON {
         out.string(bundle.alert.source)
         out.raw("},\"kind\":")
         if let kind = bundle.kind { out.string(kind) } else { out.null() }
+        out.raw(",\"measure\":")
+        out.string(bundle.measure.rawValue)
+        out.raw(",\"measure_from\":")
+        out.string(bundle.measureFrom)
+        out.raw(",\"queues\":")
+        out.array(bundle.queues) { QueueJSON.write($0, to: out) }
         out.raw(",\"window\":{\"start\":")
         out.quoted(bundle.windowStart)
         out.raw(",\"end\":")
@@ -39,7 +47,7 @@ public enum BundleJSON {
         out.raw(",\"traces\":[")
         for (index, trace) in bundle.traces.enumerated() {
             if index > 0 { out.byte(UInt8(ascii: ",")) }
-            TraceJSON.write(trace.analysis, reasons: trace.reasons, score: trace.score, to: out)
+            TraceJSON.write(trace.analysis, reasons: trace.reasons, explanation: trace.explanation, score: trace.score, to: out)
         }
         out.raw("],\"unlinked_logs\":[")
         for (index, record) in bundle.unlinkedLogs.enumerated() {

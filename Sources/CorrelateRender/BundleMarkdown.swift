@@ -23,8 +23,10 @@ public enum BundleMarkdown {
         }
         if let runbook = alert.annotation("runbook_url") { out += "- **runbook** \(MarkdownText.link(runbook))\n" }
         if let graph = alert.generatorURL { out += "- **graph** \(MarkdownText.link(graph))\n" }
+        out += "- **measures** \(bundle.measure.rawValue)" + (bundle.measureFrom.isEmpty ? "" : " (\(MarkdownText.inline(bundle.measureFrom)))") + "\n"
+        for queue in bundle.queues { out += "- **queue** \(MarkdownText.inline(QueueText.comparison(queue)))\n" }
         out += "- **searched** \(bundle.windowStart) … \(bundle.windowEnd)"
-            + (bundle.kind.map { " as a \($0) alert" } ?? "") + "; \(bundle.candidates) matching trace\(bundle.candidates == 1 ? "" : "s")"
+            + "; \(bundle.candidates) matching trace\(bundle.candidates == 1 ? "" : "s")"
             + (bundle.traces.count < bundle.candidates ? ", the top \(bundle.traces.count) below" : "") + "\n\n"
         if bundle.traces.isEmpty {
             out += "_No trace matches this alert in the window._\n\n"
@@ -37,13 +39,17 @@ public enum BundleMarkdown {
                 let culprit = analysis.culprit.map { "\($0.name) \(duration($0.selfTimeMilliseconds))" } ?? "—"
                 out += "| \(index + 1) | `\(analysis.traceID)` | \(MarkdownText.inline(root)) | \(duration(analysis.durationMilliseconds)) | "
                     + (analysis.queueWaitMilliseconds.map(duration) ?? "—") + " | \(MarkdownText.inline(culprit)) | "
-                    + (analysis.hasError ? "**error**" : "ok") + " | \(trace.reasons.joined(separator: ", ")) |\n"
+                    + (analysis.hasError ? "**error**" : "ok") + " | \(MarkdownText.inline(why(trace))) |\n"
             }
             out += "\n"
         }
         let waterfall = TerminalWaterfall(width: 110, colour: false)
         for (index, trace) in bundle.traces.enumerated() {
             out += "### \(index + 1). `\(trace.analysis.traceID)`\n\n"
+            if let failure = trace.analysis.failure {
+                out += "**failed in** \(MarkdownText.code(failure.spanName))" + (failure.summary.map { ": " + MarkdownText.inline($0) } ?? "") + "\n\n"
+                if let stack = failure.stacktrace { out += MarkdownText.fencedBlock(stack.escapingControlCharacters(keepingNewlines: true)) + "\n" }
+            }
             out += MarkdownText.fencedBlock(waterfall.render(trace.analysis)) + "\n"
         }
         if !bundle.diagnostics.isEmpty {
@@ -65,6 +71,11 @@ public enum BundleMarkdown {
             out += MarkdownText.fencedBlock(block) + "\n"
         }
         return out
+    }
+
+    /// A trace's reasons in words, else its codes.
+    static func why(_ trace: RankedTrace) -> String {
+        trace.explanation.isEmpty ? trace.reasons.joined(separator: ", ") : trace.explanation.joined(separator: "; ")
     }
 
     static func duration(_ milliseconds: Double) -> String {

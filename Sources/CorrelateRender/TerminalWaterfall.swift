@@ -49,6 +49,10 @@ public struct TerminalWaterfall {
         if let wait = analysis.queueWaitMilliseconds { facts.append("queue wait \(Milliseconds.text(wait)) ms") }
         facts.append("\(analysis.spans.count) span\(analysis.spans.count == 1 ? "" : "s"), \(analysis.logs.count) log record\(analysis.logs.count == 1 ? "" : "s")")
         lines.append(facts.joined(separator: " · "))
+        if let failure = analysis.failure {
+            lines.append(paint("failed in \(failure.spanName.escapingControlCharacters)", .red)
+                + (failure.summary.map { ": " + $0.escapingControlCharacters } ?? ""))
+        }
 
         let nameWidth = min(44, max(24, width / 3))
         let serviceWidth = 14

@@ -4,7 +4,8 @@ import CorrelateModel
 ///
 ///     {"trace_id", "root": {"name", "service"}, "start", "duration_ms", "status",
 ///      "queue_wait_ms", "culprit": {"kind", "span_id", "name", "self_time_ms"},
-///      "reasons": [], "score", "spans": [{"span_id", "parent_span_id", "name", "kind",
+///      "failure": {"span_id", "name", "exception_type", "exception_message", "stacktrace",
+///      "source", "log_source"} | null, "reasons": [], "explanation": [], "score", "spans": [{"span_id", "parent_span_id", "name", "kind",
 ///      "service", "start", "duration_ms", "status", "attributes"}], "logs": [{"ts",
 ///      "severity", "message", "span_id", "source": {"file", "line"}}], "hops": […],
 ///      "diagnostics": [{"code", "message", "trace_id", "related_trace_id"}]}
@@ -12,7 +13,7 @@ import CorrelateModel
 /// Times are RFC 3339 UTC, durations milliseconds, ids lowercase hex.
 public enum TraceJSON {
     public static func write(
-        _ analysis: TraceAnalysis, reasons: [String] = [], score: Double? = nil, to out: JSONWriter
+        _ analysis: TraceAnalysis, reasons: [String] = [], explanation: [String] = [], score: Double? = nil, to out: JSONWriter
     ) {
         out.raw("{\"trace_id\":")
         out.quoted(analysis.traceID)
@@ -48,12 +49,39 @@ public enum TraceJSON {
         } else {
             out.null()
         }
-        out.raw(",\"reasons\":[")
-        for (index, reason) in reasons.enumerated() {
-            if index > 0 { out.byte(UInt8(ascii: ",")) }
-            out.string(reason)
+        out.raw(",\"failure\":")
+        if let failure = analysis.failure {
+            out.raw("{\"span_id\":")
+            out.quoted(failure.spanID)
+            out.raw(",\"name\":")
+            out.string(failure.spanName)
+            out.raw(",\"exception_type\":")
+            optional(failure.exceptionType, out)
+            out.raw(",\"exception_message\":")
+            optional(failure.exceptionMessage, out)
+            out.raw(",\"stacktrace\":")
+            optional(failure.stacktrace, out)
+            out.raw(",\"source\":")
+            optional(failure.source?.rawValue, out)
+            out.raw(",\"log_source\":")
+            if let source = failure.logSource {
+                out.raw("{\"file\":")
+                out.string(source.file)
+                out.raw(",\"line\":")
+                out.int(source.line)
+                out.raw("}")
+            } else {
+                out.null()
+            }
+            out.raw("}")
+        } else {
+            out.null()
         }
-        out.raw("],\"score\":")
+        out.raw(",\"reasons\":")
+        out.array(reasons) { out.string($0) }
+        out.raw(",\"explanation\":")
+        out.array(explanation) { out.string($0) }
+        out.raw(",\"score\":")
         if let score { out.milliseconds(score) } else { out.null() }
         out.raw(",\"spans\":[")
         for (index, analyzed) in analysis.spans.enumerated() {

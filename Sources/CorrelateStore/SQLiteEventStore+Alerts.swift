@@ -83,6 +83,10 @@ extension SQLiteEventStore {
         return try readSpans(statement)
     }
 
+    public func latestSpanStart() throws -> Timestamp? {
+        try db.integer("SELECT max(start) FROM spans").map(Timestamp.init(nanoseconds:))
+    }
+
     public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
         let statement = try db.prepare("""
             SELECT DISTINCT logs.trace_id FROM logs

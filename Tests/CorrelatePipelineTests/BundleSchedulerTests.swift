@@ -20,7 +20,7 @@ import CorrelatePipeline
         lazy var scheduler = BundleScheduler(settleNanoseconds: 10_000_000_000, watchNanoseconds: 60_000_000_000) { [unowned self] alert, now in
             builds += 1
             return IncidentBundle(alert: alert, windowStart: alert.startsAt, windowEnd: alert.endsAt ?? now, traces: [],
-                                  candidates: candidates, unlinkedLogs: [], diagnostics: [], kind: "latency")
+                                  candidates: candidates, unlinkedLogs: [], diagnostics: [], measure: .endToEnd)
         }
     }
 

@@ -27,6 +27,26 @@ import CorrelateTestSupport
         }
     }
 
+    /// JobLatencyHigh's expression is celery_task_runtime_seconds (and its description says p95
+    /// runtime): it measures execution, so the four jobs that ran slowly come before the jobs
+    /// that waited in the queue behind them.
+    @Test func theRuntimeAlertRanksTheSlowRunningJobsFirst() throws {
+        let bundle = try #require(try Self.bundles().first { $0.alert.name == "JobLatencyHigh" })
+        #expect(bundle.measure == .execution, "\(bundle.measureFrom)")
+        let jobs = try CelerySampleTraceTests.jobs()
+        let slow = jobs.filter(\.slow)
+        let waited = jobs.filter { $0.waitedInQueue && !$0.slow }
+        #expect(slow.count == 4)
+        #expect(!waited.isEmpty)
+        let order = bundle.traces.map(\.analysis.traceID)
+        #expect(Set(order.prefix(4)) == Set(slow.map(\.traceID)), "\(bundle.traces.map(\.explanation))")
+        for job in waited {
+            if let index = order.firstIndex(of: job.traceID) { #expect(index >= 4, "job \(job.number) waited, ranked \(index + 1)") }
+        }
+        #expect(bundle.queues.map(\.queue) == ["exports"])
+        #expect(bundle.queues.first?.window?.jobs ?? 0 > 0)
+    }
+
     @Test func everyFailedJobIsInTheErrorBundleFirst() throws {
         let bundle = try #require(try Self.bundles().first { $0.alert.name == "ErrorRateHigh" })
         #expect(bundle.kind == "error")

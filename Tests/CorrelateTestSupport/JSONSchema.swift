@@ -3,7 +3,7 @@ import Foundation
 
 /// A small JSON Schema (2020-12) validator for the keywords `docs/bundle.schema.json` uses:
 /// `type`, `const`, `enum`, `properties`, `required`, `additionalProperties`, `items`, `oneOf`,
-/// `pattern`, `minimum`, `$ref` to `#/$defs/…`. Enough to check every bundle the tests produce.
+/// `pattern`, `minimum`, `maxItems`, `$ref` to `#/$defs/…`. Enough to check every bundle the tests produce.
 public struct JSONSchema {
     let root: JSONDocument
 
@@ -78,6 +78,9 @@ public struct JSONSchema {
                     }
                 }
             }
+        }
+        if case .array(let items) = value, let maximum = schema["maxItems"]?.double, Double(items.count) > maximum {
+            problems.append("\(path): \(items.count) items, at most \(Int(maximum)) allowed")
         }
         if case .array(let items) = value, let itemSchema = schema["items"] {
             for (index, item) in items.enumerated() { check(item, against: itemSchema, at: "\(path)[\(index)]", into: &problems) }

@@ -1,3 +1,4 @@
+import Foundation
 import CorrelateMatcher
 import CorrelateModel
 import Yams
@@ -22,17 +23,31 @@ public struct AlertRules: Sendable {
         case error, latency
     }
 
+    /// What an alert measures (see ``AlertMeasure``).
+    public typealias Measure = AlertMeasure
+
+    /// A rule of `measures`: a pattern over the PromQL expression of the alert's
+    /// `generatorURL` (`expr`), or over its name, summary and description (`text`).
+    struct MeasureRule: Sendable {
+        enum Field: String, Sendable { case expr, text }
+        var measure: Measure
+        var field: Field
+        var pattern: Pattern
+    }
+
     public struct Test: Sendable {
         var labels: [(String, String)]
         var annotations: [(String, String)]
         var expectKind: String?
+        var expectMeasure: String?
+        var generatorURL: String?
         var expectThreshold: Double?
         var expectMatches: [String: [String]]?
         var location: SourceLocation
     }
 
     public var mappings: [LabelMapping]
-    var kinds: [(Kind, Pattern)]
+    var measures: [MeasureRule]
     public var defaultThresholdMilliseconds: Double
     var thresholdPattern: Pattern?
     public var lookbackNanoseconds: Int64
@@ -45,10 +60,40 @@ public struct AlertRules: Sendable {
 
     // MARK: - What an alert is about
 
-    /// Error, latency, or neither: from the alertname, else the summary and description.
+    /// Error, latency, or neither (see ``measure(of:)``).
     public func kind(of alert: Alert) -> Kind? {
-        for text in [alert.name, alert.annotation("summary") ?? "", alert.annotation("description") ?? ""] {
-            for (kind, pattern) in kinds where pattern.firstMatch(in: text) != nil { return kind }
+        measure(of: alert).measure.kind.flatMap(Kind.init(rawValue:))
+    }
+
+    /// What the alert measures, and what said so. The `expr` rules are tried first, in order,
+    /// on the PromQL expression of the alert's `generatorURL` (Prometheus's `g0.expr`): the
+    /// metric names what is measured. Then the `text` rules, in order, on the alert's name,
+    /// then its summary, then its description.
+    public func measure(of alert: Alert) -> (measure: Measure, from: String) {
+        if let expression = alert.generatorURL.flatMap(Self.expression(inGeneratorURL:)) {
+            for rule in measures where rule.field == .expr {
+                if let found = rule.pattern.firstMatchedText(in: expression) {
+                    return (rule.measure, "generatorURL expr \(found)")
+                }
+            }
+        }
+        for (field, text) in [("alertname", alert.name), ("summary", alert.annotation("summary") ?? ""),
+                              ("description", alert.annotation("description") ?? "")] where !text.isEmpty {
+            for rule in measures where rule.field == .text {
+                if let found = rule.pattern.firstMatchedText(in: text) {
+                    return (rule.measure, "\(field) \"\(found)\"")
+                }
+            }
+        }
+        return (.unknown, "no rule of measures matched")
+    }
+
+    /// The PromQL expression of a Prometheus `generatorURL`
+    /// (`http://prometheus:9090/graph?g0.expr=<url-encoded>&g0.tab=1`), or nil.
+    public static func expression(inGeneratorURL url: String) -> String? {
+        guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") where pair.hasPrefix("g0.expr=") {
+            return String(pair.dropFirst("g0.expr=".count)).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
         }
         return nil
     }
@@ -122,13 +167,29 @@ public struct AlertRules: Sendable {
             mappings.append(LabelMapping(label: label, attributes: attributes,
                                          matchSpanName: item["match_span_name"]?.bool ?? false, weight: weight))
         }
-        var kinds: [(Kind, Pattern)] = []
-        for item in mapping["kinds"]?.sequence ?? [] {
-            guard let name = item["kind"]?.string, let kind = Kind(rawValue: name), let text = item["pattern"]?.string else {
-                throw fail(item, "each entry of kinds needs 'kind' (error or latency) and 'pattern'")
+        var measures: [MeasureRule] = []
+        let measureNames = Measure.allCases.filter { $0 != .unknown }.map(\.rawValue).joined(separator: ", ")
+        for item in mapping["measures"]?.sequence ?? [] {
+            guard let name = item["measure"]?.string, let measure = Measure(rawValue: name), measure != .unknown else {
+                throw fail(item["measure"] ?? item, "each entry of measures needs 'measure': one of \(measureNames)")
+            }
+            let fields = MeasureRule.Field.allCases.filter { item[$0.rawValue] != nil }
+            guard fields.count == 1, let field = fields.first, let text = item[field.rawValue]?.string else {
+                throw fail(item, "each entry of measures needs one pattern: 'expr' (over the PromQL expression of generatorURL) or 'text' (over the alert's name, summary and description)")
             }
             do {
-                kinds.append((kind, try Pattern(text)))
+                measures.append(MeasureRule(measure: measure, field: field, pattern: try Pattern(text)))
+            } catch {
+                throw fail(item[field.rawValue], "the \(name) \(field.rawValue) pattern does not compile: \(error.message) at offset \(error.offset ?? 0)")
+            }
+        }
+        // The two-way `kinds` of earlier files: error is errors, latency end to end.
+        for item in mapping["kinds"]?.sequence ?? [] {
+            guard let name = item["kind"]?.string, let kind = Kind(rawValue: name), let text = item["pattern"]?.string else {
+                throw fail(item, "each entry of kinds needs 'kind' (error or latency) and 'pattern' (measures say more)")
+            }
+            do {
+                measures.append(MeasureRule(measure: kind == .error ? .errors : .endToEnd, field: .text, pattern: try Pattern(text)))
             } catch {
                 throw fail(item["pattern"], "the \(name) pattern does not compile: \(error.message) at offset \(error.offset ?? 0)")
             }
@@ -163,7 +224,8 @@ public struct AlertRules: Sendable {
             let expect = item["expect"]
             tests.append(Test(
                 labels: pairs(item["alert"]), annotations: pairs(item["annotations"]),
-                expectKind: expect?["kind"]?.string, expectThreshold: expect?["threshold_ms"]?.float,
+                expectKind: expect?["kind"]?.string, expectMeasure: expect?["measure"]?.string,
+                generatorURL: item["generatorURL"]?.string, expectThreshold: expect?["threshold_ms"]?.float,
                 expectMatches: expect?["matches"]?.mapping.map { mapping in
                     Dictionary(mapping.compactMap { key, value in
                         key.string.map { ($0, value.sequence?.compactMap(\.string) ?? []) }
@@ -172,7 +234,7 @@ public struct AlertRules: Sendable {
                 location: SourceLocation(file: source.path, line: item.mark?.line ?? 1)))
         }
         return AlertRules(
-            mappings: mappings, kinds: kinds,
+            mappings: mappings, measures: measures,
             defaultThresholdMilliseconds: mapping["latency_threshold_ms"]?.float ?? 2000,
             thresholdPattern: thresholdPattern, lookbackNanoseconds: lookback, jobIDAttributes: jobIDAttributes,
             tests: tests, file: source.path)
@@ -192,11 +254,16 @@ public struct AlertRules: Sendable {
         var report = RuleTestRunner.Report()
         for test in tests {
             let alert = Alert(name: test.labels.first { $0.0 == "alertname" }?.1 ?? "", fingerprint: "", status: .firing,
-                              labels: test.labels, annotations: test.annotations, startsAt: Timestamp(nanoseconds: 0), source: "test")
+                              labels: test.labels, annotations: test.annotations, startsAt: Timestamp(nanoseconds: 0), source: "test",
+                              generatorURL: test.generatorURL)
             var problems: [String] = []
             if let want = test.expectKind {
                 let have = kind(of: alert)?.rawValue ?? "none"
                 if want != have { problems.append("kind: expected \(want), got \(have)") }
+            }
+            if let want = test.expectMeasure {
+                let have = measure(of: alert)
+                if want != have.measure.rawValue { problems.append("measure: expected \(want), got \(have.measure.rawValue) (from \(have.from))") }
             }
             if let want = test.expectThreshold, thresholdMilliseconds(of: alert) != want {
                 problems.append("threshold_ms: expected \(Milliseconds.text(want)), got \(Milliseconds.text(thresholdMilliseconds(of: alert)))")
@@ -219,7 +286,19 @@ public struct AlertRules: Sendable {
     }
 }
 
+extension AlertRules.MeasureRule.Field: CaseIterable {}
+
 extension Pattern {
+    /// The text of the first match in `text`; nil when it does not match.
+    public func firstMatchedText(in text: String) -> String? {
+        let data = MatchData(for: self)
+        var copy = text
+        return copy.withUTF8 { bytes -> String? in
+            guard case .matched = match(UnsafeRawBufferPointer(bytes), using: data), let range = data.range(ofGroup: 0) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+    }
+
     /// The first match in `text`, as its named groups' text; nil when it does not match.
     public func firstMatch(in text: String) -> [String: String]? {
         let data = MatchData(for: self)

@@ -24,9 +24,16 @@ extension Correlate {
                 least one of the alert's labels as rules/alerts.yaml maps them; each label matched \
                 adds to a trace's score (Prometheus target labels, job and instance, little), and \
                 a label that matches nothing is ignored and named in the bundle. Traces the alert \
-                names come first, then those matching the most labels; for an error alert, traces \
-                with errors, for a latency alert, the slowest by duration and queue wait. Output: JSON (one bundle per line, schema \
-                correlate.bundle/v1), Markdown, or one self-contained HTML page.
+                names come first, then those matching the most labels, then by what the alert \
+                measures (the measures rules of rules/alerts.yaml, read from the PromQL \
+                expression of its generatorURL, else its name and annotations): queue_wait ranks \
+                by the wait on the alert's queue, execution by the longest consumer span, \
+                end_to_end by the whole trace, errors puts failed traces first with the failing \
+                span and its exception as culprit. Each trace says why in words; each queue the \
+                alert names gets its statistics during the alert and during as long a time \
+                before. A job whose consumer starts a new trace linked to its producer brings \
+                both traces. Output: JSON (one bundle per line, schema correlate.bundle/v1), \
+                Markdown, or one self-contained HTML page.
                 """)
 
         @Option(name: .customLong("alert"), help: ArgumentHelp("A file with alert payloads (- for standard input).", valueName: "file"))

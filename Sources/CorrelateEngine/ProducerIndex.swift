@@ -1,0 +1,38 @@
+import CorrelateModel
+
+/// Finds the producer span (the enqueue side) of a consumer span among the spans it was given:
+/// the consumer's parent, else a span one of its links points at, else a producer span with the
+/// same job id (`messaging.message.id` and the other job id attributes).
+struct ProducerIndex {
+    private var byKey: [SpanKey: Span] = [:]
+    private var byMessage: [String: [Span]] = [:]
+
+    init(_ spans: some Sequence<Span>) {
+        add(spans)
+    }
+
+    mutating func add(_ spans: some Sequence<Span>) {
+        for span in spans {
+            guard byKey.updateValue(span, forKey: SpanKey(span.traceID, span.spanID)) == nil else { continue }
+            if span.kind == .producer, let id = span.messageID { byMessage[id, default: []].append(span) }
+        }
+    }
+
+    func span(_ trace: TraceID, _ id: SpanID) -> Span? {
+        byKey[SpanKey(trace, id)]
+    }
+
+    /// The producer of `consumer` and how it is joined, or nil.
+    func producer(of consumer: Span) -> (span: Span, connection: QueueHop.Connection)? {
+        if let parent = consumer.parentSpanID, let producer = span(consumer.traceID, parent), producer.kind == .producer {
+            return (producer, .parent)
+        }
+        for link in consumer.links {
+            if let producer = span(link.traceID, link.spanID), producer.kind == .producer { return (producer, .link) }
+        }
+        if let id = consumer.messageID, let producer = byMessage[id]?.first(where: { $0.spanID != consumer.spanID }) {
+            return (producer, .messageID)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,55 @@
+import CorrelateModel
+
+/// Queue statistics for people: the table of `correlate queues`, and the one-line comparison a
+/// bundle gives for each queue its alert names ("wait p95 3.4 s during the alert, 20 ms before").
+public enum QueueText {
+    /// One row per queue: jobs, wait p50/p95/p99/max, execution p50/p95/p99, failures, then
+    /// the longest-waiting traces.
+    public static func table(_ statistics: [QueueStatistics], start: Timestamp, end: Timestamp) -> String {
+        var out = "jobs that started \(start) … \(end)\n"
+        guard !statistics.isEmpty else { return out + "no consumer span started in this time\n" }
+        let header = ["queue", "jobs", "wait p50", "p95", "p99", "max", "exec p50", "p95", "p99", "failed"]
+        var rows: [[String]] = [header]
+        for queue in statistics {
+            let wait = queue.wait.map { [$0.p50, $0.p95, $0.p99, $0.max].map(Milliseconds.spoken) } ?? ["—", "—", "—", "—"]
+            let run = queue.execution.map { [$0.p50, $0.p95, $0.p99].map(Milliseconds.spoken) } ?? ["—", "—", "—"]
+            rows.append([queue.queue.escapingControlCharacters, String(queue.jobs)] + wait + run + [String(queue.failures)])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            out += row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return column == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ") + "\n"
+        }
+        for queue in statistics where !queue.longestWaits.isEmpty {
+            out += "\nlongest waits in \(queue.queue.escapingControlCharacters)"
+                + (queue.waited < queue.jobs ? " (\(queue.jobs - queue.waited) of \(queue.jobs) jobs with no producer span, no wait known)" : "") + ":\n"
+            let width = queue.longestWaits.map { Milliseconds.spoken($0.waitMilliseconds).count }.max() ?? 0
+            for waiter in queue.longestWaits {
+                let wait = Milliseconds.spoken(waiter.waitMilliseconds)
+                out += "  " + String(repeating: " ", count: width - wait.count) + wait + "  trace \(waiter.traceID)"
+                    + (waiter.producerTraceID.map { " (producer trace \($0))" } ?? "") + "\n"
+            }
+        }
+        return out
+    }
+
+    /// "emails: wait p95 3.4 s during the alert (12 jobs), 20 ms before (40 jobs); execution
+    /// p95 120 ms, 130 ms before; 2 failed, 0 before" — or, with no job before, "…; no job in as
+    /// long a time before".
+    public static func comparison(_ comparison: QueueComparison) -> String {
+        func figure(_ value: Double?) -> String { value.map(Milliseconds.spoken) ?? "unknown" }
+        func jobs(_ count: Int) -> String { "\(count) job\(count == 1 ? "" : "s")" }
+        guard let now = comparison.window else {
+            return "\(comparison.queue): no job during the alert" + (comparison.baseline.map { ", \(jobs($0.jobs)) in as long a time before" } ?? "")
+        }
+        guard let before = comparison.baseline else {
+            return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) during the alert (\(jobs(now.jobs))); execution p95 "
+                + "\(figure(now.execution?.p95)); \(now.failures) failed; no job in as long a time before"
+        }
+        return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) during the alert (\(jobs(now.jobs))), "
+            + "\(figure(before.wait?.p95)) before (\(jobs(before.jobs))); execution p95 \(figure(now.execution?.p95)), "
+            + "\(figure(before.execution?.p95)) before; \(now.failures) failed, \(before.failures) before"
+    }
+}

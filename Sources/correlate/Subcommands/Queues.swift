@@ -1,0 +1,78 @@
+import ArgumentParser
+import CorrelateEngine
+import CorrelateModel
+import CorrelatePipeline
+import CorrelateRender
+
+extension Correlate {
+    struct Queues: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per-queue statistics of the jobs in a time range: waits, run times, failures.",
+            discussion: """
+                A job is a consumer span (the execute side of a producer→consumer hop) that \
+                started in [--since, --until); its queue is messaging.destination.name (or the \
+                older messaging.destination) of the consumer, else of its producer. Its wait is \
+                the time from the producer span's end to the consumer's start, the producer found \
+                by parent, span link, or job id (messaging.message.id and the other job id \
+                attributes), also when it started before the range. Per queue: jobs, wait \
+                p50/p95/p99/max (over the jobs whose producer is known), execution p50/p95/p99 \
+                (the consumer span's duration), failures (an error in the consumer span or under \
+                it), and the three jobs that waited longest. Percentiles are nearest-rank.
+
+                --since and --until take RFC 3339 times (2026-11-25T08:00:00Z) or durations back \
+                from now (1h, 30m). With neither, the hour up to the newest span in the store \
+                (so a store of last week's data answers for its own last hour).
+                """)
+
+        @Option(help: ArgumentHelp("Start of the range: an RFC 3339 time, or a duration back from now (default: 1h before --until).", valueName: "time"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("End of the range: an RFC 3339 time, or a duration back from now (default: now with --since, else the newest span's start).", valueName: "time"))
+        var until: String?
+
+        @Option(help: ArgumentHelp("Only this queue (repeatable).", valueName: "name"))
+        var queue: [String] = []
+
+        @Option(help: "text (a table) or json.")
+        var format: QueuesFormat = .text
+
+        @OptionGroup var global: GlobalOptions
+
+        enum QueuesFormat: String, ExpressibleByArgument, CaseIterable {
+            case text, json
+        }
+
+        func validate() throws {
+            for (name, value) in [("--since", since), ("--until", until)] {
+                if let value, TimeArgument.parse(value, now: .now) == nil {
+                    throw ValidationError("\(name) '\(value)' is neither an RFC 3339 time nor a duration such as 1h.")
+                }
+            }
+        }
+
+        func run() throws {
+            _ = try global.ruleSelection.loadAlertRules()
+            guard let store = try StoreLocation.openExisting(global.databasePath) else {
+                DiagnosticPrinter.printError("correlate: error: no store at '\(global.databasePath)'; run correlate ingest first, or give --db")
+                throw ExitCode(ExitStatus.badInput.rawValue)
+            }
+            let now = Timestamp.now
+            let end: Timestamp
+            if let until {
+                end = TimeArgument.parse(until, now: now)!
+            } else if since != nil {
+                end = now
+            } else {
+                // One past the newest span, so that it is in the range.
+                end = Timestamp(nanoseconds: (try store.latestSpanStart() ?? now).nanoseconds + 1)
+            }
+            let start = since.flatMap { TimeArgument.parse($0, now: now) } ?? Timestamp(nanoseconds: end.nanoseconds - 3_600_000_000_000)
+            guard start <= end else { throw ValidationError("--since is after --until.") }
+            let statistics = try QueueReport(store: store).statistics(from: start, to: end, queues: queue.isEmpty ? nil : Set(queue))
+            switch format {
+            case .text: print(QueueText.table(statistics, start: start, end: end), terminator: "")
+            case .json: print(QueueJSON.string(statistics, start: start, end: end))
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import CorrelateEngine
+import CorrelateModel
+import CorrelateExtract
+import CorrelateStore
+import CorrelatePipeline
+import CorrelateRender
+import CorrelateTestSupport
+
+/// Jobs joined across span links, and queue statistics (issue 11).
+@Suite struct LinkedJobAndQueueTests {
+    typealias Evidence = AlertEvidenceTests
+    static let base = Evidence.base
+    static let second = Evidence.second
+
+    static let producerTrace = TraceID(hex: "ba634a143d1c89db9e2abe586553a831")!
+    static let producerSpan = SpanID(hex: "5ae2da6f38c69619")!
+    static let consumerTrace = TraceID(hex: "efabe8835c0b4d1e9a7f2c3b4d5e6f70")!
+    static let consumerSpan = SpanID(hex: "7c41d0e2b9a85f13")!
+    static let querySpan = SpanID(hex: "2b8e6f4a1c3d5e70")!
+
+    /// The issue's example: a PRODUCER span ending at 10:00:00.000; the consumer starts a new
+    /// trace at 10:00:03.000 with a link to it and the same message id, and runs a 450 ms
+    /// db.query.
+    static func linkedJob() -> [Span] {
+        let message = [Attribute("messaging.message.id", .string("4f0c6a52-1b7e-4d8a-9c3f-0e5d2a6b7c81")),
+                       Attribute("messaging.destination.name", .string("emails"))]
+        return [
+            Span(traceID: producerTrace, spanID: SpanID(hex: "1111111111111111")!, name: "POST /signup", kind: .server,
+                 start: Timestamp(nanoseconds: base - 20_000_000), end: Timestamp(nanoseconds: base + 1_000_000), service: "api"),
+            Span(traceID: producerTrace, spanID: producerSpan, parentSpanID: SpanID(hex: "1111111111111111")!, name: "emails publish",
+                 kind: .producer, start: Timestamp(nanoseconds: base - 5_000_000), end: Timestamp(nanoseconds: base),
+                 service: "api", attributes: message),
+            Span(traceID: consumerTrace, spanID: consumerSpan, name: "emails process", kind: .consumer,
+                 start: Timestamp(nanoseconds: base + 3 * second), end: Timestamp(nanoseconds: base + 3 * second + 500_000_000),
+                 service: "mailer", attributes: message, links: [Span.Link(traceID: producerTrace, spanID: producerSpan)]),
+            Span(traceID: consumerTrace, spanID: querySpan, parentSpanID: consumerSpan, name: "db.query", kind: .client,
+                 start: Timestamp(nanoseconds: base + 3 * second + 20_000_000), end: Timestamp(nanoseconds: base + 3 * second + 470_000_000),
+                 service: "mailer"),
+        ]
+    }
+
+    @Test func aJobJoinedByASpanLinkIsOneJobWithItsQueueWaitAsCulprit() throws {
+        let store = try Evidence.store([Self.linkedJob()])
+        let query = TraceQuery(store: store)
+        let consumer = try #require(try query.analyze(Self.consumerTrace))
+        #expect(consumer.culprit == Culprit(kind: .queueWait, spanID: Self.consumerSpan, name: "queue wait before emails process", selfTimeMilliseconds: 3000))
+        #expect(consumer.queueWaitMilliseconds == 3000)
+        #expect(consumer.hops.map(\.connection) == [.link])
+        #expect(!consumer.diagnostics.contains { $0.code == "disconnected_chain" || $0.code == "consumer_root" }, "\(consumer.diagnostics)")
+        // The producer's side lists the consumer trace that links back to it.
+        let producer = try #require(try query.analyze(Self.producerTrace))
+        #expect(producer.hops.map(\.consumerTrace) == [Self.consumerTrace])
+        #expect(producer.hops.map(\.connection) == [.link])
+        #expect(!producer.diagnostics.contains { $0.code == "disconnected_chain" }, "\(producer.diagnostics)")
+        // An alert on the queue: the job's bundle holds both traces.
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        var alert = Evidence.alert([("alertname", "EmailsLag"), ("queue", "emails"), ("service", "mailer")])
+        alert.startsAt = Timestamp(nanoseconds: Self.base + 10 * Self.second)
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 1, lookback: nil).bundle(for: alert)
+        #expect(bundle.measure == .queueWait)
+        #expect(Set(bundle.traces.map(\.analysis.traceID)) == [Self.producerTrace, Self.consumerTrace])
+        #expect(bundle.traces.contains { $0.reasons == ["linked"] })
+        #expect(!bundle.diagnostics.contains { $0.code == "disconnected_chain" })
+        #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+        // And the queue counts it once, with its 3 s wait.
+        let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base - Self.second), to: Timestamp(nanoseconds: Self.base + 10 * Self.second))
+        #expect(queues.map(\.queue) == ["emails"])
+        #expect(queues.first?.jobs == 1)
+        #expect(queues.first?.wait == Percentiles(p50: 3000, p95: 3000, p99: 3000, max: 3000))
+        #expect(queues.first?.longestWaits.first?.producerTraceID == Self.producerTrace)
+    }
+
+    /// The same two traces with only the message id in common (no link): the context was lost,
+    /// and that is still said.
+    @Test func withoutTheLinkTheChainIsStillDisconnected() throws {
+        var spans = Self.linkedJob()
+        spans[2].links = []
+        let store = try Evidence.store([spans])
+        let consumer = try #require(try TraceQuery(store: store).analyze(Self.consumerTrace))
+        #expect(consumer.diagnostics.contains { $0.code == "disconnected_chain" })
+    }
+
+    /// 20 jobs on `reports` waiting 1…20 s (less the producer span's 2 ms) and running
+    /// 0.1…2 s; two failed (one in its consumer span, one in a span under it). Nearest-rank
+    /// percentiles by hand: p50 is the 10th value, p95 the 19th, p99 the 20th.
+    @Test func queuePercentilesAreTheNearestRankOnes() throws {
+        var jobs: [[Span]] = []
+        for number in 0..<20 {
+            jobs.append(Evidence.job(number, queue: "reports", service: "worker", enqueued: 10 + Double(number),
+                                     wait: Double(number + 1), run: Double(number + 1) / 10))
+        }
+        jobs[4][1].status = .error
+        let consumer = jobs[7][1]
+        jobs[7].append(Span(traceID: consumer.traceID, spanID: SpanID(hex: "0000000000000bad")!, parentSpanID: consumer.spanID,
+                            name: "s3.put_object", kind: .client, start: consumer.start, end: consumer.end, status: .error))
+        // Another queue, and jobs before the range that do not count.
+        jobs.append(Evidence.job(50, queue: "mail", service: "mailer", enqueued: 12, wait: 0.5, run: 0.2))
+        jobs.append(Evidence.job(51, queue: "reports", service: "worker", enqueued: -30, wait: 1, run: 1))
+        let store = try Evidence.store(jobs)
+        let all = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 100 * Self.second))
+        #expect(all.map(\.queue) == ["mail", "reports"])
+        let reports = try #require(all.last)
+        #expect(reports.jobs == 20)
+        #expect(reports.waited == 20)
+        #expect(reports.wait == Percentiles(p50: 9_998, p95: 18_998, p99: 19_998, max: 19_998))
+        #expect(reports.execution == Percentiles(p50: 1_000, p95: 1_900, p99: 2_000, max: 2_000))
+        #expect(reports.failures == 2)
+        #expect(reports.longestWaits.map(\.traceID.description) == [19, 18, 17].map { String(format: "%032x", 0xabc000 + $0) })
+        let only = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 100 * Self.second), queues: ["mail"])
+        #expect(only.map(\.queue) == ["mail"])
+        let table = QueueText.table(all, start: Timestamp(nanoseconds: Self.base), end: Timestamp(nanoseconds: Self.base + 100 * Self.second))
+        let row = try #require(table.split(separator: "\n").first { $0.hasPrefix("reports ") })
+        #expect(row.split(separator: " ") == ["reports", "20", "10", "s", "19", "s", "20", "s", "20", "s", "1", "s", "1.9", "s", "2", "s", "2"])
+    }
+
+    /// A bundle whose alert names a queue carries its statistics in the window and in as long a
+    /// time just before it.
+    @Test func aBundleComparesTheQueueWithTheTimeBeforeTheAlert() throws {
+        var jobs: [[Span]] = []
+        // Window: 5 minutes before startsAt (Self.base + 60 s) to endsAt (Self.base + 120 s), 360 s long.
+        for number in 0..<4 { jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: 30 + Double(number), wait: 3.4, run: 0.1)) }
+        // Baseline: the 360 s before the window.
+        for number in 4..<9 { jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: -400 + Double(number), wait: 0.022, run: 0.1)) }
+        let store = try Evidence.store(jobs)
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let alert = Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")])
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil).bundle(for: alert)
+        let queue = try #require(bundle.queues.first)
+        #expect(queue.queue == "emails")
+        #expect(queue.window?.jobs == 4)
+        #expect(queue.window?.wait?.p95 == 3_398)
+        #expect(queue.baseline?.jobs == 5)
+        #expect(queue.baseline?.wait?.p95 == 20)
+        #expect(queue.baseline?.start == Timestamp(nanoseconds: Self.base - 600 * Self.second))
+        #expect(QueueText.comparison(queue).hasPrefix("emails: wait p95 3.4 s during the alert (4 jobs), 20 ms before (5 jobs)"))
+        #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+    }
+}
