@@ -25,6 +25,7 @@ let fuzzTargets: [(name: String, products: [String])] = [
     ("fuzz-alerts", ["CorrelateModel", "CorrelateDecode", "CorrelatePipeline"]),
     ("fuzz-log-lines", ["CorrelateExtract", "CorrelatePipeline"]),
     ("fuzz-rules", ["CorrelateExtract"]),
+    ("fuzz-trace-analysis", ["CorrelateModel", "CorrelateDecode", "CorrelatePipeline"]),
 ]
 
 let package = Package(

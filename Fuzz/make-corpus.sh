@@ -71,4 +71,13 @@ for f in Tests/Fixtures/bad-rules/*/*.yaml Tests/Fixtures/failing-rules/*.yaml T
     put fuzz-rules "$(basename "$(dirname "$f")")-$(basename "$f")" < "$f"
 done
 
+# 9. Span graphs for the engine: the sample's span export in documents of 8 requests (whole
+# jobs, several traces each), and the hand-made job joined by a span link.
+total=$(wc -l < samples/celery-redis/traces.otlp.jsonl)
+for ((start = 1; start <= total; start += 8)); do
+    sed -n "${start},$((start + 7))p" samples/celery-redis/traces.otlp.jsonl \
+        | jq -s -c '{resourceSpans: [.[].resourceSpans[]]}' | put fuzz-trace-analysis "traces-$(printf %04d "$start").json"
+done
+jq -s -c '{resourceSpans: [.[].resourceSpans[]]}' Tests/Fixtures/spans/linked-job.otlp.jsonl | put fuzz-trace-analysis linked-job.json
+
 for d in "$out"/*/; do printf '%-28s %3d files\n' "$(basename "$d")" "$(ls "$d" | wc -l)"; done

@@ -14,6 +14,7 @@ targets=(
     fuzz-alerts
     fuzz-log-lines
     fuzz-rules
+    fuzz-trace-analysis
 )
 scratch=.build-fuzz
 config=${FUZZ_CONFIGURATION:-release}
@@ -56,7 +57,7 @@ EOF
 
 dictionary_of() {
     case "$1" in
-        fuzz-otlp-json | fuzz-jaeger | fuzz-zipkin | fuzz-alerts) echo Fuzz/dictionaries/json.dict ;;
+        fuzz-otlp-json | fuzz-jaeger | fuzz-zipkin | fuzz-alerts | fuzz-trace-analysis) echo Fuzz/dictionaries/json.dict ;;
         fuzz-rules) echo Fuzz/dictionaries/yaml.dict ;;
         *) echo "" ;;
     esac

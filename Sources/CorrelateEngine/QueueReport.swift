@@ -34,22 +34,17 @@ public struct QueueReport {
         return Self.statistics(consumers: consumers, spans: spans, producers: producers, start: start, end: end, queues: queues)
     }
 
+    /// The same statistics over `spans` alone (no store): producers are looked for among them.
+    public static func statistics(of spans: [Span], from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil) -> [QueueStatistics] {
+        let consumers = spans.filter { $0.kind == .consumer && $0.start >= start && $0.start < end }
+        return statistics(consumers: consumers, spans: spans, producers: ProducerIndex(spans), start: start, end: end, queues: queues)
+    }
+
     static func statistics(
         consumers: [Span], spans: [Span], producers: ProducerIndex, start: Timestamp, end: Timestamp, queues: Set<String>?
     ) -> [QueueStatistics] {
         // Failures under a consumer: an error span whose ancestors include it.
-        var parentOf: [SpanKey: SpanID] = [:]
-        for span in spans { if let parent = span.parentSpanID { parentOf[SpanKey(span.traceID, span.spanID)] = parent } }
-        var failed: Set<SpanKey> = []
-        for span in spans where span.hasError {
-            var current: SpanID? = span.spanID
-            var steps = 0
-            while let id = current, steps < 10_000 {
-                failed.insert(SpanKey(span.traceID, id))
-                current = parentOf[SpanKey(span.traceID, id)]
-                steps += 1
-            }
-        }
+        let failed = SpanKey.failingOrAboveFailure(spans)
         struct Tally {
             var jobs = 0
             var waits: [Double] = []

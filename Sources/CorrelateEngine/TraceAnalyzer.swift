@@ -161,9 +161,11 @@ public enum TraceAnalyzer {
     /// The origin of the trace's failure (see ``Failure``): among failing spans with no failing
     /// span under them, the one that ended first.
     static func failure(_ tree: SpanTree, _ logs: [PlacedLog]) -> Failure? {
-        let failing = tree.ordered.map(\.span).filter(\.hasError)
-        let failingIDs = Set(failing.map(\.spanID))
-        let origins = failing.filter { span in !(tree.children[span.spanID] ?? []).contains { hasFailure($0, tree, failingIDs, depth: 0) } }
+        let spans = tree.ordered.map(\.span)
+        let above = SpanKey.failingOrAboveFailure(spans)
+        let origins = spans.filter { span in
+            span.hasError && !(tree.children[span.spanID] ?? []).contains { above.contains(SpanKey(span.traceID, $0)) }
+        }
         guard let span = origins.min(by: { $0.end != $1.end ? $0.end < $1.end : $0.spanID < $1.spanID }) else { return nil }
         var failure = Failure(spanID: span.spanID, spanName: span.name, durationMilliseconds: span.durationMilliseconds)
         if let event = span.events.first(where: { $0.name == "exception" }) {
@@ -190,12 +192,6 @@ public enum TraceAnalyzer {
             failure.source = .status
         }
         return failure
-    }
-
-    private static func hasFailure(_ id: SpanID, _ tree: SpanTree, _ failing: Set<SpanID>, depth: Int) -> Bool {
-        guard depth < 10_000 else { return false }
-        if failing.contains(id) { return true }
-        return (tree.children[id] ?? []).contains { hasFailure($0, tree, failing, depth: depth + 1) }
     }
 
     // MARK: - Logs
@@ -237,5 +233,18 @@ struct SpanKey: Hashable {
     init(_ trace: TraceID, _ span: SpanID) {
         self.trace = trace
         self.span = span
+    }
+
+    /// The spans that failed or have a failed span under them (walking up parent ids within
+    /// each trace; a parent cycle in damaged data ends the walk where it closes).
+    static func failingOrAboveFailure(_ spans: [Span]) -> Set<SpanKey> {
+        var parentOf: [SpanKey: SpanID] = [:]
+        for span in spans { if let parent = span.parentSpanID { parentOf[SpanKey(span.traceID, span.spanID)] = parent } }
+        var marked: Set<SpanKey> = []
+        for span in spans where span.hasError {
+            var key = SpanKey(span.traceID, span.spanID)
+            while marked.insert(key).inserted, let parent = parentOf[key] { key = SpanKey(span.traceID, parent) }
+        }
+        return marked
     }
 }
