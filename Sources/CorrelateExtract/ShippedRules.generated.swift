@@ -71,17 +71,17 @@ alert_mappings:
   # and is ranked by duration and queue wait alike.
   measures:
     - measure: errors
-      expr: '(?i)\w*(?:error|fail|failure|exception|retr(?:y|ies))\w*_total|status(?:_code)?\s*=~?\s*"(?:error|5\S*)"|(?:result|outcome|state)\s*=~?\s*"(?:error|fail\w*)"'
+      expr: '(?i)\w*(?:error|fail|failure|exception|retr(?:y|ies))\w*_total|_(?:failed|failures?|errors?|exceptions?|dead|retry|retries|retried|rejects?|rejected|redelivered)(?![a-z])|dead[-_]?letter|(?<![a-z])dlq(?![a-z])|error_type\s*(?:!=\s*""|=~\s*"\.[+*]")|status(?:_code)?\s*=~?\s*"(?:error|5\S*)"|(?:result|outcome|state|status|type)\s*=~?\s*"[^"]*(?:error|fail)\w*"'
     - measure: queue_wait
-      expr: '(?i)\w*(?:_messages_ready|_messages_unacknowledged|consumergroup_lag\w*|_consumer_lag\w*|_lag_seconds|queue_(?:length|size|depth|backlog|messages)|_backlog\w*|oldest_message_age\w*|_messages_(?:waiting|pending)|_(?:wait|waiting|queued|queue)_(?:time|duration)\w*)'
+      expr: '(?i)\w*(?:_messages_ready|_messages_unacknowledged|_lag(?![a-z])|queue_(?:length|size|depth|backlog|messages|waiting|enqueued|latency)|_backlog\w*|oldest_(?:unacked_)?message_age\w*|age_of_oldest_message|head_message_timestamp|undelivered_messages|_messages_visible|num_(?:ack_)?pending|_(?:messages|jobs|tasks)_(?:waiting|pending)|_(?:waiting|pending|enqueued)_(?:messages|jobs|tasks)|current_workload|schedule_to_start|prefetch_time|(?:sidekiq_job|activejob)_latency|_(?:wait|waiting|queued|queue)_(?:time|duration)\w*)|(?:state|status)\s*=~?\s*"(?:queued|waiting|wait|enqueued|ready|pending)"'
     - measure: execution
-      expr: '(?i)\w*(?:_task_runtime\w*|_job_(?:runtime|duration|execution)\w*|_task_(?:duration|execution)\w*|_runtime_seconds\w*|_(?:execution|processing)_(?:time|duration)\w*)'
+      expr: '(?i)\w*(?:_task_runtime\w*|_job_(?:runtime|duration|execution)\w*|_task_(?:duration|execution)\w*|_runtime_seconds\w*|_(?:execution|processing)_(?:time|duration|latency)\w*|_process_duration\w*|_message_duration\w*|_complete_duration\w*|_job_status_start_time)'
     - measure: end_to_end
       expr: '(?i)\w*(?:_request_duration\w*|_server_duration\w*|_latency\w*|_duration_seconds\w*|_response_time\w*)'
     - measure: errors
       text: '(?i)error|fail|exception|5xx|crash'
     - measure: queue_wait
-      text: '(?i)backlog|consumer.?lag|\blag\b|(?-i:Lag)(?![a-z])|queue.?(?:wait|time|depth|length|size)|waiting|oldest message|messages? ready|unacked|stuck'
+      text: '(?i)backlog|consumer.?lag|\blag\b|(?-i:Lag)(?![a-z])|queue.?(?:wait|time|depth|length|size|latency)|scheduling latency|schedule.?to.?start|waiting|oldest message|messages? ready|unacked|stuck'
     - measure: execution
       text: '(?i)runtime|run time|execution time|processing time|task duration|job duration'
     - measure: end_to_end
@@ -144,9 +144,335 @@ alert_mappings:
     - alert: { alertname: SidekiqQueueLatency, queue: default }
       annotations: { summary: 'Sidekiq queue latency above 30s' }
       generatorURL: 'https://grafana.example/alerting/grafana/ddj3x9/view'
-      expect: { measure: end_to_end }
+      # Sidekiq's queue latency is the age of the oldest job in the queue: a wait.
+      expect: { measure: queue_wait }
     - alert: { alertname: DiskAlmostFull, severity: page }
       expect: { kind: none, measure: unknown, matches: {} }
+    # Celery, celery-exporter mixin CeleryHighQueueLength (danihodovic/celery-exporter celery-mixin/alerts/alerts.libsonnet)
+    - alert: { alertname: CeleryHighQueueLength, queue_name: celery }
+      annotations: { summary: 'Celery high queue length.' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28celery_queue_length%7Bjob%3D~%22.%2Acelery.%2A%22%2Cqueue_name%21~%22None%22%7D%29+by+%28job%2C+namespace%2C+queue_name%29+%3E+100&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Celery, celery-exporter mixin CeleryTaskHighFailRate (same file)
+    - alert: { alertname: CeleryTaskHighFailRate, queue_name: celery }
+      annotations: { summary: 'Celery high task fail rate.' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28increase%28celery_task_failed_total%7Bjob%3D~%22.%2Acelery.%2A%22%7D%5B10m%5D%29%29+by+%28job%2C+namespace%2C+queue_name%2C+name%29+%2F+%28sum%28increase%28celery_task_failed_total%7Bjob%3D~%22.%2Acelery.%2A%22%7D%5B10m%5D%29%29+by+%28job%2C+namespace%2C+queue_name%2C+name%29+%2B+sum%28increase%28celery_task_succeeded_total%7Bjob%3D~%22.%2Acelery.%2A%22%7D%5B10m%5D%29%29+by+%28job%2C+namespace%2C+queue_name%2C+name%29%29+%2A+100+%3E+5&g0.tab=1'
+      expect: { measure: errors }
+    # Celery, celery-exporter CeleryWorkerDown: up/down, no measure (same file)
+    - alert: { alertname: CeleryWorkerDown }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=celery_worker_up%7Bjob%3D~%22.%2Acelery.%2A%22%7D+%3D%3D+0&g0.tab=1'
+      expect: { measure: unknown }
+    # Celery, celery-exporter task runtime histogram celery_task_runtime (danihodovic/celery-exporter src/)
+    - alert: { alertname: CeleryTaskSlow, queue_name: exports }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+name%29+%28rate%28celery_task_runtime_bucket%7Bqueue_name%3D%22exports%22%7D%5B5m%5D%29%29%29+%3E+30&g0.tab=1'
+      expect: { measure: execution }
+    # Celery, celery-exporter celery_task_queue_wait_time histogram (danihodovic/celery-exporter src/)
+    - alert: { alertname: CeleryTaskWaiting, queue_name: exports }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%29+%28rate%28celery_task_queue_wait_time_bucket%7Bqueue_name%3D%22exports%22%7D%5B5m%5D%29%29%29+%3E+60&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Celery, celery-exporter celery_task_retried_total: retries (danihodovic/celery-exporter src/)
+    - alert: { alertname: CeleryRetries }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28name%29+%28rate%28celery_task_retried_total%5B5m%5D%29%29+%3E+1&g0.tab=1'
+      expect: { measure: errors }
+    # Celery/Flower, flower_task_prefetch_time_seconds: time a received task waits at the worker (mher/flower flower/events.py)
+    - alert: { alertname: FlowerPrefetch, task: 'tasks.add' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28task%29+%28flower_task_prefetch_time_seconds%7Btask%3D%22tasks.add%22%7D%29+%3E+10&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Celery/Flower, flower_task_runtime_seconds histogram (mher/flower flower/events.py)
+    - alert: { alertname: FlowerRuntime, task: 'tasks.add' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.99%2C+sum+by+%28le%2C+task%29+%28rate%28flower_task_runtime_seconds_bucket%5B5m%5D%29%29%29+%3E+5&g0.tab=1'
+      expect: { measure: execution }
+    # Celery/Flower, flower_events_total by type=task-failed (mher/flower flower/events.py)
+    - alert: { alertname: FlowerTaskFailures, task: 'tasks.add' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28task%29+%28rate%28flower_events_total%7Btype%3D%22task-failed%22%7D%5B5m%5D%29%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Sidekiq, samber SidekiqSchedulingLatencyTooHigh, Strech/sidekiq-prometheus-exporter (samber/awesome-prometheus-alerts _data/rules.yml)
+    - alert: { alertname: SidekiqSchedulingLatencyTooHigh }
+      annotations: { summary: 'Sidekiq scheduling latency too high (instance {{ $labels.instance }})', description: 'Sidekiq jobs are taking more than 1min to be picked up. Users may be seeing delays in background processing.' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max%28sidekiq_queue_latency_seconds%29+%3E+60&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Sidekiq, samber SidekiqQueueSize (same file)
+    - alert: { alertname: SidekiqQueueSize }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sidekiq_queue_enqueued_jobs+%3E+100&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Sidekiq, Strech exporter sidekiq_queue_max_processing_time_seconds (Strech/sidekiq-prometheus-exporter README)
+    - alert: { alertname: SidekiqLongJob, name: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sidekiq_queue_max_processing_time_seconds%7Bname%3D%22default%22%7D+%3E+600&g0.tab=1'
+      expect: { measure: execution }
+    # Sidekiq, Strech exporter sidekiq_dead_jobs gauge, no _total (Strech/sidekiq-prometheus-exporter README)
+    - alert: { alertname: SidekiqDeadJobs }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sidekiq_dead_jobs+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Sidekiq, yabeda-sidekiq sidekiq_job_latency: enqueue-to-start (yabeda-rb/yabeda-sidekiq lib/yabeda/sidekiq.rb)
+    - alert: { alertname: SidekiqJobWait, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+queue%29+%28rate%28sidekiq_job_latency_seconds_bucket%7Bqueue%3D%22default%22%7D%5B5m%5D%29%29%29+%3E+30&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Sidekiq, yabeda-sidekiq sidekiq_queue_latency gauge, no unit (same file)
+    - alert: { alertname: SidekiqQueueBehind, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28queue%29+%28sidekiq_queue_latency%7Bqueue%3D%22default%22%7D%29+%3E+30&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Sidekiq, yabeda-sidekiq sidekiq_job_runtime_seconds (same file)
+    - alert: { alertname: SidekiqJobSlow, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+worker%29+%28rate%28sidekiq_job_runtime_seconds_bucket%5B5m%5D%29%29%29+%3E+20&g0.tab=1'
+      expect: { measure: execution }
+    # Sidekiq, yabeda-sidekiq sidekiq_jobs_waiting_count (same file)
+    - alert: { alertname: SidekiqWaiting, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28queue%29+%28sidekiq_jobs_waiting_count%29+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Sidekiq, yabeda-sidekiq sidekiq_jobs_failed_total (same file)
+    - alert: { alertname: SidekiqJobsFailing }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rate%28sidekiq_jobs_failed_total%5B5m%5D%29%29+%2F+sum%28rate%28sidekiq_jobs_executed_total%5B5m%5D%29%29+%3E+0.05&g0.tab=1'
+      expect: { measure: errors }
+    # Sidekiq, yabeda-sidekiq sidekiq_jobs_retry_count gauge (same file)
+    - alert: { alertname: SidekiqRetrySetGrowing }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sidekiq_jobs_retry_count+%3E+100&g0.tab=1'
+      expect: { measure: errors }
+    # RQ, rq-exporter rq_jobs{status=queued} (mdawar/rq-exporter README)
+    - alert: { alertname: RQBacklog, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28queue%29+%28rq_jobs%7Bstatus%3D%22queued%22%7D%29+%3E+100&g0.tab=1'
+      expect: { measure: queue_wait }
+    # RQ, rq-exporter rq_jobs{status=failed} (mdawar/rq-exporter README)
+    - alert: { alertname: RQFailedRegistry, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28queue%29+%28rq_jobs%7Bstatus%3D%22failed%22%7D%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # RQ, rq-exporter rq_workers_failed_total (mdawar/rq-exporter)
+    - alert: { alertname: RQWorkerFailures }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rate%28rq_workers_failed_total%5B5m%5D%29%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Dramatiq, Prometheus middleware dramatiq_message_duration_milliseconds: processing time (Bogdanp/dramatiq dramatiq/middleware/prometheus.py)
+    - alert: { alertname: DramatiqSlowActor, queue_name: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+actor_name%29+%28rate%28dramatiq_message_duration_milliseconds_bucket%5B5m%5D%29%29%29+%3E+5000&g0.tab=1'
+      expect: { measure: execution }
+    # Dramatiq, dramatiq_message_errors_total (same file)
+    - alert: { alertname: DramatiqErrors }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28actor_name%29+%28rate%28dramatiq_message_errors_total%5B5m%5D%29%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Dramatiq, dramatiq_message_rejects_total: dead-lettered (same file)
+    - alert: { alertname: DramatiqRejects }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28actor_name%29+%28increase%28dramatiq_message_rejects_total%5B10m%5D%29%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Bull, bull_exporter bull_queue_waiting (UpHabit/bull_exporter src/queueGauges.ts)
+    - alert: { alertname: BullQueueBacklog, queue: mail }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28queue%29+%28bull_queue_waiting%7Bqueue%3D%22mail%22%7D%29+%3E+500&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Bull, bull_exporter bull_queue_failed gauge, no _total (same file)
+    - alert: { alertname: BullQueueFailed, queue: mail }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=increase%28bull_queue_failed%7Bqueue%3D%22mail%22%7D%5B10m%5D%29+%3E+10&g0.tab=1'
+      expect: { measure: errors }
+    # Bull, bull_exporter bull_queue_complete_duration = finishedOn - processedOn (same file)
+    - alert: { alertname: BullJobSlow, queue: mail }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=bull_queue_complete_duration%7Bqueue%3D%22mail%22%2Cquantile%3D%220.99%22%7D+%3E+10000&g0.tab=1'
+      expect: { measure: execution }
+    # BullMQ, built-in exportPrometheusMetrics bullmq_job_count{state=waiting} (taskforcesh/bullmq docs guide/metrics/prometheus)
+    - alert: { alertname: BullMQWaiting, queue: mail }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28queue%29+%28bullmq_job_count%7Bstate%3D%22waiting%22%7D%29+%3E+100&g0.tab=1'
+      expect: { measure: queue_wait }
+    # BullMQ, bullmq-otel bullmq.job.duration (ms) via Prometheus (taskforcesh/bullmq docs/gitbook/guide/telemetry/metrics.md)
+    - alert: { alertname: BullMQJobSlow, queue: mail }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%29+%28rate%28bullmq_job_duration_milliseconds_bucket%5B5m%5D%29%29%29+%3E+5000&g0.tab=1'
+      expect: { measure: execution }
+    # BullMQ, bullmq-otel bullmq.jobs.failed (same file)
+    - alert: { alertname: BullMQFailing, queue: mail }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rate%28bullmq_jobs_failed_total%5B5m%5D%29%29+%3E+0.1&g0.tab=1'
+      expect: { measure: errors }
+    # RabbitMQ, samber RabbitmqTooManyUnackMessages, rabbitmq_prometheus plugin (samber/awesome-prometheus-alerts)
+    - alert: { alertname: RabbitmqTooManyUnackMessages, queue: invoices }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rabbitmq_queue_messages_unacked%29+BY+%28queue%29+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # RabbitMQ, samber RabbitmqTooManyReadyMessages (same)
+    - alert: { alertname: RabbitmqTooManyReadyMessages, queue: invoices }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rabbitmq_queue_messages_ready%29+BY+%28queue%29+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # RabbitMQ, rabbitmq_prometheus /metrics/detailed per-queue (rabbitmq docs; many repos)
+    - alert: { alertname: RabbitMQQueueNotDraining, queue: invoices }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rabbitmq_detailed_queue_messages_ready%7Bqueue%3D%22invoices%22%7D+%3E+100&g0.tab=1'
+      expect: { measure: queue_wait }
+    # RabbitMQ, samber RabbitmqSlowQueueConsuming, kbudde head_message_timestamp (kbudde/rabbitmq_exporter exporter_queue.go)
+    - alert: { alertname: RabbitmqSlowQueueConsuming, queue: 'my-queue' }
+      annotations: { summary: 'RabbitMQ slow queue consuming (instance {{ $labels.instance }})', description: 'Queue messages are consumed slowly (> 60s)' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=time%28%29+-+rabbitmq_queue_head_message_timestamp%7Bqueue%3D%22my-queue%22%7D+%3E+60&g0.tab=1'
+      expect: { measure: queue_wait }
+    # RabbitMQ, samber RabbitmqDeadLetterQueueFillingUp (kbudde section)
+    - alert: { alertname: RabbitmqDeadLetterQueueFillingUp, queue: 'my-dead-letter-queue' }
+      annotations: { summary: 'RabbitMQ dead letter queue filling up (instance {{ $labels.instance }})' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rabbitmq_queue_messages%7Bqueue%3D%22my-dead-letter-queue%22%7D+%3E+10&g0.tab=1'
+      expect: { measure: errors }
+    # RabbitMQ, samber RabbitmqNoConsumer: not a measure (kbudde section)
+    - alert: { alertname: RabbitmqNoConsumer, queue: 'my-queue' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rabbitmq_queue_consumers+%3D%3D+0&g0.tab=1'
+      expect: { measure: unknown }
+    # RabbitMQ, kbudde rabbitmq_queue_messages_unacknowledged (exporter_queue.go)
+    - alert: { alertname: RabbitUnacked, queue: invoices }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rabbitmq_queue_messages_unacknowledged%7Bqueue%3D%22invoices%22%7D+%3E+50&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Kafka, samber KafkaConsumerGroupLag, danielqsj/kafka_exporter
+    - alert: { alertname: KafkaConsumerGroupLag, consumergroup: mailer }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28kafka_consumergroup_lag%29+by+%28consumergroup%29+%3E+10000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Kafka, samber KafkaConsumerGroupLagIncreasing (same)
+    - alert: { alertname: KafkaConsumerGroupLagIncreasing, topic: emails }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28topic%2C+consumergroup%29+%28delta%28kafka_consumergroup_lag%7Btopic%21%3D%22__consumer_offsets%22%2Cconsumergroup%21%3D%22%22%7D%5B5m%5D%29%29+%3E+0&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Kafka, kafka_exporter kafka_consumergroup_lag_sum (danielqsj/kafka_exporter kafka_exporter.go)
+    - alert: { alertname: ConsumerBehind, topic: emails }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=kafka_consumergroup_lag_sum%7Btopic%3D%22emails%22%7D+%3E+5000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Kafka, samber KafkaConsumerLag on Burrow offsets; the name decides (linkedin/Burrow section)
+    - alert: { alertname: KafkaConsumerLag, topic: emails }
+      annotations: { summary: 'Kafka consumer lag (instance {{ $labels.instance }})' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=kafka_burrow_topic_partition_offset+-+on%28partition%2C+cluster%2C+topic%29+group_right%28%29+kafka_burrow_partition_current_offset+%3E+0&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Kafka, Burrow native /metrics burrow_kafka_consumer_partition_lag (linkedin/Burrow core/internal/httpserver/prometheus.go)
+    - alert: { alertname: BurrowPartitionLag, consumer_group: mailer }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28consumer_group%29+%28burrow_kafka_consumer_partition_lag%29+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Kafka, Burrow burrow_kafka_consumer_lag_total: a gauge, not a count of errors (same)
+    - alert: { alertname: BurrowLagTotal, consumer_group: mailer }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=burrow_kafka_consumer_lag_total%7Bconsumer_group%3D%22mailer%22%7D+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Kafka, kminion kminion_kafka_consumer_group_topic_lag (redpanda-data/kminion; many repos)
+    - alert: { alertname: KminionLag, group_id: clickhouse }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=avg+by+%28group_id%2Ctopic_name%29+%28kminion_kafka_consumer_group_topic_lag%7Bgroup_id%3D%22clickhouse%22%2C+topic_name%3D%22ts-messages%22%7D%29+%3E+2000000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # SQS, YACE aws_sqs_approximate_age_of_oldest_message_maximum (yet-another-cloudwatch-exporter naming; many repos)
+    - alert: { alertname: SQSMessageAge, dimension_QueueName: 'lab-results' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max%28aws_sqs_approximate_age_of_oldest_message_maximum%7Bdimension_QueueName%3D%22lab-results%22%7D%29+%3E+300&g0.tab=1'
+      expect: { measure: queue_wait }
+    # SQS, YACE/cloudwatch_exporter aws_sqs_approximate_number_of_messages_visible_average (same)
+    - alert: { alertname: SQSBacklog, queue_name: gateway }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=aws_sqs_approximate_number_of_messages_visible_average%7Bqueue_name%3D~%22gateway.%2A%22%7D+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # SQS, dead-letter queue not empty (YACE; DLQ by name)
+    - alert: { alertname: SQSDeadLetters, queue_name: 'orders-dlq' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=aws_sqs_approximate_number_of_messages_visible_sum%7Bqueue_name%3D%22orders-dlq%22%7D+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Pub/Sub, stackdriver_exporter oldest_unacked_message_age (prometheus-community/stackdriver_exporter naming; many repos)
+    - alert: { alertname: PubSubOldestUnacked, subscription_id: 'worker-sub' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28subscription_id%29+%28stackdriver_pubsub_subscription_pubsub_googleapis_com_subscription_oldest_unacked_message_age%29+%3E+300&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Pub/Sub, stackdriver_exporter num_undelivered_messages (same)
+    - alert: { alertname: PubSubBacklog, subscription_id: 'worker-sub' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28subscription_id%29+%28stackdriver_pubsub_subscription_pubsub_googleapis_com_subscription_num_undelivered_messages%29+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Pub/Sub, Google Managed Prometheus name (terraform alert policies in public repos)
+    - alert: { alertname: PubSubStarvation, subscription_id: 'worker-sub' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28subscription_id%29+%28pubsub_googleapis_com%3Asubscription_oldest_unacked_message_age%7Bmonitored_resource%3D%22pubsub_subscription%22%7D%29+%3E+600&g0.tab=1'
+      expect: { measure: queue_wait }
+    # NATS JetStream, prometheus-nats-exporter -jsz jetstream_consumer_num_pending (nats-io/prometheus-nats-exporter; many repos)
+    - alert: { alertname: NATSConsumerPendingHigh, consumer_name: pipeline }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=nats_jetstream_consumer_num_pending+%3E+10000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # NATS JetStream, jetstream_consumer_num_ack_pending (same)
+    - alert: { alertname: NATSAckPending, consumer_name: pipeline }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=jetstream_consumer_num_ack_pending%7Bconsumer_name%3D%22pipeline%22%7D+%3E+1000&g0.tab=1'
+      expect: { measure: queue_wait }
+    # NATS JetStream, jetstream_consumer_num_redelivered: redeliveries (same)
+    - alert: { alertname: NATSRedeliveries, consumer_name: pipeline }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rate%28jetstream_consumer_num_redelivered%7Bconsumer_name%3D%22pipeline%22%7D%5B5m%5D%29+%3E+1&g0.tab=1'
+      expect: { measure: errors }
+    # Temporal, SDK activity_schedule_to_start_latency (docs.temporal.io/references/sdk-metrics)
+    - alert: { alertname: TemporalActivityScheduleToStart, task_queue: orders }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%29+%28rate%28temporal_activity_schedule_to_start_latency_seconds_bucket%7Btask_queue%3D%22orders%22%7D%5B5m%5D%29%29%29+%3E+2&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Temporal, SDK workflow_task_schedule_to_start_latency (same)
+    - alert: { alertname: TemporalWorkflowTaskBacklog, task_queue: orders }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.99%2C+sum+by+%28le%29+%28rate%28temporal_workflow_task_schedule_to_start_latency_bucket%5B5m%5D%29%29%29+%3E+1&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Temporal, server approximate_backlog_age_seconds (temporalio/temporal metric_defs.go; public dashboards)
+    - alert: { alertname: TemporalBacklogAge, taskqueue: orders }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28taskqueue%29+%28approximate_backlog_age_seconds%29+%3E+60&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Temporal, SDK activity_execution_latency (docs.temporal.io/references/sdk-metrics)
+    - alert: { alertname: TemporalActivitySlow, activity_type: ChargeCard }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+activity_type%29+%28rate%28temporal_activity_execution_latency_seconds_bucket%5B5m%5D%29%29%29+%3E+10&g0.tab=1'
+      expect: { measure: execution }
+    # Temporal, SDK workflow_endtoend_latency (same)
+    - alert: { alertname: TemporalWorkflowSlow, workflow_type: Order }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%29+%28rate%28temporal_workflow_endtoend_latency_seconds_bucket%5B5m%5D%29%29%29+%3E+60&g0.tab=1'
+      expect: { measure: end_to_end }
+    # Temporal, Go SDK (tally) activity_execution_failed, no _total (same)
+    - alert: { alertname: TemporalActivityFailures, activity_type: ChargeCard }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28activity_type%29+%28rate%28temporal_activity_execution_failed%5B5m%5D%29%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Temporal, Java SDK workflow_failed_total (same)
+    - alert: { alertname: TemporalWorkflowFailed, workflow_type: Order }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rate%28temporal_workflow_failed_total%7Bnamespace%3D%22temporal%22%7D%5B5m%5D%29+%3E+0.1&g0.tab=1'
+      expect: { measure: errors }
+    # Hangfire, Hangfire.Prometheus hangfire_job_count{state=failed} (Hangfire.Prometheus README)
+    - alert: { alertname: HangfireFailedJobs }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=hangfire_job_count%7Bstate%3D%22failed%22%7D+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # Hangfire, hangfire_job_count{state=enqueued} (same)
+    - alert: { alertname: HangfireEnqueued }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=hangfire_job_count%7Bstate%3D%22enqueued%22%7D+%3E+500&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Resque, discourse/prometheus_exporter resque_pending_jobs (its resque collector test)
+    - alert: { alertname: ResquePending }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=resque_pending_jobs+%3E+100&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Resque, discourse/prometheus_exporter resque_failed_jobs gauge (same)
+    - alert: { alertname: ResqueFailed }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=delta%28resque_failed_jobs%5B10m%5D%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # KEDA, keda_scaler_errors_total (KEDA docs; many repos: alert KEDAScalerError)
+    - alert: { alertname: KEDAScalerError, scaler: rabbitmq }
+      annotations: { summary: 'KEDA scaler {{ $labels.scaler }} has errors' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=rate%28keda_scaler_errors_total%5B5m%5D%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # KEDA, keda_scaler_metrics_value: whatever the trigger reads, no measure (KEDA docs)
+    - alert: { alertname: KEDAMetricHigh, scaledObject: worker }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=keda_scaler_metrics_value%7BscaledObject%3D%22worker%22%7D+%3E+100&g0.tab=1'
+      expect: { measure: unknown }
+    # Laravel Horizon, horizon_current_workload: jobs waiting per queue (spatie/laravel-prometheus, LKaemmerling horizon exporter)
+    - alert: { alertname: HorizonWorkload, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=horizon_current_workload%7Bqueue%3D%22default%22%7D+%3E+100&g0.tab=1'
+      expect: { measure: queue_wait }
+    # Laravel Horizon, horizon_failed_jobs_per_hour (spatie/laravel-prometheus FailedJobsPerHourCollector)
+    - alert: { alertname: HorizonFailures }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=horizon_failed_jobs_per_hour+%3E+10&g0.tab=1'
+      expect: { measure: errors }
+    # Laravel Horizon, horizon_queue_wait_time_seconds (public horizon exporter enum)
+    - alert: { alertname: HorizonWait, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28queue%29+%28horizon_queue_wait_time_seconds%29+%3E+60&g0.tab=1'
+      expect: { measure: queue_wait }
+    # ActiveJob (Solid Queue/GoodJob/any adapter), yabeda-activejob activejob_latency = enqueue to perform start (yabeda-activejob)
+    - alert: { alertname: ActiveJobLatency, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+queue%29+%28rate%28activejob_latency_seconds_bucket%5B5m%5D%29%29%29+%3E+30&g0.tab=1'
+      expect: { measure: queue_wait }
+    # ActiveJob, yabeda-activejob activejob_runtime_seconds (same)
+    - alert: { alertname: ActiveJobRuntime, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+queue%29+%28rate%28activejob_runtime_seconds_bucket%5B5m%5D%29%29%29+%3E+30&g0.tab=1'
+      expect: { measure: execution }
+    # Delayed Job, yabeda-delayed_job jobs_waiting_count/queue_latency (yabeda-delayed_job README)
+    - alert: { alertname: DelayedJobLatency, queue: default }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=max+by+%28queue%29+%28delayed_job_queue_latency%29+%3E+120&g0.tab=1'
+      expect: { measure: queue_wait }
+    # OpenTelemetry semconv messaging.process.duration (opentelemetry.io semconv messaging-metrics)
+    - alert: { alertname: ConsumerProcessingSlow, queue: orders }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=histogram_quantile%280.95%2C+sum+by+%28le%2C+messaging_destination_name%29+%28rate%28messaging_process_duration_seconds_bucket%7Bmessaging_destination_name%3D%22orders%22%7D%5B5m%5D%29%29%29+%3E+2&g0.tab=1'
+      expect: { measure: execution }
+    # OpenTelemetry semconv messaging.client.consumed.messages with error.type (same)
+    - alert: { alertname: ConsumeErrors, queue: orders }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rate%28messaging_client_consumed_messages_total%7Berror_type%21%3D%22%22%7D%5B5m%5D%29%29+%3E+0&g0.tab=1'
+      expect: { measure: errors }
+    # OpenTelemetry semconv messaging.client.consumed.messages rate drop: throughput, no measure (same)
+    - alert: { alertname: ConsumerStalled, queue: orders }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rate%28messaging_client_consumed_messages_total%7Bmessaging_destination_name%3D%22orders%22%7D%5B5m%5D%29%29+%3C+1&g0.tab=1'
+      expect: { measure: unknown }
+    # OpenTelemetry semconv http.server.request.duration with error_type (opentelemetry.io semconv http-metrics)
+    - alert: { alertname: HTTPErrorsOTel, service: api }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28rate%28http_server_request_duration_seconds_count%7Berror_type%21%3D%22%22%7D%5B5m%5D%29%29+%2F+sum%28rate%28http_server_request_duration_seconds_count%5B5m%5D%29%29+%3E+0.01&g0.tab=1'
+      expect: { measure: errors }
+    # kube-prometheus/kubernetes-mixin KubeJobNotCompleted: job running too long (kube-prometheus-stack kubernetes-apps.yaml)
+    - alert: { alertname: KubeJobNotCompleted, job_name: 'nightly-export' }
+      annotations: { summary: 'Job did not complete in time', description: 'Job default/nightly-export is taking more than 12h to complete.' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=time%28%29+-+max+by%28namespace%2C+job_name%2C+cluster%29+%28kube_job_status_start_time%7Bjob%3D%22kube-state-metrics%22%7D+and+kube_job_status_active%7Bjob%3D%22kube-state-metrics%22%7D+%3E+0%29+%3E+43200&g0.tab=1'
+      expect: { measure: execution }
+    # kube-prometheus/kubernetes-mixin KubeJobFailed (same file)
+    - alert: { alertname: KubeJobFailed, job_name: 'nightly-export' }
+      annotations: { summary: 'Job failed to complete.' }
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=kube_job_failed%7Bjob%3D%22kube-state-metrics%22%7D+%3E+0&g0.tab=1'
+      expect: { measure: errors }
 """####
         ),
         (
