@@ -58,26 +58,32 @@ public struct AlertLookup {
         for id in exemplars where !(try store.spans(inTrace: id)).isEmpty { candidates.insert(id) }
 
         let queueNames = matcher.queues(alert)
-        let queues = try QueueReport(store: store).comparison(of: queueNames, window: windowStart, windowEnd)
-        let ranking = Ranking(measure: measure, threshold: threshold, queues: queues)
+        let queues = try QueueReport(store: store, queueAttributes: matcher.queueAttributes)
+            .comparison(of: queueNames, window: windowStart, windowEnd)
+        let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes)
         let query = TraceQuery(store: store)
-        var ranked: [RankedTrace] = []
-        // Ranking needs the spans only; the log lines are read for the traces kept.
-        for id in candidates {
-            guard let analysis = try query.analyze(id, includeLogs: false) else { continue }
+        func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var trace = ranking.rank(analysis)
-            if exemplars.contains(id) {
+            if exemplars.contains(analysis.traceID) {
                 trace.reasons.insert("exemplar", at: 0)
                 trace.explanation.insert("the alert names this trace", at: 0)
                 trace.score += 1_000
             }
-            if let matched = evidence[id] {
+            if let matched = evidence[analysis.traceID] {
                 trace.reasons.append("label_match")
                 trace.explanation.append("matches " + matched.labels.joined(separator: ", "))
                 trace.score += Self.labelScore * matched.weight
             }
             trace.score = (trace.score * 1000).rounded() / 1000
-            ranked.append(trace)
+            if measure == .errors, let failure = analysis.failure { trace.analysis.culprit = Culprit(failure: failure) }
+            return trace
+        }
+        var ranked: [RankedTrace] = []
+        // Ranking needs the spans only; the log lines are read for the traces kept, and their
+        // reasons said again with what the lines add (an exception read from a log line).
+        for id in candidates {
+            guard let analysis = try query.analyze(id, includeLogs: false) else { continue }
+            ranked.append(rank(analysis))
         }
         ranked.sort { a, b in
             a.score != b.score ? a.score > b.score : a.analysis.start < b.analysis.start
@@ -85,22 +91,28 @@ public struct AlertLookup {
         var kept: [RankedTrace] = []
         var keptIDs: Set<TraceID> = []
         for trace in ranked.prefix(limit) {
-            var whole = trace
-            whole.analysis = try query.analyze(trace.analysis.traceID) ?? trace.analysis
-            if measure == .errors { whole.analysis.culprit = whole.analysis.failure.map(Culprit.init(failure:)) ?? whole.analysis.culprit }
-            kept.append(whole)
-            keptIDs.insert(whole.analysis.traceID)
+            kept.append(rank(try query.analyze(trace.analysis.traceID) ?? trace.analysis))
+            keptIDs.insert(trace.analysis.traceID)
         }
-        // A job whose consumer started a new trace linked to its producer is both traces.
+        // A job whose consumer started a new trace linked to its producer is both traces: the
+        // other sides of the kept traces' link hops follow, up to `limit` of them.
+        var linkedLeftOut = 0
         for index in kept.indices {
             for hop in kept[index].analysis.hops where hop.connection == .link {
-                for other in [hop.producerTrace, hop.consumerTrace] where keptIDs.insert(other).inserted {
+                for other in [hop.producerTrace, hop.consumerTrace] where !keptIDs.contains(other) {
+                    guard kept.count < 2 * limit else {
+                        linkedLeftOut += 1
+                        continue
+                    }
+                    keptIDs.insert(other)
                     guard let analysis = try query.analyze(other) else { continue }
                     let side = other == hop.producerTrace ? "producer" : "consumer"
-                    kept.append(RankedTrace(
+                    var linked = RankedTrace(
                         analysis: analysis, reasons: ["linked"],
                         explanation: ["the \(side) side of a job of trace \(kept[index].analysis.traceID), joined by a span link"],
-                        score: 0))
+                        score: 0)
+                    if measure == .errors, let failure = analysis.failure { linked.analysis.culprit = Culprit(failure: failure) }
+                    kept.append(linked)
                 }
             }
         }
@@ -111,6 +123,11 @@ public struct AlertLookup {
             for diagnostic in trace.analysis.diagnostics where seen.insert(diagnostic.code + diagnostic.message).inserted {
                 diagnostics.append(diagnostic)
             }
+        }
+        if linkedLeftOut > 0 {
+            diagnostics.append(TraceDiagnostic(
+                code: "linked_traces_left_out",
+                message: "\(linkedLeftOut) more trace\(linkedLeftOut == 1 ? "" : "s") joined to the kept ones by span links left out (at most \(limit) follow the top \(limit))"))
         }
         if kept.isEmpty {
             diagnostics.append(TraceDiagnostic(
@@ -145,26 +162,30 @@ public struct AlertLookup {
         var measure: AlertMeasure
         var threshold: Double
         var queues: [QueueComparison]
+        var queueAttributes: [String]
 
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var reasons: [String] = []
             var explanation: [String] = []
             var score = 0.0
             let threshold = max(1, self.threshold)
-            func slow(_ value: Double, _ words: String) {
+            func slow(_ value: Double, _ words: String, _ more: String = "") {
                 if value > threshold {
                     reasons.append("slow")
                     score += 100
                 }
                 score += min(99, value / threshold)
-                explanation.append(words + " (threshold \(Milliseconds.spoken(threshold)))")
+                explanation.append(words + " (threshold \(Milliseconds.spoken(threshold)))" + more)
             }
             switch measure {
             case .queueWait:
-                if let (wait, queue) = longestWait(analysis) {
+                let (longest, skewed) = longestWait(analysis)
+                if let (wait, queue) = longest {
                     let p95 = queues.first { $0.queue == queue }?.window?.wait?.p95
-                    slow(wait, "waited \(Milliseconds.spoken(wait))" + (queue.map { " in \($0)" } ?? "")
-                        + (p95.map { ", window p95 \(Milliseconds.spoken($0))" } ?? ""))
+                    slow(wait, "waited \(Milliseconds.spoken(wait))" + (queue.map { " in \($0)" } ?? ""),
+                         p95.map { "; window p95 \(Milliseconds.spoken($0))" } ?? "")
+                } else if skewed {
+                    explanation.append("wait unknown: the consumer started before its producer (the hosts' clocks disagree)")
                 } else {
                     explanation.append("no queue wait on the alert's queue")
                 }
@@ -175,7 +196,9 @@ public struct AlertLookup {
                     slow(analysis.durationMilliseconds, "took \(Milliseconds.spoken(analysis.durationMilliseconds)) (no consumer span)")
                 }
             case .endToEnd:
-                slow(analysis.durationMilliseconds, "took \(Milliseconds.spoken(analysis.durationMilliseconds)) end to end")
+                // From the producer's end when the job's wait came before this trace (a link).
+                let total = Double(max(0, analysis.end.nanoseconds - analysis.timelineStart.nanoseconds)) / 1_000_000
+                slow(total, "took \(Milliseconds.spoken(total)) end to end")
             case .errors:
                 if analysis.hasError {
                     reasons.append("error")
@@ -198,25 +221,39 @@ public struct AlertLookup {
             return RankedTrace(analysis: analysis, reasons: reasons, explanation: explanation, score: score)
         }
 
-        /// The trace's longest queue wait on one of the alert's queues (on any queue when the
-        /// alert names none), and that queue.
-        func longestWait(_ analysis: TraceAnalysis) -> (Double, String?)? {
+        /// Whether a span is on one of the alert's queues (any span when it names none), and
+        /// which.
+        private func queue(of spans: Span?...) -> (on: Bool, name: String?) {
             let names = Set(queues.map(\.queue))
+            let found = spans.compactMap { $0 }.flatMap { $0.queueNames(in: queueAttributes) }
+            if names.isEmpty { return (true, found.first) }
+            if let name = found.first(where: names.contains) { return (true, name) }
+            return (false, nil)
+        }
+
+        /// The trace's longest queue wait on one of the alert's queues, and that queue; and
+        /// whether a hop on them was left out for clock skew.
+        func longestWait(_ analysis: TraceAnalysis) -> (longest: (Double, String?)?, skewed: Bool) {
+            let spans = analysis.spanIndex
             var best: (Double, String?)?
+            var skewed = false
             for hop in analysis.hops {
-                let queue = analysis.span(hop.consumer)?.destination ?? analysis.span(hop.producer)?.destination
-                guard names.isEmpty || queue.map(names.contains) == true else { continue }
-                if hop.waitMilliseconds > (best?.0 ?? -1) { best = (hop.waitMilliseconds, queue) }
+                let (on, queue) = queue(of: spans[hop.consumer], spans[hop.producer])
+                guard on else { continue }
+                if hop.clockSkew {
+                    skewed = true
+                } else if hop.waitMilliseconds > (best?.0 ?? -1) {
+                    best = (hop.waitMilliseconds, queue)
+                }
             }
-            return best
+            return (best, skewed)
         }
 
         /// The trace's longest consumer span on one of the alert's queues (any consumer span
         /// when none is on them).
         func longestRun(_ analysis: TraceAnalysis) -> (Double, Span)? {
-            let names = Set(queues.map(\.queue))
             let consumers = analysis.spans.map(\.span).filter { $0.kind == .consumer }
-            let onQueue = consumers.filter { span in span.destination.map(names.contains) == true }
+            let onQueue = queues.isEmpty ? [] : consumers.filter { queue(of: $0).on }
             return (onQueue.isEmpty ? consumers : onQueue).map { ($0.durationMilliseconds, $0) }.max { $0.0 < $1.0 }
         }
     }
@@ -300,6 +337,17 @@ public struct AlertMatcher: Sendable {
             names.append(value)
         }
         return names
+    }
+
+    /// The span attributes that name a queue: those of the labels mapped to
+    /// `messaging.destination.name` or `messaging.destination`, in order; the usual ones when
+    /// no label is.
+    public var queueAttributes: [String] {
+        var attributes: [String] = []
+        for mapping in mappings where mapping.attributes.contains(where: { $0 == "messaging.destination.name" || $0 == "messaging.destination" }) {
+            for attribute in mapping.attributes where !attributes.contains(attribute) { attributes.append(attribute) }
+        }
+        return attributes.isEmpty ? Span.queueAttributes : attributes
     }
 
     /// Service names the alert is about (labels mapped to `service.name`).

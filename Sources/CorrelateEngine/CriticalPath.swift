@@ -69,11 +69,21 @@ struct CriticalPath {
         }
     }
 
-    /// Puts the wait of a hop from another trace before this trace's root consumer span on the
-    /// path: the job started when its producer ended, not when its consumer did.
+    /// Puts the wait of a hop from another trace before this trace's consumer span on the path:
+    /// the job started when its producer ended, not when its consumer did. The consumer must
+    /// start the trace: a root, or under consumer spans only (a receive span and its process
+    /// span). With several producers (a batch receive) the longest wait counts: the oldest
+    /// message.
     mutating func addWaitBeforeRoot(_ hop: QueueHop) {
-        guard onPath.contains(hop.consumer), tree.roots.contains(hop.consumer), hop.waitMilliseconds > 0 else { return }
-        waitOnPath[hop.consumer, default: 0] += hop.waitMilliseconds
+        guard onPath.contains(hop.consumer), hop.waitMilliseconds > 0 else { return }
+        var current = tree.byID[hop.consumer]
+        var steps = 0
+        while let span = current, let parent = span.parentSpanID, let above = tree.byID[parent], steps < 10_000 {
+            guard above.kind == .consumer else { return }
+            current = above
+            steps += 1
+        }
+        waitOnPath[hop.consumer] = max(waitOnPath[hop.consumer] ?? 0, hop.waitMilliseconds)
     }
 
     /// The span with the most own time on the path, or the queue wait when that is more.

@@ -3,8 +3,7 @@ import CorrelateModel
 /// Reads the exception out of a log record's text: a Python traceback (its last line is
 /// `module.Type: message`), a Java or .NET stack (`java.lang.IllegalStateException: message`
 /// followed by `\tat …` frames; `System.InvalidOperationException: message` followed by
-/// `   at …`), Ruby (`message (Type)` followed by `from …`/`path:line:in` frames), Go panics
-/// (`panic: message` then `goroutine N [running]:`), or Celery's one-line
+/// `   at …`), Go panics (`panic: message` then `goroutine N [running]:`), or Celery's one-line
 /// `Task t[id] raised unexpected: Type('message')`.
 enum ExceptionText {
     /// (type, message, stack) or nil when the text names no exception.

@@ -22,17 +22,22 @@ struct ProducerIndex {
         byKey[SpanKey(trace, id)]
     }
 
-    /// The producer of `consumer` and how it is joined, or nil.
-    func producer(of consumer: Span) -> (span: Span, connection: QueueHop.Connection)? {
+    /// The producers of `consumer` and how each is joined: its parent; else every producer
+    /// span its links point at (a batch receive links to the producer of each message); else
+    /// one producer span with the same job id. Empty when none is known.
+    func producers(of consumer: Span) -> [(span: Span, connection: QueueHop.Connection)] {
         if let parent = consumer.parentSpanID, let producer = span(consumer.traceID, parent), producer.kind == .producer {
-            return (producer, .parent)
+            return [(producer, .parent)]
         }
-        for link in consumer.links {
-            if let producer = span(link.traceID, link.spanID), producer.kind == .producer { return (producer, .link) }
+        var linked: [(span: Span, connection: QueueHop.Connection)] = []
+        var seen: Set<SpanKey> = []
+        for link in consumer.links where seen.insert(SpanKey(link.traceID, link.spanID)).inserted {
+            if let producer = span(link.traceID, link.spanID), producer.kind == .producer { linked.append((producer, .link)) }
         }
+        if !linked.isEmpty { return linked }
         if let id = consumer.messageID, let producer = byMessage[id]?.first(where: { $0.spanID != consumer.spanID }) {
-            return (producer, .messageID)
+            return [(producer, .messageID)]
         }
-        return nil
+        return []
     }
 }

@@ -1,16 +1,24 @@
 import CorrelateModel
 
 /// Per-queue statistics of the jobs in a time range (`correlate queues`, and the queue figures
-/// of a bundle): a job is a consumer span that started in the range; its wait is the time from
-/// its producer span's end to its start, the producer found as the trace analysis finds it
-/// (parent, span link, or job id), also when it started before the range.
+/// of a bundle): a job is an outermost consumer span that started in the range (a receive span
+/// and its process span are one job); its wait is the time from its producer span's end to its
+/// start, the producer found as the trace analysis finds it (parent, span links, or job id),
+/// also when it started before the range; with several producers (a batch receive) the
+/// longest wait, the oldest message. A job whose consumer started before its producer (clock
+/// skew) has no wait and is counted apart. A failure is a failed span under the job's consumer
+/// and not under a job it enqueued.
 public struct QueueReport {
     public let store: EventStore
     /// How many traces outside the range are read to find producers of jobs in it.
     public var producerTraceLimit = 5_000
+    /// The span attributes that name a job's queue, in order (the first a span has names it
+    /// in the list of all queues; a queue asked for by name matches any of them).
+    public var queueAttributes: [String]
 
-    public init(store: EventStore) {
+    public init(store: EventStore, queueAttributes: [String] = Span.queueAttributes) {
         self.store = store
+        self.queueAttributes = queueAttributes
     }
 
     /// Statistics per queue for jobs starting in `start..<end`, sorted by queue name; only the
@@ -23,7 +31,7 @@ public struct QueueReport {
         var missingJobs: Set<String> = []
         var missingTraces: [TraceID] = []
         var seenTraces: Set<TraceID> = []
-        for consumer in consumers where producers.producer(of: consumer) == nil {
+        for consumer in consumers where producers.producers(of: consumer).isEmpty {
             if let id = consumer.messageID { missingJobs.insert(id) }
             var traces = consumer.links.map(\.traceID)
             if consumer.parentSpanID != nil { traces.append(consumer.traceID) }
@@ -31,44 +39,85 @@ public struct QueueReport {
         }
         if !missingJobs.isEmpty { producers.add(try store.spans(withMessageIDs: missingJobs)) }
         for trace in missingTraces.prefix(producerTraceLimit) { producers.add(try store.spans(inTrace: trace)) }
-        return Self.statistics(consumers: consumers, spans: spans, producers: producers, start: start, end: end, queues: queues)
+        return Self.statistics(consumers: consumers, spans: spans, producers: producers, start: start, end: end, queues: queues,
+                               queueAttributes: queueAttributes)
     }
 
     /// The same statistics over `spans` alone (no store): producers are looked for among them.
-    public static func statistics(of spans: [Span], from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil) -> [QueueStatistics] {
+    public static func statistics(
+        of spans: [Span], from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil,
+        queueAttributes: [String] = Span.queueAttributes
+    ) -> [QueueStatistics] {
         let consumers = spans.filter { $0.kind == .consumer && $0.start >= start && $0.start < end }
-        return statistics(consumers: consumers, spans: spans, producers: ProducerIndex(spans), start: start, end: end, queues: queues)
+        return statistics(consumers: consumers, spans: spans, producers: ProducerIndex(spans), start: start, end: end, queues: queues,
+                          queueAttributes: queueAttributes)
     }
 
     static func statistics(
-        consumers: [Span], spans: [Span], producers: ProducerIndex, start: Timestamp, end: Timestamp, queues: Set<String>?
+        consumers: [Span], spans: [Span], producers: ProducerIndex, start: Timestamp, end: Timestamp, queues: Set<String>?,
+        queueAttributes: [String] = Span.queueAttributes
     ) -> [QueueStatistics] {
-        // Failures under a consumer: an error span whose ancestors include it.
-        let failed = SpanKey.failingOrAboveFailure(spans)
+        var byKey: [SpanKey: Span] = [:]
+        for span in spans { byKey[SpanKey(span.traceID, span.spanID)] = span }
+        // One job per outermost consumer span: a receive span and the process span under it are
+        // one job.
+        var jobs: [SpanKey: [Span]] = [:]
+        var order: [SpanKey] = []
+        for consumer in consumers {
+            var top = consumer
+            var steps = 0
+            while let parent = top.parentSpanID, let above = byKey[SpanKey(top.traceID, parent)], above.kind == .consumer, steps < 10_000 {
+                top = above
+                steps += 1
+            }
+            let key = SpanKey(top.traceID, top.spanID)
+            if jobs[key] == nil { order.append(key) }
+            jobs[key, default: []].append(consumer)
+        }
+        // A failure belongs to the job whose consumer it is under, not to the jobs that
+        // enqueued that job.
+        let failed = SpanKey.failingOrAboveFailure(spans, stoppingAt: .consumer)
         struct Tally {
             var jobs = 0
             var waits: [Double] = []
             var executions: [Double] = []
             var failures = 0
+            var clockSkew = 0
             var waiters: [QueueStatistics.Waiter] = []
         }
         var tallies: [String: Tally] = [:]
-        for consumer in consumers {
-            let found = producers.producer(of: consumer)
-            let queue = consumer.destination ?? found?.span.destination ?? Self.noQueue
-            if let queues, !queues.contains(queue) { continue }
-            var tally = tallies[queue] ?? Tally()
-            tally.jobs += 1
-            tally.executions.append(consumer.durationMilliseconds)
-            if consumer.hasError || failed.contains(SpanKey(consumer.traceID, consumer.spanID)) { tally.failures += 1 }
-            if let (producer, connection) = found {
-                let wait = max(0, TraceAnalyzer.hop(producer, consumer, connection).waitMilliseconds)
-                tally.waits.append(wait)
-                tally.waiters.append(QueueStatistics.Waiter(
-                    traceID: consumer.traceID, consumer: consumer.spanID,
-                    producerTraceID: producer.traceID == consumer.traceID ? nil : producer.traceID, waitMilliseconds: wait))
+        for key in order {
+            guard let top = byKey[key] ?? jobs[key]?.first, let members = jobs[key] else { continue }
+            let found = members.flatMap { member in producers.producers(of: member).map { (member, $0.span, $0.connection) } }
+            let hops = found.map { TraceAnalyzer.hop($0.1, $0.0, $0.2) }
+            var names: [String] = []
+            for span in [top] + members + found.map(\.1) {
+                for name in span.queueNames(in: queueAttributes) where !names.contains(name) { names.append(name) }
             }
-            tallies[queue] = tally
+            let counted: [String]
+            if let queues {
+                counted = names.filter(queues.contains)
+            } else {
+                counted = [names.first ?? Self.noQueue]
+            }
+            let longest = hops.filter { !$0.clockSkew }.max { $0.waitMilliseconds < $1.waitMilliseconds }
+            let failedJob = members.contains { failed.contains(SpanKey($0.traceID, $0.spanID)) }
+            for queue in counted {
+                var tally = tallies[queue] ?? Tally()
+                tally.jobs += 1
+                tally.executions.append(top.durationMilliseconds)
+                if failedJob { tally.failures += 1 }
+                if let longest {
+                    tally.waits.append(longest.waitMilliseconds)
+                    tally.waiters.append(QueueStatistics.Waiter(
+                        traceID: top.traceID, consumer: longest.consumer,
+                        producerTraceID: longest.producerTrace == top.traceID ? nil : longest.producerTrace,
+                        waitMilliseconds: longest.waitMilliseconds))
+                } else if !hops.isEmpty {
+                    tally.clockSkew += 1
+                }
+                tallies[queue] = tally
+            }
         }
         return tallies.keys.sorted().map { queue in
             let tally = tallies[queue]!
@@ -77,7 +126,8 @@ public struct QueueReport {
             }
             return QueueStatistics(
                 queue: queue, start: start, end: end, jobs: tally.jobs, wait: Percentiles(tally.waits), waited: tally.waits.count,
-                execution: Percentiles(tally.executions), failures: tally.failures, longestWaits: Array(longest.prefix(3)))
+                clockSkew: tally.clockSkew, execution: Percentiles(tally.executions), failures: tally.failures,
+                longestWaits: Array(longest.prefix(3)))
         }
     }
 

@@ -45,6 +45,19 @@ struct SpanTree {
         }
     }
 
+    /// The span and every span under it (each once, also in a parent cycle).
+    func subtree(of id: SpanID) -> [SpanID] {
+        var found: [SpanID] = []
+        var seen: Set<SpanID> = []
+        var stack = [id]
+        while let next = stack.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            found.append(next)
+            stack += children[next] ?? []
+        }
+        return found
+    }
+
     mutating func apply(_ path: CriticalPath) {
         for index in ordered.indices {
             let id = ordered[index].span.spanID

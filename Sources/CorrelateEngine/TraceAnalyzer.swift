@@ -39,7 +39,7 @@ public enum TraceAnalyzer {
         diagnostics += structuralDiagnostics(input, tree, hops)
         diagnostics += disconnectedChains(input, hops)
         let logs = placeLogs(input, tree)
-        let onPathWait = hops.compactMap { path.waitOnPath[$0.consumer] }.reduce(0, +)
+        let onPathWait = Set(hops.map(\.consumer)).compactMap { path.waitOnPath[$0] }.reduce(0, +)
         let queueWait: Double? = hops.isEmpty ? nil
             : (path.waitOnPath.isEmpty ? hops.map(\.waitMilliseconds).max() : onPathWait)
         return TraceAnalysis(
@@ -53,23 +53,28 @@ public enum TraceAnalyzer {
 
     static func findHops(_ input: Input, _ tree: SpanTree) -> [QueueHop] {
         var hops: [QueueHop] = []
-        var seen: Set<SpanID> = []
         let producers = ProducerIndex(input.spans + input.relatedSpans)
-        // Consumers of this trace: by parent, by link, by job id.
-        for consumer in input.spans where consumer.kind == .consumer {
-            guard let (producer, connection) = producers.producer(of: consumer),
-                seen.insert(consumer.spanID).inserted
-            else { continue }
-            hops.append(hop(producer, consumer, connection))
+        // Consumers of this trace: by parent, by each link, by job id.
+        var seen: Set<SpanID> = []
+        for consumer in input.spans where consumer.kind == .consumer && seen.insert(consumer.spanID).inserted {
+            for (producer, connection) in producers.producers(of: consumer) {
+                hops.append(hop(producer, consumer, connection))
+            }
         }
-        // Producers of this trace whose consumer ran in another trace: a consumer that links
-        // back to the producer span, else one with the same job id.
-        for producer in input.spans where producer.kind == .producer {
-            guard !hops.contains(where: { $0.producer == producer.spanID }) else { continue }
-            let consumers = input.relatedSpans.filter { $0.kind == .consumer && $0.traceID != input.traceID }
-            if let consumer = consumers.first(where: { $0.links.contains { $0.traceID == producer.traceID && $0.spanID == producer.spanID } }) {
-                hops.append(hop(producer, consumer, .link))
-            } else if let id = producer.messageID, let consumer = consumers.first(where: { $0.messageID == id }) {
+        // Producers of this trace whose consumer ran in another trace: consumers that link back
+        // to the producer span, else one with the same job id.
+        var linkingTo: [SpanKey: [Span]] = [:]
+        var byJob: [String: Span] = [:]
+        for span in input.relatedSpans where span.kind == .consumer && span.traceID != input.traceID {
+            for link in Set(span.links.map { SpanKey($0.traceID, $0.spanID) }) { linkingTo[link, default: []].append(span) }
+            if let id = span.messageID, byJob[id] == nil { byJob[id] = span }
+        }
+        let joined = Set(hops.map(\.producer))
+        for producer in input.spans where producer.kind == .producer && !joined.contains(producer.spanID) {
+            let linked = linkingTo[SpanKey(producer.traceID, producer.spanID)] ?? []
+            if !linked.isEmpty {
+                for consumer in linked { hops.append(hop(producer, consumer, .link)) }
+            } else if let id = producer.messageID, let consumer = byJob[id] {
                 hops.append(hop(producer, consumer, .messageID))
             }
         }
@@ -78,7 +83,8 @@ public enum TraceAnalyzer {
 
     static func hop(_ producer: Span, _ consumer: Span, _ connection: QueueHop.Connection) -> QueueHop {
         let skew = consumer.start < producer.start
-        let gap = consumer.start.nanoseconds - producer.end.nanoseconds
+        let (difference, overflow) = consumer.start.nanoseconds.subtractingReportingOverflow(producer.end.nanoseconds)
+        let gap = overflow ? (skew ? Int64.min : Int64.max) : difference
         // Published inside the producer span: a worker may start just before that span closes.
         let wait = skew ? Double(gap) / 1_000_000 : Double(max(0, gap)) / 1_000_000
         return QueueHop(producer: producer.spanID, producerTrace: producer.traceID, consumer: consumer.spanID,
@@ -98,9 +104,11 @@ public enum TraceAnalyzer {
                 message: "\(orphans.count) span\(orphans.count == 1 ? "" : "s") (\(names)) name a parent that is not in the trace; shown as roots",
                 traceID: input.traceID))
         }
+        let linkedConsumers = Set(hops.filter { $0.connection == .link && $0.consumerTrace == input.traceID }.map(\.consumer))
         for analyzed in tree.ordered where analyzed.depth == 0 && analyzed.span.kind == .consumer {
             let span = analyzed.span
-            let linked = hops.contains { $0.consumer == span.spanID && $0.connection == .link }
+            // A receive span whose process span (or itself) links to the producer.
+            let linked = !linkedConsumers.isEmpty && tree.subtree(of: span.spanID).contains { linkedConsumers.contains($0) }
             if !linked {
                 diagnostics.append(TraceDiagnostic(
                     code: "consumer_root",
@@ -166,7 +174,9 @@ public enum TraceAnalyzer {
         let origins = spans.filter { span in
             span.hasError && !(tree.children[span.spanID] ?? []).contains { above.contains(SpanKey(span.traceID, $0)) }
         }
-        guard let span = origins.min(by: { $0.end != $1.end ? $0.end < $1.end : $0.spanID < $1.spanID }) else { return nil }
+        // In a parent cycle of damaged data every failing span has one under it: take them all.
+        let firstFailures = origins.isEmpty ? spans.filter(\.hasError) : origins
+        guard let span = firstFailures.min(by: { $0.end != $1.end ? $0.end < $1.end : $0.spanID < $1.spanID }) else { return nil }
         var failure = Failure(spanID: span.spanID, spanName: span.name, durationMilliseconds: span.durationMilliseconds)
         if let event = span.events.first(where: { $0.name == "exception" }) {
             failure.exceptionType = event.attributes["exception.type"]?.text
@@ -236,14 +246,20 @@ struct SpanKey: Hashable {
     }
 
     /// The spans that failed or have a failed span under them (walking up parent ids within
-    /// each trace; a parent cycle in damaged data ends the walk where it closes).
-    static func failingOrAboveFailure(_ spans: [Span]) -> Set<SpanKey> {
-        var parentOf: [SpanKey: SpanID] = [:]
-        for span in spans { if let parent = span.parentSpanID { parentOf[SpanKey(span.traceID, span.spanID)] = parent } }
+    /// each trace; a parent cycle in damaged data ends the walk where it closes). With
+    /// `stoppingAt`, the walk up ends at the first span of that kind (a failure inside a job is
+    /// not a failure of the job that enqueued it).
+    static func failingOrAboveFailure(_ spans: [Span], stoppingAt stop: Span.Kind? = nil) -> Set<SpanKey> {
+        var byKey: [SpanKey: Span] = [:]
+        for span in spans { byKey[SpanKey(span.traceID, span.spanID)] = span }
         var marked: Set<SpanKey> = []
         for span in spans where span.hasError {
-            var key = SpanKey(span.traceID, span.spanID)
-            while marked.insert(key).inserted, let parent = parentOf[key] { key = SpanKey(span.traceID, parent) }
+            var current = span
+            while marked.insert(SpanKey(current.traceID, current.spanID)).inserted, current.kind != stop || stop == nil,
+                let parent = current.parentSpanID, let above = byKey[SpanKey(current.traceID, parent)]
+            {
+                current = above
+            }
         }
         return marked
     }

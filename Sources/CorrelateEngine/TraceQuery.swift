@@ -3,6 +3,9 @@ import CorrelateModel
 /// Gathers what the engine needs about one trace from the store, and analyses it.
 public struct TraceQuery {
     public let store: EventStore
+    /// The spans of linked traces read so far: many consumer traces of a fan-out link to the
+    /// same producer trace, which is read once.
+    private let linkedSpans = TraceCache(capacity: 64)
 
     public init(store: EventStore) {
         self.store = store
@@ -25,9 +28,14 @@ public struct TraceQuery {
                 linkedTraces.append(link.traceID)
             }
         }
+        // Traces that link to this one (the consumers of its producers, on the producer side).
+        for other in try store.traceIDs(linkingTo: traceID, limit: Self.linkedTraceLimit)
+        where other != traceID && !linkedTraces.contains(other) {
+            linkedTraces.append(other)
+        }
         let known = Set(related.map(\.traceID))
-        for other in linkedTraces.prefix(Self.linkedTraceLimit) where !known.contains(other) {
-            related += try store.spans(inTrace: other)
+        for other in linkedTraces.prefix(2 * Self.linkedTraceLimit) where !known.contains(other) {
+            related += try linkedSpans.spans(inTrace: other, store)
         }
         let jobLogs = includeLogs ? try store.logs(withJobIDs: ownJobs) : []
         var analysis = TraceAnalyzer.analyze(TraceAnalyzer.Input(
@@ -40,9 +48,9 @@ public struct TraceQuery {
         return analysis
     }
 
-    /// How many linked traces one analysis reads (a batch receive may link to hundreds of
-    /// producers).
-    public static let linkedTraceLimit = 32
+    /// How many linked traces one analysis reads, each way (a batch receive may link to
+    /// hundreds of producers, a producer's trace be linked from hundreds of consumers).
+    public static let linkedTraceLimit = 64
 
     /// Resolves a trace id given in full, as a prefix of at least 8 hex digits, or as a 64-bit
     /// id (16 hex digits, or a decimal as Datadog logs it): the trace whose low 64 bits it is,
@@ -71,5 +79,25 @@ public struct TraceQuery {
         if !full.isEmpty { return full }
         let own = TraceID(high: 0, low: value)
         return try store.logs(inTrace: own).isEmpty ? [] : [own]
+    }
+}
+
+/// The spans of a few traces, the most recently read kept.
+final class TraceCache {
+    private let capacity: Int
+    private var spans: [TraceID: [Span]] = [:]
+    private var order: [TraceID] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func spans(inTrace trace: TraceID, _ store: EventStore) throws -> [Span] {
+        if let known = spans[trace] { return known }
+        let read = try store.spans(inTrace: trace)
+        if order.count == capacity { spans[order.removeFirst()] = nil }
+        order.append(trace)
+        spans[trace] = read
+        return read
     }
 }

@@ -72,6 +72,8 @@ public protocol EventStore: AnyObject {
     func alerts(overlapping since: Timestamp, _ until: Timestamp) throws -> [Alert]
     /// Spans that started in [start, end].
     func spans(startingBetween start: Timestamp, and end: Timestamp) throws -> [Span]
+    /// Traces with a span that links to a span of `trace` (at most `limit`).
+    func traceIDs(linkingTo trace: TraceID, limit: Int) throws -> [TraceID]
     /// The start of the newest span in the store (nil when it holds none).
     func latestSpanStart() throws -> Timestamp?
     /// Trace ids on log lines of [start, end] that no stored span has.

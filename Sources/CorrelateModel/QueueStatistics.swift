@@ -30,9 +30,10 @@ public struct Percentiles: Sendable, Equatable {
     }
 }
 
-/// What the jobs of one queue did in a time range: a job is a consumer span (the execute side
-/// of a producer→consumer hop) that started in the range; its queue is the consumer's
-/// `messaging.destination.name` (or the older attributes), else its producer's.
+/// What the jobs of one queue did in a time range: a job is an outermost consumer span (the
+/// execute side of a producer→consumer hop) that started in the range; its queue is named by
+/// the consumer's `messaging.destination.name` (or the other queue attributes), else its
+/// producer's.
 public struct QueueStatistics: Sendable {
     /// One job that waited, for the longest-waiting list.
     public struct Waiter: Sendable, Equatable {
@@ -60,6 +61,9 @@ public struct QueueStatistics: Sendable {
     public var wait: Percentiles?
     /// How many jobs `wait` is over (jobs with a known producer span).
     public var waited: Int
+    /// Jobs whose consumer started before their producer (the hosts' clocks disagree): no wait
+    /// is counted for them.
+    public var clockSkew: Int
     /// Consumer span duration (ms).
     public var execution: Percentiles?
     /// Jobs whose consumer span, or a span under it, failed.
@@ -68,7 +72,7 @@ public struct QueueStatistics: Sendable {
     public var longestWaits: [Waiter]
 
     public init(
-        queue: String, start: Timestamp, end: Timestamp, jobs: Int, wait: Percentiles?, waited: Int,
+        queue: String, start: Timestamp, end: Timestamp, jobs: Int, wait: Percentiles?, waited: Int, clockSkew: Int = 0,
         execution: Percentiles?, failures: Int, longestWaits: [Waiter]
     ) {
         self.queue = queue
@@ -77,6 +81,7 @@ public struct QueueStatistics: Sendable {
         self.jobs = jobs
         self.wait = wait
         self.waited = waited
+        self.clockSkew = clockSkew
         self.execution = execution
         self.failures = failures
         self.longestWaits = longestWaits

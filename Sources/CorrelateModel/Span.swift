@@ -134,6 +134,22 @@ public struct Span: Hashable, Sendable {
         (attributes["messaging.destination.name"] ?? attributes["messaging.destination"])?.text
     }
 
+    /// The span attributes that name a job's queue, in order: the messaging conventions'
+    /// `messaging.destination.name`, the older `messaging.destination`, RabbitMQ's routing key
+    /// (the queue when the default or a direct exchange is the destination).
+    public static let queueAttributes = [
+        "messaging.destination.name", "messaging.destination", "messaging.rabbitmq.destination.routing_key",
+    ]
+
+    /// The values of `attributes` this span has, in order, each once.
+    public func queueNames(in attributes: [String]) -> [String] {
+        var names: [String] = []
+        for key in attributes {
+            if let value = self.attributes[key]?.text, !value.isEmpty, !names.contains(value) { names.append(value) }
+        }
+        return names
+    }
+
     /// Error status, or an `exception` event.
     public var hasError: Bool {
         status == .error || events.contains { $0.name == "exception" }

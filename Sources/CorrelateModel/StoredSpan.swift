@@ -23,6 +23,9 @@ public struct StoredSpan: Sendable {
     public var events: String
     /// `[{"trace_id":…,"span_id":…,"attributes":{…}},…]`.
     public var links: String
+    /// The other traces the links point at, each once (the store indexes them, so that a
+    /// producer's trace finds the consumer traces that link back to it).
+    public var linkedTraces: [TraceID]
 
     /// `resource` given: the resource's JSON, when the caller has it already.
     public init(_ span: Span, resource: String? = nil) {
@@ -41,6 +44,9 @@ public struct StoredSpan: Sendable {
         self.resource = resource ?? span.resource.jsonObject
         events = Self.json(span.events)
         links = Self.json(span.links)
+        var linked: [TraceID] = []
+        for link in span.links where link.traceID != span.traceID && !linked.contains(link.traceID) { linked.append(link.traceID) }
+        linkedTraces = linked
     }
 
     /// The spans in stored form; the resource shared by consecutive spans (one array, as

@@ -22,9 +22,41 @@ public struct TraceAnalysis: Sendable {
         Double(max(0, end.nanoseconds - start.nanoseconds)) / 1_000_000
     }
 
-    /// The span with this id, if the trace has it.
+    /// The hops whose wait a drawing of the trace shows before their consumer span: those of
+    /// its own producer→consumer pairs, and a wait before one of its consumers whose producer
+    /// is in another trace joined by a span link.
+    public var drawnHops: [SpanID: QueueHop] {
+        var hops: [SpanID: QueueHop] = [:]
+        for hop in self.hops where hop.consumerTrace == traceID && hop.waitMilliseconds > 0
+            && (hop.producerTrace == traceID || hop.connection == .link)
+            && hop.waitMilliseconds > hops[hop.consumer]?.waitMilliseconds ?? 0 {
+            hops[hop.consumer] = hop
+        }
+        return hops
+    }
+
+    /// Where a drawing of the trace starts: its first span, or earlier, the end of a producer in
+    /// another trace whose wait is drawn (``drawnHops``).
+    public var timelineStart: Timestamp {
+        var first = start
+        let linked = drawnHops.values.filter { $0.producerTrace != traceID }
+        guard !linked.isEmpty else { return start }
+        let spans = spanIndex
+        for hop in linked {
+            guard let consumer = spans[hop.consumer] else { continue }
+            first = min(first, hop.waitStart(consumerStart: consumer.start))
+        }
+        return first
+    }
+
+    /// The span with this id, if the trace has it (a linear search: for many, ``spanIndex``).
     public func span(_ id: SpanID) -> Span? {
         spans.first { $0.span.spanID == id }?.span
+    }
+
+    /// The trace's spans by id.
+    public var spanIndex: [SpanID: Span] {
+        Dictionary(spans.map { ($0.span.spanID, $0.span) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The first root span (no parent, or its parent is not in the trace).
@@ -89,6 +121,15 @@ public struct QueueHop: Sendable, Equatable {
     public var waitMilliseconds: Double
     /// The consumer started before the producer did: the hosts' clocks disagree.
     public var clockSkew: Bool
+
+    /// When the wait began (the producer span's end), given the consumer's start; saturating
+    /// at the ends of time instead of overflowing.
+    public func waitStart(consumerStart: Timestamp) -> Timestamp {
+        let nanoseconds = waitMilliseconds * 1_000_000
+        guard nanoseconds.isFinite, abs(nanoseconds) < 9.2e18 else { return consumerStart }
+        let (start, overflow) = consumerStart.nanoseconds.subtractingReportingOverflow(Int64(nanoseconds))
+        return overflow ? consumerStart : Timestamp(nanoseconds: start)
+    }
 
     public init(
         producer: SpanID, producerTrace: TraceID, consumer: SpanID, consumerTrace: TraceID,

@@ -95,23 +95,23 @@ public enum BundleHTML {
         let rowHeight = 20.0
         let labelWidth = 330.0
         let barWidth = 620.0
-        let start = analysis.start.nanoseconds
+        let start = analysis.timelineStart.nanoseconds
         let total = Double(max(1, analysis.end.nanoseconds - start))
         func x(_ nanos: Int64) -> Double { labelWidth + Double(nanos - start) / total * barWidth }
         var rows: [String] = []
-        let hops = Dictionary(analysis.hops.map { ($0.consumer, $0) }, uniquingKeysWith: { first, _ in first })
+        let hops = analysis.drawnHops
         for analyzed in analysis.spans {
             let span = analyzed.span
-            if let hop = hops[span.spanID], hop.producerTrace == analysis.traceID, hop.waitMilliseconds > 0 {
+            if let hop = hops[span.spanID] {
                 let y = Double(rows.count) * rowHeight
-                let from = x(span.start.nanoseconds - Int64(hop.waitMilliseconds * 1_000_000))
+                let from = x(hop.waitStart(consumerStart: span.start).nanoseconds)
                 let culprit = analysis.culprit?.kind == .queueWait && analysis.culprit?.spanID == span.spanID
                 rows.append("<g class=\"queue\(culprit ? " culprit" : "")\"><text x=\"\(4 + Double(analyzed.depth) * 12)\" y=\"\(y + 14)\">queue wait</text>"
                     + "<rect x=\"\(format(from))\" y=\"\(y + 4)\" width=\"\(format(max(1.5, x(span.start.nanoseconds) - from)))\" height=\"12\"/>"
                     + "<text class=\"d\" x=\"\(format(labelWidth + barWidth + 6))\" y=\"\(y + 14)\">\(BundleMarkdown.duration(hop.waitMilliseconds))</text></g>")
             }
             let y = Double(rows.count) * rowHeight
-            let isCulprit = analysis.culprit?.kind == .span && analysis.culprit?.spanID == span.spanID
+            let isCulprit = analysis.culprit?.kind != .queueWait && analysis.culprit?.spanID == span.spanID
             var classes = ["span"]
             if span.hasError { classes.append("error") }
             if isCulprit { classes.append("culprit") }

@@ -3,7 +3,7 @@ import CorrelateModel
 /// Queue statistics as JSON (`correlate queues --format json`, and `queues[]` of a bundle,
 /// `docs/bundle.schema.json` `$defs/queueStatistics`):
 ///
-///     {"queue","start","end","jobs","waited",
+///     {"queue","start","end","jobs","waited","clock_skew",
 ///      "wait_ms":{"p50","p95","p99","max"}|null,"execution_ms":{"p50","p95","p99","max"}|null,
 ///      "failures","longest_waits":[{"trace_id","consumer_span_id","producer_trace_id","wait_ms"}]}
 ///
@@ -20,6 +20,8 @@ public enum QueueJSON {
         out.int(statistics.jobs)
         out.raw(",\"waited\":")
         out.int(statistics.waited)
+        out.raw(",\"clock_skew\":")
+        out.int(statistics.clockSkew)
         out.raw(",\"wait_ms\":")
         percentiles(statistics.wait, out)
         out.raw(",\"execution_ms\":")

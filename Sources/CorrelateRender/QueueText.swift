@@ -1,7 +1,7 @@
 import CorrelateModel
 
 /// Queue statistics for people: the table of `correlate queues`, and the one-line comparison a
-/// bundle gives for each queue its alert names ("wait p95 3.4 s during the alert, 20 ms before").
+/// bundle gives for each queue its alert names ("wait p95 3.4 s in the alert window, 20 ms before").
 public enum QueueText {
     /// One row per queue: jobs, wait p50/p95/p99/max, execution p50/p95/p99, failures, then
     /// the longest-waiting traces.
@@ -35,20 +35,20 @@ public enum QueueText {
         return out
     }
 
-    /// "emails: wait p95 3.4 s during the alert (12 jobs), 20 ms before (40 jobs); execution
+    /// "emails: wait p95 3.4 s in the alert window (12 jobs), 20 ms before (40 jobs); execution
     /// p95 120 ms, 130 ms before; 2 failed, 0 before" — or, with no job before, "…; no job in as
     /// long a time before".
     public static func comparison(_ comparison: QueueComparison) -> String {
         func figure(_ value: Double?) -> String { value.map(Milliseconds.spoken) ?? "unknown" }
         func jobs(_ count: Int) -> String { "\(count) job\(count == 1 ? "" : "s")" }
         guard let now = comparison.window else {
-            return "\(comparison.queue): no job during the alert" + (comparison.baseline.map { ", \(jobs($0.jobs)) in as long a time before" } ?? "")
+            return "\(comparison.queue): no job in the alert window" + (comparison.baseline.map { ", \(jobs($0.jobs)) in as long a time before" } ?? "")
         }
         guard let before = comparison.baseline else {
-            return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) during the alert (\(jobs(now.jobs))); execution p95 "
+            return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) in the alert window (\(jobs(now.jobs))); execution p95 "
                 + "\(figure(now.execution?.p95)); \(now.failures) failed; no job in as long a time before"
         }
-        return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) during the alert (\(jobs(now.jobs))), "
+        return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) in the alert window (\(jobs(now.jobs))), "
             + "\(figure(before.wait?.p95)) before (\(jobs(before.jobs))); execution p95 \(figure(now.execution?.p95)), "
             + "\(figure(before.execution?.p95)) before; \(now.failures) failed, \(before.failures) before"
     }

@@ -58,7 +58,7 @@ public struct TerminalWaterfall {
         let serviceWidth = 14
         let durationWidth = 12
         let barWidth = max(10, width - nameWidth - serviceWidth - durationWidth - 8)
-        let start = analysis.start.nanoseconds
+        let start = analysis.timelineStart.nanoseconds
         let total = max(1, analysis.end.nanoseconds - start)
         func column(_ nanos: Int64) -> Double { Double(nanos - start) / Double(total) * Double(barWidth) }
         func bar(from: Int64, to: Int64, fill: Character) -> String {
@@ -72,21 +72,22 @@ public struct TerminalWaterfall {
         }
         var logsBySpan: [SpanID?: [PlacedLog]] = [:]
         for placed in analysis.logs { logsBySpan[placed.spanID, default: []].append(placed) }
-        let hopsByConsumer = Dictionary(analysis.hops.map { ($0.consumer, $0) }, uniquingKeysWith: { first, _ in first })
+        let hopsByConsumer = analysis.drawnHops
         let spanIDs = Set(analysis.spans.map(\.span.spanID))
 
         lines.append("")
         for analyzed in analysis.spans {
             let span = analyzed.span
             let indent = String(repeating: "  ", count: analyzed.depth + 1)
-            if let hop = hopsByConsumer[span.spanID], hop.producerTrace == analysis.traceID, hop.waitMilliseconds > 0 {
-                let producerEnd = span.start.nanoseconds - Int64(hop.waitMilliseconds * 1_000_000)
-                let label = fit(indent + "░ queue wait", nameWidth + serviceWidth + 1)
+            if let hop = hopsByConsumer[span.spanID] {
+                let producerEnd = hop.waitStart(consumerStart: span.start).nanoseconds
+                let linked = hop.producerTrace != analysis.traceID ? " (linked)" : ""
+                let label = fit(indent + "░ queue wait" + linked, nameWidth + serviceWidth + 1)
                 lines.append(label + " |" + paint(bar(from: producerEnd, to: span.start.nanoseconds, fill: "░"), .yellow)
                              + "| " + pad(Milliseconds.text(hop.waitMilliseconds) + " ms", durationWidth)
                              + (analysis.culprit?.kind == .queueWait && analysis.culprit?.spanID == span.spanID ? paint("  ◀ culprit", .red) : ""))
             }
-            let isCulprit = analysis.culprit?.kind == .span && analysis.culprit?.spanID == span.spanID
+            let isCulprit = analysis.culprit?.kind != .queueWait && analysis.culprit?.spanID == span.spanID
             let marker = span.hasError ? "✗ " : ""
             var name = fit(indent + marker + span.name.escapingControlCharacters + (analyzed.missingParent ? " (parent missing)" : ""), nameWidth)
             if span.hasError { name = paint(name, .red) }

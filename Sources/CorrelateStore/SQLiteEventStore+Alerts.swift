@@ -83,6 +83,18 @@ extension SQLiteEventStore {
         return try readSpans(statement)
     }
 
+    public func traceIDs(linkingTo trace: TraceID, limit: Int) throws -> [TraceID] {
+        let statement = try db.prepare("SELECT trace_id FROM span_links WHERE linked_trace = ?1 LIMIT ?2")
+        statement.bind(1, trace.description)
+        statement.bind(2, limit)
+        defer { statement.reset() }
+        var ids: [TraceID] = []
+        while try statement.step() {
+            if let id = statement.blob(0).flatMap(Blob.traceID) { ids.append(id) }
+        }
+        return ids
+    }
+
     public func latestSpanStart() throws -> Timestamp? {
         try db.integer("SELECT max(start) FROM spans").map(Timestamp.init(nanoseconds:))
     }

@@ -23,6 +23,8 @@ public final class SQLiteEventStore: EventStore {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """)
 
+    private lazy var insertLink = try? db.prepare("INSERT OR IGNORE INTO span_links (linked_trace, trace_id) VALUES (?1, ?2)")
+
     /// How a store is opened.
     public enum Access: Sendable {
         /// Create the file when needed, run the migrations it has not had, write.
@@ -248,6 +250,12 @@ public final class SQLiteEventStore: EventStore {
                     statement.bind(15, span.links)
                     try statement.run()
                     if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+                    for linked in span.linkedTraces {
+                        guard let insertLink else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert span links") }
+                        insertLink.bind(1, linked.description)
+                        insertLink.bind(2, blob: Blob.bytes(span.traceID))
+                        try insertLink.run()
+                    }
                 }
                 return result
             }

@@ -104,6 +104,19 @@ enum Schema {
         ALTER TABLE spans_v4 RENAME TO spans;
         CREATE UNIQUE INDEX spans_key ON spans (trace_id, span_id);
         """,
+        // 5: the traces each trace's spans link to (a consumer that starts a new trace links to
+        // its producer), so that the producer's trace finds its consumers; the linked trace as
+        // lowercase hex, as the links' JSON has it.
+        """
+        CREATE TABLE span_links (
+            linked_trace TEXT NOT NULL,
+            trace_id BLOB NOT NULL,
+            PRIMARY KEY (linked_trace, trace_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO span_links (linked_trace, trace_id)
+            SELECT json_extract(link.value, '$.trace_id'), spans.trace_id FROM spans, json_each(spans.links) AS link
+            WHERE spans.links != '[]' AND json_extract(link.value, '$.trace_id') IS NOT NULL;
+        """,
     ]
 
     static var version: Int { migrations.count }

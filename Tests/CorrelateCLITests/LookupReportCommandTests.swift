@@ -139,6 +139,27 @@ import CorrelateTestSupport
         #expect(bad.stderr.contains("--since 'yesterday'"))
     }
 
+    /// Issue 11's third failure through the binary: a consumer that starts a new trace with a
+    /// span link to its producer is one job whose 3 s queue wait is the culprit, with no
+    /// "context was lost" warning from either side.
+    @Test func aJobJoinedByASpanLinkThroughTheCommandLine() throws {
+        let db = try Fixtures.temporaryDirectory().appendingPathComponent("c.db").path
+        let ingest = try CommandRunner.run(["ingest", "--db", db, "--spans", Fixtures.fixture("spans/linked-job.otlp.jsonl")])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let consumer = try CommandRunner.run(["trace", "--db", db, "efabe8835c0b4d1e9a7f2c3b4d5e6f70", "--format", "json"])
+        #expect(consumer.status == 0, "\(consumer.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(consumer.stdout.utf8)) as? [String: Any])
+        let culprit = try #require(object["culprit"] as? [String: Any])
+        #expect(culprit["kind"] as? String == "queue_wait")
+        #expect(culprit["self_time_ms"] as? Double == 3000)
+        #expect(!consumer.stdout.contains("disconnected_chain"))
+        let producer = try CommandRunner.run(["trace", "--db", db, "ba634a143d1c89db9e2abe586553a831"])
+        #expect(producer.status == 0)
+        #expect(!producer.stdout.contains("context was lost"), "\(producer.stdout)")
+        let queues = try CommandRunner.run(["queues", "--db", db])
+        #expect(queues.stdout.split(separator: "\n").contains { $0.hasPrefix("emails ") && $0.contains(" 1 ") && $0.contains("3 s") }, "\(queues.stdout)")
+    }
+
     @Test func reportSelectsAlertsByRangeInTimesAndDurations() throws {
         let db = try sampleStore()
         let inRange = try CommandRunner.run(["report", "--db", db, "--format", "json",

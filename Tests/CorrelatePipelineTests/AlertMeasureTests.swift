@@ -55,7 +55,7 @@ import CorrelateTestSupport
         #expect(bundle.traces.prefix(3).map(\.analysis.traceID.description) == [2, 1, 0].map(Self.trace))
         let first = try #require(bundle.traces.first)
         // Waits of the window: 3, 4, 5 s and three of 10 ms: nearest-rank p95 is 5 s.
-        #expect(first.explanation.contains("waited 5 s in emails, window p95 5 s (threshold 2 s)"), "\(first.explanation)")
+        #expect(first.explanation.contains("waited 5 s in emails (threshold 2 s); window p95 5 s"), "\(first.explanation)")
         #expect(bundle.diagnostics.contains { $0.code == "label_ignored" && $0.message.contains("job=kafka-exporter") })
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
     }
@@ -111,6 +111,7 @@ import CorrelateTestSupport
         // Job 2 failed with no exception event: its worker logged the traceback.
         let other = jobs[2][1]
         jobs[2][1].status = .error
+        jobs[2][1].statusMessage = "boom"
         let store = try Evidence.store(jobs)
         let traceback = """
             Task jobs.tasks.resize_image[message-2] raised unexpected: KeyError('width')
@@ -143,6 +144,8 @@ import CorrelateTestSupport
         #expect(two.analysis.failure?.source == .log)
         #expect(two.analysis.failure?.logSource == SourceLocation(file: "worker.log", line: 7))
         #expect(two.analysis.failure?.stacktrace?.contains("line 41, in resize_image") == true)
+        // The reasons say what the log line says, not the status message read before it.
+        #expect(two.explanation.contains("failed in images process: KeyError: 'width'"), "\(two.explanation)")
         let json = BundleJSON.string(bundle)
         #expect(try JSONSchema.bundle().validate(json).isEmpty)
         #expect(json.contains("\"culprit\":{\"kind\":\"error\",\"span_id\":\"00000000000fa11d\""))

@@ -134,7 +134,149 @@ import CorrelateTestSupport
         #expect(queue.baseline?.jobs == 5)
         #expect(queue.baseline?.wait?.p95 == 20)
         #expect(queue.baseline?.start == Timestamp(nanoseconds: Self.base - 600 * Self.second))
-        #expect(QueueText.comparison(queue).hasPrefix("emails: wait p95 3.4 s during the alert (4 jobs), 20 ms before (5 jobs)"))
+        #expect(QueueText.comparison(queue).hasPrefix("emails: wait p95 3.4 s in the alert window (4 jobs), 20 ms before (5 jobs)"))
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+    }
+
+    // MARK: - Review findings: each kind as a test
+
+    static func span(_ trace: String, _ id: String, _ name: String, _ kind: Span.Kind, from: Double, to: Double,
+                     parent: String? = nil, queue: String? = nil, links: [(String, String)] = [], status: Span.Status = .unset,
+                     attributes: [Attribute] = []) -> Span {
+        Span(traceID: TraceID(hex: trace)!, spanID: SpanID(hex: id)!, parentSpanID: parent.flatMap(SpanID.init(hex:)), name: name, kind: kind,
+             start: Timestamp(nanoseconds: Self.base + Int64(from * 1e9)), end: Timestamp(nanoseconds: Self.base + Int64(to * 1e9)),
+             status: status, service: "svc",
+             attributes: (queue.map { [Attribute("messaging.destination.name", .string($0))] } ?? []) + attributes,
+             links: links.map { Span.Link(traceID: TraceID(hex: $0.0)!, spanID: SpanID(hex: $0.1)!) })
+    }
+
+    /// A batch receive: one consumer span linked to three producers whose messages waited 1,
+    /// 5 and 10 s. One job; its wait is the oldest message's, and that is its culprit.
+    @Test func aBatchReceiveWaitsAsLongAsItsOldestMessage() throws {
+        let p = ["a1000000000000000000000000000001", "a1000000000000000000000000000002", "a1000000000000000000000000000003"]
+        var spans: [Span] = []
+        for (index, (trace, wait)) in zip(p, [10.0, 5.0, 1.0]).enumerated() {
+            spans.append(Self.span(trace, String(format: "%016x", 0xb00 + index), "batchq publish", .producer, from: 20 - wait - 0.01, to: 20 - wait, queue: "batchq"))
+        }
+        let consumer = "c1000000000000000000000000000001"
+        spans.append(Self.span(consumer, "00000000000000c1", "batchq process", .consumer, from: 20, to: 20.2, queue: "batchq",
+                               links: p.enumerated().map { ($1, String(format: "%016x", 0xb00 + $0)) }))
+        let store = try Evidence.store([spans])
+        let analysis = try #require(try TraceQuery(store: store).analyze(TraceID(hex: consumer)!))
+        #expect(analysis.hops.count == 3)
+        #expect(analysis.culprit?.kind == .queueWait)
+        #expect(analysis.queueWaitMilliseconds == 10_000)
+        let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second))
+        #expect(queues.first?.jobs == 1)
+        #expect(queues.first?.wait?.max == 10_000)
+        // Each producer's side lists the consumer that links back to it.
+        let producer = try #require(try TraceQuery(store: store).analyze(TraceID(hex: p[1])!))
+        #expect(producer.hops.map(\.consumerTrace.description) == [consumer])
+    }
+
+    /// RabbitMQ through a direct exchange: the destination is the exchange, the routing key
+    /// the queue the alert names. Ranking, the bundle's queue figures and `queues --queue`
+    /// agree that the job is on that queue.
+    @Test func aQueueNamedByTheRoutingKeyIsTheAlertsQueue() throws {
+        let routing = [Attribute("messaging.rabbitmq.destination.routing_key", .string("emails"))]
+        let trace = "d1000000000000000000000000000001"
+        let spans = [
+            Self.span(trace, "00000000000000d1", "amq.direct publish", .producer, from: 10, to: 10.01, queue: "amq.direct", attributes: routing),
+            Self.span(trace, "00000000000000d2", "amq.direct process", .consumer, from: 18.01, to: 18.1, parent: "00000000000000d1",
+                      queue: "amq.direct", attributes: routing),
+        ]
+        let store = try Evidence.store([spans])
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
+            .bundle(for: Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")]))
+        #expect(bundle.traces.first?.explanation.first == "waited 8 s in emails (threshold 2 s); window p95 8 s")
+        #expect(bundle.queues.first?.window?.jobs == 1)
+        let named = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second), queues: ["emails"])
+        #expect(named.map(\.queue) == ["emails"])
+    }
+
+    /// The older convention: a receive span (CONSUMER, the root of a new trace) and its process
+    /// span (CONSUMER) that links to the producer. One job, not a lost context, its wait the
+    /// culprit.
+    @Test func aReceiveAndProcessPairIsOneJob() throws {
+        var spans = Self.linkedJob()
+        let receive = SpanID(hex: "00000000000000ee")!
+        spans[2].parentSpanID = receive
+        spans.append(Span(traceID: Self.consumerTrace, spanID: receive, name: "emails receive", kind: .consumer,
+                          start: Timestamp(nanoseconds: Self.base + 3 * Self.second - 1_000_000),
+                          end: Timestamp(nanoseconds: Self.base + 3 * Self.second + 600_000_000), service: "mailer",
+                          attributes: [Attribute("messaging.destination.name", .string("emails"))]))
+        let store = try Evidence.store([spans])
+        let analysis = try #require(try TraceQuery(store: store).analyze(Self.consumerTrace))
+        #expect(!analysis.diagnostics.contains { $0.code == "consumer_root" }, "\(analysis.diagnostics)")
+        #expect(analysis.culprit?.kind == .queueWait)
+        let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base - Self.second), to: Timestamp(nanoseconds: Self.base + 10 * Self.second))
+        #expect(queues.first?.jobs == 1)
+    }
+
+    /// A job on `outerq` enqueues a job on `innerq`; only the inner one fails. The failure is
+    /// the inner queue's, not the outer's.
+    @Test func aFailureCountsOnTheQueueOfTheJobThatFailed() throws {
+        let t = "e1000000000000000000000000000001"
+        let spans = [
+            Self.span(t, "00000000000000e1", "outerq publish", .producer, from: 10, to: 10.01, queue: "outerq"),
+            Self.span(t, "00000000000000e2", "outerq process", .consumer, from: 10.02, to: 12, parent: "00000000000000e1", queue: "outerq"),
+            Self.span(t, "00000000000000e3", "innerq publish", .producer, from: 10.5, to: 10.51, parent: "00000000000000e2", queue: "innerq"),
+            Self.span(t, "00000000000000e4", "innerq process", .consumer, from: 10.6, to: 11, parent: "00000000000000e3", queue: "innerq", status: .error),
+        ]
+        let store = try Evidence.store([spans])
+        let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second))
+        #expect(queues.map(\.queue) == ["innerq", "outerq"])
+        #expect(queues.map(\.failures) == [1, 0])
+    }
+
+    /// A consumer that starts before its producer (clock skew) has no wait: it is counted apart,
+    /// and the ranking says the wait is unknown instead of "no queue wait".
+    @Test func clockSkewIsNoWait() throws {
+        let t = "f1000000000000000000000000000001"
+        let spans = [
+            Self.span(t, "00000000000000f1", "skewq publish", .producer, from: 10, to: 10.3, queue: "skewq"),
+            Self.span(t, "00000000000000f2", "skewq process", .consumer, from: 9.9, to: 10.5, parent: "00000000000000f1", queue: "skewq"),
+        ]
+        let store = try Evidence.store([spans])
+        let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second))
+        #expect(queues.first?.waited == 0)
+        #expect(queues.first?.clockSkew == 1)
+        #expect(queues.first?.wait == nil)
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
+            .bundle(for: Evidence.alert([("alertname", "SkewqBacklog"), ("queue", "skewq")]))
+        #expect(bundle.traces.first?.explanation.first?.hasPrefix("wait unknown: the consumer started before its producer") == true)
+    }
+
+    /// One producer trace fanning out to 30 linked consumer traces: `--limit 2` keeps 2 ranked
+    /// traces and at most 2 linked ones, and says how many more it left out.
+    @Test func linkedTracesFollowUpToTheLimit() throws {
+        let producerTrace = "a2000000000000000000000000000001"
+        var spans = [Self.span(producerTrace, "0000000000000a00", "POST /fanout", .server, from: 9, to: 10.1)]
+        for number in 0..<30 {
+            let producer = String(format: "%016x", 0xa01 + number)
+            spans.append(Self.span(producerTrace, producer, "fanq publish", .producer, from: 9.5, to: 10, parent: "0000000000000a00", queue: "fanq"))
+            spans.append(Self.span(String(format: "%032x", 0xc0000 + number), String(format: "%016x", 0xc01 + number), "fanq process", .consumer,
+                                   from: 11 + Double(number) / 10, to: 11.5 + Double(number) / 10, queue: "fanq", links: [(producerTrace, producer)]))
+        }
+        let store = try Evidence.store([spans])
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 2, lookback: nil)
+            .bundle(for: Evidence.alert([("alertname", "FanqLag"), ("queue", "fanq")]))
+        #expect(bundle.traces.count <= 4)
+        #expect(bundle.diagnostics.contains { $0.code == "linked_traces_left_out" })
+        #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+    }
+
+    /// A parent cycle in damaged data with failing spans still names where it failed.
+    @Test func aFailureInAParentCycleIsStillNamed() throws {
+        let t = "f2000000000000000000000000000001"
+        let spans = [
+            Self.span(t, "00000000000000a1", "one", .internal, from: 10, to: 11, parent: "00000000000000a2", status: .error),
+            Self.span(t, "00000000000000a2", "two", .internal, from: 10.1, to: 10.5, parent: "00000000000000a1", status: .error),
+        ]
+        let analysis = TraceAnalyzer.analyze(TraceAnalyzer.Input(traceID: TraceID(hex: t)!, spans: spans))
+        #expect(analysis.failure?.spanName == "two")
     }
 }

@@ -51,7 +51,7 @@ extension Correlate {
         }
 
         func run() throws {
-            _ = try global.ruleSelection.loadAlertRules()
+            let rules = try global.ruleSelection.loadAlertRules()
             guard let store = try StoreLocation.openExisting(global.databasePath) else {
                 DiagnosticPrinter.printError("correlate: error: no store at '\(global.databasePath)'; run correlate ingest first, or give --db")
                 throw ExitCode(ExitStatus.badInput.rawValue)
@@ -68,7 +68,8 @@ extension Correlate {
             }
             let start = since.flatMap { TimeArgument.parse($0, now: now) } ?? Timestamp(nanoseconds: end.nanoseconds - 3_600_000_000_000)
             guard start <= end else { throw ValidationError("--since is after --until.") }
-            let statistics = try QueueReport(store: store).statistics(from: start, to: end, queues: queue.isEmpty ? nil : Set(queue))
+            let queueAttributes = BundleBuilder(store: store, rules: rules, limit: 1, lookback: nil).lookup.matcher.queueAttributes
+            let statistics = try QueueReport(store: store, queueAttributes: queueAttributes).statistics(from: start, to: end, queues: queue.isEmpty ? nil : Set(queue))
             switch format {
             case .text: print(QueueText.table(statistics, start: start, end: end), terminator: "")
             case .json: print(QueueJSON.string(statistics, start: start, end: end))
