@@ -37,7 +37,8 @@ public struct AlertLookup {
 
         // Candidates: traces with a span in the window that match the labels.
         var spansByTrace: [TraceID: [Span]] = [:]
-        for span in try store.spans(startingBetween: windowStart, and: windowEnd) {
+        let windowSpans = try store.spans(startingBetween: windowStart, and: windowEnd)
+        for span in windowSpans {
             spansByTrace[span.traceID, default: []].append(span)
         }
         // Each mapped label: the traces it matches, and the weight it gives them.
@@ -59,7 +60,7 @@ public struct AlertLookup {
 
         let queueNames = matcher.queues(alert)
         let queues = try QueueReport(store: store, queueAttributes: matcher.queueAttributes)
-            .comparison(of: queueNames, window: windowStart, windowEnd)
+            .comparison(of: queueNames, window: windowStart, windowEnd, spans: windowSpans)
         let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes)
         let query = TraceQuery(store: store)
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {

@@ -23,8 +23,9 @@ public struct QueueReport {
 
     /// Statistics per queue for jobs starting in `start..<end`, sorted by queue name; only the
     /// `queues` named when given. Jobs with no queue name are under `(no queue)`.
-    public func statistics(from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil) throws -> [QueueStatistics] {
-        let spans = try store.spans(startingBetween: start, and: end)
+    /// - Parameter spans: the spans that started in the range, when the caller has read them.
+    public func statistics(from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil, spans known: [Span]? = nil) throws -> [QueueStatistics] {
+        let spans = try known ?? store.spans(startingBetween: start, and: end)
         var producers = ProducerIndex(spans)
         let consumers = spans.filter { $0.kind == .consumer && $0.start >= start && $0.start < end }
         // Producers outside the range: by job id in one query, by parent or link per trace.
@@ -135,11 +136,12 @@ public struct QueueReport {
     public static let noQueue = "(no queue)"
 
     /// The named queues in `window` and in as long a time just before it.
-    public func comparison(of queues: [String], window start: Timestamp, _ end: Timestamp) throws -> [QueueComparison] {
+    /// - Parameter spans: the spans that started in the window, when the caller has read them.
+    public func comparison(of queues: [String], window start: Timestamp, _ end: Timestamp, spans: [Span]? = nil) throws -> [QueueComparison] {
         guard !queues.isEmpty else { return [] }
         let names = Set(queues)
         let length = max(0, end.nanoseconds - start.nanoseconds)
-        let during = try statistics(from: start, to: end, queues: names)
+        let during = try statistics(from: start, to: end, queues: names, spans: spans)
         let before = try statistics(from: Timestamp(nanoseconds: start.nanoseconds - length), to: start, queues: names)
         return queues.map { queue in
             QueueComparison(queue: queue, window: during.first { $0.queue == queue }, baseline: before.first { $0.queue == queue })

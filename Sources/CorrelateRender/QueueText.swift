@@ -22,9 +22,14 @@ public enum QueueText {
                 return column == 0 ? cell + pad : pad + cell
             }.joined(separator: "  ") + "\n"
         }
+        for queue in statistics where queue.clockSkew > 0 {
+            out += "\n\(queue.queue.escapingControlCharacters): \(queue.clockSkew) job\(queue.clockSkew == 1 ? "" : "s") started before "
+                + "\(queue.clockSkew == 1 ? "its" : "their") producer (the hosts' clocks disagree): no wait counted\n"
+        }
         for queue in statistics where !queue.longestWaits.isEmpty {
+            let unknown = queue.jobs - queue.waited - queue.clockSkew
             out += "\nlongest waits in \(queue.queue.escapingControlCharacters)"
-                + (queue.waited < queue.jobs ? " (\(queue.jobs - queue.waited) of \(queue.jobs) jobs with no producer span, no wait known)" : "") + ":\n"
+                + (unknown > 0 ? " (\(unknown) of \(queue.jobs) jobs with no producer span, no wait known)" : "") + ":\n"
             let width = queue.longestWaits.map { Milliseconds.spoken($0.waitMilliseconds).count }.max() ?? 0
             for waiter in queue.longestWaits {
                 let wait = Milliseconds.spoken(waiter.waitMilliseconds)

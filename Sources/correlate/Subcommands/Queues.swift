@@ -9,15 +9,20 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             abstract: "Per-queue statistics of the jobs in a time range: waits, run times, failures.",
             discussion: """
-                A job is a consumer span (the execute side of a producer→consumer hop) that \
-                started in [--since, --until); its queue is messaging.destination.name (or the \
-                older messaging.destination) of the consumer, else of its producer. Its wait is \
-                the time from the producer span's end to the consumer's start, the producer found \
-                by parent, span link, or job id (messaging.message.id and the other job id \
-                attributes), also when it started before the range. Per queue: jobs, wait \
-                p50/p95/p99/max (over the jobs whose producer is known), execution p50/p95/p99 \
-                (the consumer span's duration), failures (an error in the consumer span or under \
-                it), and the three jobs that waited longest. Percentiles are nearest-rank.
+                A job is an outermost consumer span (the execute side of a producer→consumer \
+                hop; a receive span and the process span under it are one job) that started in \
+                [--since, --until). Its queue is named by the span attributes the queue label \
+                maps to in rules/alerts.yaml (messaging.destination.name, the older \
+                messaging.destination, RabbitMQ's routing key), of the consumer, else of its \
+                producer. Its wait is the time from the producer span's end to the consumer's \
+                start, the producer found by parent, span links, or job id \
+                (messaging.message.id and the other job id attributes), also when it started \
+                before the range; a batch receive linked to several producers waits as long as \
+                its oldest message. Per queue: jobs, wait p50/p95/p99/max (over the jobs whose \
+                producer is known; a consumer that started before its producer, clock skew, is \
+                counted apart), execution p50/p95/p99 (the consumer span's duration), failures \
+                (an error in the consumer span or under it, not in a job it enqueued), and the \
+                three jobs that waited longest. Percentiles are nearest-rank.
 
                 --since and --until take RFC 3339 times (2026-11-25T08:00:00Z) or durations back \
                 from now (1h, 30m). With neither, the hour up to the newest span in the store \
