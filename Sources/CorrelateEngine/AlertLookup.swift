@@ -270,6 +270,12 @@ public struct AlertMatcher: Sendable {
         /// labels less).
         public var weight: Double
 
+        /// It maps a label to a queue (its attributes include `messaging.destination.name` or
+        /// `messaging.destination`).
+        public var isQueue: Bool {
+            attributes.contains { $0 == "messaging.destination.name" || $0 == "messaging.destination" }
+        }
+
         public init(label: String, attributes: [String], matchSpanName: Bool, weight: Double = 1) {
             self.label = label
             self.attributes = attributes
@@ -302,7 +308,11 @@ public struct AlertMatcher: Sendable {
     /// Some span of `spans` has one of the mapping's attributes with `value` (or, with
     /// `matchSpanName`, is named `value` or `<anything>/value`).
     public static func spans(_ spans: [Span], match value: String, of mapping: Mapping) -> Bool {
-        spans.contains { span in
+        // A queue label: the spans' queue names, read as the queue statistics read them.
+        if mapping.isQueue {
+            return spans.contains { $0.queueNames(in: mapping.attributes).contains(value) }
+        }
+        return spans.contains { span in
             for key in mapping.attributes {
                 if (key == "service.name" ? span.service : (span.attributes[key] ?? span.resource[key])?.text) == value {
                     return true
@@ -333,8 +343,7 @@ public struct AlertMatcher: Sendable {
     /// `messaging.destination`), each once.
     public func queues(_ alert: Alert) -> [String] {
         var names: [String] = []
-        for (value, mapping) in matches(for: alert)
-        where mapping.attributes.contains(where: { $0 == "messaging.destination.name" || $0 == "messaging.destination" }) && !names.contains(value) {
+        for (value, mapping) in matches(for: alert) where mapping.isQueue && !names.contains(value) {
             names.append(value)
         }
         return names
@@ -345,7 +354,7 @@ public struct AlertMatcher: Sendable {
     /// no label is.
     public var queueAttributes: [String] {
         var attributes: [String] = []
-        for mapping in mappings where mapping.attributes.contains(where: { $0 == "messaging.destination.name" || $0 == "messaging.destination" }) {
+        for mapping in mappings where mapping.isQueue {
             for attribute in mapping.attributes where !attributes.contains(attribute) { attributes.append(attribute) }
         }
         return attributes.isEmpty ? Span.queueAttributes : attributes

@@ -45,8 +45,23 @@ rules:
 # named in the bundle. Labels not listed here (severity…) play no part.
 alert_mappings:
   labels:
+    # The queue: where each instrumentation names it (the messaging conventions, the older
+    # key, RabbitMQ's routing key in its two spellings — read first on RabbitMQ spans, whose
+    # destination is often the exchange —, BullMQ, Spring Kafka listeners, SQS queue URLs by
+    # their last path segment). Empty names and placeholders (<default>, amq.default,
+    # (temporary), (anonymous)) are no queue; Laravel's Redis queues lose their queues: prefix.
+    # Exporters call the label queue (RabbitMQ, Sidekiq), queue_name (celery-exporter), topic
+    # (Kafka) or dimension_QueueName (SQS through YACE).
     - label: queue
-      attributes: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key]
+      attributes: &queue [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key,
+                          messaging.rabbitmq.routing_key, bullmq.queue.name, messaging.source.name, aws.sqs.queue.url,
+                          aws.queue_url, messaging.url]
+    - label: queue_name
+      attributes: *queue
+    - label: topic
+      attributes: *queue
+    - label: dimension_QueueName
+      attributes: *queue
     - label: service
       attributes: [service.name]
     # Prometheus target labels: on an alert they name the scrape target, most often an exporter
@@ -98,7 +113,11 @@ alert_mappings:
   # The span attributes that carry a job id, the first one a span has wins: a log line's job
   # id (Celery task id, Sidekiq jid, ActiveJob job id, Temporal workflow id…) joins the trace of
   # the spans that carry it. Spans are stored with the job id found when they are read.
-  job_id_attributes: [messaging.message.id, messaging.message_id, celery.task_id, job.id, temporalWorkflowID]
+  # Temporal's Go and Python interceptors spell it temporalWorkflowID, its TypeScript one
+  # temporalWorkflowId; MassTransit and NServiceBus have their own message ids. BullMQ's
+  # bullmq.job.id is not listed: it counts from 1 in each queue, so it names no job alone.
+  job_id_attributes: [messaging.message.id, messaging.message_id, celery.task_id, job.id, temporalWorkflowID,
+                      temporalWorkflowId, messaging.masstransit.message_id, nservicebus.message_id, rq.job.id]
 
   tests:
     - alert: { alertname: JobLatencyHigh, queue: exports, job: celery-worker, task: jobs.tasks.export_report, instance: 'celery-exporter:9808' }
@@ -108,7 +127,7 @@ alert_mappings:
         kind: latency
         measure: execution
         threshold_ms: 2000
-        matches: { queue: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key], job: [service.name], instance: [service.instance.id, host.name], task: [celery.task_name, messaging.operation.name] }
+        matches: { queue: [messaging.destination.name, messaging.destination, messaging.rabbitmq.destination.routing_key, messaging.rabbitmq.routing_key, bullmq.queue.name, messaging.source.name, aws.sqs.queue.url, aws.queue_url, messaging.url], job: [service.name], instance: [service.instance.id, host.name], task: [celery.task_name, messaging.operation.name] }
     - alert: { alertname: ErrorRateHigh, queue: celery, task: jobs.tasks.resize_image }
       annotations: { summary: 'Celery task error rate high on queue celery' }
       generatorURL: 'http://prometheus.acme.example:9090/graph?g0.expr=sum%20by%20%28queue%2C%20task%29%20%28rate%28celery_task_failed_total%7Btask%3D%22jobs.tasks.resize_image%22%7D%5B5m%5D%29%29%20%2F%20sum%20by%20%28queue%2C%20task%29%20%28rate%28celery_task_received_total%7Btask%3D%22jobs.tasks.resize_image%22%7D%5B5m%5D%29%29%20%3E%200.1&g0.tab=1'

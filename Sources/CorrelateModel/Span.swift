@@ -122,11 +122,14 @@ public struct Span: Hashable, Sendable {
     /// The span attributes that carry a job id, in order: the messaging conventions'
     /// `messaging.message.id` (Celery, Sidekiq, ActiveJob, RQ, Dramatiq, BullMQ
     /// instrumentations), its older spelling, Celery's `celery.task_id`, Hangfire's `job.id`,
-    /// Temporal's `temporalWorkflowID`. Configured by `job_id_attributes` in
+    /// Temporal's `temporalWorkflowID` (Go, Python) and `temporalWorkflowId` (TypeScript),
+    /// MassTransit's and NServiceBus's message ids, the RQ instrumentation's `rq.job.id`.
+    /// (BullMQ's `bullmq.job.id` is not one: it counts from 1 in each queue.) Configured by `job_id_attributes` in
     /// `rules/alerts.yaml`, set once when a command starts, before any span is read; a span is
     /// stored with the job id found then.
     nonisolated(unsafe) public static var jobIDAttributes = [
         "messaging.message.id", "messaging.message_id", "celery.task_id", "job.id", "temporalWorkflowID",
+        "temporalWorkflowId", "messaging.masstransit.message_id", "nservicebus.message_id", "rq.job.id",
     ]
 
     /// `messaging.destination.name`, or the older `messaging.destination`.
@@ -134,20 +137,48 @@ public struct Span: Hashable, Sendable {
         (attributes["messaging.destination.name"] ?? attributes["messaging.destination"])?.text
     }
 
-    /// The span attributes that name a job's queue, in order: the messaging conventions'
-    /// `messaging.destination.name`, the older `messaging.destination`, RabbitMQ's routing key
-    /// (the queue when the default or a direct exchange is the destination).
+    /// The span attributes that name a job's queue, in order (the `queue` label's attributes in
+    /// `rules/alerts.yaml` say the same): the messaging conventions' `messaging.destination.name`,
+    /// the older `messaging.destination`, RabbitMQ's routing key in its two spellings, BullMQ's
+    /// `bullmq.queue.name`, Spring Kafka's `messaging.source.name`, SQS queue URLs.
     public static let queueAttributes = [
         "messaging.destination.name", "messaging.destination", "messaging.rabbitmq.destination.routing_key",
+        "messaging.rabbitmq.routing_key", "bullmq.queue.name", "messaging.source.name", "aws.sqs.queue.url",
+        "aws.queue_url", "messaging.url",
     ]
 
-    /// The values of `attributes` this span has, in order, each once.
+    /// The queue names this span has in `attributes`, in order, each once (see
+    /// ``queueName(_:)``). On a RabbitMQ span (`messaging.system` `rabbitmq`) the routing keys
+    /// come first: its destination is often the exchange.
     public func queueNames(in attributes: [String]) -> [String] {
+        var keys = attributes
+        if self.attributes["messaging.system"]?.text == "rabbitmq" {
+            keys = keys.filter { $0.hasSuffix("routing_key") } + keys.filter { !$0.hasSuffix("routing_key") }
+        }
         var names: [String] = []
-        for key in attributes {
-            if let value = self.attributes[key]?.text, !value.isEmpty, !names.contains(value) { names.append(value) }
+        for key in keys {
+            if let value = self.attributes[key]?.text, let name = Self.queueName(value), !names.contains(name) { names.append(name) }
         }
         return names
+    }
+
+    /// A queue attribute's value as the queue's name: nil for an empty value or a placeholder
+    /// (`<default>`, `amq.default`, `(temporary)`, `(anonymous)`); an http(s) URL (SQS) by its
+    /// last path segment; Laravel's Redis `queues:NAME` as `NAME`.
+    public static func queueName(_ value: String) -> String? {
+        var name = Substring(value)
+        while name.first == " " { name = name.dropFirst() }
+        while name.last == " " { name = name.dropLast() }
+        if let scheme = name.range(of: "://"), name.hasPrefix("http") {
+            // https://sqs.eu-west-1.amazonaws.com/123456789012/emails → emails; no path, no name.
+            let path = name[scheme.upperBound...].prefix { $0 != "?" && $0 != "#" }.split(separator: "/").dropFirst()
+            guard let last = path.last else { return nil }
+            name = last
+        } else if name.hasPrefix("queues:") {
+            name = name.dropFirst("queues:".count)
+        }
+        guard !name.isEmpty, !["<default>", "amq.default", "(temporary)", "(anonymous)"].contains(name) else { return nil }
+        return String(name)
     }
 
     /// Error status, or an `exception` event.

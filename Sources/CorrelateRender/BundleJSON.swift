@@ -60,11 +60,9 @@ public enum BundleJSON {
             if let service = record.service { out.string(service) } else { out.null() }
             out.raw(",\"message\":")
             out.string(record.message)
-            out.raw(",\"source\":{\"file\":")
-            out.string(record.source.file)
-            out.raw(",\"line\":")
-            out.int(record.source.line)
-            out.raw("}}")
+            out.raw(",\"source\":")
+            TraceJSON.source(record.source, out)
+            out.raw("}")
         }
         out.raw("],\"diagnostics\":[")
         for (index, diagnostic) in bundle.diagnostics.enumerated() {

@@ -64,15 +64,7 @@ public enum TraceJSON {
             out.raw(",\"source\":")
             optional(failure.source?.rawValue, out)
             out.raw(",\"log_source\":")
-            if let source = failure.logSource {
-                out.raw("{\"file\":")
-                out.string(source.file)
-                out.raw(",\"line\":")
-                out.int(source.line)
-                out.raw("}")
-            } else {
-                out.null()
-            }
+            if let source = failure.logSource { self.source(source, out) } else { out.null() }
             out.raw("}")
         } else {
             out.null()
@@ -152,11 +144,18 @@ public enum TraceJSON {
         out.string(record.message)
         out.raw(",\"span_id\":")
         if let span = placed.spanID { out.quoted(span) } else { out.null() }
-        out.raw(",\"source\":{\"file\":")
-        out.string(record.source.file)
+        out.raw(",\"source\":")
+        source(record.source, out)
+        out.raw("}")
+    }
+
+    /// `{"file":…,"line":…}`: where a log record is (`$defs/source` of the bundle schema).
+    static func source(_ location: SourceLocation, _ out: JSONWriter) {
+        out.raw("{\"file\":")
+        out.string(location.file)
         out.raw(",\"line\":")
-        out.int(record.source.line)
-        out.raw("}}")
+        out.int(location.line)
+        out.raw("}")
     }
 
     static func optional(_ text: String?, _ out: JSONWriter) {

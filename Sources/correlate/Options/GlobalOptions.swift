@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorrelateModel
 import CorrelatePipeline
 
 /// Options every command takes.
@@ -23,5 +24,14 @@ struct GlobalOptions: ParsableArguments {
 
     var ruleSelection: RuleSelection {
         RuleSelection(directories: ruleDirectories, includeShipped: !noShippedRules)
+    }
+
+    /// The store of `--db`, to read; when there is none, says so and exits with status 1.
+    func openExistingStore() throws -> EventStore {
+        guard let store = try StoreLocation.openExisting(databasePath) else {
+            DiagnosticPrinter.printError("correlate: error: no store at '\(databasePath)'; run correlate ingest first, or give --db")
+            throw ExitCode(ExitStatus.badInput.rawValue)
+        }
+        return store
     }
 }

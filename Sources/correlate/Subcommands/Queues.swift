@@ -57,10 +57,7 @@ extension Correlate {
 
         func run() throws {
             let rules = try global.ruleSelection.loadAlertRules()
-            guard let store = try StoreLocation.openExisting(global.databasePath) else {
-                DiagnosticPrinter.printError("correlate: error: no store at '\(global.databasePath)'; run correlate ingest first, or give --db")
-                throw ExitCode(ExitStatus.badInput.rawValue)
-            }
+            let store = try global.openExistingStore()
             let now = Timestamp.now
             let end: Timestamp
             if let until {

@@ -46,10 +46,7 @@ extension Correlate {
             let end = until.flatMap { TimeArgument.parse($0, now: now) } ?? now
             guard start <= end else { throw ValidationError("--since is after --until.") }
             let rules = try global.ruleSelection.loadAlertRules()
-            guard let store = try StoreLocation.openExisting(global.databasePath) else {
-                DiagnosticPrinter.printError("correlate: error: no store at '\(global.databasePath)'; run correlate ingest first, or give --db")
-                throw ExitCode(ExitStatus.badInput.rawValue)
-            }
+            let store = try global.openExistingStore()
             let alerts = try store.alerts(overlapping: start, end)
             if alerts.isEmpty { DiagnosticPrinter.printError("correlate report: no alert between \(start) and \(end)") }
             let builder = BundleBuilder(store: store, rules: rules, limit: limit, lookback: nil)

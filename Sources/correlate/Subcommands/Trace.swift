@@ -42,10 +42,7 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            guard let store = try StoreLocation.openExisting(global.databasePath) else {
-                DiagnosticPrinter.printError("correlate: error: no store at '\(global.databasePath)'; run correlate ingest first, or give --db")
-                throw ExitCode(ExitStatus.badInput.rawValue)
-            }
+            let store = try global.openExistingStore()
             let query = TraceQuery(store: store)
             let matches = try query.resolve(traceID)
             guard let id = matches.first else {
