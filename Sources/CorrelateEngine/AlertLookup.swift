@@ -25,8 +25,8 @@ public struct AlertLookup {
     public init(store: EventStore, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
         self.store = store
         self.matcher = matcher
-        self.limit = limit
-        self.unlinkedLimit = unlinkedLimit
+        self.limit = max(1, limit)
+        self.unlinkedLimit = max(0, unlinkedLimit)
     }
 
     public func bundle(for alert: Alert, now: Timestamp) throws -> IncidentBundle {
@@ -75,7 +75,7 @@ public struct AlertLookup {
                 trace.explanation.append("matches " + matched.labels.joined(separator: ", "))
                 trace.score += Self.labelScore * matched.weight
             }
-            trace.score = (trace.score * 1000).rounded() / 1000
+            trace.score = (trace.score * 1_000_000).rounded() / 1_000_000
             if measure == .errors, let failure = analysis.failure { trace.analysis.culprit = Culprit(failure: failure) }
             return trace
         }
@@ -86,8 +86,19 @@ public struct AlertLookup {
             guard let analysis = try query.analyze(id, includeLogs: false) else { continue }
             ranked.append(rank(analysis))
         }
+        // One job joined by a span link is one entry: the consumer's side, where the job ran and
+        // waited; the producer's side follows it as `linked`.
+        let rankedIDs = Set(ranked.map(\.analysis.traceID))
+        ranked.removeAll { trace in
+            trace.analysis.hops.contains { hop in
+                hop.connection == .link && hop.producerTrace == trace.analysis.traceID
+                    && hop.consumerTrace != trace.analysis.traceID && rankedIDs.contains(hop.consumerTrace)
+            }
+        }
         ranked.sort { a, b in
-            a.score != b.score ? a.score > b.score : a.analysis.start < b.analysis.start
+            if a.score != b.score { return a.score > b.score }
+            if a.analysis.start != b.analysis.start { return a.analysis.start < b.analysis.start }
+            return a.analysis.traceID < b.analysis.traceID
         }
         var kept: [RankedTrace] = []
         var keptIDs: Set<TraceID> = []
@@ -98,15 +109,17 @@ public struct AlertLookup {
         // A job whose consumer started a new trace linked to its producer is both traces: the
         // other sides of the kept traces' link hops follow, up to `limit` of them.
         var linkedLeftOut = 0
+        var linkedKept = 0
         for index in kept.indices {
             for hop in kept[index].analysis.hops where hop.connection == .link {
                 for other in [hop.producerTrace, hop.consumerTrace] where !keptIDs.contains(other) {
-                    guard kept.count < 2 * limit else {
+                    guard linkedKept < limit else {
                         linkedLeftOut += 1
                         continue
                     }
                     keptIDs.insert(other)
                     guard let analysis = try query.analyze(other) else { continue }
+                    linkedKept += 1
                     let side = other == hop.producerTrace ? "producer" : "consumer"
                     var linked = RankedTrace(
                         analysis: analysis, reasons: ["linked"],
@@ -128,7 +141,7 @@ public struct AlertLookup {
         if linkedLeftOut > 0 {
             diagnostics.append(TraceDiagnostic(
                 code: "linked_traces_left_out",
-                message: "\(linkedLeftOut) more trace\(linkedLeftOut == 1 ? "" : "s") joined to the kept ones by span links left out (at most \(limit) follow the top \(limit))"))
+                message: "at least \(linkedLeftOut) more trace\(linkedLeftOut == 1 ? "" : "s") joined to the kept ones by span links left out (at most \(limit) follow the top \(limit))"))
         }
         if kept.isEmpty {
             diagnostics.append(TraceDiagnostic(

@@ -40,8 +40,9 @@ public enum TraceAnalyzer {
         diagnostics += disconnectedChains(input, hops)
         let logs = placeLogs(input, tree)
         let onPathWait = Set(hops.map(\.consumer)).compactMap { path.waitOnPath[$0] }.reduce(0, +)
-        let queueWait: Double? = hops.isEmpty ? nil
-            : (path.waitOnPath.isEmpty ? hops.map(\.waitMilliseconds).max() : onPathWait)
+        // A hop whose consumer started before its producer (clock skew) has no wait.
+        let waits = hops.filter { !$0.clockSkew }.map(\.waitMilliseconds)
+        let queueWait: Double? = waits.isEmpty ? nil : (path.waitOnPath.isEmpty ? waits.max() : onPathWait)
         return TraceAnalysis(
             traceID: input.traceID, spans: tree.ordered, start: tree.start, end: tree.end,
             hasError: input.spans.contains { $0.hasError }, hops: hops,

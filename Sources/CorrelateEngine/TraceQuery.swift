@@ -21,21 +21,30 @@ public struct TraceQuery {
         let ownJobs = Set(spans.filter { $0.kind == .producer || $0.kind == .consumer }.compactMap(\.messageID))
         let loggedJobs = Set(traceLogs.compactMap(\.jobID))
         var related = try store.spans(withMessageIDs: ownJobs.union(loggedJobs)).filter { $0.traceID != traceID }
-        // Traces the spans link to (a consumer that started a new trace links to its producer).
-        var linkedTraces: [TraceID] = []
+        var present = Set(related.map { SpanKey($0.traceID, $0.spanID) })
+        func relate(_ span: Span) {
+            if present.insert(SpanKey(span.traceID, span.spanID)).inserted { related.append(span) }
+        }
+        // The spans this trace's links point at (a consumer that started a new trace links to
+        // its producer), and not the rest of their traces: a fan-out's producer trace may hold
+        // thousands of spans, and each of its consumers needs one.
+        var targets: [TraceID: [SpanID]] = [:]
+        var order: [TraceID] = []
         for span in spans {
-            for link in span.links where link.traceID != traceID && !linkedTraces.contains(link.traceID) {
-                linkedTraces.append(link.traceID)
+            for link in span.links where link.traceID != traceID {
+                if targets[link.traceID] == nil { order.append(link.traceID) }
+                targets[link.traceID, default: []].append(link.spanID)
             }
         }
-        // Traces that link to this one (the consumers of its producers, on the producer side).
-        for other in try store.traceIDs(linkingTo: traceID, limit: Self.linkedTraceLimit)
-        where other != traceID && !linkedTraces.contains(other) {
-            linkedTraces.append(other)
+        for other in order.prefix(Self.linkedTraceLimit) {
+            let index = try linkedSpans.index(of: other, store)
+            for id in targets[other] ?? [] { if let span = index[id] { relate(span) } }
         }
-        let known = Set(related.map(\.traceID))
-        for other in linkedTraces.prefix(2 * Self.linkedTraceLimit) where !known.contains(other) {
-            related += try linkedSpans.spans(inTrace: other, store)
+        // The spans of other traces that link to this one (its producers' consumers).
+        for other in try store.traceIDs(linkingTo: traceID, limit: Self.linkedTraceLimit) where other != traceID {
+            for span in try linkedSpans.index(of: other, store).values where span.links.contains(where: { $0.traceID == traceID }) {
+                relate(span)
+            }
         }
         let jobLogs = includeLogs ? try store.logs(withJobIDs: ownJobs) : []
         var analysis = TraceAnalyzer.analyze(TraceAnalyzer.Input(
@@ -82,22 +91,22 @@ public struct TraceQuery {
     }
 }
 
-/// The spans of a few traces, the most recently read kept.
+/// The spans of a few traces by span id, the most recently read kept.
 final class TraceCache {
     private let capacity: Int
-    private var spans: [TraceID: [Span]] = [:]
+    private var traces: [TraceID: [SpanID: Span]] = [:]
     private var order: [TraceID] = []
 
     init(capacity: Int) {
         self.capacity = capacity
     }
 
-    func spans(inTrace trace: TraceID, _ store: EventStore) throws -> [Span] {
-        if let known = spans[trace] { return known }
-        let read = try store.spans(inTrace: trace)
-        if order.count == capacity { spans[order.removeFirst()] = nil }
+    func index(of trace: TraceID, _ store: EventStore) throws -> [SpanID: Span] {
+        if let known = traces[trace] { return known }
+        let index = Dictionary(try store.spans(inTrace: trace).map { ($0.spanID, $0) }, uniquingKeysWith: { first, _ in first })
+        if order.count == capacity { traces[order.removeFirst()] = nil }
         order.append(trace)
-        spans[trace] = read
-        return read
+        traces[trace] = index
+        return index
     }
 }

@@ -163,14 +163,17 @@ public struct Span: Hashable, Sendable {
     }
 
     /// A queue attribute's value as the queue's name: nil for an empty value or a placeholder
-    /// (`<default>`, `amq.default`, `(temporary)`, `(anonymous)`); an http(s) URL (SQS) by its
-    /// last path segment; Laravel's Redis `queues:NAME` as `NAME`.
+    /// (`<default>`, `amq.default`, `(temporary)`, `(anonymous)`) or another URL (a broker's,
+    /// `amqp://…`); an http(s) URL (SQS) by its last path segment; Laravel's Redis
+    /// `queues:NAME` as `NAME`.
     public static func queueName(_ value: String) -> String? {
         var name = Substring(value)
         while name.first == " " { name = name.dropFirst() }
         while name.last == " " { name = name.dropLast() }
-        if let scheme = name.range(of: "://"), name.hasPrefix("http") {
-            // https://sqs.eu-west-1.amazonaws.com/123456789012/emails → emails; no path, no name.
+        if let scheme = name.range(of: "://") {
+            // https://sqs.eu-west-1.amazonaws.com/123456789012/emails → emails; no path, no name;
+            // a broker's URL (amqp://user@host:5672/vhost) names no queue.
+            guard name.hasPrefix("http") else { return nil }
             let path = name[scheme.upperBound...].prefix { $0 != "?" && $0 != "#" }.split(separator: "/").dropFirst()
             guard let last = path.last else { return nil }
             name = last

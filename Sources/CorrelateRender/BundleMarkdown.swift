@@ -22,7 +22,7 @@ public enum BundleMarkdown {
             if let text = alert.annotation(key) { out += "- **\(key)** \(MarkdownText.inline(text))\n" }
         }
         if let runbook = alert.annotation("runbook_url") { out += "- **runbook** \(MarkdownText.link(runbook))\n" }
-        if let graph = alert.generatorURL { out += "- **graph** \(MarkdownText.link(graph))\n" }
+        if let graph = alert.generatorURL, !graph.isEmpty { out += "- **graph** \(MarkdownText.link(graph))\n" }
         out += "- **measures** \(bundle.measure.rawValue)" + (bundle.measureFrom.isEmpty ? "" : " (\(MarkdownText.inline(bundle.measureFrom)))") + "\n"
         for queue in bundle.queues { out += "- **queue** \(MarkdownText.inline(QueueText.comparison(queue)))\n" }
         out += "- **searched** \(bundle.windowStart) … \(bundle.windowEnd)"
@@ -48,7 +48,11 @@ public enum BundleMarkdown {
             out += "### \(index + 1). `\(trace.analysis.traceID)`\n\n"
             if let failure = trace.analysis.failure {
                 out += "**failed in** \(MarkdownText.code(failure.spanName))" + (failure.summary.map { ": " + MarkdownText.inline($0) } ?? "") + "\n\n"
-                if let stack = failure.stacktrace { out += MarkdownText.fencedBlock(stack.escapingControlCharacters(keepingNewlines: true)) + "\n" }
+                if let stack = failure.stacktrace {
+                    // Java and .NET frames start with a tab: shown as spaces, not as \t.
+                    let lines = stack.replacingOccurrences(of: "\t", with: "    ")
+                    out += MarkdownText.fencedBlock(lines.escapingControlCharacters(keepingNewlines: true)) + "\n"
+                }
             }
             out += MarkdownText.fencedBlock(waterfall.render(trace.analysis)) + "\n"
         }

@@ -5,9 +5,13 @@ import CorrelateModel
 public enum QueueText {
     /// One row per queue: jobs, wait p50/p95/p99/max, execution p50/p95/p99, failures, then
     /// the longest-waiting traces.
-    public static func table(_ statistics: [QueueStatistics], start: Timestamp, end: Timestamp) -> String {
+    /// - Parameter others: with a queue filter that matched nothing, the queues that had jobs.
+    public static func table(_ statistics: [QueueStatistics], start: Timestamp, end: Timestamp, others: [String] = []) -> String {
         var out = "jobs that started \(start) … \(end)\n"
-        guard !statistics.isEmpty else { return out + "no consumer span started in this time\n" }
+        guard !statistics.isEmpty else {
+            guard !others.isEmpty else { return out + "no consumer span started in this time\n" }
+            return out + "no job on the queues asked for; jobs ran on " + others.map(\.escapingControlCharacters).joined(separator: ", ") + "\n"
+        }
         let header = ["queue", "jobs", "wait p50", "p95", "p99", "max", "exec p50", "p95", "p99", "failed"]
         var rows: [[String]] = [header]
         for queue in statistics {
@@ -41,8 +45,8 @@ public enum QueueText {
     }
 
     /// "emails: wait p95 3.4 s in the alert window (12 jobs), 20 ms before (40 jobs); execution
-    /// p95 120 ms, 130 ms before; 2 failed, 0 before" — or, with no job before, "…; no job in as
-    /// long a time before".
+    /// p95 120 ms, 130 ms before; 2 failed, 0 before" — or, with no job before, "…; no job in the
+    /// 6 min before".
     public static func comparison(_ comparison: QueueComparison) -> String {
         func figure(_ value: Double?) -> String { value.map(Milliseconds.spoken) ?? "unknown" }
         func jobs(_ count: Int) -> String { "\(count) job\(count == 1 ? "" : "s")" }
@@ -50,8 +54,9 @@ public enum QueueText {
             return "\(comparison.queue): no job in the alert window" + (comparison.baseline.map { ", \(jobs($0.jobs)) in as long a time before" } ?? "")
         }
         guard let before = comparison.baseline else {
+            let length = Double(max(0, now.end.nanoseconds - now.start.nanoseconds)) / 1_000_000
             return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) in the alert window (\(jobs(now.jobs))); execution p95 "
-                + "\(figure(now.execution?.p95)); \(now.failures) failed; no job in as long a time before"
+                + "\(figure(now.execution?.p95)); \(now.failures) failed; no job in the \(Milliseconds.spoken(length)) before"
         }
         return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) in the alert window (\(jobs(now.jobs))), "
             + "\(figure(before.wait?.p95)) before (\(jobs(before.jobs))); execution p95 \(figure(now.execution?.p95)), "

@@ -49,6 +49,11 @@ public struct TerminalWaterfall {
         if let wait = analysis.queueWaitMilliseconds { facts.append("queue wait \(Milliseconds.text(wait)) ms") }
         facts.append("\(analysis.spans.count) span\(analysis.spans.count == 1 ? "" : "s"), \(analysis.logs.count) log record\(analysis.logs.count == 1 ? "" : "s")")
         lines.append(facts.joined(separator: " · "))
+        // Jobs of this trace that ran in another trace (a consumer that started a new trace).
+        for hop in analysis.hops where hop.producerTrace == analysis.traceID && hop.consumerTrace != analysis.traceID {
+            lines.append("consumed in trace \(hop.consumerTrace) (joined by \(hop.connection == .link ? "a span link" : "its job id")), "
+                + (hop.clockSkew ? "started before its producer ended (clock skew)" : "waited \(Milliseconds.text(hop.waitMilliseconds)) ms"))
+        }
         if let failure = analysis.failure {
             lines.append(paint("failed in \(failure.spanName.escapingControlCharacters)", .red)
                 + (failure.summary.map { ": " + $0.escapingControlCharacters } ?? ""))

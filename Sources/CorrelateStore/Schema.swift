@@ -115,7 +115,8 @@ enum Schema {
         ) WITHOUT ROWID;
         INSERT OR IGNORE INTO span_links (linked_trace, trace_id)
             SELECT json_extract(link.value, '$.trace_id'), spans.trace_id FROM spans, json_each(spans.links) AS link
-            WHERE spans.links != '[]' AND json_extract(link.value, '$.trace_id') IS NOT NULL;
+            WHERE spans.links != '[]' AND json_extract(link.value, '$.trace_id') IS NOT NULL
+              AND json_extract(link.value, '$.trace_id') != lower(hex(spans.trace_id));
         """,
     ]
 

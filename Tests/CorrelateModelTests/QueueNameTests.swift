@@ -30,6 +30,7 @@ import CorrelateModel
         #expect(Self.span([("aws.sqs.queue.url", "https://sqs.eu-west-1.amazonaws.com/123456789012/emails")]).queueNames(in: keys) == ["emails"])
         #expect(Self.span([("messaging.url", "https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo?x=1")]).queueNames(in: keys) == ["orders.fifo"])
         #expect(Self.span([("aws.queue_url", "https://sqs.us-east-1.amazonaws.com")]).queueNames(in: keys).isEmpty)
+        #expect(Self.span([("messaging.url", "amqp://guest@rabbit:5672/%2f")]).queueNames(in: keys).isEmpty)
         // Laravel on Redis.
         #expect(Self.span([("messaging.destination.name", "queues:default")]).queueNames(in: keys) == ["default"])
         // Partitions and consumer groups are not queues.

@@ -243,15 +243,18 @@ import CorrelateTestSupport
         #expect(queues.first?.waited == 0)
         #expect(queues.first?.clockSkew == 1)
         #expect(queues.first?.wait == nil)
+        // The trace has no queue wait either (not a negative one).
+        let analysis = try #require(try TraceQuery(store: store).analyze(TraceID(hex: t)!))
+        #expect(analysis.queueWaitMilliseconds == nil)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
             .bundle(for: Evidence.alert([("alertname", "SkewqBacklog"), ("queue", "skewq")]))
         #expect(bundle.traces.first?.explanation.first?.hasPrefix("wait unknown: the consumer started before its producer") == true)
     }
 
-    /// One producer trace fanning out to 30 linked consumer traces: `--limit 2` keeps 2 ranked
-    /// traces and at most 2 linked ones, and says how many more it left out.
-    @Test func linkedTracesFollowUpToTheLimit() throws {
+    /// One producer trace fanning out to 30 linked consumer traces: each job is one entry (the
+    /// consumer's side ranked, the producer's side following it once, not ranked itself).
+    @Test func aFanOutIsRankedByItsJobs() throws {
         let producerTrace = "a2000000000000000000000000000001"
         var spans = [Self.span(producerTrace, "0000000000000a00", "POST /fanout", .server, from: 9, to: 10.1)]
         for number in 0..<30 {
@@ -262,10 +265,34 @@ import CorrelateTestSupport
         }
         let store = try Evidence.store([spans])
         let rules = try AlertRules.load(RuleLoader.shippedSources())
-        let bundle = try BundleBuilder(store: store, rules: rules, limit: 2, lookback: nil)
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 3, lookback: nil)
             .bundle(for: Evidence.alert([("alertname", "FanqLag"), ("queue", "fanq")]))
-        #expect(bundle.traces.count <= 4)
-        #expect(bundle.diagnostics.contains { $0.code == "linked_traces_left_out" })
+        // The longest waits first (the last consumers), then the producer's trace once.
+        #expect(bundle.traces.map(\.analysis.traceID.description) == [29, 28, 27].map { String(format: "%032x", 0xc0000 + $0) } + [producerTrace])
+        #expect(bundle.traces.last?.reasons == ["linked"])
+        #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+    }
+
+    /// A batch receive linked to 30 producers in 30 traces: `--limit 2` keeps at most 2 of the
+    /// producers' traces after it, and says how many more it left out.
+    @Test func linkedTracesFollowUpToTheLimit() throws {
+        var spans: [Span] = []
+        var links: [(String, String)] = []
+        for number in 0..<30 {
+            let trace = String(format: "%032x", 0xd0000 + number), producer = String(format: "%016x", 0xd01 + number)
+            spans.append(Self.span(trace, producer, "batchq publish", .producer, from: 9 + Double(number) / 100, to: 9.5, queue: "batchq"))
+            links.append((trace, producer))
+        }
+        spans.append(Self.span("c2000000000000000000000000000001", "00000000000000c2", "batchq process", .consumer, from: 20, to: 21,
+                               queue: "batchq", links: links))
+        let store = try Evidence.store([spans])
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 2, lookback: nil)
+            .bundle(for: Evidence.alert([("alertname", "BatchqLag"), ("queue", "batchq")]))
+        #expect(bundle.traces.first?.analysis.traceID.description == "c2000000000000000000000000000001")
+        #expect(bundle.traces.filter { $0.reasons == ["linked"] }.count == 2)
+        #expect(bundle.traces.count == 3)
+        #expect(bundle.diagnostics.contains { $0.code == "linked_traces_left_out" && $0.message.hasPrefix("at least 28 more traces") })
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
     }
 

@@ -53,6 +53,10 @@ extension Correlate {
                     throw ValidationError("\(name) '\(value)' is neither an RFC 3339 time nor a duration such as 1h.")
                 }
             }
+            let now = Timestamp.now
+            if let since, let until, let start = TimeArgument.parse(since, now: now), let end = TimeArgument.parse(until, now: now), start > end {
+                throw ValidationError("--since \(start) is after --until \(end).")
+            }
         }
 
         func run() throws {
@@ -73,7 +77,10 @@ extension Correlate {
             let queueAttributes = BundleBuilder(store: store, rules: rules, limit: 1, lookback: nil).lookup.matcher.queueAttributes
             let statistics = try QueueReport(store: store, queueAttributes: queueAttributes).statistics(from: start, to: end, queues: queue.isEmpty ? nil : Set(queue))
             switch format {
-            case .text: print(QueueText.table(statistics, start: start, end: end), terminator: "")
+            case .text:
+                let others = statistics.isEmpty && !queue.isEmpty
+                    ? try QueueReport(store: store, queueAttributes: queueAttributes).statistics(from: start, to: end).map(\.queue) : []
+                print(QueueText.table(statistics, start: start, end: end, others: others), terminator: "")
             case .json: print(QueueJSON.string(statistics, start: start, end: end))
             }
         }

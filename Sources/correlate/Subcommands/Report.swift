@@ -32,6 +32,7 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
             guard TimeArgument.parse(since, now: .now) != nil else {
                 throw ValidationError("--since '\(since)' is neither an RFC 3339 time nor a duration such as 2h.")
             }
