@@ -59,8 +59,14 @@ public struct AlertLookup {
         for id in exemplars where !(try store.spans(inTrace: id)).isEmpty { candidates.insert(id) }
 
         let queueNames = matcher.queues(alert)
+        // The queue figures of a still-firing alert end with the newest span, not the clock: a
+        // store of last week's data compares the alert's minutes with as many before them.
+        var queueEnd = windowEnd
+        if !queueNames.isEmpty, alert.endsAt == nil, let newest = try store.latestSpanStart() {
+            queueEnd = max(windowStart, min(windowEnd, Timestamp(nanoseconds: newest.nanoseconds + 1)))
+        }
         let queues = try QueueReport(store: store, queueAttributes: matcher.queueAttributes)
-            .comparison(of: queueNames, window: windowStart, windowEnd, spans: windowSpans)
+            .comparison(of: queueNames, window: windowStart, queueEnd, spans: queueEnd == windowEnd ? windowSpans : nil)
         let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes)
         let query = TraceQuery(store: store)
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {

@@ -138,6 +138,28 @@ import CorrelateTestSupport
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
     }
 
+    /// An alert still firing when the bundle is built days later (a store of last week's data):
+    /// its queue figures end with the newest span, and the baseline is as long.
+    @Test func aStillFiringAlertsQueueWindowEndsWithTheNewestSpan() throws {
+        var jobs: [[Span]] = []
+        for number in 0..<3 { jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: 30 + Double(number), wait: 1, run: 0.5)) }
+        jobs.append(Evidence.job(3, queue: "emails", service: "mailer", enqueued: -400, wait: 0.1, run: 0.5))
+        let store = try Evidence.store(jobs)
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        var alert = Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")])
+        alert.endsAt = nil
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
+            .bundle(for: alert, now: Timestamp(nanoseconds: Self.base + 10 * 86_400 * Self.second))
+        let queue = try #require(bundle.queues.first)
+        // The newest span is job 2's consumer: enqueued at 32 s, started 1 s later.
+        let newest = Self.base + 33 * Self.second
+        #expect(queue.window?.end == Timestamp(nanoseconds: newest + 1))
+        let windowStart = Self.base + 60 * Self.second - 300 * Self.second
+        #expect(queue.baseline?.start == Timestamp(nanoseconds: windowStart - (newest + 1 - windowStart)))
+        #expect(queue.window?.jobs == 3)
+        #expect(queue.baseline?.jobs == 1)
+    }
+
     // MARK: - Review findings: each kind as a test
 
     static func span(_ trace: String, _ id: String, _ name: String, _ kind: Span.Kind, from: Double, to: Double,

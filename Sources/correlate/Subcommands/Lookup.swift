@@ -30,7 +30,7 @@ extension Correlate {
                 by the wait on the alert's queue, execution by the longest consumer span, \
                 end_to_end by the whole trace, errors puts failed traces first with the failing \
                 span and its exception as culprit. Each trace says why in words; each queue the \
-                alert names gets its statistics during the alert and during as long a time \
+                alert names gets its statistics during the alert window and during as long a time \
                 before. A job whose consumer starts a new trace linked to its producer brings \
                 both traces. Output: JSON (one bundle per line, schema correlate.bundle/v1), \
                 Markdown, or one self-contained HTML page.
