@@ -54,15 +54,13 @@ public struct Alert: Hashable, Sendable {
     /// Alertmanager's label fingerprint: 64-bit FNV-1a over the label names and values sorted by
     /// name, each followed by the byte 255.
     public static func fingerprint(of labels: [(String, String)]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func add(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var hash = FNV1a()
         for (name, value) in labels.sorted(by: { $0.0 < $1.0 }) {
-            for byte in name.utf8 { add(byte) }
-            add(255)
-            for byte in value.utf8 { add(byte) }
-            add(255)
+            hash.add(name.utf8)
+            hash.add(255)
+            hash.add(value.utf8)
+            hash.add(255)
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.hex
     }
 }

@@ -58,10 +58,9 @@ public struct ExtractConfiguration: Sendable {
 
     /// The name of a standard input that starts with `line`: 64-bit FNV-1a of its bytes.
     public static func stdinName(firstLine line: UnsafeBufferPointer<UInt8>) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in line { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let hex = String(hash, radix: 16)
-        return "<stdin " + String(repeating: "0", count: 16 - hex.count) + hex + ">"
+        var hash = FNV1a()
+        hash.add(line)
+        return "<stdin " + hash.hex + ">"
     }
 
     /// One thread per core, at most eight.
