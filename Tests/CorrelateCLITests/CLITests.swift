@@ -23,6 +23,15 @@ import CorrelateTestSupport
         #expect(result.stdout.hasSuffix("1 passed, 1 failed\n"))
     }
 
+    /// A broken alert_mappings block in the folder under test is a configuration error with its
+    /// file and position, not a folder that passes.
+    @Test func brokenAlertMappingsStopRulesTest() throws {
+        let result = try CommandRunner.run(["rules", "test", "Tests/Fixtures/bad-rules/alert-measure-unknown"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("each entry of measures needs 'measure'"))
+        #expect(result.stderr.contains("alert-measure-unknown/alerts.yaml:5:"))
+    }
+
     @Test func ruleThatDoesNotCompileStopsWithExitTwo() throws {
         let result = try CommandRunner.run(
             ["extract", "--rules", "Tests/Fixtures/bad-rules/does-not-compile", "samples/celery-redis/logs/worker.otel.log"])

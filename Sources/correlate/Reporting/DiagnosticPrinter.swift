@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CorrelateModel
+import CorrelatePipeline
 
 /// Renders diagnostics and other messages to standard error, in the one fixed shape of
 /// ``Diagnostic/description``; the level word is coloured on a terminal unless `NO_COLOR` is set.
@@ -48,6 +49,18 @@ enum DiagnosticPrinter {
                 if count <= 0 { return }
                 offset += count
             }
+        }
+    }
+
+    /// What an ingest could not read (errors) and the first five malformed documents
+    /// (warnings, each with file and line), then how many more there were.
+    static func printProblems(of summary: IngestSummary) {
+        for problem in summary.unreadable { printError("correlate: error: \(problem)") }
+        for (location, reason) in summary.malformed.prefix(5) {
+            printError("correlate: warning: \(location): \(reason)")
+        }
+        if summary.malformed.count > 5 {
+            printError("correlate: warning: \(summary.malformed.count - 5) more malformed documents")
         }
     }
 }

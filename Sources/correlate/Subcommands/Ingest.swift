@@ -78,13 +78,7 @@ extension Correlate {
             }
             let summary = try pipeline.run()
             if showProgress { DiagnosticPrinter.printProgress("") }
-            for problem in summary.unreadable { DiagnosticPrinter.printError("correlate: error: \(problem)") }
-            for (location, reason) in summary.malformed.prefix(5) {
-                DiagnosticPrinter.printError("correlate: warning: \(location): \(reason)")
-            }
-            if summary.malformed.count > 5 {
-                DiagnosticPrinter.printError("correlate: warning: \(summary.malformed.count - 5) more malformed documents")
-            }
+            DiagnosticPrinter.printProblems(of: summary)
             if !quiet { DiagnosticPrinter.printError("correlate ingest: \(summary.description) → \(global.databasePath)") }
             if !summary.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
         }

@@ -144,13 +144,7 @@ extension Correlate {
                 let title = "Incident: " + Set(bundles.map(\.alert.name)).sorted().joined(separator: ", ")
                 output.write(Array(BundleHTML.render(bundles, title: title).utf8))
             }
-            for problem in summary.ingest.unreadable { DiagnosticPrinter.printError("correlate: error: \(problem)") }
-            for (location, reason) in summary.ingest.malformed.prefix(5) {
-                DiagnosticPrinter.printError("correlate: warning: \(location): \(reason)")
-            }
-            if summary.ingest.malformed.count > 5 {
-                DiagnosticPrinter.printError("correlate: warning: \(summary.ingest.malformed.count - 5) more malformed documents")
-            }
+            DiagnosticPrinter.printProblems(of: summary.ingest)
             if !quiet { DiagnosticPrinter.printError("correlate: \(summary.description) → \(global.databasePath)") }
             if !summary.ingest.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
         }
