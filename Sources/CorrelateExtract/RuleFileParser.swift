@@ -35,6 +35,10 @@ struct RuleFileParser {
     }
 
     mutating func parse() -> [Rule] {
+        // A file whose only top-level key is alert_mappings (rules/alerts.yaml, read by
+        // AlertRules) holds no extraction rule: not composed again here, which is most of the
+        // start-up of a command that extracts.
+        if Self.onlyAlertMappings(text) { return [] }
         let root: Node?
         do {
             root = try RuleYAML.compose(text, file: file)
@@ -53,6 +57,19 @@ struct RuleFileParser {
             if let rule = parseRule(node) { rules.append(rule) }
         }
         return rules
+    }
+
+    /// The text's top-level lines (not indented, not comments, not document markers) are all
+    /// `alert_mappings:`, and there is one. Anything else (flow style, other keys) is composed.
+    static func onlyAlertMappings(_ text: String) -> Bool {
+        var found = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let first = line.first, first != " ", first != "\t", first != "#", first != "\r" else { continue }
+            if line == "---" || line == "---\r" { continue }
+            guard line == "alert_mappings:" || line == "alert_mappings:\r" else { return false }
+            found = true
+        }
+        return found
     }
 
     private mutating func parseRule(_ node: Node) -> Rule? {

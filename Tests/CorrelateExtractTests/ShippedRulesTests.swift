@@ -22,6 +22,20 @@ import CorrelateTestSupport
         }
     }
 
+    /// The alert mappings file is left to the alert rules; any file with another top-level key
+    /// (or in flow style) is composed as a rule file.
+    @Test func onlyAnAlertMappingsFileIsLeftUncomposed() throws {
+        let alerts = try #require(RuleLoader.shippedSources().first { $0.path.hasSuffix("alerts.yaml") })
+        #expect(RuleFileParser.onlyAlertMappings(alerts.text))
+        #expect(RuleFileParser.onlyAlertMappings("# note\n---\nalert_mappings:\n  lookback: 5m\n"))
+        #expect(!RuleFileParser.onlyAlertMappings("alert_mappings:\n  lookback: 5m\nrules:\n  - name: x\n"))
+        #expect(!RuleFileParser.onlyAlertMappings("{alert_mappings: {}, rules: []}\n"))
+        #expect(!RuleFileParser.onlyAlertMappings("# only a comment\n"))
+        // A rule next to alert mappings is still read.
+        var parser = RuleFileParser(file: "mixed.yaml", text: "alert_mappings:\n  lookback: 5m\nrules:\n  - name: x\n    pattern: 'trace=(?<trace_id>[0-9a-f]{32})'\n")
+        #expect(parser.parse().map(\.name) == ["x"])
+    }
+
     @Test func issueShapesAreAllCovered() throws {
         // Every id shape the extraction issue names is the subject of a shipped rule.
         let names = Set(try RuleLoader.load(RuleLoader.shippedSources()).ruleSet.rules.map(\.rule.name))
