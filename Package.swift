@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "CorrelatePipeline",
             dependencies: [
-                "CorrelateModel", "CorrelateSources", "CorrelateDecode", "CorrelateExtract",
+                "CorrelateModel", "CorrelateSources", "CorrelateDecode", "CorrelateExtract", "CorrelateMatcher",
                 "CorrelateRender", "CorrelateStore", "CorrelateEngine", "CorrelateOTLP",
             ],
             swiftSettings: hotPath
@@ -85,6 +85,7 @@ let package = Package(
             name: "CorrelateServer",
             dependencies: [
                 "CorrelatePipeline", "CorrelateStore", "CorrelateOTLP", "CZlib",
+                "CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelateRender",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,7 +96,9 @@ let package = Package(
         .executableTarget(
             name: "correlate",
             dependencies: [
-                "CorrelatePipeline", "CorrelateServer",
+                // Every module it imports, declared.
+                "CorrelatePipeline", "CorrelateServer", "CorrelateModel", "CorrelateDecode", "CorrelateEngine",
+                "CorrelateExtract", "CorrelateRender", "CorrelateSources", "CorrelateStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -73,27 +73,16 @@ extension Correlate {
             let store = try global.openExistingStore()
             var alerts: [Alert] = []
             if let alertFile {
-                let decoded = try AlertFiles.read(alertFile)
+                let decoded = try AlertSelection.fromPayload(alertFile, store: store)
                 for problem in decoded.problems { DiagnosticPrinter.printError("correlate: warning: \(problem)") }
-                // A firing payload read after its resolution was stored: the stored end closes it.
-                alerts = try decoded.alerts.map { alert in
-                    guard alert.endsAt == nil,
-                          let stored = try store.alerts(withFingerprint: alert.fingerprint)
-                              .first(where: { $0.startsAt == alert.startsAt && $0.endsAt != nil })
-                    else { return alert }
-                    var closed = alert
-                    closed.endsAt = stored.endsAt
-                    closed.status = stored.status
-                    return closed
-                }
+                alerts = decoded.alerts
                 if alerts.isEmpty {
                     DiagnosticPrinter.printError("correlate: error: no usable alert in '\(alertFile)'")
                     throw ExitCode(ExitStatus.badInput.rawValue)
                 }
             } else {
-                let found = try name.map { try store.alerts(named: $0) } ?? store.alerts(withFingerprint: fingerprint!)
-                guard let latest = found.last else {
-                    DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint!)") in \(global.databasePath)")
+                guard let latest = try AlertSelection.latest(named: name, fingerprint: fingerprint, store: store) else {
+                    DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint ?? "")") in \(global.databasePath)")
                     throw ExitCode(ExitStatus.badInput.rawValue)
                 }
                 alerts = [latest]
