@@ -72,13 +72,17 @@ is_target() {
 build() {
     # --sanitize twice gives the C targets both; the Swift frontend honours only the last
     # -sanitize= it is given (SwiftPM passes one per --sanitize), hence the combined flag.
-    # The first build after a file was added to the main package has failed with "cannot
-    # find … in scope" (SwiftPM's stale view of the path dependency); the next one builds.
+    # A build after a file was added to the main package can fail with "cannot find … in
+    # scope": SwiftPM keeps its plan of the path dependency's files. Build again without the
+    # plan (the compiled modules stay).
     local attempt
     for attempt in 1 2; do
         swift build --package-path Fuzz --scratch-path "$scratch" -c "$config" -Xswiftc -g \
             --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address --product "$1" >&2 && return 0
-        [ "$attempt" -eq 1 ] && echo "fuzz.sh: build failed; building once more" >&2
+        if [ "$attempt" -eq 1 ]; then
+            echo "fuzz.sh: build failed; planning the build again and building once more" >&2
+            rm -f "$scratch/$config.yaml" "$scratch/$config/description.json" "$scratch/build.db"
+        fi
     done
     return 1
 }
