@@ -272,7 +272,8 @@ public struct AlertLookup {
         /// The trace's longest consumer span on one of the alert's queues (any consumer span
         /// when none is on them).
         func longestRun(_ analysis: TraceAnalysis) -> (Double, Span)? {
-            let consumers = analysis.spans.map(\.span).filter { $0.kind == .consumer }
+            let executing = Set(analysis.hops.filter { $0.consumerTrace == analysis.traceID }.map(\.consumer))
+            let consumers = analysis.spans.map(\.span).filter { $0.kind == .consumer || executing.contains($0.spanID) }
             let onQueue = queues.isEmpty ? [] : consumers.filter { queue(of: $0).on }
             return (onQueue.isEmpty ? consumers : onQueue).map { ($0.durationMilliseconds, $0) }.max { $0.0 < $1.0 }
         }

@@ -27,13 +27,13 @@ public struct QueueReport {
     public func statistics(from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil, spans known: [Span]? = nil) throws -> [QueueStatistics] {
         let spans = try known ?? store.spans(startingBetween: start, and: end)
         var producers = ProducerIndex(spans)
-        let consumers = spans.filter { $0.kind == .consumer && $0.start >= start && $0.start < end }
+        let consumers = spans.filter { $0.mayExecuteJob && $0.start >= start && $0.start < end }
         // Producers outside the range: by job id in one query, by parent or link per trace.
         var missingJobs: Set<String> = []
         var missingTraces: [TraceID] = []
         var seenTraces: Set<TraceID> = []
         for consumer in consumers where producers.producers(of: consumer).isEmpty {
-            if let id = consumer.messageID { missingJobs.insert(id) }
+            if consumer.kind == .consumer, let id = consumer.messageID { missingJobs.insert(id) }
             var traces = consumer.links.map(\.traceID)
             if consumer.parentSpanID != nil { traces.append(consumer.traceID) }
             for trace in traces where seenTraces.insert(trace).inserted { missingTraces.append(trace) }
@@ -49,7 +49,7 @@ public struct QueueReport {
         of spans: [Span], from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil,
         queueAttributes: [String] = Span.queueAttributes
     ) -> [QueueStatistics] {
-        let consumers = spans.filter { $0.kind == .consumer && $0.start >= start && $0.start < end }
+        let consumers = spans.filter { $0.mayExecuteJob && $0.start >= start && $0.start < end }
         return statistics(consumers: consumers, spans: spans, producers: ProducerIndex(spans), start: start, end: end, queues: queues,
                           queueAttributes: queueAttributes)
     }
@@ -64,7 +64,8 @@ public struct QueueReport {
         // one job.
         var jobs: [SpanKey: [Span]] = [:]
         var order: [SpanKey] = []
-        for consumer in consumers {
+        // A SERVER span is a job only with its producer (a CLIENT parent with its job id).
+        for consumer in consumers where consumer.kind == .consumer || !producers.producers(of: consumer).isEmpty {
             var top = consumer
             var steps = 0
             while let parent = top.parentSpanID, let above = byKey[SpanKey(top.traceID, parent)], above.kind == .consumer, steps < 10_000 {

@@ -57,7 +57,7 @@ public enum TraceAnalyzer {
         let producers = ProducerIndex(input.spans + input.relatedSpans)
         // Consumers of this trace: by parent, by each link, by job id.
         var seen: Set<SpanID> = []
-        for consumer in input.spans where consumer.kind == .consumer && seen.insert(consumer.spanID).inserted {
+        for consumer in input.spans where consumer.mayExecuteJob && seen.insert(consumer.spanID).inserted {
             for (producer, connection) in producers.producers(of: consumer) {
                 hops.append(hop(producer, consumer, connection))
             }
@@ -209,9 +209,9 @@ public enum TraceAnalyzer {
 
     static func placeLogs(_ input: Input, _ tree: SpanTree) -> [PlacedLog] {
         var consumerByJob: [String: SpanID] = [:]
-        for span in input.spans where span.kind == .consumer || span.kind == .producer {
+        for span in input.spans where span.mayExecuteJob || span.mayEnqueueJob {
             guard let job = span.messageID else { continue }
-            if span.kind == .consumer || consumerByJob[job] == nil { consumerByJob[job] = span.spanID }
+            if span.mayExecuteJob || consumerByJob[job] == nil { consumerByJob[job] = span.spanID }
         }
         var placed: [PlacedLog] = []
         var seen: Set<SourceLocation> = []

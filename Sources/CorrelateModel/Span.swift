@@ -184,6 +184,21 @@ public struct Span: Hashable, Sendable {
         return String(name)
     }
 
+    /// The execute side of a job, as far as the span alone tells: a CONSUMER span, or a SERVER
+    /// span that carries a job id (Temporal's interceptors run workflows and activities in
+    /// SERVER spans under the CLIENT span that started them; the .NET Lambda SQS span is
+    /// SERVER). A SERVER span is a job's only when a producer is found for it.
+    public var mayExecuteJob: Bool {
+        kind == .consumer || (kind == .server && messageID != nil)
+    }
+
+    /// The enqueue side of a job: a PRODUCER span, or a CLIENT span that carries a job id
+    /// (Temporal's `StartWorkflow`, `StartActivity`), which is one only for a SERVER child with
+    /// the same job id.
+    public var mayEnqueueJob: Bool {
+        kind == .producer || (kind == .client && messageID != nil)
+    }
+
     /// Error status, or an `exception` event.
     public var hasError: Bool {
         status == .error || events.contains { $0.name == "exception" }

@@ -318,6 +318,30 @@ import CorrelateTestSupport
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
     }
 
+    /// Temporal's interceptors: the client's CLIENT `StartWorkflow` span and the worker's SERVER
+    /// `RunWorkflow` span under it, both with `temporalWorkflowID`; the time between them is the
+    /// workflow task's schedule-to-start wait. An HTTP CLIENT → SERVER pair (no job id) is no job.
+    @Test func aTemporalWorkflowIsAJob() throws {
+        let t = "a3000000000000000000000000000001"
+        let workflow = [Attribute("temporalWorkflowID", .string("signup-42"))]
+        let spans = [
+            Self.span(t, "00000000000000b1", "POST /signup", .server, from: 10, to: 10.1),
+            Self.span(t, "00000000000000b2", "StartWorkflow:Signup", .client, from: 10.01, to: 10.05, parent: "00000000000000b1", attributes: workflow),
+            Self.span(t, "00000000000000b3", "RunWorkflow:Signup", .server, from: 12.05, to: 12.3, parent: "00000000000000b2", attributes: workflow),
+            Self.span(t, "00000000000000b4", "GET /profile", .client, from: 12.1, to: 12.2, parent: "00000000000000b3"),
+            Self.span(t, "00000000000000b5", "GET /profile", .server, from: 12.11, to: 12.19, parent: "00000000000000b4"),
+        ]
+        let store = try Evidence.store([spans])
+        let analysis = try #require(try TraceQuery(store: store).analyze(TraceID(hex: t)!))
+        #expect(analysis.hops.map(\.consumer.description) == ["00000000000000b3"])
+        #expect(analysis.queueWaitMilliseconds == 2000)
+        #expect(analysis.culprit?.kind == .queueWait)
+        let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second))
+        #expect(queues.map(\.queue) == [QueueReport.noQueue])
+        #expect(queues.first?.jobs == 1)
+        #expect(queues.first?.wait?.max == 2000)
+    }
+
     /// A parent cycle in damaged data with failing spans still names where it failed.
     @Test func aFailureInAParentCycleIsStillNamed() throws {
         let t = "f2000000000000000000000000000001"
