@@ -33,7 +33,8 @@ public struct AlertLookup {
         let windowStart = Timestamp(nanoseconds: alert.startsAt.nanoseconds - matcher.lookbackNanoseconds)
         let windowEnd = alert.endsAt ?? max(now, alert.startsAt)
         let (measure, measureFrom) = matcher.measure(alert)
-        let threshold = matcher.thresholdMilliseconds(alert)
+        let stated = matcher.statedThresholdMilliseconds(alert)
+        let threshold = stated ?? matcher.defaultThresholdMilliseconds
 
         // Candidates: traces with a span in the window that match the labels.
         var spansByTrace: [TraceID: [Span]] = [:]
@@ -67,7 +68,8 @@ public struct AlertLookup {
         }
         let queues = try QueueReport(store: store, queueAttributes: matcher.queueAttributes)
             .comparison(of: queueNames, window: windowStart, queueEnd, spans: queueEnd == windowEnd ? windowSpans : nil)
-        let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes)
+        let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
+                              thresholdIsDefault: stated == nil)
         let query = TraceQuery(store: store)
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var trace = ranking.rank(analysis)
@@ -183,6 +185,7 @@ public struct AlertLookup {
         var threshold: Double
         var queues: [QueueComparison]
         var queueAttributes: [String]
+        var thresholdIsDefault = false
 
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var reasons: [String] = []
@@ -195,7 +198,7 @@ public struct AlertLookup {
                     score += 100
                 }
                 score += min(99, value / threshold)
-                explanation.append(words + " (threshold \(Milliseconds.spoken(threshold)))" + more)
+                explanation.append(words + " (\(thresholdIsDefault ? "default threshold" : "threshold") \(Milliseconds.spoken(threshold)))" + more)
             }
             switch measure {
             case .queueWait:
@@ -308,17 +311,22 @@ public struct AlertMatcher: Sendable {
     public var lookbackNanoseconds: Int64
     /// What the alert measures, and what said so.
     public var measure: @Sendable (Alert) -> (measure: AlertMeasure, from: String)
-    public var thresholdMilliseconds: @Sendable (Alert) -> Double
+    /// The latency threshold (ms) the alert's annotations state, or nil.
+    public var statedThresholdMilliseconds: @Sendable (Alert) -> Double?
+    /// The threshold of an alert whose annotations state none (said as "default threshold" in
+    /// the reasons).
+    public var defaultThresholdMilliseconds: Double
 
     public init(
         mappings: [Mapping], lookbackNanoseconds: Int64,
         measure: @escaping @Sendable (Alert) -> (measure: AlertMeasure, from: String),
-        thresholdMilliseconds: @escaping @Sendable (Alert) -> Double
+        statedThresholdMilliseconds: @escaping @Sendable (Alert) -> Double?, defaultThresholdMilliseconds: Double = 2_000
     ) {
         self.mappings = mappings
         self.lookbackNanoseconds = lookbackNanoseconds
         self.measure = measure
-        self.thresholdMilliseconds = thresholdMilliseconds
+        self.statedThresholdMilliseconds = statedThresholdMilliseconds
+        self.defaultThresholdMilliseconds = defaultThresholdMilliseconds
     }
 
     public func matches(for alert: Alert) -> [(value: String, mapping: Mapping)] {

@@ -62,6 +62,12 @@ alert_mappings:
       attributes: *queue
     - label: dimension_QueueName
       attributes: *queue
+    # A consumer group (kafka_exporter and Burrow alerts sum lag by it): the messaging
+    # conventions' consumer group, and its older Kafka keys.
+    - label: consumergroup
+      attributes: &group [messaging.consumer.group.name, messaging.kafka.consumer.group, messaging.kafka.consumer_group]
+    - label: consumer_group
+      attributes: *group
     - label: service
       attributes: [service.name]
     # Prometheus target labels: on an alert they name the scrape target, most often an exporter
@@ -327,7 +333,7 @@ alert_mappings:
     # Kafka, samber KafkaConsumerGroupLag, danielqsj/kafka_exporter
     - alert: { alertname: KafkaConsumerGroupLag, consumergroup: mailer }
       generatorURL: 'http://prometheus:9090/graph?g0.expr=sum%28kafka_consumergroup_lag%29+by+%28consumergroup%29+%3E+10000&g0.tab=1'
-      expect: { measure: queue_wait }
+      expect: { measure: queue_wait, matches: { consumergroup: [messaging.consumer.group.name, messaging.kafka.consumer.group, messaging.kafka.consumer_group] } }
     # Kafka, samber KafkaConsumerGroupLagIncreasing (same)
     - alert: { alertname: KafkaConsumerGroupLagIncreasing, topic: emails }
       generatorURL: 'http://prometheus:9090/graph?g0.expr=sum+by+%28topic%2C+consumergroup%29+%28delta%28kafka_consumergroup_lag%7Btopic%21%3D%22__consumer_offsets%22%2Cconsumergroup%21%3D%22%22%7D%5B5m%5D%29%29+%3E+0&g0.tab=1'

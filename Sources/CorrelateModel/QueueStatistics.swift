@@ -88,11 +88,12 @@ public struct QueueStatistics: Sendable {
     }
 }
 
-/// A queue the alert names, during the alert window and during as long a time just before it
+/// A queue the alert names, in the window searched (the lookback before the alert fired and its
+/// time firing; a still-firing alert's up to the newest span) and in as long a time just before it
 /// (the baseline).
 public struct QueueComparison: Sendable {
     public var queue: String
-    /// Statistics in the alert window (nil: no job of the queue started in it).
+    /// Statistics in the window searched (nil: no job of the queue started in it).
     public var window: QueueStatistics?
     /// Statistics in the same length of time before the window.
     public var baseline: QueueStatistics?

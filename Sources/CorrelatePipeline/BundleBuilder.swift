@@ -26,7 +26,8 @@ public struct BundleBuilder {
             },
             lookbackNanoseconds: lookback ?? rules.lookbackNanoseconds,
             measure: { [rules] in rules.measure(of: $0) },
-            thresholdMilliseconds: { [rules] in rules.thresholdMilliseconds(of: $0) })
+            statedThresholdMilliseconds: { [rules] in rules.statedThresholdMilliseconds(of: $0) },
+            defaultThresholdMilliseconds: rules.defaultThresholdMilliseconds)
         self.lookup = AlertLookup(store: store, matcher: matcher, limit: limit)
     }
 

@@ -1,7 +1,8 @@
 import CorrelateModel
 
 /// Queue statistics for people: the table of `correlate queues`, and the one-line comparison a
-/// bundle gives for each queue its alert names ("wait p95 3.4 s in the alert window, 20 ms before").
+/// bundle gives for each queue its alert names ("wait p95 3.4 s in the window searched, 20 ms
+/// before").
 public enum QueueText {
     /// One row per queue: jobs, wait p50/p95/p99/max, execution p50/p95/p99, failures, then
     /// the longest-waiting traces.
@@ -44,21 +45,24 @@ public enum QueueText {
         return out
     }
 
-    /// "emails: wait p95 3.4 s in the alert window (12 jobs), 20 ms before (40 jobs); execution
-    /// p95 120 ms, 130 ms before; 2 failed, 0 before" — or, with no job before, "…; no job in the
-    /// 6 min before".
+    /// "emails: wait p95 3.4 s in the window searched (09:55:00–10:02:00, 12 jobs), 20 ms before
+    /// (40 jobs); execution p95 120 ms, 130 ms before; 2 failed, 0 before" — or, with no job
+    /// before, "…; no job in the 7 min before". The window searched is the alert's lookback
+    /// before it fired and its time firing.
     public static func comparison(_ comparison: QueueComparison) -> String {
         func figure(_ value: Double?) -> String { value.map(Milliseconds.spoken) ?? "unknown" }
         func jobs(_ count: Int) -> String { "\(count) job\(count == 1 ? "" : "s")" }
+        func clock(_ time: Timestamp) -> String { String(time.description.dropFirst(11).prefix(8)) }
         guard let now = comparison.window else {
-            return "\(comparison.queue): no job in the alert window" + (comparison.baseline.map { ", \(jobs($0.jobs)) in as long a time before" } ?? "")
+            return "\(comparison.queue): no job in the window searched" + (comparison.baseline.map { ", \(jobs($0.jobs)) in as long a time before" } ?? "")
         }
+        let window = "in the window searched (\(clock(now.start))–\(clock(now.end)), \(jobs(now.jobs)))"
         guard let before = comparison.baseline else {
             let length = Double(max(0, now.end.nanoseconds - now.start.nanoseconds)) / 1_000_000
-            return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) in the alert window (\(jobs(now.jobs))); execution p95 "
+            return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) \(window); execution p95 "
                 + "\(figure(now.execution?.p95)); \(now.failures) failed; no job in the \(Milliseconds.spoken(length)) before"
         }
-        return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) in the alert window (\(jobs(now.jobs))), "
+        return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) \(window), "
             + "\(figure(before.wait?.p95)) before (\(jobs(before.jobs))); execution p95 \(figure(now.execution?.p95)), "
             + "\(figure(before.execution?.p95)) before; \(now.failures) failed, \(before.failures) before"
     }

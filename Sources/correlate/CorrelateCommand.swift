@@ -36,7 +36,7 @@ enum Main {
         // reports, instead of killing the process.
         signal(SIGXFSZ, SIG_IGN)
         do {
-            var command = try Correlate.parseAsRoot()
+            var command = try Correlate.parseAsRoot(Correlate.subcommandFirst(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             exit(ExitStatus.success.rawValue)
         } catch let error as RuleLoadError {
@@ -58,5 +58,34 @@ enum Main {
             default: exit(code.rawValue)
             }
         }
+    }
+}
+
+extension Correlate {
+    /// The arguments with a subcommand named after the options every command takes moved to
+    /// the front: `correlate --db c.db queues` is `correlate queues --db c.db` (without this the
+    /// default subcommand, run, would read a log file named "queues" and create the store).
+    static func subcommandFirst(_ arguments: [String]) -> [String] {
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        let takesValue: Set<String> = ["--db", "--rules"]
+        let flags: Set<String> = ["--no-shipped-rules", "--verbose", "-v"]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if names.contains(argument) {
+                guard index > 0 else { return arguments }
+                var moved = arguments
+                moved.remove(at: index)
+                return [argument] + moved
+            }
+            if takesValue.contains(argument) {
+                index += 2
+            } else if flags.contains(argument) || takesValue.contains(where: { argument.hasPrefix($0 + "=") }) {
+                index += 1
+            } else {
+                return arguments
+            }
+        }
+        return arguments
     }
 }

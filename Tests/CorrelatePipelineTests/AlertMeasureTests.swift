@@ -55,9 +55,28 @@ import CorrelateTestSupport
         #expect(bundle.traces.prefix(3).map(\.analysis.traceID.description) == [2, 1, 0].map(Self.trace))
         let first = try #require(bundle.traces.first)
         // Waits of the window: 3, 4, 5 s and three of 10 ms: nearest-rank p95 is 5 s.
-        #expect(first.explanation.contains("waited 5 s in emails (threshold 2 s); window p95 5 s"), "\(first.explanation)")
+        #expect(first.explanation.contains("waited 5 s in emails (default threshold 2 s); window p95 5 s"), "\(first.explanation)")
         #expect(bundle.diagnostics.contains { $0.code == "label_ignored" && $0.message.contains("job=kafka-exporter") })
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+    }
+
+    /// kafka_exporter's lag alert summed by consumer group only (no topic label): the consumer
+    /// spans' consumer group is the evidence.
+    @Test func aLagAlertByConsumerGroupFindsTheGroupsJobs() throws {
+        var jobs: [[Span]] = []
+        for number in 0..<4 {
+            var job = Evidence.job(number, queue: number < 2 ? "orders" : "refunds", service: "billing", enqueued: 10 + Double(number), wait: 2, run: 0.1)
+            job[1].attributes.append(Attribute("messaging.consumer.group.name", .string(number < 2 ? "billing" : "audit")))
+            jobs.append(job)
+        }
+        let store = try Evidence.store(jobs)
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let alert = Self.alert([("alertname", "KafkaConsumerGroupLag"), ("consumergroup", "billing"), ("job", "kafka-exporter")],
+                               expression: "sum(kafka_consumergroup_lag) by (consumergroup) > 50")
+        let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil).bundle(for: alert)
+        #expect(bundle.measure == .queueWait)
+        #expect(Set(bundle.traces.map(\.analysis.traceID.description)) == Set([0, 1].map(Self.trace)))
+        #expect(bundle.traces.first?.explanation.contains { $0.hasSuffix("(default threshold 2 s)") } == true, "\(bundle.traces.first?.explanation ?? [])")
     }
 
     /// A task-runtime alert: the jobs that ran long outrank the jobs that waited long.
@@ -66,13 +85,14 @@ import CorrelateTestSupport
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert(
             [("alertname", "TaskSlow"), ("queue", "emails")],
-            annotations: [("description", "p95 task runtime above 2s")],
+            annotations: [("description", "p95 task runtime > 3s")],
             expression: "histogram_quantile(0.95, sum by (le) (rate(celery_task_runtime_seconds_bucket{queue=\"emails\"}[5m]))) > 2")
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil).bundle(for: alert)
         #expect(bundle.measure == .execution)
         #expect(bundle.traces.prefix(3).map(\.analysis.traceID.description) == [5, 4, 3].map(Self.trace))
         #expect(bundle.traces[0].reasons.contains("slow"))
-        #expect(bundle.traces[0].explanation.first == "ran 6 s in emails process (threshold 2 s)")
+        // The threshold the description states, not the default.
+        #expect(bundle.traces[0].explanation.first == "ran 6 s in emails process (threshold 3 s)")
         #expect(bundle.traces.suffix(3).allSatisfy { !$0.reasons.contains("slow") })
     }
 

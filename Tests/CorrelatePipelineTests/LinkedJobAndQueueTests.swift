@@ -134,7 +134,7 @@ import CorrelateTestSupport
         #expect(queue.baseline?.jobs == 5)
         #expect(queue.baseline?.wait?.p95 == 20)
         #expect(queue.baseline?.start == Timestamp(nanoseconds: Self.base - 600 * Self.second))
-        #expect(QueueText.comparison(queue).hasPrefix("emails: wait p95 3.4 s in the alert window (4 jobs), 20 ms before (5 jobs)"))
+        #expect(QueueText.comparison(queue).hasPrefix("emails: wait p95 3.4 s in the window searched (09:56:00–10:02:00, 4 jobs), 20 ms before (5 jobs)"))
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
     }
 
@@ -211,7 +211,7 @@ import CorrelateTestSupport
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
             .bundle(for: Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")]))
-        #expect(bundle.traces.first?.explanation.first == "waited 8 s in emails (threshold 2 s); window p95 8 s")
+        #expect(bundle.traces.first?.explanation.first == "waited 8 s in emails (default threshold 2 s); window p95 8 s")
         #expect(bundle.queues.first?.window?.jobs == 1)
         let named = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second), queues: ["emails"])
         #expect(named.map(\.queue) == ["emails"])

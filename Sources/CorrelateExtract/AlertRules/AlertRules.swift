@@ -100,7 +100,12 @@ public struct AlertRules: Sendable {
 
     /// The latency threshold in ms: said in the annotations, else the default.
     public func thresholdMilliseconds(of alert: Alert) -> Double {
-        guard let pattern = thresholdPattern else { return defaultThresholdMilliseconds }
+        statedThresholdMilliseconds(of: alert) ?? defaultThresholdMilliseconds
+    }
+
+    /// The latency threshold in ms the alert's annotations state (`threshold_pattern`), or nil.
+    public func statedThresholdMilliseconds(of alert: Alert) -> Double? {
+        guard let pattern = thresholdPattern else { return nil }
         for (_, text) in alert.annotations {
             guard let groups = pattern.firstMatch(in: text), let value = groups["value"].flatMap(Double.init) else { continue }
             switch groups["unit"]?.lowercased() {
@@ -109,7 +114,7 @@ public struct AlertRules: Sendable {
             default: return value * 1_000
             }
         }
-        return defaultThresholdMilliseconds
+        return nil
     }
 
     /// The alert's labels that restrict the search, with the mapping of each.
@@ -170,8 +175,11 @@ public struct AlertRules: Sendable {
         var measures: [MeasureRule] = []
         let measureNames = Measure.allCases.filter { $0 != .unknown }.map(\.rawValue).joined(separator: ", ")
         for item in mapping["measures"]?.sequence ?? [] {
-            guard let name = item["measure"]?.string, let measure = Measure(rawValue: name), measure != .unknown else {
-                throw fail(item["measure"] ?? item, "each entry of measures needs 'measure': one of \(measureNames)")
+            guard let name = item["measure"]?.string else {
+                throw fail(item, "each entry of measures needs 'measure': one of \(measureNames)")
+            }
+            guard let measure = Measure(rawValue: name), measure != .unknown else {
+                throw fail(item["measure"] ?? item, "'\(name)' is not a measure: one of \(measureNames)")
             }
             let fields = MeasureRule.Field.allCases.filter { item[$0.rawValue] != nil }
             guard fields.count == 1, let field = fields.first, let text = item[field.rawValue]?.string else {

@@ -54,8 +54,9 @@ extension Correlate {
                 }
             }
             let now = Timestamp.now
-            if let since, let until, let start = TimeArgument.parse(since, now: now), let end = TimeArgument.parse(until, now: now), start > end {
-                throw ValidationError("--since \(start) is after --until \(end).")
+            if let since, let start = TimeArgument.parse(since, now: now) {
+                let end = until.flatMap { TimeArgument.parse($0, now: now) } ?? now
+                if start > end { throw ValidationError("--since \(start) is after --until \(until == nil ? "(now) " : "")\(end).") }
             }
         }
 
