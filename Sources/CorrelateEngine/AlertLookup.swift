@@ -30,7 +30,7 @@ public struct AlertLookup {
     }
 
     public func bundle(for alert: Alert, now: Timestamp) throws -> IncidentBundle {
-        let windowStart = Timestamp(nanoseconds: alert.startsAt.nanoseconds - matcher.lookbackNanoseconds)
+        let windowStart = alert.startsAt.advanced(by: -matcher.lookbackNanoseconds)
         let windowEnd = alert.endsAt ?? max(now, alert.startsAt)
         let (measure, measureFrom) = matcher.measure(alert)
         let stated = matcher.statedThresholdMilliseconds(alert)
@@ -64,7 +64,7 @@ public struct AlertLookup {
         // store of last week's data compares the alert's minutes with as many before them.
         var queueEnd = windowEnd
         if !queueNames.isEmpty, alert.endsAt == nil, let newest = try store.latestSpanStart() {
-            queueEnd = max(windowStart, min(windowEnd, Timestamp(nanoseconds: newest.nanoseconds + 1)))
+            queueEnd = max(windowStart, min(windowEnd, newest.advanced(by: 1)))
         }
         let queues = try QueueReport(store: store, queueAttributes: matcher.queueAttributes)
             .comparison(of: queueNames, window: windowStart, queueEnd, spans: queueEnd == windowEnd ? windowSpans : nil)
@@ -220,7 +220,7 @@ public struct AlertLookup {
                 }
             case .endToEnd:
                 // From the producer's end when the job's wait came before this trace (a link).
-                let total = Double(max(0, analysis.end.nanoseconds - analysis.timelineStart.nanoseconds)) / 1_000_000
+                let total = Double(max(0, analysis.end.nanoseconds(since: analysis.timelineStart))) / 1_000_000
                 slow(total, "took \(Milliseconds.spoken(total)) end to end")
             case .errors:
                 if analysis.hasError {

@@ -141,9 +141,9 @@ public struct QueueReport {
     public func comparison(of queues: [String], window start: Timestamp, _ end: Timestamp, spans: [Span]? = nil) throws -> [QueueComparison] {
         guard !queues.isEmpty else { return [] }
         let names = Set(queues)
-        let length = max(0, end.nanoseconds - start.nanoseconds)
+        let length = max(0, end.nanoseconds(since: start))
         let during = try statistics(from: start, to: end, queues: names, spans: spans)
-        let before = try statistics(from: Timestamp(nanoseconds: start.nanoseconds - length), to: start, queues: names)
+        let before = try statistics(from: start.advanced(by: -length), to: start, queues: names)
         return queues.map { queue in
             QueueComparison(queue: queue, window: during.first { $0.queue == queue }, baseline: before.first { $0.queue == queue })
         }

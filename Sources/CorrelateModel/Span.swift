@@ -107,7 +107,7 @@ public struct Span: Hashable, Sendable {
 
     /// Duration in milliseconds (never negative).
     public var durationMilliseconds: Double {
-        Double(max(0, end.nanoseconds - start.nanoseconds)) / 1_000_000
+        Double(max(0, end.nanoseconds(since: start))) / 1_000_000
     }
 
     /// The job id the instrumentation of a job system puts on its spans: the first of

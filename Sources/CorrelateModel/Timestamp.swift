@@ -6,6 +6,20 @@ public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringCo
 
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
+    /// This time moved by `delta` nanoseconds, held at the ends of the range instead of
+    /// overflowing (times come from input: an alert may say it started in 1678).
+    public func advanced(by delta: Int64) -> Timestamp {
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(delta)
+        return Timestamp(nanoseconds: overflow ? (delta > 0 ? .max : .min) : sum)
+    }
+
+    /// Nanoseconds from `earlier` to this time, held at the ends of the range instead of
+    /// overflowing.
+    public func nanoseconds(since earlier: Timestamp) -> Int64 {
+        let (difference, overflow) = nanoseconds.subtractingReportingOverflow(earlier.nanoseconds)
+        return overflow ? (nanoseconds > earlier.nanoseconds ? .max : .min) : difference
+    }
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }

@@ -19,7 +19,7 @@ public struct TraceAnalysis: Sendable {
     public var diagnostics: [TraceDiagnostic]
 
     public var durationMilliseconds: Double {
-        Double(max(0, end.nanoseconds - start.nanoseconds)) / 1_000_000
+        Double(max(0, end.nanoseconds(since: start))) / 1_000_000
     }
 
     /// The hops whose wait a drawing of the trace shows before their consumer span: those of

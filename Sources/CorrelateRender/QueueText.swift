@@ -58,7 +58,7 @@ public enum QueueText {
         }
         let window = "in the window searched (\(clock(now.start))–\(clock(now.end)), \(jobs(now.jobs)))"
         guard let before = comparison.baseline else {
-            let length = Double(max(0, now.end.nanoseconds - now.start.nanoseconds)) / 1_000_000
+            let length = Double(max(0, now.end.nanoseconds(since: now.start))) / 1_000_000
             return "\(comparison.queue): wait p95 \(figure(now.wait?.p95)) \(window); execution p95 "
                 + "\(figure(now.execution?.p95)); \(now.failures) failed; no job in the \(Milliseconds.spoken(length)) before"
         }

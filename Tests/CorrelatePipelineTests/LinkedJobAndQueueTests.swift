@@ -160,6 +160,26 @@ import CorrelateTestSupport
         #expect(queue.baseline?.jobs == 1)
     }
 
+    /// Alert times are input: one that says it started at the start of representable time
+    /// (1677) or in 1679 still gets its bundle, with the window and baseline held at the ends of
+    /// the range (the baseline's length overflowed and trapped).
+    @Test func anAlertFromTheEdgeOfTimeDoesNotTrap() throws {
+        let store = try Evidence.store([Evidence.job(0, queue: "emails", service: "mailer", enqueued: 30, wait: 1, run: 0.5)])
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        for start in [Int64.min, Int64.min + 1, -9_100_000_000_000_000_000] {
+            var alert = Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")])
+            alert.startsAt = Timestamp(nanoseconds: start)
+            alert.endsAt = nil
+            let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
+                .bundle(for: alert, now: Timestamp(nanoseconds: Self.base + 86_400 * Self.second))
+            #expect(bundle.queues.first?.window?.jobs == 1)
+            let lookback = 300 * Self.second
+            #expect(bundle.windowStart.nanoseconds == (start < Int64.min + lookback ? Int64.min : start - lookback))
+        }
+        #expect(Timestamp(nanoseconds: .min).advanced(by: -1) == Timestamp(nanoseconds: .min))
+        #expect(Timestamp(nanoseconds: .max).nanoseconds(since: Timestamp(nanoseconds: .min)) == .max)
+    }
+
     // MARK: - Review findings: each kind as a test
 
     static func span(_ trace: String, _ id: String, _ name: String, _ kind: Span.Kind, from: Double, to: Double,

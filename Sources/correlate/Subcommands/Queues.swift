@@ -71,9 +71,9 @@ extension Correlate {
                 end = now
             } else {
                 // One past the newest span, so that it is in the range.
-                end = Timestamp(nanoseconds: (try store.latestSpanStart() ?? now).nanoseconds + 1)
+                end = (try store.latestSpanStart() ?? now).advanced(by: 1)
             }
-            let start = since.flatMap { TimeArgument.parse($0, now: now) } ?? Timestamp(nanoseconds: end.nanoseconds - 3_600_000_000_000)
+            let start = since.flatMap { TimeArgument.parse($0, now: now) } ?? end.advanced(by: -3_600_000_000_000)
             guard start <= end else { throw ValidationError("--since is after --until.") }
             let queueAttributes = BundleBuilder(store: store, rules: rules, limit: 1, lookback: nil).lookup.matcher.queueAttributes
             let statistics = try QueueReport(store: store, queueAttributes: queueAttributes).statistics(from: start, to: end, queues: queue.isEmpty ? nil : Set(queue))
