@@ -92,7 +92,7 @@ public final class BundleScheduler {
     }
 
     private static func due(_ item: Tracked, settle: Int64) -> Timestamp {
-        Timestamp(nanoseconds: max(item.alert.endsAt ?? item.arrived, item.arrived).nanoseconds + settle)
+        max(item.alert.endsAt ?? item.arrived, item.arrived).advanced(by: settle)
     }
 
     /// The bundles to write now: first bundles of alerts that settled, and new revisions of
@@ -118,7 +118,7 @@ public final class BundleScheduler {
             let due = Self.due(item, settle: settleNanoseconds)
             guard final || now >= due else { continue }
             let stale = item.builtGeneration != generation
-            let rested = final || now.nanoseconds - item.builtAt.nanoseconds >= settleNanoseconds
+            let rested = final || now.nanoseconds(since: item.builtAt) >= settleNanoseconds
             // A first bundle is built as soon as it is due; one that failed, and a written one,
             // again when there is new data, at most once per settle delay.
             if (item.revision == nil && item.builtGeneration == -1) || (stale && rested) {
@@ -143,7 +143,7 @@ public final class BundleScheduler {
                     out.append(bundle)
                 }
             }
-            if !final, item.alert.endsAt != nil, now.nanoseconds >= due.nanoseconds + watchNanoseconds {
+            if !final, item.alert.endsAt != nil, now >= due.advanced(by: watchNanoseconds) {
                 if item.revision != nil { writtenCount -= 1 }
                 tracked[key] = nil
             } else {

@@ -96,8 +96,8 @@ public enum BundleHTML {
         let labelWidth = 330.0
         let barWidth = 620.0
         let start = analysis.timelineStart.nanoseconds
-        let total = Double(max(1, analysis.end.nanoseconds - start))
-        func x(_ nanos: Int64) -> Double { labelWidth + Double(nanos - start) / total * barWidth }
+        let total = Double(max(1, analysis.end.nanoseconds(since: analysis.timelineStart)))
+        func x(_ nanos: Int64) -> Double { labelWidth + (Double(nanos) - Double(start)) / total * barWidth }
         var rows: [String] = []
         let hops = analysis.drawnHops
         for analyzed in analysis.spans {

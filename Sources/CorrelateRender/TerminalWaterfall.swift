@@ -64,8 +64,8 @@ public struct TerminalWaterfall {
         let durationWidth = 12
         let barWidth = max(10, width - nameWidth - serviceWidth - durationWidth - 8)
         let start = analysis.timelineStart.nanoseconds
-        let total = max(1, analysis.end.nanoseconds - start)
-        func column(_ nanos: Int64) -> Double { Double(nanos - start) / Double(total) * Double(barWidth) }
+        let total = max(1, analysis.end.nanoseconds(since: analysis.timelineStart))
+        func column(_ nanos: Int64) -> Double { (Double(nanos) - Double(start)) / Double(total) * Double(barWidth) }
         func bar(from: Int64, to: Int64, fill: Character) -> String {
             let left = column(from)
             let right = max(column(to), left + 0.5)

@@ -13,6 +13,23 @@ import Testing
 @Suite struct HardeningTests {
     typealias Server = ServeCommandTests.Server
 
+    // MARK: Times at the ends of the range
+
+    /// Alert times are input: an alert resolved at the last second Int64 nanoseconds can hold
+    /// (2262) trapped the bundle scheduler of run and serve when it added the settle time, and
+    /// one that started in 1679 trapped the lookup. Both get their bundle.
+    @Test func alertsAtTheEndsOfTimeGetTheirBundles() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let db = folder.appendingPathComponent("c.db").path
+        let run = try CommandRunner.run(["--db", db, "--spans", "samples/celery-redis/traces.otlp.jsonl",
+                                         "--alerts", Fixtures.fixture("alerts/alert-at-the-end-of-time.json"), "--settle", "1s"], stdin: Data())
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\"name\":\"Future\""))
+        let lookup = try CommandRunner.run(["lookup", "--db", db, "--alert", Fixtures.fixture("alerts/alert-from-1679.json")])
+        #expect(lookup.status == 0, "\(lookup.stderr)")
+        #expect(lookup.stdout.contains("\"name\":\"Ancient\""))
+    }
+
     // MARK: 1. Nesting
 
     @Test func deeplyNestedRequestsGet400AndTheServerStaysUp() throws {
