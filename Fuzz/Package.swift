@@ -22,7 +22,7 @@ let fuzzTargets: [(name: String, products: [String])] = [
     ("fuzz-otlp-json", ["CorrelateModel", "CorrelateDecode"]),
     ("fuzz-jaeger", ["CorrelateModel", "CorrelateDecode"]),
     ("fuzz-zipkin", ["CorrelateModel", "CorrelateDecode"]),
-    ("fuzz-alerts", ["CorrelateModel", "CorrelateDecode", "CorrelatePipeline"]),
+    ("fuzz-alerts", ["CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelatePipeline"]),
     ("fuzz-log-lines", ["CorrelateExtract", "CorrelatePipeline"]),
     ("fuzz-rules", ["CorrelateExtract"]),
     ("fuzz-trace-analysis", ["CorrelateModel", "CorrelateDecode", "CorrelatePipeline"]),
