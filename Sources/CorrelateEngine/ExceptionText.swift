@@ -2,9 +2,10 @@ import CorrelateModel
 
 /// Reads the exception out of a log record's text: a Python traceback (its last line is
 /// `module.Type: message`), a Java or .NET stack (`java.lang.IllegalStateException: message`
-/// followed by `\tat …` frames; `System.InvalidOperationException: message` followed by
-/// `   at …`), Go panics (`panic: message` then `goroutine N [running]:`), or Celery's one-line
-/// `Task t[id] raised unexpected: Type('message')`.
+/// followed by `\tat …` frames, the last `Caused by:` added to the message as the root cause;
+/// `System.InvalidOperationException: message` followed by `   at …`), Go panics (`panic:
+/// message` then `goroutine N [running]:`), or Celery's one-line `Task t[id] raised
+/// unexpected: Type('message')`.
 enum ExceptionText {
     /// (type, message, stack) or nil when the text names no exception.
     static func parse(_ text: String) -> (type: String?, message: String?, stack: String?)? {
@@ -25,7 +26,13 @@ enum ExceptionText {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             let body = trimmed.hasPrefix("Caused by: ") ? trimmed.dropFirst("Caused by: ".count) : trimmed
             if let (type, message) = typeAndMessage(String(body), strict: true) {
-                return (type, message, index + 1 < lines.count ? lines[(index + 1)...].joined(separator: "\n") : nil)
+                // Java's root cause: the last `Caused by:` of the stack, said after the message.
+                var said = message
+                if let cause = lines[(index + 1)...].last(where: { $0.drop { $0 == " " || $0 == "\t" }.hasPrefix("Caused by: ") }) {
+                    let text = cause.drop { $0 == " " || $0 == "\t" }.dropFirst("Caused by: ".count)
+                    said = (message.map { $0 + " " } ?? "") + "(caused by " + text + ")"
+                }
+                return (type, said, index + 1 < lines.count ? lines[(index + 1)...].joined(separator: "\n") : nil)
             }
         }
         // Celery: `raised unexpected: Type('message')`.

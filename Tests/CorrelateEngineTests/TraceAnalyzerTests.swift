@@ -150,4 +150,27 @@ private func analyze(_ spans: [Span], related: [Span] = [], logs: [LogRecord] = 
         let analysis = analyze([a, b])
         #expect(analysis.spans.count == 2)
     }
+
+    /// Where a job failed, read from each runtime's error lines when the span has no exception
+    /// event: the failing span (the origin, not its parent) and the exception with its root cause.
+    @Test(arguments: [
+        ("2026-01-14 10:00:02.950 ERROR [mailer] c.a.MailJob : send failed\njava.lang.IllegalStateException: mail not sent\n\tat com.acme.Mail.send(Mail.java:42)\nCaused by: java.net.SocketTimeoutException: connect timed out\n\tat java.net.Socket.connect(Socket.java:633)",
+         "java.lang.IllegalStateException", "mail not sent (caused by java.net.SocketTimeoutException: connect timed out)"),
+        ("fail: Billing.InvoiceJob[0]\nSystem.InvalidOperationException: Invoice 42 has no lines\n   at Billing.InvoiceJob.Run() in /src/InvoiceJob.cs:line 18",
+         "System.InvalidOperationException", "Invoice 42 has no lines"),
+        ("panic: runtime error: invalid memory address or nil pointer dereference\n\ngoroutine 7 [running]:\nmain.process(0x0)",
+         "panic", "runtime error: invalid memory address or nil pointer dereference"),
+        ("Traceback (most recent call last):\n  File \"/srv/app/tasks.py\", line 41, in resize\n    width = params[\"width\"]\nKeyError: 'width'",
+         "KeyError", "'width'"),
+    ])
+    func theExceptionOfAFailureIsReadFromItsLogLine(text: String, type: String, message: String) throws {
+        let spans = job(executeStart: 15, executeMs: 100, dbMs: 50, error: true)
+        let record = LogRecord(source: SourceLocation(file: "worker.log", line: 3), lines: 4, timestamp: Timestamp(nanoseconds: 100 * ms),
+                               traceID: trace, spanID: SpanID(hex: "c000000000000003"), severity: .error, message: text)
+        let failure = try #require(analyze(spans, logs: [record]).failure)
+        #expect(failure.spanName == "run/export")
+        #expect(failure.exceptionType == type)
+        #expect(failure.exceptionMessage == message)
+        #expect(failure.source == .log)
+    }
 }
