@@ -185,7 +185,18 @@ public struct AlertLookup {
         var threshold: Double
         var queues: [QueueComparison]
         var queueAttributes: [String]
-        var thresholdIsDefault = false
+        var thresholdIsDefault: Bool
+        /// The alert's queue names, made once for all the traces ranked.
+        private let queueNames: Set<String>
+
+        init(measure: AlertMeasure, threshold: Double, queues: [QueueComparison], queueAttributes: [String], thresholdIsDefault: Bool) {
+            self.measure = measure
+            self.threshold = threshold
+            self.queues = queues
+            self.queueAttributes = queueAttributes
+            self.thresholdIsDefault = thresholdIsDefault
+            self.queueNames = Set(queues.map(\.queue))
+        }
 
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var reasons: [String] = []
@@ -247,10 +258,9 @@ public struct AlertLookup {
         /// Whether a span is on one of the alert's queues (any span when it names none), and
         /// which.
         private func queue(of spans: Span?...) -> (on: Bool, name: String?) {
-            let names = Set(queues.map(\.queue))
             let found = spans.compactMap { $0 }.flatMap { $0.queueNames(in: queueAttributes) }
-            if names.isEmpty { return (true, found.first) }
-            if let name = found.first(where: names.contains) { return (true, name) }
+            if queueNames.isEmpty { return (true, found.first) }
+            if let name = found.first(where: queueNames.contains) { return (true, name) }
             return (false, nil)
         }
 

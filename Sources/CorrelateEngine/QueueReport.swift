@@ -65,7 +65,11 @@ public struct QueueReport {
         var jobs: [SpanKey: [Span]] = [:]
         var order: [SpanKey] = []
         // A SERVER span is a job only with its producer (a CLIENT parent with its job id).
-        for consumer in consumers where consumer.kind == .consumer || !producers.producers(of: consumer).isEmpty {
+        var producersOf: [SpanKey: [(span: Span, connection: QueueHop.Connection)]] = [:]
+        for consumer in consumers {
+            let found = producers.producers(of: consumer)
+            guard consumer.kind == .consumer || !found.isEmpty else { continue }
+            producersOf[SpanKey(consumer.traceID, consumer.spanID)] = found
             var top = consumer
             var steps = 0
             while let parent = top.parentSpanID, let above = byKey[SpanKey(top.traceID, parent)], above.kind == .consumer, steps < 10_000 {
@@ -90,7 +94,9 @@ public struct QueueReport {
         var tallies: [String: Tally] = [:]
         for key in order {
             guard let top = byKey[key] ?? jobs[key]?.first, let members = jobs[key] else { continue }
-            let found = members.flatMap { member in producers.producers(of: member).map { (member, $0.span, $0.connection) } }
+            let found = members.flatMap { member in
+                (producersOf[SpanKey(member.traceID, member.spanID)] ?? []).map { (member, $0.span, $0.connection) }
+            }
             let hops = found.map { TraceAnalyzer.hop($0.1, $0.0, $0.2) }
             var names: [String] = []
             for span in [top] + members + found.map(\.1) {
