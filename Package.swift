@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "CorrelateDecode", targets: ["CorrelateDecode"]),
         .library(name: "CorrelateOTLP", targets: ["CorrelateOTLP"]),
         .library(name: "CorrelateExtract", targets: ["CorrelateExtract"]),
+        .library(name: "CorrelateStore", targets: ["CorrelateStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -72,11 +73,13 @@ let package = Package(
             dependencies: ["CorrelateModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .target(name: "CorrelateEngine", dependencies: ["CorrelateModel"]),
+        // Where bundles and records go: stdout, atomic files, a directory, a webhook with retries.
+        .target(name: "CorrelateSinks", dependencies: ["CorrelateModel", "CorrelateRender"]),
         .target(
             name: "CorrelatePipeline",
             dependencies: [
                 "CorrelateModel", "CorrelateSources", "CorrelateDecode", "CorrelateExtract", "CorrelateMatcher",
-                "CorrelateRender", "CorrelateStore", "CorrelateEngine", "CorrelateOTLP",
+                "CorrelateRender", "CorrelateStore", "CorrelateEngine", "CorrelateOTLP", "CorrelateSinks",
             ],
             swiftSettings: hotPath
         ),
@@ -84,7 +87,7 @@ let package = Package(
         .target(
             name: "CorrelateServer",
             dependencies: [
-                "CorrelatePipeline", "CorrelateStore", "CorrelateOTLP", "CZlib",
+                "CorrelatePipeline", "CorrelateOTLP", "CZlib",
                 "CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelateRender",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,7 +101,7 @@ let package = Package(
             dependencies: [
                 // Every module it imports, declared.
                 "CorrelatePipeline", "CorrelateServer", "CorrelateModel", "CorrelateDecode", "CorrelateEngine",
-                "CorrelateExtract", "CorrelateRender", "CorrelateSources", "CorrelateStore",
+                "CorrelateExtract", "CorrelateRender", "CorrelateSources", "CorrelateStore", "CorrelateSinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -135,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelatePipelineTests",
-            dependencies: ["CorrelatePipeline", "CorrelateTestSupport"]
+            dependencies: ["CorrelatePipeline", "CorrelateDecode", "CorrelateSinks", "CorrelateTestSupport"]
         ),
         .testTarget(
             name: "CorrelateCLITests",

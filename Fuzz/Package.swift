@@ -17,11 +17,11 @@ import PackageDescription
 
 /// Fuzz target name → the main package's products it imports.
 let fuzzTargets: [(name: String, products: [String])] = [
-    ("fuzz-otlp-traces-protobuf", ["CorrelateModel", "CorrelateOTLP"]),
+    ("fuzz-otlp-traces-protobuf", ["CorrelateModel", "CorrelateOTLP", "CorrelateStore"]),
     ("fuzz-otlp-logs-protobuf", ["CorrelateModel", "CorrelateOTLP"]),
-    ("fuzz-otlp-json", ["CorrelateModel", "CorrelateDecode"]),
-    ("fuzz-jaeger", ["CorrelateModel", "CorrelateDecode"]),
-    ("fuzz-zipkin", ["CorrelateModel", "CorrelateDecode"]),
+    ("fuzz-otlp-json", ["CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
+    ("fuzz-jaeger", ["CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
+    ("fuzz-zipkin", ["CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
     ("fuzz-alerts", ["CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelatePipeline"]),
     ("fuzz-log-lines", ["CorrelateExtract", "CorrelatePipeline"]),
     ("fuzz-rules", ["CorrelateExtract"]),

@@ -31,6 +31,50 @@ public struct StoreStatistics: Sendable, Equatable {
     }
 }
 
+/// Spans made ready for ``EventStore/insert(prepared:)``.
+///
+/// Turning spans into a store's own form (for SQLite, attributes as JSON text) is the costly
+/// part of writing them; a store's ``EventStore/spanPreparation`` does it on any thread, so
+/// the one thread that writes only binds. `form` is that store's own value, opaque to
+/// everyone else; a store given spans prepared by another (or not at all) writes `spans`.
+public struct PreparedSpans: Sendable {
+    public let spans: [Span]
+    /// The store's form of `spans`, nil when none was made.
+    public let form: (any Sendable)?
+
+    public init(spans: [Span], form: (any Sendable)? = nil) {
+        self.spans = spans
+        self.form = form
+    }
+
+    public var count: Int { spans.count }
+}
+
+/// What a store's failure means for the caller, whatever the engine behind it.
+public enum StoreCondition: Sendable, Equatable {
+    /// Another process or connection holds the store longer than the store waits: retry later.
+    case busy
+    /// The store cannot be written for a reason of the machine's, not of the data (a full
+    /// disk, an I/O error, memory): retry once someone has made room.
+    case unavailable
+    /// What is there is not a correlate store (another application's file, damaged).
+    case notAStore
+    /// Anything else: not worth retrying as it is.
+    case failed
+}
+
+/// An error thrown by an ``EventStore``, classified so callers can act on it (answer 503,
+/// retry, refuse) without knowing the engine. `reason` is the engine's own words.
+public protocol StoreError: Error, CustomStringConvertible {
+    var condition: StoreCondition { get }
+    var reason: String { get }
+}
+
+extension StoreError {
+    /// Busy or unavailable: the same write may succeed later.
+    public var isRetryable: Bool { condition == .busy || condition == .unavailable }
+}
+
 /// Where correlate keeps spans, log records and alerts, and what the engine asks of it.
 ///
 /// Writes are idempotent: spans are keyed by (trace id, span id), log records by (source file,
@@ -38,12 +82,17 @@ public struct StoreStatistics: Sendable, Equatable {
 /// insert call is one transaction: after a crash, a store holds every batch whose call
 /// returned.
 ///
-/// Implementations: `SQLiteEventStore` (embedded, the default). A store is used from one thread
-/// at a time.
+/// Implementations: `SQLiteEventStore` (embedded, the default) and `MemoryEventStore` (in
+/// memory, for tests and short-lived use). A store is used from one thread at a time, except
+/// ``spanPreparation``, which any thread may call. Errors are ``StoreError``s.
 public protocol EventStore: AnyObject {
     func insert(spans: [Span]) throws -> InsertResult
-    /// Spans already in stored form (see ``StoredSpan``); the same as `insert(spans:)`.
-    func insert(storedSpans: [StoredSpan]) throws -> InsertResult
+    /// Makes spans ready for ``insert(prepared:)``; safe to call from any thread (it does not
+    /// touch the store).
+    var spanPreparation: @Sendable ([Span]) -> PreparedSpans { get }
+    /// The spans of several prepared batches, in one transaction; the same as
+    /// `insert(spans:)` of them all.
+    func insert(prepared: [PreparedSpans]) throws -> InsertResult
     func insert(logs: [LogRecord]) throws -> InsertResult
     func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult
 
@@ -86,4 +135,17 @@ public protocol EventStore: AnyObject {
     func beginBulkLoad(expectedRows: Int) throws
     /// Ends a bulk load: every index is current again.
     func endBulkLoad() throws
+    /// The connection will write for a long time (`correlate serve`): the store may move its
+    /// upkeep (for SQLite, WAL checkpoints) off the writer's path.
+    func beginLongRunningWrites() throws
+}
+
+extension EventStore {
+    public var spanPreparation: @Sendable ([Span]) -> PreparedSpans { { PreparedSpans(spans: $0) } }
+
+    public func insert(prepared: [PreparedSpans]) throws -> InsertResult {
+        try insert(spans: prepared.flatMap(\.spans))
+    }
+
+    public func beginLongRunningWrites() throws {}
 }

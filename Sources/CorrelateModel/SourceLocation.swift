@@ -20,3 +20,33 @@ public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertib
     /// The name used for standard input in locations and records.
     public static let stdinName = "<stdin>"
 }
+
+/// Something in an input that could not be used — a malformed document, an alert left out —
+/// with where it is and why. Counted and reported with its location; the rest goes on.
+public struct InputProblem: Sendable, Equatable, CustomStringConvertible {
+    public var location: SourceLocation
+    /// One sentence, without the location.
+    public var reason: String
+
+    public init(_ location: SourceLocation, _ reason: String) {
+        self.location = location
+        self.reason = reason
+    }
+
+    /// `file:line: reason`.
+    public var description: String { "\(location): \(reason)" }
+}
+
+/// A file that could not be read.
+public struct InputFileError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "cannot read '\(path)': \(reason)" }
+}
+

@@ -2,6 +2,32 @@ import CorrelateExtract
 import CorrelateModel
 import Foundation
 
+/// When and how the bundles of the streaming pipeline and the server are built.
+public struct BundleSettings: Sendable {
+    /// How long after an alert's window closed its bundle is built.
+    public var settleNanoseconds: Int64
+    /// How long a resolved alert is watched for late data after its first bundle.
+    public var watchNanoseconds: Int64
+    /// Traces per bundle at most.
+    public var limit: Int
+    /// How far before an alert's start to search; nil: from rules/alerts.yaml.
+    public var lookbackNanoseconds: Int64?
+    /// Alerts watched for their bundle at most (see ``BundleScheduler``).
+    public var maxWatched: Int
+    /// How often the inbox is read and due bundles built.
+    public var tickMilliseconds: Int
+
+    public init(settleNanoseconds: Int64 = 10_000_000_000, watchNanoseconds: Int64 = 300_000_000_000, limit: Int = 10,
+                lookbackNanoseconds: Int64? = nil, maxWatched: Int = 10_000, tickMilliseconds: Int = 200) {
+        self.settleNanoseconds = settleNanoseconds
+        self.watchNanoseconds = watchNanoseconds
+        self.limit = limit
+        self.lookbackNanoseconds = lookbackNanoseconds
+        self.maxWatched = maxWatched
+        self.tickMilliseconds = tickMilliseconds
+    }
+}
+
 /// Builds and writes bundles on a thread of its own, so the thread that writes the store never
 /// waits for a bundle: however many alerts are watched, ingestion goes at the same speed.
 ///
@@ -49,19 +75,17 @@ public final class BundleWorker: @unchecked Sendable {
 
     /// - Parameters:
     ///   - store: a connection of the worker's own (read-only is enough).
-    ///   - maxWatched: alerts watched at most (see ``BundleScheduler``).
     ///   - emit: called on the worker's thread with each bundle (revision) to write.
     ///   - warn: called with a line for stderr (overflow, a bundle that could not be built).
-    public init(store: EventStore, rules: AlertRules, limit: Int, lookback: Int64?, settleNanoseconds: Int64,
-                watchNanoseconds: Int64, maxWatched: Int, tickMilliseconds: Int = 200,
+    public init(store: EventStore, rules: AlertRules, settings: BundleSettings,
                 emit: @escaping (IncidentBundle) -> Void, warn: @escaping (String) -> Void) {
-        let builder = BundleBuilder(store: store, rules: rules, limit: limit, lookback: lookback)
+        let builder = BundleBuilder(store: store, rules: rules, limit: settings.limit, lookback: settings.lookbackNanoseconds)
         self.store = store
-        self.scheduler = BundleScheduler(settleNanoseconds: settleNanoseconds, watchNanoseconds: watchNanoseconds,
-                                         maxWatched: maxWatched) { try builder.bundle(for: $0, now: $1) }
+        self.scheduler = BundleScheduler(settleNanoseconds: settings.settleNanoseconds, watchNanoseconds: settings.watchNanoseconds,
+                                         maxWatched: settings.maxWatched) { try builder.bundle(for: $0, now: $1) }
         self.emit = emit
         self.warn = warn
-        self.tickMilliseconds = tickMilliseconds
+        self.tickMilliseconds = settings.tickMilliseconds
     }
 
     public func start() {

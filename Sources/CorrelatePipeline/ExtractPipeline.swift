@@ -3,6 +3,7 @@ import CorrelateExtract
 import CorrelateModel
 import CorrelateRender
 import CorrelateSources
+import CorrelateSinks
 import Dispatch
 import Foundation
 
@@ -27,7 +28,7 @@ public final class ExtractPipeline {
     /// Where records go.
     public enum Output {
         /// NDJSON, as `correlate extract` writes it.
-        case ndjson(OutputStream)
+        case ndjson(ByteOutput)
         /// Batches of records, in input order (`correlate ingest` stores them). An error thrown
         /// stops the run and is rethrown by ``run()``.
         case records(([LogRecord]) throws -> Void)
@@ -52,7 +53,7 @@ public final class ExtractPipeline {
     private static let flushThreshold = 1 << 20
     private static let batchRecords = 20_000
 
-    public init(ruleSet: RuleSet, configuration: ExtractConfiguration, output: OutputStream = .standardOutput) {
+    public init(ruleSet: RuleSet, configuration: ExtractConfiguration, output: ByteOutput = .standardOutput) {
         self.ruleSet = ruleSet
         self.configuration = configuration
         self.destination = .ndjson(output)

@@ -42,7 +42,7 @@ public struct IngestSummary: Sendable {
     public var alertsRead = 0
     public var alertsStored = InsertResult()
     /// Documents (span or alert) that could not be read, with where and why.
-    public var malformed: [(SourceLocation, String)] = []
+    public var malformed: [InputProblem] = []
     public var unreadable: [InputError] = []
 
     public init() {}
@@ -60,8 +60,16 @@ public struct IngestSummary: Sendable {
         if alertsRead > 0 {
             parts.append("alerts: read \(alertsRead), stored \(alertsStored.stored), duplicates \(alertsStored.duplicates)")
         }
-        parts.append("malformed documents \(malformed.count)" + (malformed.first.map { " (first at \($0.0): \($0.1))" } ?? ""))
+        parts.append("malformed documents \(malformed.count)" + (malformed.first.map { " (first at \($0))" } ?? ""))
         return parts.joined(separator: "; ")
+    }
+
+    /// Counts a decoded span document.
+    public mutating func count(_ decoded: DecodedSpans) {
+        spanDocuments += 1
+        spansRead += decoded.spans.count + decoded.rejected
+        spansRejected += decoded.rejected
+        spanFormats.insert(decoded.format.rawValue)
     }
 }
 
@@ -129,10 +137,10 @@ public final class IngestPipeline {
         var documents = 0
         var failures = 0
         var wholeDocument = false
-        let binary = path != "-" && Self.looksBinary(path)
+        let binary = path != "-" && SpanFiles.looksBinary(path)
         if !binary {
             try reader.forEachLine { line in
-                switch Self.decodeSpanLine(line.bytes) {
+                switch SpanFiles.decodeLine(line.bytes) {
                 case nil:
                     break
                 case .decoded(let decoded):
@@ -144,77 +152,26 @@ public final class IngestPipeline {
                     return false
                 case .unfinishedDocument:
                     failures += 1
-                    summary.malformed.append((SourceLocation(file: name, line: line.number), "not JSON: a document that does not end on its line"))
+                    summary.malformed.append(InputProblem(SourceLocation(file: name, line: line.number), "not JSON: a document that does not end on its line"))
                 case .malformed(let reason):
                     failures += 1
-                    summary.malformed.append((SourceLocation(file: name, line: line.number), reason))
+                    summary.malformed.append(InputProblem(SourceLocation(file: name, line: line.number), reason))
                 }
                 return true
             }
         }
         if binary || wholeDocument {
-            try ingestWholeSpanFile(path: path, name: name, binary: binary, batch: &batch)
+            switch SpanFiles.readWhole(path: path, name: name, binary: binary) {
+            case .decoded(let decoded): try add(decoded, to: &batch)
+            case .malformed(let problem): summary.malformed.append(problem)
+            case .unreadable(let error): summary.unreadable.append(error)
+            }
         }
         try flush(&batch)
     }
 
-    private func ingestWholeSpanFile(path: String, name: String, binary: Bool, batch: inout [Span]) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            summary.unreadable.append(InputError(path: path, errno: errno, operation: "read"))
-            return
-        }
-        if binary {
-            do {
-                let (spans, rejected) = try OTLPProtobufDecoder.decodeTraces(data)
-                var decoded = DecodedSpans(format: .otlpProtobuf)
-                decoded.spans = spans
-                decoded.rejected = rejected
-                try add(decoded, to: &batch)
-            } catch {
-                summary.malformed.append((SourceLocation(file: name, line: 1), "not an OTLP protobuf ExportTraceServiceRequest: \(error)"))
-            }
-            return
-        }
-        do {
-            let document = try data.withUnsafeBytes { raw in
-                try JSONDocument.parse(raw.bindMemory(to: UInt8.self))
-            }
-            try add(try SpanDocumentDecoder.decode(document), to: &batch)
-        } catch let error as JSONDocument.SyntaxError {
-            summary.malformed.append((SourceLocation(file: name, line: 1), "not JSON: \(error)"))
-        } catch let error as SpanDecodingError {
-            summary.malformed.append((SourceLocation(file: name, line: 1), error.reason))
-        }
-    }
-
-    /// What one line of a span file holds.
-    public enum SpanLine {
-        case decoded(DecodedSpans)
-        case malformed(String)
-        /// The line opens a JSON document that goes on over further lines.
-        case unfinishedDocument
-    }
-
-    /// Decodes one line of a span file (one export request or span list per line); nil for a
-    /// blank line.
-    public static func decodeSpanLine(_ bytes: UnsafeBufferPointer<UInt8>) -> SpanLine? {
-        guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return nil }
-        do {
-            return .decoded(try SpanDocumentDecoder.decode(try JSONDocument.parse(bytes)))
-        } catch let error as JSONDocument.SyntaxError {
-            return error.reason.contains("end of JSON") ? .unfinishedDocument : .malformed("not JSON: \(error)")
-        } catch let error as SpanDecodingError {
-            return .malformed(error.reason)
-        } catch {
-            return .malformed("\(error)")
-        }
-    }
-
     private func add(_ decoded: DecodedSpans, to batch: inout [Span]) throws {
-        summary.spanDocuments += 1
-        summary.spansRead += decoded.spans.count + decoded.rejected
-        summary.spansRejected += decoded.rejected
-        summary.spanFormats.insert(decoded.format.rawValue)
+        summary.count(decoded)
         batch += decoded.spans
         if batch.count >= configuration.spanBatch { try flush(&batch) }
     }
@@ -239,24 +196,10 @@ public final class IngestPipeline {
         }
         let text = String(decoding: data, as: UTF8.self)
         let decoded = AlertFiles.decode(text, name: name)
-        for problem in decoded.problems {
-            let parts = problem.split(separator: ":", maxSplits: 2).map(String.init)
-            let line = parts.count == 3 ? Int(parts[1]) ?? 1 : 1
-            summary.malformed.append((SourceLocation(file: name, line: line), parts.count == 3 ? parts[2].trimmingCharacters(in: .whitespaces) : problem))
-        }
+        summary.malformed += decoded.problems
         summary.alertsRead += decoded.alerts.count
         summary.alertsStored += try store.insert(alerts: decoded.alerts)
         _ = try store.insert(rawAlert: text, source: SourceLocation(file: path, line: 1))
-    }
-
-    /// Protobuf, not JSON: the first 4 KiB hold control bytes other than tab, CR and LF (field
-    /// tags and lengths), which JSON text never does.
-    public static func looksBinary(_ path: String) -> Bool {
-        guard let file = fopen(path, "rb") else { return false }
-        defer { fclose(file) }
-        var head = [UInt8](repeating: 0, count: 4096)
-        let count = fread(&head, 1, head.count, file)
-        return head[0..<count].contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
     }
 
     /// The absolute path of a file (so that ingesting it again from elsewhere finds the same

@@ -1,6 +1,8 @@
+import CorrelateDecode
 import CorrelateExtract
 import CorrelateModel
 import CorrelateRender
+import CorrelateSinks
 
 /// A piece of a record's text in the assembler's arena; JSON- or logfmt-escaped when `escaped`.
 struct TextPiece {
@@ -102,7 +104,7 @@ final class NDJSONRecordWriter: RecordSink {
     func discard() { out.removeAll() }
 
     /// Writes what the buffer holds to `output`.
-    func drain(to output: OutputStream) {
+    func drain(to output: ByteOutput) {
         guard out.count > 0 else { return }
         out.withBytes(upTo: out.count) { _ = output.write($0) }
         out.removeAll()
@@ -179,4 +181,3 @@ final class LogRecordCollector: RecordSink {
     }
 }
 
-import CorrelateDecode

@@ -17,37 +17,29 @@ public struct RunConfiguration: Sendable {
     public var alerts: [String]
     /// Follow the files as they grow (and rotate) instead of reading them once.
     public var follow: Bool
-    /// How long after an alert's window closed its bundle is built.
-    public var settleNanoseconds: Int64
-    /// How long a resolved alert is watched for late data after its first bundle.
-    public var watchNanoseconds: Int64
-    public var limit: Int
-    public var lookbackNanoseconds: Int64?
+    /// When bundles are built; its `tickMilliseconds` is taken from `pollMilliseconds`.
+    public var bundles: BundleSettings
     /// How log lines are read; its `inputs` are ignored.
     public var extract: ExtractConfiguration
     /// How often files are looked at, and alerts checked.
     public var pollMilliseconds: Int
-    /// Alerts watched for their bundle at most (see ``BundleScheduler``).
-    public var maxWatched: Int
+    /// Records handed to the writer and not yet written, at most (readers wait beyond).
+    public var queueCapacity: Int
 
     public init(
         logs: [String], spans: [String] = [], alerts: [String] = [], follow: Bool = false,
-        settleNanoseconds: Int64 = 10_000_000_000, watchNanoseconds: Int64 = 300_000_000_000,
-        limit: Int = 10, lookbackNanoseconds: Int64? = nil,
-        extract: ExtractConfiguration = ExtractConfiguration(inputs: []), pollMilliseconds: Int = 200,
-        maxWatched: Int = 10_000
+        bundles: BundleSettings = BundleSettings(), extract: ExtractConfiguration = ExtractConfiguration(inputs: []),
+        pollMilliseconds: Int = 200, queueCapacity: Int = 100_000
     ) {
         self.logs = logs
         self.spans = spans
         self.alerts = alerts
         self.follow = follow
-        self.settleNanoseconds = settleNanoseconds
-        self.watchNanoseconds = watchNanoseconds
-        self.limit = limit
-        self.lookbackNanoseconds = lookbackNanoseconds
+        self.bundles = bundles
+        self.bundles.tickMilliseconds = pollMilliseconds
         self.extract = extract
         self.pollMilliseconds = pollMilliseconds
-        self.maxWatched = maxWatched
+        self.queueCapacity = queueCapacity
     }
 }
 
@@ -71,17 +63,16 @@ public struct RunSummary: Sendable {
 /// `correlate run`: logs, spans and alerts into the store as they come, and a bundle for each
 /// alert once it has settled (see ``BundleScheduler``), written again when late data changes it.
 ///
-/// One thread owns the store: it inserts the log records that the reading thread (standard
-/// input, or log files read once) hands over through a bounded queue — a reader faster than the
-/// store waits, so memory stays flat — and reads what the followed files gained, every
-/// `pollMilliseconds`. Bundles are built by a ``BundleWorker`` on a thread and store connection
-/// of its own, so writing never waits for them. Without `follow`, the run ends when every input
-/// is read; the bundles not yet written are written then (after a signal, for up to 5 s).
+/// Everything read goes to the ``IngestCore`` (the writer thread and its bounded queue, alert
+/// intake, the bundle worker — the same core as `correlate serve`'s): standard input and log
+/// files read once are read on a thread of their own, which hands each batch of records to the
+/// core (and waits while its queue is full, so memory stays flat); this thread reads what the
+/// followed files gained every `pollMilliseconds`. Without `follow`, the run ends when every
+/// input is read; the bundles not yet written are written then (after a signal, for up to 5 s).
 public final class RunPipeline {
     public let configuration: RunConfiguration
     private let ruleSet: RuleSet
-    private let store: EventStore
-    private let bundles: BundleWorker
+    private let core: IngestCore
     public private(set) var summary = RunSummary()
 
     private var logFollowers: [LogFollower] = []
@@ -89,19 +80,16 @@ public final class RunPipeline {
     private var alertSources: [AlertSource] = []
 
     /// - Parameters:
-    ///   - store: the connection this pipeline writes through.
+    ///   - store: the connection the writer thread writes through.
     ///   - reader: a connection of its own for building bundles (read only).
     ///   - emit: called with each bundle on the bundle worker's thread.
     ///   - warn: called with a line for stderr from the bundle worker's thread.
     public init(ruleSet: RuleSet, alertRules: AlertRules, store: EventStore, reader: EventStore, configuration: RunConfiguration,
                 warn: @escaping (String) -> Void = { _ in }, emit: @escaping (IncidentBundle) -> Void) {
         self.ruleSet = ruleSet
-        self.store = store
         self.configuration = configuration
-        bundles = BundleWorker(
-            store: reader, rules: alertRules, limit: configuration.limit, lookback: configuration.lookbackNanoseconds,
-            settleNanoseconds: configuration.settleNanoseconds, watchNanoseconds: configuration.watchNanoseconds,
-            maxWatched: configuration.maxWatched, tickMilliseconds: configuration.pollMilliseconds, emit: emit, warn: warn)
+        core = IngestCore(store: store, reader: reader, alertRules: alertRules, bundles: configuration.bundles,
+                          capacity: configuration.queueCapacity, emit: emit, warn: warn)
     }
 
     /// Runs until the inputs end (without `follow`) or `shouldStop` says so (a signal); then
@@ -110,39 +98,54 @@ public final class RunPipeline {
     public func run(shouldStop: () -> Bool = { false }) throws -> RunSummary {
         // Log inputs read by the reading thread: standard input, and files unless followed.
         let threaded = configuration.logs.filter { $0 == "-" || !configuration.follow }
-        let reader = threaded.isEmpty ? nil : LogReaderThread(ruleSet: ruleSet, inputs: threaded, extract: configuration.extract)
+        let reader = threaded.isEmpty ? nil : LogReaderThread(ruleSet: ruleSet, inputs: threaded, extract: configuration.extract, core: core)
         if configuration.follow {
             for path in configuration.logs where path != "-" { openLogFollower(path) }
         }
-        for path in configuration.spans { openSpanSource(path) }
+        core.start()
+        var stopped = false
+        defer {
+            if !stopped {
+                try? core.finish()
+                core.bundles.stop(budget: 0)
+            }
+        }
+        for path in configuration.spans { try openSpanSource(path) }
         for path in configuration.alerts { try openAlertSource(path) }
         reader?.start()
-        bundles.start()
-        var stopped = false
-        defer { if !stopped { bundles.stop(budget: 0) } }
 
         var readerDone = reader == nil
         while true {
             let stopping = shouldStop()
             if let reader, !readerDone {
-                readerDone = try takeLogs(from: reader, waitMilliseconds: stopping ? 0 : configuration.pollMilliseconds)
+                readerDone = try takeFinished(reader, waitMilliseconds: stopping ? 0 : configuration.pollMilliseconds)
             } else if !stopping {
                 usleep(UInt32(configuration.pollMilliseconds) * 1000)
             }
+            try core.check()
             try pollFiles()
             if stopping || (!configuration.follow && readerDone) { break }
         }
         // What is left: records already handed over, unfinished last lines, every alert's bundle
         // (all of them when the input ended; after a signal, what 5 s allow).
-        if let reader, !readerDone { _ = try takeLogs(from: reader, waitMilliseconds: 0) }
         try finishFiles()
         stopped = true
-        bundles.stop(budget: shouldStop() ? 5 : nil)
-        let counts = bundles.counts
+        do {
+            try core.finish()
+        } catch {
+            core.bundles.stop(budget: 0)
+            throw error
+        }
+        core.bundles.stop(budget: shouldStop() ? 5 : nil)
+        let counts = core.bundles.counts
         summary.bundles = counts.bundles
         summary.revisions = counts.revisions
         summary.overflow = counts.overflow
         summary.unbuilt = counts.unbuilt
+        let stored = core.counts
+        summary.ingest.logsStored = stored.logs
+        summary.ingest.spansStored = stored.spans
+        summary.ingest.alertsStored = stored.alerts
         for follower in logFollowers {
             summary.ingest.logs.absorb(follower.assembler.summary)
             summary.ingest.logs.bytes += follower.file.byteCount
@@ -152,30 +155,20 @@ public final class RunPipeline {
 
     // MARK: - Logs
 
-    /// Stores what the reading thread handed over; true once it has finished.
-    private func takeLogs(from reader: LogReaderThread, waitMilliseconds: Int) throws -> Bool {
-        var wait = waitMilliseconds
-        while let item = reader.queue.take(timeoutMilliseconds: wait) {
-            wait = 0
-            switch item {
-            case .records(let records):
-                try store(logs: records)
-            case .finished(let extract, let error):
-                summary.ingest.logs.absorb(extract)
-                summary.ingest.logs.inputs += extract.inputs
-                summary.ingest.logs.bytes += extract.bytes
-                summary.ingest.unreadable += extract.unreadable
-                if let error { throw error }
-                return true
-            }
-        }
-        return false
+    /// Counts what the reading thread read once it has finished; true then.
+    private func takeFinished(_ reader: LogReaderThread, waitMilliseconds: Int) throws -> Bool {
+        guard let (extract, error) = reader.finished.take(timeoutMilliseconds: waitMilliseconds) else { return false }
+        summary.ingest.logs.absorb(extract)
+        summary.ingest.logs.inputs += extract.inputs
+        summary.ingest.logs.bytes += extract.bytes
+        summary.ingest.unreadable += extract.unreadable
+        if let error { throw error }
+        return true
     }
 
     private func store(logs records: [LogRecord]) throws {
-        let result = try store.insert(logs: records)
-        summary.ingest.logsStored += result
-        if result.stored > 0 { bundles.dataChanged() }
+        guard !records.isEmpty else { return }
+        try core.enqueue(.logs(records))
     }
 
     private func openLogFollower(_ given: String) {
@@ -208,11 +201,11 @@ public final class RunPipeline {
         }
     }
 
-    private func openSpanSource(_ given: String) {
+    private func openSpanSource(_ given: String) throws {
         let path = IngestPipeline.canonicalPath(given)
         let source = SpanSource(path: path, name: given)
-        if IngestPipeline.looksBinary(path) {
-            readWholeSpanFile(source)
+        if SpanFiles.looksBinary(path) {
+            try readWholeSpanFile(source, binary: true)
             return
         }
         do {
@@ -224,24 +217,20 @@ public final class RunPipeline {
     }
 
     /// Reads a one-document span file as `correlate ingest` does.
-    private func readWholeSpanFile(_ source: SpanSource) {
+    private func readWholeSpanFile(_ source: SpanSource, binary: Bool) throws {
         source.file = nil
         if configuration.follow {
-            summary.ingest.malformed.append((SourceLocation(file: source.name, line: 1), "one whole document, read once and not followed (follow needs one document per line)"))
+            summary.ingest.malformed.append(InputProblem(SourceLocation(file: source.name, line: 1), "one whole document, read once and not followed (follow needs one document per line)"))
         }
-        let ingest = IngestPipeline(ruleSet: ruleSet, store: store, configuration: IngestConfiguration(spans: [source.path]))
-        do {
-            let part = try ingest.run()
-            summary.ingest.spanDocuments += part.spanDocuments
-            summary.ingest.spansRead += part.spansRead
-            summary.ingest.spansRejected += part.spansRejected
-            summary.ingest.spansStored += part.spansStored
-            summary.ingest.spanFormats.formUnion(part.spanFormats)
-            summary.ingest.malformed += part.malformed
-            summary.ingest.unreadable += part.unreadable
-            if part.spansStored.stored > 0 { bundles.dataChanged() }
-        } catch {
-            summary.ingest.malformed.append((SourceLocation(file: source.name, line: 1), "\(error)"))
+        switch SpanFiles.readWhole(path: source.path, name: source.name, binary: binary) {
+        case .decoded(let decoded):
+            summary.ingest.count(decoded)
+            var batch = decoded.spans
+            try store(spans: &batch)
+        case .malformed(let problem):
+            summary.ingest.malformed.append(problem)
+        case .unreadable(let error):
+            summary.ingest.unreadable.append(error)
         }
     }
 
@@ -252,31 +241,28 @@ public final class RunPipeline {
         let take: (UnsafeBufferPointer<UInt8>, Int) throws -> Void = { bytes, number in
             guard !whole else { return }
             let location = SourceLocation(file: file.generation == 0 ? source.name : "\(source.name)#\(file.generation)", line: number)
-            switch IngestPipeline.decodeSpanLine(bytes) {
+            switch SpanFiles.decodeLine(bytes) {
             case nil:
                 break
             case .decoded(let decoded):
                 source.documents += 1
-                self.summary.ingest.spanDocuments += 1
-                self.summary.ingest.spansRead += decoded.spans.count + decoded.rejected
-                self.summary.ingest.spansRejected += decoded.rejected
-                self.summary.ingest.spanFormats.insert(decoded.format.rawValue)
+                self.summary.ingest.count(decoded)
                 batch += decoded.spans
                 if batch.count >= Self.spanBatch { try self.store(spans: &batch) }
             case .unfinishedDocument where source.documents == 0 && source.failures == 0 && file.generation == 0:
                 whole = true
             case .unfinishedDocument:
                 source.failures += 1
-                self.summary.ingest.malformed.append((location, "not JSON: a document that does not end on its line"))
+                self.summary.ingest.malformed.append(InputProblem(location, "not JSON: a document that does not end on its line"))
             case .malformed(let reason):
                 source.failures += 1
-                self.summary.ingest.malformed.append((location, reason))
+                self.summary.ingest.malformed.append(InputProblem(location, reason))
             }
         }
         try file.poll(newGeneration: { source.documents = 0; source.failures = 0 }, take)
         if finishing { try file.finish(take) }
         try store(spans: &batch)
-        if whole { readWholeSpanFile(source) }
+        if whole { try readWholeSpanFile(source, binary: false) }
     }
 
     /// Spans and log records stored per transaction when a followed file has much to read.
@@ -285,9 +271,7 @@ public final class RunPipeline {
 
     private func store(spans batch: inout [Span]) throws {
         guard !batch.isEmpty else { return }
-        let result = try store.insert(spans: batch)
-        summary.ingest.spansStored += result
-        if result.stored > 0 { bundles.dataChanged() }
+        try core.enqueue(.spans(core.spanPreparation(batch)))
         batch.removeAll(keepingCapacity: true)
     }
 
@@ -337,16 +321,10 @@ public final class RunPipeline {
 
     private func take(alertText text: String, source: AlertSource, firstLine: Int) throws {
         let decoded = AlertFiles.decode(text, name: source.name, firstLine: firstLine)
-        for problem in decoded.problems {
-            let parts = problem.split(separator: ":", maxSplits: 2).map(String.init)
-            let line = parts.count == 3 ? Int(parts[1]) ?? firstLine : firstLine
-            summary.ingest.malformed.append((SourceLocation(file: source.name, line: line), parts.count == 3 ? parts[2].trimmingCharacters(in: .whitespaces) : problem))
-        }
+        summary.ingest.malformed += decoded.problems
         guard !decoded.alerts.isEmpty else { return }
         summary.ingest.alertsRead += decoded.alerts.count
-        summary.ingest.alertsStored += try store.insert(alerts: decoded.alerts)
-        _ = try store.insert(rawAlert: text, source: SourceLocation(file: source.path, line: firstLine))
-        bundles.observe(decoded.alerts)
+        try core.enqueue(.alerts(AlertPayload(alerts: decoded.alerts, raw: text, source: SourceLocation(file: source.path, line: firstLine))))
     }
 
     private func poll(_ source: AlertSource) throws {
@@ -408,25 +386,19 @@ final class LogFollower {
     }
 }
 
-/// Reads log inputs on a thread of its own and hands the records over in batches through a
-/// bounded queue.
+/// Reads log inputs on a thread of its own and hands the records to the ingest core in
+/// batches; says once, through `finished`, what it read (and the error that ended it).
 final class LogReaderThread: @unchecked Sendable {
     // Unchecked: the pipeline is used by the reading thread only; the queue is locked.
-    enum Item {
-        case records([LogRecord])
-        case finished(ExtractSummary, Error?)
-    }
-
-    let queue = BoundedQueue<Item>(capacity: 8)
+    let finished = BoundedQueue<(ExtractSummary, (any Error)?)>(capacity: 1)
     private let pipeline: ExtractPipeline
 
-    init(ruleSet: RuleSet, inputs: [String], extract: ExtractConfiguration) {
+    init(ruleSet: RuleSet, inputs: [String], extract: ExtractConfiguration, core: IngestCore) {
         var configuration = extract
         configuration.inputs = inputs.map(IngestPipeline.canonicalPath)
         configuration.nameStdinByFirstLine = true
-        let queue = self.queue
         pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: configuration, destination: .records { batch in
-            queue.put(.records(batch))
+            try core.enqueue(.logs(batch))
         })
     }
 
@@ -434,9 +406,9 @@ final class LogReaderThread: @unchecked Sendable {
         let thread = Thread { [self] in
             do {
                 let summary = try pipeline.run()
-                queue.put(.finished(summary, nil))
+                finished.put((summary, nil))
             } catch {
-                queue.put(.finished(pipeline.summary, error))
+                finished.put((pipeline.summary, error))
             }
         }
         thread.name = "correlate.logs"

@@ -4,7 +4,6 @@ import CorrelateModel
 import CorrelateOTLP
 import CorrelatePipeline
 import CorrelateRender
-import CorrelateStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -27,21 +26,15 @@ public struct ServerConfiguration: Sendable {
     /// A request must arrive whole (head to end of body) within this; else 408 and the
     /// connection is closed.
     public var requestTimeoutSeconds: Int64
-    public var settleNanoseconds: Int64
-    public var watchNanoseconds: Int64
-    public var limit: Int
-    /// How far before an alert's start to search; nil: from rules/alerts.yaml.
-    public var lookbackNanoseconds: Int64?
-    /// Alerts watched for their bundle at most (see ``BundleScheduler``).
-    public var maxWatched: Int
+    /// When bundles are built.
+    public var bundles: BundleSettings
     /// On SIGTERM, how long the bundles still due may take before the server exits.
     public var stopBudgetSeconds: Double
 
     public init(
         host: String = "127.0.0.1", port: Int = 4318, maxBodyBytes: Int = 16 << 20, token: String? = nil,
         queueCapacity: Int = 200_000, idleTimeoutSeconds: Int64 = 30, requestTimeoutSeconds: Int64 = 60,
-        settleNanoseconds: Int64 = 10_000_000_000, watchNanoseconds: Int64 = 300_000_000_000, limit: Int = 10,
-        lookbackNanoseconds: Int64? = nil, maxWatched: Int = 10_000, stopBudgetSeconds: Double = 5
+        bundles: BundleSettings = BundleSettings(), stopBudgetSeconds: Double = 5
     ) {
         self.host = host
         self.port = port
@@ -50,11 +43,7 @@ public struct ServerConfiguration: Sendable {
         self.queueCapacity = queueCapacity
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
-        self.settleNanoseconds = settleNanoseconds
-        self.watchNanoseconds = watchNanoseconds
-        self.limit = limit
-        self.lookbackNanoseconds = lookbackNanoseconds
-        self.maxWatched = maxWatched
+        self.bundles = bundles
         self.stopBudgetSeconds = stopBudgetSeconds
     }
 }
@@ -63,28 +52,30 @@ public struct ServerConfiguration: Sendable {
 /// bundles out as alerts settle. See docs/ARCHITECTURE.md, "Serving".
 public final class CorrelateServer: Sendable {
     let configuration: ServerConfiguration
-    let writer: StoreWriter
-    let bundles: BundleWorker
+    let core: IngestCore
+    let intake: RequestIntake
     let refusals = Refusals()
 
     /// - Parameters:
     ///   - store: the connection the writer thread writes through.
     ///   - reader: a connection of its own for building bundles (read only).
+    ///   - emit: called with each bundle on the bundle worker's thread.
     public init(configuration: ServerConfiguration, store: EventStore, reader: EventStore, ruleSet: RuleSet,
-                alertRules: AlertRules, emitter: BundleEmitter) {
+                alertRules: AlertRules, emit: @escaping (IncidentBundle) -> Void) {
         self.configuration = configuration
-        bundles = BundleWorker(
-            store: reader, rules: alertRules, limit: configuration.limit, lookback: configuration.lookbackNanoseconds,
-            settleNanoseconds: configuration.settleNanoseconds, watchNanoseconds: configuration.watchNanoseconds,
-            maxWatched: configuration.maxWatched, emit: { emitter.emit($0) },
+        core = IngestCore(
+            store: store, reader: reader, alertRules: alertRules, bundles: configuration.bundles,
+            capacity: configuration.queueCapacity, emit: emit,
             warn: { FileHandle.standardError.write(Data("correlate serve: warning: \($0.escapingControlCharacters)\n".utf8)) })
-        writer = StoreWriter(store: store, ruleSet: ruleSet, bundles: bundles, capacity: configuration.queueCapacity)
+        intake = RequestIntake(ruleSet: ruleSet)
     }
 
     /// What was stored and written so far, for the closing line.
     public var summary: String {
-        let counts = bundles.counts
-        var text = writer.summary + "; wrote \(counts.bundles) bundles"
+        let counts = core.bundles.counts
+        let stored = core.counts
+        var text = "stored \(stored.spans.stored) spans, \(stored.logs.stored) log records, \(stored.alerts.stored) alerts"
+            + "; wrote \(counts.bundles) bundles"
         if counts.revisions > 0 { text += " (\(counts.revisions) of them revisions)" }
         if counts.overflow > 0 { text += ", \(counts.overflow) alerts beyond --max-watched not watched" }
         if counts.unbuilt > 0 { text += ", \(counts.unbuilt) first bundles not built before stopping" }
@@ -96,8 +87,7 @@ public final class CorrelateServer: Sendable {
     /// flight finish (each is committed before it is answered), writes the bundles still due
     /// within `stopBudgetSeconds`, and returns.
     public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
-        bundles.start()
-        writer.start()
+        core.start()
         let requestTimeout = configuration.requestTimeoutSeconds
         let refusals = self.refusals
         var logger = Logger(label: "correlate.serve", factory: { StreamLogHandler.standardError(label: $0) })
@@ -115,8 +105,9 @@ public final class CorrelateServer: Sendable {
             },
             logger: logger)
         defer {
-            writer.stop()
-            bundles.stop(budget: configuration.stopBudgetSeconds)
+            // Nothing is written by a batch's submitter; a failed write was answered already.
+            try? core.finish()
+            core.bundles.stop(budget: configuration.stopBudgetSeconds)
         }
         try await app.runService()
     }
@@ -135,7 +126,7 @@ public final class CorrelateServer: Sendable {
         router.get("/api/bundles") { [self] request, _ in
             if let refused = authorize(request) { return refused }
             let name = request.uri.queryParameters["alert"].map(String.init)
-            let latest = bundles.latestBundles(named: name)
+            let latest = core.bundles.latestBundles(named: name)
             let body = "[" + latest.map(BundleJSON.string).joined(separator: ",\n") + "]\n"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
@@ -260,7 +251,7 @@ public final class CorrelateServer: Sendable {
         } catch {
             return otlpError(.badRequest, "cannot decode the ExportTraceServiceRequest: \(error)", type)
         }
-        if let refused = try await store(.spans(StoredSpan.rows(spans)), type) { return refused }
+        if let refused = try await store(.spans(core.spanPreparation(spans)), type) { return refused }
         let message = rejected > 0 ? "\(rejected) span(s) with an invalid or all-zero trace or span id" : ""
         switch type {
         case .protobuf: return protobuf(OTLPResponses.traces(rejected: rejected, message: message))
@@ -286,7 +277,7 @@ public final class CorrelateServer: Sendable {
         } catch {
             return otlpError(.badRequest, "cannot decode the ExportLogsServiceRequest: \(error)", type)
         }
-        if let refused = try await store(.logs(records), type) { return refused }
+        if let refused = try await store(.logs(intake.logs(records)), type) { return refused }
         switch type {
         case .protobuf: return protobuf(OTLPResponses.logs(rejected: 0, message: ""))
         case .json: return json("{}")
@@ -311,7 +302,7 @@ public final class CorrelateServer: Sendable {
             return plain(.badRequest, "not JSON: \(error)\n")
         }
         if !decoded.alerts.isEmpty,
-           let refused = try await store(.alerts(decoded.alerts, raw: String(decoding: bytes, as: UTF8.self), source: source), .json) {
+           let refused = try await store(.alerts(intake.alerts(decoded.alerts, raw: String(decoding: bytes, as: UTF8.self), source: source)), .json) {
             return refused
         }
         var out = JSONBytes()
@@ -326,18 +317,18 @@ public final class CorrelateServer: Sendable {
 
     /// Hands a job to the writer: nil once committed, else the response to give (503 when the
     /// queue is full).
-    private func store(_ job: StoreWriter.Job, _ type: BodyType) async throws -> Response? {
+    private func store(_ batch: IngestBatch, _ type: BodyType) async throws -> Response? {
         do {
-            try await writer.submit(job)
+            try await core.submit(batch)
             return nil
-        } catch is StoreWriter.Busy {
+        } catch is IngestCore.Full {
             return busy("the store is busy: retry later", type)
-        } catch let error as SQLiteError where error.isBusy {
+        } catch let error as any StoreError where error.condition == .busy {
             // Another process held the store past the busy timeout: as retryable as a full queue.
             return busy("the store is locked by another process: retry later", type)
-        } catch let error as SQLiteError where error.isStorageUnavailable {
+        } catch let error as any StoreError where error.condition == .unavailable {
             // A full disk, an I/O error: nothing the client did; exporters retry a 503, not a 500.
-            return busy("the store cannot be written now (\(error.message)): retry later", type)
+            return busy("the store cannot be written now (\(error.reason)): retry later", type)
         } catch {
             return otlpError(.internalServerError, "cannot store: \(error)", type)
         }

@@ -165,7 +165,7 @@ public final class SQLiteEventStore: EventStore {
     /// Moves WAL checkpoints to a thread and connection of their own (see ``Checkpointer``):
     /// for a long-running writer such as `correlate serve`, whose commits then never wait for a
     /// checkpoint's writes and `fsync`.
-    public func checkpointInBackground() throws {
+    public func beginLongRunningWrites() throws {
         guard checkpointer == nil else { return }
         checkpointer = try Checkpointer(writer: db)
     }
@@ -216,10 +216,27 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func insert(spans: [Span]) throws -> InsertResult {
-        try insert(storedSpans: StoredSpan.rows(spans))
+        try insert(rows: StoredSpan.rows(spans))
     }
 
-    public func insert(storedSpans spans: [StoredSpan]) throws -> InsertResult {
+    /// The spans as SQLite rows (``StoredSpan``): attributes, resource, events and links
+    /// encoded as JSON text, a resource shared by consecutive spans encoded once. Any thread.
+    public static func prepare(_ spans: [Span]) -> PreparedSpans {
+        PreparedSpans(spans: spans, form: StoredSpan.rows(spans))
+    }
+
+    public var spanPreparation: @Sendable ([Span]) -> PreparedSpans { Self.prepare }
+
+    public func insert(prepared: [PreparedSpans]) throws -> InsertResult {
+        var rows: [StoredSpan] = []
+        rows.reserveCapacity(prepared.reduce(0) { $0 + $1.count })
+        for batch in prepared {
+            if let form = batch.form as? [StoredSpan] { rows += form } else { rows += StoredSpan.rows(batch.spans) }
+        }
+        return try insert(rows: rows)
+    }
+
+    private func insert(rows spans: [StoredSpan]) throws -> InsertResult {
         guard let statement = insertSpan else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert spans") }
         do {
             return try db.transaction {

@@ -6,6 +6,7 @@ import CorrelateModel
 import CorrelatePipeline
 import CorrelateRender
 import CorrelateTestSupport
+import CorrelateDecode
 
 /// Issue 4 end to end: the sample's alerts looked up over the ingested sample.
 @Suite struct CelerySampleBundleTests {

@@ -3,6 +3,7 @@ import CorrelateDecode
 import CorrelateExtract
 import CorrelatePipeline
 import CorrelateTestSupport
+import CorrelateSinks
 
 /// Runs the extract pipeline in-process and returns its NDJSON records parsed, with the summary.
 func runExtract(
@@ -23,7 +24,7 @@ func runExtract(
         inputs: inputs, inputFormat: format, onlyLinked: onlyLinked, maxLineBytes: maxLineBytes,
         maxContinuationLines: maxContinuationLines, threads: threads, chunkBytes: chunkBytes)
     configuration.maxRecordBytes = maxRecordBytes
-    let pipeline = ExtractPipeline(ruleSet: rules, configuration: configuration, output: OutputStream(descriptor: fd))
+    let pipeline = ExtractPipeline(ruleSet: rules, configuration: configuration, output: ByteOutput(descriptor: fd))
     let summary = try pipeline.run()
     close(fd)
     let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))

@@ -102,7 +102,7 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
     /// the WAL is copied into the database file as it passes the threshold.
     @Test func backgroundCheckpointsCopyTheWALIntoTheDatabase() throws {
         let (store, path) = try temporaryStore()
-        try store.checkpointInBackground()
+        try store.beginLongRunningWrites()
         func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
         let before = size(path)
         let padding = String(repeating: "x", count: 600)

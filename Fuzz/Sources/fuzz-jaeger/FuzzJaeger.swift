@@ -4,6 +4,7 @@
 // (SQLiteEventStore.insert(spans:)).
 import CorrelateDecode
 import CorrelateModel
+import CorrelateStore
 
 nonisolated(unsafe) var keep = 0
 
@@ -12,6 +13,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let document = try? JSONDocument.parse(UnsafeBufferPointer(start: data, count: size)) else { return 0 }
     let traces = document["data"]?.array ?? document.array ?? [document]
     let decoded = JaegerDecoder.decode(traces)
-    keep &+= StoredSpan.rows(decoded.spans).count &+ decoded.rejected
+    keep &+= SQLiteEventStore.prepare(decoded.spans).count &+ decoded.rejected
     return 0
 }

@@ -71,7 +71,7 @@ func extract(_ rules: RuleSet, into fd: Int32, onlyLinked: Bool, maxLineBytes: I
         inputs: [inputPath], onlyLinked: onlyLinked, maxLineBytes: maxLineBytes,
         threads: chunked ? 2 : 1, chunkBytes: 1024)
     configuration.maxRecordBytes = 1024
-    let pipeline = ExtractPipeline(ruleSet: rules, configuration: configuration, output: OutputStream(descriptor: fd))
+    let pipeline = ExtractPipeline(ruleSet: rules, configuration: configuration, output: ByteOutput(descriptor: fd))
     keep &+= (try? pipeline.run())?.records ?? 0
 }
 

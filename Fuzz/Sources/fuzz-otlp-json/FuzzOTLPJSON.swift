@@ -5,6 +5,7 @@
 // on any document either way).
 import CorrelateDecode
 import CorrelateModel
+import CorrelateStore
 
 nonisolated(unsafe) var keep = 0
 
@@ -12,7 +13,7 @@ nonisolated(unsafe) var keep = 0
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let document = try? JSONDocument.parse(UnsafeBufferPointer(start: data, count: size)) else { return 0 }
     let decoded = OTLPJSONDecoder.decode(document)
-    keep &+= StoredSpan.rows(decoded.spans).count &+ decoded.rejected
+    keep &+= SQLiteEventStore.prepare(decoded.spans).count &+ decoded.rejected
     if let records = try? OTLPLogsJSONDecoder.decode(document) { keep &+= records.count }
     return 0
 }

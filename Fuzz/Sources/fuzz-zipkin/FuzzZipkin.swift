@@ -3,6 +3,7 @@
 // (SQLiteEventStore.insert(spans:)). `ingest --spans` gets here through SpanDocumentDecoder.
 import CorrelateDecode
 import CorrelateModel
+import CorrelateStore
 
 nonisolated(unsafe) var keep = 0
 
@@ -10,6 +11,6 @@ nonisolated(unsafe) var keep = 0
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let document = try? JSONDocument.parse(UnsafeBufferPointer(start: data, count: size)) else { return 0 }
     let decoded = ZipkinDecoder.decode(document.array ?? [document])
-    keep &+= StoredSpan.rows(decoded.spans).count &+ decoded.rejected
+    keep &+= SQLiteEventStore.prepare(decoded.spans).count &+ decoded.rejected
     return 0
 }

@@ -1,7 +1,8 @@
 internal import CSQLite
+import CorrelateModel
 
 /// A failed SQLite call: the result code, SQLite's message and what correlate was doing.
-public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+public struct SQLiteError: StoreError, Sendable {
     public let code: Int32
     public let message: String
     public let context: String
@@ -36,4 +37,13 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     public var isStorageUnavailable: Bool {
         [SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_NOMEM].contains(code & 0xFF)
     }
+
+    public var condition: StoreCondition {
+        if isBusy { return .busy }
+        if isStorageUnavailable { return .unavailable }
+        if isNotADatabase { return .notAStore }
+        return .failed
+    }
+
+    public var reason: String { message }
 }

@@ -56,8 +56,8 @@ enum DiagnosticPrinter {
     /// (warnings, each with file and line), then how many more there were.
     static func printProblems(of summary: IngestSummary) {
         for problem in summary.unreadable { printError("correlate: error: \(problem)") }
-        for (location, reason) in summary.malformed.prefix(5) {
-            printError("correlate: warning: \(location): \(reason)")
+        for problem in summary.malformed.prefix(5) {
+            printError("correlate: warning: \(problem)")
         }
         if summary.malformed.count > 5 {
             printError("correlate: warning: \(summary.malformed.count - 5) more malformed documents")

@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import CorrelateModel
 import CorrelatePipeline
+import CorrelateSinks
 
 /// Output formats of bundles.
 enum BundleFormat: String, ExpressibleByArgument, CaseIterable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CorrelateModel
 import CorrelatePipeline
+import CorrelateSinks
 
 extension Correlate {
     struct Report: ParsableCommand {

@@ -4,6 +4,7 @@ import CorrelateExtract
 import CorrelateModel
 import CorrelateSources
 import CorrelatePipeline
+import CorrelateSinks
 
 extension Correlate {
     struct Rules: ParsableCommand {
@@ -142,7 +143,7 @@ extension Correlate.Rules {
                 throw ExitCode(ExitStatus.badInput.rawValue)
             }
             let text = format == .json ? coverage.json : coverage.text
-            OutputStream.standardOutput.write(Array(text.utf8))
+            ByteOutput.standardOutput.write(Array(text.utf8))
         }
     }
 }

@@ -7,12 +7,9 @@ import ArgumentParser
 import CorrelateDecode
 import CorrelateModel
 import CorrelatePipeline
-import CorrelateRender
+import CorrelateSinks
 
-/// Output formats of the streaming pipeline.
-enum StreamFormat: String, ExpressibleByArgument, CaseIterable {
-    case ndjson, markdown, html
-}
+extension BundleStream.Format: ExpressibleByArgument {}
 
 /// Set by SIGINT and SIGTERM: the run stops reading, stores what it has, writes what is due.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
@@ -61,7 +58,7 @@ extension Correlate {
         var watch = "5m"
 
         @Option(help: "ndjson (one bundle per line), markdown, or html (one page at the end).")
-        var format: StreamFormat = .ndjson
+        var format: BundleStream.Format = .ndjson
 
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
@@ -110,28 +107,15 @@ extension Correlate {
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
                 logs: logInputs, spans: spans, alerts: alerts, follow: follow,
-                settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
-                limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds),
-                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes), maxWatched: maxWatched)
-            var page: [String: IncidentBundle] = [:]
-            var order: [String] = []
-            let output = OutputStream.standardOutput
-            let format = self.format
+                bundles: BundleSettings(
+                    settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
+                    limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds), maxWatched: maxWatched),
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes))
+            let output = ByteOutput.standardOutput
+            let sink = BundleStream(format: format, output: output)
             let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store,
                                        reader: try StoreLocation.openReader(global.databasePath), configuration: configuration,
-                                       warn: { DiagnosticPrinter.printError("correlate: warning: \($0)") }) { bundle in
-                switch format {
-                case .ndjson:
-                    output.write(Array((BundleJSON.string(bundle) + "\n").utf8))
-                case .markdown:
-                    let title = bundle.alert.name + (bundle.revision > 0 ? " (revision \(bundle.revision))" : "")
-                    output.write(Array((BundleMarkdown.render([bundle], title: title) + "\n---\n\n").utf8))
-                case .html:
-                    let key = "\(bundle.alert.fingerprint)@\(bundle.alert.startsAt)"
-                    if page[key] == nil { order.append(key) }
-                    page[key] = bundle
-                }
-            }
+                                       warn: { DiagnosticPrinter.printError("correlate: warning: \($0)") }, emit: sink.write)
             StopSignals.unblock()
             signal(SIGINT) { _ in
                 stopRequested = 1
@@ -139,11 +123,7 @@ extension Correlate {
             }
             signal(SIGTERM) { _ in stopRequested = 1 }
             let summary = try pipeline.run(shouldStop: { stopRequested != 0 || output.isClosed })
-            if format == .html {
-                let bundles = order.compactMap { page[$0] }
-                let title = "Incident: " + Set(bundles.map(\.alert.name)).sorted().joined(separator: ", ")
-                output.write(Array(BundleHTML.render(bundles, title: title).utf8))
-            }
+            sink.finish()
             DiagnosticPrinter.printProblems(of: summary.ingest)
             if !quiet { DiagnosticPrinter.printError("correlate: \(summary.description) → \(global.databasePath)") }
             if !summary.ingest.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }

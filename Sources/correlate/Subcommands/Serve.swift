@@ -2,7 +2,7 @@ import ArgumentParser
 import CorrelateModel
 import CorrelatePipeline
 import CorrelateServer
-import CorrelateStore
+import CorrelateSinks
 import Dispatch
 import Foundation
 
@@ -109,17 +109,18 @@ extension Correlate {
             let rules = try global.ruleSelection.load()
             let alertRules = try global.ruleSelection.loadAlertRules()
             let store = try StoreLocation.open(global.databasePath)
-            try (store as? SQLiteEventStore)?.checkpointInBackground()
+            try store.beginLongRunningWrites()
             let address = ListenAddress(listen)!
             let emitter = try BundleEmitter(targets: emit.isEmpty ? [.standardOutput] : emit.compactMap(EmitTarget.init))
             let configuration = ServerConfiguration(
                 host: address.host, port: address.port, maxBodyBytes: ByteSizeText.bytes(maxBody)!, token: token,
                 queueCapacity: queue, idleTimeoutSeconds: DurationText.nanoseconds(idleTimeout)! / 1_000_000_000,
                 requestTimeoutSeconds: DurationText.nanoseconds(requestTimeout)! / 1_000_000_000,
-                settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
-                limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds), maxWatched: maxWatched)
+                bundles: BundleSettings(
+                    settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
+                    limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds), maxWatched: maxWatched))
             let server = CorrelateServer(configuration: configuration, store: store, reader: try StoreLocation.openReader(global.databasePath),
-                                         ruleSet: rules.ruleSet, alertRules: alertRules, emitter: emitter)
+                                         ruleSet: rules.ruleSet, alertRules: alertRules, emit: emitter.emit)
             StopSignals.unblock()
             let quiet = self.quiet
             let databasePath = global.databasePath

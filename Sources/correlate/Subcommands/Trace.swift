@@ -8,6 +8,7 @@ import CorrelateEngine
 import CorrelateModel
 import CorrelatePipeline
 import CorrelateRender
+import CorrelateSinks
 
 extension Correlate {
     struct Trace: ParsableCommand {
@@ -65,12 +66,12 @@ extension Correlate {
                 let out = JSONWriter()
                 TraceJSON.write(analysis, to: out)
                 out.byte(0x0A)
-                out.withBytes(upTo: out.count) { _ = OutputStream.standardOutput.write($0) }
+                out.withBytes(upTo: out.count) { _ = ByteOutput.standardOutput.write($0) }
             case .text:
                 let colour = isatty(1) == 1 && getenv("NO_COLOR") == nil
                 let waterfall = TerminalWaterfall(width: width ?? Terminal.columns(), colour: colour)
                 var text = waterfall.render(analysis)
-                text.withUTF8 { _ = OutputStream.standardOutput.write(UnsafeRawBufferPointer($0)) }
+                text.withUTF8 { _ = ByteOutput.standardOutput.write(UnsafeRawBufferPointer($0)) }
             }
         }
     }

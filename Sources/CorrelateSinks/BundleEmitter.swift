@@ -4,14 +4,13 @@ import Glibc
 import Darwin
 #endif
 import CorrelateModel
-import CorrelatePipeline
 import CorrelateRender
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// Where `serve` (and later others) write bundles: `--emit stdout`, `--emit dir:PATH`,
+/// Where `serve` writes bundles: `--emit stdout`, `--emit dir:PATH`,
 /// `--emit http(s)://…`.
 public enum EmitTarget: Sendable, Equatable {
     case standardOutput
@@ -63,7 +62,7 @@ public final class BundleEmitter: @unchecked Sendable {
         for target in targets {
             switch target {
             case .standardOutput:
-                OutputStream.standardOutput.write(Array((json + "\n").utf8))
+                ByteOutput.standardOutput.write(Array((json + "\n").utf8))
             case .directory(let path):
                 write(json, to: path, name: Self.fileName(bundle))
             case .webhook(let url):
@@ -94,9 +93,9 @@ public final class BundleEmitter: @unchecked Sendable {
         }
         var name = cut(safe, toBytes: nameBytes)
         if name.utf8.count < safe.utf8.count {
-            var hash: UInt32 = 0x811c_9dc5
-            for byte in bundle.alert.name.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
-            name += "~" + String(hash, radix: 16)
+            var hash = FNV1a()
+            hash.add(bundle.alert.name.utf8)
+            name += "~" + hash.hex
         }
         let start = bundle.alert.startsAt.description.filter { $0.isNumber || $0 == "T" }.prefix(15)
         let fingerprint = bundle.alert.fingerprint.filter(\.isHexDigit).prefix(32)

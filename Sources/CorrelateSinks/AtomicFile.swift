@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CorrelateModel
 
 /// Writes a file whole or not at all, safely even in a folder other users can write to
 /// (`serve --emit dir:/shared/bundles`, `report -o /tmp/incident.html`).

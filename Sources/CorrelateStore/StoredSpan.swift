@@ -1,34 +1,36 @@
-/// A span in the form the store keeps: ids and times as values; attributes, resource, events
-/// and links as JSON text.
+import CorrelateModel
+
+/// A span in the form SQLite keeps it (one row of `spans`): ids and times as values;
+/// attributes, resource, events and links as JSON text.
 ///
-/// Making one is the costly part of storing a span (the JSON encoding), so `correlate serve`
-/// makes them on the threads that decode requests, and the one thread that writes the store
-/// only binds them.
-public struct StoredSpan: Sendable {
-    public var traceID: TraceID
-    public var spanID: SpanID
-    public var parentSpanID: SpanID?
-    public var name: String
-    public var kind: Span.Kind
-    public var start: Timestamp
-    public var end: Timestamp
-    public var status: Span.Status
-    public var statusMessage: String?
-    public var service: String?
-    public var messageID: String?
+/// Making one is the costly part of storing a span (the JSON encoding), so it is what
+/// ``SQLiteEventStore/prepare(_:)`` does — on the threads that decode requests in
+/// `correlate serve` — and the one thread that writes the store only binds them.
+struct StoredSpan: Sendable {
+    var traceID: TraceID
+    var spanID: SpanID
+    var parentSpanID: SpanID?
+    var name: String
+    var kind: Span.Kind
+    var start: Timestamp
+    var end: Timestamp
+    var status: Span.Status
+    var statusMessage: String?
+    var service: String?
+    var messageID: String?
     /// `{"key":value,…}` (``Swift/Array/jsonObject``).
-    public var attributes: String
-    public var resource: String
+    var attributes: String
+    var resource: String
     /// `[{"name":…,"time":…,"attributes":{…}},…]`.
-    public var events: String
+    var events: String
     /// `[{"trace_id":…,"span_id":…,"attributes":{…}},…]`.
-    public var links: String
+    var links: String
     /// The other traces the links point at, each once (the store indexes them, so that a
     /// producer's trace finds the consumer traces that link back to it).
-    public var linkedTraces: [TraceID]
+    var linkedTraces: [TraceID]
 
     /// `resource` given: the resource's JSON, when the caller has it already.
-    public init(_ span: Span, resource: String? = nil) {
+    init(_ span: Span, resource: String? = nil) {
         traceID = span.traceID
         spanID = span.spanID
         parentSpanID = span.parentSpanID
@@ -51,7 +53,7 @@ public struct StoredSpan: Sendable {
 
     /// The spans in stored form; the resource shared by consecutive spans (one array, as
     /// decoders make it) is encoded once.
-    public static func rows(_ spans: [Span]) -> [StoredSpan] {
+    static func rows(_ spans: [Span]) -> [StoredSpan] {
         var last: (base: UnsafeRawPointer?, count: Int, json: String)?
         return spans.map { span in
             // While `spans` is alive, an array's address names that array.

@@ -7,7 +7,7 @@ import Darwin
 /// Writes bytes to a file descriptor with `write(2)`, retrying short writes. A closed reader
 /// (`EPIPE`, as in `correlate extract | head`) is reported once through ``isClosed`` and is not
 /// an error.
-public final class OutputStream: @unchecked Sendable {
+public final class ByteOutput: @unchecked Sendable {
     // Unchecked: used by one thread at a time (the pipeline that owns it).
     private let fd: Int32
     public private(set) var isClosed = false
@@ -17,7 +17,7 @@ public final class OutputStream: @unchecked Sendable {
         self.fd = descriptor
     }
 
-    public static let standardOutput = OutputStream(descriptor: 1)
+    public static let standardOutput = ByteOutput(descriptor: 1)
 
     /// Writes all of `bytes`; returns false once the reader is gone or a write failed.
     @discardableResult

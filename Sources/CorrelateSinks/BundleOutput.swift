@@ -1,0 +1,28 @@
+import CorrelateModel
+import CorrelateRender
+
+/// Writes bundles in an output format, to stdout or a file (written whole, then renamed): what
+/// `lookup` and `report` write.
+public enum BundleOutput {
+    public enum Format: String, Sendable, CaseIterable {
+        case json, markdown, html
+    }
+
+    public static func render(_ bundles: [IncidentBundle], format: Format, title: String) -> String {
+        switch format {
+        case .json: return bundles.map { BundleJSON.string($0) + "\n" }.joined()
+        case .markdown: return BundleMarkdown.render(bundles, title: title)
+        case .html: return BundleHTML.render(bundles, title: title)
+        }
+    }
+
+    public static func write(_ bundles: [IncidentBundle], format: Format, title: String, to path: String?) throws {
+        let text = render(bundles, format: format, title: title)
+        guard let path else {
+            var copy = text
+            copy.withUTF8 { _ = ByteOutput.standardOutput.write(UnsafeRawBufferPointer($0)) }
+            return
+        }
+        try AtomicFile.write(Array(text.utf8), to: path)
+    }
+}
