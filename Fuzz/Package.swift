@@ -19,13 +19,13 @@ import PackageDescription
 let fuzzTargets: [(name: String, products: [String])] = [
     ("fuzz-otlp-traces-protobuf", ["CorrelateModel", "CorrelateOTLP", "CorrelateStore"]),
     ("fuzz-otlp-logs-protobuf", ["CorrelateModel", "CorrelateOTLP"]),
-    ("fuzz-otlp-json", ["CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
-    ("fuzz-jaeger", ["CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
-    ("fuzz-zipkin", ["CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
-    ("fuzz-alerts", ["CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelatePipeline"]),
+    ("fuzz-otlp-json", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
+    ("fuzz-jaeger", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
+    ("fuzz-zipkin", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
+    ("fuzz-alerts", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelatePipeline"]),
     ("fuzz-log-lines", ["CorrelateExtract", "CorrelatePipeline"]),
     ("fuzz-rules", ["CorrelateExtract"]),
-    ("fuzz-trace-analysis", ["CorrelateModel", "CorrelateDecode", "CorrelatePipeline"]),
+    ("fuzz-trace-analysis", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelatePipeline"]),
 ]
 
 let package = Package(

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CorrelateModel
+import CorrelateJSON
 
 /// Finds the line an application wrote inside what a container runtime, a log shipper or a
 /// terminal-minded logger put around it, so that it is decoded as its own format:

@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// Decodes one log line at a time into a ``DecodedLine``, detecting its format per line unless
 /// one is forced.

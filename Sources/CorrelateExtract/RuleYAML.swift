@@ -1,5 +1,6 @@
 import CorrelateModel
 import Yams
+import CorrelateJSON
 
 /// Reads the YAML of a rule file (extraction rules and `alerts.yaml` alike) into Yams' node
 /// tree, so every later problem can name its line and column (`Node.mark`).

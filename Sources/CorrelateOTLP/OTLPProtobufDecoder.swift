@@ -1,6 +1,8 @@
 import CorrelateModel
 import Foundation
 import SwiftProtobuf
+import CorrelateJSON
+import CorrelateDecode
 
 /// Decodes OTLP protobuf, as OTLP/HTTP sends it (`application/x-protobuf`), with the code
 /// generated from `proto/` by `scripts/generate-protos.sh`.

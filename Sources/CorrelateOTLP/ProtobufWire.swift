@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// The protobuf wire format read straight from the bytes (varints, fixed 32/64-bit values,
 /// length-delimited fields), for the OTLP messages `correlate serve` receives most: no message

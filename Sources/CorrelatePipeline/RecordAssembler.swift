@@ -7,6 +7,7 @@ import CorrelateDecode
 import CorrelateExtract
 import CorrelateModel
 import CorrelateRender
+import CorrelateJSON
 
 /// Turns log lines into NDJSON records: unwraps each line (container runtime and shipper
 /// envelopes, syslog, terminal colours: ``LineUnwrapper``), decodes it, joins continuation lines

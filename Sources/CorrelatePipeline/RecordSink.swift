@@ -3,6 +3,7 @@ import CorrelateExtract
 import CorrelateModel
 import CorrelateRender
 import CorrelateSinks
+import CorrelateJSON
 
 /// A piece of a record's text in the assembler's arena; JSON- or logfmt-escaped when `escaped`.
 struct TextPiece {

@@ -8,6 +8,7 @@ import CorrelateModel
 import CorrelateRender
 import CorrelateSources
 import Foundation
+import CorrelateJSON
 
 /// `correlate rules coverage`: what a user's log lines yield — per source and per rule, records
 /// with a trace id, with a job id only, with none — and the **suspects**: records holding

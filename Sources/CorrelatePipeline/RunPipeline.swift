@@ -8,6 +8,7 @@ import CorrelateExtract
 import CorrelateModel
 import CorrelateSources
 import Foundation
+import CorrelateJSON
 
 /// What `correlate run` is asked to do.
 public struct RunConfiguration: Sendable {

@@ -8,6 +8,7 @@ import CorrelateModel
 import CorrelateOTLP
 import CorrelateSources
 import Foundation
+import CorrelateJSON
 
 /// Span files as `ingest` and `run` read them: one document per line (NDJSON of export
 /// requests or span lists), or one whole document (pretty-printed JSON, OTLP protobuf).

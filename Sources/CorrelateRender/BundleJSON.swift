@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// An incident bundle as JSON, schema `correlate.bundle/v1` (`docs/bundle.schema.json`).
 ///
@@ -21,9 +22,9 @@ public enum BundleJSON {
         out.raw(",\"status\":")
         out.string(bundle.alert.status.rawValue)
         out.raw(",\"labels\":")
-        pairs(bundle.alert.labels, out)
+        out.object(bundle.alert.labels)
         out.raw(",\"annotations\":")
-        pairs(bundle.alert.annotations, out)
+        out.object(bundle.alert.annotations)
         out.raw(",\"starts_at\":")
         out.quoted(bundle.alert.startsAt)
         out.raw(",\"ends_at\":")
@@ -72,20 +73,14 @@ public enum BundleJSON {
         out.raw("]}")
     }
 
+    /// Bundles as one JSON array, one bundle per line (`GET /api/bundles`).
+    public static func list(_ bundles: [IncidentBundle]) -> String {
+        "[" + bundles.map(string).joined(separator: ",\n") + "]\n"
+    }
+
     public static func string(_ bundle: IncidentBundle) -> String {
         let out = JSONWriter()
         write(bundle, to: out)
         return String(decoding: out.bytes, as: UTF8.self)
-    }
-
-    static func pairs(_ pairs: [(String, String)], _ out: JSONWriter) {
-        out.byte(UInt8(ascii: "{"))
-        for (index, (key, value)) in pairs.enumerated() {
-            if index > 0 { out.byte(UInt8(ascii: ",")) }
-            out.string(key)
-            out.byte(UInt8(ascii: ":"))
-            out.string(value)
-        }
-        out.byte(UInt8(ascii: "}"))
     }
 }

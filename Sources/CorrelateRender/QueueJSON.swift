@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// Queue statistics as JSON (`correlate queues --format json`, and `queues[]` of a bundle,
 /// `docs/bundle.schema.json` `$defs/queueStatistics`):

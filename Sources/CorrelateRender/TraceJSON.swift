@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// The trace object of the bundle schema `correlate.bundle/v1` (see `docs/bundle.schema.json`):
 ///

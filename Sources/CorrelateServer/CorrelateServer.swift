@@ -9,6 +9,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import CorrelateJSON
 
 /// What `correlate serve` is asked to do.
 public struct ServerConfiguration: Sendable {
@@ -127,24 +128,13 @@ public final class CorrelateServer: Sendable {
             if let refused = authorize(request) { return refused }
             let name = request.uri.queryParameters["alert"].map(String.init)
             let latest = core.bundles.latestBundles(named: name)
-            let body = "[" + latest.map(BundleJSON.string).joined(separator: ",\n") + "]\n"
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            return ok(Array(BundleJSON.list(latest).utf8), .json)
         }
         return router
     }
 
-    /// The body's media type, without parameters.
-    enum BodyType {
-        case protobuf, json
-    }
-
-    private func bodyType(_ request: Request) -> BodyType? {
-        let value = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        switch value {
-        case "application/x-protobuf", "application/protobuf": return .protobuf
-        case "application/json": return .json
-        default: return nil
-        }
+    private func bodyType(_ request: Request) -> OTLPHTTP.Encoding? {
+        OTLPHTTP.Encoding(contentType: request.headers[.contentType])
     }
 
     /// 401 when a token is required and not given. The scheme is matched without regard to
@@ -215,7 +205,7 @@ public final class CorrelateServer: Sendable {
     /// An OTLP request as received: its body's type and bytes, or the response refusing it
     /// (no token, unknown type, too large, not decompressible).
     private enum Received {
-        case body(BodyType, [UInt8])
+        case body(OTLPHTTP.Encoding, [UInt8])
         case refused(Response)
     }
 
@@ -229,7 +219,7 @@ public final class CorrelateServer: Sendable {
     }
 
     private func traces(_ request: Request) async throws -> Response {
-        let (type, bytes): (BodyType, [UInt8])
+        let (type, bytes): (OTLPHTTP.Encoding, [UInt8])
         switch try await receiveOTLP(request) {
         case .refused(let response): return response
         case .body(let received, let value): (type, bytes) = (received, value)
@@ -237,51 +227,28 @@ public final class CorrelateServer: Sendable {
         let spans: [Span]
         let rejected: Int
         do {
-            switch type {
-            case .protobuf:
-                (spans, rejected) = try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decodeTraces($0) }
-            case .json:
-                let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
-                guard document["resourceSpans"] != nil || document["resource_spans"] != nil || document.members?.isEmpty == true else {
-                    return otlpError(.badRequest, "not an ExportTraceServiceRequest: no resourceSpans", type)
-                }
-                let decoded = OTLPJSONDecoder.decode(document)
-                (spans, rejected) = (decoded.spans, decoded.rejected)
-            }
+            (spans, rejected) = try OTLPHTTP.decodeTraces(bytes, type)
         } catch {
-            return otlpError(.badRequest, "cannot decode the ExportTraceServiceRequest: \(error)", type)
+            return otlpError(.badRequest, error.reason, type)
         }
         if let refused = try await store(.spans(core.spanPreparation(spans)), type) { return refused }
-        let message = rejected > 0 ? "\(rejected) span(s) with an invalid or all-zero trace or span id" : ""
-        switch type {
-        case .protobuf: return protobuf(OTLPResponses.traces(rejected: rejected, message: message))
-        case .json: return json(rejected > 0 ? #"{"partialSuccess":{"rejectedSpans":"\#(rejected)","errorMessage":"\#(message)"}}"# : "{}")
-        }
+        return ok(OTLPHTTP.tracesResponse(rejected: rejected, type), type)
     }
 
     private func logs(_ request: Request) async throws -> Response {
-        let (type, bytes): (BodyType, [UInt8])
+        let (type, bytes): (OTLPHTTP.Encoding, [UInt8])
         switch try await receiveOTLP(request) {
         case .refused(let response): return response
         case .body(let received, let value): (type, bytes) = (received, value)
         }
         let records: [LogRecord]
         do {
-            switch type {
-            case .protobuf:
-                records = try OTLPProtobufDecoder.decodeLogs(Data(bytes))
-            case .json:
-                let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
-                records = try OTLPLogsJSONDecoder.decode(document)
-            }
+            records = try OTLPHTTP.decodeLogs(bytes, type)
         } catch {
-            return otlpError(.badRequest, "cannot decode the ExportLogsServiceRequest: \(error)", type)
+            return otlpError(.badRequest, error.reason, type)
         }
         if let refused = try await store(.logs(intake.logs(records)), type) { return refused }
-        switch type {
-        case .protobuf: return protobuf(OTLPResponses.logs(rejected: 0, message: ""))
-        case .json: return json("{}")
-        }
+        return ok(OTLPHTTP.logsResponse(type), type)
     }
 
     private func alerts(_ request: Request, source: String) async throws -> Response {
@@ -305,19 +272,12 @@ public final class CorrelateServer: Sendable {
            let refused = try await store(.alerts(intake.alerts(decoded.alerts, raw: String(decoding: bytes, as: UTF8.self), source: source)), .json) {
             return refused
         }
-        var out = JSONBytes()
-        out.bytes += Array(#"{"accepted":\#(decoded.alerts.count),"problems":["#.utf8)
-        for (index, problem) in decoded.problems.enumerated() {
-            if index > 0 { out.bytes.append(UInt8(ascii: ",")) }
-            out.append(string: problem)
-        }
-        out.bytes += Array("]}".utf8)
-        return json(String(decoding: out.bytes, as: UTF8.self))
+        return ok(AlertWebhookAnswer.json(accepted: decoded.alerts.count, problems: decoded.problems), .json)
     }
 
     /// Hands a job to the writer: nil once committed, else the response to give (503 when the
     /// queue is full).
-    private func store(_ batch: IngestBatch, _ type: BodyType) async throws -> Response? {
+    private func store(_ batch: IngestBatch, _ type: OTLPHTTP.Encoding) async throws -> Response? {
         do {
             try await core.submit(batch)
             return nil
@@ -337,7 +297,7 @@ public final class CorrelateServer: Sendable {
     // MARK: - Responses
 
     /// 503 with `Retry-After`, which OTLP exporters retry.
-    private func busy(_ message: String, _ type: BodyType) -> Response {
+    private func busy(_ message: String, _ type: OTLPHTTP.Encoding) -> Response {
         var response = otlpError(.serviceUnavailable, message, type)
         response.headers[.retryAfter] = "1"
         return response
@@ -348,30 +308,15 @@ public final class CorrelateServer: Sendable {
     }
 
     /// An OTLP error response: a `google.rpc.Status` in the request's encoding.
-    private func otlpError(_ status: HTTPResponse.Status, _ message: String, _ type: BodyType) -> Response {
+    private func otlpError(_ status: HTTPResponse.Status, _ message: String, _ type: OTLPHTTP.Encoding) -> Response {
         refusals.record(status: status.code, reason: message)
-        let code: Int32 = status == .badRequest ? 3 : status == .serviceUnavailable ? 14 : status == .contentTooLarge ? 8 : 13
-        switch type {
-        case .protobuf:
-            return Response(status: status, headers: [.contentType: "application/x-protobuf"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: OTLPResponses.status(code: code, message: message))))
-        case .json:
-            var out = JSONBytes()
-            out.bytes += Array(#"{"code":\#(code),"message":"#.utf8)
-            out.append(string: message)
-            out.bytes.append(UInt8(ascii: "}"))
-            var response = json(String(decoding: out.bytes, as: UTF8.self))
-            response.status = status
-            return response
-        }
+        var response = ok(OTLPHTTP.status(httpStatus: status.code, message: message, type), type)
+        response.status = status
+        return response
     }
 
-    private func protobuf(_ data: Data) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    private func json(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    private func ok(_ body: [UInt8], _ type: OTLPHTTP.Encoding) -> Response {
+        Response(status: .ok, headers: [.contentType: type.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     private func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -1,5 +1,6 @@
 import CorrelateModel
 internal import CSQLite
+import CorrelateJSON
 
 /// Alerts, windows and the unlinked lines of a window.
 extension SQLiteEventStore {
@@ -132,16 +133,9 @@ extension SQLiteEventStore {
     }
 
     static func pairsJSON(_ pairs: [(String, String)]) -> String {
-        var out = JSONBytes()
-        out.bytes.append(UInt8(ascii: "{"))
-        for (index, (key, value)) in pairs.enumerated() {
-            if index > 0 { out.bytes.append(UInt8(ascii: ",")) }
-            out.append(string: key)
-            out.bytes.append(UInt8(ascii: ":"))
-            out.append(string: value)
-        }
-        out.bytes.append(UInt8(ascii: "}"))
-        return out.string
+        let out = JSONWriter(capacity: 256)
+        out.object(pairs)
+        return out.text
     }
 
     static func pairs(_ text: String?) -> [(String, String)] {

@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// Span events, links and attributes read back from the store's text columns (written by
 /// `StoredSpan`).

@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// A span in the form SQLite keeps it (one row of `spans`): ids and times as values;
 /// attributes, resource, events and links as JSON text.

@@ -8,6 +8,7 @@ import CorrelateModel
 import CorrelateOTLP
 import CorrelateStore
 import Foundation
+import CorrelateJSON
 
 /// `correlate-bench serve`: OTLP/HTTP load on a release `correlate serve`, over loopback.
 ///

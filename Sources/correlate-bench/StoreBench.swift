@@ -2,6 +2,7 @@ import CorrelateDecode
 import CorrelateModel
 import CorrelateOTLP
 import Foundation
+import CorrelateJSON
 
 /// `correlate-bench store`: ingest rates into a fresh store and `correlate trace` latency on a
 /// large one, for BENCHMARKS.md.

@@ -8,6 +8,7 @@ import CorrelateStore
 import CorrelateTestSupport
 import Foundation
 import Testing
+import CorrelateJSON
 
 /// Issue 9: what a hostile or unlucky user found, each failure one kind, each kind a test.
 @Suite struct HardeningTests {

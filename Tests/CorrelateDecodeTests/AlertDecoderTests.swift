@@ -3,6 +3,7 @@ import Testing
 import CorrelateDecode
 import CorrelateModel
 import CorrelateTestSupport
+import CorrelateJSON
 
 private func decode(_ path: String) throws -> DecodedAlerts {
     try AlertDecoder.decode(try JSONDocument.parse(try String(contentsOfFile: path, encoding: .utf8)))

@@ -3,6 +3,7 @@ import Testing
 import CorrelateDecode
 import CorrelateModel
 import CorrelateTestSupport
+import CorrelateJSON
 
 private func decodeFile(_ path: String) throws -> DecodedSpans {
     let text = try String(contentsOfFile: path, encoding: .utf8)

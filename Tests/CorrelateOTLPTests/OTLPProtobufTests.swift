@@ -4,6 +4,7 @@ import CorrelateDecode
 import CorrelateModel
 import CorrelateOTLP
 import CorrelateTestSupport
+import CorrelateJSON
 
 @Suite struct OTLPProtobufTests {
     /// The sample's `traces.otlp.jsonl` was converted from its `requests/*-traces.pb`: both

@@ -1,5 +1,6 @@
 import CorrelateModel
 import Foundation
+import CorrelateJSON
 
 /// A small JSON Schema (2020-12) validator for the keywords `docs/bundle.schema.json` uses:
 /// `type`, `const`, `enum`, `properties`, `required`, `additionalProperties`, `items`, `oneOf`,

@@ -7,6 +7,7 @@
 // measures from the generatorURL), rendered as JSON and Markdown.
 import CorrelateDecode
 import CorrelateExtract
+import CorrelateJSON
 import CorrelateModel
 import CorrelatePipeline
 import CorrelateRender

@@ -3,6 +3,7 @@
 // send most mutations to another decoder), then the spans' stored form
 // (SQLiteEventStore.insert(spans:)).
 import CorrelateDecode
+import CorrelateJSON
 import CorrelateModel
 import CorrelateStore
 

@@ -4,6 +4,7 @@
 // document holds (the server first checks for resourceSpans; a public decoder must not trap
 // on any document either way).
 import CorrelateDecode
+import CorrelateJSON
 import CorrelateModel
 import CorrelateStore
 

@@ -6,6 +6,7 @@
 // cycles, self links, a consumer that is its own producer, clock skew, huge or negative times.
 import CorrelateDecode
 import CorrelateEngine
+import CorrelateJSON
 import CorrelateModel
 import CorrelateRender
 

@@ -2,6 +2,7 @@
 // one-span array, so every mutation reaches the span reader — then the spans' stored form
 // (SQLiteEventStore.insert(spans:)). `ingest --spans` gets here through SpanDocumentDecoder.
 import CorrelateDecode
+import CorrelateJSON
 import CorrelateModel
 import CorrelateStore
 

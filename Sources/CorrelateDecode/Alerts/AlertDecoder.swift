@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// A payload that is not alerts, or one alert in it that cannot be used.
 public struct AlertDecodingError: Error, Sendable, CustomStringConvertible {

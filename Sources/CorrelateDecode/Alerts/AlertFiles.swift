@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CorrelateModel
 import Foundation
+import CorrelateJSON
 
 /// Reads alert payloads from a file: one JSON document (a webhook body, an API list), or one
 /// per line.

@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// Log records of an OTLP logs request in JSON (`ExportLogsServiceRequest`, as OTLP/HTTP JSON
 /// bodies and the Collector's file exporter write it): hex ids, int64 values as strings or

@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// The trace formats correlate reads.
 public enum SpanFormat: String, Sendable, CaseIterable {

@@ -9,6 +9,7 @@ import CorrelateModel
 import CorrelatePipeline
 import CorrelateRender
 import CorrelateSinks
+import CorrelateJSON
 
 extension Correlate {
     struct Trace: ParsableCommand {

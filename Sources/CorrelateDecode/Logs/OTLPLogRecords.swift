@@ -1,3 +1,5 @@
+import CorrelateModel
+
 /// OTLP log records (JSON or protobuf) as correlate's log records.
 public enum OTLPLogRecords {
     public static func make(

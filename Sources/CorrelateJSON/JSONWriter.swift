@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateModel
 
 /// Builds JSON text directly as UTF-8 bytes, for the NDJSON hot paths.
 ///
@@ -29,6 +28,9 @@ public final class JSONWriter {
 
     /// The bytes written, copied out.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// The bytes written, as a `String`.
+    public var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
 
     /// Calls `body` with the first `length` bytes written.
     public func withBytes<R>(upTo length: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
@@ -84,36 +86,6 @@ public final class JSONWriter {
 
     public func null() { raw("null") }
 
-    /// `"2026-11-25T08:32:26.740416Z"`
-    @inline(__always)
-    public func quoted(_ timestamp: Timestamp) {
-        let out = reserve(Timestamp.rfc3339Length + 2)
-        out[0] = UInt8(ascii: "\"")
-        timestamp.writeRFC3339(to: out + 1)
-        out[Timestamp.rfc3339Length + 1] = UInt8(ascii: "\"")
-        count += Timestamp.rfc3339Length + 2
-    }
-
-    /// The id as 32 lowercase hex digits, quoted.
-    @inline(__always)
-    public func quoted(_ id: TraceID) {
-        let out = reserve(34)
-        out[0] = UInt8(ascii: "\"")
-        id.writeHex(to: out + 1)
-        out[33] = UInt8(ascii: "\"")
-        count += 34
-    }
-
-    /// The id as 16 lowercase hex digits, quoted.
-    @inline(__always)
-    public func quoted(_ id: SpanID) {
-        let out = reserve(18)
-        out[0] = UInt8(ascii: "\"")
-        id.writeHex(to: out + 1)
-        out[17] = UInt8(ascii: "\"")
-        count += 18
-    }
-
     public func bool(_ value: Bool) { value ? raw("true") : raw("false") }
 
     public func int(_ value: Int) {
@@ -164,6 +136,18 @@ public final class JSONWriter {
     }
 
     /// `[e₀,e₁,…]`: `element` writes each item.
+    /// String pairs as a JSON object, in their order (labels, annotations).
+    public func object(_ pairs: [(String, String)]) {
+        byte(UInt8(ascii: "{"))
+        for (index, (key, value)) in pairs.enumerated() {
+            if index > 0 { byte(UInt8(ascii: ",")) }
+            string(key)
+            byte(UInt8(ascii: ":"))
+            string(value)
+        }
+        byte(UInt8(ascii: "}"))
+    }
+
     public func array<S: Sequence>(_ items: S, _ element: (S.Element) -> Void) {
         byte(UInt8(ascii: "["))
         var first = true
