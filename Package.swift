@@ -144,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelatePipelineTests",
-            dependencies: ["CorrelatePipeline", "CorrelateDecode", "CorrelateSinks", "CorrelateTestSupport"]
+            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateSinks", "CorrelateTestSupport"]
         ),
         .testTarget(
             name: "CorrelateCLITests",

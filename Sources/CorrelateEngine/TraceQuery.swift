@@ -61,6 +61,37 @@ public struct TraceQuery {
     /// hundreds of producers, a producer's trace be linked from hundreds of consumers).
     public static let linkedTraceLimit = 64
 
+    /// Why ``trace(named:storeName:)`` found no single trace.
+    public enum NotFound: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The text is not a trace id, a prefix of at least 8 hex digits, or a 64-bit id.
+        case notAnID(String)
+        /// A valid id that the store holds no spans or log lines of.
+        case absent(String, store: String)
+        /// A prefix or 64-bit id shared by several traces.
+        case ambiguous(String, [TraceID])
+
+        public var description: String {
+            switch self {
+            case .notAnID(let text): "'\(text)' is not a trace id (32 hex digits, a prefix of at least 8, or a 64-bit id)"
+            case .absent(let text, let store): "no trace \(text) in \(store)"
+            case .ambiguous(let text, let ids): "'\(text)' names several traces: " + ids.map(\.description).joined(separator: ", ")
+            }
+        }
+    }
+
+    /// The trace a user named (``resolve(_:)``), analysed.
+    /// - Parameter storeName: how messages name the store (its path).
+    /// - Throws: ``NotFound``; the store's error.
+    public func trace(named text: String, storeName: String) throws -> TraceAnalysis {
+        let matches = try resolve(text)
+        guard let id = matches.first else {
+            throw text.count < 8 || !text.allSatisfy(\.isHexDigit) ? NotFound.notAnID(text) : NotFound.absent(text, store: storeName)
+        }
+        guard matches.count == 1 else { throw NotFound.ambiguous(text, matches) }
+        guard let analysis = try analyze(id) else { throw NotFound.absent(id.description, store: storeName) }
+        return analysis
+    }
+
     /// Resolves a trace id given in full, as a prefix of at least 8 hex digits, or as a 64-bit
     /// id (16 hex digits, or a decimal as Datadog logs it): the trace whose low 64 bits it is,
     /// else the logs' own id with the high half zero.

@@ -36,31 +36,12 @@ public struct BundleBuilder {
     }
 }
 
-/// Which alerts a lookup is about: those of a payload file, or the latest firing in the store.
-public enum AlertSelection {
-    /// The alerts of a payload file (see ``AlertFiles``), each firing one closed by the
-    /// resolution the store holds for the same firing (same fingerprint and start): a payload
-    /// read after its resolution was stored.
+extension AlertSelection {
+    /// The alerts of a payload file (see ``AlertFiles``), closed by the resolutions the store
+    /// holds (``closed(_:by:)``).
     public static func fromPayload(_ path: String, store: EventStore) throws -> AlertFiles.Result {
         var decoded = try AlertFiles.read(path)
-        decoded.alerts = try decoded.alerts.map { alert in
-            guard alert.endsAt == nil,
-                  let stored = try store.alerts(withFingerprint: alert.fingerprint)
-                      .first(where: { $0.startsAt == alert.startsAt && $0.endsAt != nil })
-            else { return alert }
-            var closed = alert
-            closed.endsAt = stored.endsAt
-            closed.status = stored.status
-            return closed
-        }
+        decoded.alerts = try closed(decoded.alerts, by: store)
         return decoded
-    }
-
-    /// The latest firing of the alert with this name (or, given instead, fingerprint) in the
-    /// store; nil when it has none.
-    public static func latest(named name: String?, fingerprint: String?, store: EventStore) throws -> Alert? {
-        if let name { return try store.alerts(named: name).last }
-        if let fingerprint { return try store.alerts(withFingerprint: fingerprint).last }
-        return nil
     }
 }

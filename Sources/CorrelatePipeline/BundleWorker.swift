@@ -1,5 +1,7 @@
+import CorrelateEngine
 import CorrelateExtract
 import CorrelateModel
+import CorrelateRender
 import Foundation
 
 /// When and how the bundles of the streaming pipeline and the server are built.
@@ -82,10 +84,17 @@ public final class BundleWorker: @unchecked Sendable {
         let builder = BundleBuilder(store: store, rules: rules, limit: settings.limit, lookback: settings.lookbackNanoseconds)
         self.store = store
         self.scheduler = BundleScheduler(settleNanoseconds: settings.settleNanoseconds, watchNanoseconds: settings.watchNanoseconds,
-                                         maxWatched: settings.maxWatched) { try builder.bundle(for: $0, now: $1) }
+                                         maxWatched: settings.maxWatched, content: Self.content) { try builder.bundle(for: $0, now: $1) }
         self.emit = emit
         self.warn = warn
         self.tickMilliseconds = settings.tickMilliseconds
+    }
+
+    /// A bundle's content as its JSON, hashed (FNV-1a).
+    public static func content(_ bundle: IncidentBundle) -> UInt64 {
+        var hash = FNV1a()
+        hash.add(BundleJSON.string(bundle).utf8)
+        return hash.value
     }
 
     public func start() {

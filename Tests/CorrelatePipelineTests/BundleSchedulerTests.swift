@@ -1,6 +1,7 @@
 import Testing
 import CorrelateModel
 import CorrelatePipeline
+import CorrelateEngine
 
 /// The schedule of the streaming pipeline, with time passed in.
 @Suite struct BundleSchedulerTests {
@@ -17,7 +18,7 @@ import CorrelatePipeline
     private final class Fake {
         var candidates = 0
         var builds = 0
-        lazy var scheduler = BundleScheduler(settleNanoseconds: 10_000_000_000, watchNanoseconds: 60_000_000_000) { [unowned self] alert, now in
+        lazy var scheduler = BundleScheduler(settleNanoseconds: 10_000_000_000, watchNanoseconds: 60_000_000_000, content: BundleWorker.content) { [unowned self] alert, now in
             builds += 1
             return IncidentBundle(alert: alert, windowStart: alert.startsAt, windowEnd: alert.endsAt ?? now, traces: [],
                                   candidates: candidates, unlinkedLogs: [], diagnostics: [], measure: .endToEnd)

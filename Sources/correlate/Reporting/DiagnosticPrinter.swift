@@ -5,13 +5,14 @@ import Darwin
 #endif
 import CorrelateModel
 import CorrelatePipeline
+import CorrelateSinks
 
 /// Renders diagnostics and other messages to standard error, in the one fixed shape of
 /// ``Diagnostic/description``; the level word is coloured on a terminal unless `NO_COLOR` is set.
 /// Control characters in what is printed (file names, alert names, reasons quoting input) are
 /// shown escaped: only the colour codes written here reach the terminal as such.
 enum DiagnosticPrinter {
-    static let useColour: Bool = isatty(2) == 1 && getenv("NO_COLOR") == nil
+    static let useColour: Bool = Terminal.colour(descriptor: 2)
 
     static func print(_ diagnostic: Diagnostic) {
         var text = diagnostic.description

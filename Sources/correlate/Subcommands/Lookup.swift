@@ -7,6 +7,7 @@ import ArgumentParser
 import CorrelateModel
 import CorrelatePipeline
 import CorrelateSinks
+import CorrelateEngine
 
 /// Output formats of bundles.
 enum BundleFormat: String, ExpressibleByArgument, CaseIterable {

@@ -46,20 +46,11 @@ extension Correlate {
         func run() throws {
             let store = try global.openExistingStore()
             let query = TraceQuery(store: store)
-            let matches = try query.resolve(traceID)
-            guard let id = matches.first else {
-                let reason = traceID.count < 8 || !traceID.allSatisfy(\.isHexDigit)
-                    ? "'\(traceID)' is not a trace id (32 hex digits, a prefix of at least 8, or a 64-bit id)"
-                    : "no trace \(traceID) in \(global.databasePath)"
-                DiagnosticPrinter.printError("correlate: error: \(reason)")
-                throw ExitCode(ExitStatus.badInput.rawValue)
-            }
-            guard matches.count == 1 else {
-                DiagnosticPrinter.printError("correlate: error: '\(traceID)' names several traces: " + matches.map(\.description).joined(separator: ", "))
-                throw ExitCode(ExitStatus.badInput.rawValue)
-            }
-            guard let analysis = try query.analyze(id) else {
-                DiagnosticPrinter.printError("correlate: error: no trace \(id) in \(global.databasePath)")
+            let analysis: TraceAnalysis
+            do {
+                analysis = try query.trace(named: traceID, storeName: global.databasePath)
+            } catch let notFound as TraceQuery.NotFound {
+                DiagnosticPrinter.printError("correlate: error: \(notFound)")
                 throw ExitCode(ExitStatus.badInput.rawValue)
             }
             switch format {
@@ -69,21 +60,10 @@ extension Correlate {
                 out.byte(0x0A)
                 out.withBytes(upTo: out.count) { _ = ByteOutput.standardOutput.write($0) }
             case .text:
-                let colour = isatty(1) == 1 && getenv("NO_COLOR") == nil
-                let waterfall = TerminalWaterfall(width: width ?? Terminal.columns(), colour: colour)
+                let waterfall = TerminalWaterfall(width: width ?? Terminal.columns(), colour: Terminal.colour(descriptor: 1))
                 var text = waterfall.render(analysis)
                 text.withUTF8 { _ = ByteOutput.standardOutput.write(UnsafeRawBufferPointer($0)) }
             }
         }
-    }
-}
-
-enum Terminal {
-    /// The terminal's width (stdout, then $COLUMNS), else 120.
-    static func columns() -> Int {
-        var size = winsize()
-        if isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        if let value = getenv("COLUMNS"), let columns = Int(String(cString: value)), columns > 0 { return columns }
-        return 120
     }
 }

@@ -1,5 +1,4 @@
 import CorrelateModel
-import CorrelateRender
 
 /// When the streaming pipeline writes a bundle for an alert, and when again.
 ///
@@ -38,8 +37,13 @@ public final class BundleScheduler {
     /// Alerts waiting for their first bundle or watched for late data.
     public var count: Int { tracked.count }
 
+    /// - Parameters:
+    ///   - content: a hash of what a bundle says (its serialised form), by which a rebuilt bundle
+    ///     is told apart from the one written; the time it was built is left out before.
     public init(settleNanoseconds: Int64, watchNanoseconds: Int64, maxWatched: Int = .max,
+                content: @escaping (IncidentBundle) -> UInt64,
                 build: @escaping (Alert, Timestamp) throws -> IncidentBundle) {
+        self.content = content
         self.settleNanoseconds = settleNanoseconds
         self.watchNanoseconds = watchNanoseconds
         self.maxWatched = max(1, maxWatched)
@@ -133,7 +137,7 @@ public final class BundleScheduler {
                     tracked[key] = item
                     continue
                 }
-                let digest = Self.digest(bundle)
+                let digest = self.digest(bundle)
                 if item.revision == nil { writtenCount += 1 }
                 if item.revision == nil || digest != item.digest {
                     let revision = item.revision.map { $0 + 1 } ?? 0
@@ -155,14 +159,14 @@ public final class BundleScheduler {
 
     /// What a bundle says, apart from when it was built: the window's end of a still-firing
     /// alert is "now" and does not count as a change.
-    static func digest(_ bundle: IncidentBundle) -> UInt64 {
+    func digest(_ bundle: IncidentBundle) -> UInt64 {
         var copy = bundle
         copy.windowEnd = copy.alert.endsAt ?? copy.windowStart
         copy.revision = 0
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in BundleJSON.string(copy).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
+        return content(copy)
     }
+
+    private let content: (IncidentBundle) -> UInt64
 }
 
 /// An alert's identity in the store: (fingerprint, startsAt).
