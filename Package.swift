@@ -144,7 +144,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelatePipelineTests",
-            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateSinks", "CorrelateTestSupport"]
+            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateSinks", "CorrelateTestSupport"],
+            exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "CorrelateCLITests",
