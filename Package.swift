@@ -144,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelatePipelineTests",
-            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateSinks", "CorrelateTestSupport"],
+            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateJSON", "CorrelateSinks", "CorrelateTestSupport"],
             exclude: ["Snapshots"]
         ),
         .testTarget(

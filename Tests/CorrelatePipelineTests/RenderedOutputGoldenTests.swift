@@ -6,6 +6,8 @@ import CorrelateModel
 import CorrelatePipeline
 import CorrelateRender
 import CorrelateTestSupport
+import CorrelateDecode
+import CorrelateJSON
 
 /// Golden files of the renderers' output for the shipped Celery sample (see below).
 @Suite struct RenderedOutputGoldenTests {
