@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateModel
+public import CorrelateModel
 import CorrelateJSON
 
 /// Finds the line an application wrote inside what a container runtime, a log shipper or a

@@ -65,4 +65,4 @@ public struct DecodedLine: Sendable {
     public init() {}
 }
 
-import CorrelateModel
+public import CorrelateModel

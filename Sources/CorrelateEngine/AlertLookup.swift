@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Alert → traces: the traces that explain an alert, ranked, each analysed.
 ///

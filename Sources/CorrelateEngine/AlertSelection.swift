@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Which alerts a lookup is about: those of a payload, merged with what the store knows, or
 /// the latest firing in the store.

@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// When the streaming pipeline writes a bundle for an alert, and when again.
 ///

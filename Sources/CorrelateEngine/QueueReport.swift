@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Per-queue statistics of the jobs in a time range (`correlate queues`, and the queue figures
 /// of a bundle): a job is an outermost consumer span that started in the range (a receive span

@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Analyses one trace: its span tree, producer→consumer hops and queue waits, critical path,
 /// culprit, errors, log placement and what looks broken. Pure: everything comes in as values.

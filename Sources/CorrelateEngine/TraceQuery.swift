@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Gathers what the engine needs about one trace from the store, and analyses it.
 public struct TraceQuery {

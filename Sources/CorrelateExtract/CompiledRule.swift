@@ -1,4 +1,4 @@
-import CorrelateMatcher
+public import CorrelateMatcher
 import CorrelateModel
 
 /// A rule with its pattern compiled and its group numbers resolved.

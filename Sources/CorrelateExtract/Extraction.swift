@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// What the rules found in one line.
 ///

@@ -1,5 +1,5 @@
 import CorrelateMatcher
-import CorrelateModel
+public import CorrelateModel
 
 /// One extraction rule: a PCRE2 pattern whose named groups say what it pulls out of a line.
 ///

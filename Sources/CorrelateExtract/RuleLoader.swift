@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateModel
+public import CorrelateModel
 
 /// A rule file's text and where it came from.
 public struct RuleSource: Sendable {

@@ -1,5 +1,5 @@
-import CorrelateMatcher
-import CorrelateModel
+public import CorrelateMatcher
+public import CorrelateModel
 
 /// The rules in force, in priority order, compiled once into a single alternation so that a line
 /// is searched in one PCRE2 JIT pass however many rules there are.

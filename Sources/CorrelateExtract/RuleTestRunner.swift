@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Runs the test cases that live beside each rule.
 ///

@@ -1,4 +1,4 @@
-import CorrelateJSON
+public import CorrelateJSON
 
 extension Array where Element == Attribute {
     /// Attributes from a JSON object written by ``jsonObject`` (numbers without a fraction or

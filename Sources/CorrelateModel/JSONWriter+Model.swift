@@ -1,4 +1,4 @@
-import CorrelateJSON
+public import CorrelateJSON
 
 /// The model's values written by ``JSONWriter``: times as RFC 3339, ids as lowercase hex,
 /// attributes as a JSON object.

@@ -1,6 +1,6 @@
 import CorrelateDecode
 import CorrelateJSON
-import CorrelateModel
+public import CorrelateModel
 import Foundation
 
 /// OTLP/HTTP as a receiver speaks it (opentelemetry-proto, `docs/specification.md`,

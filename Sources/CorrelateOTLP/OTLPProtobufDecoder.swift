@@ -1,5 +1,5 @@
-import CorrelateModel
-import Foundation
+public import CorrelateModel
+public import Foundation
 import SwiftProtobuf
 import CorrelateJSON
 import CorrelateDecode

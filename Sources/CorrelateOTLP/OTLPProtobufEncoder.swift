@@ -1,5 +1,5 @@
-import CorrelateModel
-import Foundation
+public import CorrelateModel
+public import Foundation
 import SwiftProtobuf
 
 /// Encodes spans as an OTLP `ExportTraceServiceRequest` (as an SDK's OTLP/HTTP exporter sends

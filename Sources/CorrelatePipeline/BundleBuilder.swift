@@ -3,10 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateDecode
-import CorrelateEngine
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateDecode
+public import CorrelateEngine
+public import CorrelateExtract
+public import CorrelateModel
 import CorrelateRender
 import Foundation
 

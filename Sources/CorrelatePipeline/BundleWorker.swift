@@ -1,6 +1,6 @@
 import CorrelateEngine
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateExtract
+public import CorrelateModel
 import CorrelateRender
 import Foundation
 

@@ -3,9 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateDecode
+public import CorrelateDecode
 import CorrelateModel
-import CorrelateMatcher
+public import CorrelateMatcher
 
 /// What `correlate extract` is asked to do, in domain terms (the CLI builds it from flags).
 public struct ExtractConfiguration: Sendable {

@@ -1,9 +1,9 @@
 import CorrelateDecode
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateExtract
+public import CorrelateModel
 import CorrelateRender
 import CorrelateSources
-import CorrelateSinks
+public import CorrelateSinks
 import Dispatch
 import Foundation
 

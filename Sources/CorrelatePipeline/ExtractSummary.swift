@@ -1,5 +1,5 @@
-import CorrelateModel
-import CorrelateSources
+public import CorrelateModel
+public import CorrelateSources
 
 /// Counts of one `correlate extract` run, for the closing line on stderr.
 public struct ExtractSummary: Sendable {

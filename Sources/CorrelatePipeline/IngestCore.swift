@@ -1,5 +1,5 @@
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateExtract
+public import CorrelateModel
 import Foundation
 
 /// One alert payload as it came: its alerts, its text (kept as received) and where it came

@@ -3,11 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateDecode
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateDecode
+public import CorrelateExtract
+public import CorrelateModel
 import CorrelateOTLP
-import CorrelateSources
+public import CorrelateSources
 import Foundation
 
 /// What `correlate ingest` is asked to read.

@@ -1,5 +1,5 @@
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateExtract
+public import CorrelateModel
 import Foundation
 
 /// What `correlate serve` receives, made ready for the ``IngestCore`` on the request's own

@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateExtract
+public import CorrelateModel
 import CorrelateRender
 import CorrelateSources
 import Foundation

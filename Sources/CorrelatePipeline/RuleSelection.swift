@@ -1,4 +1,4 @@
-import CorrelateExtract
+public import CorrelateExtract
 import CorrelateModel
 
 /// Which rule folders are in force: the shipped rules (unless left out), then

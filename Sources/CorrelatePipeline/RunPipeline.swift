@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 import CorrelateDecode
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateExtract
+public import CorrelateModel
 import CorrelateSources
 import Foundation
 import CorrelateJSON

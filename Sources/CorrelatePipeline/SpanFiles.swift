@@ -3,10 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateDecode
-import CorrelateModel
+public import CorrelateDecode
+public import CorrelateModel
 import CorrelateOTLP
-import CorrelateSources
+public import CorrelateSources
 import Foundation
 import CorrelateJSON
 

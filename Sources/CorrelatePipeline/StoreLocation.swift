@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CorrelateModel
+public import CorrelateModel
 import CorrelateStore
 
 /// Where the store is: `--db PATH`, else `$CORRELATE_DB`, else `./correlate.db`.

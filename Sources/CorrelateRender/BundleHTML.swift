@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Incident bundles as one self-contained HTML page: no external asset, no script; an inline
 /// SVG waterfall per trace with the queue wait and the culprit, the log lines under each trace,

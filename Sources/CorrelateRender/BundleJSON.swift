@@ -1,5 +1,5 @@
-import CorrelateModel
-import CorrelateJSON
+public import CorrelateModel
+public import CorrelateJSON
 
 /// An incident bundle as JSON, schema `correlate.bundle/v1` (`docs/bundle.schema.json`).
 ///

@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// An incident bundle as Markdown, to paste into an incident ticket: the alert, a table of the
 /// traces with their culprit and queue wait, each trace's waterfall and log lines, what looks

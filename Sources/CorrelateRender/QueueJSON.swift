@@ -1,5 +1,5 @@
-import CorrelateModel
-import CorrelateJSON
+public import CorrelateModel
+public import CorrelateJSON
 
 /// Queue statistics as JSON (`correlate queues --format json`, and `queues[]` of a bundle,
 /// `docs/bundle.schema.json` `$defs/queueStatistics`):

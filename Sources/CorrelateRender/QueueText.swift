@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Queue statistics for people: the table of `correlate queues`, and the one-line comparison a
 /// bundle gives for each queue its alert names ("wait p95 3.4 s in the window searched, 20 ms

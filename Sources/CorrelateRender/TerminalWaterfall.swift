@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// Draws a trace as a terminal waterfall: one row per span, indented by depth, a bar scaled to
 /// the width, the queue wait before a consumer as a segment of its own, the culprit and error

@@ -1,5 +1,5 @@
-import CorrelateModel
-import CorrelateJSON
+public import CorrelateModel
+public import CorrelateJSON
 
 /// The trace object of the bundle schema `correlate.bundle/v1` (see `docs/bundle.schema.json`):
 ///

@@ -1,8 +1,8 @@
 import CorrelateDecode
-import CorrelateExtract
-import CorrelateModel
+public import CorrelateExtract
+public import CorrelateModel
 import CorrelateOTLP
-import CorrelatePipeline
+public import CorrelatePipeline
 import CorrelateRender
 import Foundation
 import HTTPTypes

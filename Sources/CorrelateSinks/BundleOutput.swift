@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 import CorrelateRender
 
 /// Writes bundles in an output format, to stdout or a file (written whole, then renamed): what

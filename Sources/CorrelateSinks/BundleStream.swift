@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 import CorrelateRender
 
 /// The bundles of a streaming run (`correlate run`) written as they come: one JSON object per

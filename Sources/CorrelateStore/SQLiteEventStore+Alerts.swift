@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 internal import CSQLite
 import CorrelateJSON
 

@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 import Foundation
 internal import CSQLite
 

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
+public import Foundation
 
 /// A `correlate` running in the background (`run --follow`, `serve`), its stdout and stderr
 /// going to files in `folder`, which is also its working directory.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An HTTP exchange made with curl, a client users have (and one that says exactly what it got).
 public struct HTTPReply: Sendable {

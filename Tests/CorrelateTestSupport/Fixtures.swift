@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Finds test data through `#filePath`, so one `Tests/Fixtures/` folder (and the shipped
 /// `samples/`) serve every test target without resource declarations.

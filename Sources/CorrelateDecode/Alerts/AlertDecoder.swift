@@ -1,5 +1,5 @@
-import CorrelateModel
-import CorrelateJSON
+public import CorrelateModel
+public import CorrelateJSON
 
 /// A payload that is not alerts, or one alert in it that cannot be used.
 public struct AlertDecodingError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import CorrelateModel
+public import CorrelateModel
 
 /// OTLP log records (JSON or protobuf) as correlate's log records.
 public enum OTLPLogRecords {

@@ -1,5 +1,5 @@
-import CorrelateModel
-import CorrelateJSON
+public import CorrelateModel
+public import CorrelateJSON
 
 /// Log records of an OTLP logs request in JSON (`ExportLogsServiceRequest`, as OTLP/HTTP JSON
 /// bodies and the Collector's file exporter write it): hex ids, int64 values as strings or

@@ -1,5 +1,5 @@
 import CorrelateModel
-import CorrelateJSON
+public import CorrelateJSON
 
 /// Jaeger's query API JSON (`/api/traces/{id}`): `{"data":[{"traceID", "spans":[…],
 /// "processes":{…}}]}`. Times are microseconds; the kind comes from the `span.kind` tag, errors

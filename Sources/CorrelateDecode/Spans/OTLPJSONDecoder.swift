@@ -1,5 +1,5 @@
 import CorrelateModel
-import CorrelateJSON
+public import CorrelateJSON
 
 /// OTLP JSON, as the OpenTelemetry Collector's file exporter writes it (one request per line)
 /// and as an OTLP/HTTP JSON body: hex ids, int64 values as strings or numbers, enums as numbers

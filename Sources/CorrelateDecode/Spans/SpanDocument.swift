@@ -1,5 +1,5 @@
-import CorrelateModel
-import CorrelateJSON
+public import CorrelateModel
+public import CorrelateJSON
 
 /// The trace formats correlate reads.
 public enum SpanFormat: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 import CorrelateModel
-import CorrelateJSON
+public import CorrelateJSON
 
 /// Zipkin v2 JSON: an array of spans with `traceId`, `id`, `parentId`, `name`, `kind`,
 /// `timestamp` and `duration` in microseconds, `localEndpoint.serviceName`, `tags` (strings) and

@@ -1,6 +1,6 @@
 import Foundation
-import CorrelateMatcher
-import CorrelateModel
+public import CorrelateMatcher
+public import CorrelateModel
 import Yams
 
 /// `rules/alerts.yaml`: which alert labels match which span or resource attributes, what an

@@ -1,5 +1,5 @@
 internal import CSQLite
-import CorrelateModel
+public import CorrelateModel
 
 /// A failed SQLite call: the result code, SQLite's message and what correlate was doing.
 public struct SQLiteError: StoreError, Sendable {

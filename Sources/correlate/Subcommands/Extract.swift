@@ -1,5 +1,5 @@
-import ArgumentParser
-import CorrelateDecode
+public import ArgumentParser
+public import CorrelateDecode
 import CorrelatePipeline
 
 extension LogFormat: ExpressibleByArgument {}

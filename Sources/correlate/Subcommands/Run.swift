@@ -3,11 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArgumentParser
+public import ArgumentParser
 import CorrelateDecode
 import CorrelateModel
 import CorrelatePipeline
-import CorrelateSinks
+public import CorrelateSinks
 
 extension BundleStream.Format: ExpressibleByArgument {}
 
