@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "CorrelateModelTests", dependencies: ["CorrelateModel"], swiftSettings: imports),
         .testTarget(
             name: "CorrelateDecodeTests",
-            dependencies: ["CorrelateDecode", "CorrelateJSON", "CorrelateSources", "CorrelateTestSupport"],
+            dependencies: ["CorrelateDecode", "CorrelateJSON", "CorrelateTestSupport"],
             swiftSettings: imports
         ),
         .testTarget(
@@ -159,6 +159,23 @@ let package = Package(
             name: "CorrelatePipelineTests",
             dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateJSON", "CorrelateSinks", "CorrelateTestSupport"],
             exclude: ["Snapshots"],
+            swiftSettings: imports
+        ),
+        .testTarget(
+            name: "CorrelateSourcesTests",
+            dependencies: ["CorrelateSources", "CorrelateTestSupport"],
+            swiftSettings: imports
+        ),
+        .testTarget(
+            name: "CorrelateServerTests",
+            dependencies: [
+                "CorrelateServer", "CorrelatePipeline", "CorrelateExtract", "CorrelateModel", "CorrelateStore",
+                "CorrelateTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: imports
         ),
         .testTarget(
