@@ -166,6 +166,12 @@ let package = Package(
             dependencies: ["CorrelateSources", "CorrelateTestSupport"],
             swiftSettings: imports
         ),
+        .testTarget(name: "CorrelateJSONTests", dependencies: ["CorrelateJSON"], swiftSettings: imports),
+        .testTarget(
+            name: "CorrelateSinksTests",
+            dependencies: ["CorrelateSinks", "CorrelateModel", "CorrelateTestSupport"],
+            swiftSettings: imports
+        ),
         .testTarget(
             name: "CorrelateServerTests",
             dependencies: [
