@@ -122,7 +122,11 @@ let package = Package(
             dependencies: ["CorrelateModel", "CorrelateJSON", "CorrelateDecode", "CorrelateOTLP", "CorrelateStore"],
             swiftSettings: imports
         ),
-        .target(name: "CorrelateTestSupport", dependencies: ["CorrelateModel", "CorrelateJSON"], path: "Tests/CorrelateTestSupport", swiftSettings: imports),
+        // StoreKind makes each kind of store, so the tests that must hold for every store run on each.
+        .target(
+            name: "CorrelateTestSupport", dependencies: ["CorrelateModel", "CorrelateJSON", "CorrelateStore"],
+            path: "Tests/CorrelateTestSupport", swiftSettings: imports
+        ),
         .testTarget(name: "CorrelateMatcherTests", dependencies: ["CorrelateMatcher"], swiftSettings: imports),
         .testTarget(name: "CorrelateModelTests", dependencies: ["CorrelateModel"], swiftSettings: imports),
         .testTarget(

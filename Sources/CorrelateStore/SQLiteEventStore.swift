@@ -196,8 +196,7 @@ public final class SQLiteEventStore: EventStore {
         return try db.transaction {
             var result = InsertResult()
             for record in logs {
-                let source = try sourceID(record.source.file)
-                statement.bind(1, source << 32 | Int64(record.source.line & 0xFFFF_FFFF))
+                statement.bind(1, StoreKeys.row(source: try sourceID(record.source.file), line: record.source.line))
                 statement.bind(2, record.timestamp?.nanoseconds)
                 statement.bind(3, blob: record.traceID.map(Blob.bytes))
                 statement.bind(4, blob: record.spanID.map(Blob.bytes))
@@ -296,7 +295,7 @@ public final class SQLiteEventStore: EventStore {
     public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
         let statement = try db.prepare("INSERT OR IGNORE INTO raw_alerts (id, body) VALUES (?1, ?2)")
         return try db.transaction {
-            statement.bind(1, try sourceID(source.file) << 32 | Int64(source.line & 0xFFFF_FFFF))
+            statement.bind(1, StoreKeys.row(source: try sourceID(source.file), line: source.line))
             statement.bind(2, body)
             try statement.run()
             return db.changes > 0 ? InsertResult(stored: 1) : InsertResult(duplicates: 1)
@@ -409,7 +408,7 @@ public final class SQLiteEventStore: EventStore {
         while try statement.step() {
             let id = statement.int64(0)
             records.append(LogRecord(
-                source: SourceLocation(file: try sourcePath(id >> 32), line: Int(id & 0xFFFF_FFFF)),
+                source: SourceLocation(file: try sourcePath(StoreKeys.source(ofRow: id)), line: StoreKeys.line(ofRow: id)),
                 lines: Int(statement.int64(10)),
                 timestamp: statement.int64OrNil(1).map(Timestamp.init(nanoseconds:)),
                 traceID: statement.blob(2).flatMap(Blob.traceID), spanID: statement.blob(3).flatMap(Blob.spanID),
@@ -421,15 +420,11 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID] {
-        let digits = hex.lowercased().filter(\.isHexDigit)
-        guard !digits.isEmpty, digits.count <= 32 else { return [] }
         // The blob range [prefix 000…, prefix fff…] holds every id with these leading digits.
-        let low = TraceID(hex: digits.padding(toLength: 32, withPad: "0", startingAt: 0))
-        let high = TraceID(hex: digits.padding(toLength: 32, withPad: "f", startingAt: 0))
-        guard let low, let high else { return [] }
+        guard let range = StoreKeys.traceIDs(withPrefix: hex) else { return [] }
         let statement = try db.prepare("SELECT DISTINCT trace_id FROM spans WHERE trace_id BETWEEN ?1 AND ?2 LIMIT ?3")
-        statement.bind(1, blob: Blob.bytes(low))
-        statement.bind(2, blob: Blob.bytes(high))
+        statement.bind(1, blob: Blob.bytes(range.lowerBound))
+        statement.bind(2, blob: Blob.bytes(range.upperBound))
         statement.bind(3, limit)
         defer { statement.reset() }
         var ids: [TraceID] = []

@@ -33,9 +33,9 @@ import CorrelateTestSupport
         ]
     }
 
-    static func store(_ jobs: [[Span]]) throws -> SQLiteEventStore {
-        let path = try Fixtures.temporaryDirectory("evidence").appendingPathComponent("store.db").path
-        let store = try SQLiteEventStore(path: path)
+    /// A new store of `kind` holding the spans of `jobs`.
+    static func store(_ jobs: [[Span]], _ kind: StoreKind) throws -> EventStore {
+        let store = try kind.makeStore()
         _ = try store.insert(spans: jobs.flatMap { $0 })
         return store
     }
@@ -49,11 +49,12 @@ import CorrelateTestSupport
 
     /// A consumer-lag alert carries Prometheus target labels that name the exporter: it still
     /// finds the queue's jobs, and says which labels it ignored.
-    @Test func aTargetLabelNamingTheExporterDoesNotEmptyTheAnswer() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aTargetLabelNamingTheExporterDoesNotEmptyTheAnswer(_ kind: StoreKind) throws {
         var jobs: [[Span]] = []
         for number in 0..<3 { jobs.append(Self.job(number, queue: "emails", service: "mailer", enqueued: 10 + Double(number), wait: 2 + Double(number), run: 0.1)) }
         for number in 3..<6 { jobs.append(Self.job(number, queue: "invoices", service: "billing", enqueued: 20 + Double(number), wait: 0.01, run: 5)) }
-        let store = try Self.store(jobs)
+        let store = try Self.store(jobs, kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert([("alertname", "ConsumerLagHigh"), ("queue", "emails"), ("service", "mailer"),
                                 ("job", "kafka-exporter"), ("instance", "kafka-0:9308"), ("severity", "page")])
@@ -69,11 +70,12 @@ import CorrelateTestSupport
 
     /// Each label a trace matches adds to its score: a job on the alert's queue and service
     /// outranks one on its queue only, though that one waited longer.
-    @Test func moreLabelsMatchedRankHigher() throws {
+    @Test(arguments: StoreKind.allCases)
+    func moreLabelsMatchedRankHigher(_ kind: StoreKind) throws {
         let store = try Self.store([
             Self.job(0, queue: "emails", service: "newsletter", enqueued: 10, wait: 9, run: 0.1),
             Self.job(1, queue: "emails", service: "mailer", enqueued: 11, wait: 1, run: 0.1),
-        ])
+        ], kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert([("alertname", "ConsumerLagHigh"), ("queue", "emails"), ("service", "mailer")])
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil).bundle(for: alert)
@@ -82,8 +84,9 @@ import CorrelateTestSupport
     }
 
     /// Only when no label matches at all is the answer empty, and it names the labels tried.
-    @Test func noLabelMatchingEmptiesTheAnswerAndSaysWhatWasTried() throws {
-        let store = try Self.store([Self.job(0, queue: "emails", service: "mailer", enqueued: 10, wait: 1, run: 0.1)])
+    @Test(arguments: StoreKind.allCases)
+    func noLabelMatchingEmptiesTheAnswerAndSaysWhatWasTried(_ kind: StoreKind) throws {
+        let store = try Self.store([Self.job(0, queue: "emails", service: "mailer", enqueued: 10, wait: 1, run: 0.1)], kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert([("alertname", "ConsumerLagHigh"), ("queue", "sms"), ("job", "kafka-exporter")])
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil).bundle(for: alert)

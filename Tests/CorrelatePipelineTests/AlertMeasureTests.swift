@@ -29,7 +29,7 @@ import CorrelateTestSupport
 
     /// Jobs 0–2 on `emails` waited 3–5 s and ran 0.1 s; jobs 3–5 on `emails` waited 10 ms and
     /// ran 4–6 s.
-    static func mixedQueue() throws -> SQLiteEventStore {
+    static func mixedQueue(_ kind: StoreKind) throws -> EventStore {
         var jobs: [[Span]] = []
         for number in 0..<3 {
             jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: 10 + Double(number), wait: 3 + Double(number), run: 0.1))
@@ -37,14 +37,15 @@ import CorrelateTestSupport
         for number in 3..<6 {
             jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: 10 + Double(number), wait: 0.01, run: 1 + Double(number)))
         }
-        return try Evidence.store(jobs)
+        return try Evidence.store(jobs, kind)
     }
 
     /// A consumer-lag alert (its expression names kafka_consumergroup_lag, its `job` label the
     /// exporter): the jobs that waited come first, longest wait first, each saying how long it
     /// waited against the window's p95; the job label is reported as ignored.
-    @Test func aBacklogAlertRanksTheJobsThatWaited() throws {
-        let store = try Self.mixedQueue()
+    @Test(arguments: StoreKind.allCases)
+    func aBacklogAlertRanksTheJobsThatWaited(_ kind: StoreKind) throws {
+        let store = try Self.mixedQueue(kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert(
             [("alertname", "ConsumerGroupBehind"), ("queue", "emails"), ("service", "mailer"), ("job", "kafka-exporter"), ("instance", "kafka-0:9308")],
@@ -62,14 +63,15 @@ import CorrelateTestSupport
 
     /// kafka_exporter's lag alert summed by consumer group only (no topic label): the consumer
     /// spans' consumer group is the evidence.
-    @Test func aLagAlertByConsumerGroupFindsTheGroupsJobs() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aLagAlertByConsumerGroupFindsTheGroupsJobs(_ kind: StoreKind) throws {
         var jobs: [[Span]] = []
         for number in 0..<4 {
             var job = Evidence.job(number, queue: number < 2 ? "orders" : "refunds", service: "billing", enqueued: 10 + Double(number), wait: 2, run: 0.1)
             job[1].attributes.append(Attribute("messaging.consumer.group.name", .string(number < 2 ? "billing" : "audit")))
             jobs.append(job)
         }
-        let store = try Evidence.store(jobs)
+        let store = try Evidence.store(jobs, kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert([("alertname", "KafkaConsumerGroupLag"), ("consumergroup", "billing"), ("job", "kafka-exporter")],
                                expression: "sum(kafka_consumergroup_lag) by (consumergroup) > 50")
@@ -80,8 +82,9 @@ import CorrelateTestSupport
     }
 
     /// A task-runtime alert: the jobs that ran long outrank the jobs that waited long.
-    @Test func aRuntimeAlertRanksTheJobsThatRanLong() throws {
-        let store = try Self.mixedQueue()
+    @Test(arguments: StoreKind.allCases)
+    func aRuntimeAlertRanksTheJobsThatRanLong(_ kind: StoreKind) throws {
+        let store = try Self.mixedQueue(kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert(
             [("alertname", "TaskSlow"), ("queue", "emails")],
@@ -97,8 +100,9 @@ import CorrelateTestSupport
     }
 
     /// The same store under an end-to-end alert: whole traces, waits and runs alike.
-    @Test func anEndToEndAlertRanksWholeTraces() throws {
-        let store = try Self.mixedQueue()
+    @Test(arguments: StoreKind.allCases)
+    func anEndToEndAlertRanksWholeTraces(_ kind: StoreKind) throws {
+        let store = try Self.mixedQueue(kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Self.alert([("alertname", "JobLatency"), ("queue", "emails")],
                                expression: "histogram_quantile(0.99, sum by (le) (rate(job_duration_seconds_bucket[5m]))) > 5")
@@ -111,7 +115,8 @@ import CorrelateTestSupport
     /// An error alert: the failed job first, its culprit the span that failed (not its parent,
     /// not the longest span), with the exception from the span event; and when the span has no
     /// event, from the job's error log line (a Python traceback).
-    @Test func anErrorAlertLeadsWithTheFailingSpanAndItsException() throws {
+    @Test(arguments: StoreKind.allCases)
+    func anErrorAlertLeadsWithTheFailingSpanAndItsException(_ kind: StoreKind) throws {
         var jobs: [[Span]] = []
         for number in 0..<3 {
             jobs.append(Evidence.job(number, queue: "images", service: "worker", enqueued: 10 + Double(number), wait: 4, run: 2))
@@ -132,7 +137,7 @@ import CorrelateTestSupport
         let other = jobs[2][1]
         jobs[2][1].status = .error
         jobs[2][1].statusMessage = "boom"
-        let store = try Evidence.store(jobs)
+        let store = try Evidence.store(jobs, kind)
         let traceback = """
             Task jobs.tasks.resize_image[message-2] raised unexpected: KeyError('width')
             Traceback (most recent call last):

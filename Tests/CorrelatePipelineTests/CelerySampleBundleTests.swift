@@ -10,16 +10,17 @@ import CorrelateDecode
 
 /// Issue 4 end to end: the sample's alerts looked up over the ingested sample.
 @Suite struct CelerySampleBundleTests {
-    static func bundles() throws -> [IncidentBundle] {
-        let store = try CelerySampleTraceTests.openStore()
+    static func bundles(_ kind: StoreKind) throws -> [IncidentBundle] {
+        let store = try CelerySampleTraceTests.openStore(kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let decoded = try AlertFiles.read(Fixtures.celery("alerts/alertmanager-webhook-resolved.json"))
         let builder = BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
         return try decoded.alerts.map { try builder.bundle(for: $0, now: .now) }
     }
 
-    @Test func everySlowJobIsInTheLatencyBundleWithItsCulprit() throws {
-        let bundle = try #require(try Self.bundles().first { $0.alert.name == "JobLatencyHigh" })
+    @Test(arguments: StoreKind.allCases)
+    func everySlowJobIsInTheLatencyBundleWithItsCulprit(_ kind: StoreKind) throws {
+        let bundle = try #require(try Self.bundles(kind).first { $0.alert.name == "JobLatencyHigh" })
         #expect(bundle.kind == "latency")
         for job in try CelerySampleTraceTests.jobs() where job.slow {
             let trace = try #require(bundle.traces.first { $0.analysis.traceID == job.traceID }, "job \(job.number) missing")
@@ -31,8 +32,9 @@ import CorrelateDecode
     /// JobLatencyHigh's expression is celery_task_runtime_seconds (and its description says p95
     /// runtime): it measures execution, so the four jobs that ran slowly come before the jobs
     /// that waited in the queue behind them.
-    @Test func theRuntimeAlertRanksTheSlowRunningJobsFirst() throws {
-        let bundle = try #require(try Self.bundles().first { $0.alert.name == "JobLatencyHigh" })
+    @Test(arguments: StoreKind.allCases)
+    func theRuntimeAlertRanksTheSlowRunningJobsFirst(_ kind: StoreKind) throws {
+        let bundle = try #require(try Self.bundles(kind).first { $0.alert.name == "JobLatencyHigh" })
         #expect(bundle.measure == .execution, "\(bundle.measureFrom)")
         let jobs = try CelerySampleTraceTests.jobs()
         let slow = jobs.filter(\.slow)
@@ -48,8 +50,9 @@ import CorrelateDecode
         #expect(bundle.queues.first?.window?.jobs ?? 0 > 0)
     }
 
-    @Test func everyFailedJobIsInTheErrorBundleFirst() throws {
-        let bundle = try #require(try Self.bundles().first { $0.alert.name == "ErrorRateHigh" })
+    @Test(arguments: StoreKind.allCases)
+    func everyFailedJobIsInTheErrorBundleFirst(_ kind: StoreKind) throws {
+        let bundle = try #require(try Self.bundles(kind).first { $0.alert.name == "ErrorRateHigh" })
         #expect(bundle.kind == "error")
         let failed = try CelerySampleTraceTests.jobs().filter(\.error)
         #expect(failed.count == 3)
@@ -60,11 +63,12 @@ import CorrelateDecode
         }
     }
 
-    @Test func eachTraceCarriesExactlyItsOwnLogLines() throws {
+    @Test(arguments: StoreKind.allCases)
+    func eachTraceCarriesExactlyItsOwnLogLines(_ kind: StoreKind) throws {
         let truth = try Truth.load()
         let jobs = try CelerySampleTraceTests.jobs()
         let ingested = ["logs/celery-worker.log", "logs/journal.json", "logs/producer.json.log", "logs/worker.json.log"]
-        for bundle in try Self.bundles() {
+        for bundle in try Self.bundles(kind) {
             for trace in bundle.traces {
                 let index = try #require(jobs.firstIndex { $0.traceIDs.contains(trace.analysis.traceID) })
                 let expected = Set(truth.jobs[index].lines.filter { line in ingested.contains(line.file) && !line.via.hasPrefix("same_record") }
@@ -86,9 +90,10 @@ import CorrelateDecode
         }
     }
 
-    @Test func everyBundleValidatesAgainstTheSchema() throws {
+    @Test(arguments: StoreKind.allCases)
+    func everyBundleValidatesAgainstTheSchema(_ kind: StoreKind) throws {
         let schema = try JSONSchema.bundle()
-        for bundle in try Self.bundles() {
+        for bundle in try Self.bundles(kind) {
             let problems = schema.validate(BundleJSON.string(bundle))
             #expect(problems.isEmpty, "\(bundle.alert.name): \(problems.prefix(5))")
         }
@@ -96,15 +101,16 @@ import CorrelateDecode
 
     @Test func theSchemaValidatorCatchesWhatIsWrong() throws {
         let schema = try JSONSchema.bundle()
-        let bundle = try #require(try Self.bundles().first)
+        let bundle = try #require(try Self.bundles(.sqlite).first)
         var json = BundleJSON.string(bundle)
         json = json.replacingOccurrences(of: "\"schema\":\"correlate.bundle/v1\"", with: "\"schema\":\"other\"")
         #expect(!schema.validate(json).isEmpty)
         #expect(!schema.validate(#"{"schema":"correlate.bundle/v1"}"#).isEmpty)
     }
 
-    @Test func anAlertWithNoMatchingTraceStillGetsABundleThatSaysSo() throws {
-        let store = try CelerySampleTraceTests.openStore()
+    @Test(arguments: StoreKind.allCases)
+    func anAlertWithNoMatchingTraceStillGetsABundleThatSaysSo(_ kind: StoreKind) throws {
+        let store = try CelerySampleTraceTests.openStore(kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Alert(name: "QueueStuck", fingerprint: "0123456789abcdef", status: .firing,
                           labels: [("alertname", "QueueStuck"), ("queue", "no-such-queue")],
@@ -116,8 +122,9 @@ import CorrelateDecode
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
     }
 
-    @Test func exemplarTracesComeFirst() throws {
-        let store = try CelerySampleTraceTests.openStore()
+    @Test(arguments: StoreKind.allCases)
+    func exemplarTracesComeFirst(_ kind: StoreKind) throws {
+        let store = try CelerySampleTraceTests.openStore(kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let exemplar = "cddaa145622ea1854204e01d78b04e0d"  // a fast job the latency alert would rank low
         let alert = Alert(name: "JobLatencyHigh", fingerprint: "11d7c3d7e168b8e8", status: .resolved,

@@ -40,26 +40,42 @@ import CorrelateTestSupport
         }
     }
 
-    /// A store file with the whole sample in it, made once; each test opens its own connection.
-    static let prepared: (path: String, summary: IngestSummary) = {
-        let path = try! Fixtures.temporaryDirectory().appendingPathComponent("celery.db").path
-        let store = try! StoreLocation.open(path)
-        let rules = try! RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+    /// Ingests the whole sample (its logs, traces and alerts) into `store`.
+    static func ingest(into store: EventStore) throws -> IngestSummary {
+        let rules = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
         let logs = ["celery-worker.log", "journal.json", "producer.json.log", "worker.json.log"].map { Fixtures.celery("logs/" + $0) }
         let pipeline = IngestPipeline(ruleSet: rules, store: store, configuration: IngestConfiguration(
             logs: logs, spans: [Fixtures.celery("traces.otlp.jsonl")], alerts: [Fixtures.celery("alerts/alertmanager-webhook.json")],
             extract: ExtractConfiguration(inputs: [], threads: 1)))
-        let summary = try! pipeline.run()
-        return (path, summary)
-    }()
-
-    static func openStore() throws -> EventStore {
-        try StoreLocation.open(prepared.path)
+        return try pipeline.run()
     }
 
-    @Test func ingestStoresEverySpanAndRecord() throws {
-        let store = try Self.openStore()
-        let summary = Self.prepared.summary
+    /// A store file with the whole sample in it, made once; each test opens its own connection.
+    static let prepared: (path: String, summary: IngestSummary) = {
+        let path = try! Fixtures.temporaryDirectory().appendingPathComponent("celery.db").path
+        return (path, try! ingest(into: StoreLocation.open(path)))
+    }()
+
+    /// A store of `kind` with the whole sample in it, and what its ingest counted: a connection
+    /// of its own to the file made once, or a store in memory ingested anew (a store is used
+    /// from one thread at a time, and tests run in parallel).
+    static func ingested(_ kind: StoreKind) throws -> (store: EventStore, summary: IngestSummary) {
+        switch kind {
+        case .sqlite:
+            return (try StoreLocation.open(prepared.path), prepared.summary)
+        case .memory:
+            let store = try kind.makeStore()
+            return (store, try ingest(into: store))
+        }
+    }
+
+    static func openStore(_ kind: StoreKind) throws -> EventStore {
+        try ingested(kind).store
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func ingestStoresEverySpanAndRecord(_ kind: StoreKind) throws {
+        let (store, summary) = try Self.ingested(kind)
         #expect(summary.spansStored.stored == 139)
         #expect(summary.spansRejected == 0)
         #expect(summary.alertsStored.stored == 2, "the payload holds two alerts")
@@ -69,8 +85,9 @@ import CorrelateTestSupport
         #expect(statistics.logs == summary.logs.records)
     }
 
-    @Test func eachJobShowsEnqueueAndExecuteAsOneTraceWithItsQueueWait() throws {
-        let query = TraceQuery(store: try Self.openStore())
+    @Test(arguments: StoreKind.allCases)
+    func eachJobShowsEnqueueAndExecuteAsOneTraceWithItsQueueWait(_ kind: StoreKind) throws {
+        let query = TraceQuery(store: try Self.openStore(kind))
         for job in try Self.jobs() {
             let traceID = job.broken ? job.traceIDs.first { $0 != job.traceID }! : job.traceID
             let analysis = try #require(try query.analyze(traceID), "job \(job.number)")
@@ -83,8 +100,9 @@ import CorrelateTestSupport
         }
     }
 
-    @Test func slowJobsHaveTheirSlowQueryAsCulprit() throws {
-        let query = TraceQuery(store: try Self.openStore())
+    @Test(arguments: StoreKind.allCases)
+    func slowJobsHaveTheirSlowQueryAsCulprit(_ kind: StoreKind) throws {
+        let query = TraceQuery(store: try Self.openStore(kind))
         let slow = try Self.jobs().filter(\.slow)
         #expect(slow.count == 4)
         for job in slow {
@@ -94,8 +112,9 @@ import CorrelateTestSupport
         }
     }
 
-    @Test func jobsThatWaitedMoreThanTheyRanHaveTheQueueAsCulprit() throws {
-        let query = TraceQuery(store: try Self.openStore())
+    @Test(arguments: StoreKind.allCases)
+    func jobsThatWaitedMoreThanTheyRanHaveTheQueueAsCulprit(_ kind: StoreKind) throws {
+        let query = TraceQuery(store: try Self.openStore(kind))
         let waiting = try Self.jobs().filter { $0.waitedInQueue && $0.queueWait > $0.executionMilliseconds && !$0.broken }
         #expect(waiting.count >= 5)
         for job in waiting {
@@ -106,8 +125,9 @@ import CorrelateTestSupport
         }
     }
 
-    @Test func celeryLinesWithOnlyTheTaskIDAreInTheJobsTrace() throws {
-        let query = TraceQuery(store: try Self.openStore())
+    @Test(arguments: StoreKind.allCases)
+    func celeryLinesWithOnlyTheTaskIDAreInTheJobsTrace(_ kind: StoreKind) throws {
+        let query = TraceQuery(store: try Self.openStore(kind))
         let truth = try Truth.load()
         let jobs = try Self.jobs()
         for (job, lines) in zip(jobs, truth.jobs) where !job.broken {
@@ -121,8 +141,9 @@ import CorrelateTestSupport
         }
     }
 
-    @Test func theBrokenJobIsSeenFromBothTraces() throws {
-        let query = TraceQuery(store: try Self.openStore())
+    @Test(arguments: StoreKind.allCases)
+    func theBrokenJobIsSeenFromBothTraces(_ kind: StoreKind) throws {
+        let query = TraceQuery(store: try Self.openStore(kind))
         let broken = try #require(try Self.jobs().first(where: \.broken))
         let jobTrace = broken.traceIDs.first { $0 != broken.traceID }!
         let request = try #require(try query.analyze(broken.traceID))

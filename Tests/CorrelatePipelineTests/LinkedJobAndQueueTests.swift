@@ -41,8 +41,9 @@ import CorrelateTestSupport
         ]
     }
 
-    @Test func aJobJoinedByASpanLinkIsOneJobWithItsQueueWaitAsCulprit() throws {
-        let store = try Evidence.store([Self.linkedJob()])
+    @Test(arguments: StoreKind.allCases)
+    func aJobJoinedByASpanLinkIsOneJobWithItsQueueWaitAsCulprit(_ kind: StoreKind) throws {
+        let store = try Evidence.store([Self.linkedJob()], kind)
         let query = TraceQuery(store: store)
         let consumer = try #require(try query.analyze(Self.consumerTrace))
         #expect(consumer.culprit == Culprit(kind: .queueWait, spanID: Self.consumerSpan, name: "queue wait before emails process", selfTimeMilliseconds: 3000))
@@ -74,10 +75,11 @@ import CorrelateTestSupport
 
     /// The same two traces with only the message id in common (no link): the context was lost,
     /// and that is still said.
-    @Test func withoutTheLinkTheChainIsStillDisconnected() throws {
+    @Test(arguments: StoreKind.allCases)
+    func withoutTheLinkTheChainIsStillDisconnected(_ kind: StoreKind) throws {
         var spans = Self.linkedJob()
         spans[2].links = []
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let consumer = try #require(try TraceQuery(store: store).analyze(Self.consumerTrace))
         #expect(consumer.diagnostics.contains { $0.code == "disconnected_chain" })
     }
@@ -85,7 +87,8 @@ import CorrelateTestSupport
     /// 20 jobs on `reports` waiting 1…20 s (less the producer span's 2 ms) and running
     /// 0.1…2 s; two failed (one in its consumer span, one in a span under it). Nearest-rank
     /// percentiles by hand: p50 is the 10th value, p95 the 19th, p99 the 20th.
-    @Test func queuePercentilesAreTheNearestRankOnes() throws {
+    @Test(arguments: StoreKind.allCases)
+    func queuePercentilesAreTheNearestRankOnes(_ kind: StoreKind) throws {
         var jobs: [[Span]] = []
         for number in 0..<20 {
             jobs.append(Evidence.job(number, queue: "reports", service: "worker", enqueued: 10 + Double(number),
@@ -98,7 +101,7 @@ import CorrelateTestSupport
         // Another queue, and jobs before the range that do not count.
         jobs.append(Evidence.job(50, queue: "mail", service: "mailer", enqueued: 12, wait: 0.5, run: 0.2))
         jobs.append(Evidence.job(51, queue: "reports", service: "worker", enqueued: -30, wait: 1, run: 1))
-        let store = try Evidence.store(jobs)
+        let store = try Evidence.store(jobs, kind)
         let all = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 100 * Self.second))
         #expect(all.map(\.queue) == ["mail", "reports"])
         let reports = try #require(all.last)
@@ -117,13 +120,14 @@ import CorrelateTestSupport
 
     /// A bundle whose alert names a queue carries its statistics in the window and in as long a
     /// time just before it.
-    @Test func aBundleComparesTheQueueWithTheTimeBeforeTheAlert() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aBundleComparesTheQueueWithTheTimeBeforeTheAlert(_ kind: StoreKind) throws {
         var jobs: [[Span]] = []
         // Window: 5 minutes before startsAt (Self.base + 60 s) to endsAt (Self.base + 120 s), 360 s long.
         for number in 0..<4 { jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: 30 + Double(number), wait: 3.4, run: 0.1)) }
         // Baseline: the 360 s before the window.
         for number in 4..<9 { jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: -400 + Double(number), wait: 0.022, run: 0.1)) }
-        let store = try Evidence.store(jobs)
+        let store = try Evidence.store(jobs, kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alert = Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")])
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil).bundle(for: alert)
@@ -140,11 +144,12 @@ import CorrelateTestSupport
 
     /// An alert still firing when the bundle is built days later (a store of last week's data):
     /// its queue figures end with the newest span, and the baseline is as long.
-    @Test func aStillFiringAlertsQueueWindowEndsWithTheNewestSpan() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aStillFiringAlertsQueueWindowEndsWithTheNewestSpan(_ kind: StoreKind) throws {
         var jobs: [[Span]] = []
         for number in 0..<3 { jobs.append(Evidence.job(number, queue: "emails", service: "mailer", enqueued: 30 + Double(number), wait: 1, run: 0.5)) }
         jobs.append(Evidence.job(3, queue: "emails", service: "mailer", enqueued: -400, wait: 0.1, run: 0.5))
-        let store = try Evidence.store(jobs)
+        let store = try Evidence.store(jobs, kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         var alert = Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")])
         alert.endsAt = nil
@@ -163,8 +168,9 @@ import CorrelateTestSupport
     /// Alert times are input: one that says it started at the start of representable time
     /// (1677) or in 1679 still gets its bundle, with the window and baseline held at the ends of
     /// the range (the baseline's length overflowed and trapped).
-    @Test func anAlertFromTheEdgeOfTimeDoesNotTrap() throws {
-        let store = try Evidence.store([Evidence.job(0, queue: "emails", service: "mailer", enqueued: 30, wait: 1, run: 0.5)])
+    @Test(arguments: StoreKind.allCases)
+    func anAlertFromTheEdgeOfTimeDoesNotTrap(_ kind: StoreKind) throws {
+        let store = try Evidence.store([Evidence.job(0, queue: "emails", service: "mailer", enqueued: 30, wait: 1, run: 0.5)], kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         for start in [Int64.min, Int64.min + 1, -9_100_000_000_000_000_000] {
             var alert = Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")])
@@ -194,7 +200,8 @@ import CorrelateTestSupport
 
     /// A batch receive: one consumer span linked to three producers whose messages waited 1,
     /// 5 and 10 s. One job; its wait is the oldest message's, and that is its culprit.
-    @Test func aBatchReceiveWaitsAsLongAsItsOldestMessage() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aBatchReceiveWaitsAsLongAsItsOldestMessage(_ kind: StoreKind) throws {
         let p = ["a1000000000000000000000000000001", "a1000000000000000000000000000002", "a1000000000000000000000000000003"]
         var spans: [Span] = []
         for (index, (trace, wait)) in zip(p, [10.0, 5.0, 1.0]).enumerated() {
@@ -203,7 +210,7 @@ import CorrelateTestSupport
         let consumer = "c1000000000000000000000000000001"
         spans.append(Self.span(consumer, "00000000000000c1", "batchq process", .consumer, from: 20, to: 20.2, queue: "batchq",
                                links: p.enumerated().map { ($1, String(format: "%016x", 0xb00 + $0)) }))
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let analysis = try #require(try TraceQuery(store: store).analyze(TraceID(hex: consumer)!))
         #expect(analysis.hops.count == 3)
         #expect(analysis.culprit?.kind == .queueWait)
@@ -219,7 +226,8 @@ import CorrelateTestSupport
     /// RabbitMQ through a direct exchange: the destination is the exchange, the routing key
     /// the queue the alert names. Ranking, the bundle's queue figures and `queues --queue`
     /// agree that the job is on that queue.
-    @Test func aQueueNamedByTheRoutingKeyIsTheAlertsQueue() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aQueueNamedByTheRoutingKeyIsTheAlertsQueue(_ kind: StoreKind) throws {
         let routing = [Attribute("messaging.rabbitmq.destination.routing_key", .string("emails"))]
         let trace = "d1000000000000000000000000000001"
         let spans = [
@@ -227,7 +235,7 @@ import CorrelateTestSupport
             Self.span(trace, "00000000000000d2", "amq.direct process", .consumer, from: 18.01, to: 18.1, parent: "00000000000000d1",
                       queue: "amq.direct", attributes: routing),
         ]
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 10, lookback: nil)
             .bundle(for: Evidence.alert([("alertname", "EmailsBacklog"), ("queue", "emails")]))
@@ -240,7 +248,8 @@ import CorrelateTestSupport
     /// The older convention: a receive span (CONSUMER, the root of a new trace) and its process
     /// span (CONSUMER) that links to the producer. One job, not a lost context, its wait the
     /// culprit.
-    @Test func aReceiveAndProcessPairIsOneJob() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aReceiveAndProcessPairIsOneJob(_ kind: StoreKind) throws {
         var spans = Self.linkedJob()
         let receive = SpanID(hex: "00000000000000ee")!
         spans[2].parentSpanID = receive
@@ -248,7 +257,7 @@ import CorrelateTestSupport
                           start: Timestamp(nanoseconds: Self.base + 3 * Self.second - 1_000_000),
                           end: Timestamp(nanoseconds: Self.base + 3 * Self.second + 600_000_000), service: "mailer",
                           attributes: [Attribute("messaging.destination.name", .string("emails"))]))
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let analysis = try #require(try TraceQuery(store: store).analyze(Self.consumerTrace))
         #expect(!analysis.diagnostics.contains { $0.code == "consumer_root" }, "\(analysis.diagnostics)")
         #expect(analysis.culprit?.kind == .queueWait)
@@ -258,7 +267,8 @@ import CorrelateTestSupport
 
     /// A job on `outerq` enqueues a job on `innerq`; only the inner one fails. The failure is
     /// the inner queue's, not the outer's.
-    @Test func aFailureCountsOnTheQueueOfTheJobThatFailed() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aFailureCountsOnTheQueueOfTheJobThatFailed(_ kind: StoreKind) throws {
         let t = "e1000000000000000000000000000001"
         let spans = [
             Self.span(t, "00000000000000e1", "outerq publish", .producer, from: 10, to: 10.01, queue: "outerq"),
@@ -266,7 +276,7 @@ import CorrelateTestSupport
             Self.span(t, "00000000000000e3", "innerq publish", .producer, from: 10.5, to: 10.51, parent: "00000000000000e2", queue: "innerq"),
             Self.span(t, "00000000000000e4", "innerq process", .consumer, from: 10.6, to: 11, parent: "00000000000000e3", queue: "innerq", status: .error),
         ]
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second))
         #expect(queues.map(\.queue) == ["innerq", "outerq"])
         #expect(queues.map(\.failures) == [1, 0])
@@ -274,13 +284,14 @@ import CorrelateTestSupport
 
     /// A consumer that starts before its producer (clock skew) has no wait: it is counted apart,
     /// and the ranking says the wait is unknown instead of "no queue wait".
-    @Test func clockSkewIsNoWait() throws {
+    @Test(arguments: StoreKind.allCases)
+    func clockSkewIsNoWait(_ kind: StoreKind) throws {
         let t = "f1000000000000000000000000000001"
         let spans = [
             Self.span(t, "00000000000000f1", "skewq publish", .producer, from: 10, to: 10.3, queue: "skewq"),
             Self.span(t, "00000000000000f2", "skewq process", .consumer, from: 9.9, to: 10.5, parent: "00000000000000f1", queue: "skewq"),
         ]
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let queues = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second))
         #expect(queues.first?.waited == 0)
         #expect(queues.first?.clockSkew == 1)
@@ -296,7 +307,8 @@ import CorrelateTestSupport
 
     /// One producer trace fanning out to 30 linked consumer traces: each job is one entry (the
     /// consumer's side ranked, the producer's side following it once, not ranked itself).
-    @Test func aFanOutIsRankedByItsJobs() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aFanOutIsRankedByItsJobs(_ kind: StoreKind) throws {
         let producerTrace = "a2000000000000000000000000000001"
         var spans = [Self.span(producerTrace, "0000000000000a00", "POST /fanout", .server, from: 9, to: 10.1)]
         for number in 0..<30 {
@@ -305,7 +317,7 @@ import CorrelateTestSupport
             spans.append(Self.span(String(format: "%032x", 0xc0000 + number), String(format: "%016x", 0xc01 + number), "fanq process", .consumer,
                                    from: 11 + Double(number) / 10, to: 11.5 + Double(number) / 10, queue: "fanq", links: [(producerTrace, producer)]))
         }
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 3, lookback: nil)
             .bundle(for: Evidence.alert([("alertname", "FanqLag"), ("queue", "fanq")]))
@@ -317,7 +329,8 @@ import CorrelateTestSupport
 
     /// A batch receive linked to 30 producers in 30 traces: `--limit 2` keeps at most 2 of the
     /// producers' traces after it, and says how many more it left out.
-    @Test func linkedTracesFollowUpToTheLimit() throws {
+    @Test(arguments: StoreKind.allCases)
+    func linkedTracesFollowUpToTheLimit(_ kind: StoreKind) throws {
         var spans: [Span] = []
         var links: [(String, String)] = []
         for number in 0..<30 {
@@ -327,7 +340,7 @@ import CorrelateTestSupport
         }
         spans.append(Self.span("c2000000000000000000000000000001", "00000000000000c2", "batchq process", .consumer, from: 20, to: 21,
                                queue: "batchq", links: links))
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let bundle = try BundleBuilder(store: store, rules: rules, limit: 2, lookback: nil)
             .bundle(for: Evidence.alert([("alertname", "BatchqLag"), ("queue", "batchq")]))
@@ -341,7 +354,8 @@ import CorrelateTestSupport
     /// Temporal's interceptors: the client's CLIENT `StartWorkflow` span and the worker's SERVER
     /// `RunWorkflow` span under it, both with `temporalWorkflowID`; the time between them is the
     /// workflow task's schedule-to-start wait. An HTTP CLIENT → SERVER pair (no job id) is no job.
-    @Test func aTemporalWorkflowIsAJob() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aTemporalWorkflowIsAJob(_ kind: StoreKind) throws {
         let t = "a3000000000000000000000000000001"
         let workflow = [Attribute("temporalWorkflowID", .string("signup-42"))]
         let spans = [
@@ -351,7 +365,7 @@ import CorrelateTestSupport
             Self.span(t, "00000000000000b4", "GET /profile", .client, from: 12.1, to: 12.2, parent: "00000000000000b3"),
             Self.span(t, "00000000000000b5", "GET /profile", .server, from: 12.11, to: 12.19, parent: "00000000000000b4"),
         ]
-        let store = try Evidence.store([spans])
+        let store = try Evidence.store([spans], kind)
         let analysis = try #require(try TraceQuery(store: store).analyze(TraceID(hex: t)!))
         #expect(analysis.hops.map(\.consumer.description) == ["00000000000000b3"])
         #expect(analysis.queueWaitMilliseconds == 2000)

@@ -39,7 +39,7 @@ import CorrelateJSON
     static let now = Timestamp.parse("2026-11-25T09:00:00Z")!
 
     static func bundle(named name: String) throws -> IncidentBundle {
-        let store = try CelerySampleTraceTests.openStore()
+        let store = try CelerySampleTraceTests.openStore(.sqlite)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let decoded = try AlertFiles.read(Fixtures.celery("alerts/alertmanager-webhook-resolved.json"))
         // Three traces keep the goldens readable; the ranking is tested elsewhere.
@@ -51,7 +51,7 @@ import CorrelateJSON
     /// The trace of the first job of the sample's truth with the given property.
     static func analysis(of job: (CelerySampleTraceTests.Job) -> Bool, _ what: String) throws -> TraceAnalysis {
         let chosen = try #require(try CelerySampleTraceTests.jobs().first(where: job), "no \(what) job in truth.json")
-        return try #require(try TraceQuery(store: CelerySampleTraceTests.openStore()).analyze(chosen.traceID), "job \(chosen.number)")
+        return try #require(try TraceQuery(store: CelerySampleTraceTests.openStore(.sqlite)).analyze(chosen.traceID), "job \(chosen.number)")
     }
 
     /// The checkout's absolute path as `<root>`.
@@ -172,7 +172,7 @@ import CorrelateJSON
     /// The sample's queues over the hour up to one past its newest span, the range
     /// `correlate queues` takes with no --since and --until.
     static func queues() throws -> (statistics: [QueueStatistics], start: Timestamp, end: Timestamp) {
-        let store = try CelerySampleTraceTests.openStore()
+        let store = try CelerySampleTraceTests.openStore(.sqlite)
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let end = try #require(try store.latestSpanStart()).advanced(by: 1)
         let start = end.advanced(by: -3_600_000_000_000)

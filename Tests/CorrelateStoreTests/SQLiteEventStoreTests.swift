@@ -4,19 +4,6 @@ import CorrelateModel
 @testable import CorrelateStore
 import CorrelateTestSupport
 
-func makeSpan(
-    _ trace: String, _ span: String, parent: String? = nil, name: String = "s", kind: Span.Kind = .internal,
-    start: Int64 = 0, end: Int64 = 1_000_000, messageID: String? = nil, status: Span.Status = .unset
-) -> Span {
-    Span(traceID: TraceID(hex: trace)!, spanID: SpanID(hex: span)!, parentSpanID: parent.flatMap { SpanID(hex: $0) },
-         name: name, kind: kind, start: Timestamp(nanoseconds: start), end: Timestamp(nanoseconds: end),
-         status: status, service: "svc",
-         attributes: messageID.map { [Attribute("messaging.message.id", .string($0))] } ?? [Attribute("n", .int(1))],
-         resource: [Attribute("service.name", .string("svc"))],
-         events: [Span.Event(name: "exception", time: Timestamp(nanoseconds: 5), attributes: [Attribute("exception.message", .string("x"))])],
-         links: [Span.Link(traceID: TraceID(hex: trace)!, spanID: SpanID(hex: "00000000000000aa")!)])
-}
-
 private func temporaryStore() throws -> (SQLiteEventStore, String) {
     let path = try Fixtures.temporaryDirectory().appendingPathComponent("store.db").path
     return (try SQLiteEventStore(path: path), path)
@@ -41,43 +28,6 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
         #expect(try store.schemaVersion() == Schema.version)
         #expect(try store.integrityCheck())
         #expect(try store.statistics() == StoreStatistics())
-    }
-
-    @Test func spansRoundTripAndInsertsAreIdempotent() throws {
-        let (store, _) = try temporaryStore()
-        let spans = [makeSpan(traceA, "00f067aa0ba902b7", name: "root"),
-                     makeSpan(traceA, "1111111111111111", parent: "00f067aa0ba902b7", kind: .producer, messageID: "job-1")]
-        #expect(try store.insert(spans: spans) == InsertResult(stored: 2, duplicates: 0))
-        #expect(try store.insert(spans: spans) == InsertResult(stored: 0, duplicates: 2))
-        let read = try store.spans(inTrace: TraceID(hex: traceA)!)
-        #expect(read == spans)
-        #expect(try store.spans(withMessageIDs: ["job-1"]).map(\.name) == ["s"])
-        #expect(try store.statistics() == StoreStatistics(spans: 2, traces: 1))
-    }
-
-    @Test func logsByTraceByLow64AndByJob() throws {
-        let (store, _) = try temporaryStore()
-        let trace = TraceID(hex: traceA)!
-        let records = [
-            LogRecord(source: .init(file: "/var/log/a.log", line: 1), timestamp: Timestamp(nanoseconds: 2), traceID: trace, message: "full id"),
-            LogRecord(source: .init(file: "/var/log/a.log", line: 2), timestamp: Timestamp(nanoseconds: 1),
-                      traceID: TraceID(high: 0, low: trace.low), rule: "dd-trace-id", message: "datadog's low 64 bits"),
-            LogRecord(source: .init(file: "/var/log/b.log", line: 7), lines: 3, jobID: "job-1", severity: .error, service: "worker", message: "Task x[job-1] raised\nTraceback…"),
-        ]
-        #expect(try store.insert(logs: records) == InsertResult(stored: 3))
-        #expect(try store.insert(logs: records) == InsertResult(duplicates: 3))
-        let byTrace = try store.logs(inTrace: trace)
-        #expect(byTrace.map(\.message) == ["datadog's low 64 bits", "full id"])
-        let byJob = try store.logs(withJobIDs: ["job-1"])
-        #expect(byJob == [records[2]])
-    }
-
-    @Test func traceIDPrefixes() throws {
-        let (store, _) = try temporaryStore()
-        _ = try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7"), makeSpan("4bf92f35ffffffffffffffffffffffff", "00f067aa0ba902b7")])
-        #expect(try store.traceIDs(withPrefix: "4bf92f35", limit: 10).count == 2)
-        #expect(try store.traceIDs(withPrefix: "4bf92f3577", limit: 10) == [TraceID(hex: traceA)!])
-        #expect(try store.traceIDs(withPrefix: "ffff", limit: 10).isEmpty)
     }
 
     @Test func reopeningKeepsEverything() throws {
