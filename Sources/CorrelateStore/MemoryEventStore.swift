@@ -101,12 +101,12 @@ public final class MemoryEventStore: EventStore {
         var result = InsertResult()
         for row in rows {
             let span = row.span
-            // As in SQLite, a span's links are recorded even when the span itself is a duplicate.
-            for linked in row.linkedTraces { linkingTraces[linked, default: []].insert(span.traceID) }
+            // A span already stored keeps its row, and so its links.
             guard spanKeys.insert(SpanKey(trace: span.traceID, span: span.spanID)).inserted else {
                 result.duplicates += 1
                 continue
             }
+            for linked in row.linkedTraces { linkingTraces[linked, default: []].insert(span.traceID) }
             let position = storedSpans.count
             storedSpans.append(span)
             if spansByTrace[span.traceID] == nil {

@@ -97,7 +97,8 @@ extension SQLiteEventStore {
     }
 
     public func latestSpanStart() throws -> Timestamp? {
-        try db.integer("SELECT max(start) FROM spans").map(Timestamp.init(nanoseconds:))
+        // The newest row of the start index; no row (not a NULL read as 0) when there are no spans.
+        try db.integer("SELECT start FROM spans ORDER BY start DESC LIMIT 1").map(Timestamp.init(nanoseconds:))
     }
 
     public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {

@@ -191,9 +191,23 @@ public final class SQLiteEventStore: EventStore {
 
     // MARK: - Writing
 
+    /// Runs `body` in one write transaction. When it rolls back, the ids interned in it
+    /// (sources, resources) are rolled back too, so the caches forget every id they learnt:
+    /// a later write must not reuse an id the file no longer holds.
+    private func writing<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try db.transaction(body)
+        } catch {
+            resourceIDs.removeAll()
+            sourceIDs.removeAll()
+            sourcePaths.removeAll()
+            throw error
+        }
+    }
+
     public func insert(logs: [LogRecord]) throws -> InsertResult {
         guard let statement = insertLog else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert logs") }
-        return try db.transaction {
+        return try writing {
             var result = InsertResult()
             for record in logs {
                 statement.bind(1, StoreKeys.row(source: try sourceID(record.source.file), line: record.source.line))
@@ -237,8 +251,7 @@ public final class SQLiteEventStore: EventStore {
 
     private func insert(rows spans: [StoredSpan]) throws -> InsertResult {
         guard let statement = insertSpan else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert spans") }
-        do {
-            return try db.transaction {
+        return try writing {
                 var result = InsertResult()
                 var last: (json: String, id: Int64)?
                 for span in spans {
@@ -265,7 +278,12 @@ public final class SQLiteEventStore: EventStore {
                     statement.bind(14, span.events)
                     statement.bind(15, span.links)
                     try statement.run()
-                    if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+                    // A span already stored keeps its row, so its links stay as they were too.
+                    guard db.changes > 0 else {
+                        result.duplicates += 1
+                        continue
+                    }
+                    result.stored += 1
                     for linked in span.linkedTraces {
                         guard let insertLink else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert span links") }
                         insertLink.bind(1, linked.description)
@@ -274,10 +292,6 @@ public final class SQLiteEventStore: EventStore {
                     }
                 }
                 return result
-            }
-        } catch {
-            resourceIDs.removeAll()  // ids of resources rolled back with the spans
-            throw error
         }
     }
 
@@ -294,7 +308,7 @@ public final class SQLiteEventStore: EventStore {
 
     public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
         let statement = try db.prepare("INSERT OR IGNORE INTO raw_alerts (id, body) VALUES (?1, ?2)")
-        return try db.transaction {
+        return try writing {
             statement.bind(1, StoreKeys.row(source: try sourceID(source.file), line: source.line))
             statement.bind(2, body)
             try statement.run()
@@ -446,7 +460,11 @@ public final class SQLiteEventStore: EventStore {
         if let (first, last) = range {
             let near = try traceIDs(low: low, limit: limit, sql: """
                 SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?2 AND ?3 AND substr(trace_id, 9, 8) = ?1 LIMIT ?4
-                """) { $0.bind(2, first - margin); $0.bind(3, last + margin) }
+                """) {
+                    // Saturating: lines dated at the ends of time must not overflow.
+                    $0.bind(2, Timestamp(nanoseconds: first).advanced(by: -margin).nanoseconds)
+                    $0.bind(3, Timestamp(nanoseconds: last).advanced(by: margin).nanoseconds)
+                }
             if !near.isEmpty { return near }
         }
         // No log line near it, or its spans are further away (a long job, local times read as

@@ -50,14 +50,8 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
     func aNewStoreIsEmpty(_ kind: StoreKind) throws {
         let store = try kind.makeStore()
         #expect(try store.statistics() == StoreStatistics())
-        // The protocol says nil; SQLite's `max(start)` of no rows is NULL, which its store reads
-        // as 0 and answers with the epoch.
-        let latest = try store.latestSpanStart()
-        withKnownIssue("SQLiteEventStore.latestSpanStart() of an empty store is the epoch, not nil") {
-            #expect(latest == nil)
-        } when: {
-            kind == .sqlite
-        }
+        // The protocol says nil (once SQLite's store read `max(start)` of no rows as the epoch).
+        #expect(try store.latestSpanStart() == nil)
         #expect(try store.spans(inTrace: TraceID(hex: traceA)!).isEmpty)
         #expect(try store.traceIDs(withPrefix: "4bf9", limit: 10).isEmpty)
         #expect(try store.alerts(overlapping: Timestamp(nanoseconds: .min), Timestamp(nanoseconds: .max)).isEmpty)
@@ -527,5 +521,29 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         try store.beginLongRunningWrites()
         _ = try store.insert(spans: [span(trace(1, 1), 2, start: 12)])
         #expect(try store.spans(inTrace: trace(1, 1)).count == 2)
+    }
+
+    /// A span sent again with other links is a duplicate: its row, and the traces its links
+    /// index, stay those of the first write.
+    @Test(arguments: StoreKind.allCases)
+    func aDuplicateSpanDoesNotAddLinks(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let consumer = trace(1, 1), first = trace(2, 2), other = trace(3, 3)
+        #expect(try store.insert(spans: [span(consumer, 1, start: 100, links: [first])]) == InsertResult(stored: 1))
+        #expect(try store.insert(spans: [span(consumer, 1, start: 100, links: [other])]) == InsertResult(duplicates: 1))
+        #expect(try store.traceIDs(linkingTo: first, limit: 10) == [consumer])
+        #expect(try store.traceIDs(linkingTo: other, limit: 10).isEmpty)
+    }
+
+    /// Log lines that carry a 64-bit id dated at the very ends of time: finding the trace near
+    /// them in time must not overflow.
+    @Test(arguments: StoreKind.allCases)
+    func a64BitIDOnLinesAtTheEndsOfTime(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let full = trace(0x4bf9_2f35_77b3_4da6, 0xa3ce_929d_0e0e_4736)
+        _ = try store.insert(spans: [span(full, 1, start: .max - 20)])
+        _ = try store.insert(logs: [record("late.log", 1, at: .max - 5, trace: trace(0, full.low)),
+                                    record("early.log", 1, at: .min + 5, trace: trace(0, full.low))])
+        #expect(try store.traceIDs(withLow64: full.low, limit: 10) == [full])
     }
 }
