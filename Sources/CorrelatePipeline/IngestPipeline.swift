@@ -134,35 +134,28 @@ public final class IngestPipeline {
             return
         }
         var batch: [Span] = []
-        var documents = 0
-        var failures = 0
+        var lines = SpanFiles.LineByLine()
         var wholeDocument = false
         let binary = path != "-" && SpanFiles.looksBinary(path)
         if !binary {
             try reader.forEachLine { line in
-                switch SpanFiles.decodeLine(line.bytes) {
-                case nil:
+                switch lines.take(line.bytes, at: SourceLocation(file: name, line: line.number), into: &summary) {
+                case .spans(let spans):
+                    try add(spans, to: &batch)
+                case .nothing:
                     break
-                case .decoded(let decoded):
-                    documents += 1
-                    try add(decoded, to: &batch)
-                case .unfinishedDocument where documents == 0 && failures == 0:
-                    // A document spread over several lines (pretty-printed) fails on its first line.
+                case .wholeDocument:
                     wholeDocument = true
                     return false
-                case .unfinishedDocument:
-                    failures += 1
-                    summary.malformed.append(InputProblem(SourceLocation(file: name, line: line.number), "not JSON: a document that does not end on its line"))
-                case .malformed(let reason):
-                    failures += 1
-                    summary.malformed.append(InputProblem(SourceLocation(file: name, line: line.number), reason))
                 }
                 return true
             }
         }
         if binary || wholeDocument {
             switch SpanFiles.readWhole(path: path, name: name, binary: binary) {
-            case .decoded(let decoded): try add(decoded, to: &batch)
+            case .decoded(let decoded):
+                summary.count(decoded)
+                try add(decoded.spans, to: &batch)
             case .malformed(let problem): summary.malformed.append(problem)
             case .unreadable(let error): summary.unreadable.append(error)
             }
@@ -170,9 +163,8 @@ public final class IngestPipeline {
         try flush(&batch)
     }
 
-    private func add(_ decoded: DecodedSpans, to batch: inout [Span]) throws {
-        summary.count(decoded)
-        batch += decoded.spans
+    private func add(_ spans: [Span], to batch: inout [Span]) throws {
+        batch += spans
         if batch.count >= configuration.spanBatch { try flush(&batch) }
     }
 

@@ -158,7 +158,7 @@ public final class RunPipeline {
 
     /// Counts what the reading thread read once it has finished; true then.
     private func takeFinished(_ reader: LogReaderThread, waitMilliseconds: Int) throws -> Bool {
-        guard let (extract, error) = reader.finished.take(timeoutMilliseconds: waitMilliseconds) else { return false }
+        guard let (extract, error) = reader.finished(waitMilliseconds: waitMilliseconds) else { return false }
         summary.ingest.logs.absorb(extract)
         summary.ingest.logs.inputs += extract.inputs
         summary.ingest.logs.bytes += extract.bytes
@@ -193,8 +193,7 @@ public final class RunPipeline {
         let path: String
         let name: String
         var file: FollowedFile?
-        var documents = 0
-        var failures = 0
+        var lines = SpanFiles.LineByLine()
 
         init(path: String, name: String) {
             self.path = path
@@ -242,25 +241,17 @@ public final class RunPipeline {
         let take: (UnsafeBufferPointer<UInt8>, Int) throws -> Void = { bytes, number in
             guard !whole else { return }
             let location = SourceLocation(file: file.generation == 0 ? source.name : "\(source.name)#\(file.generation)", line: number)
-            switch SpanFiles.decodeLine(bytes) {
-            case nil:
-                break
-            case .decoded(let decoded):
-                source.documents += 1
-                self.summary.ingest.count(decoded)
-                batch += decoded.spans
+            switch source.lines.take(bytes, at: location, wholeAllowed: file.generation == 0, into: &self.summary.ingest) {
+            case .spans(let spans):
+                batch += spans
                 if batch.count >= Self.spanBatch { try self.store(spans: &batch) }
-            case .unfinishedDocument where source.documents == 0 && source.failures == 0 && file.generation == 0:
+            case .nothing:
+                break
+            case .wholeDocument:
                 whole = true
-            case .unfinishedDocument:
-                source.failures += 1
-                self.summary.ingest.malformed.append(InputProblem(location, "not JSON: a document that does not end on its line"))
-            case .malformed(let reason):
-                source.failures += 1
-                self.summary.ingest.malformed.append(InputProblem(location, reason))
             }
         }
-        try file.poll(newGeneration: { source.documents = 0; source.failures = 0 }, take)
+        try file.poll(newGeneration: { source.lines.restart() }, take)
         if finishing { try file.finish(take) }
         try store(spans: &batch)
         if whole { try readWholeSpanFile(source, binary: false) }
@@ -388,11 +379,21 @@ final class LogFollower {
 }
 
 /// Reads log inputs on a thread of its own and hands the records to the ingest core in
-/// batches; says once, through `finished`, what it read (and the error that ended it).
+/// batches; says once, through ``finished(waitMilliseconds:)``, what it read (and the error
+/// that ended it).
 final class LogReaderThread: @unchecked Sendable {
-    // Unchecked: the pipeline is used by the reading thread only; the queue is locked.
-    let finished = BoundedQueue<(ExtractSummary, (any Error)?)>(capacity: 1)
+    // Unchecked: the pipeline is used by the reading thread only; `outcome` is written before
+    // `done` is signalled and read after it was waited for.
     private let pipeline: ExtractPipeline
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: (ExtractSummary, (any Error)?)?
+
+    /// What the thread read, once it has finished (waiting up to `waitMilliseconds`); nil
+    /// while it reads. Answers once.
+    func finished(waitMilliseconds: Int) -> (ExtractSummary, (any Error)?)? {
+        guard done.wait(timeout: .now() + .milliseconds(max(waitMilliseconds, 0))) == .success else { return nil }
+        return outcome
+    }
 
     init(ruleSet: RuleSet, inputs: [String], extract: ExtractConfiguration, core: IngestCore) {
         var configuration = extract
@@ -406,53 +407,13 @@ final class LogReaderThread: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             do {
-                let summary = try pipeline.run()
-                finished.put((summary, nil))
+                outcome = (try pipeline.run(), nil)
             } catch {
-                finished.put((pipeline.summary, error))
+                outcome = (pipeline.summary, error)
             }
+            done.signal()
         }
         thread.name = "correlate.logs"
         thread.start()
-    }
-}
-
-/// A first-in first-out queue of at most `capacity` items: `put` waits while it is full.
-final class BoundedQueue<Element>: @unchecked Sendable {
-    // Unchecked: every access holds `condition`'s lock.
-    private let condition = NSCondition()
-    private var items: [Element?] = []
-    private var head = 0
-    private let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-    }
-
-    func put(_ item: Element) {
-        condition.lock()
-        while items.count - head >= capacity { condition.wait() }
-        items.append(item)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The oldest item, waiting up to `timeoutMilliseconds` for one; nil when none came.
-    func take(timeoutMilliseconds: Int) -> Element? {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: Double(timeoutMilliseconds) / 1000)
-        while items.count == head {
-            if timeoutMilliseconds <= 0 || !condition.wait(until: deadline) { return nil }
-        }
-        let item = items[head]
-        items[head] = nil
-        head += 1
-        if head > 64, head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        condition.broadcast()
-        return item!
     }
 }

@@ -14,7 +14,7 @@ import CorrelateJSON
 /// requests or span lists), or one whole document (pretty-printed JSON, OTLP protobuf).
 public enum SpanFiles {
     /// What one line of a span file holds.
-    public enum Line {
+    enum Line {
         case decoded(DecodedSpans)
         case malformed(String)
         /// The line opens a JSON document that goes on over further lines.
@@ -22,7 +22,7 @@ public enum SpanFiles {
     }
 
     /// Decodes one line of a span file; nil for a blank line.
-    public static func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Line? {
+    static func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Line? {
         guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return nil }
         do {
             return .decoded(try SpanDocumentDecoder.decode(try JSONDocument.parse(bytes)))
@@ -32,6 +32,57 @@ public enum SpanFiles {
             return .malformed(error.reason)
         } catch {
             return .malformed("\(error)")
+        }
+    }
+
+    /// The lines of one span file, read one at a time: documents decoded and counted into an
+    /// ``IngestSummary``, malformed ones recorded there with their location.
+    public struct LineByLine {
+        /// Documents decoded and lines that failed, since the start (or ``restart()``).
+        public private(set) var documents = 0
+        public private(set) var failures = 0
+
+        public init() {}
+
+        /// What one line gave.
+        public enum Taken {
+            case spans([Span])
+            /// Nothing to store: a blank or malformed line.
+            case nothing
+            /// The file's first line opens a document that goes on over further lines
+            /// (pretty-printed JSON): read the file whole instead (``readWhole(path:name:binary:)``).
+            case wholeDocument
+        }
+
+        /// Decodes the line at `location`; `wholeAllowed`: whether the file may still turn out
+        /// to be one document (nothing decoded or failed yet, and it is the file's first
+        /// generation).
+        public mutating func take(_ bytes: UnsafeBufferPointer<UInt8>, at location: SourceLocation, wholeAllowed: Bool = true,
+                                  into summary: inout IngestSummary) -> Taken {
+            switch decodeLine(bytes) {
+            case nil:
+                return .nothing
+            case .decoded(let decoded):
+                documents += 1
+                summary.count(decoded)
+                return .spans(decoded.spans)
+            case .unfinishedDocument where documents == 0 && failures == 0 && wholeAllowed:
+                return .wholeDocument
+            case .unfinishedDocument:
+                failures += 1
+                summary.malformed.append(InputProblem(location, "not JSON: a document that does not end on its line"))
+                return .nothing
+            case .malformed(let reason):
+                failures += 1
+                summary.malformed.append(InputProblem(location, reason))
+                return .nothing
+            }
+        }
+
+        /// The file was replaced (rotated, truncated): count from nothing again.
+        public mutating func restart() {
+            documents = 0
+            failures = 0
         }
     }
 
