@@ -86,6 +86,17 @@ public final class JSONWriter {
 
     public func null() { raw("null") }
 
+    /// `length` bytes of plain ASCII that `write` puts in place (ids, times: nothing to
+    /// escape), quoted.
+    @inline(__always)
+    public func quotedASCII(length: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Void) {
+        let out = reserve(length + 2)
+        out[0] = UInt8(ascii: "\"")
+        write(out + 1)
+        out[length + 1] = UInt8(ascii: "\"")
+        advance(by: length + 2)
+    }
+
     public func bool(_ value: Bool) { value ? raw("true") : raw("false") }
 
     public func int(_ value: Int) {

@@ -6,31 +6,19 @@ extension JSONWriter {
     /// `"2026-11-25T08:32:26.740416Z"`
     @inline(__always)
     public func quoted(_ timestamp: Timestamp) {
-        let out = reserve(Timestamp.rfc3339Length + 2)
-        out[0] = UInt8(ascii: "\"")
-        timestamp.writeRFC3339(to: out + 1)
-        out[Timestamp.rfc3339Length + 1] = UInt8(ascii: "\"")
-        advance(by: Timestamp.rfc3339Length + 2)
+        quotedASCII(length: Timestamp.rfc3339Length) { timestamp.writeRFC3339(to: $0) }
     }
 
     /// The id as 32 lowercase hex digits, quoted.
     @inline(__always)
     public func quoted(_ id: TraceID) {
-        let out = reserve(34)
-        out[0] = UInt8(ascii: "\"")
-        id.writeHex(to: out + 1)
-        out[33] = UInt8(ascii: "\"")
-        advance(by: 34)
+        quotedASCII(length: 32) { id.writeHex(to: $0) }
     }
 
     /// The id as 16 lowercase hex digits, quoted.
     @inline(__always)
     public func quoted(_ id: SpanID) {
-        let out = reserve(18)
-        out[0] = UInt8(ascii: "\"")
-        id.writeHex(to: out + 1)
-        out[17] = UInt8(ascii: "\"")
-        advance(by: 18)
+        quotedASCII(length: 16) { id.writeHex(to: $0) }
     }
 
     /// Attributes as a JSON object, values as plain JSON (bytes as a hex string, key-value
@@ -75,16 +63,6 @@ extension Array where Element == Attribute {
     public var jsonObject: String {
         let out = JSONWriter(capacity: 256)
         out.object(self)
-        return out.text
-    }
-}
-
-/// JSON string escaping for `String`s.
-public enum JSONText {
-    /// `text` as a JSON string, quoted.
-    public static func string(_ text: String) -> String {
-        let out = JSONWriter(capacity: text.utf8.count + 16)
-        out.string(text)
         return out.text
     }
 }

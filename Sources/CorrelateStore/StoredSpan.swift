@@ -69,22 +69,30 @@ struct StoredSpan: Sendable {
     }
 
     static func json(_ events: [Span.Event]) -> String {
-        var out = "["
-        for (index, event) in events.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"name\":" + JSONText.string(event.name) + ",\"time\":\(event.time.nanoseconds),\"attributes\":"
-                + event.attributes.jsonObject + "}"
+        let out = JSONWriter(capacity: 128)
+        out.array(events) { event in
+            out.raw(#"{"name":"#)
+            out.string(event.name)
+            out.raw(#","time":"#)
+            out.int(Int(event.time.nanoseconds))
+            out.raw(#","attributes":"#)
+            out.object(event.attributes)
+            out.byte(UInt8(ascii: "}"))
         }
-        return out + "]"
+        return out.text
     }
 
     static func json(_ links: [Span.Link]) -> String {
-        var out = "["
-        for (index, link) in links.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"trace_id\":\"\(link.traceID)\",\"span_id\":\"\(link.spanID)\",\"attributes\":"
-                + link.attributes.jsonObject + "}"
+        let out = JSONWriter(capacity: 128)
+        out.array(links) { link in
+            out.raw(#"{"trace_id":"#)
+            out.quoted(link.traceID)
+            out.raw(#","span_id":"#)
+            out.quoted(link.spanID)
+            out.raw(#","attributes":"#)
+            out.object(link.attributes)
+            out.byte(UInt8(ascii: "}"))
         }
-        return out + "]"
+        return out.text
     }
 }
