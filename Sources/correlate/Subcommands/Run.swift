@@ -51,11 +51,7 @@ extension Correlate {
         @Flag(name: .shortAndLong, help: "Follow the files as they grow and rotate, until interrupted.")
         var follow = false
 
-        @Option(help: ArgumentHelp("How long after an alert's window closed its bundle is written.", valueName: "duration"))
-        var settle = "10s"
 
-        @Option(help: ArgumentHelp("How long a resolved alert's bundle is written again when late data changes it.", valueName: "duration"))
-        var watch = "5m"
 
         @Option(help: "ndjson (one bundle per line), markdown, or html (one page at the end).")
         var format: BundleStream.Format = .ndjson
@@ -63,14 +59,8 @@ extension Correlate {
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
 
-        @Option(help: "Keep the top N traces of each bundle.")
-        var limit = 10
 
-        @Option(name: .customLong("max-watched"), help: ArgumentHelp("Alerts watched for their bundle at most; past it the oldest written ones make room, and the overflow is counted.", valueName: "n"))
-        var maxWatched = 10_000
 
-        @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))
-        var lookback: String?
 
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
@@ -78,16 +68,12 @@ extension Correlate {
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
 
+        @OptionGroup var bundles: BundleOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64.") }
-            for (name, value) in [("--settle", settle), ("--watch", watch), ("--lookback", lookback ?? "0s")]
-            where DurationText.nanoseconds(value) == nil {
-                throw ValidationError("\(name) '\(value)' is not a duration (such as 10s, 5m, 1h).")
-            }
-            guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
-            guard maxWatched >= 1 else { throw ValidationError("--max-watched must be at least 1.") }
             guard !(spans + alerts).contains("-") else {
                 throw ValidationError("Standard input is for logs: give --spans and --alerts as files.")
             }
@@ -107,9 +93,7 @@ extension Correlate {
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
                 logs: logInputs, spans: spans, alerts: alerts, follow: follow,
-                bundles: BundleSettings(
-                    settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
-                    limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds), maxWatched: maxWatched),
+                bundles: bundles.settings,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes))
             let output = ByteOutput.standardOutput
             let sink = BundleStream(format: format, output: output)

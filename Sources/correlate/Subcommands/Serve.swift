@@ -62,23 +62,15 @@ extension Correlate {
         @Option(name: .customLong("request-timeout"), help: ArgumentHelp("A request must arrive whole within this of its head; else 408 and the connection is closed.", valueName: "duration"))
         var requestTimeout = "60s"
 
-        @Option(help: ArgumentHelp("How long after an alert's window closed its bundle is written.", valueName: "duration"))
-        var settle = "10s"
 
-        @Option(help: ArgumentHelp("How long a resolved alert's bundle is written again when late data changes it.", valueName: "duration"))
-        var watch = "5m"
 
-        @Option(name: .customLong("max-watched"), help: ArgumentHelp("Alerts watched for their bundle at most; past it the oldest written ones make room, and the overflow is counted.", valueName: "n"))
-        var maxWatched = 10_000
 
-        @Option(help: "Keep the top N traces of each bundle.")
-        var limit = 10
 
-        @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))
-        var lookback: String?
 
         @Flag(name: .shortAndLong, help: "No start and stop lines on stderr.")
         var quiet = false
+
+        @OptionGroup var bundles: BundleOptions
 
         @OptionGroup var global: GlobalOptions
 
@@ -92,16 +84,13 @@ extension Correlate {
             guard let bytes = ByteSizeText.bytes(maxBody), bytes >= 1024 else {
                 throw ValidationError("--max-body '\(maxBody)' is not a size of at least 1KiB (such as 16MiB, 512KiB).")
             }
-            for (name, value) in [("--settle", settle), ("--watch", watch), ("--idle-timeout", idleTimeout),
-                                  ("--request-timeout", requestTimeout), ("--lookback", lookback ?? "0s")]
+            for (name, value) in [("--idle-timeout", idleTimeout), ("--request-timeout", requestTimeout)]
             where DurationText.nanoseconds(value) == nil {
                 throw ValidationError("\(name) '\(value)' is not a duration (such as 10s, 5m, 1h).")
             }
             guard DurationText.nanoseconds(idleTimeout)! >= 1_000_000_000 else { throw ValidationError("--idle-timeout must be at least 1s.") }
             guard DurationText.nanoseconds(requestTimeout)! >= 1_000_000_000 else { throw ValidationError("--request-timeout must be at least 1s.") }
-            guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
             guard queue >= 1 else { throw ValidationError("--queue must be at least 1.") }
-            guard maxWatched >= 1 else { throw ValidationError("--max-watched must be at least 1.") }
         }
 
         func run() throws {
@@ -116,9 +105,7 @@ extension Correlate {
                 host: address.host, port: address.port, maxBodyBytes: ByteSizeText.bytes(maxBody)!, token: token,
                 queueCapacity: queue, idleTimeoutSeconds: DurationText.nanoseconds(idleTimeout)! / 1_000_000_000,
                 requestTimeoutSeconds: DurationText.nanoseconds(requestTimeout)! / 1_000_000_000,
-                bundles: BundleSettings(
-                    settleNanoseconds: DurationText.nanoseconds(settle)!, watchNanoseconds: DurationText.nanoseconds(watch)!,
-                    limit: limit, lookbackNanoseconds: lookback.flatMap(DurationText.nanoseconds), maxWatched: maxWatched))
+                bundles: bundles.settings)
             let server = CorrelateServer(configuration: configuration, store: store, reader: try StoreLocation.openReader(global.databasePath),
                                          ruleSet: rules.ruleSet, alertRules: alertRules, emit: emitter.emit)
             StopSignals.unblock()
