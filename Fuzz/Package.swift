@@ -19,7 +19,7 @@ import PackageDescription
 let fuzzTargets: [(name: String, products: [String])] = [
     ("fuzz-otlp-traces-protobuf", ["CorrelateModel", "CorrelateOTLP", "CorrelateStore"]),
     ("fuzz-otlp-logs-protobuf", ["CorrelateModel", "CorrelateOTLP"]),
-    ("fuzz-otlp-json", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
+    ("fuzz-otlp-json", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateOTLP", "CorrelateStore"]),
     ("fuzz-jaeger", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
     ("fuzz-zipkin", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
     ("fuzz-alerts", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelatePipeline"]),

@@ -6,6 +6,7 @@
 // the shipped alert rules over a small store of two jobs (windows, baselines, queue figures,
 // measures from the generatorURL), rendered as JSON and Markdown.
 import CorrelateDecode
+import CorrelateEngine
 import CorrelateExtract
 import CorrelateJSON
 import CorrelateModel
@@ -45,7 +46,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let file = AlertFiles.decode(String(decoding: bytes, as: UTF8.self), name: "fuzz.json")
     keep &+= file.alerts.count &+ file.problems.count
     guard let builder, !file.alerts.isEmpty else { return 0 }
-    let scheduler = BundleScheduler(settleNanoseconds: 10_000_000_000, watchNanoseconds: 3_600_000_000_000, maxWatched: 8) { alert, now in
+    let scheduler = BundleScheduler(settleNanoseconds: 10_000_000_000, watchNanoseconds: 3_600_000_000_000, maxWatched: 8,
+                                   content: BundleWorker.content) { alert, now in
         try builder.bundle(for: alert, now: now)
     }
     for alert in file.alerts.prefix(4) {

@@ -1,20 +1,24 @@
-// An OTLP/HTTP JSON body, as `correlate serve` handles it (CorrelateServer.traces and .logs):
-// parsed once by JSONDocument, then decoded both as an ExportTraceServiceRequest (spans and
-// their stored form) and as an ExportLogsServiceRequest. The decoders are called whatever the
-// document holds (the server first checks for resourceSpans; a public decoder must not trap
-// on any document either way).
+// An OTLP/HTTP JSON body, as `correlate serve` handles it: through OTLPHTTP, the decoding the
+// routes call (the shape check, then the spans), the spans' stored form, and the answer
+// written; then the same document through the decoders directly, whatever it holds (a public
+// decoder must not trap on any document either way), and as an ExportLogsServiceRequest.
 import CorrelateDecode
 import CorrelateJSON
 import CorrelateModel
+import CorrelateOTLP
 import CorrelateStore
 
 nonisolated(unsafe) var keep = 0
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if let (spans, rejected) = try? OTLPHTTP.decodeTraces(bytes, .json) {
+        keep &+= SQLiteEventStore.prepare(spans).count &+ OTLPHTTP.tracesResponse(rejected: rejected, .json).count
+    }
+    if let records = try? OTLPHTTP.decodeLogs(bytes, .json) { keep &+= records.count }
     guard let document = try? JSONDocument.parse(UnsafeBufferPointer(start: data, count: size)) else { return 0 }
     let decoded = OTLPJSONDecoder.decode(document)
     keep &+= SQLiteEventStore.prepare(decoded.spans).count &+ decoded.rejected
-    if let records = try? OTLPLogsJSONDecoder.decode(document) { keep &+= records.count }
     return 0
 }
