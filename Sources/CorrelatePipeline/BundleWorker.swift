@@ -57,6 +57,15 @@ public final class BundleWorker: @unchecked Sendable {
         /// Alerts whose first bundle was not built before the worker stopped.
         public var unbuilt = 0
         public var errors = 0
+
+        /// What the closing line says after the number of bundles: " (2 of them revisions),
+        /// 3 alerts beyond --max-watched not watched, …"; empty when there is nothing to add.
+        public var details: String {
+            (revisions > 0 ? " (\(revisions) of them revisions)" : "")
+                + (overflow > 0 ? ", \(overflow) alerts beyond --max-watched not watched" : "")
+                + (unbuilt > 0 ? ", \(unbuilt) first bundles not built before stopping" : "")
+                + (errors > 0 ? ", \(errors) bundles that could not be built" : "")
+        }
     }
 
     private let scheduler: BundleScheduler

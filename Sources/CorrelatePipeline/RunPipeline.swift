@@ -47,17 +47,11 @@ public struct RunConfiguration: Sendable {
 /// Counts of one run.
 public struct RunSummary: Sendable {
     public var ingest = IngestSummary()
-    public var bundles = 0
-    public var revisions = 0
-    /// Alerts not watched because `maxWatched` were (see ``BundleWorker/Counts``).
-    public var overflow = 0
-    /// Alerts whose first bundle was not built before a stop.
-    public var unbuilt = 0
+    /// Bundles written, and what was not (see ``BundleWorker/Counts``).
+    public var bundles = BundleWorker.Counts()
 
     public var description: String {
-        ingest.description + "; bundles written \(bundles)" + (revisions > 0 ? " (\(revisions) of them revisions)" : "")
-            + (overflow > 0 ? ", \(overflow) alerts beyond --max-watched not watched" : "")
-            + (unbuilt > 0 ? ", \(unbuilt) first bundles not built before stopping" : "")
+        ingest.description + "; bundles written \(bundles.bundles)" + bundles.details
     }
 }
 
@@ -138,11 +132,7 @@ public final class RunPipeline {
             throw error
         }
         core.bundles.stop(budget: shouldStop() ? 5 : nil)
-        let counts = core.bundles.counts
-        summary.bundles = counts.bundles
-        summary.revisions = counts.revisions
-        summary.overflow = counts.overflow
-        summary.unbuilt = counts.unbuilt
+        summary.bundles = core.bundles.counts
         let stored = core.counts
         summary.ingest.logsStored = stored.logs
         summary.ingest.spansStored = stored.spans

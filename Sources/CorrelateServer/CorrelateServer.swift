@@ -75,13 +75,8 @@ public final class CorrelateServer: Sendable {
     public var summary: String {
         let counts = core.bundles.counts
         let stored = core.counts
-        var text = "stored \(stored.spans.stored) spans, \(stored.logs.stored) log records, \(stored.alerts.stored) alerts"
-            + "; wrote \(counts.bundles) bundles"
-        if counts.revisions > 0 { text += " (\(counts.revisions) of them revisions)" }
-        if counts.overflow > 0 { text += ", \(counts.overflow) alerts beyond --max-watched not watched" }
-        if counts.unbuilt > 0 { text += ", \(counts.unbuilt) first bundles not built before stopping" }
-        if counts.errors > 0 { text += ", \(counts.errors) bundles that could not be built" }
-        return text + "; " + refusals.summary
+        return "stored \(stored.spans.stored) spans, \(stored.logs.stored) log records, \(stored.alerts.stored) alerts"
+            + "; wrote \(counts.bundles) bundles" + counts.details + "; " + refusals.summary
     }
 
     /// Serves until SIGTERM or SIGINT; then stops taking connections, lets the requests in
