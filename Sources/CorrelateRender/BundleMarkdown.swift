@@ -6,17 +6,21 @@ public import CorrelateModel
 /// written for its Markdown context by ``MarkdownText``: nothing in an alert, a span or a log
 /// line can become markup, HTML or a link other than an http(s) one.
 public enum BundleMarkdown {
-    public static func render(_ bundles: [IncidentBundle], title: String? = nil) -> String {
+    /// - Parameter options: the waterfalls' width (default 100: what a ticket shows without a
+    ///   scroll bar), the log events shown, the links out per trace.
+    public static func render(_ bundles: [IncidentBundle], title: String? = nil, options: RenderOptions = RenderOptions(width: 100)) -> String {
         var out = ""
         if let title { out += "# \(MarkdownText.inline(title))\n\n" }
-        for bundle in bundles { out += render(bundle) + "\n" }
+        for bundle in bundles { out += render(bundle, options: options) + "\n" }
         return out
     }
 
-    public static func render(_ bundle: IncidentBundle) -> String {
+    public static func render(_ bundle: IncidentBundle, options: RenderOptions = RenderOptions(width: 100)) -> String {
         let alert = bundle.alert
+        var options = options
+        options.colour = false
         var out = "## \(alert.status == .firing ? "🔥" : "✅") \(MarkdownText.inline(alert.name)) — \(alert.status.rawValue)\n\n"
-        out += "- **fired** \(alert.startsAt), **" + (alert.endsAt.map { "resolved** \($0)" } ?? "still firing**") + "\n"
+        out += "- **fired** \(TimeText.dateTime(alert.startsAt)), **" + (alert.endsAt.map { "resolved** \(TimeText.dateTime($0))" } ?? "still firing**") + "\n"
         out += "- **labels** " + alert.labels.map { MarkdownText.code("\($0.0)=\($0.1)") }.joined(separator: " ") + "\n"
         for key in ["summary", "description"] {
             if let text = alert.annotation(key) { out += "- **\(key)** \(MarkdownText.inline(text))\n" }
@@ -25,7 +29,7 @@ public enum BundleMarkdown {
         if let graph = alert.generatorURL, !graph.isEmpty { out += "- **graph** \(MarkdownText.link(graph))\n" }
         out += "- **measures** \(bundle.measure.rawValue)" + (bundle.measureFrom.isEmpty ? "" : " (\(MarkdownText.inline(bundle.measureFrom)))") + "\n"
         for queue in bundle.queues { out += "- **queue** \(MarkdownText.inline(QueueText.comparison(queue)))\n" }
-        out += "- **searched** \(bundle.windowStart) … \(bundle.windowEnd)"
+        out += "- **searched** \(TimeText.dateTime(bundle.windowStart)) … \(TimeText.dateTime(bundle.windowEnd))"
             + "; \(bundle.candidates) matching trace\(bundle.candidates == 1 ? "" : "s")"
             + (bundle.traces.count < bundle.candidates ? ", the top \(bundle.traces.count) below" : "") + "\n\n"
         if bundle.traces.isEmpty {
@@ -43,9 +47,13 @@ public enum BundleMarkdown {
             }
             out += "\n"
         }
-        let waterfall = TerminalWaterfall(width: 110, colour: false)
+        let waterfall = TerminalWaterfall(options: options)
         for (index, trace) in bundle.traces.enumerated() {
             out += "### \(index + 1). `\(trace.analysis.traceID)`\n\n"
+            let links = BundleText.links(trace.analysis, options: options)
+            if !links.isEmpty {
+                out += links.map { "**\(MarkdownText.inline($0.label))** \(MarkdownText.link($0.url))" }.joined(separator: " · ") + "\n\n"
+            }
             if let failure = trace.analysis.failure {
                 out += "**failed in** \(MarkdownText.code(failure.spanName))" + (failure.summary.map { ": " + MarkdownText.inline($0) } ?? "") + "\n\n"
                 if let stack = failure.stacktrace {
@@ -54,25 +62,21 @@ public enum BundleMarkdown {
                     out += MarkdownText.fencedBlock(lines.escapingControlCharacters(keepingNewlines: true)) + "\n"
                 }
             }
-            out += MarkdownText.fencedBlock(waterfall.render(trace.analysis)) + "\n"
+            var analysis = trace.analysis
+            // The exception is shown above, whole.
+            analysis.failure?.stacktrace = nil
+            out += MarkdownText.fencedBlock(waterfall.render(analysis)) + "\n"
         }
         if !bundle.diagnostics.isEmpty {
             out += "### What looks broken\n\n"
             for diagnostic in bundle.diagnostics { out += "- **\(diagnostic.code)** \(MarkdownText.inline(diagnostic.message))\n" }
             out += "\n"
         }
-        if !bundle.unlinkedLogs.isEmpty {
+        if options.logs == .all, !bundle.unlinkedLogs.isEmpty {
             out += "### Log lines of the window with no trace id (\(bundle.unlinkedLogs.count))\n\n"
-            var block = ""
-            for record in bundle.unlinkedLogs.prefix(50) {
-                let time = record.timestamp.map { String($0.description.dropFirst(11).prefix(12)) } ?? "            "
-                var level = record.severity?.rawValue ?? ""
-                level += String(repeating: " ", count: max(0, 5 - level.count))
-                let firstLine = String(record.message.split(separator: "\n").first ?? "")
-                block += time + " " + level + " " + firstLine.escapingControlCharacters
-                    + "  (\(record.source.description.escapingControlCharacters))\n"
-            }
-            out += MarkdownText.fencedBlock(block) + "\n"
+            out += MarkdownText.fencedBlock(BundleText.unlinked(bundle, options: options).joined(separator: "\n") + "\n") + "\n"
+        } else if !bundle.unlinkedLogs.isEmpty {
+            out += "_\(bundle.unlinkedLogs.count) log line\(bundle.unlinkedLogs.count == 1 ? "" : "s") of the window carry no trace id (`--logs all` shows them)._\n\n"
         }
         return out
     }
@@ -83,6 +87,6 @@ public enum BundleMarkdown {
     }
 
     static func duration(_ milliseconds: Double) -> String {
-        milliseconds >= 1000 ? Milliseconds.text((milliseconds / 10).rounded() / 100) + " s" : Milliseconds.text(milliseconds) + " ms"
+        Milliseconds.spoken(milliseconds)
     }
 }

@@ -132,16 +132,51 @@ import CorrelateJSON
     @Test(arguments: [80, 120])
     func waterfallOfASlowJob(width: Int) throws {
         let analysis = try Self.analysis(of: \.slow, "slow")
-        Self.check(TerminalWaterfall(width: width, colour: false).render(analysis), named: "waterfall-slow-job-\(width)")
+        let text = TerminalWaterfall(width: width, colour: false).render(analysis)
+        Self.check(text, named: "waterfall-slow-job-\(width)")
+        Self.expectFits(text, width: width)
     }
 
     @Test(arguments: [80, 120])
     func waterfallOfAFailedJob(width: Int) throws {
         let analysis = try Self.analysis(of: \.error, "failed")
-        Self.check(TerminalWaterfall(width: width, colour: false).render(analysis), named: "waterfall-failed-job-\(width)")
+        let text = TerminalWaterfall(width: width, colour: false).render(analysis)
+        Self.check(text, named: "waterfall-failed-job-\(width)")
+        Self.expectFits(text, width: width)
     }
 
     // MARK: JSON for machines
+
+    /// `--full`: whole messages wrapped, the traceback opened, every source listed — and still
+    /// no line wider than the terminal.
+    @Test func waterfallOfAFailedJobInFull() throws {
+        let analysis = try Self.analysis(of: \.error, "failed")
+        let text = TerminalWaterfall(options: RenderOptions(width: 80, full: true)).render(analysis)
+        Self.check(text, named: "waterfall-failed-job-80-full")
+        Self.expectFits(text, width: 80)
+        #expect(text.contains("Traceback (most recent call last):"), "the traceback is opened")
+        #expect(!text.contains("(+10 lines)"))
+    }
+
+    @Test(arguments: [80, 120])
+    func latencyBundleAsText(width: Int) throws {
+        let bundle = try Self.bundle(named: "JobLatencyHigh")
+        let links = [try TraceLinkTemplate(parsing: "Jaeger=https://jaeger.example/trace/{trace_id}")]
+        let text = BundleText.render([bundle], title: "JobLatencyHigh", options: RenderOptions(width: width, traceLinks: links))
+        Self.check(Self.normalised(text), named: "bundle-JobLatencyHigh-\(width)")
+        Self.expectFits(text, width: width)
+        #expect(text.contains("https://jaeger.example/trace/\(bundle.traces[0].analysis.traceID)"))
+        #expect(text.contains("runbook: https://"))
+        #expect(text.contains("graph: http"))
+    }
+
+    /// No line of `text` is wider than `width` cells, but lines that end in a URL (never cut).
+    static func expectFits(_ text: String, width: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        for line in text.split(separator: "\n") where !line.contains("://") {
+            #expect(TextLayout.cells(line) <= width, "\(TextLayout.cells(line)) cells: \(line)", sourceLocation: sourceLocation)
+            #expect(!line.hasSuffix(" "), "trailing space: \(line)", sourceLocation: sourceLocation)
+        }
+    }
 
     @Test func traceJSONOfAFailedJob() throws {
         let out = JSONWriter()
