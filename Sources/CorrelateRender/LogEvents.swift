@@ -129,57 +129,154 @@ extension LogEvent {
     }
 }
 
-/// Log message text for people: the prefixes logging setups add to repeat what a record
-/// already carries taken off, long ids shortened where room is short.
+/// Log message text for people: the parts logging setups add to repeat what a record already
+/// carries (its trace context, its level, the header of the line) taken off, long ids
+/// shortened where room is short.
 public enum LogMessage {
-    /// Keys of trace-context fields that logging integrations put in front of the message
-    /// (OpenTelemetry's Python logging instrumentation, Datadog's log injection, Elastic ECS,
-    /// Spring's Micrometer Tracing, MDC patterns).
+    /// Keys of trace-context fields that logging integrations write into the message
+    /// (OpenTelemetry's logging instrumentations for Python, Java, .NET, Erlang/Elixir;
+    /// Datadog's and Dynatrace's log injection; Elastic ECS; Micrometer Tracing and Sleuth MDC;
+    /// NLog and Serilog enrichers).
     static let contextKeys: Set<String> = [
         "trace_id", "span_id", "trace_flags", "trace_sampled", "traceid", "spanid", "traceflags",
         "otelTraceID", "otelSpanID", "otelTraceSampled", "otelServiceName",
+        "otel_trace_id", "otel_span_id", "otel_trace_flags",
         "resource.service.name", "service.name",
         "dd.trace_id", "dd.span_id", "dd.service", "dd.env", "dd.version",
+        "dt.trace_id", "dt.span_id", "dt.trace_sampled", "dt.entity.host", "dt.entity.process_group_instance",
         "trace.id", "span.id", "transaction.id", "traceId", "spanId", "parentId",
+        "TraceId", "SpanId", "ParentId", "TraceFlags", "traceparent", "tracestate",
     ]
 
-    /// The message without: a leading bracket of trace-context fields
-    /// (`[trace_id=… span_id=… resource.service.name=… trace_sampled=…] - `, `[dd.service=…
-    /// dd.trace_id=…] `), a leading run of such fields without brackets (`trace_id=0 span_id=0
-    /// …`), and Celery's task-logger prefix `task.name[job-id]: `.
+    /// The message without what repeats the record's own fields:
+    /// - leading bracket groups up to one of trace-context fields
+    ///   (`[jobs.worker] [tasks.py:61] [trace_id=… span_id=… …] - `, `[dd.service=… dd.trace_id=…] `);
+    /// - a leading run of such fields (`trace_id=0 span_id=0 …`), and a header that ends in
+    ///   such fields and ` - ` (Log4j2's `[thread] LEVEL logger trace_id=… span_id=… - `);
+    /// - a trailing run of such fields (`… span_id=… trace_id=…`, NLog's and Serilog's
+    ///   `|TraceId=…|SpanId=…`, syslog structured data `[otel trace_id="…"]`);
+    /// - Spring Boot's line header (`PID --- [app] [thread] [trace-span] logger : `);
+    /// - .NET's console logger category line and `=> SpanId:…, TraceId:…` scope lines;
+    /// - Celery's task-logger prefix `task.name[job-id]: `.
+    /// A message that would be left empty is kept whole.
     public static func stripped(_ message: String) -> String {
         var rest = Substring(message)
+        rest = dotNetConsole(rest) ?? rest
         var changed = true
-        while changed {
+        var rounds = 0
+        while changed, rounds < 8 {
             changed = false
+            rounds += 1
             let trimmed = rest.drop { $0 == " " }
-            if trimmed.first == "[", let close = trimmed.firstIndex(of: "]"),
-               isContext(trimmed[trimmed.index(after: trimmed.startIndex)..<close]) {
-                rest = dropSeparator(trimmed[trimmed.index(after: close)...])
-                changed = true
-                continue
-            }
-            // Bare `key=value` fields of the context keys, as many as lead the message.
-            var cursor = trimmed
-            var fields: [Substring] = []
-            while true {
-                let end = cursor.firstIndex(of: " ") ?? cursor.endIndex
-                let field = cursor[..<end]
-                guard !field.isEmpty, isContextField(field) else { break }
-                fields.append(field)
-                cursor = cursor[end...].drop { $0 == " " }
-            }
-            if !fields.isEmpty, !cursor.isEmpty, namesTraceOrSpan(fields) {
-                rest = dropSeparator(cursor)
-                changed = true
-                continue
-            }
-            if let stripped = celeryTaskPrefix(trimmed) {
-                rest = stripped
+            if let after = bracketsThroughContext(trimmed) ?? leadingFields(trimmed) ?? springBootHeader(trimmed)
+                ?? headerThroughContext(trimmed) ?? celeryTaskPrefix(trimmed) {
+                rest = after
                 changed = true
             }
         }
-        return rest.count == message.count ? message : String(rest)
+        rest = trailingContext(rest)
+        let result = rest.trimmingSpaces
+        if result.isEmpty { return message }
+        return result.count == message.count ? message : String(result)
+    }
+
+    /// Leading `[…]` groups (at most four) of which the last is trace context: what follows.
+    private static func bracketsThroughContext(_ text: Substring) -> Substring? {
+        var cursor = text
+        for _ in 0..<4 {
+            guard cursor.first == "[", let close = cursor.firstIndex(of: "]") else { return nil }
+            let inside = cursor[cursor.index(after: cursor.startIndex)..<close]
+            cursor = cursor[cursor.index(after: close)...]
+            if isContext(inside) { return dropSeparator(cursor) }
+            cursor = cursor.drop { $0 == " " }
+        }
+        return nil
+    }
+
+    /// A leading run of context fields (then a `[level]` as Elixir writes it): what follows.
+    private static func leadingFields(_ text: Substring) -> Substring? {
+        var cursor = text
+        var fields: [Substring] = []
+        while true {
+            let end = cursor.firstIndex(of: " ") ?? cursor.endIndex
+            let field = cursor[..<end]
+            guard !field.isEmpty, isContextField(field) else { break }
+            fields.append(field)
+            cursor = cursor[end...].drop { $0 == " " }
+        }
+        guard !fields.isEmpty, namesTraceOrSpan(fields), !cursor.isEmpty else { return nil }
+        if cursor.first == "[", let close = cursor.firstIndex(of: "]"), cursor.distance(from: cursor.startIndex, to: close) <= 10,
+           Severity(text: String(cursor[cursor.index(after: cursor.startIndex)..<close])) != nil {
+            cursor = cursor[cursor.index(after: close)...]
+        }
+        return dropSeparator(cursor)
+    }
+
+    /// A header of at most 200 characters ending in context fields and ` - `: what follows.
+    private static func headerThroughContext(_ text: Substring) -> Substring? {
+        guard let dash = text.prefix(240).range(of: " - ") else { return nil }
+        let head = text[..<dash.lowerBound]
+        let words = head.split(separator: " ")
+        var fields: [Substring] = []
+        for word in words.reversed() {
+            guard isContextField(word) else { break }
+            fields.append(word)
+        }
+        guard !fields.isEmpty, namesTraceOrSpan(fields) else { return nil }
+        return text[dash.upperBound...]
+    }
+
+    /// Spring Boot's `LEVEL PID --- [app] [thread] [trace-span] logger : ` (with or without
+    /// the level, the application and the correlation id): what follows.
+    private static func springBootHeader(_ text: Substring) -> Substring? {
+        guard let dashes = text.prefix(120).range(of: " --- ["),
+              text[..<dashes.lowerBound].split(separator: " ").allSatisfy({ $0.allSatisfy(\.isNumber) || Severity(text: String($0)) != nil || $0.hasPrefix("[") }),
+              let colon = text[dashes.upperBound...].prefix(300).range(of: " : ") else { return nil }
+        return text[colon.upperBound...]
+    }
+
+    /// .NET's simple console logger: `Category[EventId]` on the first line, scope lines
+    /// `=> SpanId:…, TraceId:…`, the message indented: the message lines.
+    private static func dotNetConsole(_ text: Substring) -> Substring? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 2, let first = lines.first, first.hasSuffix("]"), let open = first.lastIndex(of: "["),
+              first[first.index(after: open)..<first.index(before: first.endIndex)].allSatisfy(\.isNumber),
+              !first[..<open].contains(" ") else { return nil }
+        let body = lines.dropFirst().filter { !$0.drop { $0 == " " }.hasPrefix("=> ") }
+        guard !body.isEmpty else { return nil }
+        return Substring(body.map { $0.hasPrefix("      ") ? $0.dropFirst(6) : $0 }.joined(separator: "\n"))
+    }
+
+    /// Trailing context: fields (` span_id=… trace_id=…`), pipes (`|TraceId=…|SpanId=…`), a
+    /// syslog structured-data element of them (`[otel trace_id="…" span_id="…"]`).
+    private static func trailingContext(_ text: Substring) -> Substring {
+        var rest = text
+        var trimmed = true
+        while trimmed {
+            trimmed = false
+            let end = rest.trimmingSpaces
+            // |Key=value
+            if let bar = end.lastIndex(where: { $0 == "|" }), isContextField(end[end.index(after: bar)...]) {
+                rest = end[..<bar]
+                trimmed = true
+                continue
+            }
+            if end.last == "]", let open = end.lastIndex(of: "[") {
+                let inside = end[end.index(after: open)..<end.index(before: end.endIndex)]
+                let fields = inside.split(separator: " ").dropFirst()
+                if !fields.isEmpty, fields.allSatisfy(isContextField), namesTraceOrSpan(Array(fields)), open > end.startIndex {
+                    rest = end[..<open]
+                    trimmed = true
+                    continue
+                }
+            }
+            if let space = end.lastIndex(where: { $0 == " " || $0 == "\n" }), isContextField(end[end.index(after: space)...]),
+               namesTraceOrSpan([end[end.index(after: space)...]]) || rest.split(separator: " ").suffix(2).allSatisfy(isContextField) {
+                rest = end[..<space]
+                trimmed = true
+            }
+        }
+        return rest
     }
 
     /// Canonical UUIDs (`c4f43205-10bc-4621-92d1-00ea826c6f80`) cut to their first 8 digits
@@ -223,13 +320,15 @@ public enum LogMessage {
     }
 
     private static func isContextField(_ field: Substring) -> Bool {
-        guard let equals = field.firstIndex(of: "=") else { return false }
-        return contextKeys.contains(String(field[..<equals]))
+        guard let equals = field.firstIndex(of: "=") ?? field.firstIndex(of: ":") else { return false }
+        var key = field[..<equals]
+        if key.first == "!" { key = key.dropFirst() }
+        return contextKeys.contains(String(key))
     }
 
     /// `trace_id=… span_id=…` (space or comma separated) with at least one trace or span id key.
     private static func isContext(_ inside: Substring) -> Bool {
-        let fields = inside.split { $0 == " " || $0 == "," }
+        let fields = inside.split { $0 == " " || $0 == "," }.filter { $0 != "!dt" }
         guard !fields.isEmpty, fields.allSatisfy(isContextField) else { return false }
         return namesTraceOrSpan(fields)
     }
@@ -322,5 +421,14 @@ public enum SpanFacts {
             out.append((key, value.text))
         }
         return out
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\n" || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\n" || last == "\t" { text = text.dropLast() }
+        return text
     }
 }

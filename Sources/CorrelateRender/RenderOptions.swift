@@ -80,6 +80,12 @@ public struct TraceLinkTemplate: Sendable, Equatable {
         public var position: Int
         public var reason: String
         public var description: String { "trace link '\(text)', character \(position): \(reason)" }
+
+        public init(text: String, position: Int, reason: String) {
+            self.text = text
+            self.position = position
+            self.reason = reason
+        }
     }
 
     /// Reads `[LABEL=]URL`. The URL must be http(s) and use only the placeholders above,

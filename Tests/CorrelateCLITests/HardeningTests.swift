@@ -318,7 +318,7 @@ import CorrelateJSON
         }
         let trace = try run(["trace", "6e5bbfb43e75ba84fca988cb58246552"])
         #expect(trace.status == 0, "\(trace.stderr)")
-        #expect(trace.stdout.contains("culprit: db.query"))
+        #expect(trace.stdout.contains("culprit ◀ db.query"))
         let lookup = try run(["lookup", "--name", "JobLatencyHigh", "--format", "json"])
         #expect(lookup.status == 0, "\(lookup.stderr)")
         #expect(lookup.stdout.contains("6e5bbfb43e75ba84fca988cb58246552"))

@@ -46,7 +46,7 @@ import CorrelateTestSupport
         #expect(text.contains("apply_async/jobs.tasks.export_report"))
         #expect(text.contains("░ queue wait"))
         #expect(text.contains("run/jobs.tasks.export_report"))
-        let culpritRow = try #require(text.split(separator: "\n").first { $0.contains("◀ culprit") })
+        let culpritRow = try #require(text.split(separator: "\n").first { $0.contains("│") && $0.hasSuffix("◀") })
         #expect(culpritRow.contains("db.query"))
         #expect(text.contains("slow query on reports db"))  // a log line of the job, under its span
         #expect(!text.contains("\u{1B}["), "no colour when stdout is not a terminal")

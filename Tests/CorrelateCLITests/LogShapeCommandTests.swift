@@ -19,7 +19,7 @@ import Testing
         let ingest = try CommandRunner.run(["ingest", "--spans", "spans.jsonl", "--logs", "sidekiq.log", "--db", "c.db"], directory: folder.path)
         #expect(ingest.status == 0, "\(ingest.stderr)")
         let trace = try CommandRunner.run(["trace", "4bf92f3577b34da6a3ce929d0e0e4736", "--db", "c.db", "--width", "160"], directory: folder.path)
-        #expect(trace.stdout.contains("1 log record"), "\(trace.stdout)")
+        #expect(trace.stdout.contains("1 log event"), "\(trace.stdout)")
         #expect(trace.stdout.contains("class=InvoiceJob jid=7c1e9a4b2d3f5e6a8b9c0d1e"), "\(trace.stdout)")
     }
 

@@ -56,7 +56,7 @@ import CorrelateTestSupport
         #expect(result.stderr.contains("stored 139"))
         let trace = try CommandRunner.run(["trace", "--db", db, "6e5bbfb4"])
         #expect(trace.status == 0)
-        #expect(trace.stdout.contains("◀ culprit"))
+        #expect(trace.stdout.contains("culprit ◀ db.query"))
     }
 
     @Test func aMalformedAlertPayloadIsReportedAndTheRestGoesOn() throws {
