@@ -6,7 +6,9 @@ public import CorrelateModel
 /// are the traces with spans in the alert's window (`lookback` before `startsAt`, to `endsAt` or
 /// `now`) that match at least one of them, and each label a trace matches adds its weight to
 /// the trace's score (a Prometheus target label such as `job` or `instance`, which usually
-/// names an exporter, weighs little). A label that no span in the window matches is ignored and
+/// names an exporter, weighs little). When a label of full weight (``strongWeight`` or more)
+/// matches some trace, a trace that matches only weak labels is no candidate: `job=celery-worker`
+/// matches every job of the worker, `queue=exports` the ones the alert is about. A label that no span in the window matches is ignored and
 /// named in the bundle's diagnostics (`label_ignored`); only when none matches is the answer
 /// empty (`no_matching_trace`, with the labels tried). An alert with no mapped label has every
 /// trace of the window as a candidate.
@@ -21,6 +23,9 @@ public struct AlertLookup {
     public let matcher: AlertMatcher
     public var limit: Int
     public var unlinkedLimit: Int
+
+    /// The weight from which a label's match alone makes a candidate when weaker ones also match.
+    public static let strongWeight = 0.5
 
     public init(store: EventStore, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
         self.store = store
@@ -46,16 +51,20 @@ public struct AlertLookup {
         let labels = matcher.matches(for: alert)
         var evidence: [TraceID: (weight: Double, labels: [String])] = [:]
         var ignored: [(value: String, mapping: AlertMatcher.Mapping)] = []
+        // Traces matched by a label of full weight: when there are some, a weak label alone
+        // (a Prometheus target label that names the exporter) makes no candidate.
+        var strong: Set<TraceID> = []
         for (value, mapping) in labels {
             var matchedAny = false
             for (id, spans) in spansByTrace where AlertMatcher.spans(spans, match: value, of: mapping) {
                 matchedAny = true
                 evidence[id, default: (0, [])].weight += mapping.weight
                 evidence[id, default: (0, [])].labels.append("\(mapping.label)=\(value)")
+                if mapping.weight >= Self.strongWeight { strong.insert(id) }
             }
             if !matchedAny { ignored.append((value, mapping)) }
         }
-        var candidates = labels.isEmpty ? Set(spansByTrace.keys) : Set(evidence.keys)
+        var candidates = labels.isEmpty ? Set(spansByTrace.keys) : strong.isEmpty ? Set(evidence.keys) : strong
         let exemplars = matcher.exemplars(alert)
         for id in exemplars where !(try store.spans(inTrace: id)).isEmpty { candidates.insert(id) }
 

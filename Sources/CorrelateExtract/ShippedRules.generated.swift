@@ -42,7 +42,9 @@ rules:
 # <anything>/<value>). Labels are evidence, not filters: the candidates are the traces that
 # match at least one label the alert carries, each match adds the label's weight (1 unless
 # said) to the trace's score, and a label that matches nothing in the window is ignored and
-# named in the bundle. Labels not listed here (severity…) play no part.
+# named in the bundle. When a label of weight 0.5 or more matches some trace, traces that
+# match only lighter labels (job, instance: the exporter) are no candidates. Labels not listed
+# here (severity…) play no part.
 alert_mappings:
   labels:
     # The queue: where each instrumentation names it (the messaging conventions, the older

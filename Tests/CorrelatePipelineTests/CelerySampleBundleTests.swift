@@ -136,4 +136,24 @@ import CorrelateDecode
         #expect(bundle.traces.first?.analysis.traceID.description == exemplar)
         #expect(bundle.traces.first?.reasons.first == "exemplar")
     }
+
+    /// `job=celery-worker` names the exporter's scrape job and matches every job of the worker:
+    /// beside `queue=exports` it adds no candidate; alone, it is all there is to go by.
+    @Test(arguments: StoreKind.allCases)
+    func aWeakLabelAddsNoCandidateBesideAStrongOne(_ kind: StoreKind) throws {
+        let store = try CelerySampleTraceTests.openStore(kind)
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let jobs = try CelerySampleTraceTests.jobs()
+        func candidates(_ labels: [(String, String)]) throws -> Int {
+            let alert = Alert(name: "QueueSlow", fingerprint: "0123456789abcdef", status: .resolved,
+                              labels: [("alertname", "QueueSlow")] + labels,
+                              startsAt: Timestamp.parse("2026-11-25T08:32:40Z")!, endsAt: Timestamp.parse("2026-11-25T08:33:50Z"),
+                              source: "test")
+            return try BundleBuilder(store: store, rules: rules, limit: 3, lookback: 3_600_000_000_000).bundle(for: alert).candidates
+        }
+        let exports = jobs.filter { $0.queue == "exports" }.count
+        #expect(exports > 0 && exports < jobs.count)
+        #expect(try candidates([("queue", "exports"), ("job", "celery-worker")]) == exports)
+        #expect(try candidates([("job", "celery-worker")]) == jobs.count)
+    }
 }

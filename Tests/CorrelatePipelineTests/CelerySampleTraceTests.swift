@@ -22,6 +22,7 @@ import CorrelateTestSupport
         var taskID: String
         var culprit: SpanID?
         var executionMilliseconds: Double
+        var queue: String
     }
 
     static func jobs() throws -> [Job] {
@@ -36,7 +37,7 @@ import CorrelateTestSupport
                 error: job["error"] as! Bool, broken: job["deliberately_broken"] as! Bool,
                 taskID: job["task_id"] as! String,
                 culprit: (job["culprit_span"] as? [String: Any]).flatMap { SpanID(hex: $0["span_id"] as! String) },
-                executionMilliseconds: job["execution_ms"] as! Double)
+                executionMilliseconds: job["execution_ms"] as! Double, queue: job["queue"] as! String)
         }
     }
 
