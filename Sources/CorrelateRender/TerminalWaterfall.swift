@@ -163,25 +163,36 @@ public struct TerminalWaterfall {
 
     // MARK: Rows
 
-    /// Column widths for this width.
+    /// Column widths: the service column as wide as the longest service (at most 14; none
+    /// under 72 columns), the names as wide as the longest indented name while the bar keeps
+    /// at least a third of the room, the bar the rest (at most 100 cells).
     struct Columns {
         var name: Int
         var service: Int
         var bar: Int
         static let duration = 8
 
-        init(width: Int) {
-            service = width >= 100 ? 14 : width >= 72 ? 12 : 0
-            name = width >= 100 ? min(48, width * 32 / 100) : width >= 72 ? width * 30 / 100 : width * 40 / 100
-            // name, service and a space each; the bar between │ │; a space, the duration, the
-            // culprit marker (2).
-            let fixed = name + (service > 0 ? service + 1 : 0) + 1 + 2 + 1 + Columns.duration + 2
-            bar = min(100, max(8, width - fixed))
+        init(width: Int, analysis: TraceAnalysis) {
+            let services = analysis.spans.map { TextLayout.cells(($0.span.service ?? "").escapingControlCharacters) }.max() ?? 0
+            service = width >= 72 ? min(14, services) : 0
+            // The name and service columns each followed by a space; the bar between │ │; a
+            // space, the duration, the culprit marker (2).
+            let room = width - (service > 0 ? service + 1 : 0) - 1 - 2 - 1 - Columns.duration - 2
+            var names = 0
+            for analyzed in analysis.spans {
+                var cells = 2 * analyzed.depth + 2 + TextLayout.cells(analyzed.span.name.escapingControlCharacters)
+                if analyzed.span.hasError { cells += 2 }
+                if analyzed.missingParent { cells += 17 }
+                names = max(names, cells)
+            }
+            let barMinimum = max(8, room / 3)
+            name = max(10, min(names, room - barMinimum, 60))
+            bar = max(8, min(100, room - name))
         }
     }
 
     func rows(_ analysis: TraceAnalysis) -> [String] {
-        let columns = Columns(width: width)
+        let columns = Columns(width: width, analysis: analysis)
         let start = analysis.timelineStart.nanoseconds
         let total = max(1, analysis.end.nanoseconds(since: analysis.timelineStart))
         func cell(_ nanos: Int64) -> Double { (Double(nanos) - Double(start)) / Double(total) * Double(columns.bar) }
@@ -316,7 +327,9 @@ public struct TerminalWaterfall {
             return [paintedLead + message + more + "  " + paint(source, .dim)]
         }
         cut = true
-        let keepSource = available - sourceCells >= max(40, available * 2 / 3)
+        // The source stays when the message still has 60 cells beside it; else the message
+        // takes the line (the sources are in --full, and in the JSON).
+        let keepSource = available - sourceCells >= 60
         let room = keepSource ? available - sourceCells : available
         let body = TextLayout.fit(message, room - TextLayout.cells(more)) + more
         return [trimmingTrailingSpaces(paintedLead + body + (keepSource ? "  " + paint(source, .dim) : ""))]
