@@ -8,7 +8,7 @@ public enum QueueText {
     /// the longest-waiting traces.
     /// - Parameter others: with a queue filter that matched nothing, the queues that had jobs.
     public static func table(_ statistics: [QueueStatistics], start: Timestamp, end: Timestamp, others: [String] = []) -> String {
-        var out = "jobs that started \(start) … \(end)\n"
+        var out = "jobs that started \(TimeText.dateTime(start)) … \(TimeText.dateTime(end))\n"
         guard !statistics.isEmpty else {
             guard !others.isEmpty else { return out + "no consumer span started in this time\n" }
             return out + "no job on the queues asked for; jobs ran on " + others.map(\.escapingControlCharacters).joined(separator: ", ") + "\n"
@@ -31,14 +31,15 @@ public enum QueueText {
             out += "\n\(queue.queue.escapingControlCharacters): \(queue.clockSkew) job\(queue.clockSkew == 1 ? "" : "s") started before "
                 + "\(queue.clockSkew == 1 ? "its" : "their") producer (the hosts' clocks disagree): no wait counted\n"
         }
+        // One width for the waits of every queue: the lists line up.
+        let waitWidth = statistics.flatMap(\.longestWaits).map { Milliseconds.spoken($0.waitMilliseconds).count }.max() ?? 0
         for queue in statistics where !queue.longestWaits.isEmpty {
             let unknown = queue.jobs - queue.waited - queue.clockSkew
             out += "\nlongest waits in \(queue.queue.escapingControlCharacters)"
                 + (unknown > 0 ? " (\(unknown) of \(queue.jobs) jobs with no producer span, no wait known)" : "") + ":\n"
-            let width = queue.longestWaits.map { Milliseconds.spoken($0.waitMilliseconds).count }.max() ?? 0
             for waiter in queue.longestWaits {
                 let wait = Milliseconds.spoken(waiter.waitMilliseconds)
-                out += "  " + String(repeating: " ", count: width - wait.count) + wait + "  trace \(waiter.traceID)"
+                out += "  " + String(repeating: " ", count: waitWidth - wait.count) + wait + "  trace \(waiter.traceID)"
                     + (waiter.producerTraceID.map { " (producer trace \($0))" } ?? "") + "\n"
             }
         }
