@@ -131,6 +131,15 @@ public protocol EventStore: AnyObject {
     /// with no service; all services when the set is empty).
     func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord]
 
+    /// How far each log source's records sit from the spans they belong to: for each source
+    /// file (all, or those named), up to `limit` of its records with a time, each with its span
+    /// — the span of its span id, else the consumer span of its job id. Sources with no such
+    /// record are left out.
+    func logClockGaps(sources: Set<String>?, limit: Int) throws -> [String: [ClockGap]]
+    /// Moves the time of every record of a source file by `nanoseconds` (its clock was read in
+    /// the wrong zone); returns how many records moved.
+    func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int
+
     /// Hints that about `expectedRows` rows are coming; a store may defer index upkeep.
     func beginBulkLoad(expectedRows: Int) throws
     /// Ends a bulk load: every index is current again.
@@ -148,4 +157,27 @@ extension EventStore {
     }
 
     public func beginLongRunningWrites() throws {}
+}
+
+/// Where a log record's time sits from its span's: nanoseconds from the span's start and from
+/// its end (both ≥ 0 and ≤ 0 respectively when the record is inside the span).
+public struct ClockGap: Sendable, Equatable {
+    public var fromStart: Int64
+    public var fromEnd: Int64
+
+    public init(fromStart: Int64, fromEnd: Int64) {
+        self.fromStart = fromStart
+        self.fromEnd = fromEnd
+    }
+
+    public init(time: Timestamp, spanStart: Timestamp, spanEnd: Timestamp) {
+        self.init(fromStart: time.nanoseconds(since: spanStart), fromEnd: time.nanoseconds(since: spanEnd))
+    }
+
+    /// Whether moving the record by `shift` (± `tolerance`) puts it inside its span.
+    public func fits(shift: Int64, tolerance: Int64) -> Bool {
+        // Inside after the shift: start ≤ time + shift ≤ end, i.e. −fromStart ≤ shift ≤ −fromEnd.
+        let (low, high) = (-fromStart, -fromEnd)
+        return shift + tolerance >= low && shift - tolerance <= high
+    }
 }

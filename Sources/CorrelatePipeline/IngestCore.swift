@@ -82,6 +82,9 @@ public final class IngestCore: @unchecked Sendable {
     private var finished = false
     private var failure: (any Error)?
     private var counted = Counts()
+    /// Used on the writer thread only.
+    private let clock: LogClockWatch
+    private let warn: (String) -> Void
 
     /// - Parameters:
     ///   - store: the connection the writer thread writes through (no one else may use it).
@@ -90,9 +93,14 @@ public final class IngestCore: @unchecked Sendable {
     ///     queue is empty).
     ///   - emit: called with each bundle on the bundle worker's thread.
     ///   - warn: called with a line for stderr from the bundle worker's thread.
+    ///   - logClock: what to do with a log source whose clock sits whole quarter hours from its
+    ///     spans (``LogClockWatch``).
     public init(store: EventStore, reader: EventStore, alertRules: AlertRules, bundles settings: BundleSettings, capacity: Int,
+                logClock: LogClockPolicy = .shift,
                 emit: @escaping (IncidentBundle) -> Void, warn: @escaping (String) -> Void) {
         self.store = store
+        self.clock = LogClockWatch(policy: logClock)
+        self.warn = warn
         self.bundles = BundleWorker(store: reader, rules: alertRules, settings: settings, emit: emit, warn: warn)
         self.capacity = max(capacity, 1)
         self.spanPreparation = store.spanPreparation
@@ -160,6 +168,14 @@ public final class IngestCore: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// The log sources whose clocks were measured off their spans; read after ``finish()``.
+    public var logClock: LogClockReport {
+        condition.lock()
+        defer { condition.unlock() }
+        return clockReport
+    }
+    private var clockReport = LogClockReport()
+
     public var counts: Counts {
         condition.lock()
         defer { condition.unlock() }
@@ -181,6 +197,7 @@ public final class IngestCore: @unchecked Sendable {
             condition.unlock()
 
             if !batch.isEmpty { write(batch) }
+            checkClocks(force: last)
             if last {
                 condition.lock()
                 // What came after `stopping` was set was refused; nothing is left.
@@ -190,6 +207,19 @@ public final class IngestCore: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// Measures the clocks of the log sources written (``LogClockWatch``); a failure to do so
+    /// is not a failure to store, and is only said.
+    private func checkClocks(force: Bool) {
+        do {
+            if try clock.check(store, force: force) { bundles.dataChanged() }
+        } catch {
+            warn("could not measure the log sources' clocks: \(error)")
+        }
+        condition.lock()
+        clockReport = clock.report
+        condition.unlock()
     }
 
     /// Writes the batch: the spans of all its parts in one transaction, the log records in
@@ -209,7 +239,11 @@ public final class IngestCore: @unchecked Sendable {
         var spansResult: Result<InsertResult, any Error> = .success(InsertResult())
         if !spans.isEmpty { spansResult = Result { try store.insert(prepared: spans) } }
         var logsResult: Result<InsertResult, any Error> = .success(InsertResult())
-        if !logs.isEmpty { logsResult = Result { try store.insert(logs: logs) } }
+        if !logs.isEmpty {
+            clock.adjust(&logs)
+            logsResult = Result { try store.insert(logs: logs) }
+            if case .success = logsResult { clock.written(logs) }
+        }
         var observed: [Alert] = []
         var alertsStored = InsertResult()
         let outcomes: [Result<Void, any Error>] = batch.map { pending in

@@ -19,14 +19,19 @@ public struct IngestConfiguration: Sendable {
     public var extract: ExtractConfiguration
     /// Spans written per transaction.
     public var spanBatch: Int
+    /// What to do with a log source whose clock sits a whole number of quarter hours from its
+    /// spans once everything is stored (``LogClockAdjustment``).
+    public var logClock: LogClockPolicy
 
     public init(logs: [String] = [], spans: [String] = [], alerts: [String] = [],
-                extract: ExtractConfiguration = ExtractConfiguration(inputs: []), spanBatch: Int = 10_000) {
+                extract: ExtractConfiguration = ExtractConfiguration(inputs: []), spanBatch: Int = 10_000,
+                logClock: LogClockPolicy = .shift) {
         self.logs = logs
         self.spans = spans
         self.alerts = alerts
         self.extract = extract
         self.spanBatch = spanBatch
+        self.logClock = logClock
     }
 }
 
@@ -44,6 +49,8 @@ public struct IngestSummary: Sendable {
     /// Documents (span or alert) that could not be read, with where and why.
     public var malformed: [InputProblem] = []
     public var unreadable: [InputError] = []
+    /// Log sources whose clock was measured off their spans, and what was done.
+    public var logClock = LogClockReport()
 
     public init() {}
 
@@ -61,6 +68,7 @@ public struct IngestSummary: Sendable {
             parts.append("alerts: read \(alertsRead), stored \(alertsStored.stored), duplicates \(alertsStored.duplicates)")
         }
         parts.append("malformed documents \(malformed.count)" + (malformed.first.map { " (first at \($0))" } ?? ""))
+        parts += logClock.lines
         return parts.joined(separator: "; ")
     }
 
@@ -81,6 +89,8 @@ public final class IngestPipeline {
     private let ruleSet: RuleSet
     private let store: EventStore
     public private(set) var summary = IngestSummary()
+    /// The source files of the log records written.
+    private var logSources: Set<String> = []
     /// Called now and then with the summary so far (for a progress line).
     public var progress: ((IngestSummary) -> Void)?
 
@@ -99,6 +109,8 @@ public final class IngestPipeline {
         for path in configuration.spans { try ingestSpans(path) }
         for path in configuration.alerts { try ingestAlerts(path) }
         try store.endBulkLoad()
+        // With the spans stored, each log source written can be measured against them.
+        summary.logClock = try LogClockAdjustment.run(store: store, sources: logSources, policy: configuration.logClock)
         return summary
     }
 
@@ -115,6 +127,11 @@ public final class IngestPipeline {
         extract.nameStdinByFirstLine = true
         let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: extract, destination: .records { [unowned self] batch in
             summary.logsStored += try store.insert(logs: batch)
+            var last: String?
+            for record in batch where record.source.file != last {
+                last = record.source.file
+                logSources.insert(record.source.file)
+            }
             progress?(summary)
         })
         summary.logs = try pipeline.run()

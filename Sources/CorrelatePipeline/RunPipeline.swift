@@ -26,12 +26,15 @@ public struct RunConfiguration: Sendable {
     public var pollMilliseconds: Int
     /// Records handed to the writer and not yet written, at most (readers wait beyond).
     public var queueCapacity: Int
+    /// What to do with a log source whose clock sits whole quarter hours from its spans.
+    public var logClock: LogClockPolicy
 
     public init(
         logs: [String], spans: [String] = [], alerts: [String] = [], follow: Bool = false,
         bundles: BundleSettings = BundleSettings(), extract: ExtractConfiguration = ExtractConfiguration(inputs: []),
-        pollMilliseconds: Int = 200, queueCapacity: Int = 100_000
+        pollMilliseconds: Int = 200, queueCapacity: Int = 100_000, logClock: LogClockPolicy = .shift
     ) {
+        self.logClock = logClock
         self.logs = logs
         self.spans = spans
         self.alerts = alerts
@@ -84,7 +87,7 @@ public final class RunPipeline {
         self.ruleSet = ruleSet
         self.configuration = configuration
         core = IngestCore(store: store, reader: reader, alertRules: alertRules, bundles: configuration.bundles,
-                          capacity: configuration.queueCapacity, emit: emit, warn: warn)
+                          capacity: configuration.queueCapacity, logClock: configuration.logClock, emit: emit, warn: warn)
     }
 
     /// Runs until the inputs end (without `follow`) or `shouldStop` says so (a signal); then
@@ -133,6 +136,7 @@ public final class RunPipeline {
         }
         core.bundles.stop(budget: shouldStop() ? 5 : nil)
         summary.bundles = core.bundles.counts
+        summary.ingest.logClock = core.logClock
         let stored = core.counts
         summary.ingest.logsStored = stored.logs
         summary.ingest.spansStored = stored.spans

@@ -242,6 +242,37 @@ public final class MemoryEventStore: EventStore {
         return result
     }
 
+    public func logClockGaps(sources: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
+        var gaps: [String: [ClockGap]] = [:]
+        for key in storedLogs.keys.sorted() {
+            guard let record = storedLogs[key], let time = record.timestamp,
+                  sources?.contains(record.source.file) ?? true, gaps[record.source.file, default: []].count < limit else { continue }
+            let span: Span?
+            if let spanID = record.spanID, let trace = record.traceID {
+                span = spansByTrace[trace]?.lazy.map { self.storedSpans[$0] }.first { $0.spanID == spanID }
+            } else if record.spanID == nil, let job = record.jobID {
+                span = spansByMessageID[job]?.lazy.map { self.storedSpans[$0] }.first { $0.kind == .consumer }
+            } else {
+                span = nil
+            }
+            guard let span else { continue }
+            gaps[record.source.file, default: []].append(ClockGap(time: time, spanStart: span.start, spanEnd: span.end))
+        }
+        return gaps
+    }
+
+    public func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int {
+        guard let id = sourceIDs[source] else { return 0 }
+        var moved = 0
+        for key in storedLogs.keys where StoreKeys.source(ofRow: key) == id {
+            guard let time = storedLogs[key]?.timestamp else { continue }
+            storedLogs[key]?.timestamp = time.advanced(by: nanoseconds)
+            moved += 1
+        }
+        if moved > 0 { logsByTime = nil }
+        return moved
+    }
+
     public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
         let key = StoreKeys.row(source: sourceID(source.file), line: source.line)
         guard rawAlerts[key] == nil else { return InsertResult(duplicates: 1) }

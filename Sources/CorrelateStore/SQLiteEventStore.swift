@@ -405,6 +405,60 @@ public final class SQLiteEventStore: EventStore {
         return try readLogs(statement)
     }
 
+    public func logClockGaps(sources wanted: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
+        // Each source's rows are a range of keys (its id in the high 32 bits): the records with
+        // a span id joined on the spans' key, those with only a job id on the consumer spans'
+        // message id (an index each).
+        let sourceRows = try db.prepare("SELECT id, path FROM sources ORDER BY id")
+        var sources: [(id: Int64, path: String)] = []
+        defer { sourceRows.reset() }
+        while try sourceRows.step() {
+            let path = sourceRows.string(1) ?? ""
+            if wanted?.contains(path) ?? true { sources.append((sourceRows.int64(0), path)) }
+        }
+        let bySpan = try db.prepare("""
+            SELECT l.ts, s.start, s.end FROM logs l JOIN spans s ON s.trace_id = l.trace_id AND s.span_id = l.span_id
+            WHERE l.id BETWEEN ?1 AND ?2 AND l.span_id IS NOT NULL AND l.ts IS NOT NULL LIMIT ?3
+            """)
+        let byJob = try db.prepare("""
+            SELECT l.ts, s.start, s.end FROM logs l JOIN spans s ON s.message_id = l.job_id AND s.kind = \(Span.Kind.consumer.rawValue)
+            WHERE l.id BETWEEN ?1 AND ?2 AND l.span_id IS NULL AND l.job_id IS NOT NULL AND l.ts IS NOT NULL LIMIT ?3
+            """)
+        var gaps: [String: [ClockGap]] = [:]
+        for source in sources {
+            var found: [ClockGap] = []
+            for statement in [bySpan, byJob] where found.count < limit {
+                statement.bind(1, StoreKeys.row(source: source.id, line: 0))
+                statement.bind(2, StoreKeys.row(source: source.id, line: 0xFFFF_FFFF))
+                statement.bind(3, Int64(limit - found.count))
+                defer { statement.reset() }
+                while try statement.step() {
+                    found.append(ClockGap(time: Timestamp(nanoseconds: statement.int64(0)),
+                                          spanStart: Timestamp(nanoseconds: statement.int64(1)), spanEnd: Timestamp(nanoseconds: statement.int64(2))))
+                }
+            }
+            if !found.isEmpty { gaps[source.path] = found }
+        }
+        return gaps
+    }
+
+    public func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int {
+        let find = try db.prepare("SELECT id FROM sources WHERE path = ?1")
+        find.bind(1, source)
+        defer { find.reset() }
+        guard try find.step() else { return 0 }
+        let id = find.int64(0)
+        return try writing {
+            let update = try db.prepare("UPDATE logs SET ts = ts + ?3 WHERE id BETWEEN ?1 AND ?2 AND ts IS NOT NULL")
+            update.bind(1, StoreKeys.row(source: id, line: 0))
+            update.bind(2, StoreKeys.row(source: id, line: 0xFFFF_FFFF))
+            update.bind(3, nanoseconds)
+            defer { update.reset() }
+            _ = try update.step()
+            return db.changes
+        }
+    }
+
     public func logs(withJobIDs jobIDs: Set<String>) throws -> [LogRecord] {
         guard !jobIDs.isEmpty else { return [] }
         let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id LIMIT 5000")
