@@ -89,12 +89,16 @@ final class LogClockWatch {
         }
     }
 
+    /// Sources measured at once, at most (a writer fed by many files measures the first ones
+    /// first; the others wait their turn).
+    static let maximumPending = 256
+
     /// Notes the sources of records just stored.
     func written(_ records: [LogRecord]) {
         var last: String?
         for record in records where record.source.file != last {
             last = record.source.file
-            if !settled.contains(record.source.file) { pending.insert(record.source.file) }
+            if !settled.contains(record.source.file), pending.count < Self.maximumPending { pending.insert(record.source.file) }
         }
     }
 
