@@ -113,7 +113,8 @@ public enum TextLayout {
                 var head = ""
                 var headCells = 0
                 var rest = word
-                while let first = rest.first, headCells + cells(first) <= width {
+                while let first = rest.first, headCells + cells(first) <= width || head.isEmpty {
+                    // One character at least, even a wide one on a line of one cell.
                     head.append(first)
                     headCells += cells(first)
                     rest = rest.dropFirst()

@@ -1,9 +1,11 @@
 // OTLP JSON spans into the engine, as `lookup`, `trace` and `queues` use it: every trace of the
 // document (up to 16) analysed with all the others as its related spans (job ids, span links),
 // with an error log line per span whose text is the span's status message or name (so the
-// exception reader sees arbitrary text), rendered as the bundle's trace object; then the queue
-// statistics of all the spans. The engine must not trap or hang on any span graph: parent
-// cycles, self links, a consumer that is its own producer, clock skew, huge or negative times.
+// exception reader sees arbitrary text), rendered as the bundle's trace object and as the
+// terminal waterfall (one line per record and `--full`, at a width from 40 to 167 columns taken
+// from the input: a line wider than the width, but for a URL, traps); then the queue statistics
+// of all the spans. The engine must not trap or hang on any span graph: parent cycles, self
+// links, a consumer that is its own producer, clock skew, huge or negative times.
 import CorrelateDecode
 import CorrelateEngine
 import CorrelateJSON
@@ -29,6 +31,14 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let out = JSONWriter()
         TraceJSON.write(analysis, to: out)
         keep &+= out.bytes.count
+        let width = RenderOptions.minimumWidth + size % 128
+        for full in [false, true] {
+            let text = TerminalWaterfall(options: RenderOptions(width: width, full: full, logsPerSpan: 3)).render(analysis)
+            for line in text.split(separator: "\n") where !line.contains("://") {
+                precondition(TextLayout.cells(line) <= width, "a line of \(TextLayout.cells(line)) cells at width \(width): \(line)")
+            }
+            keep &+= text.utf8.count
+        }
     }
     let until = Timestamp(nanoseconds: end.nanoseconds == .max ? end.nanoseconds : end.nanoseconds + 1)
     for statistics in QueueReport.statistics(of: spans, from: start, to: until) {
