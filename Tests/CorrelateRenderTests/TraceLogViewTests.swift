@@ -88,6 +88,8 @@ import CorrelateRender
         #expect(TextLayout.fit("宽宽宽", 5) == "宽宽…")
         #expect(TextLayout.fitMiddle("run/jobs.tasks.export_report", 16) == "run/jo…rt_report")
         #expect(TextLayout.wrap("  a bb ccc dddd eeeee", 12, hanging: 2) == ["  a bb ccc", "    dddd", "    eeeee"])
+        // A wide character on a line of one cell is a line of its own (this looped once).
+        #expect(TextLayout.wrap("宽宽", 1) == ["宽", "宽"])
     }
 
     @Test func traceLinksExpandAndBadTemplatesSayWhere() throws {
