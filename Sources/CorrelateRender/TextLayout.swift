@@ -126,7 +126,8 @@ public enum TextLayout {
             line = String(word)
             lineCells = size
         }
-        lines.append(line)
+        // A word broken to its end leaves no last line.
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
         return lines
     }
 
