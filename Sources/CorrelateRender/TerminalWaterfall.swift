@@ -129,7 +129,7 @@ public struct TerminalWaterfall {
         let what: String
         switch culprit.kind {
         case .queueWait:
-            let queue = span.flatMap { $0.attributes["messaging.destination.name"]?.text ?? $0.attributes["celery.routing_key"]?.text }
+            let queue = span.flatMap { $0.queueNames(in: Span.queueAttributes).first }
             what = "queue wait before \(span?.name.escapingControlCharacters ?? culprit.name.escapingControlCharacters)\(service)"
                 + (queue.map { " on queue \($0.escapingControlCharacters)" } ?? "") + " · " + Milliseconds.spoken(culprit.selfTimeMilliseconds)
         case .span:
