@@ -147,6 +147,17 @@ import CorrelateJSON
 
     // MARK: JSON for machines
 
+    /// A job that waited longer in the queue than it ran: the queue wait is the culprit, with
+    /// its queue.
+    @Test func waterfallOfAJobThatWaited() throws {
+        let analysis = try Self.analysis(of: { $0.waitedInQueue && !$0.error && !$0.slow }, "waited")
+        let text = TerminalWaterfall(width: 80, colour: false).render(analysis)
+        Self.check(text, named: "waterfall-waited-job-80")
+        Self.expectFits(text, width: 80)
+        #expect(text.contains("culprit ◀ queue wait before"))
+        #expect(text.contains("on queue"))
+    }
+
     /// `--full`: whole messages wrapped, the traceback opened, every source listed — and still
     /// no line wider than the terminal.
     @Test func waterfallOfAFailedJobInFull() throws {
