@@ -155,7 +155,7 @@ import CorrelateJSON
         Self.check(text, named: "waterfall-waited-job-80")
         Self.expectFits(text, width: 80)
         #expect(text.contains("culprit ◀ queue wait before"))
-        #expect(text.contains("on queue"))
+        #expect(text.contains("queue exports"))
     }
 
     /// `--full`: whole messages wrapped, the traceback opened, every source listed — and still
