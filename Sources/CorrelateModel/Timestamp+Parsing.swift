@@ -13,7 +13,8 @@ import Darwin
 /// - syslog (RFC 3164): `Nov 25 08:32:26`, in the current year;
 /// - common log format: `25/Nov/2026:08:32:26 +0000`.
 ///
-/// A timestamp without a zone is taken as UTC.
+/// A timestamp without a zone (and syslog's and klog's, which have none) is read in the zone of
+/// ``ZonelessTime`` — UTC unless `--log-tz` says otherwise.
 extension Timestamp {
     /// Parses a timestamp at the start of `text`.
     /// - Returns: the timestamp and how many bytes it took, or `nil`.
@@ -104,9 +105,9 @@ extension Timestamp {
         else { return nil }
         var index = 19
         let nanos = fractionNanos(t, &index)
-        let offset = zoneOffsetSeconds(t, &index)
+        let zone = zoneOffsetSeconds(t, &index)
         guard let seconds = epochSeconds(year, month, day, hour, minute, second) else { return nil }
-        return nanoseconds(seconds - offset, nanos).map { ($0, index) }
+        return nanoseconds(seconds - (zone ?? ZonelessTime.offset(localSeconds: seconds)), nanos).map { ($0, index) }
     }
 
     /// Seconds and nanoseconds since the epoch, when they fit (years 1678–2261).
@@ -128,9 +129,9 @@ extension Timestamp {
         else { return nil }
         var index = 20
         let nanos = fractionNanos(t, &index)
-        let offset = zoneOffsetSeconds(t, &index)
+        let zone = zoneOffsetSeconds(t, &index)
         guard let seconds = epochSeconds(year, month, day, hour, minute, second) else { return nil }
-        return nanoseconds(seconds - offset, nanos).map { ($0, index) }
+        return nanoseconds(seconds - (zone ?? ZonelessTime.offset(localSeconds: seconds)), nanos).map { ($0, index) }
     }
 
     /// `Nov 25 08:32:26` or `Nov  5 08:32:26`, in the current year.
@@ -155,7 +156,7 @@ extension Timestamp {
         guard let seconds = epochSeconds(currentYear, month, day, hour, minute, second) else {
             return nil
         }
-        return nanoseconds(seconds, nanos).map { ($0, index) }
+        return nanoseconds(seconds - ZonelessTime.offset(localSeconds: seconds), nanos).map { ($0, index) }
     }
 
     /// klog's (Kubernetes, glog) header time after its level letter: `mmdd hh:mm:ss.uuuuuu`, in
@@ -169,7 +170,7 @@ extension Timestamp {
         else { return nil }
         var index = 13
         let nanos = fractionNanos(t, &index)
-        return nanoseconds(seconds, nanos).map { ($0, index) }
+        return nanoseconds(seconds - ZonelessTime.offset(localSeconds: seconds), nanos).map { ($0, index) }
     }
 
     // MARK: - Pieces
@@ -213,9 +214,9 @@ extension Timestamp {
     }
 
     /// Reads `Z`, `±HH:MM`, `±HHMM` or `±HH` (optionally after one space); returns the offset
-    /// east of UTC in seconds, 0 when there is none.
-    private static func zoneOffsetSeconds(_ t: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Int64 {
-        guard index < t.count else { return 0 }
+    /// east of UTC in seconds, nil when there is none.
+    private static func zoneOffsetSeconds(_ t: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Int64? {
+        guard index < t.count else { return nil }
         if t[index] == UInt8(ascii: "Z") || t[index] == UInt8(ascii: "z") {
             index += 1
             return 0
@@ -224,7 +225,7 @@ extension Timestamp {
         if t[at] == UInt8(ascii: " "), at + 1 < t.count { at += 1 }
         guard t[at] == UInt8(ascii: "+") || t[at] == UInt8(ascii: "-"),
             let hours = digits(t, at + 1, 2), hours <= 23
-        else { return 0 }
+        else { return nil }
         let sign: Int64 = t[at] == UInt8(ascii: "-") ? -1 : 1
         var end = at + 3
         var minutes: Int64 = 0
@@ -236,8 +237,8 @@ extension Timestamp {
             end += 2
         }
         // A bare "-12" after a space is more likely text than a zone; require minutes then.
-        if at != index, end == at + 3 { return 0 }
-        guard minutes < 60 else { return 0 }
+        if at != index, end == at + 3 { return nil }
+        guard minutes < 60 else { return nil }
         index = end
         return sign * (hours * 3600 + minutes * 60)
     }
@@ -271,5 +272,56 @@ extension Timestamp {
         else { return nil }
         return CivilCalendar.days(year: year, month: month, day: day) * 86_400
             + hour * 3600 + minute * 60 + second
+    }
+}
+
+/// The zone in which timestamps that carry none are read (`--log-tz`): UTC unless set. Set it
+/// once, before any input is read (it is read, never written, by the threads that parse).
+public enum ZonelessTime {
+    /// Given a wall-clock time read as if it were UTC (seconds), the zone's offset east of UTC
+    /// at that time, in seconds.
+    public typealias Rule = @Sendable (_ localSeconds: Int64) -> Int64
+
+    nonisolated(unsafe) private static var rule: Rule?
+
+    /// Reads zone-less times in the zone `rule` describes; nil: UTC.
+    public static func set(_ rule: Rule?) {
+        self.rule = rule
+    }
+
+    /// A fixed offset east of UTC, in seconds.
+    public static func set(fixedOffsetSeconds offset: Int64) {
+        if offset == 0 {
+            rule = nil
+        } else {
+            rule = { @Sendable _ in offset }
+        }
+    }
+
+    @inline(__always)
+    static func offset(localSeconds: Int64) -> Int64 {
+        guard let rule else { return 0 }
+        return rule(localSeconds)
+    }
+
+    /// `+01:00`, `-0530`, `+1`, `UTC+2`, `Z`, `UTC`, `GMT`: the offset east of UTC in seconds, or
+    /// nil when the text is not a fixed offset.
+    public static func fixedOffset(_ text: String) -> Int64? {
+        var rest = Substring(text.uppercased())
+        if rest == "Z" || rest == "UTC" || rest == "GMT" { return 0 }
+        for prefix in ["UTC", "GMT"] where rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
+        guard let sign = rest.first, sign == "+" || sign == "-" else { return nil }
+        let digits = rest.dropFirst().filter { $0 != ":" }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.count <= 4 else { return nil }
+        let hours: Int64, minutes: Int64
+        if digits.count <= 2 {
+            hours = Int64(digits)!
+            minutes = 0
+        } else {
+            hours = Int64(digits.dropLast(2))!
+            minutes = Int64(digits.suffix(2))!
+        }
+        guard hours <= 14, minutes < 60 else { return nil }
+        return (sign == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
     }
 }

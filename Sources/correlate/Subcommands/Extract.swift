@@ -46,6 +46,8 @@ extension Correlate {
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
 
+        @OptionGroup var logTime: LogTimeOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -57,6 +59,7 @@ extension Correlate {
         }
 
         func run() throws {
+            _ = try logTime.apply()  // extract has no spans to measure the clocks by
             let rules = try global.ruleSelection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
             let configuration = ExtractConfiguration(

@@ -46,6 +46,8 @@ extension Correlate {
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
 
+        @OptionGroup var logTime: LogTimeOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -59,12 +61,14 @@ extension Correlate {
         }
 
         func run() throws {
+            let logClock = try logTime.apply()
             let rules = try global.ruleSelection.load()
             _ = try global.ruleSelection.loadAlertRules()  // job_id_attributes, for the spans
             let store = try StoreLocation.open(global.databasePath)
             let configuration = IngestConfiguration(
                 logs: logs, spans: spans, alerts: alerts,
-                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads))
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads),
+                logClock: logClock)
             let pipeline = IngestPipeline(ruleSet: rules.ruleSet, store: store, configuration: configuration)
             let showProgress = !quiet && isatty(2) == 1
             var lastProgress = Date.distantPast

@@ -70,6 +70,8 @@ extension Correlate {
 
         @OptionGroup var bundles: BundleOptions
 
+        @OptionGroup var logTime: LogTimeOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -87,6 +89,7 @@ extension Correlate {
         }
 
         func run() throws {
+            let logClock = try logTime.apply()
             let rules = try global.ruleSelection.load()
             let alertRules = try global.ruleSelection.loadAlertRules()
             let store = try StoreLocation.open(global.databasePath)
@@ -94,7 +97,7 @@ extension Correlate {
             let configuration = RunConfiguration(
                 logs: logInputs, spans: spans, alerts: alerts, follow: follow,
                 bundles: bundles.settings,
-                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes))
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes), logClock: logClock)
             let output = ByteOutput.standardOutput
             let sink = BundleStream(format: format, output: output)
             let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store,
