@@ -1,180 +1,214 @@
 public import CorrelateModel
 
-/// Incident bundles as one self-contained HTML page: no external asset, no script; an inline
-/// SVG waterfall per trace with the queue wait and the culprit, the log lines under each trace,
-/// and every piece of log or attribute text escaped (a log line holding `<script>` is shown,
-/// never run).
-public enum BundleHTML {
-    public static func render(_ bundles: [IncidentBundle], title: String) -> String {
+/// Incident bundles as one self-contained HTML page: no external asset, no script, readable
+/// from 400 px wide (a phone) to a desktop, in light and dark.
+///
+/// For each alert: what fired and since when, its summary and description, its runbook and the
+/// graph of its firing expression (links out, http(s) only), its labels, what it measures, its
+/// queues, then the traces found as a table, and each trace as an article:
+///
+/// - a header: status, root span, date, start time and zone, duration; for a failed trace the
+///   exception first (type: message, the stack in a `<details>`), then the culprit with its key
+///   attributes (``SpanFacts``), the queue wait, the links out of ``RenderOptions/traceLinks``;
+/// - a waterfall on a time axis (round ticks, ``TimeAxis``): a row per span with its service and
+///   duration, the queue wait before a consumer as a hatched row of its own, the culprit
+///   labelled on the side of its bar that has room, error spans marked ✗ with their message;
+///   each row opens in place (`<details>`) on the span's attributes, events, exceptions and
+///   links;
+/// - each span's log events under its row (``TraceLogView``: filtered, the same event from
+///   several files once with all its sources, capped per span) and as ticks on its bar.
+///
+/// Every text from input is escaped (``HTMLText``): a log line holding `<script>` is shown,
+/// never run.
+public struct BundleHTML {
+    let options: RenderOptions
+    /// The id of the article where each trace of the page is drawn first: a span link to another
+    /// trace on the page becomes a link to it.
+    let traceAnchors: [TraceID: String]
+
+    /// The page for `bundles`.
+    /// - Parameters:
+    ///   - title: the page's title and heading.
+    ///   - options: the log events shown with each trace (``RenderOptions/logs``, services,
+    ///     severity, cap per span) and the links out per trace. Width, colour and `full` are the
+    ///     terminal's and are not used.
+    public static func render(_ bundles: [IncidentBundle], title: String, options: RenderOptions = RenderOptions()) -> String {
+        var anchors: [TraceID: String] = [:]
+        for (alert, bundle) in bundles.enumerated() {
+            for (rank, trace) in bundle.traces.enumerated() where anchors[trace.analysis.traceID] == nil {
+                anchors[trace.analysis.traceID] = articleID(alert: alert + 1, rank: rank + 1)
+            }
+        }
+        return BundleHTML(options: options, traceAnchors: anchors).page(bundles, title: title)
+    }
+
+    /// Text as HTML shows it: `&`, `<`, `>`, `"` and `'` escaped.
+    public static func escape(_ text: String) -> String {
+        HTMLText.escape(text)
+    }
+
+    static func articleID(alert: Int, rank: Int) -> String { "a\(alert)-t\(rank)" }
+
+    func page(_ bundles: [IncidentBundle], title: String) -> String {
         var out = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title))</title>
-            <style>\(style)</style>
+            <meta name="color-scheme" content="light dark">
+            <title>\(HTMLText.text(title))</title>
+            <style>\(BundleHTML.style)</style>
             </head><body>
-            <header><h1>\(escape(title))</h1>
-            <p class="meta">\(bundles.count) alert\(bundles.count == 1 ? "" : "s") · made by correlate</p></header>
+            <header class="page"><h1>\(HTMLText.text(title))</h1>
+            <p class="meta">\(counted(bundles.count, "alert")) · made by correlate</p>
 
             """
         if bundles.count > 1 {
             out += "<nav><ol>"
             for (index, bundle) in bundles.enumerated() {
-                out += "<li><a href=\"#alert-\(index + 1)\">\(escape(bundle.alert.name))</a> <span class=\"meta\">\(bundle.alert.startsAt)</span></li>"
+                out += "<li><a href=\"#a\(index + 1)\">\(statusBadge(bundle.alert)) \(HTMLText.text(bundle.alert.name))</a>"
+                    + " <span class=\"meta\">fired \(TimeText.dateTime(bundle.alert.startsAt)) · \(counted(bundle.traces.count, "trace"))</span></li>"
             }
             out += "</ol></nav>\n"
         }
+        out += "</header>\n<main>\n"
         for (index, bundle) in bundles.enumerated() { out += section(bundle, index: index + 1) }
-        out += "</body></html>\n"
+        if bundles.isEmpty { out += "<p class=\"empty\">No alert.</p>\n" }
+        out += "</main>\n</body></html>\n"
         return out
     }
 
-    static func section(_ bundle: IncidentBundle, index: Int) -> String {
+    func statusBadge(_ alert: Alert) -> String {
+        alert.status == .firing ? "<span class=\"badge firing\">firing</span>" : "<span class=\"badge resolved\">resolved</span>"
+    }
+
+    // MARK: An alert
+
+    func section(_ bundle: IncidentBundle, index: Int) -> String {
         let alert = bundle.alert
-        var out = "<section class=\"alert\" id=\"alert-\(index)\">\n"
-        out += "<h2><span class=\"status \(alert.status.rawValue)\">\(alert.status.rawValue)</span> \(escape(alert.name))</h2>\n"
-        out += "<p class=\"meta\">fired \(alert.startsAt) · " + (alert.endsAt.map { "resolved \($0)" } ?? "still firing")
-            + " · fingerprint <code>\(escape(alert.fingerprint))</code> · from \(escape(alert.source))</p>\n"
-        out += "<p>" + alert.labels.map { "<span class=\"label\">\(escape($0.0))=\(escape($0.1))</span>" }.joined(separator: " ") + "</p>\n"
-        for key in ["summary", "description"] {
-            if let text = alert.annotation(key) { out += "<p class=\"annotation\"><b>\(key)</b> \(escape(text))</p>\n" }
+        var out = "<section class=\"alert\" id=\"a\(index)\">\n"
+        out += "<h2>\(statusBadge(alert)) \(HTMLText.text(alert.name))</h2>\n<dl class=\"facts\">\n"
+        var fired = "<time datetime=\"\(alert.startsAt)\">\(TimeText.dateTime(alert.startsAt))</time>"
+        if let end = alert.endsAt {
+            let lasted = Milliseconds.spoken(Double(end.nanoseconds(since: alert.startsAt)) / 1_000_000)
+            fired += " · resolved <time datetime=\"\(end)\">\(TimeText.dateTime(end))</time> (after \(lasted))"
+        } else {
+            fired += " · still firing"
         }
-        out += "<p class=\"meta\">measures <b>\(bundle.measure.rawValue)</b>" + (bundle.measureFrom.isEmpty ? "" : " (\(escape(bundle.measureFrom)))")
-            + " · searched \(bundle.windowStart) … \(bundle.windowEnd)"
-            + " · \(bundle.candidates) matching trace\(bundle.candidates == 1 ? "" : "s")</p>\n"
-        for queue in bundle.queues { out += "<p class=\"queue\"><b>queue</b> \(escape(QueueText.comparison(queue)))</p>\n" }
+        out += fact("fired", fired)
+        for key in ["summary", "description"] {
+            if let text = alert.annotation(key) { out += fact(key, HTMLText.text(text)) }
+        }
+        if let runbook = alert.annotation("runbook_url"), !runbook.isEmpty {
+            out += fact("runbook", HTMLText.link(runbook, label: HTMLText.text(runbook), className: "out runbook"))
+        }
+        if let graph = alert.generatorURL, !graph.isEmpty {
+            var text = HTMLText.link(graph, label: "graph of the firing expression", className: "out graph")
+            if let host = BundleHTML.host(graph) { text += " <span class=\"meta\">on \(HTMLText.text(host))</span>" }
+            if let expression = BundleHTML.expression(graph) { text += "<br><code class=\"expr\">\(HTMLText.text(expression))</code>" }
+            out += fact("graph", text)
+        }
+        out += fact("labels", alert.labels.map { "<span class=\"label\">\(HTMLText.text($0.0))=\(HTMLText.text($0.1))</span>" }.joined(separator: " "))
+        out += fact("measures", "<b>\(bundle.measure.rawValue)</b>" + (bundle.measureFrom.isEmpty ? "" : " <span class=\"meta\">(\(HTMLText.text(bundle.measureFrom)))</span>"))
+        for queue in bundle.queues { out += fact("queue", HTMLText.text(QueueText.comparison(queue))) }
+        out += fact("searched", "\(TimeText.dateTime(bundle.windowStart)) … \(TimeText.dateTime(bundle.windowEnd))"
+            + " · \(counted(bundle.candidates, "matching trace"))"
+            + (bundle.traces.count < bundle.candidates ? ", the top \(bundle.traces.count) below" : ""))
+        out += fact("from", HTMLText.text(alert.source) + " · fingerprint <code>\(HTMLText.text(alert.fingerprint))</code>"
+            + (bundle.revision > 0 ? " · revision \(bundle.revision)" : ""))
+        out += "</dl>\n"
+
         if bundle.traces.isEmpty {
             out += "<p class=\"empty\">No trace matches this alert in the window.</p>\n"
         } else {
-            out += "<table class=\"traces\"><thead><tr><th>#</th><th>trace</th><th>root</th><th>duration</th><th>queue wait</th><th>culprit</th><th>status</th><th>why</th></tr></thead><tbody>\n"
-            for (number, trace) in bundle.traces.enumerated() {
-                let analysis = trace.analysis
-                let root = analysis.root.map { $0.span.name + ($0.span.service.map { " (\($0))" } ?? "") } ?? "—"
-                out += "<tr><td>\(number + 1)</td><td><a href=\"#t-\(index)-\(number + 1)\"><code>\(analysis.traceID.description.prefix(12))…</code></a></td>"
-                    + "<td>\(escape(root))</td><td>\(BundleMarkdown.duration(analysis.durationMilliseconds))</td>"
-                    + "<td>\(analysis.queueWaitMilliseconds.map(BundleMarkdown.duration) ?? "—")</td>"
-                    + "<td class=\"culprit\">\(analysis.culprit.map { escape($0.name) + " " + BundleMarkdown.duration($0.selfTimeMilliseconds) } ?? "—")</td>"
-                    + "<td>\(analysis.hasError ? "<b class=\"error\">error</b>" : "ok")</td><td>\(escape(BundleMarkdown.why(trace)))</td></tr>\n"
-            }
-            out += "</tbody></table>\n"
+            out += table(bundle, alert: index)
         }
-        for (number, trace) in bundle.traces.enumerated() { out += traceSection(trace, id: "t-\(index)-\(number + 1)") }
+        for (rank, trace) in bundle.traces.enumerated() {
+            out += article(trace, rank: rank + 1, id: BundleHTML.articleID(alert: index, rank: rank + 1))
+        }
         if !bundle.diagnostics.isEmpty {
-            out += "<h3>What looks broken</h3><ul class=\"diagnostics\">"
-            for diagnostic in bundle.diagnostics { out += "<li><b>\(escape(diagnostic.code))</b> \(escape(diagnostic.message))</li>" }
+            out += "<h3>What looks broken</h3>\n<ul class=\"diagnostics\">"
+            for diagnostic in bundle.diagnostics {
+                out += "<li>⚠ <b>\(HTMLText.text(diagnostic.code))</b> \(HTMLText.text(diagnostic.message))</li>"
+            }
             out += "</ul>\n"
         }
-        if !bundle.unlinkedLogs.isEmpty {
-            out += "<details><summary>Log lines of the window with no trace id (\(bundle.unlinkedLogs.count))</summary>"
-            out += logTable(bundle.unlinkedLogs.map { PlacedLog(record: $0, spanID: nil, via: .traceID) })
-            out += "</details>\n"
-        }
+        out += unlinked(bundle, alert: index)
         return out + "</section>\n"
     }
 
-    static func traceSection(_ trace: RankedTrace, id: String) -> String {
-        let analysis = trace.analysis
-        var out = "<article class=\"trace\" id=\"\(id)\"><h3>trace <code>\(analysis.traceID)</code></h3>\n"
-        out += "<p class=\"meta\">\(BundleMarkdown.duration(analysis.durationMilliseconds))"
-            + (analysis.culprit.map { " · culprit <b class=\"culprit\">\(escape($0.name))</b> \(BundleMarkdown.duration($0.selfTimeMilliseconds))" } ?? "")
-            + (analysis.queueWaitMilliseconds.map { " · queue wait \(BundleMarkdown.duration($0))" } ?? "")
-            + " · \(escape(BundleMarkdown.why(trace)))</p>\n"
-        if let failure = analysis.failure {
-            out += "<p class=\"failure\"><b class=\"error\">failed in</b> <code>\(escape(failure.spanName))</code>"
-                + (failure.summary.map { ": " + escape($0) } ?? "") + "</p>\n"
-            if let stack = failure.stacktrace { out += "<details><summary>stack</summary><pre>\(escape(stack))</pre></details>\n" }
-        }
-        out += waterfall(analysis)
-        if !analysis.logs.isEmpty { out += logTable(analysis.logs) }
-        return out + "</article>\n"
+    func fact(_ term: String, _ html: String) -> String {
+        "<dt>\(term)</dt><dd>\(html)</dd>\n"
     }
 
-    /// One row per span: the name column, then a bar on a common time axis; the queue wait
-    /// before a consumer is a hatched bar of its own; the culprit is outlined.
-    static func waterfall(_ analysis: TraceAnalysis) -> String {
-        let rowHeight = 20.0
-        let labelWidth = 330.0
-        let barWidth = 620.0
-        let start = analysis.timelineStart.nanoseconds
-        let total = Double(max(1, analysis.end.nanoseconds(since: analysis.timelineStart)))
-        func x(_ nanos: Int64) -> Double { labelWidth + (Double(nanos) - Double(start)) / total * barWidth }
-        var rows: [String] = []
-        let hops = analysis.drawnHops
-        for analyzed in analysis.spans {
-            let span = analyzed.span
-            if let hop = hops[span.spanID] {
-                let y = Double(rows.count) * rowHeight
-                let from = x(hop.waitStart(consumerStart: span.start).nanoseconds)
-                let culprit = analysis.culprit?.kind == .queueWait && analysis.culprit?.spanID == span.spanID
-                rows.append("<g class=\"queue\(culprit ? " culprit" : "")\"><text x=\"\(4 + Double(analyzed.depth) * 12)\" y=\"\(y + 14)\">queue wait</text>"
-                    + "<rect x=\"\(format(from))\" y=\"\(y + 4)\" width=\"\(format(max(1.5, x(span.start.nanoseconds) - from)))\" height=\"12\"/>"
-                    + "<text class=\"d\" x=\"\(format(labelWidth + barWidth + 6))\" y=\"\(y + 14)\">\(BundleMarkdown.duration(hop.waitMilliseconds))</text></g>")
-            }
-            let y = Double(rows.count) * rowHeight
-            let isCulprit = analysis.culprit?.kind != .queueWait && analysis.culprit?.spanID == span.spanID
-            var classes = ["span"]
-            if span.hasError { classes.append("error") }
-            if isCulprit { classes.append("culprit") }
-            if analyzed.onCriticalPath { classes.append("critical") }
-            let left = x(span.start.nanoseconds)
-            let name = String(span.name.prefix(44))
-            rows.append("<g class=\"\(classes.joined(separator: " "))\"><title>\(escape(span.name)) · \(escape(span.service ?? "")) · \(BundleMarkdown.duration(span.durationMilliseconds))</title>"
-                + "<text x=\"\(4 + Double(analyzed.depth) * 12)\" y=\"\(y + 14)\">\(escape(name))</text>"
-                + "<rect x=\"\(format(left))\" y=\"\(y + 4)\" width=\"\(format(max(1.5, x(span.end.nanoseconds) - left)))\" height=\"12\"/>"
-                + "<text class=\"d\" x=\"\(format(labelWidth + barWidth + 6))\" y=\"\(y + 14)\">\(BundleMarkdown.duration(span.durationMilliseconds))\(isCulprit ? " ◀ culprit" : "")</text></g>")
-        }
-        let height = Double(rows.count) * rowHeight + 6
-        return "<svg class=\"waterfall\" viewBox=\"0 0 \(format(labelWidth + barWidth + 120)) \(format(height))\" width=\"100%\" role=\"img\" aria-label=\"waterfall of trace \(analysis.traceID)\">"
-            + "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" fill=\"#d9a400\"/></pattern></defs>"
-            + rows.joined() + "</svg>\n"
-    }
-
-    static func logTable(_ logs: [PlacedLog]) -> String {
-        var out = "<table class=\"logs\"><tbody>"
-        for placed in logs.prefix(500) {
-            let record = placed.record
-            let time = record.timestamp.map { String($0.description.dropFirst(11).prefix(12)) } ?? ""
-            let level = record.severity?.rawValue ?? ""
-            out += "<tr class=\"\(escape(level))\"><td class=\"t\">\(time)</td><td>\(escape(level))</td>"
-                + "<td><pre>\(escape(record.message))</pre></td><td class=\"meta\">\(escape(record.source.description))</td></tr>"
+    /// The traces as a table; below 640 px each row is a stacked card (`data-label`).
+    func table(_ bundle: IncidentBundle, alert: Int) -> String {
+        var out = "<table class=\"traces\"><thead><tr><th>#</th><th>trace</th><th>root</th><th>duration</th>"
+            + "<th>queue wait</th><th>culprit</th><th>status</th><th>why</th></tr></thead><tbody>\n"
+        for (rank, trace) in bundle.traces.enumerated() {
+            let analysis = trace.analysis
+            let root = analysis.root.map { HTMLText.name($0.span.name) + ($0.span.service.map { " <span class=\"svc\">\(HTMLText.text($0))</span>" } ?? "") } ?? "—"
+            let id = analysis.traceID.description
+            out += "<tr\(analysis.hasError ? " class=\"error\"" : "")>"
+                + "<td data-label=\"#\">\(rank + 1)</td>"
+                + "<td data-label=\"trace\"><a href=\"#\(BundleHTML.articleID(alert: alert, rank: rank + 1))\" title=\"\(id)\"><code>\(id.prefix(8))…</code></a></td>"
+                + "<td data-label=\"root\">\(root)</td>"
+                + "<td data-label=\"duration\" class=\"num\">\(Milliseconds.spoken(analysis.durationMilliseconds))</td>"
+                + "<td data-label=\"queue wait\" class=\"num\">\(analysis.queueWaitMilliseconds.map(Milliseconds.spoken) ?? "—")</td>"
+                + "<td data-label=\"culprit\" class=\"culprit\">\(culpritCell(analysis))</td>"
+                + "<td data-label=\"status\">\(status(analysis))</td>"
+                + "<td data-label=\"why\">\(HTMLText.text(BundleMarkdown.why(trace)))</td></tr>\n"
         }
         return out + "</tbody></table>\n"
     }
 
-    /// Text as HTML shows it: `&`, `<`, `>`, `"` and `'` escaped.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+    func culpritCell(_ analysis: TraceAnalysis) -> String {
+        guard let culprit = analysis.culprit else { return "—" }
+        let name = culprit.kind == .queueWait ? "queue wait" : HTMLText.text(culprit.name)
+        return "◀ \(name) \(Milliseconds.spoken(culprit.selfTimeMilliseconds))"
+    }
+
+    func status(_ analysis: TraceAnalysis) -> String {
+        analysis.hasError ? "<span class=\"st error\">✗ error</span>" : "<span class=\"st ok\">✓ ok</span>"
+    }
+
+    func counted(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
+    // MARK: The generator URL
+
+    /// The URL's host, for saying where a link goes.
+    static func host(_ url: String) -> String? {
+        guard let scheme = url.range(of: "://") else { return nil }
+        let host = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return host.isEmpty ? nil : String(host)
+    }
+
+    /// The PromQL expression of a Prometheus graph URL (`g0.expr`), decoded; Grafana's and
+    /// others' URLs have none.
+    static func expression(_ url: String) -> String? {
+        guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.prefix(while: { $0 != "#" }).split(separator: "&") where pair.hasPrefix("g0.expr=") {
+            let value = percentDecoded(pair.dropFirst("g0.expr=".count))
+            return value.isEmpty ? nil : value
+        }
+        return nil
+    }
+
+    static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        let utf8 = Array(text.utf8)
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), index + 2 < utf8.count, let value = UInt8(String(decoding: utf8[index + 1...index + 2], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                index += 3
+            } else {
+                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                index += 1
             }
         }
-        return out
+        return String(decoding: bytes, as: UTF8.self)
     }
-
-    static func format(_ value: Double) -> String {
-        String((value * 10).rounded() / 10)
-    }
-
-    static let style = """
-        body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:1200px;padding:0 20px 40px;color:#1d1d1f;background:#fff}
-        header{border-bottom:1px solid #ddd;margin-bottom:16px}h1{font-size:22px}h2{font-size:19px;margin-top:32px}h3{font-size:15px}
-        .meta{color:#666;font-size:12px}code{font:12px ui-monospace,Menlo,monospace}
-        .status{font-size:12px;padding:2px 8px;border-radius:10px;color:#fff;vertical-align:middle}.status.firing{background:#c62828}.status.resolved{background:#2e7d32}
-        .label{display:inline-block;background:#eef;border-radius:4px;padding:1px 6px;margin:1px;font:12px ui-monospace,monospace}
-        table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eee;vertical-align:top}
-        .traces th{background:#f5f5f7}.culprit{color:#b71c1c;font-weight:600}.error{color:#c62828}
-        article.trace{border:1px solid #e3e3e3;border-radius:6px;padding:4px 14px 10px;margin:14px 0}
-        svg.waterfall{font:11px ui-monospace,monospace;background:#fafafa}
-        svg .span rect{fill:#90a4ae}svg .span.critical rect{fill:#1e88e5}svg .span.error rect{fill:#e53935}
-        svg .culprit rect{stroke:#b71c1c;stroke-width:2}svg .queue rect{fill:url(#hatch);stroke:#d9a400}svg .d{fill:#555}
-        .logs pre{margin:0;white-space:pre-wrap;font:12px ui-monospace,monospace}.logs td.t{white-space:nowrap;color:#666}
-        .logs tr.error td,.logs tr.fatal td{background:#fff3f3}.diagnostics li{margin:4px 0}
-        """
 }

@@ -1,5 +1,5 @@
 public import CorrelateModel
-import CorrelateRender
+public import CorrelateRender
 
 /// Writes bundles in an output format, to stdout or a file (written whole, then renamed): what
 /// `lookup` and `report` write.
@@ -8,16 +8,18 @@ public enum BundleOutput {
         case json, markdown, html
     }
 
-    public static func render(_ bundles: [IncidentBundle], format: Format, title: String) -> String {
+    /// - Parameter options: what the HTML page shows of each trace (its log events, its links
+    ///   out); the other formats do not take it yet.
+    public static func render(_ bundles: [IncidentBundle], format: Format, title: String, options: RenderOptions = RenderOptions()) -> String {
         switch format {
         case .json: return bundles.map { BundleJSON.string($0) + "\n" }.joined()
         case .markdown: return BundleMarkdown.render(bundles, title: title)
-        case .html: return BundleHTML.render(bundles, title: title)
+        case .html: return BundleHTML.render(bundles, title: title, options: options)
         }
     }
 
-    public static func write(_ bundles: [IncidentBundle], format: Format, title: String, to path: String?) throws {
-        let text = render(bundles, format: format, title: title)
+    public static func write(_ bundles: [IncidentBundle], format: Format, title: String, options: RenderOptions = RenderOptions(), to path: String?) throws {
+        let text = render(bundles, format: format, title: title, options: options)
         guard let path else {
             var copy = text
             copy.withUTF8 { _ = ByteOutput.standardOutput.write(UnsafeRawBufferPointer($0)) }

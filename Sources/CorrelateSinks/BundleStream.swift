@@ -1,5 +1,5 @@
 public import CorrelateModel
-import CorrelateRender
+public import CorrelateRender
 
 /// The bundles of a streaming run (`correlate run`) written as they come: one JSON object per
 /// line (NDJSON), or one Markdown section each (a revision titled as such), or — HTML being one
@@ -14,12 +14,15 @@ public final class BundleStream: @unchecked Sendable {
     }
 
     public let format: Format
+    /// What the HTML page shows of each trace (its log events, its links out).
+    public let options: RenderOptions
     private let output: ByteOutput
     private var page: [String: IncidentBundle] = [:]
     private var order: [String] = []
 
-    public init(format: Format, output: ByteOutput = .standardOutput) {
+    public init(format: Format, output: ByteOutput = .standardOutput, options: RenderOptions = RenderOptions()) {
         self.format = format
+        self.options = options
         self.output = output
     }
 
@@ -42,6 +45,6 @@ public final class BundleStream: @unchecked Sendable {
         guard format == .html else { return }
         let bundles = order.compactMap { page[$0] }
         let title = "Incident: " + Set(bundles.map(\.alert.name)).sorted().joined(separator: ", ")
-        output.write(Array(BundleHTML.render(bundles, title: title).utf8))
+        output.write(Array(BundleHTML.render(bundles, title: title, options: options).utf8))
     }
 }
