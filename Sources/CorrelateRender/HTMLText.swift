@@ -29,13 +29,13 @@ enum HTMLText {
     }
 
     /// A name from input (a span's, a route) as ``text(_:)`` writes it, with a place to break
-    /// the line after each `/`, `.` and `_` (`<wbr>`): a long name wraps where it reads well
+    /// the line after each `/` and `.` (`<wbr>`): a long name wraps where it reads well
     /// instead of in the middle of a word.
     static func name(_ text: String) -> String {
         var out = ""
         for character in self.text(text) {
             out.append(character)
-            if character == "/" || character == "." || character == "_" { out += "<wbr>" }
+            if character == "/" || character == "." { out += "<wbr>" }
         }
         return out
     }
