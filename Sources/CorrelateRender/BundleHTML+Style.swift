@@ -1,8 +1,9 @@
 /// The page's one style sheet: colours as variables (a dark set for `prefers-color-scheme:
 /// dark`), the waterfall as a CSS grid whose bars are placed in percentages of their track,
-/// and below 640 px a layout for phones: the bar under the span's name, the traces table as
-/// cards, label and value stacked. Long words (paths, ids, URLs) break anywhere rather than
-/// widen the page.
+/// and below 760 px a layout for phones and narrow windows: the bar under the span's name, the
+/// traces table as cards, label and value stacked. A time axis under 560 px labels every other
+/// tick (a container query). Long words (paths, ids, URLs) break anywhere rather than widen the
+/// page.
 extension BundleHTML {
     static let style = """
         :root{color-scheme:light dark;--fg:#1d1d1f;--muted:#5f6368;--bg:#fff;--panel:#f5f6f8;--line:#e1e3e6;--grid:#eceef1;\
@@ -49,7 +50,8 @@ extension BundleHTML {
         .wf details[open]>summary .name::before{content:"▾"}.wf .queue .name{padding-left:calc(min(calc(var(--d,0) * 14px),9em) + 14px);color:var(--muted)}
         .wf .svc{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.wf .dur{text-align:right;white-space:nowrap}
         .track{position:relative;height:18px;background-image:repeating-linear-gradient(to right,var(--grid) 0 1px,transparent 1px var(--step))}
-        .axis{color:var(--muted);border-bottom:1px solid var(--line);margin-bottom:2px}.axis .track{height:20px;background:none}
+        .axis{color:var(--muted);border-bottom:1px solid var(--line);margin-bottom:2px}.axis .track{height:20px;background:none;container-type:inline-size}
+        @container (max-width:560px){.axis .t.odd{display:none}}
         .axis .t{position:absolute;bottom:1px;transform:translateX(-50%);font-size:11px;white-space:nowrap}
         .axis .t::before{content:"";position:absolute;left:50%;bottom:-4px;height:4px;border-left:1px solid var(--muted)}
         .axis .t.first{transform:none}.axis .t.first::before{left:0}.axis .t.last{transform:translateX(-100%)}.axis .t.last::before{left:auto;right:0}
@@ -72,7 +74,7 @@ extension BundleHTML {
         .log.error{background:var(--err-bg)}.log.error .lvl{color:var(--err);font-weight:700}
         .lsvc{background:var(--chip);border-radius:3px;padding:0 4px}.more summary{color:var(--muted)}.hidden-logs{padding:1px 4px}
         .legend{margin:4px 0 6px}.loose{margin-top:8px}.loose ol.logs{margin-left:0}.diagnostics li{margin:3px 0}
-        @media (max-width:640px){
+        @media (max-width:760px){
         body{padding:0 10px 32px;font-size:14px}h2{margin-top:26px}
         dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin-bottom:6px}
         table.traces,.traces tbody,.traces tr{display:block}.traces thead{display:none}
@@ -85,7 +87,7 @@ extension BundleHTML {
         .wf .row{grid-template-columns:minmax(0,1fr) auto auto;grid-template-areas:"name svc dur" "track track track";row-gap:1px;padding:2px}
         .wf .name{grid-area:name;padding-left:min(calc(var(--d,0) * 8px),32px)}.wf .svc{grid-area:svc;max-width:9em;font-size:11px}
         .wf .queue .name{padding-left:calc(min(calc(var(--d,0) * 8px),32px) + 14px)}
-        .wf .track{grid-area:track}.wf .dur{grid-area:dur}.axis .name,.axis .svc,.axis .dur,.axis .t.odd{display:none}
+        .wf .track{grid-area:track}.wf .dur{grid-area:dur}.axis .name,.axis .svc,.axis .dur{display:none}
         .detail,p.err-msg,ol.logs{margin-left:min(calc(var(--d,0) * 8px),32px)}
         .log{display:block}.log .lvl{margin:0 6px}.log .src{display:block}
         dl.kv{grid-template-columns:minmax(0,1fr)}dl.kv dd{margin-bottom:3px}

@@ -3,7 +3,7 @@ import CorrelateModel
 /// The waterfall of a trace in HTML and CSS: a time axis, then per span a section holding its
 /// row (name, service, bar, duration; opening on the span's details), its error message and its
 /// log events. Positions are percentages of the track, so the drawing takes any width; below
-/// 640 px the bar goes on a line of its own under the name.
+/// 760 px the bar goes on a line of its own under the name.
 extension BundleHTML {
     func waterfall(_ analysis: TraceAnalysis, logs: TraceLogView, article: String) -> String {
         let start = analysis.timelineStart
@@ -13,7 +13,7 @@ extension BundleHTML {
 
         var out = "<div class=\"wf\" style=\"--step:\(HTMLText.percent(axis.stepFraction))\">\n"
         out += "<div class=\"row axis\" aria-hidden=\"true\"><span class=\"name\">from \(TimeText.clock(start))</span><span class=\"svc\">service</span><span class=\"track\">"
-        // Below 640 px only every other label of a crowded axis is shown (`odd` is hidden).
+        // On a track under 560 px only every other label of a crowded axis is shown (`odd`).
         let ticks = axis.ticks
         for (index, tick) in ticks.enumerated() {
             var place = tick.fraction == 0 ? " first" : tick.fraction > 0.9 ? " last" : ""

@@ -140,7 +140,7 @@ public struct BundleHTML {
         "<dt>\(term)</dt><dd>\(html)</dd>\n"
     }
 
-    /// The traces as a table; below 640 px each row is a stacked card (`data-label`).
+    /// The traces as a table; below 760 px each row is a card (`data-label` names the values).
     func table(_ bundle: IncidentBundle, alert: Int) -> String {
         var out = "<table class=\"traces\"><thead><tr><th>#</th><th>trace</th><th>root</th><th>duration</th>"
             + "<th>queue wait</th><th>culprit</th><th>status</th><th>why</th></tr></thead><tbody>\n"

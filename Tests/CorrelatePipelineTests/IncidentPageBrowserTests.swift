@@ -8,7 +8,8 @@ import CorrelatePipeline
 import CorrelateRender
 import CorrelateTestSupport
 
-/// Issue 13: the incident page (``BundleHTML``) as Chromium lays it out, at 1400 and at 400 px.
+/// Issue 13: the incident page (``BundleHTML``) as Chromium lays it out, at 1400 and at 400 px
+/// (and at 768, just above where the phone layout ends).
 ///
 /// The page holds no script, so it cannot measure itself: the test writes a wrapper page into
 /// its temporary folder that holds the page in one `<iframe srcdoc>` per width (a srcdoc frame
@@ -17,7 +18,7 @@ import CorrelateTestSupport
 /// and reads back what the script wrote into the DOM (JSON, base64, in `<pre id="result">`).
 @Suite struct IncidentPageBrowserTests {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let widths = [1400, 400]
+    static let widths = [1400, 768, 400]
 
     /// Two links out per trace, one with a Grafana URL's JSON braces and quotes.
     static let options = RenderOptions(traceLinks: [

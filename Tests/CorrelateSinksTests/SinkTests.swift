@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CorrelateModel
+import CorrelateRender
 @testable import CorrelateSinks
 import CorrelateTestSupport
 
@@ -63,5 +64,23 @@ private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11
                 #expect(text.components(separatedBy: "Incident: Backlog").count >= 2)
             }
         }
+    }
+
+    /// `lookup`, `report` and `run` hand their render options to the HTML page: here, the log
+    /// lines of the window that no trace explains, listed only with `logs: .all`.
+    @Test func theHTMLPageTakesTheOptionsItIsGiven() throws {
+        var withLogs = bundle("Backlog")
+        withLogs.unlinkedLogs = [LogRecord(source: SourceLocation(file: "/var/log/w.log", line: 3), timestamp: withLogs.windowStart,
+                                           severity: .warn, message: "queue backlog growing")]
+        let all = RenderOptions(logs: .all)
+        #expect(!BundleOutput.render([withLogs], format: .html, title: "t").contains("queue backlog growing"))
+        #expect(BundleOutput.render([withLogs], format: .html, title: "t", options: all).contains("queue backlog growing"))
+        let path = try Fixtures.temporaryDirectory("sinks").appendingPathComponent("page.html").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let stream = BundleStream(format: .html, output: ByteOutput(descriptor: fd), options: all)
+        stream.write(withLogs)
+        stream.finish()
+        close(fd)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("queue backlog growing"))
     }
 }
