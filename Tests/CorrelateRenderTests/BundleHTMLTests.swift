@@ -169,6 +169,19 @@ import CorrelateModel
         #expect(!page.contains(".000000Z<"), "no machine time shown as text")
     }
 
+    @Test func spanDetailsLinkToWhatIsOnThePage() {
+        var consumer = Self.analysis()
+        let other = TraceID(high: 7, low: 7)
+        consumer.spans[2].span.links = [Span.Link(traceID: other, spanID: SpanID(9)), Span.Link(traceID: Self.trace, spanID: SpanID(2))]
+        var producer = Self.analysis()
+        producer.traceID = other
+        let page = BundleHTML.render([Self.bundle(consumer), Self.bundle(producer)], title: "t")
+        #expect(page.contains("span <code>0000000000000009</code> of trace <a href=\"#a2-t1\"><code class=\"id\">\(other)</code></a>"), "a trace on the page is a link to it")
+        #expect(page.contains("span <a href=\"#a1-t1-s0000000000000002\"><code>0000000000000002</code></a> of this trace"))
+        #expect(page.contains("parent <a href=\"#a1-t1-s0000000000000002\"><code>0000000000000002</code></a>"))
+        #expect(page.contains("<nav><ol><li><a href=\"#a1\">"), "two alerts: a table of contents")
+    }
+
     @Test(arguments: [0.3, 2.7, 14, 480, 6_050, 59_000, 61_000, 70_000, 100_000, 3_700_000, 5_000_000, 700_000_000])
     func theTimeAxisHasRoundExactTicks(total: Double) {
         let axis = TimeAxis(total: total)
