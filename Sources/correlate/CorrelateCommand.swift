@@ -21,7 +21,10 @@ struct Correlate: ParsableCommand {
             stopped the command, 2 bad usage or configuration.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Extract.self, Ingest.self, Trace.self, Lookup.self, Report.self, Queues.self, Serve.self, Rules.self],
+        subcommands: [
+            Run.self, Extract.self, Ingest.self, Trace.self, Lookup.self, Report.self, Queues.self, Serve.self, Rules.self,
+            Version.self,
+        ],
         defaultSubcommand: Run.self
     )
 }
@@ -35,8 +38,15 @@ enum Main {
         // A file size limit (ulimit -f) reached makes writes fail with EFBIG, which the store
         // reports, instead of killing the process.
         signal(SIGXFSZ, SIG_IGN)
+        let arguments: [String]
         do {
-            var command = try Correlate.parseAsRoot(Correlate.subcommandFirst(Array(CommandLine.arguments.dropFirst())))
+            arguments = try Correlate.commandFirst(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            DiagnosticPrinter.printError("correlate: error: \(error)")
+            exit(ExitStatus.usage.rawValue)
+        }
+        do {
+            var command = try Correlate.parseAsRoot(arguments)
             try command.run()
             exit(ExitStatus.success.rawValue)
         } catch let error as RuleLoadError {
@@ -61,31 +71,3 @@ enum Main {
     }
 }
 
-extension Correlate {
-    /// The arguments with a subcommand named after the options every command takes moved to
-    /// the front: `correlate --db c.db queues` is `correlate queues --db c.db` (without this the
-    /// default subcommand, run, would read a log file named "queues" and create the store).
-    static func subcommandFirst(_ arguments: [String]) -> [String] {
-        let names = Set(configuration.subcommands.map { $0._commandName })
-        let takesValue: Set<String> = ["--db", "--rules"]
-        let flags: Set<String> = ["--no-shipped-rules", "--verbose", "-v"]
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if names.contains(argument) {
-                guard index > 0 else { return arguments }
-                var moved = arguments
-                moved.remove(at: index)
-                return [argument] + moved
-            }
-            if takesValue.contains(argument) {
-                index += 2
-            } else if flags.contains(argument) || takesValue.contains(where: { argument.hasPrefix($0 + "=") }) {
-                index += 1
-            } else {
-                return arguments
-            }
-        }
-        return arguments
-    }
-}

@@ -61,6 +61,7 @@ extension Correlate {
         }
 
         func run() throws {
+            try InputCheck.requireReadable(logs + spans + alerts)
             let logClock = try logTime.apply()
             let rules = try global.ruleSelection.load()
             _ = try global.ruleSelection.loadAlertRules()  // job_id_attributes, for the spans

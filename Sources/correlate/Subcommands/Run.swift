@@ -89,6 +89,7 @@ extension Correlate {
         }
 
         func run() throws {
+            try InputCheck.requireReadable(logs + spans + alerts)
             let logClock = try logTime.apply()
             let rules = try global.ruleSelection.load()
             let alertRules = try global.ruleSelection.loadAlertRules()

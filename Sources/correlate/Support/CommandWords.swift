@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import CorrelateModel
+
+/// A word where a command's name belongs that names none (and, where the default command `run`
+/// would take it, no file either): a usage error, said before anything runs, so that
+/// `correlate tarce 6e5bbfb4` neither reads a log file named "tarce" nor creates a store.
+struct UnknownCommand: Error, CustomStringConvertible {
+    var word: String
+    /// The names it could have been.
+    var known: [String]
+    /// Whether `run` would have read it as a log file had it existed.
+    var couldBeFile: Bool
+
+    var description: String {
+        var text = "unknown command '\(word)'"
+        if let near = Spelling.closest(to: word, among: known) {
+            text += "; did you mean '\(near)'?"
+        } else {
+            text += couldBeFile ? " (nor a file to read); " : "; "
+            text += "commands: " + known.joined(separator: ", ")
+        }
+        return text
+    }
+}
+
+extension Correlate {
+    /// Options every command takes, which may come before the command's name
+    /// (`correlate --db c.db queues`), with a value and without.
+    static let leadingOptionsWithValue: Set<String> = ["--db", "--rules", "--config", "--color"]
+    static let leadingFlags: Set<String> = ["--no-shipped-rules", "--verbose", "-v"]
+
+    /// The arguments as ArgumentParser is given them: `-V` is `--version`; a command named
+    /// after leading options moves to the front (without this the default command, run,
+    /// would read a log file named "queues" and create the store); and a word where a
+    /// command's name belongs must name one — or, for the default command, be `-` or an
+    /// existing path (a log file) — also after `help`.
+    /// - Throws: ``UnknownCommand``.
+    static func commandFirst(
+        _ arguments: [String], exists: (String) -> Bool = { access($0, F_OK) == 0 }
+    ) throws(UnknownCommand) -> [String] {
+        if arguments == ["-V"] { return ["--version"] }
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if leadingOptionsWithValue.contains(argument) {
+                index += 2
+            } else if leadingFlags.contains(argument) || leadingOptionsWithValue.contains(where: { argument.hasPrefix($0 + "=") }) {
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard index < arguments.count else { return arguments }
+        let word = arguments[index]
+        let names = configuration.subcommands.map { $0._commandName }
+        if word == "help" {
+            try checkNames(arguments[(index + 1)...], under: Correlate.self)
+        } else if let command = configuration.subcommands.first(where: { $0._commandName == word }) {
+            try checkNames(arguments[(index + 1)...], under: command)
+        } else if word.hasPrefix("-") || exists(word) {
+            return arguments  // an option or an input of run
+        } else {
+            throw UnknownCommand(word: word, known: names + ["help"], couldBeFile: true)
+        }
+        var moved = arguments
+        moved.remove(at: index)
+        return [word] + moved
+    }
+
+    /// Checks that the words after a command with subcommands (`rules test`, `help trace`) name
+    /// them, down the tree.
+    private static func checkNames(_ words: ArraySlice<String>, under command: ParsableCommand.Type) throws(UnknownCommand) {
+        var command = command
+        for word in words {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty, !word.hasPrefix("-") else { return }
+            guard let next = subcommands.first(where: { $0._commandName == word }) else {
+                throw UnknownCommand(word: word, known: subcommands.map { $0._commandName }, couldBeFile: false)
+            }
+            command = next
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import CorrelateTestSupport
+
+/// Issue 13, "a command line that forgives": a misspelt command is said as such, with the
+/// command meant, and nothing runs; a command that cannot read its inputs creates no store.
+@Suite struct CommandLineTests {
+    private func files(in folder: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    }
+
+    @Test(arguments: [
+        (["tarce", "6e5bbfb4"], "unknown command 'tarce'; did you mean 'trace'?"),
+        (["lokup", "--name", "X"], "unknown command 'lokup'; did you mean 'lookup'?"),
+        (["--db", "c.db", "qeueus"], "unknown command 'qeueus'; did you mean 'queues'?"),
+        (["help", "tarce"], "unknown command 'tarce'; did you mean 'trace'?"),
+        (["rules", "tset"], "unknown command 'tset'; did you mean 'test'?"),
+    ])
+    func misspeltCommandIsAUsageErrorThatCreatesNoStore(arguments: [String], message: String) throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let result = try CommandRunner.run(arguments, directory: folder.path)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr == "correlate: error: \(message)\n")
+        #expect(result.stdout.isEmpty)
+        #expect(try files(in: folder).isEmpty, "no store created")
+    }
+
+    @Test func aWordThatIsNeitherACommandNorAFileNamesTheCommands() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let result = try CommandRunner.run(["nosuch.log"], directory: folder.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unknown command 'nosuch.log' (nor a file to read); commands: run, extract, ingest, trace"))
+        #expect(try files(in: folder).isEmpty)
+    }
+
+    @Test func helpOfAnUnknownCommandExitsTwo() throws {
+        let result = try CommandRunner.run(["help", "nosuch"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("correlate: error: unknown command 'nosuch'; commands: run, extract"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func anExistingFileIsStillReadByTheDefaultCommand() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let result = try CommandRunner.run(
+            ["--db", folder.appendingPathComponent("c.db").path, "-q", Fixtures.celery("logs/worker.otel.log")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try files(in: folder).contains("c.db"))
+    }
+
+    @Test(arguments: [
+        ["run", "missing.log"],
+        ["--spans", "missing.jsonl"],
+        ["ingest", "--logs", "missing.log"],
+        ["ingest", "--spans", "samples-missing.jsonl", "--logs", "present.log"],
+    ])
+    func aCommandThatCannotOpenItsInputsCreatesNoStore(arguments: [String]) throws {
+        let folder = try Fixtures.temporaryDirectory()
+        try Data("2026-11-25 08:00:00 INFO hello\n".utf8).write(to: folder.appendingPathComponent("present.log"))
+        let result = try CommandRunner.run(arguments, directory: folder.path)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot open 'missing") || result.stderr.contains("cannot open 'samples-missing"))
+        #expect(try files(in: folder) == ["present.log"], "no store created")
+    }
+
+    @Test(arguments: [["--version"], ["-V"], ["version"]])
+    func versionIsPrintedAndExitsZero(arguments: [String]) throws {
+        let result = try CommandRunner.run(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, "\(result.stdout)")
+        #expect(result.stderr.isEmpty)
+    }
+}
