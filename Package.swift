@@ -190,7 +190,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelateCLITests",
-            dependencies: ["correlate", "CorrelateStore", "CorrelateJSON", "CSQLite", "CorrelateTestSupport"],
+            dependencies: [
+                "correlate", "CorrelateStore", "CorrelateJSON", "CSQLite", "CorrelateTestSupport",
+                // The command line's own parts, tested without the binary: colour, times, configuration.
+                "CorrelateModel", "CorrelateSinks", "CorrelatePipeline",
+            ],
             exclude: ["Snapshots"],
             swiftSettings: imports
         ),

@@ -4,6 +4,14 @@ import Glibc
 import Darwin
 #endif
 
+/// When output is coloured (`--color`, the configuration file's `color:`).
+public enum ColourChoice: String, Sendable, CaseIterable {
+    /// On a terminal, unless `NO_COLOR` is set to something or `TERM` is `dumb`.
+    case auto
+    case always
+    case never
+}
+
 /// What the terminal an output goes to allows.
 public enum Terminal {
     /// The terminal's width (stdout, then `$COLUMNS`), else 120.
@@ -14,8 +22,27 @@ public enum Terminal {
         return 120
     }
 
-    /// Whether output to `descriptor` is coloured: on a terminal only, never with `NO_COLOR`.
-    public static func colour(descriptor: Int32) -> Bool {
-        isatty(descriptor) == 1 && getenv("NO_COLOR") == nil
+    /// Whether output to `descriptor` is coloured, by ``colour(_:isTerminal:noColor:term:)``
+    /// with this process's terminal and environment.
+    public static func colour(_ choice: ColourChoice = .auto, descriptor: Int32) -> Bool {
+        colour(choice, isTerminal: isatty(descriptor) == 1, noColor: environment("NO_COLOR"), term: environment("TERM"))
+    }
+
+    /// The colour policy: `always` and `never` say it; `auto` colours a terminal, unless
+    /// `NO_COLOR` holds a value (set but empty does not count, as no-color.org says) or
+    /// `TERM` is `dumb`.
+    /// - Parameters:
+    ///   - noColor: `$NO_COLOR`, nil when unset.
+    ///   - term: `$TERM`, nil when unset.
+    public static func colour(_ choice: ColourChoice, isTerminal: Bool, noColor: String?, term: String?) -> Bool {
+        switch choice {
+        case .always: return true
+        case .never: return false
+        case .auto: return isTerminal && (noColor ?? "").isEmpty && term != "dumb"
+        }
+    }
+
+    private static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 }

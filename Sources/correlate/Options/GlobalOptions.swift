@@ -1,9 +1,30 @@
-import ArgumentParser
-import CorrelateModel
+public import ArgumentParser
 import CorrelatePipeline
+public import CorrelateSinks
 
-/// Options every command takes.
+extension ColourChoice: ExpressibleByArgument {}
+
+/// Options every command takes: colour and verbosity.
 struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("color"), help: ArgumentHelp(
+        "auto (on a terminal, unless NO_COLOR is set non-empty or TERM=dumb), always or never.", valueName: "when"))
+    var colour: ColourChoice?
+
+    @Flag(name: .shortAndLong, help: "Say more on stderr: which rules replaced which.")
+    var verbose = false
+
+    /// The colour choice of this run, for stdout and stderr alike (set when the options are
+    /// parsed, so that what is said on stderr before the command runs follows it too).
+    nonisolated(unsafe) static var colour: ColourChoice = .auto
+
+    func validate() throws {
+        GlobalOptions.colour = colour ?? .auto
+    }
+}
+
+/// `--rules`, `--no-shipped-rules`: the commands that read rules (extraction rules, or the
+/// alert mappings of alerts.yaml).
+struct RuleOptions: ParsableArguments {
     @Option(
         name: .customLong("rules"),
         help: ArgumentHelp(
@@ -14,24 +35,7 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("no-shipped-rules"), help: "Use only the rules from --rules and $CORRELATE_RULES.")
     var noShippedRules = false
 
-    @Flag(name: .shortAndLong, help: "Say more on stderr: which rules replaced which.")
-    var verbose = false
-
-    @Option(help: ArgumentHelp("The store (an SQLite file). Default: $CORRELATE_DB, else ./correlate.db.", valueName: "path"))
-    var db: String?
-
-    var databasePath: String { StoreLocation.path(option: db) }
-
-    var ruleSelection: RuleSelection {
+    var selection: RuleSelection {
         RuleSelection(directories: ruleDirectories, includeShipped: !noShippedRules)
-    }
-
-    /// The store of `--db`, to read; when there is none, says so and exits with status 1.
-    func openExistingStore() throws -> EventStore {
-        guard let store = try StoreLocation.openExisting(databasePath) else {
-            DiagnosticPrinter.printError("correlate: error: no store at '\(databasePath)'; run correlate ingest first, or give --db")
-            throw ExitCode(ExitStatus.badInput.rawValue)
-        }
-        return store
     }
 }

@@ -8,11 +8,12 @@ import CorrelatePipeline
 import CorrelateSinks
 
 /// Renders diagnostics and other messages to standard error, in the one fixed shape of
-/// ``Diagnostic/description``; the level word is coloured on a terminal unless `NO_COLOR` is set.
+/// ``Diagnostic/description``; the level word is coloured as `--color` says (by default on a terminal).
 /// Control characters in what is printed (file names, alert names, reasons quoting input) are
 /// shown escaped: only the colour codes written here reach the terminal as such.
 enum DiagnosticPrinter {
-    static let useColour: Bool = Terminal.colour(descriptor: 2)
+    /// Whether stderr is coloured (`--color`; by default on a terminal).
+    static var useColour: Bool { Terminal.colour(GlobalOptions.colour, descriptor: 2) }
 
     static func print(_ diagnostic: Diagnostic) {
         var text = diagnostic.description

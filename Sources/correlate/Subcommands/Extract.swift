@@ -37,8 +37,8 @@ extension Correlate {
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
 
-        @Option(help: "Threads for large regular files (cut into chunks at record boundaries); 1 reads line by line. Default: one per core.")
-        var threads = ExtractConfiguration.defaultThreads
+        @Option(help: "Threads for large regular files (cut into chunks at record boundaries); 1 reads line by line. (default: one per core)")
+        var threads: Int?
 
         @Option(name: .customLong("chunk-bytes"), help: ArgumentHelp("Size of the chunks a large file is cut into.", visibility: .hidden))
         var chunkBytes = 4 << 20
@@ -48,23 +48,25 @@ extension Correlate {
 
         @OptionGroup var logTime: LogTimeOptions
 
+        @OptionGroup var ruleOptions: RuleOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             guard maxLineBytes >= 64 else {
                 throw ValidationError("--max-line-bytes must be at least 64.")
             }
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+            guard threads ?? 1 >= 1 else { throw ValidationError("--threads must be at least 1.") }
             guard chunkBytes >= 1024 else { throw ValidationError("--chunk-bytes must be at least 1024.") }
         }
 
         func run() throws {
             _ = try logTime.apply()  // extract has no spans to measure the clocks by
-            let rules = try global.ruleSelection.load()
+            let rules = try ruleOptions.selection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
             let configuration = ExtractConfiguration(
                 inputs: files, inputFormat: inputFormat, onlyLinked: onlyLinked,
-                maxLineBytes: maxLineBytes, threads: threads, chunkBytes: chunkBytes)
+                maxLineBytes: maxLineBytes, threads: threads ?? ExtractConfiguration.defaultThreads, chunkBytes: chunkBytes)
             let pipeline = ExtractPipeline(ruleSet: rules.ruleSet, configuration: configuration)
             let summary = try pipeline.run()
             for problem in summary.unreadable {

@@ -40,13 +40,17 @@ extension Correlate {
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
 
-        @Option(help: "Threads for large log files. Default: one per core.")
-        var threads = ExtractConfiguration.defaultThreads
+        @Option(help: "Threads for large log files. (default: one per core)")
+        var threads: Int?
 
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
 
         @OptionGroup var logTime: LogTimeOptions
+
+        @OptionGroup var ruleOptions: RuleOptions
+
+        @OptionGroup var storeOptions: StoreOptions
 
         @OptionGroup var global: GlobalOptions
 
@@ -63,12 +67,12 @@ extension Correlate {
         func run() throws {
             try InputCheck.requireReadable(logs + spans + alerts)
             let logClock = try logTime.apply()
-            let rules = try global.ruleSelection.load()
-            _ = try global.ruleSelection.loadAlertRules()  // job_id_attributes, for the spans
-            let store = try StoreLocation.open(global.databasePath)
+            let rules = try ruleOptions.selection.load()
+            _ = try ruleOptions.selection.loadAlertRules()  // job_id_attributes, for the spans
+            let store = try StoreLocation.open(storeOptions.path)
             let configuration = IngestConfiguration(
                 logs: logs, spans: spans, alerts: alerts,
-                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads),
+                extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads ?? ExtractConfiguration.defaultThreads),
                 logClock: logClock)
             let pipeline = IngestPipeline(ruleSet: rules.ruleSet, store: store, configuration: configuration)
             let showProgress = !quiet && isatty(2) == 1
@@ -84,7 +88,7 @@ extension Correlate {
             let summary = try pipeline.run()
             if showProgress { DiagnosticPrinter.printProgress("") }
             DiagnosticPrinter.printProblems(of: summary)
-            if !quiet { DiagnosticPrinter.printError("correlate ingest: \(summary.description) → \(global.databasePath)") }
+            if !quiet { DiagnosticPrinter.printError("correlate ingest: \(summary.description) → \(storeOptions.path)") }
             if !summary.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
         }
     }

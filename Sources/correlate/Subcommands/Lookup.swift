@@ -59,6 +59,10 @@ extension Correlate {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
         var output: String?
 
+        @OptionGroup var ruleOptions: RuleOptions
+
+        @OptionGroup var storeOptions: StoreOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -71,8 +75,8 @@ extension Correlate {
         }
 
         func run() throws {
-            let rules = try global.ruleSelection.loadAlertRules()
-            let store = try global.openExistingStore()
+            let rules = try ruleOptions.selection.loadAlertRules()
+            let store = try storeOptions.openExisting()
             var alerts: [Alert] = []
             if let alertFile {
                 let decoded = try AlertSelection.fromPayload(alertFile, store: store)
@@ -84,7 +88,7 @@ extension Correlate {
                 }
             } else {
                 guard let latest = try AlertSelection.latest(named: name, fingerprint: fingerprint, store: store) else {
-                    DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint ?? "")") in \(global.databasePath)")
+                    DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint ?? "")") in \(storeOptions.path)")
                     throw ExitCode(ExitStatus.badInput.rawValue)
                 }
                 alerts = [latest]

@@ -41,6 +41,10 @@ extension Correlate {
         @Option(help: "text (a table) or json.")
         var format: QueuesFormat = .text
 
+        @OptionGroup var ruleOptions: RuleOptions
+
+        @OptionGroup var storeOptions: StoreOptions
+
         @OptionGroup var global: GlobalOptions
 
         enum QueuesFormat: String, ExpressibleByArgument, CaseIterable {
@@ -61,8 +65,8 @@ extension Correlate {
         }
 
         func run() throws {
-            let rules = try global.ruleSelection.loadAlertRules()
-            let store = try global.openExistingStore()
+            let rules = try ruleOptions.selection.loadAlertRules()
+            let store = try storeOptions.openExisting()
             let now = Timestamp.now
             let end: Timestamp
             if let until {

@@ -30,6 +30,10 @@ extension Correlate {
         @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
 
+        @OptionGroup var ruleOptions: RuleOptions
+
+        @OptionGroup var storeOptions: StoreOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -47,8 +51,8 @@ extension Correlate {
             let start = TimeArgument.parse(since, now: now)!
             let end = until.flatMap { TimeArgument.parse($0, now: now) } ?? now
             guard start <= end else { throw ValidationError("--since is after --until.") }
-            let rules = try global.ruleSelection.loadAlertRules()
-            let store = try global.openExistingStore()
+            let rules = try ruleOptions.selection.loadAlertRules()
+            let store = try storeOptions.openExisting()
             let alerts = try store.alerts(overlapping: start, end)
             if alerts.isEmpty { DiagnosticPrinter.printError("correlate report: no alert between \(start) and \(end)") }
             let builder = BundleBuilder(store: store, rules: rules, limit: limit, lookback: nil)

@@ -28,12 +28,14 @@ extension Correlate.Rules {
         @Argument(help: ArgumentHelp("A folder of rule files.", valueName: "dir"))
         var directory: String?
 
+        @OptionGroup var ruleOptions: RuleOptions
+
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             let selection = directory.map {
                 RuleSelection(directories: [$0], includeShipped: false, includeEnvironment: false)
-            } ?? global.ruleSelection
+            } ?? ruleOptions.selection
             let rules = try selection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
             var report = RuleTestRunner().run(rules.ruleSet)
@@ -63,13 +65,15 @@ extension Correlate.Rules {
             abstract: "List the rules in force, highest priority first.",
             discussion: "With --verbose, also the literals a line must contain (ASCII case ignored) before each rule is tried, how selective they are (a line position starts one with a chance of about 2^-bits), how many hex digits in a row the line must hold, and for rules tried where their literals start, the hex digits each such place must have.")
 
+        @OptionGroup var ruleOptions: RuleOptions
+
         @OptionGroup var global: GlobalOptions
 
         @Flag(help: "Print the combined pattern the rules are searched with (for grep -P).")
         var combined = false
 
         func run() throws {
-            let rules = try global.ruleSelection.load()
+            let rules = try ruleOptions.selection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
             if combined {
                 print(rules.ruleSet.combinedPattern)
@@ -128,10 +132,12 @@ extension Correlate.Rules {
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
 
+        @OptionGroup var ruleOptions: RuleOptions
+
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let rules = try global.ruleSelection.load()
+            let rules = try ruleOptions.selection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
             let coverage: RuleCoverage
             do {

@@ -72,6 +72,10 @@ extension Correlate {
 
         @OptionGroup var logTime: LogTimeOptions
 
+        @OptionGroup var ruleOptions: RuleOptions
+
+        @OptionGroup var storeOptions: StoreOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -91,9 +95,9 @@ extension Correlate {
         func run() throws {
             try InputCheck.requireReadable(logs + spans + alerts)
             let logClock = try logTime.apply()
-            let rules = try global.ruleSelection.load()
-            let alertRules = try global.ruleSelection.loadAlertRules()
-            let store = try StoreLocation.open(global.databasePath)
+            let rules = try ruleOptions.selection.load()
+            let alertRules = try ruleOptions.selection.loadAlertRules()
+            let store = try StoreLocation.open(storeOptions.path)
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
                 logs: logInputs, spans: spans, alerts: alerts, follow: follow,
@@ -102,7 +106,7 @@ extension Correlate {
             let output = ByteOutput.standardOutput
             let sink = BundleStream(format: format, output: output)
             let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store,
-                                       reader: try StoreLocation.openReader(global.databasePath), configuration: configuration,
+                                       reader: try StoreLocation.openReader(storeOptions.path), configuration: configuration,
                                        warn: { DiagnosticPrinter.printError("correlate: warning: \($0)") }, emit: sink.write)
             StopSignals.unblock()
             signal(SIGINT) { _ in
@@ -113,7 +117,7 @@ extension Correlate {
             let summary = try pipeline.run(shouldStop: { stopRequested != 0 || output.isClosed })
             sink.finish()
             DiagnosticPrinter.printProblems(of: summary.ingest)
-            if !quiet { DiagnosticPrinter.printError("correlate: \(summary.description) → \(global.databasePath)") }
+            if !quiet { DiagnosticPrinter.printError("correlate: \(summary.description) → \(storeOptions.path)") }
             if !summary.ingest.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
         }
     }

@@ -72,6 +72,10 @@ extension Correlate {
 
         @OptionGroup var bundles: BundleOptions
 
+        @OptionGroup var ruleOptions: RuleOptions
+
+        @OptionGroup var storeOptions: StoreOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -95,9 +99,9 @@ extension Correlate {
 
         func run() throws {
             let token = try tokenFile.map(Self.readToken)
-            let rules = try global.ruleSelection.load()
-            let alertRules = try global.ruleSelection.loadAlertRules()
-            let store = try StoreLocation.open(global.databasePath)
+            let rules = try ruleOptions.selection.load()
+            let alertRules = try ruleOptions.selection.loadAlertRules()
+            let store = try StoreLocation.open(storeOptions.path)
             try store.beginLongRunningWrites()
             let address = ListenAddress(listen)!
             let emitter = try BundleEmitter(targets: emit.isEmpty ? [.standardOutput] : emit.compactMap(EmitTarget.init))
@@ -106,11 +110,11 @@ extension Correlate {
                 queueCapacity: queue, idleTimeoutSeconds: DurationText.nanoseconds(idleTimeout)! / 1_000_000_000,
                 requestTimeoutSeconds: DurationText.nanoseconds(requestTimeout)! / 1_000_000_000,
                 bundles: bundles.settings)
-            let server = CorrelateServer(configuration: configuration, store: store, reader: try StoreLocation.openReader(global.databasePath),
+            let server = CorrelateServer(configuration: configuration, store: store, reader: try StoreLocation.openReader(storeOptions.path),
                                          ruleSet: rules.ruleSet, alertRules: alertRules, emit: emitter.emit)
             StopSignals.unblock()
             let quiet = self.quiet
-            let databasePath = global.databasePath
+            let databasePath = storeOptions.path
             let outcome = ServeOutcome()
             let done = DispatchSemaphore(value: 0)
             Task.detached {

@@ -41,14 +41,16 @@ extension Correlate {
         @Option(help: "Width of the waterfall. Default: the terminal's, else 120.")
         var width: Int?
 
+        @OptionGroup var storeOptions: StoreOptions
+
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let store = try global.openExistingStore()
+            let store = try storeOptions.openExisting()
             let query = TraceQuery(store: store)
             let analysis: TraceAnalysis
             do {
-                analysis = try query.trace(named: traceID, storeName: global.databasePath)
+                analysis = try query.trace(named: traceID, storeName: storeOptions.path)
             } catch let notFound as TraceQuery.NotFound {
                 DiagnosticPrinter.printError("correlate: error: \(notFound)")
                 throw ExitCode(ExitStatus.badInput.rawValue)
@@ -60,7 +62,7 @@ extension Correlate {
                 out.byte(0x0A)
                 out.withBytes(upTo: out.count) { _ = ByteOutput.standardOutput.write($0) }
             case .text:
-                let waterfall = TerminalWaterfall(width: width ?? Terminal.columns(), colour: Terminal.colour(descriptor: 1))
+                let waterfall = TerminalWaterfall(width: width ?? Terminal.columns(), colour: Terminal.colour(GlobalOptions.colour, descriptor: 1))
                 var text = waterfall.render(analysis)
                 text.withUTF8 { _ = ByteOutput.standardOutput.write(UnsafeRawBufferPointer($0)) }
             }
