@@ -58,31 +58,37 @@ extension Correlate {
         guard index < arguments.count else { return arguments }
         let word = arguments[index]
         let names = configuration.subcommands.map { $0._commandName }
+        let path: Int
         if word == "help" {
-            try checkNames(arguments[(index + 1)...], under: Correlate.self)
+            path = 1 + (try commandPath(arguments[(index + 1)...], under: Correlate.self))
         } else if let command = configuration.subcommands.first(where: { $0._commandName == word }) {
-            try checkNames(arguments[(index + 1)...], under: command)
+            path = 1 + (try commandPath(arguments[(index + 1)...], under: command))
         } else if word.hasPrefix("-") || exists(word) {
             return arguments  // an option or an input of run
         } else {
             throw UnknownCommand(word: word, known: names + ["help"], couldBeFile: true)
         }
+        // `correlate --db c.db rules list` is `correlate rules list --db c.db`.
         var moved = arguments
-        moved.remove(at: index)
-        return [word] + moved
+        moved.removeSubrange(index..<(index + path))
+        return Array(arguments[index..<(index + path)]) + moved
     }
 
-    /// Checks that the words after a command with subcommands (`rules test`, `help trace`) name
-    /// them, down the tree.
-    private static func checkNames(_ words: ArraySlice<String>, under command: ParsableCommand.Type) throws(UnknownCommand) {
+    /// How many of `words` name subcommands down the tree from `command` (`rules test`,
+    /// `help trace`).
+    /// - Throws: ``UnknownCommand`` for a word where a subcommand's name belongs that names none.
+    private static func commandPath(_ words: ArraySlice<String>, under command: ParsableCommand.Type) throws(UnknownCommand) -> Int {
         var command = command
+        var count = 0
         for word in words {
             let subcommands = command.configuration.subcommands
-            guard !subcommands.isEmpty, !word.hasPrefix("-") else { return }
+            guard !subcommands.isEmpty, !word.hasPrefix("-") else { break }
             guard let next = subcommands.first(where: { $0._commandName == word }) else {
                 throw UnknownCommand(word: word, known: subcommands.map { $0._commandName }, couldBeFile: false)
             }
             command = next
+            count += 1
         }
+        return count
     }
 }
