@@ -9,11 +9,6 @@ import CorrelatePipeline
 import CorrelateSinks
 import CorrelateEngine
 
-/// Output formats of bundles.
-enum BundleFormat: String, ExpressibleByArgument, CaseIterable {
-    case json, markdown, html
-}
-
 extension Correlate {
     struct Lookup: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,8 +42,11 @@ extension Correlate {
         @Option(help: "An alert in the store, by fingerprint.")
         var fingerprint: String?
 
-        @Option(help: "json (NDJSON bundles), markdown, or html.")
-        var format: BundleFormat = .json
+        static let formats: [OutputFormat] = [.text, .json, .markdown, .html]
+
+        @Option(help: ArgumentHelp("text (for a terminal), json (one bundle per line), markdown, or html (one page).", valueName: OutputFormat.valueName(formats)),
+                completion: OutputFormat.completion(formats))
+        var format: OutputFormat = .json
 
         @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
@@ -59,6 +57,8 @@ extension Correlate {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
         var output: String?
 
+        @OptionGroup(title: "Rendering options") var rendering: RenderingOptions
+
         @OptionGroup var ruleOptions: RuleOptions
 
         @OptionGroup var storeOptions: StoreOptions
@@ -66,6 +66,7 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
+            try format.check(Self.formats, command: "lookup")
             let given = [alertFile != nil, name != nil, fingerprint != nil].filter { $0 }.count
             guard given == 1 else { throw ValidationError("Give exactly one of --alert FILE, --name NAME, --fingerprint FP.") }
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
@@ -95,7 +96,8 @@ extension Correlate {
             }
             let lookup = BundleBuilder(store: store, rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
             let bundles = try alerts.map { try lookup.bundle(for: $0) }
-            try BundleOutput.write(bundles, format: BundleOutput.Format(rawValue: format.rawValue)!, title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "), to: output)
+            try BundleWriting.write(bundles, format: format, title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "),
+                                    options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
         }
     }
 }

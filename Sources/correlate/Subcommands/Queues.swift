@@ -38,8 +38,11 @@ extension Correlate {
         @Option(help: ArgumentHelp("Only this queue (repeatable).", valueName: "name"))
         var queue: [String] = []
 
-        @Option(help: "text (a table) or json.")
-        var format: QueuesFormat = .text
+        static let formats: [OutputFormat] = [.text, .json]
+
+        @Option(help: ArgumentHelp("text (a table) or json.", valueName: OutputFormat.valueName(formats)),
+                completion: OutputFormat.completion(formats))
+        var format: OutputFormat = .text
 
         @OptionGroup var ruleOptions: RuleOptions
 
@@ -47,11 +50,8 @@ extension Correlate {
 
         @OptionGroup var global: GlobalOptions
 
-        enum QueuesFormat: String, ExpressibleByArgument, CaseIterable {
-            case text, json
-        }
-
         func validate() throws {
+            try format.check(Self.formats, command: "queues")
             for (name, value) in [("--since", since), ("--until", until)] {
                 if let value, TimeArgument.parse(value, now: .now) == nil {
                     throw ValidationError("\(name) '\(value)' is neither an RFC 3339 time nor a duration such as 1h.")
@@ -86,7 +86,7 @@ extension Correlate {
                 let others = statistics.isEmpty && !queue.isEmpty
                     ? try QueueReport(store: store, queueAttributes: queueAttributes).statistics(from: start, to: end).map(\.queue) : []
                 print(QueueText.table(statistics, start: start, end: end, others: others), terminator: "")
-            case .json: print(QueueJSON.string(statistics, start: start, end: end))
+            default: print(QueueJSON.string(statistics, start: start, end: end))
             }
         }
     }

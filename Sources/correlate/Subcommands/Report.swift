@@ -21,14 +21,19 @@ extension Correlate {
         @Option(help: ArgumentHelp("End of the range: an RFC 3339 time, or a duration back from now.", valueName: "time"))
         var until: String?
 
-        @Option(help: "markdown, html or json.")
-        var format: BundleFormat = .markdown
+        static let formats: [OutputFormat] = [.text, .json, .markdown, .html]
+
+        @Option(help: ArgumentHelp("markdown, html (one page), json (one bundle per line) or text (for a terminal).", valueName: OutputFormat.valueName(formats)),
+                completion: OutputFormat.completion(formats))
+        var format: OutputFormat = .markdown
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
         var output: String?
 
         @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
+
+        @OptionGroup(title: "Rendering options") var rendering: RenderingOptions
 
         @OptionGroup var ruleOptions: RuleOptions
 
@@ -37,6 +42,7 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
+            try format.check(Self.formats, command: "report")
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
             guard TimeArgument.parse(since, now: .now) != nil else {
                 throw ValidationError("--since '\(since)' is neither an RFC 3339 time nor a duration such as 2h.")
@@ -57,7 +63,8 @@ extension Correlate {
             if alerts.isEmpty { DiagnosticPrinter.printError("correlate report: no alert between \(start) and \(end)") }
             let builder = BundleBuilder(store: store, rules: rules, limit: limit, lookback: nil)
             let bundles = try alerts.map { try builder.bundle(for: $0, now: now) }
-            try BundleOutput.write(bundles, format: BundleOutput.Format(rawValue: format.rawValue)!, title: "Incident report \(start) … \(end)", to: output)
+            try BundleWriting.write(bundles, format: format, title: "Incident report \(start) … \(end)",
+                                    options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
         }
     }
 }

@@ -105,10 +105,6 @@ extension Correlate.Rules {
     }
 
     struct Coverage: ParsableCommand {
-        enum Format: String, ExpressibleByArgument, CaseIterable {
-            case text, json
-        }
-
         static let configuration = CommandConfiguration(
             abstract: "What do my lines yield? Records linked per source and per rule, and the id-shaped values no rule takes.",
             discussion: """
@@ -126,8 +122,11 @@ extension Correlate.Rules {
         @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
         var files: [String] = []
 
-        @Option(help: "text (tables) or json.")
-        var format: Format = .text
+        static let formats: [OutputFormat] = [.text, .json]
+
+        @Option(help: ArgumentHelp("text (tables) or json.", valueName: OutputFormat.valueName(formats)),
+                completion: OutputFormat.completion(formats))
+        var format: OutputFormat = .text
 
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
@@ -135,6 +134,10 @@ extension Correlate.Rules {
         @OptionGroup var ruleOptions: RuleOptions
 
         @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            try format.check(Self.formats, command: "rules coverage")
+        }
 
         func run() throws {
             let rules = try ruleOptions.selection.load()

@@ -9,8 +9,6 @@ import CorrelateModel
 import CorrelatePipeline
 public import CorrelateSinks
 
-extension BundleStream.Format: ExpressibleByArgument {}
-
 /// Set by SIGINT and SIGTERM: the run stops reading, stores what it has, writes what is due.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
 
@@ -53,8 +51,11 @@ extension Correlate {
 
 
 
-        @Option(help: "ndjson (one bundle per line), markdown, or html (one page at the end).")
-        var format: BundleStream.Format = .ndjson
+        static let formats: [OutputFormat] = [.text, .json, .markdown, .html]
+
+        @Option(help: ArgumentHelp("json (one bundle per line), markdown, html (one page at the end), or text (for a terminal).", valueName: OutputFormat.valueName(formats)),
+                completion: OutputFormat.completion(formats))
+        var format: OutputFormat = .json
 
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
@@ -69,6 +70,8 @@ extension Correlate {
         var quiet = false
 
         @OptionGroup var bundles: BundleOptions
+
+        @OptionGroup(title: "Rendering options") var rendering: RenderingOptions
 
         @OptionGroup var logTime: LogTimeOptions
 
@@ -85,7 +88,7 @@ extension Correlate {
             }
             guard logs.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("Standard input can be read once only.") }
             if follow, format == .html {
-                throw ValidationError("--format html writes one page when the run ends, which --follow never does: use ndjson or markdown, or correlate report.")
+                throw ValidationError("--format html writes one page when the run ends, which --follow never does: use json, markdown or text, or correlate report.")
             }
             if logs.isEmpty, isatty(0) == 1, spans.isEmpty, alerts.isEmpty {
                 throw ValidationError("Nothing to read: give log files, pipe logs in, or give --spans or --alerts.")
@@ -104,7 +107,7 @@ extension Correlate {
                 bundles: bundles.settings,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes), logClock: logClock)
             let output = ByteOutput.standardOutput
-            let sink = BundleStream(format: format, output: output)
+            let sink = BundleSink(format: format, options: rendering.options(defaultWidth: format == .markdown ? 100 : nil), output: output)
             let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store,
                                        reader: try StoreLocation.openReader(storeOptions.path), configuration: configuration,
                                        warn: { DiagnosticPrinter.printError("correlate: warning: \($0)") }, emit: sink.write)

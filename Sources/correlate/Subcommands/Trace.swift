@@ -13,10 +13,6 @@ import CorrelateJSON
 
 extension Correlate {
     struct Trace: ParsableCommand {
-        enum Format: String, ExpressibleByArgument, CaseIterable {
-            case text, json
-        }
-
         static let configuration = CommandConfiguration(
             abstract: "Show one trace from the store: a waterfall with the queue wait, the culprit and its log lines.",
             discussion: """
@@ -35,15 +31,21 @@ extension Correlate {
         @Argument(help: ArgumentHelp("The trace id, a unique prefix of it, or its low 64 bits.", valueName: "trace-id"))
         var traceID: String
 
-        @Option(help: "text (a waterfall) or json (the bundle's trace object).")
-        var format: Format = .text
+        static let formats: [OutputFormat] = [.text, .json]
 
-        @Option(help: "Width of the waterfall. Default: the terminal's, else 120.")
-        var width: Int?
+        @Option(help: ArgumentHelp("text (a waterfall) or json (the bundle's trace object).", valueName: OutputFormat.valueName(formats)),
+                completion: OutputFormat.completion(formats))
+        var format: OutputFormat = .text
+
+        @OptionGroup(title: "Rendering options") var rendering: RenderingOptions
 
         @OptionGroup var storeOptions: StoreOptions
 
         @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            try format.check(Self.formats, command: "trace")
+        }
 
         func run() throws {
             let store = try storeOptions.openExisting()
@@ -61,9 +63,9 @@ extension Correlate {
                 TraceJSON.write(analysis, to: out)
                 out.byte(0x0A)
                 out.withBytes(upTo: out.count) { _ = ByteOutput.standardOutput.write($0) }
-            case .text:
-                let waterfall = TerminalWaterfall(width: width ?? Terminal.columns(), colour: Terminal.colour(GlobalOptions.colour, descriptor: 1))
-                var text = waterfall.render(analysis)
+            default:
+                let options = rendering.options()
+                var text = TerminalWaterfall(options: options).render(analysis, links: BundleText.links(analysis, options: options))
                 text.withUTF8 { _ = ByteOutput.standardOutput.write(UnsafeRawBufferPointer($0)) }
             }
         }
