@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "CorrelateModel", "CorrelateJSON", "CorrelateSources", "CorrelateDecode", "CorrelateExtract", "CorrelateMatcher",
                 "CorrelateRender", "CorrelateStore", "CorrelateEngine", "CorrelateOTLP", "CorrelateSinks",
+                "Yams",  // the configuration file (correlate.yaml)
             ],
             swiftSettings: hotPath
         ),

@@ -1,17 +1,21 @@
 public import CorrelateExtract
 import CorrelateModel
 
-/// Which rule folders are in force: the shipped rules (unless left out), then
-/// `$CORRELATE_RULES`, then the `--rules` folders, later ones overriding earlier ones by name.
+/// Which rule folders are in force: the shipped rules (unless left out), then the
+/// configuration file's, then `$CORRELATE_RULES`, then the `--rules` folders, later ones
+/// overriding earlier ones by name.
 public struct RuleSelection: Sendable {
     public var directories: [String]
     public var includeShipped: Bool
     public var includeEnvironment: Bool
+    /// The configuration file's `rules:` folders.
+    public var configured: [String]
 
-    public init(directories: [String] = [], includeShipped: Bool = true, includeEnvironment: Bool = true) {
+    public init(directories: [String] = [], includeShipped: Bool = true, includeEnvironment: Bool = true, configured: [String] = []) {
         self.directories = directories
         self.includeShipped = includeShipped
         self.includeEnvironment = includeEnvironment
+        self.configured = configured
     }
 
     /// Reads, checks and combines the selected rules.
@@ -32,7 +36,7 @@ public struct RuleSelection: Sendable {
     /// The rule files of the selection, in order.
     public func sources() throws(RuleLoadError) -> [RuleSource] {
         var sources: [RuleSource] = includeShipped ? RuleLoader.shippedSources() : []
-        let folders = (includeEnvironment ? RuleLoader.environmentDirectories() : []) + directories
+        let folders = configured + (includeEnvironment ? RuleLoader.environmentDirectories() : []) + directories
         for folder in folders {
             sources += try RuleLoader.sources(inDirectory: folder)
         }

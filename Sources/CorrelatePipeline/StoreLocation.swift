@@ -6,11 +6,13 @@ import Darwin
 public import CorrelateModel
 import CorrelateStore
 
-/// Where the store is: `--db PATH`, else `$CORRELATE_DB`, else `./correlate.db`.
+/// Where the store is: `--db PATH`, else `$CORRELATE_DB`, else the configuration file's `db:`,
+/// else `./correlate.db`.
 public enum StoreLocation {
-    public static func path(option: String?) -> String {
+    public static func path(option: String?, configured: String? = nil) -> String {
         if let option, !option.isEmpty { return option }
         if let value = getenv("CORRELATE_DB"), value.pointee != 0 { return String(cString: value) }
+        if let configured, !configured.isEmpty { return configured }
         return "correlate.db"
     }
 

@@ -30,6 +30,8 @@ public final class BackgroundCommand: @unchecked Sendable {
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CORRELATE_RULES")
+        env.removeValue(forKey: "CORRELATE_CONFIG")
+        env["XDG_CONFIG_HOME"] = "/nonexistent/correlate-tests"
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardInput = stdin

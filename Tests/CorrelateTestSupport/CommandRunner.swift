@@ -34,7 +34,9 @@ public enum CommandRunner {
     }
 
     /// Runs `correlate` with `arguments`, feeding `stdin`, in `directory` (the package root by
-    /// default), with `environment` added to a clean one (no `CORRELATE_RULES`, `NO_COLOR` set).
+    /// default), with `environment` added to a clean one (no `CORRELATE_RULES`, no configuration
+    /// file of the user's — no `CORRELATE_CONFIG`, `XDG_CONFIG_HOME` a folder that does not
+    /// exist —, `NO_COLOR` set).
     public static func run(
         _ arguments: [String], stdin: Data? = nil, directory: String? = nil,
         environment: [String: String] = [:]
@@ -45,6 +47,8 @@ public enum CommandRunner {
         process.currentDirectoryURL = URL(fileURLWithPath: directory ?? Fixtures.packageRoot.path)
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CORRELATE_RULES")
+        env.removeValue(forKey: "CORRELATE_CONFIG")
+        env["XDG_CONFIG_HOME"] = "/nonexistent/correlate-tests"
         env["NO_COLOR"] = "1"
         for (key, value) in environment { env[key] = value }
         process.environment = env

@@ -4,8 +4,13 @@ public import CorrelateSinks
 
 extension ColourChoice: ExpressibleByArgument {}
 
-/// Options every command takes: colour and verbosity.
+/// Options every command takes: the configuration file, colour and verbosity.
 struct GlobalOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The configuration file. (default: $CORRELATE_CONFIG, else $XDG_CONFIG_HOME/correlate/correlate.yaml, else ~/.config/correlate/correlate.yaml, else ./correlate.yaml)",
+        valueName: "path"))
+    var config: String?
+
     @Option(name: .customLong("color"), help: ArgumentHelp(
         "auto (on a terminal, unless NO_COLOR is set non-empty or TERM=dumb), always or never.", valueName: "when"))
     var colour: ColourChoice?
@@ -17,8 +22,19 @@ struct GlobalOptions: ParsableArguments {
     /// parsed, so that what is said on stderr before the command runs follows it too).
     nonisolated(unsafe) static var colour: ColourChoice = .auto
 
+    /// The configuration file of this run (empty when there is none), read when the options
+    /// are parsed: a bad one stops every command before it runs.
+    nonisolated(unsafe) static var configuration = ConfigFile()
+
     func validate() throws {
         GlobalOptions.colour = colour ?? .auto
+        do {
+            GlobalOptions.configuration = try ConfigFile.load(option: config)
+        } catch {
+            DiagnosticPrinter.print(error)
+            throw ExitCode(ExitStatus.usage.rawValue)
+        }
+        GlobalOptions.colour = colour ?? GlobalOptions.configuration.colour ?? .auto
     }
 }
 
@@ -32,10 +48,10 @@ struct RuleOptions: ParsableArguments {
             valueName: "dir"))
     var ruleDirectories: [String] = []
 
-    @Flag(name: .customLong("no-shipped-rules"), help: "Use only the rules from --rules and $CORRELATE_RULES.")
+    @Flag(name: .customLong("no-shipped-rules"), help: "Use only the rules from --rules, $CORRELATE_RULES and the configuration file.")
     var noShippedRules = false
 
     var selection: RuleSelection {
-        RuleSelection(directories: ruleDirectories, includeShipped: !noShippedRules)
+        RuleSelection(directories: ruleDirectories, includeShipped: !noShippedRules, configured: GlobalOptions.configuration.rules)
     }
 }

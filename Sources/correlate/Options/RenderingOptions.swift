@@ -38,7 +38,7 @@ struct RenderingOptions: ParsableArguments {
     var allLogs = false
 
     @Option(name: .customLong("trace-url"), help: ArgumentHelp(
-        "A link out for each trace: [LABEL=]URL with {trace_id} and optionally {start_ms} {end_ms} {start_us} {end_us} {start} {end}. Repeatable.",
+        "A link out for each trace: [LABEL=]URL with {trace_id} and optionally {start_ms} {end_ms} {start_us} {end_us} {start} {end}. Repeatable; added to the configuration file's trace_urls.",
         valueName: "template"))
     var traceURLs: [String] = []
 
@@ -64,6 +64,6 @@ struct RenderingOptions: ParsableArguments {
             colour: toFile ? choice == .always : Terminal.colour(choice, descriptor: 1),
             full: full, logs: logs, services: services, minimumSeverity: level,
             logsPerSpan: allLogs ? nil : RenderOptions.defaultLogsPerSpan,
-            traceLinks: traceURLs.compactMap { try? TraceLinkTemplate(parsing: $0) })
+            traceLinks: GlobalOptions.configuration.traceLinks + traceURLs.compactMap { try? TraceLinkTemplate(parsing: $0) })
     }
 }

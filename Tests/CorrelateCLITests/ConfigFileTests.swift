@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import CorrelateTestSupport
+
+/// `correlate.yaml`: where it is found, what it sets, that the command line overrides it, and
+/// that a bad one stops every command with its file, key and line:column (exit 2).
+@Suite struct ConfigFileTests {
+    private func folder(config: String? = nil) throws -> URL {
+        let folder = try Fixtures.temporaryDirectory()
+        if let config { try Data(config.utf8).write(to: folder.appendingPathComponent("correlate.yaml")) }
+        return folder
+    }
+
+    /// The Celery sample's spans and worker logs, in `c.db` of `folder`.
+    private func ingestSample(into folder: URL) throws {
+        let result = try CommandRunner.run(
+            ["ingest", "--db", folder.appendingPathComponent("c.db").path, "--spans", Fixtures.celery("traces.otlp.jsonl"),
+             "--logs", Fixtures.celery("logs/worker.otel.log")])
+        try #require(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test(arguments: [
+        ("rule:\n  - x\n", "unknown key 'rule'; did you mean 'rules'?", "correlate.yaml:1:1"),
+        ("db: ./c.db\ntrace_url: []\n", "unknown key 'trace_url'; did you mean 'trace_urls'?", "correlate.yaml:2:1"),
+        ("db: [a, b]\n", "db must be a path, not a list", "correlate.yaml:1:5"),
+        ("rules:\n  folder: x\n", "rules must be a folder or a list of folders, not a mapping", "correlate.yaml:2:3"),
+        ("color: sometimes\n", "color must be auto, always or never, not 'sometimes'", "correlate.yaml:1:8"),
+        ("trace_urls:\n  - Jaeger=http://jaeger/trace/{trace}\n", "trace_urls: unknown placeholder {trace}", "correlate.yaml:2:32"),
+        ("trace_urls:\n  - 'ftp://x/{trace_id}'\n", "trace_urls: a link must start with http:// or https://", "correlate.yaml:2:6"),
+        ("db: [\n", "the configuration file is not YAML", "correlate.yaml:2:1"),
+        ("- rules\n", "the configuration file must be a mapping", "correlate.yaml:1:1"),
+    ])
+    func aBadFileStopsEveryCommandWithWhereAndWhat(text: String, message: String, location: String) throws {
+        let folder = try folder(config: text)
+        for arguments in [["trace", "6e5bbfb4"], ["extract", "-"], ["run", "-"], ["rules", "list"]] {
+            let result = try CommandRunner.run(arguments, stdin: Data(), directory: folder.path)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("error: \(message)"), "\(result.stderr)")
+            #expect(result.stderr.contains("--> \(location)"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["correlate.yaml"], "no store created")
+    }
+
+    @Test func aFileNamedByOptionOrVariableMustExist() throws {
+        for (arguments, environment) in [(["--config", "none.yaml"], [String: String]()), ([], ["CORRELATE_CONFIG": "none.yaml"])] {
+            let result = try CommandRunner.run(arguments + ["rules", "list"], environment: environment)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("cannot read the configuration file 'none.yaml': No such file or directory"))
+        }
+    }
+
+    @Test func theStoreOfTheFileInTheCurrentFolderIsUsedAndTheOptionOverridesIt() throws {
+        let folder = try folder(config: "db: c.db\n")
+        try ingestSample(into: folder)
+        let found = try CommandRunner.run(["trace", "6e5bbfb4"], directory: folder.path)
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(found.stdout.contains("trace 6e5bbfb43e75ba84fca988cb58246552"))
+        let overridden = try CommandRunner.run(["trace", "--db", "other.db", "6e5bbfb4"], directory: folder.path)
+        #expect(overridden.status == 1)
+        #expect(overridden.stderr.contains("no store at 'other.db'"))
+    }
+
+    @Test func relativePathsAreRelativeToTheFilesFolder() throws {
+        let folder = try folder()
+        try ingestSample(into: folder)
+        let config = folder.appendingPathComponent("elsewhere.yaml")
+        try Data("db: c.db\n".utf8).write(to: config)
+        let result = try CommandRunner.run(["--config", config.path, "trace", "6e5bbfb4"])  // run from the package root
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func xdgConfigHomeAndTheVariableAreSearchedAndTheFileTakesColourLinksAndRules() throws {
+        let folder = try folder()
+        try ingestSample(into: folder)
+        let xdg = folder.appendingPathComponent("xdg")
+        try FileManager.default.createDirectory(at: xdg.appendingPathComponent("correlate"), withIntermediateDirectories: true)
+        try Data("""
+            db: \(folder.appendingPathComponent("c.db").path)
+            color: always
+            trace_urls: ['Jaeger=http://jaeger.example/trace/{trace_id}']
+            rules: \(Fixtures.fixture("override-rules"))
+            log_tz: Europe/Berlin
+
+            """.utf8).write(to: xdg.appendingPathComponent("correlate/correlate.yaml"))
+        let environment = ["XDG_CONFIG_HOME": xdg.path]
+        let trace = try CommandRunner.run(
+            ["trace", "6e5bbfb4", "--trace-url", "Tempo=https://grafana.example/explore?trace={trace_id}"], environment: environment)
+        #expect(trace.status == 0, "\(trace.stderr)")
+        #expect(trace.stdout.contains("\u{1B}["), "color: always")
+        #expect(trace.stdout.contains("http://jaeger.example/trace/6e5bbfb43e75ba84fca988cb58246552"))
+        #expect(trace.stdout.contains("https://grafana.example/explore?trace=6e5bbfb43e75ba84fca988cb58246552"), "--trace-url adds to the file's")
+        let never = try CommandRunner.run(["trace", "6e5bbfb4", "--color", "never"], environment: environment)
+        #expect(!never.stdout.contains("\u{1B}["), "--color overrides color:")
+        let rules = try CommandRunner.run(["rules", "list"], environment: ["CORRELATE_CONFIG": xdg.appendingPathComponent("correlate/correlate.yaml").path])
+        #expect(rules.stdout.contains("60\tcelery-task\thex\t\(Fixtures.fixture("override-rules"))/celery.yaml"), "\(rules.stdout)")
+    }
+}
