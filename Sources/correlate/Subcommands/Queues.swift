@@ -24,15 +24,18 @@ extension Correlate {
                 (an error in the consumer span or under it, not in a job it enqueued), and the \
                 three jobs that waited longest. Percentiles are nearest-rank.
 
-                --since and --until take RFC 3339 times (2026-11-25T08:00:00Z) or durations back \
-                from now (1h, 30m). With neither, the hour up to the newest span in the store \
+                --since and --until take what journalctl --since takes: a date and time \
+                (2026-11-25, "2026-11-25 08:00"), a time of today (08:00), yesterday, today, now, \
+                a time span before or after now (-1h, +30min, "2 days ago", or a span alone: 1w, \
+                30min, 1h30m, 90s), or an RFC 3339 time (2026-11-25T08:00:00Z). A date or time \
+                without a zone is local time (add UTC or +01:00 for another). With neither, the hour up to the newest span in the store \
                 (so a store of last week's data answers for its own last hour).
                 """)
 
-        @Option(help: ArgumentHelp("Start of the range: an RFC 3339 time, or a duration back from now (default: 1h before --until).", valueName: "time"))
+        @Option(help: ArgumentHelp("Start of the range: \(TimeOptions.forms). (default: 1h before --until)", valueName: "time"))
         var since: String?
 
-        @Option(help: ArgumentHelp("End of the range: an RFC 3339 time, or a duration back from now (default: now with --since, else the newest span's start).", valueName: "time"))
+        @Option(help: ArgumentHelp("End of the range, as --since. (default: now with --since, else the newest span's start)", valueName: "time"))
         var until: String?
 
         @Option(help: ArgumentHelp("Only this queue (repeatable).", valueName: "name"))
@@ -52,16 +55,9 @@ extension Correlate {
 
         func validate() throws {
             try format.check(Self.formats, command: "queues")
-            for (name, value) in [("--since", since), ("--until", until)] {
-                if let value, TimeArgument.parse(value, now: .now) == nil {
-                    throw ValidationError("\(name) '\(value)' is neither an RFC 3339 time nor a duration such as 1h.")
-                }
-            }
             let now = Timestamp.now
-            if let since, let start = TimeArgument.parse(since, now: now) {
-                let end = until.flatMap { TimeArgument.parse($0, now: now) } ?? now
-                if start > end { throw ValidationError("--since \(start) is after --until \(until == nil ? "(now) " : "")\(end).") }
-            }
+            let end = try until.map { try TimeOptions.parse($0, option: "--until", now: now) } ?? now
+            if let since { try TimeOptions.checkOrder(try TimeOptions.parse(since, option: "--since", now: now), end, untilGiven: until != nil) }
         }
 
         func run() throws {
@@ -70,14 +66,14 @@ extension Correlate {
             let now = Timestamp.now
             let end: Timestamp
             if let until {
-                end = TimeArgument.parse(until, now: now)!
+                end = try TimeOptions.parse(until, option: "--until", now: now)
             } else if since != nil {
                 end = now
             } else {
                 // One past the newest span, so that it is in the range.
                 end = (try store.latestSpanStart() ?? now).advanced(by: 1)
             }
-            let start = since.flatMap { TimeArgument.parse($0, now: now) } ?? end.advanced(by: -3_600_000_000_000)
+            let start = try since.map { try TimeOptions.parse($0, option: "--since", now: now) } ?? end.advanced(by: -3_600_000_000_000)
             guard start <= end else { throw ValidationError("--since is after --until.") }
             let queueAttributes = BundleBuilder(store: store, rules: rules, limit: 1, lookback: nil).lookup.matcher.queueAttributes
             let statistics = try QueueReport(store: store, queueAttributes: queueAttributes).statistics(from: start, to: end, queues: queue.isEmpty ? nil : Set(queue))

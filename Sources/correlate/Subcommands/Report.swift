@@ -9,16 +9,19 @@ extension Correlate {
             abstract: "An incident report of every alert in a time range: Markdown, HTML or JSON.",
             discussion: """
                 Every alert in the store whose window overlaps [--since, --until] gets its bundle \
-                (as correlate lookup builds it). --since and --until take RFC 3339 times \
-                (2026-11-25T08:00:00Z) or durations back from now (2h, 30m); by default the last \
-                24 hours. HTML is one self-contained page (no external asset, works offline) with \
+                (as correlate lookup builds it); by default those of the last 24 hours. --since \
+                and --until take what journalctl --since takes: a date and time (2026-11-25, \
+                "2026-11-25 08:00"), a time of today (08:00), yesterday, today, now, a time span \
+                before or after now (-1h, +30min, "2 days ago", or a span alone: 1w, 30min, \
+                1h30m, 90s), or an RFC 3339 time (2026-11-25T08:00:00Z). A date or time without \
+                a zone is local time (add UTC or +01:00 for another). HTML is one self-contained page (no external asset, works offline) with \
                 a waterfall per trace; Markdown pastes into a ticket; JSON is one bundle per line.
                 """)
 
-        @Option(help: ArgumentHelp("Start of the range: an RFC 3339 time, or a duration back from now.", valueName: "time"))
+        @Option(help: ArgumentHelp("Start of the range: \(TimeOptions.forms).", valueName: "time"))
         var since = "24h"
 
-        @Option(help: ArgumentHelp("End of the range: an RFC 3339 time, or a duration back from now.", valueName: "time"))
+        @Option(help: ArgumentHelp("End of the range, as --since. (default: now)", valueName: "time"))
         var until: String?
 
         static let formats: [OutputFormat] = [.text, .json, .markdown, .html]
@@ -44,19 +47,16 @@ extension Correlate {
         func validate() throws {
             try format.check(Self.formats, command: "report")
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1.") }
-            guard TimeArgument.parse(since, now: .now) != nil else {
-                throw ValidationError("--since '\(since)' is neither an RFC 3339 time nor a duration such as 2h.")
-            }
-            if let until, TimeArgument.parse(until, now: .now) == nil {
-                throw ValidationError("--until '\(until)' is neither an RFC 3339 time nor a duration such as 30m.")
-            }
+            let now = Timestamp.now
+            let start = try TimeOptions.parse(since, option: "--since", now: now)
+            let end = try until.map { try TimeOptions.parse($0, option: "--until", now: now) } ?? now
+            try TimeOptions.checkOrder(start, end, untilGiven: until != nil)
         }
 
         func run() throws {
             let now = Timestamp.now
-            let start = TimeArgument.parse(since, now: now)!
-            let end = until.flatMap { TimeArgument.parse($0, now: now) } ?? now
-            guard start <= end else { throw ValidationError("--since is after --until.") }
+            let start = try TimeOptions.parse(since, option: "--since", now: now)
+            let end = try until.map { try TimeOptions.parse($0, option: "--until", now: now) } ?? now
             let rules = try ruleOptions.selection.loadAlertRules()
             let store = try storeOptions.openExisting()
             let alerts = try store.alerts(overlapping: start, end)
@@ -66,13 +66,5 @@ extension Correlate {
             try BundleWriting.write(bundles, format: format, title: "Incident report \(start) … \(end)",
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
         }
-    }
-}
-
-/// `--since`/`--until`: an RFC 3339 time, or a duration back from now.
-enum TimeArgument {
-    static func parse(_ text: String, now: Timestamp) -> Timestamp? {
-        if let time = Timestamp.parse(text) { return time }
-        return DurationText.nanoseconds(text).map { Timestamp(nanoseconds: now.nanoseconds - $0) }
     }
 }
