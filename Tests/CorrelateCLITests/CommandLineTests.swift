@@ -63,6 +63,21 @@ import CorrelateTestSupport
         #expect(try files(in: folder) == ["present.log"], "no store created")
     }
 
+    @Test func lookupByNameIgnoresCaseAndSuggestsANameNearlyRight() throws {
+        let db = try Fixtures.temporaryDirectory().appendingPathComponent("c.db").path
+        let ingest = try CommandRunner.run(
+            ["ingest", "--db", db, "--spans", "samples/celery-redis/traces.otlp.jsonl", "--alerts", "samples/celery-redis/alerts/alertmanager-webhook.json"])
+        try #require(ingest.status == 0, "\(ingest.stderr)")
+        for name in ["jobLatencyHigh", "JOBLATENCYHIGH"] {
+            let result = try CommandRunner.run(["lookup", "--db", db, "--name", name])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix(#"{"schema":"correlate.bundle/v1","revision":0,"alert":{"name":"JobLatencyHigh""#))
+        }
+        let misspelt = try CommandRunner.run(["lookup", "--db", db, "--name", "JobLatencyHgh"])
+        #expect(misspelt.status == 1)
+        #expect(misspelt.stderr == "correlate: error: no alert named JobLatencyHgh in \(db); did you mean 'JobLatencyHigh'?\n")
+    }
+
     @Test(arguments: [["--version"], ["-V"], ["version"]])
     func versionIsPrintedAndExitsZero(arguments: [String]) throws {
         let result = try CommandRunner.run(arguments)

@@ -36,7 +36,7 @@ extension Correlate {
         @Option(name: .customLong("alert"), help: ArgumentHelp("A file with alert payloads (- for standard input).", valueName: "file"))
         var alertFile: String?
 
-        @Option(help: "An alert in the store, by alertname.")
+        @Option(help: "An alert in the store, by alertname (case ignored).")
         var name: String?
 
         @Option(help: "An alert in the store, by fingerprint.")
@@ -89,7 +89,9 @@ extension Correlate {
                 }
             } else {
                 guard let latest = try AlertSelection.latest(named: name, fingerprint: fingerprint, store: store) else {
-                    DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint ?? "")") in \(storeOptions.path)")
+                    let near = try name.flatMap { Spelling.closest(to: $0, among: try AlertSelection.names(in: store)) }
+                    DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint ?? "")") in \(storeOptions.path)"
+                        + (near.map { "; did you mean '\($0)'?" } ?? ""))
                     throw ExitCode(ExitStatus.badInput.rawValue)
                 }
                 alerts = [latest]
