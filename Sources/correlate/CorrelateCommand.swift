@@ -19,6 +19,19 @@ struct Correlate: ParsableCommand {
 
             Data goes to stdout, diagnostics to stderr. Exit status: 0 success, 1 bad input that \
             stopped the command, 2 bad usage or configuration.
+
+            Defaults for every command (rules, db, trace_urls, log_tz, color) may be set in \
+            correlate.yaml: --config PATH, else $CORRELATE_CONFIG, else \
+            $XDG_CONFIG_HOME/correlate/correlate.yaml (~/.config/correlate/correlate.yaml), else \
+            ./correlate.yaml. Shell completion: correlate --generate-completion-script bash|zsh|fish.
+
+            EXAMPLES:
+              cd samples/celery-redis
+              correlate ingest --spans traces.otlp.jsonl --alerts alerts/*webhook.json
+              correlate ingest --logs logs/celery-worker.log --logs logs/worker.otel.log
+              correlate lookup --name JobLatencyHigh --format text
+              correlate trace 6e5bbfb4
+              correlate report --since 2026-11-25 --format html -o incident.html
             """,
         version: "0.1.0",
         subcommands: [
@@ -59,7 +72,7 @@ enum Main {
             let code = Correlate.exitCode(for: error)
             let message = Correlate.fullMessage(for: error)
             if code == .success {
-                if !message.isEmpty { print(message) }
+                if !message.isEmpty { print(HelpText.examplesLast(message)) }
                 exit(ExitStatus.success.rawValue)
             }
             if !message.isEmpty { DiagnosticPrinter.printError(message) }

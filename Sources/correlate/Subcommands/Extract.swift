@@ -8,6 +8,10 @@ extension Correlate {
     struct Extract: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pull trace, span and job ids out of log lines; one NDJSON record per log record.",
+            usage: """
+                correlate extract [<file>|- ...] [--only-linked]
+                                  [--input-format <format>] [<options>]
+                """,
             discussion: """
                 Reads each FILE in turn (- or none: standard input), detects each line's format \
                 (journalctl -o json, JSON lines, logfmt, plain text with a leading timestamp), \
@@ -23,6 +27,11 @@ extension Correlate {
                 Works on a never-ending stream: journalctl -o json -f | correlate extract. \
                 Large files are cut at record boundaries and read on all cores; the output is \
                 the same as line by line.
+
+                EXAMPLES:
+                  correlate extract samples/celery-redis/logs/worker.otel.log
+                  correlate extract --only-linked samples/celery-redis/logs/journal.json
+                  journalctl -o json -u celery-worker -f | correlate extract --only-linked
                 """)
 
         @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))

@@ -12,6 +12,10 @@ extension Correlate {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Store logs, spans and alerts, for trace, lookup and report.",
+            usage: """
+                correlate ingest [--logs <file>]... [--spans <file>]...
+                                 [--alerts <file>]... [<options>]
+                """,
             discussion: """
                 Logs go through the extraction rules (as correlate extract reads them); spans are \
                 read from OTLP JSON (one export request per line, as the Collector's file exporter \
@@ -23,6 +27,12 @@ extension Correlate {
                 (file, line), so ingesting the same files again adds nothing. Each batch is one \
                 transaction: an interrupted ingest keeps what it committed, and running it again \
                 completes it.
+
+                EXAMPLES:
+                  cd samples/celery-redis
+                  correlate ingest --spans traces.otlp.jsonl --alerts alerts/*webhook.json
+                  correlate ingest --logs logs/celery-worker.log --logs logs/worker.otel.log
+                  correlate --db /tmp/other.db ingest --spans traces.otlp.jsonl
                 """)
 
         @Option(name: .customLong("logs"), help: ArgumentHelp("A log file (- for standard input). Repeatable.", valueName: "file"))

@@ -13,6 +13,10 @@ extension Correlate {
     struct Lookup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Find the traces that explain an alert: its incident bundle.",
+            usage: """
+                correlate lookup (--alert <file> | --name <name> | --fingerprint <fp>)
+                                 [--format text|json|markdown|html] [<options>]
+                """,
             discussion: """
                 The alert comes from a payload file (--alert: an Alertmanager or Grafana webhook, \
                 or an Alertmanager API v2 list; every alert in it), or from the store by name or \
@@ -31,6 +35,12 @@ extension Correlate {
                 before. A job whose consumer starts a new trace linked to its producer brings \
                 both traces. Output: JSON (one bundle per line, schema correlate.bundle/v1), \
                 Markdown, or one self-contained HTML page.
+
+                EXAMPLES:
+                  # in samples/celery-redis, after the examples of correlate help ingest
+                  correlate lookup --name JobLatencyHigh --format text
+                  correlate lookup --alert alerts/alertmanager-webhook.json --format markdown
+                  correlate lookup --name joblatencyhigh --format html -o incident.html
                 """)
 
         @Option(name: .customLong("alert"), help: ArgumentHelp("A file with alert payloads (- for standard input).", valueName: "file"))

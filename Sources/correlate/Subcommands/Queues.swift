@@ -8,6 +8,10 @@ extension Correlate {
     struct Queues: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per-queue statistics of the jobs in a time range: waits, run times, failures.",
+            usage: """
+                correlate queues [--since <time>] [--until <time>] [--queue <name>]...
+                                 [--format text|json] [<options>]
+                """,
             discussion: """
                 A job is an outermost consumer span (the execute side of a producer→consumer \
                 hop; a receive span and the process span under it are one job) that started in \
@@ -30,6 +34,12 @@ extension Correlate {
                 30min, 1h30m, 90s), or an RFC 3339 time (2026-11-25T08:00:00Z). A date or time \
                 without a zone is local time (add UTC or +01:00 for another). With neither, the hour up to the newest span in the store \
                 (so a store of last week's data answers for its own last hour).
+
+                EXAMPLES:
+                  # in samples/celery-redis, after the examples of correlate help ingest
+                  correlate queues
+                  correlate queues --since '2026-11-25 08:30 UTC' --until '2026-11-25 08:35 UTC'
+                  correlate queues --queue exports --format json
                 """)
 
         @Option(help: ArgumentHelp("Start of the range: \(TimeOptions.forms). (default: 1h before --until)", valueName: "time"))

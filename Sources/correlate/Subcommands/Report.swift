@@ -7,6 +7,10 @@ extension Correlate {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "An incident report of every alert in a time range: Markdown, HTML or JSON.",
+            usage: """
+                correlate report [--since <time>] [--until <time>]
+                                 [--format text|json|markdown|html] [<options>]
+                """,
             discussion: """
                 Every alert in the store whose window overlaps [--since, --until] gets its bundle \
                 (as correlate lookup builds it); by default those of the last 24 hours. --since \
@@ -16,6 +20,12 @@ extension Correlate {
                 1h30m, 90s), or an RFC 3339 time (2026-11-25T08:00:00Z). A date or time without \
                 a zone is local time (add UTC or +01:00 for another). HTML is one self-contained page (no external asset, works offline) with \
                 a waterfall per trace; Markdown pastes into a ticket; JSON is one bundle per line.
+
+                EXAMPLES:
+                  # in samples/celery-redis, after the examples of correlate help ingest
+                  correlate report --since 2026-11-25 --until 2026-11-26 --format text
+                  correlate report --since '2026-11-25 08:00' --format html -o incident.html
+                  correlate report --since yesterday --format json
                 """)
 
         @Option(help: ArgumentHelp("Start of the range: \(TimeOptions.forms).", valueName: "time"))

@@ -10,6 +10,12 @@ extension Correlate {
     struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check and inspect the extraction rules.",
+            discussion: """
+                EXAMPLES:
+                  correlate rules test
+                  correlate rules list --verbose
+                  correlate rules coverage samples/celery-redis/logs/worker.otel.log
+                """,
             subcommands: [Test.self, List.self, Coverage.self])
     }
 }
@@ -18,11 +24,19 @@ extension Correlate.Rules {
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run every rule's own test cases.",
+            usage: """
+                correlate rules test [<dir>] [--rules <dir>]... [<options>]
+                """,
             discussion: """
                 With DIR, tests the rule files of that folder alone; without, the rules in force \
                 (shipped, $CORRELATE_RULES, --rules), and the alert mappings of alerts.yaml. \
                 Prints a line per failure and a closing \
                 'N passed, N failed' line; exits 1 when any case fails, 2 when a rule does not load.
+
+                EXAMPLES:
+                  correlate rules test
+                  correlate rules test rules/
+                  correlate rules test --rules ~/my-rules
                 """)
 
         @Argument(help: ArgumentHelp("A folder of rule files.", valueName: "dir"))
@@ -63,7 +77,20 @@ extension Correlate.Rules {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the rules in force, highest priority first.",
-            discussion: "With --verbose, also the literals a line must contain (ASCII case ignored) before each rule is tried, how selective they are (a line position starts one with a chance of about 2^-bits), how many hex digits in a row the line must hold, and for rules tried where their literals start, the hex digits each such place must have.")
+            usage: """
+                correlate rules list [--combined] [--verbose] [<options>]
+                """,
+            discussion: """
+                With --verbose, also the literals a line must contain (ASCII case ignored) before \
+                each rule is tried, how selective they are (a line position starts one with a \
+                chance of about 2^-bits), how many hex digits in a row the line must hold, and for \
+                rules tried where their literals start, the hex digits each such place must have.
+
+                EXAMPLES:
+                  correlate rules list
+                  correlate rules list --verbose --rules ~/my-rules
+                  correlate rules list --combined
+                """)
 
         @OptionGroup var ruleOptions: RuleOptions
 
@@ -107,6 +134,9 @@ extension Correlate.Rules {
     struct Coverage: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "What do my lines yield? Records linked per source and per rule, and the id-shaped values no rule takes.",
+            usage: """
+                correlate rules coverage [<file>|- ...] [--format text|json] [<options>]
+                """,
             discussion: """
                 Reads each FILE (- or none: standard input) through the rules in force, as \
                 correlate extract does, and prints per source the records with a trace id, with \
@@ -117,6 +147,10 @@ extension Correlate.Rules {
                 <hex16>, <uuid> or <traceparent>) with their count and up to three examples \
                 (file:line). A suspect is where a rule is missing: write one in a --rules folder \
                 (rules/README.md) and run this again. --format json for scripts.
+
+                EXAMPLES:
+                  correlate rules coverage samples/celery-redis/logs/worker.otel.log
+                  journalctl -o json -n 10000 | correlate rules coverage --format json
                 """)
 
         @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))

@@ -16,6 +16,10 @@ extension Correlate {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Stream logs, spans and alerts into the store and write a bundle for each alert (the default command).",
+            usage: """
+                correlate run [<logfile>|- ...] [--spans <file>]... [--alerts <file>]...
+                              [--follow] [--format text|json|markdown|html] [<options>]
+                """,
             discussion: """
                 Logs come from the files given, or from standard input (journalctl -o json -f | \
                 correlate); spans and alerts from --spans and --alerts files. Everything goes into \
@@ -35,6 +39,12 @@ extension Correlate {
 
                 Output: NDJSON (schema correlate.bundle/v1) by default, a Markdown section per \
                 bundle, or one HTML page written when the run ends.
+
+                EXAMPLES:
+                  cd samples/celery-redis
+                  correlate --spans traces.otlp.jsonl --alerts alerts/*webhook.json logs/*.log
+                  correlate logs/worker.otel.log --alerts alerts/*webhook.json --format text
+                  journalctl -o json -u celery-worker -f | correlate --follow --format markdown
                 """)
 
         @Argument(help: ArgumentHelp("Log files (- for standard input; the default when it is not a terminal).", valueName: "logfile"))

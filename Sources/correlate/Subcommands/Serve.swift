@@ -10,6 +10,10 @@ extension Correlate {
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Receive spans, logs and alerts over OTLP/HTTP and webhooks; write a bundle for each alert.",
+            usage: """
+                correlate serve [--listen <host:port>] [--emit <target>]...
+                                [--token-file <file>] [<options>]
+                """,
             discussion: """
                 Endpoints (HTTP/1.1):
                   POST /v1/traces, /v1/logs      OTLP/HTTP, protobuf or JSON, gzip or not
@@ -39,6 +43,11 @@ extension Correlate {
                 a store that cannot be written (disk full) answers 503 with Retry-After.
                 Refused requests are counted by status in the closing line on stderr; the first \
                 ten are said there with their reason as they come.
+
+                EXAMPLES:
+                  correlate serve --emit stdout --emit dir:bundles
+                  correlate serve --listen 0.0.0.0:4318 --token-file /etc/correlate/token
+                  curl 'localhost:4318/api/bundles?alert=JobLatencyHigh'
                 """)
 
         @Option(help: ArgumentHelp("Address to listen on: HOST:PORT ([::1]:PORT for IPv6; port 0 picks a free one, printed on stderr).", valueName: "host:port"))

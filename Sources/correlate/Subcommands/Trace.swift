@@ -15,6 +15,10 @@ extension Correlate {
     struct Trace: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one trace from the store: a waterfall with the queue wait, the culprit and its log lines.",
+            usage: """
+                correlate trace <trace-id> [--format text|json] [--width <n>] [--full]
+                                [--logs none|linked|all] [<options>]
+                """,
             discussion: """
                 TRACE_ID is 32 hex digits, a prefix of at least 8 that names one trace, or a \
                 64-bit id as Datadog or B3 logs write it (16 hex digits, or decimal): the trace \
@@ -24,8 +28,16 @@ extension Correlate {
                 wait, with the most own time on the critical path), error spans, and the trace's \
                 log lines under their span — including the lines that carry only the job id. \
                 When the job's context was lost between the request and the worker, it says so and \
-                names the other trace. Colour on a terminal only, never with NO_COLOR. \
+                names the other trace. Colour as --color says (by default on a terminal, unless \
+                NO_COLOR is set). \
                 --format json prints the trace object of the bundle schema.
+
+                EXAMPLES:
+                  # in samples/celery-redis, after the examples of correlate help ingest
+                  correlate trace 6e5bbfb4
+                  correlate trace 6e5bbfb4 --full --width 100 --level warn
+                  correlate trace 6e5bbfb43e75ba84fca988cb58246552 --format json
+                  correlate trace 6e5bbfb4 --trace-url 'http://jaeger:16686/trace/{trace_id}'
                 """)
 
         @Argument(help: ArgumentHelp("The trace id, a unique prefix of it, or its low 64 bits.", valueName: "trace-id"))
