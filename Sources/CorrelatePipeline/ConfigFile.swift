@@ -213,6 +213,15 @@ public struct ConfigFile: Sendable {
             return Diagnostic(.error, code: "config-not-yaml", "the configuration file is not YAML: \(what)",
                               location: SourceLocation(file: file, line: mark.line, column: mark.column),
                               snippet: sourceLine(mark.line, of: text))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams names the mapping; the key's second line is what to fix.
+            let key = duplicates.first ?? ""
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let second = lines.indices.filter { lines[$0].hasPrefix(key + ":") }.dropFirst().first
+            let line = second.map { $0 + 1 } ?? context.mark.line
+            return Diagnostic(.error, code: "config-bad-value", "'\(key)' is given twice",
+                              location: SourceLocation(file: file, line: line, column: second == nil ? context.mark.column : 1),
+                              snippet: sourceLine(line, of: text))
         default:
             return Diagnostic(.error, code: "config-not-yaml", "the configuration file is not YAML: \(error)",
                               location: SourceLocation(file: file, line: 1))

@@ -29,6 +29,7 @@ import CorrelateTestSupport
         ("trace_urls:\n  - 'ftp://x/{trace_id}'\n", "trace_urls: a link must start with http:// or https://", "correlate.yaml:2:6"),
         ("db: [\n", "the configuration file is not YAML", "correlate.yaml:2:1"),
         ("- rules\n", "the configuration file must be a mapping", "correlate.yaml:1:1"),
+        ("db: a\ncolor: never\ndb: b\n", "'db' is given twice", "correlate.yaml:3:1"),
     ])
     func aBadFileStopsEveryCommandWithWhereAndWhat(text: String, message: String, location: String) throws {
         let folder = try folder(config: text)
