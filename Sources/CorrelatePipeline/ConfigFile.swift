@@ -6,6 +6,7 @@ import Darwin
 public import CorrelateModel
 public import CorrelateRender
 public import CorrelateSinks
+import Foundation
 import Yams
 
 /// `correlate.yaml`: defaults for the command line, which its options override.
@@ -29,7 +30,8 @@ public struct ConfigFile: Sendable {
     public var db: String?
     /// Links out for each trace (`trace_urls:`), before those of `--trace-url`.
     public var traceLinks: [TraceLinkTemplate] = []
-    /// The time zone of log timestamps without one (`log_tz:`), as written; read, not yet used.
+    /// How log times without a zone are read (`log_tz:`: auto, an IANA zone or an offset), when
+    /// `--log-tz` is not given.
     public var logTimeZone: String?
     /// `color:`, when `--color` is not given.
     public var colour: ColourChoice?
@@ -134,7 +136,12 @@ public struct ConfigFile: Sendable {
                     }
                 }
             case "log_tz":
-                config.logTimeZone = try string(value, key: key, what: "a time zone (such as UTC or Europe/Berlin)", text: text, file: file)
+                let zone = try string(value, key: key, what: "a time zone (such as UTC or Europe/Berlin)", text: text, file: file)
+                guard zone.lowercased() == "auto" || ZonelessTime.fixedOffset(zone) != nil || TimeZone(identifier: zone) != nil else {
+                    throw problem("log_tz '\(zone)' is not a time zone: give an IANA name (Europe/Berlin), an offset (+01:00) or auto",
+                                  at: value, text: text, file: file)
+                }
+                config.logTimeZone = zone
             default:  // color
                 let word = try string(value, key: key, what: "auto, always or never", text: text, file: file)
                 guard let choice = ColourChoice(rawValue: word.lowercased()) else {

@@ -30,6 +30,7 @@ import CorrelateTestSupport
         ("db: [\n", "the configuration file is not YAML", "correlate.yaml:2:1"),
         ("- rules\n", "the configuration file must be a mapping", "correlate.yaml:1:1"),
         ("db: a\ncolor: never\ndb: b\n", "'db' is given twice", "correlate.yaml:3:1"),
+        ("log_tz: Mars/Olympus\n", "log_tz 'Mars/Olympus' is not a time zone", "correlate.yaml:1:9"),
     ])
     func aBadFileStopsEveryCommandWithWhereAndWhat(text: String, message: String, location: String) throws {
         let folder = try folder(config: text)
@@ -60,6 +61,16 @@ import CorrelateTestSupport
         let overridden = try CommandRunner.run(["trace", "--db", "other.db", "6e5bbfb4"], directory: folder.path)
         #expect(overridden.status == 1)
         #expect(overridden.stderr.contains("no store at 'other.db'"))
+    }
+
+    @Test func logTZIsTheDefaultOfLogTZ() throws {
+        let line = Data("2026-11-25 09:32:29,032 INFO trace_id=4bf92f3577b34da6a3ce929d0e0e4736 received\n".utf8)
+        let folder = try folder(config: "log_tz: Europe/Berlin\n")
+        let configured = try CommandRunner.run(["extract", "-q"], stdin: line, directory: folder.path)
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(configured.stdout.contains(#""ts":"2026-11-25T08:32:29.032000Z""#), "\(configured.stdout)")
+        let overridden = try CommandRunner.run(["extract", "-q", "--log-tz", "UTC"], stdin: line, directory: folder.path)
+        #expect(overridden.stdout.contains(#""ts":"2026-11-25T09:32:29.032000Z""#), "\(overridden.stdout)")
     }
 
     @Test func relativePathsAreRelativeToTheFilesFolder() throws {

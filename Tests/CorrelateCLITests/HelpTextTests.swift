@@ -35,11 +35,13 @@ import CorrelateTestSupport
     }
 
     @Test func defaultsAreSaidOnce() throws {
-        for command in [["extract"], ["ingest"]] {
+        for command in [["extract"], ["ingest"], ["run"]] {
             let text = try help(command)
-            let threads = text.components(separatedBy: "--threads <threads>").last ?? ""
-            let option = threads.prefix { $0 != "-" }
-            #expect(option.components(separatedBy: "default").count - 1 == 1, "\(command): \(option)")
+            for option in ["--threads <threads>", "--log-tz <zone>"] where text.contains(option) {
+                // The option's help: up to the next option's line.
+                let said = (text.components(separatedBy: option).last ?? "").components(separatedBy: "\n  -").first ?? ""
+                #expect(said.components(separatedBy: "default").count - 1 == 1, "\(command) \(option): \(said)")
+            }
         }
     }
 

@@ -166,6 +166,11 @@ import CorrelateTestSupport
             ["lookup", "--db", db, "--name", "JobLatencyHigh", "--format", "markdown", "--trace-url", "J=http://j.example/{trace_id}", "--logs", "none"])
         #expect(markdown.stdout.contains("**J** <http://j.example/\(Self.trace)>"))
         #expect(!markdown.stdout.contains("slow query on reports db"), "--logs none")
+        let html = try CommandRunner.run(
+            ["lookup", "--db", db, "--name", "JobLatencyHigh", "--format", "html", "--trace-url", "J=http://j.example/{trace_id}", "--logs", "none"])
+        #expect(html.status == 0, "\(html.stderr)")
+        #expect(html.stdout.contains("http://j.example/\(Self.trace)"))
+        #expect(!html.stdout.contains("slow query on reports db"), "--logs none")
         let bad = try CommandRunner.run(["trace", "--db", db, "6e5bbfb4", "--trace-url", "http://j.example/{span_id}"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--trace-url: trace link 'http://j.example/{span_id}', character 18: unknown placeholder {span_id}"), "\(bad.stderr)")

@@ -8,9 +8,13 @@ struct LogTimeOptions: ParsableArguments {
     @Option(
         name: .customLong("log-tz"),
         help: ArgumentHelp(
-            "How log times without a zone are read: auto (as UTC; then a log source whose lines sit a whole number of quarter hours from their spans is moved beside them, and the summary says so), an IANA zone (Europe/Berlin) or an offset (+01:00, -0530). Default: auto.",
+            "How log times without a zone are read: auto (as UTC; then a log source whose lines sit a whole number of quarter hours from their spans is moved beside them, and the summary says so), an IANA zone (Europe/Berlin) or an offset (+01:00, -0530). (default: the configuration file's log_tz, else auto)",
             valueName: "zone"))
-    var logTZ = "auto"
+    var given: String?
+
+    /// `--log-tz`, else the configuration file's `log_tz:` (read when the options are parsed,
+    /// and checked there), else auto.
+    var logTZ: String { given ?? GlobalOptions.configuration.logTimeZone ?? "auto" }
 
     func validate() throws {
         _ = try rule()

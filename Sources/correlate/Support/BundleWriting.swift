@@ -2,10 +2,10 @@ import CorrelateModel
 import CorrelateRender
 import CorrelateSinks
 
-// TODO(issue 13): `BundleOutput` and `BundleStream` (CorrelateSinks) are being given `text`
-// and `options:` on main, and `BundleHTML.render` its `options:`. Once they have them, lookup,
-// report and run call them directly with the options of `RenderingOptions`, and this file
-// goes; until then text and Markdown are written here, and HTML without the options.
+// TODO(issue 13): `BundleOutput` and `BundleStream` (CorrelateSinks) take `options:` for HTML
+// only, and have no text format. Once they write text and Markdown with the options too,
+// lookup, report and run call them directly and this file goes; until then text and Markdown
+// are written here (as BundleStream writes Markdown: a section per bundle).
 
 /// Bundles in the format asked for, all at once: what `lookup` and `report` write.
 enum BundleWriting {
@@ -15,7 +15,7 @@ enum BundleWriting {
         case .text: text = BundleText.render(bundles, title: title, options: options)
         case .markdown: text = BundleMarkdown.render(bundles, title: title, options: options)
         case .json, .html:
-            try BundleOutput.write(bundles, format: BundleOutput.Format(rawValue: format.rawValue)!, title: title, to: path)
+            try BundleOutput.write(bundles, format: BundleOutput.Format(rawValue: format.rawValue)!, title: title, options: options, to: path)
             return
         }
         if let path {
@@ -39,7 +39,7 @@ final class BundleSink: @unchecked Sendable {
         switch format {
         case .text, .markdown: stream = nil
         case .json: stream = BundleStream(format: .ndjson, output: output)
-        case .html: stream = BundleStream(format: .html, output: output)
+        case .html: stream = BundleStream(format: .html, output: output, options: options)
         }
         self.format = format
         self.options = options
