@@ -12,7 +12,8 @@ struct GlobalOptions: ParsableArguments {
     var config: String?
 
     @Option(name: .customLong("color"), help: ArgumentHelp(
-        "auto (on a terminal, unless NO_COLOR is set non-empty or TERM=dumb), always or never.", valueName: "when"))
+        "auto (on a terminal, unless NO_COLOR is set non-empty or TERM=dumb), always or never. (default: the configuration file's color, else auto)",
+        valueName: "when"))
     var colour: ColourChoice?
 
     @Flag(name: .shortAndLong, help: "Say more on stderr: which rules replaced which.")
