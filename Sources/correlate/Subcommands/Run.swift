@@ -42,7 +42,7 @@ extension Correlate {
 
                 EXAMPLES:
                   cd samples/celery-redis
-                  correlate --spans traces.otlp.jsonl --alerts alerts/*webhook.json logs/*.log
+                  correlate logs/*.log --spans traces.otlp.jsonl --alerts alerts/*webhook.json
                   correlate logs/worker.otel.log --alerts alerts/*webhook.json --format text
                   journalctl -o json -u celery-worker -f | correlate --follow --format markdown
                 """)
