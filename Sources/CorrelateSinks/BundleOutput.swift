@@ -5,15 +5,16 @@ public import CorrelateRender
 /// `lookup` and `report` write.
 public enum BundleOutput {
     public enum Format: String, Sendable, CaseIterable {
-        case json, markdown, html
+        case text, json, markdown, html
     }
 
-    /// - Parameter options: what the HTML page shows of each trace (its log events, its links
-    ///   out); the other formats do not take it yet.
+    /// - Parameter options: what the renderings for people (text, Markdown, HTML) show of each
+    ///   trace (width, log events, links out); JSON keeps everything.
     public static func render(_ bundles: [IncidentBundle], format: Format, title: String, options: RenderOptions = RenderOptions()) -> String {
         switch format {
+        case .text: return BundleText.render(bundles, title: title, options: options)
         case .json: return bundles.map { BundleJSON.string($0) + "\n" }.joined()
-        case .markdown: return BundleMarkdown.render(bundles, title: title)
+        case .markdown: return BundleMarkdown.render(bundles, title: title, options: options)
         case .html: return BundleHTML.render(bundles, title: title, options: options)
         }
     }

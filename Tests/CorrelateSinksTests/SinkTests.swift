@@ -57,6 +57,9 @@ private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11
             switch format {
             case .ndjson:
                 #expect(text.split(separator: "\n").count == 2)
+            case .text:
+                #expect(text.contains("Backlog"))
+                #expect(text.components(separatedBy: "FIRING Backlog").count == 3, "a section per revision: \(text)")
             case .markdown:
                 #expect(text.contains("Backlog (revision 1)"))
             case .html:
@@ -64,6 +67,17 @@ private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11
                 #expect(text.components(separatedBy: "Incident: Backlog").count >= 2)
             }
         }
+    }
+
+    /// Text and Markdown take the options too: the window's lines without a trace id only with
+    /// `logs: .all`, the width of the text.
+    @Test(arguments: [BundleOutput.Format.text, .markdown])
+    func textAndMarkdownTakeTheOptionsTheyAreGiven(_ format: BundleOutput.Format) {
+        var withLogs = bundle("Backlog")
+        withLogs.unlinkedLogs = [LogRecord(source: SourceLocation(file: "/var/log/w.log", line: 3), timestamp: withLogs.windowStart,
+                                           severity: .warn, message: "queue backlog growing")]
+        #expect(!BundleOutput.render([withLogs], format: format, title: "t").contains("queue backlog growing"))
+        #expect(BundleOutput.render([withLogs], format: format, title: "t", options: RenderOptions(logs: .all)).contains("queue backlog growing"))
     }
 
     /// `lookup`, `report` and `run` hand their render options to the HTML page: here, the log

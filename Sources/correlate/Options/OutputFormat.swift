@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorrelateSinks
 
 /// `--format`: one vocabulary for every command — `text`, `json` (with `ndjson` a synonym:
 /// where several objects are written, json is one per line), `markdown`, `html` — of which
@@ -33,5 +34,29 @@ enum OutputFormat: String, ExpressibleByArgument {
         guard !accepted.contains(self) else { return }
         let names = accepted.map { $0 == .json ? "json (or ndjson)" : $0.rawValue }
         throw ValidationError("correlate \(command) does not write \(rawValue): --format takes \(names.dropLast().joined(separator: ", ")) or \(names.last!).")
+    }
+}
+
+extension BundleOutput.Format {
+    /// The bundles' format of `--format` (every bundle format is one of them).
+    init(_ format: OutputFormat) {
+        switch format {
+        case .text: self = .text
+        case .json: self = .json
+        case .markdown: self = .markdown
+        case .html: self = .html
+        }
+    }
+}
+
+extension BundleStream.Format {
+    /// `run`'s format of `--format`: JSON is one object per line.
+    init(_ format: OutputFormat) {
+        switch format {
+        case .text: self = .text
+        case .json: self = .ndjson
+        case .markdown: self = .markdown
+        case .html: self = .html
+        }
     }
 }

@@ -108,7 +108,7 @@ extension Correlate {
             }
             let lookup = BundleBuilder(store: store, rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
             let bundles = try alerts.map { try lookup.bundle(for: $0) }
-            try BundleWriting.write(bundles, format: format, title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "),
+            try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "),
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
         }
     }

@@ -73,7 +73,7 @@ extension Correlate {
             if alerts.isEmpty { DiagnosticPrinter.printError("correlate report: no alert between \(start) and \(end)") }
             let builder = BundleBuilder(store: store, rules: rules, limit: limit, lookback: nil)
             let bundles = try alerts.map { try builder.bundle(for: $0, now: now) }
-            try BundleWriting.write(bundles, format: format, title: "Incident report \(start) … \(end)",
+            try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident report \(start) … \(end)",
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
         }
     }

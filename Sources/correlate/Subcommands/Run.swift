@@ -117,7 +117,7 @@ extension Correlate {
                 bundles: bundles.settings,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes), logClock: logClock)
             let output = ByteOutput.standardOutput
-            let sink = BundleSink(format: format, options: rendering.options(defaultWidth: format == .markdown ? 100 : nil), output: output)
+            let sink = BundleStream(format: BundleStream.Format(format), output: output, options: rendering.options(defaultWidth: format == .markdown ? 100 : nil))
             let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store,
                                        reader: try StoreLocation.openReader(storeOptions.path), configuration: configuration,
                                        warn: { DiagnosticPrinter.printError("correlate: warning: \($0)") }, emit: sink.write)
