@@ -1,6 +1,7 @@
 import ArgumentParser
 import CorrelateModel
 import CorrelatePipeline
+import CorrelateRender
 import CorrelateSinks
 
 extension Correlate {
@@ -70,10 +71,10 @@ extension Correlate {
             let rules = try ruleOptions.selection.loadAlertRules()
             let store = try storeOptions.openExisting()
             let alerts = try store.alerts(overlapping: start, end)
-            if alerts.isEmpty { DiagnosticPrinter.printError("correlate report: no alert between \(start) and \(end)") }
+            if alerts.isEmpty { DiagnosticPrinter.printError("correlate report: no alert between \(TimeText.dateTime(start)) and \(TimeText.dateTime(end))") }
             let builder = BundleBuilder(store: store, rules: rules, limit: limit, lookback: nil)
             let bundles = try alerts.map { try builder.bundle(for: $0, now: now) }
-            try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident report \(start) … \(end)",
+            try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident report \(TimeText.dateTime(start)) … \(TimeText.dateTime(end))",
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
         }
     }
