@@ -1,29 +1,41 @@
-import CorrelateModel
-import Yams
+public import CorrelateModel
+public import Yams
 import CorrelateJSON
 
 /// Reads the YAML of a rule file (extraction rules and `alerts.yaml` alike) into Yams' node
 /// tree, so every later problem can name its line and column (`Node.mark`).
-enum RuleYAML {
+public enum RuleYAML {
     /// The document's root node; nil for an empty file.
     /// - Throws: a ``Diagnostic`` (`rule-file-not-yaml`) with the file, line, column and the
     ///   source line, when the text is not YAML or nests collections deeper than
     ///   ``NestingLimit/maximumDepth`` (libyaml stops at 1,000 levels by itself; the readers
     ///   of the tree recurse).
     static func compose(_ text: String, file: String) throws(Diagnostic) -> Node? {
+        try compose(text, file: file, code: "rule-file-not-yaml", notYAML: "not valid YAML", document: "a rule file")
+    }
+
+    /// A YAML document's root node (nil when empty) for a reader that names lines and columns:
+    /// the rule files and `correlate.yaml` alike.
+    /// - Parameters:
+    ///   - code: the diagnostic's code.
+    ///   - notYAML: how the message starts ("not valid YAML").
+    ///   - document: what the file is, for the nesting message ("a rule file").
+    /// - Throws: a ``Diagnostic`` with the file, line, column and source line: text that is not
+    ///   YAML, a key given twice in a mapping (at its second line), collections nested deeper
+    ///   than ``NestingLimit/maximumDepth`` (libyaml stops at 1,000 levels by itself; the
+    ///   readers of the tree recurse).
+    public static func compose(_ text: String, file: String, code: String, notYAML: String, document: String) throws(Diagnostic) -> Node? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw diagnostic(error, text: text, file: file)
+            throw diagnostic(error, text: text, file: file, code: code, notYAML: notYAML)
         } catch {
-            throw Diagnostic(.error, code: "rule-file-not-yaml", "not valid YAML: \(error)",
-                             location: SourceLocation(file: file, line: 1))
+            throw Diagnostic(.error, code: code, "\(notYAML): \(error)", location: SourceLocation(file: file, line: 1))
         }
         if let root, let deep = firstNode(below: NestingLimit.maximumDepth, in: root) {
             let line = deep.mark?.line ?? 1
-            throw Diagnostic(.error, code: "rule-file-not-yaml",
-                             "not valid YAML for a rule file: collections \(NestingLimit.reason)",
+            throw Diagnostic(.error, code: code, "\(notYAML) for \(document): collections \(NestingLimit.reason)",
                              location: SourceLocation(file: file, line: line, column: deep.mark?.column),
                              snippet: sourceLine(line, of: text))
         }
@@ -46,25 +58,33 @@ enum RuleYAML {
         return nil
     }
 
-    static func sourceLine(_ number: Int?, of text: String) -> String? {
+    public static func sourceLine(_ number: Int?, of text: String) -> String? {
         guard let number, number >= 1 else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         return number <= lines.count ? String(lines[number - 1]) : nil
     }
 
-    private static func diagnostic(_ error: YamlError, text: String, file: String) -> Diagnostic {
+    private static func diagnostic(_ error: YamlError, text: String, file: String, code: String, notYAML: String) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _),
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }
                 .joined(separator: ": ")
-            return Diagnostic(.error, code: "rule-file-not-yaml", "not valid YAML: \(what)",
+            return Diagnostic(.error, code: code, "\(notYAML): \(what)",
                               location: SourceLocation(file: file, line: mark.line, column: mark.column),
                               snippet: sourceLine(mark.line, of: text))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams names the mapping; the key's second line is what to fix.
+            let key = duplicates.first ?? ""
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let second = lines.indices.filter { lines[$0].drop { $0 == " " }.hasPrefix(key + ":") }.dropFirst().first
+            let line = second.map { $0 + 1 } ?? context.mark.line
+            return Diagnostic(.error, code: code, "'\(key)' is given twice",
+                              location: SourceLocation(file: file, line: line, column: second.map { lines[$0].prefix { $0 == " " }.count + 1 } ?? context.mark.column),
+                              snippet: sourceLine(line, of: text))
         default:
-            return Diagnostic(.error, code: "rule-file-not-yaml", "not valid YAML: \(error)",
-                              location: SourceLocation(file: file, line: 1))
+            return Diagnostic(.error, code: code, "\(notYAML): \(error)", location: SourceLocation(file: file, line: 1))
         }
     }
 }

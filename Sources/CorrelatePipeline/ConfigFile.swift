@@ -8,6 +8,7 @@ public import CorrelateRender
 public import CorrelateSinks
 import Foundation
 import Yams
+import CorrelateExtract
 
 /// `correlate.yaml`: defaults for the command line, which its options override.
 ///
@@ -88,15 +89,8 @@ public struct ConfigFile: Sendable {
     public static func parse(_ text: String, file: String) throws(Diagnostic) -> ConfigFile {
         var config = ConfigFile()
         config.path = file
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw notYAML(error, text: text, file: file)
-        } catch {
-            throw Diagnostic(.error, code: "config-not-yaml", "the configuration file is not YAML: \(error)",
-                             location: SourceLocation(file: file, line: 1))
-        }
+        let root = try RuleYAML.compose(text, file: file, code: "config-not-yaml", notYAML: "the configuration file is not YAML",
+                                        document: "a configuration file")
         guard let root, !isNull(root) else { return config }
         guard let mapping = root.mapping else {
             throw problem("the configuration file must be a mapping of keys (\(keys.joined(separator: ", "))) to values", at: root, text: text, file: file)
@@ -130,7 +124,7 @@ public struct ConfigFile: Sendable {
                         let quoted = item.scalar.map { $0.style == .singleQuoted || $0.style == .doubleQuoted } ?? false
                         location.column = location.column.map { $0 + invalid.position - 1 + (quoted ? 1 : 0) }
                         throw Diagnostic(.error, code: "config-bad-value", "trace_urls: \(invalid.reason)", location: location,
-                                         snippet: sourceLine(location.line, of: text))
+                                         snippet: RuleYAML.sourceLine(location.line, of: text))
                     } catch {
                         throw problem("trace_urls: \(error)", at: item, text: text, file: file)
                     }
@@ -208,35 +202,7 @@ public struct ConfigFile: Sendable {
         let line = node.mark?.line ?? 1
         return Diagnostic(.error, code: "config-bad-value", message,
                           location: SourceLocation(file: file, line: line, column: node.mark?.column),
-                          snippet: sourceLine(line, of: text), help: help)
+                          snippet: RuleYAML.sourceLine(line, of: text), help: help)
     }
 
-    private static func notYAML(_ error: YamlError, text: String, file: String) -> Diagnostic {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            return Diagnostic(.error, code: "config-not-yaml", "the configuration file is not YAML: \(what)",
-                              location: SourceLocation(file: file, line: mark.line, column: mark.column),
-                              snippet: sourceLine(mark.line, of: text))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Yams names the mapping; the key's second line is what to fix.
-            let key = duplicates.first ?? ""
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let second = lines.indices.filter { lines[$0].hasPrefix(key + ":") }.dropFirst().first
-            let line = second.map { $0 + 1 } ?? context.mark.line
-            return Diagnostic(.error, code: "config-bad-value", "'\(key)' is given twice",
-                              location: SourceLocation(file: file, line: line, column: second == nil ? context.mark.column : 1),
-                              snippet: sourceLine(line, of: text))
-        default:
-            return Diagnostic(.error, code: "config-not-yaml", "the configuration file is not YAML: \(error)",
-                              location: SourceLocation(file: file, line: 1))
-        }
-    }
-
-    private static func sourceLine(_ number: Int, of text: String) -> String? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        return number >= 1 && number <= lines.count ? String(lines[number - 1]) : nil
-    }
 }
