@@ -65,7 +65,7 @@ extension Correlate.Rules {
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(help: "Print the combined pattern the rules are searched with (for grep -P).")
+        @Flag(help: "Print the combined pattern the rules are searched with, as one line that grep -P -f takes ((?J) allows the group names the rules share).")
         var combined = false
 
         func run() throws {
