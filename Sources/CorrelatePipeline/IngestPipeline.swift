@@ -12,19 +12,24 @@ import Foundation
 
 /// What `correlate ingest` is asked to read.
 public struct IngestConfiguration: Sendable {
+    /// Files, directories (their files matching `globs`, see ``InputPaths``) and `-` (standard
+    /// input); gzip and zstd are decompressed.
     public var logs: [String]
     public var spans: [String]
     public var alerts: [String]
+    /// Which files of a directory given are read.
+    public var globs: [String]
     /// How log files are read (format, threads, line limit…); its `inputs` are ignored.
     public var extract: ExtractConfiguration
     /// Spans written per transaction.
     public var spanBatch: Int
 
-    public init(logs: [String] = [], spans: [String] = [], alerts: [String] = [],
+    public init(logs: [String] = [], spans: [String] = [], alerts: [String] = [], globs: [String] = InputPaths.defaultGlobs,
                 extract: ExtractConfiguration = ExtractConfiguration(inputs: []), spanBatch: Int = 10_000) {
         self.logs = logs
         self.spans = spans
         self.alerts = alerts
+        self.globs = globs
         self.extract = extract
         self.spanBatch = spanBatch
     }
@@ -43,6 +48,8 @@ public struct IngestSummary: Sendable {
     public var alertsStored = InsertResult()
     /// Documents (span or alert) that could not be read, with where and why.
     public var malformed: [InputProblem] = []
+    /// What was read otherwise than asked, and why (with `--follow`, a file read once).
+    public var notes: [InputProblem] = []
     public var unreadable: [InputError] = []
 
     public init() {}
@@ -92,26 +99,35 @@ public final class IngestPipeline {
 
     /// - Throws: a store error (the batches before it are kept).
     public func run() throws -> IngestSummary {
+        let logs = InputPaths.expand(configuration.logs, globs: configuration.globs)
+        let spans = InputPaths.expand(configuration.spans, globs: configuration.globs)
+        let alerts = InputPaths.expand(configuration.alerts, globs: configuration.globs)
         // About 300 bytes a log line and 700 a span: enough to tell a bulk load from a trickle.
-        let bytes = (configuration.logs + configuration.spans).reduce(0) { $0 + Self.fileSize($1) }
+        let bytes = (logs.paths + spans.paths).reduce(0) { $0 + Self.fileSize($1) }
         try store.beginBulkLoad(expectedRows: bytes / 300)
-        if !configuration.logs.isEmpty { try ingestLogs() }
-        for path in configuration.spans { try ingestSpans(path) }
-        for path in configuration.alerts { try ingestAlerts(path) }
+        if !logs.paths.isEmpty { try ingestLogs(logs.paths) }
+        summary.unreadable += logs.problems
+        for path in spans.paths { try ingestSpans(path) }
+        summary.unreadable += spans.problems
+        for path in alerts.paths { try ingestAlerts(path) }
+        summary.unreadable += alerts.problems
         try store.endBulkLoad()
         return summary
     }
 
+    /// The size of a file's content: on disk, or about eight times that when it is compressed.
     static func fileSize(_ path: String) -> Int {
         var info = stat()
-        return path != "-" && stat(path, &info) == 0 ? Int(info.st_size) : 0
+        guard path != "-", stat(path, &info) == 0 else { return 0 }
+        return Int(info.st_size) * (InputFile.compression(ofFileAt: path).map { $0 == .none ? 1 : 8 } ?? 1)
     }
 
     // MARK: - Logs
 
-    private func ingestLogs() throws {
+    private func ingestLogs(_ paths: [String]) throws {
         var extract = configuration.extract
-        extract.inputs = configuration.logs.map(Self.canonicalPath)
+        extract.inputs = paths
+        extract.canonicalSourceNames = true
         extract.nameStdinByFirstLine = true
         let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: extract, destination: .records { [unowned self] batch in
             summary.logsStored += try store.insert(logs: batch)
@@ -125,54 +141,11 @@ public final class IngestPipeline {
 
     private func ingestSpans(_ given: String) throws {
         let path = Self.canonicalPath(given)
-        let name = path == "-" ? SourceLocation.stdinName : given
-        let reader: LineReader
-        do {
-            reader = try LineReader(path: path, maxLineBytes: 256 << 20)
-        } catch let error as InputError {
-            summary.unreadable.append(error)
-            return
+        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch,
+                               into: &summary) { spans, summary in
+            summary.spansStored += try store.insert(spans: spans)
+            progress?(summary)
         }
-        var batch: [Span] = []
-        var lines = SpanFiles.LineByLine()
-        var wholeDocument = false
-        let binary = path != "-" && SpanFiles.looksBinary(path)
-        if !binary {
-            try reader.forEachLine { line in
-                switch lines.take(line.bytes, at: SourceLocation(file: name, line: line.number), into: &summary) {
-                case .spans(let spans):
-                    try add(spans, to: &batch)
-                case .nothing:
-                    break
-                case .wholeDocument:
-                    wholeDocument = true
-                    return false
-                }
-                return true
-            }
-        }
-        if binary || wholeDocument {
-            switch SpanFiles.readWhole(path: path, name: name, binary: binary) {
-            case .decoded(let decoded):
-                summary.count(decoded)
-                try add(decoded.spans, to: &batch)
-            case .malformed(let problem): summary.malformed.append(problem)
-            case .unreadable(let error): summary.unreadable.append(error)
-            }
-        }
-        try flush(&batch)
-    }
-
-    private func add(_ spans: [Span], to batch: inout [Span]) throws {
-        batch += spans
-        if batch.count >= configuration.spanBatch { try flush(&batch) }
-    }
-
-    private func flush(_ batch: inout [Span]) throws {
-        guard !batch.isEmpty else { return }
-        summary.spansStored += try store.insert(spans: batch)
-        batch.removeAll(keepingCapacity: true)
-        progress?(summary)
     }
 
     // MARK: - Alerts
@@ -182,11 +155,7 @@ public final class IngestPipeline {
     private func ingestAlerts(_ given: String) throws {
         let path = Self.canonicalPath(given)
         let name = path == "-" ? SourceLocation.stdinName : given
-        guard let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path) else {
-            summary.unreadable.append(InputError(path: given, errno: errno == 0 ? ENOENT : errno, operation: "open"))
-            return
-        }
-        let text = String(decoding: data, as: UTF8.self)
+        guard let text = InputText.read(path: path, name: name, unreadable: &summary.unreadable) else { return }
         let decoded = AlertFiles.decode(text, name: name)
         summary.malformed += decoded.problems
         summary.alertsRead += decoded.alerts.count

@@ -23,9 +23,19 @@ extension Correlate {
                 Works on a never-ending stream: journalctl -o json -f | correlate extract. \
                 Large files are cut at record boundaries and read on all cores; the output is \
                 the same as line by line.
+
+                A directory is read recursively: its files whose name matches --glob, in name \
+                order. Input compressed with gzip or zstd is decompressed as it is read, whatever \
+                its name (the content tells), also on standard input; a damaged one keeps the \
+                records before the damage, which is reported with the file and line (exit 1).
+
+                EXAMPLES
+                  correlate extract /var/log/worker/app.log /var/log/worker/app.log.1.gz
+                  correlate extract --glob '*.log*' /var/log/worker/
+                  cat old/app.log.*.gz | correlate extract --only-linked
                 """)
 
-        @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
+        @Argument(help: ArgumentHelp("Log files or directories to read; - or none for standard input.", valueName: "file"))
         var files: [String] = []
 
         @Flag(name: .customLong("only-linked"), help: "Write only records that carry a trace id or a job id.")
@@ -46,6 +56,8 @@ extension Correlate {
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
 
+        @OptionGroup var input: InputOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -59,9 +71,10 @@ extension Correlate {
         func run() throws {
             let rules = try global.ruleSelection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
-            let configuration = ExtractConfiguration(
+            var configuration = ExtractConfiguration(
                 inputs: files, inputFormat: inputFormat, onlyLinked: onlyLinked,
                 maxLineBytes: maxLineBytes, threads: threads, chunkBytes: chunkBytes)
+            configuration.globs = input.effectiveGlobs
             let pipeline = ExtractPipeline(ruleSet: rules.ruleSet, configuration: configuration)
             let summary = try pipeline.run()
             for problem in summary.unreadable {

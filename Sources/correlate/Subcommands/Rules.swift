@@ -117,9 +117,17 @@ extension Correlate.Rules {
                 <hex16>, <uuid> or <traceparent>) with their count and up to three examples \
                 (file:line). A suspect is where a rule is missing: write one in a --rules folder \
                 (rules/README.md) and run this again. --format json for scripts.
+
+                A directory is read recursively (its files matching --glob); gzip and zstd are \
+                decompressed. A summary of what was read (malformed lines with the first one's \
+                file, line and reason) goes to stderr.
+
+                EXAMPLES
+                  correlate rules coverage /var/log/worker/
+                  journalctl -o json -u worker --since today | correlate rules coverage
                 """)
 
-        @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
+        @Argument(help: ArgumentHelp("Log files or directories to read; - or none for standard input.", valueName: "file"))
         var files: [String] = []
 
         @Option(help: "text (tables) or json.")
@@ -128,22 +136,26 @@ extension Correlate.Rules {
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
 
+        @Flag(name: .shortAndLong, help: "No summary on stderr.")
+        var quiet = false
+
+        @OptionGroup var input: InputOptions
+
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             let rules = try global.ruleSelection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
-            let coverage: RuleCoverage
-            do {
-                coverage = try RuleCoverage.measure(
-                    ruleSet: rules.ruleSet, inputs: files.isEmpty ? ["-"] : files,
-                    format: ExtractConfiguration(inputs: [], inputFormat: inputFormat))
-            } catch let error as InputError {
-                DiagnosticPrinter.printError("correlate: error: \(error)")
-                throw ExitCode(ExitStatus.badInput.rawValue)
+            var reading = ExtractConfiguration(inputs: [], inputFormat: inputFormat)
+            reading.globs = input.effectiveGlobs
+            let coverage = RuleCoverage.measure(ruleSet: rules.ruleSet, inputs: files.isEmpty ? ["-"] : files, format: reading)
+            for problem in coverage.reading.unreadable {
+                DiagnosticPrinter.printError("correlate: error: \(problem)")
             }
             let text = format == .json ? coverage.json : coverage.text
             ByteOutput.standardOutput.write(Array(text.utf8))
+            if !quiet { DiagnosticPrinter.printError("correlate rules coverage: \(coverage.reading.description)") }
+            if !coverage.reading.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
         }
     }
 }

@@ -37,15 +37,22 @@ extension Correlate {
 
                 Output: NDJSON (schema correlate.bundle/v1) by default, a Markdown section per \
                 bundle, or one HTML page written when the run ends.
+
+                A directory given (logs, --spans, --alerts) stands for its files whose name \
+                matches --glob, read recursively in name order, as they are when the run starts. \
+                Files compressed with gzip or zstd are decompressed (the content tells, not the \
+                name) and read once, also with --follow.
                 """)
 
-        @Argument(help: ArgumentHelp("Log files (- for standard input; the default when it is not a terminal).", valueName: "logfile"))
+        @Argument(help: ArgumentHelp("Log files or directories (- for standard input; the default when it is not a terminal).", valueName: "logfile"))
         var logs: [String] = []
 
-        @Option(name: .customLong("spans"), help: ArgumentHelp("A span file (OTLP JSON, protobuf, Jaeger, Zipkin). Repeatable.", valueName: "file"))
+        @Option(name: .customLong("spans"), parsing: .upToNextOption,
+                help: ArgumentHelp("Span files or directories (OTLP JSON, protobuf, Jaeger, Zipkin); several after one --spans, and repeatable.", valueName: "file"))
         var spans: [String] = []
 
-        @Option(name: .customLong("alerts"), help: ArgumentHelp("An alert file (Alertmanager or Grafana webhook payloads, one per line, or an Alertmanager API list). Repeatable.", valueName: "file"))
+        @Option(name: .customLong("alerts"), parsing: .upToNextOption,
+                help: ArgumentHelp("Alert files or directories (Alertmanager or Grafana webhook payloads, one per line, or an Alertmanager API list); several after one --alerts, and repeatable.", valueName: "file"))
         var alerts: [String] = []
 
         @Flag(name: .shortAndLong, help: "Follow the files as they grow and rotate, until interrupted.")
@@ -70,6 +77,8 @@ extension Correlate {
 
         @OptionGroup var bundles: BundleOptions
 
+        @OptionGroup var input: InputOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -92,7 +101,7 @@ extension Correlate {
             let store = try StoreLocation.open(global.databasePath)
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
-                logs: logInputs, spans: spans, alerts: alerts, follow: follow,
+                logs: logInputs, spans: spans, alerts: alerts, globs: input.effectiveGlobs, follow: follow,
                 bundles: bundles.settings,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes))
             let output = ByteOutput.standardOutput
