@@ -42,6 +42,8 @@ public struct IngestSummary: Sendable {
     public var spanDocuments = 0
     public var spansRead = 0
     public var spansRejected = 0
+    /// The first span left out: where its document is, and which span and why.
+    public var firstRejectedSpan: InputProblem?
     public var spansStored = InsertResult()
     public var spanFormats: Set<String> = []
     public var alertsRead = 0
@@ -58,24 +60,30 @@ public struct IngestSummary: Sendable {
         var parts: [String] = []
         if logs.inputs > 0 {
             parts.append((["logs: read \(logs.lines) lines, \(logs.records) records, stored \(logsStored.stored), duplicates \(logsStored.duplicates)"]
-                          + logs.problems.filter { !$0.hasPrefix("over-limit 0") }).joined(separator: ", "))
+                          // Unreadable inputs are said once for all kinds, below.
+                          + logs.problems.filter { !$0.hasPrefix("over-limit 0") && !$0.contains(" unreadable input") }).joined(separator: ", "))
         }
         if spanDocuments > 0 || spansRead > 0 {
             let formats = spanFormats.sorted().joined(separator: ", ")
-            parts.append("spans: read \(spansRead) in \(spanDocuments) document\(spanDocuments == 1 ? "" : "s")\(formats.isEmpty ? "" : " (\(formats))"), stored \(spansStored.stored), duplicates \(spansStored.duplicates), rejected \(spansRejected) (invalid or all-zero ids)")
+            let rejected = "rejected \(spansRejected) (invalid or all-zero ids" + (firstRejectedSpan.map { "; first at \($0)" } ?? "") + ")"
+            parts.append("spans: read \(spansRead) in \(spanDocuments) document\(spanDocuments == 1 ? "" : "s")\(formats.isEmpty ? "" : " (\(formats))"), stored \(spansStored.stored), duplicates \(spansStored.duplicates), " + rejected)
         }
         if alertsRead > 0 {
             parts.append("alerts: read \(alertsRead), stored \(alertsStored.stored), duplicates \(alertsStored.duplicates)")
         }
         parts.append("malformed documents \(malformed.count)" + (malformed.first.map { " (first at \($0))" } ?? ""))
+        if let first = unreadable.first {
+            parts.append("unreadable inputs \(unreadable.count) (first: \(first))")
+        }
         return parts.joined(separator: "; ")
     }
 
-    /// Counts a decoded span document.
-    public mutating func count(_ decoded: DecodedSpans) {
+    /// Counts a decoded span document, found at `location` (its line, or the file's start).
+    public mutating func count(_ decoded: DecodedSpans, at location: SourceLocation) {
         spanDocuments += 1
         spansRead += decoded.spans.count + decoded.rejected
         spansRejected += decoded.rejected
+        if firstRejectedSpan == nil, let reason = decoded.firstRejection { firstRejectedSpan = InputProblem(location, reason) }
         spanFormats.insert(decoded.format.rawValue)
     }
 }

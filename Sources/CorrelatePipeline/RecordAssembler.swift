@@ -431,7 +431,10 @@ final class RecordAssembler: @unchecked Sendable {
                 summary.firstLimitHit = SourceLocation(file: currentFile, line: number)
             }
         }
-        if found.rejectedZeroID { summary.zeroIDs += 1 }
+        if found.rejectedZeroID {
+            summary.zeroIDs += 1
+            if summary.firstZeroID == nil { summary.firstZeroID = SourceLocation(file: currentFile, line: number) }
+        }
     }
 
     /// Adds a line that continues its stream's record. Returns false when it started a record

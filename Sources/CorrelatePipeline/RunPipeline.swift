@@ -239,7 +239,7 @@ public final class RunPipeline {
         }
         switch SpanFiles.readWhole(path: source.path, name: source.name, binary: binary) {
         case .decoded(let decoded):
-            summary.ingest.count(decoded)
+            summary.ingest.count(decoded, at: SourceLocation(file: source.name, line: 1))
             var batch = decoded.spans
             try store(spans: &batch)
         case .malformed(let problem):

@@ -64,7 +64,7 @@ public enum SpanFiles {
                 return .nothing
             case .decoded(let decoded):
                 documents += 1
-                summary.count(decoded)
+                summary.count(decoded, at: location)
                 return .spans(decoded.spans)
             case .unfinishedDocument where documents == 0 && failures == 0 && wholeAllowed:
                 return .wholeDocument
@@ -115,11 +115,7 @@ public enum SpanFiles {
         let start = SourceLocation(file: name, line: 1)
         if binary {
             do {
-                let (spans, rejected) = try OTLPProtobufDecoder.decodeTraces(Data(bytes))
-                var decoded = DecodedSpans(format: .otlpProtobuf)
-                decoded.spans = spans
-                decoded.rejected = rejected
-                return .decoded(decoded)
+                return .decoded(try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) })
             } catch {
                 return .malformed(InputProblem(start, "not an OTLP protobuf ExportTraceServiceRequest: \(error)"))
             }
@@ -195,7 +191,7 @@ public enum SpanFiles {
             if damage == nil {
                 switch decodeWhole(document, name: name, binary: binary) {
                 case .decoded(let decoded):
-                    summary.count(decoded)
+                    summary.count(decoded, at: SourceLocation(file: name, line: 1))
                     try add(decoded.spans)
                 case .malformed(let problem): summary.malformed.append(problem)
                 case .unreadable(let error): summary.unreadable.append(error)
