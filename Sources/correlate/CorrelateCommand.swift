@@ -21,7 +21,10 @@ struct Correlate: ParsableCommand {
             stopped the command, 2 bad usage or configuration.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Extract.self, Ingest.self, Trace.self, Lookup.self, Report.self, Queues.self, Serve.self, Rules.self],
+        subcommands: [Run.self, Extract.self, Ingest.self, Trace.self, Lookup.self, Report.self, Queues.self, Serve.self, Rules.self,
+                      Traces.self,
+                      Alerts.self,
+                      Sources.self],
         defaultSubcommand: Run.self
     )
 }

@@ -30,8 +30,8 @@ extension Correlate {
                 the damage is reported with the file and line.
 
                 EXAMPLES
-                  correlate ingest --logs /var/log/worker/ --spans traces/*.jsonl.gz --alerts alerts.json
-                  correlate ingest --logs app.log app.log.1 app.log.2.gz --glob '*.log*'
+                  correlate ingest --logs /var/log/worker/ --spans traces/*.jsonl.gz
+                  correlate ingest --logs app.log app.log.1 app.log.2.gz --alerts alerts/
                 """)
 
         @Option(name: .customLong("logs"), parsing: .upToNextOption,
