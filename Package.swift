@@ -7,7 +7,8 @@ import PackageDescription
 //                                     ─▶ CorrelateModel
 //   CorrelateExtract ─▶ CorrelateMatcher ─▶ CPCRE2
 //   CorrelateStore ─▶ CSQLite
-//   correlate ─▶ CorrelateServer ─▶ { CorrelatePipeline, CorrelateOTLP, Hummingbird, CZlib }
+//   CorrelateSources ─▶ CZlib, CZstd (inputs decompressed as they are read)
+//   correlate ─▶ CorrelateServer ─▶ { CorrelatePipeline, CorrelateOTLP, CorrelateSources, Hummingbird }
 // Release builds of the hot-path targets skip Swift's run-time exclusivity checks (they cost a
 // thread-local access-set lookup per access to a class's stored properties, on every line);
 // debug builds and the tests keep them.
@@ -60,11 +61,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
         .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"], swiftSettings: hotPath),
         // The one JSON reader (JSONDocument), writer (JSONWriter), string escaping and base64.
         .target(name: "CorrelateJSON", swiftSettings: hotPath),
         .target(name: "CorrelateModel", dependencies: ["CorrelateJSON"], swiftSettings: imports),
-        .target(name: "CorrelateSources", dependencies: ["CorrelateModel"], swiftSettings: hotPath),
+        // Inputs: files and standard input, gzip and zstd decompressed as they are read (the one
+        // target that imports zlib and libzstd), lines, chunks, followed files, directories.
+        .target(name: "CorrelateSources", dependencies: ["CorrelateModel", "CZlib", "CZstd"], swiftSettings: hotPath),
         .target(name: "CorrelateDecode", dependencies: ["CorrelateModel", "CorrelateJSON"], swiftSettings: hotPath),
         .target(
             name: "CorrelateExtract",
@@ -98,7 +106,7 @@ let package = Package(
         .target(
             name: "CorrelateServer",
             dependencies: [
-                "CorrelatePipeline", "CorrelateOTLP", "CZlib",
+                "CorrelatePipeline", "CorrelateOTLP", "CorrelateSources",
                 "CorrelateModel", "CorrelateJSON", "CorrelateDecode", "CorrelateExtract", "CorrelateRender",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

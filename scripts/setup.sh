@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev)
+packages=(pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev libzstd-dev)
 case "${1:-}" in
   --tests) packages+=(chromium curl python3 python3-venv cmark-gfm) ;;
   "") ;;

@@ -101,14 +101,19 @@ public final class RuleSet: Sendable {
 
     /// `(rule₀)|(rule₁)|…` for `rules` in the given order, and the number of each rule's
     /// enclosing group.
-    static func combinedSource(_ rules: [CompiledRule]) -> (String, [Int]) {
+    /// With `oneLine`, the newline that ends a rule which may use extended mode (so that a `#`
+    /// comment in it ends there) is left out when the rule has no `#`: the pattern is then one
+    /// line, as `grep -P -f` reads one pattern per line.
+    static func combinedSource(_ rules: [CompiledRule], oneLine: Bool = false) -> (String, [Int]) {
         var source = ""
         var outer: [Int] = []
         var nextGroup = 1
         for (index, compiled) in rules.enumerated() {
             if index > 0 { source += "|" }
             let body = compiled.rule.caseless ? "(?i:\(compiled.rule.pattern))" : compiled.rule.pattern
-            let terminator = RulePatternCheck.mayUseExtendedMode(compiled.rule.pattern) ? "\n" : ""
+            let needsNewline = RulePatternCheck.mayUseExtendedMode(compiled.rule.pattern)
+                && (!oneLine || compiled.rule.pattern.contains("#"))
+            let terminator = needsNewline ? "\n" : ""
             source += "(\(body)\(terminator))"
             outer.append(nextGroup)
             nextGroup += 1 + compiled.pattern.captureCount
@@ -157,6 +162,10 @@ public final class RuleSet: Sendable {
         Extractor(ruleSet: self, limits: limits)
     }
 
-    /// The combined pattern's source, for `grep -P` comparisons and debugging.
-    public var combinedPattern: String { combined.source }
+    /// The combined pattern's source, for `grep -P` comparisons and debugging: `(?J)` (PCRE2's
+    /// inline `PCRE2_DUPNAMES`, which the set compiles with) and the alternation, so that
+    /// `grep -P -f` accepts the rules' group names used again from one rule to the next.
+    /// A rule in extended mode with a `#` comment keeps the newline that ends it (and the
+    /// pattern is then two lines).
+    public var combinedPattern: String { "(?J)" + RuleSet.combinedSource(rules, oneLine: true).0 }
 }

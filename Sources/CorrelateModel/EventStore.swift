@@ -140,6 +140,19 @@ public protocol EventStore: AnyObject {
     /// the wrong zone); returns how many records moved.
     func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int
 
+    // MARK: Listings (`correlate traces`, `alerts`, `sources`)
+
+    /// Traces whose first span started in the query's range that pass its filters, the newest
+    /// first (ties by trace id), at most `query.limit`; found from the spans that started in
+    /// the range, so the cost follows the range, not the store.
+    func traces(_ query: TraceListQuery) throws -> [TraceListing]
+    /// Stored alerts that pass the query's filters, by start, the newest first (ties by
+    /// fingerprint).
+    func alerts(_ query: AlertListQuery) throws -> [Alert]
+    /// Every source of log records, by path, with its counts; sources without log records
+    /// (alert payload files) are left out.
+    func logSources() throws -> [LogSourceListing]
+
     /// Hints that about `expectedRows` rows are coming; a store may defer index upkeep.
     func beginBulkLoad(expectedRows: Int) throws
     /// Ends a bulk load: every index is current again.

@@ -1,4 +1,4 @@
-import CorrelateDecode
+public import CorrelateDecode
 import CorrelateJSON
 public import CorrelateModel
 import Foundation
@@ -43,17 +43,22 @@ public enum OTLPHTTP {
     /// An `ExportTraceServiceRequest`: its spans, and how many were left out (an invalid or
     /// all-zero trace or span id).
     public static func decodeTraces(_ bytes: [UInt8], _ encoding: Encoding) throws(DecodingError) -> (spans: [Span], rejected: Int) {
+        let decoded = try decodeSpans(bytes, encoding)
+        return (decoded.spans, decoded.rejected)
+    }
+
+    /// The same, with why the first span left out was (``DecodedSpans/firstRejection``).
+    public static func decodeSpans(_ bytes: [UInt8], _ encoding: Encoding) throws(DecodingError) -> DecodedSpans {
         do {
             switch encoding {
             case .protobuf:
-                return try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decodeTraces($0) }
+                return try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
             case .json:
                 let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
                 guard document["resourceSpans"] != nil || document["resource_spans"] != nil || document.members?.isEmpty == true else {
                     throw DecodingError(reason: "not an ExportTraceServiceRequest: no resourceSpans")
                 }
-                let decoded = OTLPJSONDecoder.decode(document)
-                return (decoded.spans, decoded.rejected)
+                return OTLPJSONDecoder.decode(document)
             }
         } catch let error as DecodingError {
             throw error

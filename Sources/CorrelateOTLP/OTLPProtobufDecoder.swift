@@ -2,7 +2,7 @@ public import CorrelateModel
 public import Foundation
 import SwiftProtobuf
 import CorrelateJSON
-import CorrelateDecode
+public import CorrelateDecode
 
 /// Decodes OTLP protobuf, as OTLP/HTTP sends it (`application/x-protobuf`), with the code
 /// generated from `proto/` by `scripts/generate-protos.sh`.
@@ -20,9 +20,15 @@ public enum OTLPProtobufDecoder {
     /// - Throws: ``ProtobufWire/Failure`` when the bytes are not a valid message, or nest
     ///   messages deeper than ``NestingLimit/maximumDepth`` (an attribute's `AnyValue`s).
     public static func decodeTraces(_ bytes: UnsafeRawBufferPointer) throws -> (spans: [Span], rejected: Int) {
+        let decoded = try decode(bytes)
+        return (decoded.spans, decoded.rejected)
+    }
+
+    /// The same, with why the first span left out was (``DecodedSpans/firstRejection``).
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> DecodedSpans {
         var request = ProtobufWire(bytes)
-        var spans: [Span] = []
-        var rejected = 0
+        var result = DecodedSpans(format: .otlpProtobuf)
+        var index = 0
         try request.forEachMessage(1) { resourceSpans in
             // The resource may come after its scopes: read it first.
             var resource: [Attribute] = []
@@ -33,21 +39,26 @@ public enum OTLPProtobufDecoder {
             let service = resource["service.name"]?.text
             try resourceSpans.forEachMessage(2) { scope in
                 try scope.forEachMessage(2) { message in
-                    if let decoded = try span(&message, service: service, resource: resource) {
-                        spans.append(decoded)
+                    index += 1
+                    var rejection = ""
+                    if let decoded = try span(&message, service: service, resource: resource, rejection: &rejection) {
+                        result.spans.append(decoded)
                     } else {
-                        rejected += 1
+                        result.reject("span \(index)" + rejection)
                     }
                 }
             }
         }
-        return (spans, rejected)
+        return result
     }
 
     /// A `Span` message; nil when its trace or span id is missing, malformed or all zero.
-    static func span(_ message: inout ProtobufWire, service: String?, resource: [Attribute]) throws -> Span? {
+    /// - Parameter rejection: set, when nil is returned, to why: ` ("name"): what is wrong`.
+    static func span(_ message: inout ProtobufWire, service: String?, resource: [Attribute], rejection: inout String) throws -> Span? {
         var trace: TraceID?
         var id: SpanID?
+        var traceGiven = false
+        var idGiven = false
         var parent: SpanID?
         var name = ""
         var kind = 0
@@ -61,8 +72,12 @@ public enum OTLPProtobufDecoder {
         while !message.isAtEnd {
             let (number, type) = try message.field()
             switch (number, type) {
-            case (1, 2): trace = try message.traceID()
-            case (2, 2): id = try message.spanID()
+            case (1, 2):
+                traceGiven = true
+                trace = try message.traceID()
+            case (2, 2):
+                idGiven = true
+                id = try message.spanID()
             case (4, 2): parent = try message.spanID()
             case (5, 2): name = try message.string()
             case (6, 0): kind = Int(truncatingIfNeeded: try message.varint())
@@ -120,7 +135,17 @@ public enum OTLPProtobufDecoder {
             default: try message.skip(type)
             }
         }
-        guard let trace, trace.isValid, let id, id.isValid else { return nil }
+        guard let trace, trace.isValid, let id, id.isValid else {
+            func problem(_ what: String, _ given: Bool, _ valid: Bool?, bytes: Int) -> String? {
+                guard given else { return "no \(what)" }
+                guard let valid else { return "\(what) is not \(bytes) bytes" }
+                return valid ? nil : "all-zero \(what)"
+            }
+            let what = problem("trace id", traceGiven, trace?.isValid, bytes: 16)
+                ?? problem("span id", idGiven, id?.isValid, bytes: 8) ?? "unreadable"
+            rejection = (name.isEmpty ? "" : " (\"\(name.prefix(80))\")") + ": " + what
+            return nil
+        }
         return Span(
             traceID: trace, spanID: id, parentSpanID: parent.flatMap { $0.isValid ? $0 : nil },
             name: name, kind: Span.Kind(rawValue: kind) ?? .unspecified,

@@ -8,6 +8,7 @@ public import CorrelateEngine
 public import CorrelateExtract
 public import CorrelateModel
 import CorrelateRender
+import CorrelateSources
 import Foundation
 
 /// Builds incident bundles: the alert rules (YAML) turned into the engine's matcher, and the
@@ -39,8 +40,15 @@ public struct BundleBuilder {
 extension AlertSelection {
     /// The alerts of a payload file (see ``AlertFiles``), closed by the resolutions the store
     /// holds (``closed(_:by:)``).
+    /// - Throws: ``InputError`` when the file cannot be read (damaged compressed data: once its
+    ///   whole lines are decoded).
     public static func fromPayload(_ path: String, store: EventStore) throws -> AlertFiles.Result {
-        var decoded = try AlertFiles.read(path)
+        var unreadable: [InputError] = []
+        let name = path == "-" ? SourceLocation.stdinName : path
+        let text = InputText.read(path: path, name: name, unreadable: &unreadable)
+        if let error = unreadable.first, text == nil { throw error }
+        var decoded = AlertFiles.decode(text ?? "", name: name)
+        if let error = unreadable.first { decoded.problems.append(InputProblem(SourceLocation(file: name, line: error.line ?? 1), error.description)) }
         decoded.alerts = try closed(decoded.alerts, by: store)
         return decoded
     }

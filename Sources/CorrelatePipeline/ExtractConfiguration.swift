@@ -6,11 +6,19 @@ import Darwin
 public import CorrelateDecode
 import CorrelateModel
 public import CorrelateMatcher
+public import CorrelateSources
 
 /// What `correlate extract` is asked to do, in domain terms (the CLI builds it from flags).
 public struct ExtractConfiguration: Sendable {
-    /// Paths to read in order; `-` is standard input.
+    /// Paths to read in order; `-` is standard input. A directory stands for its files that
+    /// match `globs` (``InputPaths``); gzip and zstd are decompressed, whatever the name.
     public var inputs: [String]
+    /// Which files of a directory in `inputs` are read.
+    public var globs: [String] = InputPaths.defaultGlobs
+    /// Records carry the absolute path of their file (`ingest`, `run`: the store keys records
+    /// by file and line, so that a file ingested again from elsewhere adds nothing); diagnostics
+    /// still name the file as it was given.
+    public var canonicalSourceNames = false
     public var inputFormat: LogFormat
     /// Write only records with a trace id or a job id.
     public var onlyLinked: Bool

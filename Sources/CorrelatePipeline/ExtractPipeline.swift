@@ -102,14 +102,20 @@ public final class ExtractPipeline {
     /// - Throws: what the records destination threw (never for NDJSON output).
     @discardableResult
     public func run() throws -> ExtractSummary {
-        for path in configuration.inputs {
+        let expansion = InputPaths.expand(configuration.inputs, globs: configuration.globs)
+        summary.unreadable += expansion.problems
+        for path in expansion.paths {
             if !isOpen { break }
             summary.inputs += 1
+            // Records name their file as given, or by its absolute path; problems as given.
+            let recordName = path == "-" ? SourceLocation.stdinName
+                : configuration.canonicalSourceNames ? IngestPipeline.canonicalPath(path) : path
             do {
-                if let chunks = try chunkReader(for: path) {
-                    try readInParallel(chunks)
+                let input = try InputFile.open(path)
+                if let chunks = chunkReader(for: input) {
+                    try readInParallel(chunks, recordName: recordName)
                 } else {
-                    try readLineByLine(try LineReader(path: path, maxLineBytes: configuration.maxLineBytes))
+                    try readLineByLine(LineReader(input: input, maxLineBytes: configuration.maxLineBytes), recordName: recordName)
                 }
             } catch let error as InputError {
                 summary.unreadable.append(error)
@@ -124,10 +130,10 @@ public final class ExtractPipeline {
 
     // MARK: - Line by line
 
-    private func readLineByLine(_ reader: LineReader) throws {
+    private func readLineByLine(_ reader: LineReader, recordName: String) throws {
         let assembler = assemblers[0]
-        assembler.begin(file: reader.name)
-        var unnamed = reader.name == SourceLocation.stdinName && configuration.nameStdinByFirstLine
+        assembler.begin(file: recordName, shownAs: reader.name)
+        var unnamed = recordName == SourceLocation.stdinName && configuration.nameStdinByFirstLine
         defer {
             assembler.endInput()
             drain(assembler)
@@ -153,22 +159,14 @@ public final class ExtractPipeline {
 
     // MARK: - In parallel
 
-    /// A chunk reader for `path` when it is a regular file worth splitting, else nil.
-    private func chunkReader(for path: String) throws -> ChunkReader? {
-        guard configuration.threads > 1, path != "-" else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError(path: path, errno: errno, operation: "open") }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-            Int(info.st_size) >= 2 * configuration.chunkBytes
-        else {
-            close(fd)
-            return nil
-        }
+    /// A chunk reader for `input` when it is a regular file worth splitting (compressed or
+    /// not: it is decompressed by the reading thread), else nil.
+    private func chunkReader(for input: InputFile) -> ChunkReader? {
+        guard configuration.threads > 1, input.isRegularFile, input.fileSize >= Int64(2 * configuration.chunkBytes) else { return nil }
         var probe = LogDecoder(format: configuration.inputFormat)
         let unwrapper = LineUnwrapper(maxLineBytes: configuration.maxLineBytes)
         return ChunkReader(
-            descriptor: fd, name: path, chunkBytes: configuration.chunkBytes,
+            input: input, chunkBytes: configuration.chunkBytes,
             maxLineBytes: configuration.maxLineBytes, maxRecordBytes: configuration.maxRecordBytes,
             isRecordStart: { line in
                 // Seen through its wrapper; a partial line is not a place to cut.
@@ -192,9 +190,9 @@ public final class ExtractPipeline {
     /// — is assembled again from that state before it is written. A chunk cut inside a record
     /// (``Chunk/endsInsideRecord``) keeps that record open, and the chunk after it is
     /// assembled once it is written, by the same assembler, going on where it stopped.
-    private func readInParallel(_ reader: ChunkReader) throws {
+    private func readInParallel(_ reader: ChunkReader, recordName name: String) throws {
         defer { summary.bytes += reader.byteCount }
-        let name = reader.name
+        let shown = reader.name
         let workers = assemblers
         let buffers = workers.map { _ in reader.makeChunk() }
         let done = ChunkResults()
@@ -224,9 +222,9 @@ public final class ExtractPipeline {
                 let assembler = workers[slot]
                 if assembler.dependsOnEarlierState || !carried.partials.isEmpty {
                     assembler.discardOutput()
-                    assembler.begin(file: name)
+                    assembler.begin(file: name, shownAs: shown)
                     assembler.restore(carried)
-                    assembler.assemble(buffers[slot], file: name, continuing: true)
+                    assembler.assemble(buffers[slot], file: name, shownAs: shown, continuing: true)
                     carried = assembler.state(chunkOnly: false)
                 } else {
                     carried.update(with: assembler.state(chunkOnly: true))
@@ -245,7 +243,7 @@ public final class ExtractPipeline {
                 take(open)
             } else if !carried.partials.isEmpty, let last = workers.first {
                 // Partial lines the file ended with.
-                last.begin(file: name)
+                last.begin(file: name, shownAs: shown)
                 last.restore(carried)
                 last.endInput()
                 take(last)
@@ -262,7 +260,7 @@ public final class ExtractPipeline {
                 // the state of every chunk before.
                 while written < submitted { writeReady(waitForFirst: true) }
                 assembler.restore(carried)
-                assembler.assemble(chunk, file: name, continuing: true)
+                assembler.assemble(chunk, file: name, shownAs: shown, continuing: true)
                 carried = assembler.state(chunkOnly: false)
                 take(assembler)
                 if !chunk.endsInsideRecord { open = nil }
@@ -274,7 +272,7 @@ public final class ExtractPipeline {
             if chunk.endsInsideRecord { open = assembler }
             group.enter()
             queue.async {
-                assembler.assemble(chunk, file: name, continuing: false)
+                assembler.assemble(chunk, file: name, shownAs: shown, continuing: false)
                 done.markDone(sequence)
                 group.leave()
             }
@@ -315,8 +313,8 @@ final class ChunkResults: @unchecked Sendable {
 extension RecordAssembler {
     /// Assembles a whole chunk. Unless `continuing` (the chunk before left a record open for
     /// it), it starts afresh; its last record is closed unless the chunk ends inside it.
-    func assemble(_ chunk: Chunk, file: String, continuing: Bool) {
-        if !continuing { begin(file: file) }
+    func assemble(_ chunk: Chunk, file: String, shownAs shown: String, continuing: Bool) {
+        if !continuing { begin(file: file, shownAs: shown) }
         skipsLines = continuing
         let bytes = chunk.bytes
         if let base = bytes.baseAddress {

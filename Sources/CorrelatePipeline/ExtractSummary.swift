@@ -27,6 +27,7 @@ public struct ExtractSummary: Sendable {
     public var firstInvalidUTF8: SourceLocation?
     /// All-zero ids seen and not linked.
     public var zeroIDs = 0
+    public var firstZeroID: SourceLocation?
     /// Inputs that could not be opened or read.
     public var unreadable: [InputError] = []
 
@@ -49,6 +50,7 @@ public struct ExtractSummary: Sendable {
         limitHits += part.limitHits
         if firstLimitHit == nil { firstLimitHit = part.firstLimitHit }
         zeroIDs += part.zeroIDs
+        if firstZeroID == nil { firstZeroID = part.firstZeroID }
         truncated += part.truncated
         if firstTruncated == nil { firstTruncated = part.firstTruncated }
         invalidUTF8 += part.invalidUTF8
@@ -77,7 +79,7 @@ public struct ExtractSummary: Sendable {
         }
         parts.append(problem)
         var limits = "over-limit \(limitHits)"
-        if let firstLimitHit { limits += " (first at \(firstLimitHit))" }
+        if let firstLimitHit { limits += " (first at \(firstLimitHit): the rule search stopped at PCRE2's match limit)" }
         parts.append(limits)
         if truncated > 0 {
             parts.append("cut \(truncated) over-long line\(truncated == 1 ? "" : "s") to --max-line-bytes"
@@ -87,8 +89,13 @@ public struct ExtractSummary: Sendable {
             parts.append("repaired invalid UTF-8 in \(invalidUTF8) record\(invalidUTF8 == 1 ? "" : "s")"
                          + (firstInvalidUTF8.map { " (first at \($0))" } ?? ""))
         }
-        if zeroIDs > 0 { parts.append("\(zeroIDs) all-zero id\(zeroIDs == 1 ? "" : "s") ignored") }
-        if !unreadable.isEmpty { parts.append("\(unreadable.count) unreadable input\(unreadable.count == 1 ? "" : "s")") }
+        if zeroIDs > 0 {
+            parts.append("\(zeroIDs) all-zero id\(zeroIDs == 1 ? "" : "s") ignored"
+                         + (firstZeroID.map { " (first at \($0): an all-zero id means no trace context)" } ?? ""))
+        }
+        if let first = unreadable.first {
+            parts.append("\(unreadable.count) unreadable input\(unreadable.count == 1 ? "" : "s") (first: \(first))")
+        }
         return parts
     }
 }

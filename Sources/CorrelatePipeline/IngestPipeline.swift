@@ -12,9 +12,13 @@ import Foundation
 
 /// What `correlate ingest` is asked to read.
 public struct IngestConfiguration: Sendable {
+    /// Files, directories (their files matching `globs`, see ``InputPaths``) and `-` (standard
+    /// input); gzip and zstd are decompressed.
     public var logs: [String]
     public var spans: [String]
     public var alerts: [String]
+    /// Which files of a directory given are read.
+    public var globs: [String]
     /// How log files are read (format, threads, line limit…); its `inputs` are ignored.
     public var extract: ExtractConfiguration
     /// Spans written per transaction.
@@ -23,12 +27,13 @@ public struct IngestConfiguration: Sendable {
     /// spans once everything is stored (``LogClockAdjustment``).
     public var logClock: LogClockPolicy
 
-    public init(logs: [String] = [], spans: [String] = [], alerts: [String] = [],
+    public init(logs: [String] = [], spans: [String] = [], alerts: [String] = [], globs: [String] = InputPaths.defaultGlobs,
                 extract: ExtractConfiguration = ExtractConfiguration(inputs: []), spanBatch: Int = 10_000,
                 logClock: LogClockPolicy = .shift) {
         self.logs = logs
         self.spans = spans
         self.alerts = alerts
+        self.globs = globs
         self.extract = extract
         self.spanBatch = spanBatch
         self.logClock = logClock
@@ -42,12 +47,16 @@ public struct IngestSummary: Sendable {
     public var spanDocuments = 0
     public var spansRead = 0
     public var spansRejected = 0
+    /// The first span left out: where its document is, and which span and why.
+    public var firstRejectedSpan: InputProblem?
     public var spansStored = InsertResult()
     public var spanFormats: Set<String> = []
     public var alertsRead = 0
     public var alertsStored = InsertResult()
     /// Documents (span or alert) that could not be read, with where and why.
     public var malformed: [InputProblem] = []
+    /// What was read otherwise than asked, and why (with `--follow`, a file read once).
+    public var notes: [InputProblem] = []
     public var unreadable: [InputError] = []
     /// Log sources whose clock was measured off their spans, and what was done.
     public var logClock = LogClockReport()
@@ -58,25 +67,31 @@ public struct IngestSummary: Sendable {
         var parts: [String] = []
         if logs.inputs > 0 {
             parts.append((["logs: read \(logs.lines) lines, \(logs.records) records, stored \(logsStored.stored), duplicates \(logsStored.duplicates)"]
-                          + logs.problems.filter { !$0.hasPrefix("over-limit 0") }).joined(separator: ", "))
+                          // Unreadable inputs are said once for all kinds, below.
+                          + logs.problems.filter { !$0.hasPrefix("over-limit 0") && !$0.contains(" unreadable input") }).joined(separator: ", "))
         }
         if spanDocuments > 0 || spansRead > 0 {
             let formats = spanFormats.sorted().joined(separator: ", ")
-            parts.append("spans: read \(spansRead) in \(spanDocuments) document\(spanDocuments == 1 ? "" : "s")\(formats.isEmpty ? "" : " (\(formats))"), stored \(spansStored.stored), duplicates \(spansStored.duplicates), rejected \(spansRejected) (invalid or all-zero ids)")
+            let rejected = "rejected \(spansRejected) (invalid or all-zero ids" + (firstRejectedSpan.map { "; first at \($0)" } ?? "") + ")"
+            parts.append("spans: read \(spansRead) in \(spanDocuments) document\(spanDocuments == 1 ? "" : "s")\(formats.isEmpty ? "" : " (\(formats))"), stored \(spansStored.stored), duplicates \(spansStored.duplicates), " + rejected)
         }
         if alertsRead > 0 {
             parts.append("alerts: read \(alertsRead), stored \(alertsStored.stored), duplicates \(alertsStored.duplicates)")
         }
         parts.append("malformed documents \(malformed.count)" + (malformed.first.map { " (first at \($0))" } ?? ""))
+        if let first = unreadable.first {
+            parts.append("unreadable inputs \(unreadable.count) (first: \(first))")
+        }
         parts += logClock.lines
         return parts.joined(separator: "; ")
     }
 
-    /// Counts a decoded span document.
-    public mutating func count(_ decoded: DecodedSpans) {
+    /// Counts a decoded span document, found at `location` (its line, or the file's start).
+    public mutating func count(_ decoded: DecodedSpans, at location: SourceLocation) {
         spanDocuments += 1
         spansRead += decoded.spans.count + decoded.rejected
         spansRejected += decoded.rejected
+        if firstRejectedSpan == nil, let reason = decoded.firstRejection { firstRejectedSpan = InputProblem(location, reason) }
         spanFormats.insert(decoded.format.rawValue)
     }
 }
@@ -102,28 +117,37 @@ public final class IngestPipeline {
 
     /// - Throws: a store error (the batches before it are kept).
     public func run() throws -> IngestSummary {
+        let logs = InputPaths.expand(configuration.logs, globs: configuration.globs)
+        let spans = InputPaths.expand(configuration.spans, globs: configuration.globs)
+        let alerts = InputPaths.expand(configuration.alerts, globs: configuration.globs)
         // About 300 bytes a log line and 700 a span: enough to tell a bulk load from a trickle.
-        let bytes = (configuration.logs + configuration.spans).reduce(0) { $0 + Self.fileSize($1) }
+        let bytes = (logs.paths + spans.paths).reduce(0) { $0 + Self.fileSize($1) }
         try store.beginBulkLoad(expectedRows: bytes / 300)
-        if !configuration.logs.isEmpty { try ingestLogs() }
-        for path in configuration.spans { try ingestSpans(path) }
-        for path in configuration.alerts { try ingestAlerts(path) }
+        if !logs.paths.isEmpty { try ingestLogs(logs.paths) }
+        summary.unreadable += logs.problems
+        for path in spans.paths { try ingestSpans(path) }
+        summary.unreadable += spans.problems
+        for path in alerts.paths { try ingestAlerts(path) }
+        summary.unreadable += alerts.problems
         try store.endBulkLoad()
         // With the spans stored, each log source written can be measured against them.
         summary.logClock = try LogClockAdjustment.run(store: store, sources: logSources, policy: configuration.logClock)
         return summary
     }
 
+    /// The size of a file's content: on disk, or about eight times that when it is compressed.
     static func fileSize(_ path: String) -> Int {
         var info = stat()
-        return path != "-" && stat(path, &info) == 0 ? Int(info.st_size) : 0
+        guard path != "-", stat(path, &info) == 0 else { return 0 }
+        return Int(info.st_size) * (InputFile.compression(ofFileAt: path).map { $0 == .none ? 1 : 8 } ?? 1)
     }
 
     // MARK: - Logs
 
-    private func ingestLogs() throws {
+    private func ingestLogs(_ paths: [String]) throws {
         var extract = configuration.extract
-        extract.inputs = configuration.logs.map(Self.canonicalPath)
+        extract.inputs = paths
+        extract.canonicalSourceNames = true
         extract.nameStdinByFirstLine = true
         let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: extract, destination: .records { [unowned self] batch in
             summary.logsStored += try store.insert(logs: batch)
@@ -142,54 +166,11 @@ public final class IngestPipeline {
 
     private func ingestSpans(_ given: String) throws {
         let path = Self.canonicalPath(given)
-        let name = path == "-" ? SourceLocation.stdinName : given
-        let reader: LineReader
-        do {
-            reader = try LineReader(path: path, maxLineBytes: 256 << 20)
-        } catch let error as InputError {
-            summary.unreadable.append(error)
-            return
+        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch,
+                               into: &summary) { spans, summary in
+            summary.spansStored += try store.insert(spans: spans)
+            progress?(summary)
         }
-        var batch: [Span] = []
-        var lines = SpanFiles.LineByLine()
-        var wholeDocument = false
-        let binary = path != "-" && SpanFiles.looksBinary(path)
-        if !binary {
-            try reader.forEachLine { line in
-                switch lines.take(line.bytes, at: SourceLocation(file: name, line: line.number), into: &summary) {
-                case .spans(let spans):
-                    try add(spans, to: &batch)
-                case .nothing:
-                    break
-                case .wholeDocument:
-                    wholeDocument = true
-                    return false
-                }
-                return true
-            }
-        }
-        if binary || wholeDocument {
-            switch SpanFiles.readWhole(path: path, name: name, binary: binary) {
-            case .decoded(let decoded):
-                summary.count(decoded)
-                try add(decoded.spans, to: &batch)
-            case .malformed(let problem): summary.malformed.append(problem)
-            case .unreadable(let error): summary.unreadable.append(error)
-            }
-        }
-        try flush(&batch)
-    }
-
-    private func add(_ spans: [Span], to batch: inout [Span]) throws {
-        batch += spans
-        if batch.count >= configuration.spanBatch { try flush(&batch) }
-    }
-
-    private func flush(_ batch: inout [Span]) throws {
-        guard !batch.isEmpty else { return }
-        summary.spansStored += try store.insert(spans: batch)
-        batch.removeAll(keepingCapacity: true)
-        progress?(summary)
     }
 
     // MARK: - Alerts
@@ -199,11 +180,7 @@ public final class IngestPipeline {
     private func ingestAlerts(_ given: String) throws {
         let path = Self.canonicalPath(given)
         let name = path == "-" ? SourceLocation.stdinName : given
-        guard let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path) else {
-            summary.unreadable.append(InputError(path: given, errno: errno == 0 ? ENOENT : errno, operation: "open"))
-            return
-        }
-        let text = String(decoding: data, as: UTF8.self)
+        guard let text = InputText.read(path: path, name: name, unreadable: &summary.unreadable) else { return }
         let decoded = AlertFiles.decode(text, name: name)
         summary.malformed += decoded.problems
         summary.alertsRead += decoded.alerts.count

@@ -42,6 +42,7 @@ final class RecordAssembler: @unchecked Sendable {
     /// The open record's lines as written, with `recordRawText`.
     private var rawText: [UInt8] = []
 
+    /// How problems name the input (the file as given).
     private var currentFile = ""
     private var mainStream = StreamState()
     private var otherStreams: [UInt64: StreamState] = [:]
@@ -92,14 +93,15 @@ final class RecordAssembler: @unchecked Sendable {
 
     /// Starts a new input (or a new chunk of one that starts with a record): no record open,
     /// no stream state carried over.
-    func begin(file name: String) {
+    /// `shownAs` is how problems name the input (default: `name`, which records carry).
+    func begin(file name: String, shownAs shown: String? = nil) {
         settleHeld(assemble: false)
         closeRecord()
         // Partial lines of what came before are not this input's (the end of an input hands
         // them on: ``endInput()``).
         unwrapper.restore(partials: [:])
         endedWithWrittenRecord = false
-        currentFile = name
+        currentFile = shown ?? name
         sink.begin(file: name)
         mainStream = StreamState()
         otherStreams.removeAll()
@@ -429,7 +431,10 @@ final class RecordAssembler: @unchecked Sendable {
                 summary.firstLimitHit = SourceLocation(file: currentFile, line: number)
             }
         }
-        if found.rejectedZeroID { summary.zeroIDs += 1 }
+        if found.rejectedZeroID {
+            summary.zeroIDs += 1
+            if summary.firstZeroID == nil { summary.firstZeroID = SourceLocation(file: currentFile, line: number) }
+        }
     }
 
     /// Adds a line that continues its stream's record. Returns false when it started a record

@@ -43,21 +43,27 @@ public struct RuleCoverage: Sendable {
     /// Most frequent first.
     public var suspects: [Suspect] = []
     public var total = Tally()
+    /// What reading the inputs met: lines, malformed ones (with the first's file, line and
+    /// reason), inputs that could not be read (after what they yielded).
+    public var reading = ExtractSummary()
 
     /// Words that, right before an id, say it is one.
     static let idWords = ["trace", "span", "request", "job", "task", "correlation", "operation", "transaction",
                           "message", "parent", "jid", "workflow"]
 
-    /// Reads `inputs` (`-` is standard input) through the rules, line by line; each record is
-    /// searched for suspects as the pipeline hands it on (its lines as the application wrote
-    /// them), so memory stays flat whatever the input.
-    /// - Throws: ``InputError`` when an input cannot be read.
-    public static func measure(ruleSet: RuleSet, inputs: [String], format: ExtractConfiguration = ExtractConfiguration(inputs: [])) throws -> RuleCoverage {
+    /// Reads `inputs` (`-` is standard input; a directory: its files that match `format.globs`)
+    /// through the rules, line by line; each record is searched for suspects as the pipeline
+    /// hands it on (its lines as the application wrote them), so memory stays flat whatever
+    /// the input. An input that cannot be read is counted in ``reading`` and the others are
+    /// still read.
+    public static func measure(ruleSet: RuleSet, inputs: [String], format: ExtractConfiguration = ExtractConfiguration(inputs: [])) -> RuleCoverage {
         var coverage = RuleCoverage()
         var byRule: [String: Int] = [:]
         var suspects: [String: Suspect] = [:]
         var order: [String] = []
-        for input in inputs {
+        let expansion = InputPaths.expand(inputs, globs: format.globs)
+        coverage.reading.unreadable += expansion.problems
+        for input in expansion.paths {
             let name = input == "-" ? SourceLocation.stdinName : input
             var configuration = format
             configuration.inputs = [input]
@@ -83,9 +89,13 @@ public struct RuleCoverage: Sendable {
                     }
                 }
             })
-            let summary = try pipeline.run()
-            if let error = summary.unreadable.first { throw error }
-            coverage.sources.append((name, tally))
+            // The records destination throws nothing, and neither does the run then.
+            let summary = (try? pipeline.run()) ?? pipeline.summary
+            coverage.reading.absorb(summary)
+            coverage.reading.inputs += summary.inputs
+            coverage.reading.bytes += summary.bytes
+            coverage.reading.unreadable += summary.unreadable
+            if summary.unreadable.isEmpty || tally.records > 0 { coverage.sources.append((name, tally)) }
             coverage.total.records += tally.records
             coverage.total.traced += tally.traced
             coverage.total.jobOnly += tally.jobOnly

@@ -6,16 +6,20 @@ import Darwin
 import CorrelateDecode
 public import CorrelateExtract
 public import CorrelateModel
-import CorrelateSources
+public import CorrelateSources
 import Foundation
 import CorrelateJSON
 
 /// What `correlate run` is asked to do.
 public struct RunConfiguration: Sendable {
-    /// Log inputs; `-` is standard input. Empty: no logs.
+    /// Log inputs; `-` is standard input. Empty: no logs. A directory stands for its files that
+    /// match `globs` (as they are when the run starts); gzip and zstd are decompressed (and
+    /// read once: a compressed file is not followed).
     public var logs: [String]
     public var spans: [String]
     public var alerts: [String]
+    /// Which files of a directory given are read.
+    public var globs: [String]
     /// Follow the files as they grow (and rotate) instead of reading them once.
     public var follow: Bool
     /// When bundles are built; its `tickMilliseconds` is taken from `pollMilliseconds`.
@@ -30,7 +34,7 @@ public struct RunConfiguration: Sendable {
     public var logClock: LogClockPolicy
 
     public init(
-        logs: [String], spans: [String] = [], alerts: [String] = [], follow: Bool = false,
+        logs: [String], spans: [String] = [], alerts: [String] = [], globs: [String] = InputPaths.defaultGlobs, follow: Bool = false,
         bundles: BundleSettings = BundleSettings(), extract: ExtractConfiguration = ExtractConfiguration(inputs: []),
         pollMilliseconds: Int = 200, queueCapacity: Int = 100_000, logClock: LogClockPolicy = .shift
     ) {
@@ -38,6 +42,7 @@ public struct RunConfiguration: Sendable {
         self.logs = logs
         self.spans = spans
         self.alerts = alerts
+        self.globs = globs
         self.follow = follow
         self.bundles = bundles
         self.bundles.tickMilliseconds = pollMilliseconds
@@ -94,12 +99,16 @@ public final class RunPipeline {
     /// writes what is left.
     /// - Throws: a store error.
     public func run(shouldStop: () -> Bool = { false }) throws -> RunSummary {
-        // Log inputs read by the reading thread: standard input, and files unless followed.
-        let threaded = configuration.logs.filter { $0 == "-" || !configuration.follow }
+        let logs = InputPaths.expand(configuration.logs, globs: configuration.globs)
+        let spans = InputPaths.expand(configuration.spans, globs: configuration.globs)
+        let alerts = InputPaths.expand(configuration.alerts, globs: configuration.globs)
+        summary.ingest.unreadable += logs.problems + spans.problems + alerts.problems
+        // Log inputs read by the reading thread: standard input, and files unless followed
+        // (a compressed file is read once).
+        let followed = configuration.follow ? logs.paths.filter { $0 != "-" && !Self.isCompressed($0) } : []
+        let threaded = logs.paths.filter { !followed.contains($0) }
         let reader = threaded.isEmpty ? nil : LogReaderThread(ruleSet: ruleSet, inputs: threaded, extract: configuration.extract, core: core)
-        if configuration.follow {
-            for path in configuration.logs where path != "-" { openLogFollower(path) }
-        }
+        for path in followed { openLogFollower(path) }
         core.start()
         var stopped = false
         defer {
@@ -108,8 +117,8 @@ public final class RunPipeline {
                 core.bundles.stop(budget: 0)
             }
         }
-        for path in configuration.spans { try openSpanSource(path) }
-        for path in configuration.alerts { try openAlertSource(path) }
+        for path in spans.paths { try openSpanSource(path) }
+        for path in alerts.paths { try openAlertSource(path) }
         reader?.start()
 
         var readerDone = reader == nil
@@ -166,14 +175,19 @@ public final class RunPipeline {
         try core.enqueue(.logs(records))
     }
 
+    /// Whether the file at `path` is gzip or zstd (by its content).
+    static func isCompressed(_ path: String) -> Bool {
+        (InputFile.compression(ofFileAt: path) ?? .none) != .none
+    }
+
     private func openLogFollower(_ given: String) {
         let path = IngestPipeline.canonicalPath(given)
         do {
             let file = try FollowedFile(path: path, maxLineBytes: configuration.extract.maxLineBytes)
             let assembler = RecordAssembler(ruleSet: ruleSet, configuration: configuration.extract, sink: LogRecordCollector())
-            assembler.begin(file: path)
+            assembler.begin(file: path, shownAs: given)
             summary.ingest.logs.inputs += 1
-            logFollowers.append(LogFollower(file: file, assembler: assembler))
+            logFollowers.append(LogFollower(file: file, assembler: assembler, name: given))
         } catch let error as InputError {
             summary.ingest.unreadable.append(error)
         } catch {}
@@ -198,6 +212,17 @@ public final class RunPipeline {
     private func openSpanSource(_ given: String) throws {
         let path = IngestPipeline.canonicalPath(given)
         let source = SpanSource(path: path, name: given)
+        if Self.isCompressed(path) {
+            // Read once, to its end (decompressed); not followed.
+            if configuration.follow {
+                summary.ingest.notes.append(InputProblem(SourceLocation(file: given, line: 1), "compressed: read once, not followed"))
+            }
+            try SpanFiles.readOnce(path: path, name: given, batch: Self.spanBatch, into: &summary.ingest) { spans, _ in
+                var batch = spans
+                try store(spans: &batch)
+            }
+            return
+        }
         if SpanFiles.looksBinary(path) {
             try readWholeSpanFile(source, binary: true)
             return
@@ -214,11 +239,11 @@ public final class RunPipeline {
     private func readWholeSpanFile(_ source: SpanSource, binary: Bool) throws {
         source.file = nil
         if configuration.follow {
-            summary.ingest.malformed.append(InputProblem(SourceLocation(file: source.name, line: 1), "one whole document, read once and not followed (follow needs one document per line)"))
+            summary.ingest.notes.append(InputProblem(SourceLocation(file: source.name, line: 1), "one whole document: read once, not followed (follow needs one document per line)"))
         }
         switch SpanFiles.readWhole(path: source.path, name: source.name, binary: binary) {
         case .decoded(let decoded):
-            summary.ingest.count(decoded)
+            summary.ingest.count(decoded, at: SourceLocation(file: source.name, line: 1))
             var batch = decoded.spans
             try store(spans: &batch)
         case .malformed(let problem):
@@ -281,13 +306,12 @@ public final class RunPipeline {
     private func openAlertSource(_ given: String) throws {
         let path = IngestPipeline.canonicalPath(given)
         let source = AlertSource(path: path, name: given)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            summary.ingest.unreadable.append(InputError(path: given, errno: errno == 0 ? ENOENT : errno, operation: "open"))
-            return
-        }
+        let compressed = Self.isCompressed(path)
+        guard let read = InputText.read(path: path, name: given, unreadable: &summary.ingest.unreadable) else { return }
         // One document, or the complete lines of an NDJSON file (a line being written is
         // left to the follower).
-        var text = String(decoding: data, as: UTF8.self)
+        var text = read
+        let data = Array(read.utf8)
         var offset = Int64(data.count)
         if (try? JSONDocument.parse(text)) == nil, let lastNewline = data.lastIndex(of: 0x0A), lastNewline != data.count - 1, configuration.follow {
             offset = Int64(lastNewline + 1)
@@ -295,7 +319,9 @@ public final class RunPipeline {
         }
         source.lineBase = text.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         try take(alertText: text, source: source, firstLine: 1)
-        if configuration.follow {
+        if configuration.follow, compressed {
+            summary.ingest.notes.append(InputProblem(SourceLocation(file: given, line: 1), "compressed: read once, not followed"))
+        } else if configuration.follow {
             do {
                 source.file = try FollowedFile(path: path, offset: offset)
             } catch let error as InputError {
@@ -345,7 +371,7 @@ public final class RunPipeline {
         let collector = assembler.sink as! LogRecordCollector
         let readAny = try file.poll(newGeneration: {
             assembler.endInput()
-            assembler.begin(file: "\(file.path)#\(file.generation)")
+            assembler.begin(file: "\(file.path)#\(file.generation)", shownAs: "\(follower.name)#\(file.generation)")
         }) { bytes, number in
             assembler.process(bytes, number: number, truncated: file.lastLineTruncated)
             if collector.records.count >= Self.logBatch { try collector.drain { try store(logs: $0) } }
@@ -365,10 +391,13 @@ public final class RunPipeline {
 final class LogFollower {
     let file: FollowedFile
     let assembler: RecordAssembler
+    /// The file as given (how problems name it).
+    let name: String
 
-    init(file: FollowedFile, assembler: RecordAssembler) {
+    init(file: FollowedFile, assembler: RecordAssembler, name: String) {
         self.file = file
         self.assembler = assembler
+        self.name = name
     }
 }
 
@@ -391,7 +420,8 @@ final class LogReaderThread: @unchecked Sendable {
 
     init(ruleSet: RuleSet, inputs: [String], extract: ExtractConfiguration, core: IngestCore) {
         var configuration = extract
-        configuration.inputs = inputs.map(IngestPipeline.canonicalPath)
+        configuration.inputs = inputs
+        configuration.canonicalSourceNames = true
         configuration.nameStdinByFirstLine = true
         pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: configuration, destination: .records { batch in
             try core.enqueue(.logs(batch))

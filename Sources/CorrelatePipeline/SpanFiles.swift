@@ -64,7 +64,7 @@ public enum SpanFiles {
                 return .nothing
             case .decoded(let decoded):
                 documents += 1
-                summary.count(decoded)
+                summary.count(decoded, at: location)
                 return .spans(decoded.spans)
             case .unfinishedDocument where documents == 0 && failures == 0 && wholeAllowed:
                 return .wholeDocument
@@ -94,27 +94,34 @@ public enum SpanFiles {
     }
 
     /// Reads the file at `path` as one document: OTLP protobuf when `binary`, else JSON (OTLP,
-    /// Jaeger, Zipkin v2, detected). `name` is how problems name the file.
+    /// Jaeger, Zipkin v2, detected); decompressed when it is gzip or zstd. `name` is how
+    /// problems name the file.
     public static func readWhole(path: String, name: String, binary: Bool) -> Whole {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .unreadable(InputError(path: path, errno: errno, operation: "read"))
+        let input: InputFile
+        do {
+            input = try InputFile.open(path, name: name)
+        } catch let error as InputError {
+            return .unreadable(error)
+        } catch {
+            return .unreadable(InputError(path: name, errno: EIO, operation: "read"))
         }
+        let (bytes, error) = input.readAll()
+        if let error { return .unreadable(error) }
+        return decodeWhole(bytes, name: name, binary: binary)
+    }
+
+    /// Decodes `bytes`, a whole span document (see ``readWhole(path:name:binary:)``).
+    static func decodeWhole(_ bytes: [UInt8], name: String, binary: Bool) -> Whole {
         let start = SourceLocation(file: name, line: 1)
         if binary {
             do {
-                let (spans, rejected) = try OTLPProtobufDecoder.decodeTraces(data)
-                var decoded = DecodedSpans(format: .otlpProtobuf)
-                decoded.spans = spans
-                decoded.rejected = rejected
-                return .decoded(decoded)
+                return .decoded(try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) })
             } catch {
                 return .malformed(InputProblem(start, "not an OTLP protobuf ExportTraceServiceRequest: \(error)"))
             }
         }
         do {
-            let document = try data.withUnsafeBytes { raw in
-                try JSONDocument.parse(raw.bindMemory(to: UInt8.self))
-            }
+            let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
             return .decoded(try SpanDocumentDecoder.decode(document))
         } catch let error as JSONDocument.SyntaxError {
             return .malformed(InputProblem(start, "not JSON: \(error)"))
@@ -125,13 +132,85 @@ public enum SpanFiles {
         }
     }
 
+    /// Reads a span file (`-`: standard input) once, to its end: one document per line, or one
+    /// document over the whole file (pretty-printed JSON, OTLP protobuf), decompressed when it
+    /// is gzip or zstd. Spans go to `store` in batches of about `batch`; what was decoded,
+    /// malformed or unreadable (damaged compressed data: after the spans of the lines before it)
+    /// is counted into `summary`, which `store` is handed too (the one access to it while the
+    /// file is read).
+    /// - Throws: what `store` throws.
+    public static func readOnce(path: String, name: String, batch: Int = 10_000, into summary: inout IngestSummary,
+                                store: ([Span], inout IngestSummary) throws -> Void) throws {
+        let input: InputFile
+        do {
+            input = try InputFile.open(path, name: name)
+        } catch let error as InputError {
+            summary.unreadable.append(error)
+            return
+        }
+        var spans: [Span] = []
+        func add(_ more: [Span]) throws {
+            spans += more
+            if spans.count >= batch {
+                try store(spans, &summary)
+                spans.removeAll(keepingCapacity: true)
+            }
+        }
+        // Protobuf, or text; the first bytes of its content tell (decompressed).
+        let binary = looksBinary((try? input.peek(4096)) ?? [])
+        var lines = LineByLine()
+        // A document over several lines is gathered whole (also from standard input).
+        var whole: [UInt8]?
+        var damage: InputError?
+        if binary {
+            let (bytes, error) = input.readAll()
+            whole = bytes
+            damage = error
+        } else {
+            let reader = LineReader(input: input, maxLineBytes: 256 << 20)
+            do {
+                try reader.forEachLine { line in
+                    if whole != nil {
+                        whole! += line.bytes
+                        whole!.append(0x0A)
+                        return true
+                    }
+                    switch lines.take(line.bytes, at: SourceLocation(file: name, line: line.number), into: &summary) {
+                    case .spans(let decoded): try add(decoded)
+                    case .nothing: break
+                    case .wholeDocument: whole = Array(line.bytes) + [0x0A]
+                    }
+                    return true
+                }
+            } catch let error as InputError {
+                damage = error
+            }
+        }
+        if let document = whole {
+            // A document cut by damage is not decoded: the damage is what is said.
+            if damage == nil {
+                switch decodeWhole(document, name: name, binary: binary) {
+                case .decoded(let decoded):
+                    summary.count(decoded, at: SourceLocation(file: name, line: 1))
+                    try add(decoded.spans)
+                case .malformed(let problem): summary.malformed.append(problem)
+                case .unreadable(let error): summary.unreadable.append(error)
+                }
+            }
+        }
+        if let damage { summary.unreadable.append(damage) }
+        if !spans.isEmpty { try store(spans, &summary) }
+    }
+
     /// Protobuf, not JSON: the first 4 KiB hold control bytes other than tab, CR and LF (field
     /// tags and lengths), which JSON text never does.
+    public static func looksBinary(_ head: [UInt8]) -> Bool {
+        head.prefix(4096).contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+    }
+
+    /// Whether the file at `path` holds protobuf rather than JSON (its content, decompressed).
     public static func looksBinary(_ path: String) -> Bool {
-        guard let file = fopen(path, "rb") else { return false }
-        defer { fclose(file) }
-        var head = [UInt8](repeating: 0, count: 4096)
-        let count = fread(&head, 1, head.count, file)
-        return head[0..<count].contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        guard let input = try? InputFile.open(path) else { return false }
+        return looksBinary((try? input.peek(4096)) ?? [])
     }
 }

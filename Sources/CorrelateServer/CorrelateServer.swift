@@ -56,6 +56,7 @@ public final class CorrelateServer: Sendable {
     let core: IngestCore
     let intake: RequestIntake
     let refusals = Refusals()
+    let leftOut = LeftOut()
 
     /// - Parameters:
     ///   - store: the connection the writer thread writes through.
@@ -77,6 +78,7 @@ public final class CorrelateServer: Sendable {
         let stored = core.counts
         return "stored \(stored.spans.stored) spans, \(stored.logs.stored) log records, \(stored.alerts.stored) alerts"
             + "; wrote \(counts.bundles) bundles" + counts.details + "; " + refusals.summary
+            + (leftOut.summary.isEmpty ? "" : "; " + leftOut.summary)
     }
 
     /// Serves until SIGTERM or SIGINT; then stops taking connections, lets the requests in
@@ -219,15 +221,15 @@ public final class CorrelateServer: Sendable {
         case .refused(let response): return response
         case .body(let received, let value): (type, bytes) = (received, value)
         }
-        let spans: [Span]
-        let rejected: Int
+        let decoded: DecodedSpans
         do {
-            (spans, rejected) = try OTLPHTTP.decodeTraces(bytes, type)
+            decoded = try OTLPHTTP.decodeSpans(bytes, type)
         } catch {
             return otlpError(.badRequest, error.reason, type)
         }
-        if let refused = try await store(.spans(core.spanPreparation(spans)), type) { return refused }
-        return ok(OTLPHTTP.tracesResponse(rejected: rejected, type), type)
+        if let refused = try await store(.spans(core.spanPreparation(decoded.spans)), type) { return refused }
+        leftOut.spans(decoded.rejected, route: "/v1/traces", reason: decoded.firstRejection)
+        return ok(OTLPHTTP.tracesResponse(rejected: decoded.rejected, type), type)
     }
 
     private func logs(_ request: Request) async throws -> Response {
@@ -267,6 +269,7 @@ public final class CorrelateServer: Sendable {
            let refused = try await store(.alerts(intake.alerts(decoded.alerts, raw: String(decoding: bytes, as: UTF8.self), source: source)), .json) {
             return refused
         }
+        leftOut.alerts(decoded.problems, route: request.uri.path)
         return ok(AlertWebhookAnswer.json(accepted: decoded.alerts.count, problems: decoded.problems), .json)
     }
 

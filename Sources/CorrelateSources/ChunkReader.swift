@@ -45,7 +45,10 @@ public final class Chunk: @unchecked Sendable {
     }
 }
 
-/// Cuts a regular file into chunks of whole lines for parallel processing.
+/// Cuts a regular file into chunks of whole lines for parallel processing. The file is read
+/// through ``InputFile`` (gzip and zstd decompressed on the way); damaged compressed data ends
+/// it: the complete lines before the damage are handed on, and the next call throws an
+/// ``InputError`` naming the line reached.
 ///
 /// A chunk ends just before a line that `isRecordStart` accepts, so that a multi-line record
 /// (a traceback) never spans two chunks and each chunk can be assembled on its own. When no
@@ -57,12 +60,14 @@ public final class Chunk: @unchecked Sendable {
 /// `maxRecordBytes` is cut at its last line and flagged (``Chunk/endsInsideRecord``).
 public final class ChunkReader {
     public let name: String
-    private let fd: Int32
+    private let input: InputFile
     private let chunkBytes: Int
     private let maxLineBytes: Int
     private let isRecordStart: (UnsafeBufferPointer<UInt8>) -> Bool
     private let maxRecordBytes: Int
     private var atEnd = false
+    /// Damage that ended the input early, thrown once its lines are handed on.
+    private var damage: InputError?
     private var nextLine = 1
     private var skippingLongLine = false
     /// Bytes read but not yet in a chunk.
@@ -71,23 +76,19 @@ public final class ChunkReader {
     public private(set) var byteCount: Int64 = 0
     public private(set) var truncatedCount = 0
 
-    /// - Parameter descriptor: an open regular file, closed by the reader.
+    /// - Parameter input: an input (a regular file, read from where it is).
     /// - Parameter maxRecordBytes: how far past `chunkBytes` a chunk grows looking for a line
     ///   that starts a record before it is cut anyway (``Chunk/endsInsideRecord``).
     public init(
-        descriptor: Int32, name: String, chunkBytes: Int = 4 << 20, maxLineBytes: Int = 1 << 20,
+        input: InputFile, chunkBytes: Int = 4 << 20, maxLineBytes: Int = 1 << 20,
         maxRecordBytes: Int = 16 << 20, isRecordStart: @escaping (UnsafeBufferPointer<UInt8>) -> Bool
     ) {
-        self.fd = descriptor
-        self.name = name
+        self.input = input
+        self.name = input.name
         self.chunkBytes = max(chunkBytes, 1024)
         self.maxLineBytes = max(maxLineBytes, 64)
         self.maxRecordBytes = max(maxRecordBytes, 1024)
         self.isRecordStart = isRecordStart
-    }
-
-    deinit {
-        close(fd)
     }
 
     /// A new buffer of the size chunks need.
@@ -101,7 +102,8 @@ public final class ChunkReader {
     /// line with no newline within `maxLineBytes + chunkBytes`, whose head becomes a chunk of its
     /// own; the rest of it is skipped.
     /// - Returns: false at the end of the file.
-    /// - Throws: ``InputError`` on a read error.
+    /// - Throws: ``InputError`` on a read error, and at the end of what could be read of damaged
+    ///   compressed data.
     public func next(into chunk: Chunk) throws -> Bool {
         chunk.count = 0
         chunk.truncatedLine = false
@@ -125,11 +127,11 @@ public final class ChunkReader {
                     skippingLongLine = false
                 } else {
                     chunk.filled = 0
-                    if atEnd { return false }
+                    if atEnd { return try ended() }
                     continue
                 }
             }
-            if chunk.filled == 0 { return false }
+            if chunk.filled == 0 { return try ended() }
             if let found = self.lastNewline(chunk, from: scanned, before: chunk.filled) { lastNewline = found }
             scanned = chunk.filled
             guard let last = lastNewline else {
@@ -152,14 +154,28 @@ public final class ChunkReader {
         }
     }
 
-    /// Reads until the chunk holds `target` bytes, or the file ends.
+    /// Nothing more: false, or the damage that ended the input.
+    private func ended() throws -> Bool {
+        guard let damage else { return false }
+        self.damage = nil
+        throw damage.at(line: nextLine)
+    }
+
+    /// Reads until the chunk holds `target` bytes, or the file ends. Damaged compressed data
+    /// ends the file after its last whole line.
     private func fill(_ chunk: Chunk, upTo target: Int) throws {
         let limit = min(target, chunk.capacity)
         while !atEnd && chunk.filled < limit {
-            let got = read(fd, chunk.base + chunk.filled, limit - chunk.filled)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw InputError(path: name, errno: errno, operation: "read")
+            let got: Int
+            do {
+                got = try input.read(chunk.base + chunk.filled, limit - chunk.filled)
+            } catch let error as InputError where error.reason != nil {
+                damage = error
+                atEnd = true
+                // The line the damage cut is dropped (when a line's head was already handed
+                // on as an over-long line, the rest of it is skipped anyway).
+                chunk.filled = lastNewline(chunk, from: 0, before: chunk.filled).map { $0 + 1 } ?? 0
+                break
             }
             if got == 0 {
                 atEnd = true

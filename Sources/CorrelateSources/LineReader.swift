@@ -19,8 +19,10 @@ public struct Line {
     public var truncated: Bool
 }
 
-/// Reads an input in large blocks with `read(2)` and splits it into lines with `memchr`, without
-/// allocating per line.
+/// Reads an input in large blocks and splits it into lines with `memchr`, without allocating
+/// per line. The input is read through ``InputFile``, so gzip and zstd are decompressed on the
+/// way; damaged compressed data ends the input with an ``InputError`` that names the line
+/// reached (the complete lines before it were handed on; the partial one is dropped).
 ///
 /// Memory is bounded by `blockSize + maxLineBytes`, whatever the input: a longer line is passed
 /// on truncated (and flagged) and the rest of it is skipped.
@@ -32,8 +34,7 @@ public final class LineReader {
     public let name: String
     /// False for pipes and terminals, whose reads can block.
     public let isRegularFile: Bool
-    private let fd: Int32
-    private let ownsDescriptor: Bool
+    private let input: InputFile
     private let blockSize: Int
     private let maxLineBytes: Int
     private var buffer: UnsafeMutablePointer<UInt8>
@@ -41,7 +42,7 @@ public final class LineReader {
 
     /// Lines read so far.
     public private(set) var lineCount = 0
-    /// Bytes read so far.
+    /// Bytes read so far (decompressed).
     public private(set) var byteCount: Int64 = 0
     /// Lines longer than `maxLineBytes`.
     public private(set) var truncatedCount = 0
@@ -49,37 +50,22 @@ public final class LineReader {
     /// Opens `path` for reading; `-` means standard input.
     /// - Throws: ``InputError`` when the file cannot be opened or is a directory.
     public convenience init(path: String, blockSize: Int = 1 << 20, maxLineBytes: Int = 1 << 20) throws {
-        if path == "-" {
-            self.init(descriptor: 0, name: SourceLocation.stdinName, owns: false,
-                      blockSize: blockSize, maxLineBytes: maxLineBytes)
-            return
-        }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError(path: path, errno: errno, operation: "open") }
-        var info = stat()
-        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw InputError(path: path, errno: EISDIR, operation: "read")
-        }
-        self.init(descriptor: fd, name: path, owns: true, blockSize: blockSize, maxLineBytes: maxLineBytes)
+        self.init(input: try InputFile.open(path), blockSize: blockSize, maxLineBytes: maxLineBytes)
     }
 
-    /// Reads from an open descriptor; the reader closes it only when `owns` is true.
-    public init(descriptor: Int32, name: String, owns: Bool, blockSize: Int = 1 << 20, maxLineBytes: Int = 1 << 20) {
-        self.fd = descriptor
-        self.name = name
-        self.ownsDescriptor = owns
+    /// Reads `input` from where it is.
+    public init(input: InputFile, blockSize: Int = 1 << 20, maxLineBytes: Int = 1 << 20) {
+        self.input = input
+        self.name = input.name
         self.blockSize = max(blockSize, 4096)
         self.maxLineBytes = max(maxLineBytes, 64)
         self.capacity = self.blockSize + self.maxLineBytes
         self.buffer = .allocate(capacity: capacity)
-        var info = stat()
-        self.isRegularFile = fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        self.isRegularFile = input.isRegularFile
     }
 
     deinit {
         buffer.deallocate()
-        if ownsDescriptor { close(fd) }
     }
 
     /// Calls `body` for every line until end of input.
@@ -117,10 +103,13 @@ public final class LineReader {
                 end -= start
                 start = 0
             }
-            let count = read(fd, buffer + end, min(blockSize, capacity - end))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw InputError(path: name, errno: errno, operation: "read")
+            let count: Int
+            do {
+                count = try input.read(buffer + end, min(blockSize, capacity - end))
+            } catch let error as InputError {
+                // Damaged compressed data: the lines before it were handed on; the line it cut
+                // is not.
+                throw error.at(line: lineCount + 1)
             }
             if count == 0 {
                 // End of input: a last line without a terminator is still a line.
@@ -183,11 +172,6 @@ public final class LineReader {
 
     /// Waits up to `milliseconds` for input; false when none arrived.
     private func waitForInput(milliseconds: Int32) -> Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&descriptor, 1, milliseconds)
-            if ready < 0, errno == EINTR { continue }
-            return ready != 0
-        }
+        input.waitForInput(milliseconds: milliseconds)
     }
 }

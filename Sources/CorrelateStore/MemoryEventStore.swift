@@ -25,8 +25,9 @@ public import CorrelateModel
 /// message id, job id, fingerprint, alert name, linked trace and the low half of a trace id go
 /// through dictionaries; lookups by time and by trace id prefix binary-search sorted arrays
 /// that are rebuilt, O(n log n), by the first lookup after a write;
-/// ``alerts(overlapping:_:)`` scans every alert, O(n). Everything stays in memory for the life
-/// of the store.
+/// ``alerts(overlapping:_:)`` scans every alert, O(n), as do the listings of alerts and of log
+/// sources (every record); the listing of traces reads the spans that started in its range.
+/// Everything stays in memory for the life of the store.
 ///
 /// Like every ``EventStore``, a store is used from one thread at a time (reads included: they
 /// rebuild the sorted arrays); ``spanPreparation`` may be called from any thread. Nothing is
@@ -408,6 +409,77 @@ public final class MemoryEventStore: EventStore {
     public func alerts(overlapping since: Timestamp, _ until: Timestamp) throws -> [Alert] {
         storedAlerts.values.filter { $0.startsAt <= until && ($0.endsAt.map { $0 >= since } ?? true) }
             .sorted { ($0.startsAt, $0.name, $0.fingerprint) < ($1.startsAt, $1.name, $1.fingerprint) }
+    }
+
+    // MARK: - Listings
+
+    public func traces(_ query: TraceListQuery) throws -> [TraceListing] {
+        var seen: Set<TraceID> = []
+        var listed: [TraceListing] = []
+        for position in spanPositions(startingBetween: query.since, and: query.until) {
+            let trace = storedSpans[position].traceID
+            guard seen.insert(trace).inserted else { continue }
+            let spans = (spansByTrace[trace] ?? []).map { storedSpans[$0] }
+            guard let first = spans.map(\.start).min(), let last = spans.map(\.end).max(),
+                  first >= query.since, first <= query.until else { continue }
+            let errors = spans.filter { $0.status == .error }.count
+            if let minimum = query.minimumDurationNanoseconds, last.nanoseconds &- first.nanoseconds < minimum { continue }
+            if query.errorsOnly, errors == 0 { continue }
+            if let service = query.service, !spans.contains(where: { $0.service == service }) { continue }
+            // SQLite's ORDER BY parent_span_id IS NOT NULL, start, span_id.
+            let root = spans.min { ($0.parentSpanID == nil ? 0 : 1, $0.start, $0.spanID) < ($1.parentSpanID == nil ? 0 : 1, $1.start, $1.spanID) }
+            listed.append(TraceListing(traceID: trace, start: first, end: last, rootName: root?.name ?? "", rootService: root?.service,
+                                       spans: spans.count, errors: errors, logs: 0))
+        }
+        listed.sort { ($1.start, $0.traceID) < ($0.start, $1.traceID) }
+        var limited = Array(Self.limited(listed, query.limit))
+        for index in limited.indices {
+            // By trace id (its 64-bit form too, as logs(inTrace:) finds them), and by the job id
+            // of one of its spans; each record once.
+            let trace = limited[index].traceID
+            var keys = Set(logsByTrace[trace] ?? [])
+            keys.formUnion(logsByTrace[TraceID(high: 0, low: trace.low)] ?? [])
+            for position in spansByTrace[trace] ?? [] {
+                if let job = storedSpans[position].messageID { keys.formUnion(logsByJob[job] ?? []) }
+            }
+            limited[index].logs = keys.count
+        }
+        return limited
+    }
+
+    public func alerts(_ query: AlertListQuery) throws -> [Alert] {
+        let since = query.since ?? Timestamp(nanoseconds: .min)
+        let until = query.until ?? Timestamp(nanoseconds: .max)
+        let name = query.name.map(Self.asciiLowercased)
+        let matching = storedAlerts.values.filter { alert in
+            alert.startsAt <= until && (alert.endsAt.map { $0 >= since } ?? true)
+                && (name.map { Self.asciiLowercased(alert.name) == $0 } ?? true)
+                && (query.status.map { alert.status == $0 } ?? true)
+        }.sorted { ($1.startsAt, $0.fingerprint) < ($0.startsAt, $1.fingerprint) }
+        return Array(Self.limited(matching, query.limit))
+    }
+
+    public func logSources() throws -> [LogSourceListing] {
+        var bySource: [Int64: LogSourceListing] = [:]
+        let paths = Dictionary(uniqueKeysWithValues: sourceIDs.map { ($0.value, $0.key) })
+        for (key, record) in storedLogs {
+            let source = StoreKeys.source(ofRow: key)
+            var listing = bySource[source] ?? LogSourceListing(path: paths[source] ?? "?", records: 0, first: nil, last: nil, withTraceID: 0)
+            listing.records += 1
+            if record.traceID != nil { listing.withTraceID += 1 }
+            if let time = record.timestamp {
+                listing.first = listing.first.map { min($0, time) } ?? time
+                listing.last = listing.last.map { max($0, time) } ?? time
+            }
+            bySource[source] = listing
+        }
+        // SQLite's ORDER BY path: by the bytes of the UTF-8.
+        return bySource.values.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+    }
+
+    /// SQLite's NOCASE: ASCII letters folded, nothing else.
+    private static func asciiLowercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     // MARK: - Hints

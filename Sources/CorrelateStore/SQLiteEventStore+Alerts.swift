@@ -37,7 +37,7 @@ extension SQLiteEventStore {
         }
     }
 
-    private static let alertColumns = "fingerprint, starts_at, ends_at, status, name, labels, annotations, source, generator_url"
+    static let alertColumns = "fingerprint, starts_at, ends_at, status, name, labels, annotations, source, generator_url"
 
     public func alerts(named name: String) throws -> [Alert] {
         let statement = try db.prepare("SELECT \(Self.alertColumns) FROM alerts WHERE name = ?1 ORDER BY starts_at")
@@ -62,7 +62,7 @@ extension SQLiteEventStore {
         return try readAlerts(statement)
     }
 
-    private func readAlerts(_ statement: Statement) throws -> [Alert] {
+    func readAlerts(_ statement: Statement) throws -> [Alert] {
         defer { statement.reset() }
         var alerts: [Alert] = []
         while try statement.step() {

@@ -59,6 +59,7 @@ import CorrelateTestSupport
     @Test func streamingMovesTheSourceToo() throws {
         let folder = try Fixtures.temporaryDirectory()
         let log = try Self.berlinLog(in: folder)
+        // The log file after --spans is a log file (run's --spans takes one file).
         let run = try CommandRunner.run(["--db", "c.db", "--spans", Fixtures.celery("traces.otlp.jsonl"), log], directory: folder.path)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("its times sat +1h from their spans"), "\(run.stderr)")

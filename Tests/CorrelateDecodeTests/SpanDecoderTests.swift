@@ -58,6 +58,24 @@ private func decodeFile(_ path: String) throws -> DecodedSpans {
         let decoded = try SpanDocumentDecoder.decode(try JSONDocument.parse(line))
         #expect(decoded.spans.map(\.name) == ["good"])
         #expect(decoded.rejected == 3)
+        #expect(decoded.firstRejection == #"span 1 ("zero"): all-zero trace id"#)
+    }
+
+    /// Each format says which span of the document was left out first, and why.
+    @Test(arguments: [
+        (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"ok"},{"traceId":"xyz","spanId":"00f067aa0ba902b7","name":"bad"}]}]}]}"#,
+         #"span 2 ("bad"): trace id 'xyz' is neither hex nor base64 of the right length"#),
+        (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","name":"no id"}]}]}]}"#,
+         #"span 1 ("no id"): no span id"#),
+        (#"{"data":[{"traceID":"4bf92f3577b34da6a3ce929d0e0e4736","spans":[{"traceID":"4bf92f3577b34da6a3ce929d0e0e4736","spanID":"0000000000000000","operationName":"zero","startTime":1}],"processes":{}}]}"#,
+         #"span 1 ("zero"): all-zero span id"#),
+        (#"[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","id":"00f067aa0ba902b7","name":"untimed"}]"#,
+         #"span 1 ("untimed"): no start time"#),
+    ])
+    func theFirstSpanLeftOutIsNamedWithItsReason(_ document: String, _ expected: String) throws {
+        let decoded = try SpanDocumentDecoder.decode(try JSONDocument.parse(document))
+        #expect(decoded.rejected == 1)
+        #expect(decoded.firstRejection == expected)
     }
 
     @Test func jaegerQueryAPIJSON() throws {

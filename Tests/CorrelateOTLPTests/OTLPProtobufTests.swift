@@ -80,6 +80,8 @@ import CorrelateJSON
         let (decoded, rejected) = try OTLPProtobufDecoder.decodeTraces(data)
         #expect(rejected == 1)
         #expect(decoded == [span])
+        let withReason = try data.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
+        #expect(withReason.firstRejection == #"span 2 ("run job"): all-zero trace id"#)
     }
 
     @Test func truncatedOrMalformedWireIsAnError() throws {

@@ -17,8 +17,9 @@ import NIOCore
 @Suite struct RouterTests {
     /// A server over a fresh store, its ingest core started; `body` runs against its router,
     /// then the core is stopped and the store returned for reading.
+    /// `stopped` is handed the server once its core has stopped (for its closing line).
     static func withServer(
-        token: String? = nil, queueCapacity: Int = 200_000,
+        token: String? = nil, queueCapacity: Int = 200_000, stopped: (CorrelateServer) -> Void = { _ in },
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws -> SQLiteEventStore {
         let path = try Fixtures.temporaryDirectory("router").appendingPathComponent("store.db").path
@@ -40,6 +41,7 @@ import NIOCore
         }
         try server.core.finish()
         server.core.bundles.stop(budget: 0)
+        stopped(server)
         return try SQLiteEventStore(path: path, access: .readOnly)
     }
 
@@ -152,6 +154,29 @@ import NIOCore
         }
         #expect(try store.alerts(named: "QueueBacklog").count == 1)
         #expect(try store.statistics().rawAlerts == 1)
+    }
+
+    /// The closing line names, for each count of what could not be used, the first one: the
+    /// request (route and time) and why — spans left out, alerts left out, requests refused.
+    @Test func theClosingLineSaysWhereAndWhyTheFirstOfEachWasLeftOut() async throws {
+        let payload = ByteBuffer(string: """
+            {"version":"4","status":"firing","alerts":[
+             {"status":"firing","labels":{"severity":"page"},"startsAt":"2025-11-25T08:30:00Z"}]}
+            """)
+        var summary = ""
+        _ = try await Self.withServer(stopped: { summary = $0.summary }) { client in
+            try await client.execute(uri: "/v1/traces", method: .post, headers: [.contentType: "application/json"],
+                                     body: Self.otlpJSON()) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/alerts/alertmanager", method: .post, headers: [.contentType: "application/json"],
+                                     body: payload) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/traces", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"spans":[]}"#)) { #expect($0.status == .badRequest) }
+        }
+        let spans = try #require(summary.range(of: "rejected 1 span (invalid or all-zero ids; first in POST /v1/traces at "))
+        #expect(summary[spans.upperBound...].contains(#": span 2 ("bad"): all-zero trace id)"#), "\(summary)")
+        let alerts = try #require(summary.range(of: "left out 1 alert of webhook payloads (first in POST /api/alerts/alertmanager at "))
+        #expect(summary[alerts.upperBound...].contains(": alert 1 has no alertname label)"), "\(summary)")
+        #expect(summary.contains("refused 1 request (400: 1; first: 400 not an ExportTraceServiceRequest: no resourceSpans)"), "\(summary)")
     }
 
     /// A request larger than the whole queue is taken when the queue is empty (one request is

@@ -8,14 +8,17 @@ public import CorrelateJSON
 public enum JaegerDecoder {
     public static func decode(_ traces: [JSONDocument]) -> DecodedSpans {
         var result = DecodedSpans(format: .jaeger)
+        var index = 0
         for trace in traces {
             var processes: [String: (service: String?, tags: [Attribute])] = [:]
             for (id, process) in trace["processes"]?.members ?? [] {
                 processes[id] = (process["serviceName"]?.string, tags(process["tags"]))
             }
             for item in trace["spans"]?.array ?? [] {
+                index += 1
                 guard let span = span(item, processes: processes) else {
-                    result.rejected += 1
+                    result.reject(SpanIDs.rejection(index: index, name: item["operationName"]?.string, trace: item["traceID"]?.string,
+                                                    span: item["spanID"]?.string, hasStart: SpanIDs.micros(item["startTime"]) != nil))
                     continue
                 }
                 result.spans.append(span)

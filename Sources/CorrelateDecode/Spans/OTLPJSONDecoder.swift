@@ -8,6 +8,7 @@ public import CorrelateJSON
 public enum OTLPJSONDecoder {
     public static func decode(_ document: JSONDocument) -> DecodedSpans {
         var result = DecodedSpans(format: .otlpJSON)
+        var index = 0
         for resourceSpans in (document["resourceSpans"] ?? document["resource_spans"] ?? document["batches"])?.array ?? [] {
             let resource = attributes(resourceSpans["resource"]?["attributes"])
             let service = resource["service.name"]?.text
@@ -15,8 +16,11 @@ public enum OTLPJSONDecoder {
                 ?? resourceSpans["instrumentationLibrarySpans"])?.array ?? []
             for scope in scopes {
                 for item in scope["spans"]?.array ?? [] {
+                    index += 1
                     guard let span = span(item, service: service, resource: resource) else {
-                        result.rejected += 1
+                        result.reject(SpanIDs.rejection(index: index, name: item["name"]?.string,
+                                                        trace: (item["traceId"] ?? item["trace_id"])?.string,
+                                                        span: (item["spanId"] ?? item["span_id"])?.string))
                         continue
                     }
                     result.spans.append(span)

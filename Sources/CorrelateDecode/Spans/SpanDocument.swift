@@ -19,9 +19,17 @@ public struct DecodedSpans: Sendable {
     public var spans: [Span] = []
     /// Spans left out because an id was missing, malformed or all zero.
     public var rejected = 0
+    /// Why the first span left out was: which span of the document, and what was wrong.
+    public var firstRejection: String?
 
     public init(format: SpanFormat) {
         self.format = format
+    }
+
+    /// Counts a span left out, and keeps why when it is the first.
+    public mutating func reject(_ reason: @autoclosure () -> String) {
+        rejected += 1
+        if firstRejection == nil { firstRejection = reason() }
     }
 }
 
@@ -87,6 +95,20 @@ enum SpanIDs {
             return SpanID.parse(String(repeating: "0", count: 16 - text.count) + text, format: .hex)
         }
         return nil
+    }
+
+    /// Why a span was left out: `span N ("name"): what is wrong`, N counting the document's
+    /// spans from 1. The ids are given as the document wrote them.
+    static func rejection(index: Int, name: String?, trace: String?, span: String?, hasStart: Bool = true) -> String {
+        func problem(_ what: String, _ text: String?, _ valid: Bool?) -> String? {
+            guard let text, !text.isEmpty else { return "no \(what)" }
+            guard let valid else { return "\(what) '\(text.prefix(48))' is neither hex nor base64 of the right length" }
+            return valid ? nil : "all-zero \(what)"
+        }
+        let what = problem("trace id", trace, self.trace(trace)?.isValid)
+            ?? problem("span id", span, self.span(span)?.isValid)
+            ?? (hasStart ? "unreadable" : "no start time")
+        return "span \(index)" + (name.map { " (\"\($0.prefix(80))\")" } ?? "") + ": " + what
     }
 
     /// Microseconds (Jaeger, Zipkin) to a timestamp.

@@ -7,9 +7,10 @@ public import CorrelateJSON
 public enum ZipkinDecoder {
     public static func decode(_ items: [JSONDocument]) -> DecodedSpans {
         var result = DecodedSpans(format: .zipkin)
-        for item in items {
+        for (index, item) in items.enumerated() {
             guard let span = span(item) else {
-                result.rejected += 1
+                result.reject(SpanIDs.rejection(index: index + 1, name: item["name"]?.string, trace: item["traceId"]?.string,
+                                                span: item["id"]?.string, hasStart: SpanIDs.micros(item["timestamp"]) != nil))
                 continue
             }
             result.spans.append(span)

@@ -54,10 +54,12 @@ enum DiagnosticPrinter {
         }
     }
 
-    /// What an ingest could not read (errors) and the first five malformed documents
-    /// (warnings, each with file and line), then how many more there were.
+    /// What an ingest could not read (errors), what it read otherwise than asked (notes), and
+    /// the first five malformed documents (warnings, each with file and line), then how many
+    /// more there were.
     static func printProblems(of summary: IngestSummary) {
         for problem in summary.unreadable { printError("correlate: error: \(problem)") }
+        for note in summary.notes { printError("correlate: note: \(note)") }
         for problem in summary.malformed.prefix(5) {
             printError("correlate: warning: \(problem)")
         }

@@ -28,13 +28,19 @@ extension Correlate {
                 Large files are cut at record boundaries and read on all cores; the output is \
                 the same as line by line.
 
+                A directory is read recursively: its files whose name matches --glob, in name \
+                order. Input compressed with gzip or zstd is decompressed as it is read, whatever \
+                its name (the content tells), also on standard input; a damaged one keeps the \
+                records before the damage, which is reported with the file and line (exit 1).
+
                 EXAMPLES:
                   correlate extract samples/celery-redis/logs/worker.otel.log
                   correlate extract --only-linked samples/celery-redis/logs/journal.json
+                  correlate extract --glob '*.log*' samples/celery-redis/logs/
                   journalctl -o json -u celery-worker -f | correlate extract --only-linked
                 """)
 
-        @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
+        @Argument(help: ArgumentHelp("Log files or directories to read; - or none for standard input.", valueName: "file"))
         var files: [String] = []
 
         @Flag(name: .customLong("only-linked"), help: "Write only records that carry a trace id or a job id.")
@@ -55,6 +61,8 @@ extension Correlate {
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
 
+        @OptionGroup var input: InputOptions
+
         @OptionGroup var logTime: LogTimeOptions
 
         @OptionGroup var ruleOptions: RuleOptions
@@ -73,9 +81,10 @@ extension Correlate {
             _ = try logTime.apply()  // extract has no spans to measure the clocks by
             let rules = try ruleOptions.selection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
-            let configuration = ExtractConfiguration(
+            var configuration = ExtractConfiguration(
                 inputs: files, inputFormat: inputFormat, onlyLinked: onlyLinked,
                 maxLineBytes: maxLineBytes, threads: threads ?? ExtractConfiguration.defaultThreads, chunkBytes: chunkBytes)
+            configuration.globs = input.effectiveGlobs
             let pipeline = ExtractPipeline(ruleSet: rules.ruleSet, configuration: configuration)
             let summary = try pipeline.run()
             for problem in summary.unreadable {

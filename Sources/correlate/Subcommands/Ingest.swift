@@ -28,20 +28,29 @@ extension Correlate {
                 transaction: an interrupted ingest keeps what it committed, and running it again \
                 completes it.
 
+                A directory is read recursively: its files whose name matches --glob, in name \
+                order. Files compressed with gzip or zstd are decompressed, whatever their name \
+                (the content tells); a damaged one keeps what was read before the damage, and \
+                the damage is reported with the file and line.
+
                 EXAMPLES:
                   cd samples/celery-redis
                   correlate ingest --spans traces.otlp.jsonl --alerts alerts/*webhook.json
-                  correlate ingest --logs logs/celery-worker.log --logs logs/worker.otel.log
+                  correlate ingest --logs logs/celery-worker.log logs/worker.otel.log
+                  correlate ingest --logs logs/ --glob '*.log' --spans traces.otlp.jsonl
                   correlate --db /tmp/other.db ingest --spans traces.otlp.jsonl
                 """)
 
-        @Option(name: .customLong("logs"), help: ArgumentHelp("A log file (- for standard input). Repeatable.", valueName: "file"))
+        @Option(name: .customLong("logs"), parsing: .upToNextOption,
+                help: ArgumentHelp("Log files or directories (- for standard input); several after one --logs, and repeatable.", valueName: "file"))
         var logs: [String] = []
 
-        @Option(name: .customLong("spans"), help: ArgumentHelp("A span file. Repeatable.", valueName: "file"))
+        @Option(name: .customLong("spans"), parsing: .upToNextOption,
+                help: ArgumentHelp("Span files or directories; several after one --spans, and repeatable.", valueName: "file"))
         var spans: [String] = []
 
-        @Option(name: .customLong("alerts"), help: ArgumentHelp("An alert file (webhook payloads). Repeatable.", valueName: "file"))
+        @Option(name: .customLong("alerts"), parsing: .upToNextOption,
+                help: ArgumentHelp("Alert files (webhook payloads) or directories; several after one --alerts, and repeatable.", valueName: "file"))
         var alerts: [String] = []
 
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
@@ -55,6 +64,8 @@ extension Correlate {
 
         @Flag(name: .shortAndLong, help: "No summary on stderr.")
         var quiet = false
+
+        @OptionGroup var input: InputOptions
 
         @OptionGroup var logTime: LogTimeOptions
 
@@ -81,7 +92,7 @@ extension Correlate {
             _ = try ruleOptions.selection.loadAlertRules()  // job_id_attributes, for the spans
             let store = try StoreLocation.open(storeOptions.path)
             let configuration = IngestConfiguration(
-                logs: logs, spans: spans, alerts: alerts,
+                logs: logs, spans: spans, alerts: alerts, globs: input.effectiveGlobs,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads ?? ExtractConfiguration.defaultThreads),
                 logClock: logClock)
             let pipeline = IngestPipeline(ruleSet: rules.ruleSet, store: store, configuration: configuration)

@@ -96,7 +96,7 @@ extension Correlate.Rules {
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(help: "Print the combined pattern the rules are searched with (for grep -P).")
+        @Flag(help: "Print the combined pattern the rules are searched with, as one line that grep -P -f takes ((?J) allows the group names the rules share).")
         var combined = false
 
         func run() throws {
@@ -148,12 +148,17 @@ extension Correlate.Rules {
                 (file:line). A suspect is where a rule is missing: write one in a --rules folder \
                 (rules/README.md) and run this again. --format json for scripts.
 
+                A directory is read recursively (its files matching --glob); gzip and zstd are \
+                decompressed. A summary of what was read (malformed lines with the first one's \
+                file, line and reason) goes to stderr.
+
                 EXAMPLES:
                   correlate rules coverage samples/celery-redis/logs/worker.otel.log
+                  correlate rules coverage samples/celery-redis/logs/
                   journalctl -o json -n 10000 | correlate rules coverage --format json
                 """)
 
-        @Argument(help: ArgumentHelp("Log files to read; - or none for standard input.", valueName: "file"))
+        @Argument(help: ArgumentHelp("Log files or directories to read; - or none for standard input.", valueName: "file"))
         var files: [String] = []
 
         static let formats: [OutputFormat] = [.text, .json]
@@ -164,6 +169,11 @@ extension Correlate.Rules {
 
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
+
+        @Flag(name: .shortAndLong, help: "No summary on stderr.")
+        var quiet = false
+
+        @OptionGroup var input: InputOptions
 
         @OptionGroup var ruleOptions: RuleOptions
 
@@ -176,17 +186,16 @@ extension Correlate.Rules {
         func run() throws {
             let rules = try ruleOptions.selection.load()
             if global.verbose { rules.notes.forEach(DiagnosticPrinter.print) }
-            let coverage: RuleCoverage
-            do {
-                coverage = try RuleCoverage.measure(
-                    ruleSet: rules.ruleSet, inputs: files.isEmpty ? ["-"] : files,
-                    format: ExtractConfiguration(inputs: [], inputFormat: inputFormat))
-            } catch let error as InputError {
-                DiagnosticPrinter.printError("correlate: error: \(error)")
-                throw ExitCode(ExitStatus.badInput.rawValue)
+            var reading = ExtractConfiguration(inputs: [], inputFormat: inputFormat)
+            reading.globs = input.effectiveGlobs
+            let coverage = RuleCoverage.measure(ruleSet: rules.ruleSet, inputs: files.isEmpty ? ["-"] : files, format: reading)
+            for problem in coverage.reading.unreadable {
+                DiagnosticPrinter.printError("correlate: error: \(problem)")
             }
             let text = format == .json ? coverage.json : coverage.text
             ByteOutput.standardOutput.write(Array(text.utf8))
+            if !quiet { DiagnosticPrinter.printError("correlate rules coverage: \(coverage.reading.description)") }
+            if !coverage.reading.unreadable.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
         }
     }
 }

@@ -40,6 +40,11 @@ extension Correlate {
                 Output: NDJSON (schema correlate.bundle/v1) by default, a Markdown section per \
                 bundle, or one HTML page written when the run ends.
 
+                A directory given (logs, --spans, --alerts) stands for its files whose name \
+                matches --glob, read recursively in name order, as they are when the run starts. \
+                Files compressed with gzip or zstd are decompressed (the content tells, not the \
+                name) and read once, also with --follow.
+
                 EXAMPLES:
                   cd samples/celery-redis
                   correlate logs/*.log --spans traces.otlp.jsonl --alerts alerts/*webhook.json
@@ -47,13 +52,17 @@ extension Correlate {
                   journalctl -o json -u celery-worker -f | correlate --follow --format markdown
                 """)
 
-        @Argument(help: ArgumentHelp("Log files (- for standard input; the default when it is not a terminal).", valueName: "logfile"))
+        @Argument(help: ArgumentHelp("Log files or directories (- for standard input; the default when it is not a terminal).", valueName: "logfile"))
         var logs: [String] = []
 
-        @Option(name: .customLong("spans"), help: ArgumentHelp("A span file (OTLP JSON, protobuf, Jaeger, Zipkin). Repeatable.", valueName: "file"))
+        // One value a flag: the log files are positional (`correlate --spans t.jsonl app.log` must
+        // not read app.log as spans).
+        @Option(name: .customLong("spans"),
+                help: ArgumentHelp("A span file or directory (OTLP JSON, protobuf, Jaeger, Zipkin). Repeatable.", valueName: "file"))
         var spans: [String] = []
 
-        @Option(name: .customLong("alerts"), help: ArgumentHelp("An alert file (Alertmanager or Grafana webhook payloads, one per line, or an Alertmanager API list). Repeatable.", valueName: "file"))
+        @Option(name: .customLong("alerts"),
+                help: ArgumentHelp("An alert file or directory (Alertmanager or Grafana webhook payloads, one per line, or an Alertmanager API list). Repeatable.", valueName: "file"))
         var alerts: [String] = []
 
         @Flag(name: .shortAndLong, help: "Follow the files as they grow and rotate, until interrupted.")
@@ -82,6 +91,8 @@ extension Correlate {
         @OptionGroup var bundles: BundleOptions
 
         @OptionGroup(title: "Rendering options") var rendering: RenderingOptions
+
+        @OptionGroup var input: InputOptions
 
         @OptionGroup var logTime: LogTimeOptions
 
@@ -113,7 +124,7 @@ extension Correlate {
             let store = try StoreLocation.open(storeOptions.path)
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
-                logs: logInputs, spans: spans, alerts: alerts, follow: follow,
+                logs: logInputs, spans: spans, alerts: alerts, globs: input.effectiveGlobs, follow: follow,
                 bundles: bundles.settings,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes), logClock: logClock)
             let output = ByteOutput.standardOutput
