@@ -195,7 +195,12 @@ public struct TerminalWaterfall {
         let columns = Columns(width: width, analysis: analysis)
         let start = analysis.timelineStart.nanoseconds
         let total = max(1, analysis.end.nanoseconds(since: analysis.timelineStart))
-        func cell(_ nanos: Int64) -> Double { (Double(nanos) - Double(start)) / Double(total) * Double(columns.bar) }
+        // The cell of a time, held to just outside the bar: a span of another trace's time
+        // (a hop's producer, clock skew) may lie a long way off, further than an Int reaches.
+        func cell(_ nanos: Int64) -> Double {
+            let position = (Double(nanos) - Double(start)) / Double(total) * Double(columns.bar)
+            return position.isNaN ? 0 : min(Double(columns.bar + 1), max(-1, position))
+        }
         func bar(from: Int64, to: Int64, fill: Character) -> String {
             let left = cell(from)
             let right = max(cell(to), left + 0.5)

@@ -82,6 +82,18 @@ import CorrelateRender
         }
     }
 
+    /// A span whose times lie far outside the trace's drawn window (clock skew, a bad exporter)
+    /// is drawn at the bar's edge: the cell of its time once overflowed an Int (fuzz-trace-analysis).
+    @Test func aSpanFarOutsideTheWindowIsDrawnAtTheEdge() {
+        var analysis = Self.analysis([])
+        let far = Span(traceID: Self.trace, spanID: SpanID(8), parentSpanID: SpanID(7), name: "far", start: Timestamp(nanoseconds: .max - 10),
+                       end: Timestamp(nanoseconds: .max), service: "celery-worker")
+        analysis.spans.append(AnalyzedSpan(span: far, depth: 1, missingParent: false, selfTimeMilliseconds: 0, onCriticalPath: false))
+        let text = TerminalWaterfall(width: 80).render(analysis)
+        #expect(text.contains("far"))
+        for line in text.split(separator: "\n") { #expect(TextLayout.cells(line) <= 80) }
+    }
+
     @Test func layoutCountsWideCharactersAndCutsWithAnEllipsis() {
         #expect(TextLayout.cells("宽a") == 3)
         #expect(TextLayout.fit("abcdef", 4) == "abc…")
