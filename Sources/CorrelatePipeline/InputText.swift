@@ -8,6 +8,11 @@ public enum InputText {
     /// compressed data gives the complete lines before the damage, and the damage (with the
     /// line reached) is appended to `unreadable`; nil when nothing could be read.
     public static func read(path: String, name: String, unreadable: inout [InputError]) -> String? {
+        bytes(path: path, name: name, unreadable: &unreadable).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The same, as the bytes read (a followed file's offset counts them).
+    public static func bytes(path: String, name: String, unreadable: inout [InputError]) -> [UInt8]? {
         let input: InputFile
         do {
             input = try InputFile.open(path, name: name)
@@ -25,6 +30,6 @@ public enum InputText {
             unreadable.append(error.at(line: bytes.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }))
             if bytes.isEmpty { return nil }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

@@ -307,11 +307,10 @@ public final class RunPipeline {
         let path = IngestPipeline.canonicalPath(given)
         let source = AlertSource(path: path, name: given)
         let compressed = Self.isCompressed(path)
-        guard let read = InputText.read(path: path, name: given, unreadable: &summary.ingest.unreadable) else { return }
+        guard let data = InputText.bytes(path: path, name: given, unreadable: &summary.ingest.unreadable) else { return }
         // One document, or the complete lines of an NDJSON file (a line being written is
         // left to the follower).
-        var text = read
-        let data = Array(read.utf8)
+        var text = String(decoding: data, as: UTF8.self)
         var offset = Int64(data.count)
         if (try? JSONDocument.parse(text)) == nil, let lastNewline = data.lastIndex(of: 0x0A), lastNewline != data.count - 1, configuration.follow {
             offset = Int64(lastNewline + 1)
