@@ -80,17 +80,20 @@ public enum TextLayout {
     /// word longer than a line is broken inside). The text's leading spaces start every line,
     /// and `hanging` more every line but the first.
     public static func wrap<S: StringProtocol>(_ text: S, _ width: Int, hanging: Int = 0) -> [String] {
-        let leading = text.prefix { $0 == " " }.count
+        // The text's own indentation is kept up to half the width (a line of 80 spaces and a
+        // word must still fit).
+        let actual = text.prefix { $0 == " " }.count
+        let hanging = max(0, min(hanging, width / 4))
+        let leading = min(actual, max(0, width / 2 - hanging))
+        let body = text.dropFirst(actual)
         let first = String(repeating: " ", count: leading)
         let rest = String(repeating: " ", count: leading + hanging)
-        guard width - leading - hanging >= 8 else { return words(text.dropFirst(leading), max(1, width - leading)).map { first + $0 } }
-        let lines = words(text.dropFirst(leading), width - leading - hanging)
+        guard hanging > 0 else { return words(body, max(1, width - leading)).map { first + $0 } }
         // The first line may use the hanging indent's cells too.
-        guard hanging > 0 else { return lines.map { first + $0 } }
-        let opening = words(text.dropFirst(leading), width - leading)
+        let opening = words(body, max(1, width - leading))
         let head = opening[0]
-        let remainder = text.dropFirst(leading).dropFirst(head.count).drop { $0 == " " }
-        return [first + head] + (remainder.isEmpty ? [] : words(remainder, width - leading - hanging).map { rest + $0 })
+        let remainder = body.dropFirst(head.count).drop { $0 == " " }
+        return [first + head] + (remainder.isEmpty ? [] : words(remainder, max(1, width - leading - hanging)).map { rest + $0 })
     }
 
     private static func words<S: StringProtocol>(_ text: S, _ width: Int) -> [String] {

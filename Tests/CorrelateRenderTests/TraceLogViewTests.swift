@@ -100,6 +100,11 @@ import CorrelateRender
         #expect(TextLayout.fit("宽宽宽", 5) == "宽宽…")
         #expect(TextLayout.fitMiddle("run/jobs.tasks.export_report", 16) == "run/jo…rt_report")
         #expect(TextLayout.wrap("  a bb ccc dddd eeeee", 12, hanging: 2) == ["  a bb ccc", "    dddd", "    eeeee"])
+        // Indentation wider than the line is cut to half of it (fuzz-trace-analysis: a traceback
+        // line of 84 spaces and a word overflowed 83 columns).
+        for line in TextLayout.wrap(String(repeating: " ", count: 84) + "File \"x.py\"", 83, hanging: 4) {
+            #expect(TextLayout.cells(line) <= 83)
+        }
         // A wide character on a line of one cell is a line of its own (this looped once).
         #expect(TextLayout.wrap("宽宽", 1) == ["宽", "宽"])
     }
