@@ -187,10 +187,18 @@ public struct ClockGap: Sendable, Equatable {
         self.init(fromStart: time.nanoseconds(since: spanStart), fromEnd: time.nanoseconds(since: spanEnd))
     }
 
-    /// Whether moving the record by `shift` (± `tolerance`) puts it inside its span.
+    /// Whether moving the record by `shift` (± `tolerance`) puts it inside its span. Gaps from
+    /// the ends of time (saturated at `Int64.min`/`max`) never fit.
     public func fits(shift: Int64, tolerance: Int64) -> Bool {
-        // Inside after the shift: start ≤ time + shift ≤ end, i.e. −fromStart ≤ shift ≤ −fromEnd.
-        let (low, high) = (-fromStart, -fromEnd)
-        return shift + tolerance >= low && shift - tolerance <= high
+        // Inside after the shift: start ≤ time + shift ≤ end, i.e. −fromStart ≤ shift ≤ −fromEnd,
+        // computed in Double: the gaps may be anything an Int64 holds.
+        let (low, high) = (-Double(fromStart), -Double(fromEnd))
+        return Double(shift) + Double(tolerance) >= low && Double(shift) - Double(tolerance) <= high
+    }
+
+    /// The distance from the span (0 inside; negative before it, positive after), held off
+    /// `Int64.min` so that it can be negated.
+    public var distance: Int64 {
+        fromStart < 0 ? max(fromStart, -Int64.max) : fromEnd > 0 ? fromEnd : 0
     }
 }

@@ -130,8 +130,10 @@ public final class IngestPipeline {
         for path in alerts.paths { try ingestAlerts(path) }
         summary.unreadable += alerts.problems
         try store.endBulkLoad()
-        // With the spans stored, each log source written can be measured against them.
-        summary.logClock = try LogClockAdjustment.run(store: store, sources: logSources, policy: configuration.logClock)
+        // With the spans stored, each log source written can be measured against them — and,
+        // when spans came, every source: lines stored before their spans are measured now.
+        summary.logClock = try LogClockAdjustment.run(
+            store: store, sources: summary.spansStored.stored > 0 ? nil : logSources, policy: configuration.logClock)
         return summary
     }
 

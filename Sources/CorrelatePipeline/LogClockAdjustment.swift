@@ -24,6 +24,11 @@ public struct LogClockReport: Sendable {
         findings.map { finding in
             // Standard input is stored under a name of its own (`<stdin 9f2c…>`).
             let name = finding.source.hasPrefix(SourceLocation.stdinName.dropLast()) ? "standard input" : finding.source
+            if let partly = finding.partlyOffset {
+                return "\(name): \(finding.fitted) of its \(finding.records) linked records sit \(LogClock.offsetText(partly)) from their spans "
+                    + "while \(finding.inPlace) are in place (lines of two clocks: a file read before and after it was moved, "
+                    + "a change of zone?); not moved"
+            }
             guard let offset = finding.zoneOffset else {
                 return "\(name): its lines sit a median \(LogClock.offsetText(finding.medianGap)) from their spans "
                     + "(\(finding.records) linked records; not a whole quarter hour, so not a zone: a clock that is off?); not moved"

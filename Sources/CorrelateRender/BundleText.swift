@@ -60,7 +60,7 @@ public enum BundleText {
         }
         if options.logs == .all, !bundle.unlinkedLogs.isEmpty {
             lines.append("")
-            lines.append("log lines of the window with no trace id (\(bundle.unlinkedLogs.count)):")
+            lines.append(TextLayout.fit("log lines of the window with no trace id (\(bundle.unlinkedLogs.count) records):", width))
             lines += unlinked(bundle, options: options)
         } else if !bundle.unlinkedLogs.isEmpty {
             lines.append("")

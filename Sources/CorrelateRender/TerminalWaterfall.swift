@@ -336,7 +336,9 @@ public struct TerminalWaterfall {
         // takes the line (the sources are in --full, and in the JSON).
         let keepSource = available - sourceCells >= 60
         let room = keepSource ? available - sourceCells : available
-        let body = TextLayout.fit(message, room - TextLayout.cells(more)) + more
+        // The count of further lines goes before the message does.
+        let moreShown = room - TextLayout.cells(more) >= 12 ? more : ""
+        let body = TextLayout.fit(message, room - TextLayout.cells(moreShown)) + moreShown
         return [trimmingTrailingSpaces(paintedLead + body + (keepSource ? "  " + paint(source, .dim) : ""))]
     }
 

@@ -48,9 +48,17 @@ public enum TextLayout {
         guard cells(text) > width else { return String(text) }
         guard width >= 8 else { return fit(text, width) }
         let head = (width - 1) * 2 / 5
-        var tail = Substring(text)
-        while cells(tail) > width - 1 - head { tail = tail.dropFirst() }
-        return fit(text, head + 1).dropLast() + "…" + tail
+        // The tail walked from the end, each character measured once.
+        var start = text.endIndex
+        var used = 0
+        while start > text.startIndex {
+            let previous = text.index(before: start)
+            let size = cells(text[previous])
+            if used + size > width - 1 - head { break }
+            used += size
+            start = previous
+        }
+        return fit(text, head + 1).dropLast() + "…" + text[start...]
     }
 
     /// `text` wrapped in at most `lines` lines of `width` cells, the last cut with `…`.

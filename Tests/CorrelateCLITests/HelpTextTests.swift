@@ -8,6 +8,7 @@ import CorrelateTestSupport
     static let commands = [
         [], ["run"], ["extract"], ["ingest"], ["trace"], ["lookup"], ["report"], ["queues"], ["serve"],
         ["rules"], ["rules", "test"], ["rules", "list"], ["rules", "coverage"], ["version"],
+        ["traces"], ["alerts"], ["sources"],
     ]
 
     private func help(_ command: [String]) throws -> String {

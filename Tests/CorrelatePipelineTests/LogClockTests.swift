@@ -83,6 +83,51 @@ import CorrelateTestSupport
         #expect(summary.logClock.findings.isEmpty, "\(summary.logClock.lines)")
     }
 
+    /// A file grown after it was moved: its old lines fit, its new ones sit an hour off. Moving
+    /// the source would move the old lines twice: it is named, not moved.
+    @Test(arguments: StoreKind.allCases)
+    func aSourceOfTwoClocksIsNamedNotMoved(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let shifted = try Self.shiftedCeleryLog(minutes: 60)
+        let lines = try String(contentsOfFile: shifted, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("celery-worker.log").path
+        try lines.prefix(75).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let first = try Self.ingest(path, into: store)
+        #expect(first.logClock.moved.values.reduce(0, +) > 0)
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let second = try Self.ingest(path, into: store)
+        let finding = try #require(second.logClock.findings.first { $0.source == path })
+        #expect(finding.partlyOffset == 3_600_000_000_000)
+        #expect(second.logClock.moved.isEmpty)
+        #expect(second.description.contains("lines of two clocks"), "\(second.description)")
+        // The lines moved by the first ingest stay where they were put.
+        let received = try store.logs(withJobIDs: ["d58d36c5-9b45-4241-ad36-414ddf133af3"]).first { $0.message.hasSuffix("received") }
+        #expect(received?.timestamp == Timestamp.parse("2026-11-25T08:32:29.032Z"))
+    }
+
+    /// Lines stored before their spans are measured when the spans come.
+    @Test(arguments: StoreKind.allCases)
+    func linesStoredBeforeTheirSpansAreMeasuredWhenTheSpansCome(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let rules = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let log = try Self.shiftedCeleryLog(minutes: 60)
+        let logsFirst = try IngestPipeline(ruleSet: rules, store: store, configuration: IngestConfiguration(
+            logs: [log], extract: ExtractConfiguration(inputs: [], threads: 1))).run()
+        #expect(logsFirst.logClock.findings.isEmpty, "no spans yet")
+        let spansAfter = try IngestPipeline(ruleSet: rules, store: store, configuration: IngestConfiguration(
+            spans: [Fixtures.celery("traces.otlp.jsonl")], extract: ExtractConfiguration(inputs: [], threads: 1))).run()
+        #expect(spansAfter.logClock.findings.first?.zoneOffset == 3_600_000_000_000)
+        #expect((spansAfter.logClock.moved.values.first ?? 0) > 0)
+    }
+
+    /// Records dated centuries from their spans: no trap, a gap said in days.
+    @Test func gapsFromTheEndsOfTimeDoNotTrap() {
+        let far = (0..<10).map { _ in ClockGap(fromStart: .min, fromEnd: .min) }
+        let findings = LogClock.findings(["old.log": far])
+        #expect(findings.first?.zoneOffset == nil)
+        #expect(LogClock.offsetText(findings.first.map(\.medianGap) ?? 0).hasSuffix("days"))
+    }
+
     @Test func fewLinkedRecordsSayNothingAndLongSpansStillFit() {
         let hour: Int64 = 3_600_000_000_000
         // Records an hour late inside 10-minute spans: anywhere in the span, the shift fits.

@@ -10,6 +10,11 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             commandName: "alerts",
             abstract: "List the alerts in the store: name, status, start and end, fingerprint, labels.",
+            usage: """
+                correlate alerts [--since <time>] [--name <name>]
+                                 [--status firing|resolved]
+                                 [--format text|json] [<options>]
+                """,
             discussion: """
                 Lists the alerts stored (by ingest, run or serve), the latest start first: when \
                 each started and ended ((open) while firing), its status, alertname, fingerprint \

@@ -7,6 +7,9 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             commandName: "sources",
             abstract: "List the log sources in the store: records, how many carry a trace id, first and last time.",
+            usage: """
+                correlate sources [--format text|json] [<options>]
+                """,
             discussion: """
                 One line per file (as stored: its absolute path; standard input as <stdin …>, \
                 OTLP log records as otlp-http <start>) with log records in the store: how many, \

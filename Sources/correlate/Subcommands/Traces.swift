@@ -8,6 +8,11 @@ extension Correlate {
         static let configuration = CommandConfiguration(
             commandName: "traces",
             abstract: "List the traces in the store: start, id, root span, duration, spans, errors, log records.",
+            usage: """
+                correlate traces [--since <time>] [--until <time>] [--service <name>]
+                                 [--slow <duration>] [--errors] [--limit <n>]
+                                 [--format text|json] [<options>]
+                """,
             discussion: """
                 Lists the traces whose first span started in [--since, --until], the newest first, \
                 at most --limit: the start time, the trace id, the root span's name and service, \
