@@ -73,18 +73,7 @@ extension Correlate {
         func run() throws {
             let rules = try ruleOptions.selection.loadAlertRules()
             let store = try storeOptions.openExisting()
-            let now = Timestamp.now
-            let end: Timestamp
-            if let until {
-                end = try TimeOptions.parse(until, option: "--until", now: now)
-            } else if since != nil {
-                end = now
-            } else {
-                // One past the newest span, so that it is in the range.
-                end = (try store.latestSpanStart() ?? now).advanced(by: 1)
-            }
-            let start = try since.map { try TimeOptions.parse($0, option: "--since", now: now) } ?? end.advanced(by: -3_600_000_000_000)
-            guard start <= end else { throw ValidationError("--since is after --until.") }
+            let (start, end) = try TimeOptions.range(since: since, until: until, store: store, length: 3_600_000_000_000)
             let queueAttributes = BundleBuilder(store: store, rules: rules, limit: 1, lookback: nil).lookup.matcher.queueAttributes
             let statistics = try QueueReport(store: store, queueAttributes: queueAttributes).statistics(from: start, to: end, queues: queue.isEmpty ? nil : Set(queue))
             switch format {

@@ -73,17 +73,7 @@ extension Correlate {
 
         func run() throws {
             let store = try storeOptions.openExisting()
-            let now = Timestamp.now
-            let end: Timestamp
-            if let until {
-                end = try TimeOptions.parse(until, option: "--until", now: now)
-            } else if since != nil {
-                end = now
-            } else {
-                end = (try store.latestSpanStart() ?? now).advanced(by: 1)
-            }
-            let start = try since.map { try TimeOptions.parse($0, option: "--since", now: now) } ?? end.advanced(by: -86_400_000_000_000)
-            try TimeOptions.checkOrder(start, end, untilGiven: until != nil)
+            let (start, end) = try TimeOptions.range(since: since, until: until, store: store, length: 86_400_000_000_000)
             let traces = try store.traces(TraceListQuery(
                 since: start, until: end, service: service, minimumDurationNanoseconds: slow.flatMap(DurationText.nanoseconds),
                 errorsOnly: errors, limit: limit))
