@@ -3,7 +3,7 @@ public struct TraceListQuery: Sendable, Equatable {
     /// Traces whose first span started in [since, until].
     public var since: Timestamp
     public var until: Timestamp
-    /// Only traces with a span of this service (`service.name`, as written).
+    /// Only traces with a span of this service (`service.name`, ASCII case ignored).
     public var service: String?
     /// Only traces that lasted at least this long (first span's start to last span's end).
     public var minimumDurationNanoseconds: Int64?

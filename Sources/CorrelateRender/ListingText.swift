@@ -6,14 +6,14 @@ public import CorrelateModel
 public enum ListingText {
     /// start, trace, root (service), duration, spans, error, logs.
     public static func traces(_ traces: [TraceListing], since: Timestamp, until: Timestamp, limit: Int) -> String {
-        var out = "traces that started \(since) … \(until)"
+        var out = "traces that started \(TimeText.dateTime(since)) … \(TimeText.dateTime(until))"
         out += traces.count == limit ? ", the newest \(limit) (--limit for more)\n" : ": \(traces.count)\n"
         guard !traces.isEmpty else { return out + "no trace started in this time (with these filters)\n" }
         var rows = [["start", "trace", "root (service)", "duration", "spans", "error", "logs"]]
         for trace in traces {
             let root = shortened(trace.rootName.escapingControlCharacters, 60)
                 + (trace.rootService.map { " (\($0.escapingControlCharacters))" } ?? "")
-            rows.append([trace.start.description, trace.traceID.description, root,
+            rows.append([TimeText.dateTime(trace.start), trace.traceID.description, root,
                          Milliseconds.spoken(Double(trace.durationNanoseconds) / 1e6), String(trace.spans),
                          trace.errors > 0 ? "yes (\(trace.errors))" : "no", String(trace.logs)])
         }
@@ -26,7 +26,7 @@ public enum ListingText {
         var rows = [["starts", "ends", "status", "name", "fingerprint", "labels"]]
         for alert in alerts {
             let labels = alert.labels.filter { $0.0 != "alertname" }.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-            rows.append([alert.startsAt.description, alert.endsAt?.description ?? "(open)", alert.status.rawValue,
+            rows.append([TimeText.dateTime(alert.startsAt), alert.endsAt.map(TimeText.dateTime) ?? "(open)", alert.status.rawValue,
                          alert.name.escapingControlCharacters, alert.fingerprint.escapingControlCharacters, labels.escapingControlCharacters])
         }
         return table(rows, rightAligned: [])
@@ -39,7 +39,7 @@ public enum ListingText {
         for source in sources {
             let share = source.records > 0 ? " (\(source.withTraceID * 100 / source.records)%)" : ""
             rows.append([source.path.escapingControlCharacters, String(source.records), String(source.withTraceID) + share,
-                         source.first?.description ?? "—", source.last?.description ?? "—"])
+                         source.first.map(TimeText.dateTime) ?? "—", source.last.map(TimeText.dateTime) ?? "—"])
         }
         return table(rows, rightAligned: [1, 2])
     }

@@ -425,7 +425,7 @@ public final class MemoryEventStore: EventStore {
             let errors = spans.filter { $0.status == .error }.count
             if let minimum = query.minimumDurationNanoseconds, last.nanoseconds &- first.nanoseconds < minimum { continue }
             if query.errorsOnly, errors == 0 { continue }
-            if let service = query.service, !spans.contains(where: { $0.service == service }) { continue }
+            if let service = query.service, !spans.contains(where: { $0.service.map { $0.caseInsensitiveEquals(service) } ?? false }) { continue }
             // SQLite's ORDER BY parent_span_id IS NOT NULL, start, span_id.
             let root = spans.min { ($0.parentSpanID == nil ? 0 : 1, $0.start, $0.spanID) < ($1.parentSpanID == nil ? 0 : 1, $1.start, $1.spanID) }
             listed.append(TraceListing(traceID: trace, start: first, end: last, rootName: root?.name ?? "", rootService: root?.service,
@@ -504,5 +504,14 @@ public final class MemoryEventStore: EventStore {
     /// SQLite's `LIMIT n` with n bound: a negative n is no limit.
     private static func limited<C: Collection>(_ items: C, _ limit: Int) -> C.SubSequence {
         limit < 0 ? items[...] : items.prefix(limit)
+    }
+}
+
+extension String {
+    /// Equal but for the case of ASCII letters (SQLite's `COLLATE NOCASE`).
+    fileprivate func caseInsensitiveEquals(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { a, b in
+            (a >= 65 && a <= 90 ? a + 32 : a) == (b >= 65 && b <= 90 ? b + 32 : b)
+        }
     }
 }

@@ -16,7 +16,7 @@ extension SQLiteEventStore {
             HAVING first BETWEEN ?1 AND ?2
                AND last - first >= ?3
                AND (?4 = 0 OR errors > 0)
-               AND (?5 IS NULL OR sum(service = ?5) > 0)
+               AND (?5 IS NULL OR sum(service = ?5 COLLATE NOCASE) > 0)
             ORDER BY first DESC, trace_id
             LIMIT ?6
             """)

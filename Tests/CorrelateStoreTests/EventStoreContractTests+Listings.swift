@@ -78,6 +78,8 @@ private func range(_ since: Int64, _ until: Int64) -> (Timestamp, Timestamp) {
         func ids(_ query: TraceListQuery) throws -> [UInt64] { try store.traces(query).map(\.traceID.low) }
         // A span of the service, not only the root's.
         #expect(try ids(TraceListQuery(since: since, until: until, service: "worker")) == [2, 1])
+        // As `correlate traces --service CELERY-WORKER` finds celery-worker: case ignored.
+        #expect(try ids(TraceListQuery(since: since, until: until, service: "WORKER")) == [2, 1])
         #expect(try ids(TraceListQuery(since: since, until: until, service: "nobody")).isEmpty)
         #expect(try ids(TraceListQuery(since: since, until: until, minimumDurationNanoseconds: 111)) == [1])
         #expect(try ids(TraceListQuery(since: since, until: until, minimumDurationNanoseconds: 30)) == [2, 1, 3])
