@@ -48,11 +48,7 @@ extension BundleHTML {
         guard options.logs == .all else {
             return "<p class=\"meta unlinked\">\(counted(count, "log line")) of the window carry no trace id (--logs all shows them).</p>\n"
         }
-        let placed = bundle.unlinkedLogs.map { PlacedLog(record: $0, spanID: nil, via: .traceID) }
-        let window = TraceAnalysis(
-            traceID: TraceID(high: 0, low: 0), spans: [], start: bundle.windowStart, end: bundle.windowEnd, hasError: false,
-            hops: [], queueWaitMilliseconds: nil, culprit: nil, logs: placed, diagnostics: [])
-        let view = TraceLogView(window, options: options)
+        let view = TraceLogView(windowRecords: bundle.unlinkedLogs, options: options)
         var out = "<section class=\"unlinked\" id=\"a\(alert)-unlinked\"><h3>Log lines of the window with no trace id</h3>\n"
         out += "<p class=\"meta\">\(counted(view.records, "record"))"
             + (view.events != view.records ? ", \(counted(view.events, "event")) once the same line from several files is shown once" : "") + "</p>\n"

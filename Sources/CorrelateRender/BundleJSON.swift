@@ -15,23 +15,9 @@ public enum BundleJSON {
     public static func write(_ bundle: IncidentBundle, to out: JSONWriter) {
         out.raw("{\"schema\":\"correlate.bundle/v1\",\"revision\":")
         out.int(bundle.revision)
-        out.raw(",\"alert\":{\"name\":")
-        out.string(bundle.alert.name)
-        out.raw(",\"fingerprint\":")
-        out.string(bundle.alert.fingerprint)
-        out.raw(",\"status\":")
-        out.string(bundle.alert.status.rawValue)
-        out.raw(",\"labels\":")
-        out.object(bundle.alert.labels)
-        out.raw(",\"annotations\":")
-        out.object(bundle.alert.annotations)
-        out.raw(",\"starts_at\":")
-        out.quoted(bundle.alert.startsAt)
-        out.raw(",\"ends_at\":")
-        if let end = bundle.alert.endsAt { out.quoted(end) } else { out.null() }
-        out.raw(",\"source\":")
-        out.string(bundle.alert.source)
-        out.raw("},\"kind\":")
+        out.raw(",\"alert\":")
+        writeAlert(bundle.alert, to: out)
+        out.raw(",\"kind\":")
         if let kind = bundle.kind { out.string(kind) } else { out.null() }
         out.raw(",\"measure\":")
         out.string(bundle.measure.rawValue)
@@ -74,6 +60,29 @@ public enum BundleJSON {
     }
 
     /// Bundles as one JSON array, one bundle per line (`GET /api/bundles`).
+    /// The bundle's `alert` object: `{"name","fingerprint","status","labels":{},
+    /// "annotations":{},"starts_at","ends_at","source"}` (also one line of `correlate alerts
+    /// --format json`).
+    public static func writeAlert(_ alert: Alert, to out: JSONWriter) {
+        out.raw("{\"name\":")
+        out.string(alert.name)
+        out.raw(",\"fingerprint\":")
+        out.string(alert.fingerprint)
+        out.raw(",\"status\":")
+        out.string(alert.status.rawValue)
+        out.raw(",\"labels\":")
+        out.object(alert.labels)
+        out.raw(",\"annotations\":")
+        out.object(alert.annotations)
+        out.raw(",\"starts_at\":")
+        out.quoted(alert.startsAt)
+        out.raw(",\"ends_at\":")
+        if let end = alert.endsAt { out.quoted(end) } else { out.null() }
+        out.raw(",\"source\":")
+        out.string(alert.source)
+        out.byte(UInt8(ascii: "}"))
+    }
+
     public static func list(_ bundles: [IncidentBundle]) -> String {
         "[" + bundles.map(string).joined(separator: ",\n") + "]\n"
     }

@@ -104,11 +104,7 @@ public enum BundleText {
 
     /// The bundle's log lines without a trace id, folded and capped like a span's.
     static func unlinked(_ bundle: IncidentBundle, options: RenderOptions) -> [String] {
-        let placed = bundle.unlinkedLogs.map { PlacedLog(record: $0, spanID: nil, via: .traceID) }
-        let analysis = TraceAnalysis(
-            traceID: TraceID(high: 0, low: 0), spans: [], start: bundle.windowStart, end: bundle.windowEnd, hasError: false,
-            hops: [], queueWaitMilliseconds: nil, culprit: nil, logs: placed, diagnostics: [])
-        let view = TraceLogView(analysis, options: options)
+        let view = TraceLogView(windowRecords: bundle.unlinkedLogs, options: options)
         let waterfall = TerminalWaterfall(options: options)
         var cut = false
         var lines = view.loose.shown.flatMap { waterfall.eventLines($0, indent: "  ", cut: &cut) }

@@ -36,25 +36,7 @@ public enum ListingJSON {
     }
 
     public static func alerts(_ alerts: [Alert]) -> String {
-        lines(alerts) { alert, out in
-            out.raw("{\"name\":")
-            out.string(alert.name)
-            out.raw(",\"status\":")
-            out.string(alert.status.rawValue)
-            out.raw(",\"starts_at\":")
-            out.quoted(alert.startsAt)
-            out.raw(",\"ends_at\":")
-            if let end = alert.endsAt { out.quoted(end) } else { out.null() }
-            out.raw(",\"fingerprint\":")
-            out.string(alert.fingerprint)
-            out.raw(",\"labels\":")
-            out.object(alert.labels)
-            out.raw(",\"annotations\":")
-            out.object(alert.annotations)
-            out.raw(",\"source\":")
-            out.string(alert.source)
-            out.byte(UInt8(ascii: "}"))
-        }
+        lines(alerts) { alert, out in BundleJSON.writeAlert(alert, to: out) }
     }
 
     public static func sources(_ sources: [LogSourceListing]) -> String {

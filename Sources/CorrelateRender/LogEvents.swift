@@ -41,11 +41,20 @@ public struct TraceLogView: Sendable {
     public private(set) var events = 0
 
     public init(_ analysis: TraceAnalysis, options: RenderOptions) {
-        records = analysis.logs.count
+        self.init(logs: analysis.logs, spans: analysis.spanIndex, options: options)
+    }
+
+    /// The log records of an alert's window that carry no trace id: all of them under no span
+    /// (``loose``).
+    public init(windowRecords: [LogRecord], options: RenderOptions) {
+        self.init(logs: windowRecords.map { PlacedLog(record: $0, spanID: nil, via: .traceID) }, spans: [:], options: options)
+    }
+
+    private init(logs: [PlacedLog], spans: [SpanID: Span], options: RenderOptions) {
+        records = logs.count
         guard options.logs != .none else { return }
-        let spans = analysis.spanIndex
         let services = Set(options.services.map { $0.lowercased() })
-        let chosen = analysis.logs.filter { placed in
+        let chosen = logs.filter { placed in
             if let minimum = options.minimumSeverity, let severity = placed.record.severity, severity < minimum { return false }
             if !services.isEmpty {
                 let service = placed.record.service ?? placed.spanID.flatMap { spans[$0]?.service }

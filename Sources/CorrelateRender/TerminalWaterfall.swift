@@ -47,18 +47,18 @@ public struct TerminalWaterfall {
 
     /// The waterfall of one trace, lines ending in `\n`.
     public func render(_ analysis: TraceAnalysis, links: [(label: String, url: String)] = []) -> String {
-        var lines = header(analysis, links: links)
+        let logs = TraceLogView(analysis, options: options)
+        var lines = header(analysis, logs: logs, links: links)
         lines.append("")
-        lines += rows(analysis)
+        lines += rows(analysis, logs: logs)
         return lines.map(trimmingTrailingSpaces).joined(separator: "\n") + "\n"
     }
 
     // MARK: Header
 
-    func header(_ analysis: TraceAnalysis, links: [(label: String, url: String)]) -> [String] {
+    func header(_ analysis: TraceAnalysis, logs: TraceLogView, links: [(label: String, url: String)]) -> [String] {
         var lines: [String] = []
         let status = analysis.hasError ? "error" : "ok"
-        let logs = TraceLogView(analysis, options: options)
         var parts = ["trace \(analysis.traceID)", status, Milliseconds.spoken(analysis.durationMilliseconds),
                      "started " + TimeText.dateTime(analysis.start)]
         if let root = analysis.root?.span {
@@ -191,7 +191,7 @@ public struct TerminalWaterfall {
         }
     }
 
-    func rows(_ analysis: TraceAnalysis) -> [String] {
+    func rows(_ analysis: TraceAnalysis, logs: TraceLogView) -> [String] {
         let columns = Columns(width: width, analysis: analysis)
         let start = analysis.timelineStart.nanoseconds
         let total = max(1, analysis.end.nanoseconds(since: analysis.timelineStart))
@@ -220,7 +220,6 @@ public struct TerminalWaterfall {
             return trimmingTrailingSpaces(text)
         }
 
-        let logs = TraceLogView(analysis, options: options)
         let hopsByConsumer = analysis.drawnHops
         let maximumIndent = columns.name / 2
         var lines: [String] = []
