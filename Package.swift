@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "CorrelateExtract", targets: ["CorrelateExtract"]),
         .library(name: "CorrelateStore", targets: ["CorrelateStore"]),
         .library(name: "CorrelateJSON", targets: ["CorrelateJSON"]),
+        .library(name: "CorrelateSinks", targets: ["CorrelateSinks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

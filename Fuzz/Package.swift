@@ -23,7 +23,7 @@ let fuzzTargets: [(name: String, products: [String])] = [
     ("fuzz-jaeger", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
     ("fuzz-zipkin", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),
     ("fuzz-alerts", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateExtract", "CorrelatePipeline"]),
-    ("fuzz-log-lines", ["CorrelateExtract", "CorrelatePipeline"]),
+    ("fuzz-log-lines", ["CorrelateExtract", "CorrelatePipeline", "CorrelateSinks"]),
     ("fuzz-rules", ["CorrelateExtract"]),
     ("fuzz-trace-analysis", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelatePipeline"]),
 ]

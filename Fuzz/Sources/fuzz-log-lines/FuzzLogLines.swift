@@ -20,6 +20,7 @@ import Glibc
 #endif
 import CorrelateExtract
 import CorrelatePipeline
+import CorrelateSinks
 
 /// The shipped rules, compiled once (as `correlate extract` without --rules and with
 /// CORRELATE_RULES ignored).
