@@ -15,9 +15,11 @@ public enum ByteSizeText {
         case "k", "kib": unit = 1 << 10
         case "m", "mib": unit = 1 << 20
         case "g", "gib": unit = 1 << 30
+        case "t", "tib": unit = 1 << 40
         case "kb": unit = 1000
         case "mb": unit = 1_000_000
         case "gb": unit = 1_000_000_000
+        case "tb": unit = 1_000_000_000_000
         default: return nil
         }
         let (bytes, overflow) = number.multipliedReportingOverflow(by: unit)

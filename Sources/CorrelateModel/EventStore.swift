@@ -1,3 +1,4 @@
+import Foundation
 /// What a batch insert did.
 public struct InsertResult: Sendable, Equatable {
     /// Rows written.
@@ -160,6 +161,12 @@ public protocol EventStore: AnyObject {
     /// The connection will write for a long time (`correlate serve`): the store may move its
     /// upkeep (for SQLite, WAL checkpoints) off the writer's path.
     func beginLongRunningWrites() throws
+
+    /// Drops what the store's ``StoreLimits`` no longer keep (writers also do so as they
+    /// write); a store without limits does nothing.
+    func enforceRetention() throws
+    /// What retention dropped since the store was opened.
+    var retention: RetentionReport { get }
 }
 
 extension EventStore {
@@ -170,6 +177,62 @@ extension EventStore {
     }
 
     public func beginLongRunningWrites() throws {}
+
+    public func enforceRetention() throws {}
+
+    public var retention: RetentionReport { RetentionReport() }
+}
+
+/// How large a store may grow and how it is cut into segments (`--retain`, `--max-size`).
+public struct StoreLimits: Sendable, Equatable {
+    /// Keep data this many nanoseconds behind the newest time in the store (log record times
+    /// and span starts; as Prometheus's TSDB keeps its blocks behind its newest sample, so a
+    /// replay of old files is not dropped as it is read); nil: keep everything.
+    public var retain: Int64?
+    /// Drop the oldest segments while the store (catalog and segments, with their WALs) is
+    /// larger than this many bytes; nil: no limit.
+    public var maxBytes: Int64?
+    /// Rows (log records + spans) after which the segment being written is sealed and a new
+    /// one begun.
+    public var segmentRows: Int
+
+    public static let defaultSegmentRows = 1_000_000
+
+    public init(retain: Int64? = nil, maxBytes: Int64? = nil, segmentRows: Int = StoreLimits.defaultSegmentRows) {
+        self.retain = retain
+        self.maxBytes = maxBytes
+        self.segmentRows = max(1, segmentRows)
+    }
+
+    public var isEmpty: Bool { retain == nil && maxBytes == nil }
+}
+
+/// What a store's retention dropped: whole segments (and the rows in them).
+public struct RetentionReport: Sendable, Equatable {
+    public var segments = 0
+    /// Rows (log records + spans) in them.
+    public var rows = 0
+    public var bytes: Int64 = 0
+    /// The newest time the dropped data held.
+    public var through: Timestamp?
+
+    public init() {}
+
+    public var isEmpty: Bool { segments == 0 }
+
+    public mutating func dropped(rows: Int, bytes: Int64, through time: Timestamp?) {
+        segments += 1
+        self.rows += max(0, rows)
+        self.bytes += bytes
+        if let time { through = max(through ?? time, time) }
+    }
+
+    /// `retention: dropped 3 segments (3000000 records and spans, 812 MiB) through 2026-11-23T08:00:00Z`.
+    public var line: String {
+        let size = bytes >= 1 << 30 ? String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) : "\(bytes >> 20) MiB"
+        return "retention: dropped \(segments) segment\(segments == 1 ? "" : "s") (\(rows) records and spans, \(size))"
+            + (through.map { " through \($0)" } ?? "")
+    }
 }
 
 /// Where a log record's time sits from its span's: nanoseconds from the span's start and from

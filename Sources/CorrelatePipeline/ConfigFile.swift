@@ -18,6 +18,8 @@ import CorrelateExtract
 /// trace_urls:                         # like --trace-url, [LABEL=]URL
 ///   - Jaeger=https://jaeger.example/trace/{trace_id}
 /// log_tz: Europe/Berlin
+/// retain: 7d                          # like --retain
+/// max_size: 20GB                      # like --max-size
 /// color: auto                         # like --color
 /// ```
 ///
@@ -36,11 +38,15 @@ public struct ConfigFile: Sendable {
     public var logTimeZone: String?
     /// `color:`, when `--color` is not given.
     public var colour: ColourChoice?
+    /// `retain:` (nanoseconds), when `--retain` is not given.
+    public var retain: Int64?
+    /// `max_size:` (bytes), when `--max-size` is not given.
+    public var maxSize: Int64?
 
     public init() {}
 
     /// The keys a configuration file may hold.
-    public static let keys = ["rules", "db", "trace_urls", "log_tz", "color"]
+    public static let keys = ["rules", "db", "trace_urls", "log_tz", "retain", "max_size", "color"]
 
     /// Where the file is: `option` (`--config`), else `$CORRELATE_CONFIG`, else
     /// `$XDG_CONFIG_HOME/correlate/correlate.yaml` (`~/.config/…` when that is unset), else
@@ -136,6 +142,18 @@ public struct ConfigFile: Sendable {
                                   at: value, text: text, file: file)
                 }
                 config.logTimeZone = zone
+            case "retain":
+                let text = try string(value, key: key, what: "a duration (such as 7d or 12h)", text: text, file: file)
+                guard let nanoseconds = StoreLimitText.retain(text) else {
+                    throw problem("retain '\(text)' is not a duration: \(StoreLimitText.retainHelp)", at: value, text: text, file: file)
+                }
+                config.retain = nanoseconds
+            case "max_size":
+                let size = try string(value, key: key, what: "a size (such as 20GB)", text: text, file: file)
+                guard let bytes = StoreLimitText.maxSize(size) else {
+                    throw problem("max_size '\(size)' is not a size: \(StoreLimitText.maxSizeHelp)", at: value, text: text, file: file)
+                }
+                config.maxSize = bytes
             default:  // color
                 let word = try string(value, key: key, what: "auto, always or never", text: text, file: file)
                 guard let choice = ColourChoice(rawValue: word.lowercased()) else {

@@ -113,7 +113,14 @@ public final class ExtractPipeline {
             do {
                 let input = try InputFile.open(path)
                 if let chunks = chunkReader(for: input) {
-                    try readInParallel(chunks, recordName: recordName)
+                    // Standard input redirected from a large file is read in parallel: named
+                    // after its first line as the line-by-line path names it, so that the same
+                    // lines piped in later are the same records.
+                    var name = recordName
+                    if recordName == SourceLocation.stdinName, configuration.nameStdinByFirstLine {
+                        name = try Self.stdinName(firstLineOf: input, maxLineBytes: configuration.maxLineBytes)
+                    }
+                    try readInParallel(chunks, recordName: name)
                 } else {
                     try readLineByLine(LineReader(input: input, maxLineBytes: configuration.maxLineBytes), recordName: recordName)
                 }
@@ -129,6 +136,18 @@ public final class ExtractPipeline {
     }
 
     // MARK: - Line by line
+
+    /// ``ExtractConfiguration/stdinName(firstLine:)`` of the input's first line as
+    /// ``LineReader`` hands it on (without `\n` or `\r\n`, cut at `maxLineBytes`), read
+    /// without consuming it.
+    static func stdinName(firstLineOf input: InputFile, maxLineBytes: Int) throws -> String {
+        let head = try input.peek(max(maxLineBytes, 64) + 2)
+        var end = head.firstIndex(of: 0x0A) ?? head.count
+        let truncated = end > max(maxLineBytes, 64)
+        if truncated { end = max(maxLineBytes, 64) }
+        if !truncated, end > 0, head[end - 1] == 0x0D { end -= 1 }
+        return head[0..<end].withUnsafeBufferPointer { ExtractConfiguration.stdinName(firstLine: $0) }
+    }
 
     private func readLineByLine(_ reader: LineReader, recordName: String) throws {
         let assembler = assemblers[0]

@@ -176,6 +176,10 @@ public final class IngestCore: @unchecked Sendable {
     }
     private var clockReport = LogClockReport()
 
+    /// What the store's retention dropped; read after ``finish()`` (the writer thread owns the
+    /// store until then).
+    public var retention: RetentionReport { store.retention }
+
     public var counts: Counts {
         condition.lock()
         defer { condition.unlock() }

@@ -60,6 +60,8 @@ public struct IngestSummary: Sendable {
     public var unreadable: [InputError] = []
     /// Log sources whose clock was measured off their spans, and what was done.
     public var logClock = LogClockReport()
+    /// What the store's retention dropped (`--retain`, `--max-size`).
+    public var retention = RetentionReport()
 
     public init() {}
 
@@ -83,6 +85,7 @@ public struct IngestSummary: Sendable {
             parts.append("unreadable inputs \(unreadable.count) (first: \(first))")
         }
         parts += logClock.lines
+        if !retention.isEmpty { parts.append(retention.line) }
         return parts.joined(separator: "; ")
     }
 
@@ -134,6 +137,8 @@ public final class IngestPipeline {
         // when spans came, every source: lines stored before their spans are measured now.
         summary.logClock = try LogClockAdjustment.run(
             store: store, sources: summary.spansStored.stored > 0 ? nil : logSources, policy: configuration.logClock)
+        try store.enforceRetention()
+        summary.retention = store.retention
         return summary
     }
 

@@ -146,6 +146,7 @@ public final class RunPipeline {
         core.bundles.stop(budget: shouldStop() ? 5 : nil)
         summary.bundles = core.bundles.counts
         summary.ingest.logClock = core.logClock
+        summary.ingest.retention = core.retention
         let stored = core.counts
         summary.ingest.logsStored = stored.logs
         summary.ingest.spansStored = stored.spans

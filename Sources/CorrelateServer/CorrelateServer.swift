@@ -79,6 +79,7 @@ public final class CorrelateServer: Sendable {
         return "stored \(stored.spans.stored) spans, \(stored.logs.stored) log records, \(stored.alerts.stored) alerts"
             + "; wrote \(counts.bundles) bundles" + counts.details + "; " + refusals.summary
             + (leftOut.summary.isEmpty ? "" : "; " + leftOut.summary)
+            + (core.retention.isEmpty ? "" : "; " + core.retention.line)
     }
 
     /// Serves until SIGTERM or SIGINT; then stops taking connections, lets the requests in

@@ -8,7 +8,7 @@ extension SQLiteEventStore {
     /// the firing one (its `endsAt` and status); a late firing notification does not reopen a
     /// resolved alert.
     public func insert(alerts: [Alert]) throws -> InsertResult {
-        let insert = try db.prepare("""
+        let insert = try catalog.prepare("""
             INSERT INTO alerts (fingerprint, starts_at, ends_at, status, name, labels, annotations, source, generator_url)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             ON CONFLICT (fingerprint, starts_at) DO UPDATE SET
@@ -18,7 +18,7 @@ extension SQLiteEventStore {
                 annotations = excluded.annotations
             WHERE excluded.status != alerts.status OR excluded.ends_at IS NOT alerts.ends_at OR excluded.annotations != alerts.annotations
             """)
-        return try db.transaction {
+        return try catalog.transaction {
             var result = InsertResult()
             for alert in alerts {
                 insert.bind(1, alert.fingerprint)
@@ -31,7 +31,7 @@ extension SQLiteEventStore {
                 insert.bind(8, alert.source)
                 insert.bind(9, alert.generatorURL)
                 try insert.run()
-                if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+                if catalog.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
             }
             return result
         }
@@ -40,20 +40,20 @@ extension SQLiteEventStore {
     static let alertColumns = "fingerprint, starts_at, ends_at, status, name, labels, annotations, source, generator_url"
 
     public func alerts(named name: String) throws -> [Alert] {
-        let statement = try db.prepare("SELECT \(Self.alertColumns) FROM alerts WHERE name = ?1 ORDER BY starts_at")
+        let statement = try catalog.prepare("SELECT \(Self.alertColumns) FROM alerts WHERE name = ?1 ORDER BY starts_at")
         statement.bind(1, name)
         return try readAlerts(statement)
     }
 
     public func alerts(withFingerprint fingerprint: String) throws -> [Alert] {
-        let statement = try db.prepare("SELECT \(Self.alertColumns) FROM alerts WHERE fingerprint = ?1 ORDER BY starts_at")
+        let statement = try catalog.prepare("SELECT \(Self.alertColumns) FROM alerts WHERE fingerprint = ?1 ORDER BY starts_at")
         statement.bind(1, fingerprint)
         return try readAlerts(statement)
     }
 
     /// Alerts whose window [startsAt, endsAt or open] overlaps [since, until].
     public func alerts(overlapping since: Timestamp, _ until: Timestamp) throws -> [Alert] {
-        let statement = try db.prepare("""
+        let statement = try catalog.prepare("""
             SELECT \(Self.alertColumns) FROM alerts
             WHERE starts_at <= ?2 AND (ends_at IS NULL OR ends_at >= ?1) ORDER BY starts_at, name
             """)
@@ -78,59 +78,75 @@ extension SQLiteEventStore {
     }
 
     public func spans(startingBetween start: Timestamp, and end: Timestamp) throws -> [Span] {
-        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE start BETWEEN ?1 AND ?2 ORDER BY start LIMIT 500000")
-        statement.bind(1, start.nanoseconds)
-        statement.bind(2, end.nanoseconds)
-        return try readSpans(statement)
+        let spans = try fanOut("SELECT \(Self.spanColumns) FROM spans WHERE start BETWEEN ?1 AND ?2 ORDER BY start LIMIT 500000",
+                               start.nanoseconds, end.nanoseconds, bind: {
+            $0.bind(1, start.nanoseconds)
+            $0.bind(2, end.nanoseconds)
+        }, read: readSpans)
+        return Array(spans.sorted { $0.start < $1.start }.prefix(500_000))
     }
 
     public func traceIDs(linkingTo trace: TraceID, limit: Int) throws -> [TraceID] {
-        let statement = try db.prepare("SELECT trace_id FROM span_links WHERE linked_trace = ?1 LIMIT ?2")
-        statement.bind(1, trace.description)
-        statement.bind(2, limit)
-        defer { statement.reset() }
-        var ids: [TraceID] = []
-        while try statement.step() {
-            if let id = statement.blob(0).flatMap(Blob.traceID) { ids.append(id) }
-        }
-        return ids
+        let ids = try fanOut("SELECT trace_id FROM span_links WHERE linked_trace = ?1 LIMIT ?2", bind: {
+            $0.bind(1, trace.description)
+            $0.bind(2, limit)
+        }, read: readTraceIDs)
+        var seen = Set<TraceID>()
+        return Array(ids.filter { seen.insert($0).inserted }.prefix(limit))
     }
 
     public func latestSpanStart() throws -> Timestamp? {
-        // The newest row of the start index; no row (not a NULL read as 0) when there are no spans.
-        try db.integer("SELECT start FROM spans ORDER BY start DESC LIMIT 1").map(Timestamp.init(nanoseconds:))
+        // The newest row of each start index; no row (not a NULL read as 0) when there are no spans.
+        try fanOut("SELECT start FROM spans ORDER BY start DESC LIMIT 1") { statement -> [Int64] in
+            defer { statement.reset() }
+            return try statement.step() ? [statement.int64(0)] : []
+        }.max().map(Timestamp.init(nanoseconds:))
     }
 
     public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
-        let statement = try db.prepare("""
+        // Each segment's window ids without spans in that segment, then those that have spans
+        // in no other segment either.
+        let open = try readable()
+        let candidates = try fanOut("""
             SELECT DISTINCT logs.trace_id FROM logs
             WHERE logs.ts BETWEEN ?1 AND ?2 AND logs.trace_id IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = logs.trace_id)
             LIMIT ?3
-            """)
-        statement.bind(1, start.nanoseconds)
-        statement.bind(2, end.nanoseconds)
-        statement.bind(3, limit)
-        defer { statement.reset() }
+            """, start.nanoseconds, end.nanoseconds, bind: {
+            $0.bind(1, start.nanoseconds)
+            $0.bind(2, end.nanoseconds)
+            $0.bind(3, limit)
+        }, read: readTraceIDs)
         var ids: [TraceID] = []
-        while try statement.step() {
-            // A 64-bit id (high half zero) may belong to a trace stored with its full id.
-            if let id = statement.blob(0).flatMap(Blob.traceID), id.high != 0 { ids.append(id) }
+        var seen = Set<TraceID>()
+        // A 64-bit id (high half zero) may belong to a trace stored with its full id.
+        for id in candidates where id.high != 0 && seen.insert(id).inserted && ids.count < limit {
+            var hasSpans = false
+            if open.count > 1 {
+                for (_, db) in open where !hasSpans {
+                    let probe = try db.prepare("SELECT 1 FROM spans WHERE trace_id = ?1 LIMIT 1")
+                    probe.bind(1, blob: Blob.bytes(id))
+                    hasSpans = try probe.step()
+                    probe.reset()
+                }
+            }
+            if !hasSpans { ids.append(id) }
         }
         return ids
     }
 
     public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {
         let filter = services.isEmpty ? "" : " AND (service IN (\(services.map { _ in "?" }.joined(separator: ", "))) OR service IS NULL)"
-        let statement = try db.prepare("""
+        let rows = try fanOut("""
             SELECT \(Self.logColumns) FROM logs
             WHERE ts BETWEEN ?1 AND ?2 AND trace_id IS NULL AND job_id IS NULL\(filter)
             ORDER BY ts, id LIMIT \(max(0, limit))
-            """)
-        statement.bind(1, start.nanoseconds)
-        statement.bind(2, end.nanoseconds)
-        for (index, service) in services.sorted().enumerated() { statement.bind(Int32(3 + index), service) }
-        return try readLogs(statement)
+            """, start.nanoseconds, end.nanoseconds, bind: {
+            $0.bind(1, start.nanoseconds)
+            $0.bind(2, end.nanoseconds)
+            for (index, service) in services.sorted().enumerated() { $0.bind(Int32(3 + index), service) }
+        }, read: readLogRows)
+        return try records(Array(Self.logOrder(rows).prefix(max(0, limit))))
     }
 
     static func pairsJSON(_ pairs: [(String, String)]) -> String {

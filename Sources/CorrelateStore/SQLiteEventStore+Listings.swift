@@ -8,64 +8,101 @@ extension SQLiteEventStore {
     /// over all its spans (the (trace id, span id) index); then, for the few listed, the root
     /// span and the log records (the trace id and job id indexes of logs).
     public func traces(_ query: TraceListQuery) throws -> [TraceListing] {
-        let statement = try db.prepare("""
-            SELECT trace_id, min(start) AS first, max(end) AS last, count(*), sum(status = 2) AS errors
-            FROM spans
-            WHERE trace_id IN (SELECT trace_id FROM spans WHERE start BETWEEN ?1 AND ?2)
-            GROUP BY trace_id
-            HAVING first BETWEEN ?1 AND ?2
-               AND last - first >= ?3
-               AND (?4 = 0 OR errors > 0)
-               AND (?5 IS NULL OR sum(service = ?5 COLLATE NOCASE) > 0)
-            ORDER BY first DESC, trace_id
-            LIMIT ?6
-            """)
-        statement.bind(1, query.since.nanoseconds)
-        statement.bind(2, query.until.nanoseconds)
-        statement.bind(3, query.minimumDurationNanoseconds ?? Int64.min)
-        statement.bind(4, query.errorsOnly ? 1 : 0)
-        statement.bind(5, query.service)
-        statement.bind(6, query.limit)
-        var listed: [TraceListing] = []
-        do {
+        let since = query.since.nanoseconds, until = query.until.nanoseconds
+        // The traces with a span that started in the range, from the segments that overlap it.
+        var candidates = Set(try fanOut("SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?1 AND ?2", since, until, bind: {
+            $0.bind(1, since)
+            $0.bind(2, until)
+        }, read: readTraceIDs))
+        guard !candidates.isEmpty else { return [] }
+        // Each aggregated over all its spans, in whichever segment they are: the candidates go
+        // to each segment as one blob of 16-byte ids, split by a recursive query.
+        var packed: [UInt8] = []
+        packed.reserveCapacity(candidates.count * 16)
+        for id in candidates { packed += Blob.bytes(id) }
+        struct Aggregate { var first = Int64.max, last = Int64.min, spans = 0, errors = 0, service = 0 }
+        var aggregates: [TraceID: Aggregate] = [:]
+        let rows = try fanOut("""
+            WITH RECURSIVE wanted (i, id) AS (
+                SELECT 0, substr(?1, 1, 16)
+                UNION ALL SELECT i + 1, substr(?1, (i + 1) * 16 + 1, 16) FROM wanted WHERE (i + 1) * 16 < length(?1)
+            )
+            SELECT trace_id, min(start), max(end), count(*), sum(status = 2), sum(service = ?2 COLLATE NOCASE)
+            FROM spans WHERE trace_id IN (SELECT id FROM wanted) GROUP BY trace_id
+            """, bind: {
+            $0.bind(1, blob: packed)
+            $0.bind(2, query.service)
+        }) { statement -> [(TraceID, Aggregate)] in
             defer { statement.reset() }
+            var rows: [(TraceID, Aggregate)] = []
             while try statement.step() {
                 guard let trace = statement.blob(0).flatMap(Blob.traceID) else { continue }
-                listed.append(TraceListing(
-                    traceID: trace, start: Timestamp(nanoseconds: statement.int64(1)), end: Timestamp(nanoseconds: statement.int64(2)),
-                    rootName: "", rootService: nil, spans: Int(statement.int64(3)), errors: Int(statement.int64(4)), logs: 0))
+                rows.append((trace, Aggregate(first: statement.int64(1), last: statement.int64(2), spans: Int(statement.int64(3)),
+                                              errors: Int(statement.int64(4)), service: Int(statement.int64(5)))))
             }
+            return rows
         }
-        let root = try db.prepare("""
-            SELECT name, service FROM spans WHERE trace_id = ?1
-            ORDER BY parent_span_id IS NOT NULL, start, span_id LIMIT 1
-            """)
-        // Its records, as `correlate trace` shows them: by trace id, and by the job id of one of
-        // its spans (Celery's lines that carry only the task id).
-        let logs = try db.prepare("""
-            SELECT count(*) FROM logs WHERE trace_id = ?1 OR trace_id = ?2
-                OR job_id IN (SELECT message_id FROM spans WHERE trace_id = ?1 AND message_id IS NOT NULL)
-            """)
+        for (trace, part) in rows {
+            var total = aggregates[trace] ?? Aggregate()
+            total.first = min(total.first, part.first)
+            total.last = max(total.last, part.last)
+            total.spans += part.spans
+            total.errors += part.errors
+            total.service += part.service
+            aggregates[trace] = total
+        }
+        candidates.removeAll()
+        let minimum = query.minimumDurationNanoseconds ?? Int64.min
+        var listed = aggregates.compactMap { trace, total -> TraceListing? in
+            guard total.first >= since, total.first <= until, total.last &- total.first >= minimum,
+                  !query.errorsOnly || total.errors > 0, query.service == nil || total.service > 0 else { return nil }
+            return TraceListing(traceID: trace, start: Timestamp(nanoseconds: total.first), end: Timestamp(nanoseconds: total.last),
+                                rootName: "", rootService: nil, spans: total.spans, errors: total.errors, logs: 0)
+        }
+        listed.sort { ($0.start, $1.traceID) > ($1.start, $0.traceID) }
+        listed = Array(listed.prefix(max(0, query.limit)))
         for index in listed.indices {
             let trace = listed[index].traceID
-            root.bind(1, blob: Blob.bytes(trace))
-            if try root.step() {
-                listed[index].rootName = root.string(0) ?? ""
-                listed[index].rootService = root.string(1)
+            // The root: a span without parent first, then the earliest.
+            let roots = try fanOut("""
+                SELECT name, service, parent_span_id IS NOT NULL, start, span_id FROM spans WHERE trace_id = ?1
+                ORDER BY parent_span_id IS NOT NULL, start, span_id LIMIT 1
+                """, bind: { $0.bind(1, blob: Blob.bytes(trace)) }) { statement -> [(String, String?, Int64, Int64, [UInt8])] in
+                defer { statement.reset() }
+                guard try statement.step() else { return [] }
+                return [(statement.string(0) ?? "", statement.string(1), statement.int64(2), statement.int64(3), statement.blob(4) ?? [])]
             }
-            root.reset()
-            logs.bind(1, blob: Blob.bytes(trace))
-            // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
-            logs.bind(2, blob: Blob.bytes(TraceID(high: 0, low: trace.low)))
-            if try logs.step() { listed[index].logs = Int(logs.int64(0)) }
-            logs.reset()
+            if let root = roots.min(by: { ($0.2, $0.3) < ($1.2, $1.3) || (($0.2, $0.3) == ($1.2, $1.3) && $0.4.lexicographicallyPrecedes($1.4)) }) {
+                listed[index].rootName = root.0
+                listed[index].rootService = root.1
+            }
+            // Its records, as `correlate trace` shows them: by trace id, and by the job id of one
+            // of its spans (Celery's lines that carry only the task id).
+            let jobs = Array(Set(try fanOut("SELECT message_id FROM spans WHERE trace_id = ?1 AND message_id IS NOT NULL",
+                                            bind: { $0.bind(1, blob: Blob.bytes(trace)) }) { statement -> [String] in
+                defer { statement.reset() }
+                var ids: [String] = []
+                while try statement.step() { if let id = statement.string(0) { ids.append(id) } }
+                return ids
+            })).sorted().prefix(500)
+            let jobFilter = jobs.isEmpty ? "" : " OR job_id IN (" + jobs.indices.map { "?\($0 + 3)" }.joined(separator: ", ") + ")"
+            let counts = try fanOut("SELECT count(*) FROM logs WHERE trace_id = ?1 OR trace_id = ?2\(jobFilter)", bind: {
+                $0.bind(1, blob: Blob.bytes(trace))
+                // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
+                $0.bind(2, blob: Blob.bytes(TraceID(high: 0, low: trace.low)))
+                for (offset, job) in jobs.enumerated() { $0.bind(Int32(offset + 3), job) }
+            }) { statement -> [Int] in
+                defer { statement.reset() }
+                return try statement.step() ? [Int(statement.int64(0))] : []
+            }
+            listed[index].logs = counts.reduce(0, +)
         }
         return listed
     }
 
     /// Alerts by the start index (the window's bounds), newest first.
     public func alerts(_ query: AlertListQuery) throws -> [Alert] {
-        let statement = try db.prepare("""
+        let statement = try catalog.prepare("""
             SELECT \(Self.alertColumns) FROM alerts
             WHERE starts_at <= ?2 AND (ends_at IS NULL OR ends_at >= ?1)
               AND (?3 IS NULL OR name = ?3 COLLATE NOCASE)
@@ -84,23 +121,28 @@ extension SQLiteEventStore {
     /// Each source's records through the primary key's range of that source (its id in the
     /// key's high bits).
     public func logSources() throws -> [LogSourceListing] {
-        let sources = try db.prepare("SELECT id, path FROM sources ORDER BY path")
+        let sources = try catalog.prepare("SELECT id, path FROM sources ORDER BY path")
         var all: [(Int64, String)] = []
         do {
             defer { sources.reset() }
             while try sources.step() { all.append((sources.int64(0), sources.string(1) ?? "?")) }
         }
-        let counts = try db.prepare("SELECT count(*), min(ts), max(ts), count(trace_id) FROM logs WHERE id BETWEEN ?1 AND ?2")
+        let open = try readable()
         var listed: [LogSourceListing] = []
         for (id, path) in all {
-            counts.bind(1, StoreKeys.row(source: id, line: 0))
-            counts.bind(2, StoreKeys.row(source: id, line: 0xFFFF_FFFF))
-            defer { counts.reset() }
-            guard try counts.step(), counts.int64(0) > 0 else { continue }
-            listed.append(LogSourceListing(
-                path: path, records: Int(counts.int64(0)),
-                first: counts.int64OrNil(1).map(Timestamp.init(nanoseconds:)), last: counts.int64OrNil(2).map(Timestamp.init(nanoseconds:)),
-                withTraceID: Int(counts.int64(3))))
+            var listing = LogSourceListing(path: path, records: 0, first: nil, last: nil, withTraceID: 0)
+            for (_, db) in open {
+                let counts = try db.prepare("SELECT count(*), min(ts), max(ts), count(trace_id) FROM logs WHERE id BETWEEN ?1 AND ?2")
+                counts.bind(1, StoreKeys.row(source: id, line: 0))
+                counts.bind(2, StoreKeys.row(source: id, line: 0xFFFF_FFFF))
+                defer { counts.reset() }
+                guard try counts.step(), counts.int64(0) > 0 else { continue }
+                listing.records += Int(counts.int64(0))
+                listing.withTraceID += Int(counts.int64(3))
+                if let first = counts.int64OrNil(1).map(Timestamp.init(nanoseconds:)) { listing.first = min(listing.first ?? first, first) }
+                if let last = counts.int64OrNil(2).map(Timestamp.init(nanoseconds:)) { listing.last = max(listing.last ?? last, last) }
+            }
+            if listing.records > 0 { listed.append(listing) }
         }
         return listed
     }

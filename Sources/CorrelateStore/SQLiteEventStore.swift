@@ -2,28 +2,43 @@ public import CorrelateModel
 import Foundation
 internal import CSQLite
 
-/// The embedded store: one SQLite file in WAL mode, written in batched transactions through
-/// prepared statements.
+/// The embedded store: a catalog file (`--db PATH`: sources, alerts, the list of segments)
+/// and the log records and spans in time-ordered segment files beside it
+/// (`PATH-segments/00000001.db`, …), each an SQLite file in WAL mode written in batched
+/// transactions through prepared statements.
 ///
-/// Opening runs the schema migrations the file has not had yet (``Schema``). A store is used
-/// from one thread at a time; readers in other processes see every committed batch.
+/// Why segments: the indexes readers need (trace id, job id) take keys in random order, so in
+/// one growing file each batch rewrites index pages all over a B-tree that no longer fits in
+/// cache, and the cost of a write grows with the store. Only the newest segment (the head) is
+/// written; it is sealed at ``StoreLimits/segmentRows`` rows, so its indexes stay small and
+/// cached however large the store grows. Queries fan out over the segments (time-bounded ones
+/// only over those whose time bounds overlap); retention drops whole segments
+/// (``StoreLimits/retain``, ``StoreLimits/maxBytes``).
+///
+/// Keys stay unique across segments: a log record is stored again only where its source's
+/// line range says it may already be, and a span only where its start falls in a sealed
+/// segment's span range; both are looked up there first.
+///
+/// Opening runs the catalog migrations the file has not had yet (``Schema``): a store of
+/// schema 5 or older keeps what it held as segment 0. A store is used from one thread at a
+/// time; readers in other processes see every committed batch. Several writers (processes)
+/// take turns through the catalog's write lock.
 public final class SQLiteEventStore: EventStore {
     public let path: String
-    let db: Database
+    let catalog: Database
+    private let access: Access
+    public let limits: StoreLimits
     private var sourceIDs: [String: Int64] = [:]
     private var sourcePaths: [Int64: String] = [:]
-
-    private lazy var insertLog = try? db.prepare("""
-        INSERT OR IGNORE INTO logs (id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-        """)
-    private lazy var insertSpan = try? db.prepare("""
-        INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start, end, status,
-            status_message, service, message_id, attributes, resource_id, events, links)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-        """)
-
-    private lazy var insertLink = try? db.prepare("INSERT OR IGNORE INTO span_links (linked_trace, trace_id) VALUES (?1, ?2)")
+    /// Every segment by id; for a writer, the last one is the head once one exists.
+    private var segments: [Segment] = []
+    /// `PRAGMA data_version` of the catalog when `segments` was read.
+    private var catalogVersion: Int64 = -1
+    private var longRunning = false
+    private var bulkLoading = false
+    private var lastRetentionCheck: UInt64 = 0
+    /// What retention dropped since the store was opened.
+    public private(set) var retention = RetentionReport()
 
     /// How a store is opened.
     public enum Access: Sendable {
@@ -37,12 +52,23 @@ public final class SQLiteEventStore: EventStore {
     /// `PRAGMA application_id` of a correlate store ("corr"), written in the file's header.
     static let applicationID: Int64 = 0x636F_7272
 
+    /// The folder of the segment files of the store at `path`.
+    public static func segmentFolder(_ path: String) -> String { path + "-segments" }
+
+    var folder: String { Self.segmentFolder(path) }
+
+    /// Cache of the head a writer appends to, and of every other segment (KiB).
+    static let headCacheKiB = 131_072
+    static let segmentCacheKiB = 2_048
+
     /// Opens the store at `path`, creating it (and its schema) when needed with `.readWrite`.
     /// - Throws: ``SQLiteError`` when the file cannot be opened, is not an SQLite database, is an
     ///   SQLite database of another application (refused before anything in it is changed),
-    ///   was written by a newer correlate, or (read only) by an older one.
-    public init(path: String, access: Access = .readWrite) throws {
+    ///   was written by a newer correlate, or (read only) by one older than schema 5.
+    public init(path: String, access: Access = .readWrite, limits: StoreLimits = StoreLimits()) throws {
         self.path = path
+        self.access = access
+        self.limits = limits
         var db = try Database(path: path, readOnly: access == .readOnly)
         if access == .readOnly, !Self.canRead(db), !FileManager.default.fileExists(atPath: path + "-wal"),
            !FileManager.default.fileExists(atPath: path + "-shm") {
@@ -50,19 +76,20 @@ public final class SQLiteEventStore: EventStore {
             // writer is running (it would have made them), so read the file as it is.
             db = try Database(path: path, immutable: true)
         }
-        self.db = db
+        self.catalog = db
         do {
             try Self.checkIsCorrelateStore(db, path: path)
             if access == .readOnly {
                 let version = try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
-                guard version == Schema.version else {
+                guard version >= Schema.oldestReadable, version <= Schema.version else {
                     throw SQLiteError(code: SQLITE_ERROR,
-                                      message: "the store has schema version \(version) and this correlate reads \(Schema.version); "
+                                      message: "the store has schema version \(version) and this correlate reads \(Schema.oldestReadable)–\(Schema.version); "
                                         + (version < Schema.version ? "run a command that writes it (correlate ingest) once to upgrade it"
                                                                     : "use a newer correlate"),
                                       context: "cannot read '\(path)'")
                 }
-                try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144;")
+                try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(Self.segmentCacheKiB);")
+                try loadSegments()
                 return
             }
             // A new file gets 16 KiB pages (fewer, larger writes); WAL with NORMAL sync keeps every
@@ -72,12 +99,20 @@ public final class SQLiteEventStore: EventStore {
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = NORMAL;
                 PRAGMA temp_store = MEMORY;
-                PRAGMA cache_size = -262144;
+                PRAGMA cache_size = -\(Self.segmentCacheKiB);
                 PRAGMA wal_autocheckpoint = 4096;
                 PRAGMA application_id = \(Self.applicationID);
                 """)
             try migrate()
-            try ensureIndexes()
+            try ensureIndexes(catalog)
+            try loadSegments()
+            try measureLegacySegment()
+            try removeOrphanFiles()
+            // A head left by a bulk load that was interrupted gets its indexes back.
+            if let last = segments.last, !last.sealed, let file = last.file,
+               FileManager.default.fileExists(atPath: folder + "/" + file), let db = try last.database() {
+                try ensureIndexes(db)
+            }
         } catch let error as SQLiteError where error.isNotADatabase {
             throw SQLiteError(code: error.code, message: "the file is not a correlate store (not an SQLite database)",
                               context: "cannot open '\(path)'")
@@ -85,7 +120,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// False when reading fails because SQLite cannot make the files a WAL reader shares.
-    private static func canRead(_ db: Database) -> Bool {
+    static func canRead(_ db: Database) -> Bool {
         do {
             _ = try db.integer("SELECT count(*) FROM sqlite_master")
             return true
@@ -103,7 +138,13 @@ public final class SQLiteEventStore: EventStore {
         let objects = try db.integer("SELECT count(*) FROM sqlite_master") ?? 0
         guard objects > 0 else { return }
         let stamp = try db.integer("PRAGMA application_id") ?? 0
-        if stamp == applicationID { return }
+        if stamp == applicationID {
+            if try db.integer("SELECT count(*) FROM meta WHERE key = 'segment_format'") ?? 0 > 0 {
+                throw SQLiteError(code: SQLITE_ERROR, message: "this is a segment of a correlate store, not the store: give --db the store's file (the one beside the folder '…-segments')",
+                                  context: "cannot use '\(path)'")
+            }
+            return
+        }
         if stamp == 0,
            try db.integer("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'logs')") == 2,
            try db.integer("SELECT count(*) FROM pragma_table_info('meta') WHERE name IN ('key', 'value')") == 2,
@@ -120,97 +161,426 @@ public final class SQLiteEventStore: EventStore {
     }
 
     private func migrate() throws {
-        try db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        let version = try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
+        try catalog.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        let version = try Int(catalog.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
         guard version <= Schema.version else {
-            throw SQLiteError(code: SQLITE_ERROR, message: "schema version \(version) is newer than this correlate knows (\(Schema.version))",
+            throw SQLiteError(code: SQLITE_ERROR, message: "schema version \(version) is newer than this correlate knows (\(Schema.version)); use a newer correlate",
                               context: "cannot use '\(path)'")
         }
         for next in version..<Schema.version {
-            try db.transaction {
-                try db.execute(Schema.migrations[next])
-                try db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '\(next + 1)')")
+            try catalog.transaction {
+                try catalog.execute(Schema.migrations[next])
+                try catalog.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '\(next + 1)')")
             }
         }
     }
 
     /// Creates the secondary indexes that are missing (a bulk load that was interrupted leaves
-    /// them dropped; see ``beginBulkLoad()``).
-    private func ensureIndexes() throws {
+    /// them dropped; see ``beginBulkLoad(expectedRows:)``).
+    private func ensureIndexes(_ db: Database) throws {
         try db.execute(Schema.indexes.map { "CREATE INDEX IF NOT EXISTS \($0.name) ON \($0.definition);" }.joined(separator: "\n"))
     }
 
-    /// Prepares for loading many rows: when the tables are small next to what is coming, drops
-    /// the secondary indexes, which are then rebuilt once, sorted, by ``endBulkLoad()`` — much
-    /// faster than updating them row by row. Queries still work in between (slower), and a
-    /// store opened after an interrupted load gets its indexes back.
+    // MARK: - Segments
+
+    /// Reads the list of segments (and, for a writer, each sealed one's source line ranges)
+    /// from the catalog; segments already open keep their connection.
+    private func loadSegments() throws {
+        catalogVersion = try catalog.integer("PRAGMA data_version") ?? 0
+        let hasSegments = try catalog.integer("SELECT count(*) FROM sqlite_master WHERE name = 'segments'") ?? 0
+        guard hasSegments > 0 else {
+            // A schema-5 store read as it is: its tables are the one segment.
+            if segments.isEmpty {
+                let legacy = Segment(id: 0, file: nil, sealed: true, rows: 1) { [unowned self] in catalog }
+                // Bounds unknown: every window may find rows in it.
+                legacy.firstTime = .min
+                legacy.lastTime = .max
+                segments = [legacy]
+            }
+            return
+        }
+        var known: [Int64: Segment] = [:]
+        for segment in segments { known[segment.id] = segment }
+        var listed: [Segment] = []
+        let rows = try catalog.prepare("SELECT id, file, sealed, rows, first_time, last_time, span_first, span_last FROM segments ORDER BY id")
+        defer { rows.reset() }
+        while try rows.step() {
+            let id = rows.int64(0)
+            let file = rows.string(1)
+            let segment = known.removeValue(forKey: id) ?? makeSegment(id: id, file: file, sealed: rows.int64(2) != 0)
+            segment.sealed = rows.int64(2) != 0
+            if segment.sealed || access == .readOnly {
+                // The head's counts are this writer's own; a reader takes what the catalog says.
+                segment.rows = rows.int64OrNil(3).map(Int.init) ?? (segment.sealed ? -1 : 0)
+                segment.firstTime = rows.int64OrNil(4)
+                segment.lastTime = rows.int64OrNil(5)
+                segment.spanFirst = rows.int64OrNil(6)
+                segment.spanLast = rows.int64OrNil(7)
+            }
+            listed.append(segment)
+        }
+        for (_, dropped) in known { dropped.close() }
+        segments = listed
+        guard access == .readWrite else { return }
+        let ranges = try catalog.prepare("SELECT segment, source, first_line, last_line FROM segment_sources")
+        defer { ranges.reset() }
+        var bySegment: [Int64: [Int64: ClosedRange<Int>]] = [:]
+        while try ranges.step() {
+            let first = Int(ranges.int64(2)), last = Int(ranges.int64(3))
+            bySegment[ranges.int64(0), default: [:]][ranges.int64(1)] = first...max(first, last)
+        }
+        for segment in segments where segment.sealed { segment.sourceLines = bySegment[segment.id] ?? [:] }
+    }
+
+    private func makeSegment(id: Int64, file: String?, sealed: Bool) -> Segment {
+        guard let file else { return Segment(id: id, file: nil, sealed: sealed, rows: 0) { [unowned self] in catalog } }
+        let path = folder + "/" + file
+        let writable = access == .readWrite
+        return Segment(id: id, file: file, sealed: sealed, rows: 0) { [unowned self] in
+            // A writer's head gets the large cache; a reader's segments (and sealed ones) small ones.
+            let isHead = writable && self.segments.last?.id == id && !(self.segments.last?.sealed ?? true)
+            if writable { try FileManager.default.createDirectory(atPath: self.folder, withIntermediateDirectories: true) }
+            // A sealed segment is opened for writing only by a log clock shift; reading it does
+            // not need the file to be writable, and one removed by retention reads as empty.
+            if writable && !isHead && !FileManager.default.fileExists(atPath: path) { return nil }
+            return try Segment.openFile(path, writable: writable, cacheKiB: isHead ? Self.headCacheKiB : Self.segmentCacheKiB)
+        }
+    }
+
+    /// Re-reads the list when another connection changed the catalog (a writer sealed a
+    /// segment, retention dropped some).
+    private func refreshSegments() throws {
+        let version = try catalog.integer("PRAGMA data_version") ?? 0
+        if version != catalogVersion { try loadSegments() }
+    }
+
+    /// The segments that may hold records: for a time-bounded query, only those whose bounds
+    /// overlap [low, high].
+    func readable(_ low: Int64 = .min, _ high: Int64 = .max) throws -> [(Segment, Database)] {
+        try refreshSegments()
+        var open: [(Segment, Database)] = []
+        for segment in segments where !segment.isEmpty && segment.overlaps(low, high) {
+            if let db = try segment.database() { open.append((segment, db)) }
+        }
+        return open
+    }
+
+    /// Segment 0 of a store migrated from schema 5: its bounds, measured once.
+    private func measureLegacySegment() throws {
+        guard let legacy = segments.first, legacy.id == 0, legacy.rows < 0 else { return }
+        try legacy.measure(sources: try allSourceIDs())
+        try catalog.transaction { try saveBounds(legacy) }
+    }
+
+    private func allSourceIDs() throws -> [Int64] {
+        let statement = try catalog.prepare("SELECT id FROM sources ORDER BY id")
+        defer { statement.reset() }
+        var ids: [Int64] = []
+        while try statement.step() { ids.append(statement.int64(0)) }
+        return ids
+    }
+
+    private func saveBounds(_ segment: Segment) throws {
+        let update = try catalog.prepare("""
+            UPDATE segments SET sealed = ?2, rows = ?3, first_time = ?4, last_time = ?5, span_first = ?6, span_last = ?7 WHERE id = ?1
+            """)
+        update.bind(1, segment.id)
+        update.bind(2, segment.sealed ? 1 : 0)
+        update.bind(3, segment.rows)
+        update.bind(4, segment.firstTime)
+        update.bind(5, segment.lastTime)
+        update.bind(6, segment.spanFirst)
+        update.bind(7, segment.spanLast)
+        try update.run()
+        let clear = try catalog.prepare("DELETE FROM segment_sources WHERE segment = ?1")
+        clear.bind(1, segment.id)
+        try clear.run()
+        let insert = try catalog.prepare("INSERT INTO segment_sources (segment, source, first_line, last_line) VALUES (?1, ?2, ?3, ?4)")
+        for (source, lines) in segment.sourceLines {
+            insert.bind(1, segment.id)
+            insert.bind(2, source)
+            insert.bind(3, lines.lowerBound)
+            insert.bind(4, lines.upperBound)
+            try insert.run()
+        }
+    }
+
+    /// Segment files in the folder that the catalog does not list: left by a crash between
+    /// dropping a segment from the catalog and removing its file.
+    private func removeOrphanFiles() throws {
+        let listed = Set(segments.compactMap(\.file))
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names {
+            let base = name.hasSuffix("-wal") || name.hasSuffix("-shm") ? String(name.dropLast(4)) : name
+            guard base.hasSuffix(".db"), !listed.contains(base) else { continue }
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
+    }
+
+    /// The head, made (listed in the catalog, its file created) when there is none. Called with
+    /// the catalog's write lock held.
+    private func head() throws -> (Segment, Database) {
+        if let last = segments.last, !last.sealed, let db = try last.database() {
+            return (last, db)
+        }
+        let id = (segments.last?.id ?? 0) + 1
+        let file = String(format: "%08lld.db", id)
+        let insert = try catalog.prepare("INSERT INTO segments (id, file, sealed, rows) VALUES (?1, ?2, 0, 0)")
+        insert.bind(1, id)
+        insert.bind(2, file)
+        try insert.run()
+        let segment = makeSegment(id: id, file: file, sealed: false)
+        segments.append(segment)
+        guard let db = try segment.database() else {
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "the segment file could not be created", context: "cannot write '\(folder)/\(file)'")
+        }
+        if segment.rows == 0, (try db.integer("SELECT EXISTS (SELECT 1 FROM logs) OR EXISTS (SELECT 1 FROM spans)")) == 1 {
+            // A head written before this process opened it.
+            try segment.measure(sources: try allSourceIDs())
+        }
+        if bulkLoading { try dropIndexes(db) } else { try ensureIndexes(db) }
+        if longRunning { try segment.startCheckpointer() }
+        return (segment, db)
+    }
+
+    /// Runs `body` on the head within the catalog's write lock (so writers in several
+    /// processes take turns and agree on the head), then seals the head when it is full.
+    private func writingHead<R>(_ body: (Segment, Database) throws -> R) throws -> R {
+        try catalog.execute("BEGIN IMMEDIATE")
+        var result: R
+        var sealed = false
+        do {
+            try refreshSegments()
+            let (segment, db) = try head()
+            do {
+                result = try db.transaction { try body(segment, db) }
+            } catch {
+                // The head's counts may run ahead of what it holds now: they only time the seal,
+                // and the seal measures the file.
+                resourceIDs.removeAll()
+                throw error
+            }
+            sealed = try sealIfFull(segment, db)
+            try catalog.execute("COMMIT")
+        } catch {
+            try? catalog.execute("ROLLBACK")
+            // A head listed in the rolled-back transaction is not listed: read the list again.
+            catalogVersion = -1
+            throw error
+        }
+        catalogVersion = try catalog.integer("PRAGMA data_version") ?? catalogVersion
+        if sealed || retentionDue() || DispatchTime.now().uptimeNanoseconds - lastRetentionCheck > 60_000_000_000 {
+            try enforceRetention()
+        }
+        return result
+    }
+
+    /// Seals the head once it holds ``StoreLimits/segmentRows`` rows (or its file passes the
+    /// size share of ``StoreLimits/maxBytes``): indexes complete, bounds measured and written
+    /// to the catalog (in the catalog transaction the caller commits), its WAL copied in.
+    private func sealIfFull(_ segment: Segment, _ db: Database) throws -> Bool {
+        var full = segment.rows >= limits.segmentRows
+        if !full, let maxBytes = limits.maxBytes, let file = segment.file {
+            full = Self.fileBytes(folder + "/" + file) >= max(1 << 20, maxBytes / 8)
+        }
+        guard full else { return false }
+        if bulkLoading { try ensureIndexes(db) }
+        try segment.measure(sources: try allSourceIDs())
+        segment.sealed = true
+        try saveBounds(segment)
+        segment.stopCheckpointer()
+        _ = try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try? db.execute("PRAGMA cache_size = -\(Self.segmentCacheKiB)")
+        return true
+    }
+
+    /// Bytes of a file and its WAL.
+    static func fileBytes(_ path: String) -> Int64 {
+        func size(_ file: String) -> Int64 {
+            var info = stat()
+            return stat(file, &info) == 0 ? Int64(info.st_size) : 0
+        }
+        return size(path) + size(path + "-wal")
+    }
+
+    /// The store's size on disk: the catalog and every segment, with their WALs.
+    public func bytesOnDisk() -> Int64 {
+        segments.reduce(Self.fileBytes(path)) { total, segment in
+            total + (segment.file.map { Self.fileBytes(folder + "/" + $0) } ?? 0)
+        }
+    }
+
+    // MARK: - Retention
+
+    /// Drops the sealed segments that retention no longer keeps: those whose newest time is
+    /// older than ``StoreLimits/retain`` behind the newest time in the store, then, while the
+    /// store is larger than ``StoreLimits/maxBytes``, the oldest. The head is never dropped.
+    /// Each drop leaves the catalog first (one transaction), then its file is removed: a crash
+    /// in between leaves a file the next writer removes.
+    public func enforceRetention() throws {
+        lastRetentionCheck = DispatchTime.now().uptimeNanoseconds
+        guard access == .readWrite, limits.retain != nil || limits.maxBytes != nil else { return }
+        try catalog.execute("BEGIN IMMEDIATE")
+        var dropped: [Segment] = []
+        do {
+            try refreshSegments()
+            let newest = segments.filter { !$0.isEmpty }.compactMap(\.lastTime).max().map { min($0, Self.latestBelievable()) }
+            var candidates = segments.filter { $0.sealed && !$0.isEmpty }
+                .sorted { ($0.lastTime ?? .min, $0.id) < ($1.lastTime ?? .min, $1.id) }
+            if let retain = limits.retain, let newest {
+                let cutoff = newest &- retain
+                while let oldest = candidates.first, let last = oldest.lastTime, last < cutoff {
+                    dropped.append(candidates.removeFirst())
+                }
+            }
+            if let maxBytes = limits.maxBytes {
+                var total = bytesOnDisk() - dropped.reduce(0) { $0 + bytes(of: $1) }
+                while total > maxBytes, !candidates.isEmpty {
+                    let oldest = candidates.removeFirst()
+                    total -= bytes(of: oldest)
+                    dropped.append(oldest)
+                }
+            }
+            guard !dropped.isEmpty else {
+                try catalog.execute("COMMIT")
+                return
+            }
+            for segment in dropped {
+                retention.dropped(rows: segment.rows, bytes: bytes(of: segment), through: segment.lastTime.map(Timestamp.init(nanoseconds:)))
+                if segment.file == nil { continue }
+                for sql in ["DELETE FROM segments WHERE id = ?1", "DELETE FROM segment_sources WHERE segment = ?1"] {
+                    let statement = try catalog.prepare(sql)
+                    statement.bind(1, segment.id)
+                    try statement.run()
+                }
+            }
+            if let legacy = dropped.first(where: { $0.file == nil }) {
+                // Segment 0 is the catalog's own tables: emptied, not removed.
+                try catalog.execute("DELETE FROM logs; DELETE FROM spans; DELETE FROM span_links; DELETE FROM resources;")
+                legacy.rows = 0
+                legacy.firstTime = nil
+                legacy.lastTime = nil
+                legacy.spanFirst = nil
+                legacy.spanLast = nil
+                legacy.sourceLines = [:]
+                try saveBounds(legacy)
+            }
+            try catalog.execute("COMMIT")
+        } catch {
+            try? catalog.execute("ROLLBACK")
+            throw error
+        }
+        for segment in dropped {
+            guard let file = segment.file else { continue }
+            segment.close()
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: folder + "/" + file + suffix) }
+        }
+        let gone = Set(dropped.filter { $0.file != nil }.map(\.id))
+        segments.removeAll { gone.contains($0.id) }
+        catalogVersion = try catalog.integer("PRAGMA data_version") ?? catalogVersion
+    }
+
+    /// Whether the newest time has moved past the oldest sealed segment's by more than
+    /// ``StoreLimits/retain`` (a check of the bounds in memory, made after every write).
+    private func retentionDue() -> Bool {
+        guard let retain = limits.retain else { return false }
+        var newest = Int64.min
+        var oldest = Int64.max
+        for segment in segments where !segment.isEmpty {
+            guard let last = segment.lastTime else { continue }
+            newest = max(newest, last)
+            if segment.sealed { oldest = min(oldest, last) }
+        }
+        return oldest != .max && min(newest, Self.latestBelievable()) &- retain > oldest
+    }
+
+    /// The newest time retention measures from is at most an hour past this machine's clock:
+    /// one record dated years ahead (a broken clock, a parsing slip) must not age out the rest.
+    static func latestBelievable() -> Int64 {
+        Timestamp.now.nanoseconds &+ 3_600_000_000_000
+    }
+
+    private func bytes(of segment: Segment) -> Int64 {
+        segment.file.map { Self.fileBytes(folder + "/" + $0) } ?? 0
+    }
+
+    // MARK: - Bulk loads and long-running writers
+
+    /// Prepares for loading many rows: when the head is small next to what is coming, its
+    /// secondary indexes are dropped and built once, sorted, when it is sealed or by
+    /// ``endBulkLoad()`` — much faster than updating them row by row. Queries still work in
+    /// between (slower), and a store opened after an interrupted load gets its indexes back.
     /// - Parameter expectedRows: about how many rows the load will add.
     public func beginBulkLoad(expectedRows: Int) throws {
-        let existing = try Int(db.integer("SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM spans)") ?? 0)
-        guard expectedRows >= 200_000, expectedRows >= existing / 2 else { return }
-        try db.execute(Schema.indexes.map { "DROP INDEX IF EXISTS \($0.name);" }.joined(separator: "\n"))
+        guard expectedRows >= 200_000 else { return }
+        let head = segments.last.flatMap { $0.sealed ? nil : $0 }
+        if let head, let db = try head.database() {
+            let existing = try Int(db.integer("SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM spans)") ?? 0)
+            guard expectedRows >= existing / 2 else { return }
+            try dropIndexes(db)
+        }
         bulkLoading = true
+    }
+
+    private func dropIndexes(_ db: Database) throws {
+        try db.execute(Schema.indexes.map { "DROP INDEX IF EXISTS \($0.name);" }.joined(separator: "\n"))
     }
 
     public func endBulkLoad() throws {
         guard bulkLoading else { return }
         bulkLoading = false
-        try ensureIndexes()
+        if let head = segments.last, !head.sealed, let db = try head.database() { try ensureIndexes(db) }
     }
 
-    private var bulkLoading = false
-
-    private var checkpointer: Checkpointer?
-
-    /// Moves WAL checkpoints to a thread and connection of their own (see ``Checkpointer``):
-    /// for a long-running writer such as `correlate serve`, whose commits then never wait for a
-    /// checkpoint's writes and `fsync`.
+    /// Moves WAL checkpoints of the head to a thread and connection of their own (see
+    /// ``Checkpointer``): for a long-running writer such as `correlate serve`, whose commits
+    /// then never wait for a checkpoint's writes and `fsync`.
     public func beginLongRunningWrites() throws {
-        guard checkpointer == nil else { return }
-        checkpointer = try Checkpointer(writer: db)
+        longRunning = true
+        if let head = segments.last, !head.sealed { try head.startCheckpointer() }
     }
 
-    deinit {
-        if let checkpointer {
-            sqlite3_wal_hook(db.handle, nil, nil)
-            checkpointer.stop()
-        }
-    }
-
-    /// The schema version of the open store.
+    /// The schema version of the open store's catalog.
     public func schemaVersion() throws -> Int {
-        try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
+        try Int(catalog.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
     }
 
-    /// Whether SQLite finds the file sound (`PRAGMA integrity_check`).
+    /// Whether SQLite finds the catalog and every segment sound (`PRAGMA integrity_check`).
     public func integrityCheck() throws -> Bool {
-        let statement = try db.prepare("PRAGMA integrity_check")
-        guard try statement.step() else { return false }
-        return statement.string(0) == "ok"
+        for db in [catalog] + (try readable().map(\.1)) {
+            let statement = try db.prepare("PRAGMA integrity_check")
+            guard try statement.step(), statement.string(0) == "ok" else { return false }
+        }
+        return true
+    }
+
+    /// The segments, oldest first (for tests and `correlate-bench`).
+    public func segmentSummary() throws -> [(id: Int64, sealed: Bool, rows: Int, lastTime: Timestamp?)] {
+        try refreshSegments()
+        return segments.map { ($0.id, $0.sealed, $0.rows, $0.lastTime.map(Timestamp.init(nanoseconds:))) }
     }
 
     // MARK: - Writing
 
-    /// Runs `body` in one write transaction. When it rolls back, the ids interned in it
-    /// (sources, resources) are rolled back too, so the caches forget every id they learnt:
-    /// a later write must not reuse an id the file no longer holds.
-    private func writing<R>(_ body: () throws -> R) throws -> R {
-        do {
-            return try db.transaction(body)
-        } catch {
-            resourceIDs.removeAll()
-            sourceIDs.removeAll()
-            sourcePaths.removeAll()
-            throw error
-        }
-    }
-
     public func insert(logs: [LogRecord]) throws -> InsertResult {
-        guard let statement = insertLog else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert logs") }
-        return try writing {
+        guard !logs.isEmpty else { return InsertResult() }
+        // Sources first, committed in the catalog before any record names them.
+        var keys: [Int64] = []
+        keys.reserveCapacity(logs.count)
+        for record in logs { keys.append(StoreKeys.row(source: try sourceID(record.source.file), line: record.source.line)) }
+        return try writingHead { head, db in
+            let statement = try db.prepare("""
+                INSERT OR IGNORE INTO logs (id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                """)
+            var probes = SealedProbes(segments: segments)
             var result = InsertResult()
-            for record in logs {
-                statement.bind(1, StoreKeys.row(source: try sourceID(record.source.file), line: record.source.line))
+            for (record, key) in zip(logs, keys) {
+                if try probes.holdsLog(key) {
+                    result.duplicates += 1
+                    continue
+                }
+                statement.bind(1, key)
                 statement.bind(2, record.timestamp?.nanoseconds)
                 statement.bind(3, blob: record.traceID.map(Blob.bytes))
                 statement.bind(4, blob: record.spanID.map(Blob.bytes))
@@ -222,7 +592,14 @@ public final class SQLiteEventStore: EventStore {
                 statement.bind(10, record.message)
                 statement.bind(11, record.lines)
                 try statement.run()
-                if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+                guard db.changes > 0 else {
+                    result.duplicates += 1
+                    continue
+                }
+                result.stored += 1
+                head.rows += 1
+                if let time = record.timestamp?.nanoseconds { head.include(time: time) }
+                head.include(source: StoreKeys.source(ofRow: key), line: StoreKeys.line(ofRow: key))
             }
             return result
         }
@@ -250,75 +627,94 @@ public final class SQLiteEventStore: EventStore {
     }
 
     private func insert(rows spans: [StoredSpan]) throws -> InsertResult {
-        guard let statement = insertSpan else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert spans") }
-        return try writing {
-                var result = InsertResult()
-                var last: (json: String, id: Int64)?
-                for span in spans {
-                    let resource: Int64
-                    if let last, last.json == span.resource {
-                        resource = last.id
-                    } else {
-                        resource = try resourceID(json: span.resource)
-                        last = (span.resource, resource)
-                    }
-                    statement.bind(1, blob: Blob.bytes(span.traceID))
-                    statement.bind(2, blob: Blob.bytes(span.spanID))
-                    statement.bind(3, blob: span.parentSpanID.map(Blob.bytes))
-                    statement.bind(4, span.name)
-                    statement.bind(5, span.kind.rawValue)
-                    statement.bind(6, span.start.nanoseconds)
-                    statement.bind(7, span.end.nanoseconds)
-                    statement.bind(8, span.status.rawValue)
-                    statement.bind(9, span.statusMessage)
-                    statement.bind(10, span.service)
-                    statement.bind(11, span.messageID)
-                    statement.bind(12, span.attributes)
-                    statement.bind(13, resource)
-                    statement.bind(14, span.events)
-                    statement.bind(15, span.links)
-                    try statement.run()
-                    // A span already stored keeps its row, so its links stay as they were too.
-                    guard db.changes > 0 else {
-                        result.duplicates += 1
-                        continue
-                    }
-                    result.stored += 1
-                    for linked in span.linkedTraces {
-                        guard let insertLink else { throw SQLiteError(code: SQLITE_ERROR, message: "cannot prepare", context: "insert span links") }
-                        insertLink.bind(1, linked.description)
-                        insertLink.bind(2, blob: Blob.bytes(span.traceID))
-                        try insertLink.run()
-                    }
+        guard !spans.isEmpty else { return InsertResult() }
+        return try writingHead { head, db in
+            let statement = try db.prepare("""
+                INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start, end, status,
+                    status_message, service, message_id, attributes, resource_id, events, links)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                """)
+            let insertLink = try db.prepare("INSERT OR IGNORE INTO span_links (linked_trace, trace_id) VALUES (?1, ?2)")
+            var probes = SealedProbes(segments: segments)
+            var result = InsertResult()
+            var last: (json: String, id: Int64)?
+            for span in spans {
+                if try probes.holdsSpan(span.traceID, span.spanID, start: span.start.nanoseconds) {
+                    result.duplicates += 1
+                    continue
                 }
-                return result
+                let resource: Int64
+                if let last, last.json == span.resource {
+                    resource = last.id
+                } else {
+                    resource = try resourceID(json: span.resource, head: head, db: db)
+                    last = (span.resource, resource)
+                }
+                statement.bind(1, blob: Blob.bytes(span.traceID))
+                statement.bind(2, blob: Blob.bytes(span.spanID))
+                statement.bind(3, blob: span.parentSpanID.map(Blob.bytes))
+                statement.bind(4, span.name)
+                statement.bind(5, span.kind.rawValue)
+                statement.bind(6, span.start.nanoseconds)
+                statement.bind(7, span.end.nanoseconds)
+                statement.bind(8, span.status.rawValue)
+                statement.bind(9, span.statusMessage)
+                statement.bind(10, span.service)
+                statement.bind(11, span.messageID)
+                statement.bind(12, span.attributes)
+                statement.bind(13, resource)
+                statement.bind(14, span.events)
+                statement.bind(15, span.links)
+                try statement.run()
+                // A span already stored keeps its row, so its links stay as they were too.
+                guard db.changes > 0 else {
+                    result.duplicates += 1
+                    continue
+                }
+                result.stored += 1
+                head.rows += 1
+                head.include(spanStart: span.start.nanoseconds)
+                for linked in span.linkedTraces {
+                    insertLink.bind(1, linked.description)
+                    insertLink.bind(2, blob: Blob.bytes(span.traceID))
+                    try insertLink.run()
+                }
+            }
+            return result
         }
     }
 
-    /// Resource JSON → id, for the resources this store has written or read.
+    /// Resource JSON → id in the head, for the resources this writer has written there.
     private var resourceIDs: [String: Int64] = [:]
+    private var resourceSegment: Int64 = -1
 
-    private func resourceID(json: String) throws -> Int64 {
+    private func resourceID(json: String, head: Segment, db: Database) throws -> Int64 {
+        if resourceSegment != head.id {
+            resourceIDs.removeAll()
+            resourceSegment = head.id
+        }
         if let id = resourceIDs[json] { return id }
-        let id = try internedID(json, table: "resources", column: "json")
+        let id = try internedID(json, table: "resources", column: "json", in: db)
         if resourceIDs.count > 10_000 { resourceIDs.removeAll() }
         resourceIDs[json] = id
         return id
     }
 
     public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
-        let statement = try db.prepare("INSERT OR IGNORE INTO raw_alerts (id, body) VALUES (?1, ?2)")
-        return try writing {
-            statement.bind(1, StoreKeys.row(source: try sourceID(source.file), line: source.line))
+        let key = StoreKeys.row(source: try sourceID(source.file), line: source.line)
+        let statement = try catalog.prepare("INSERT OR IGNORE INTO raw_alerts (id, body) VALUES (?1, ?2)")
+        return try catalog.transaction {
+            statement.bind(1, key)
             statement.bind(2, body)
             try statement.run()
-            return db.changes > 0 ? InsertResult(stored: 1) : InsertResult(duplicates: 1)
+            return catalog.changes > 0 ? InsertResult(stored: 1) : InsertResult(duplicates: 1)
         }
     }
 
+    /// The id of a source file, stored in the catalog (committed) when new.
     private func sourceID(_ path: String) throws -> Int64 {
         if let id = sourceIDs[path] { return id }
-        let id = try internedID(path, table: "sources", column: "path")
+        let id = try catalog.transaction { try internedID(path, table: "sources", column: "path", in: catalog) }
         sourceIDs[path] = id
         sourcePaths[id] = path
         return id
@@ -326,7 +722,7 @@ public final class SQLiteEventStore: EventStore {
 
     /// The id of `value` in `table` (an `id INTEGER PRIMARY KEY` and a unique text `column`),
     /// stored first when new.
-    private func internedID(_ value: String, table: String, column: String) throws -> Int64 {
+    private func internedID(_ value: String, table: String, column: String, in db: Database) throws -> Int64 {
         let insert = try db.prepare("INSERT OR IGNORE INTO \(table) (\(column)) VALUES (?1)")
         insert.bind(1, value)
         try insert.run()
@@ -338,9 +734,9 @@ public final class SQLiteEventStore: EventStore {
         return select.int64(0)
     }
 
-    private func sourcePath(_ id: Int64) throws -> String {
+    func sourcePath(_ id: Int64) throws -> String {
         if let path = sourcePaths[id] { return path }
-        let select = try db.prepare("SELECT path FROM sources WHERE id = ?1")
+        let select = try catalog.prepare("SELECT path FROM sources WHERE id = ?1")
         select.bind(1, id)
         let path = try select.step() ? (select.string(0) ?? "?") : "?"
         sourcePaths[id] = path
@@ -355,21 +751,39 @@ public final class SQLiteEventStore: EventStore {
         attributes, (SELECT json FROM resources WHERE id = spans.resource_id), events, links
         """
 
+    /// Runs `sql` on each segment (of those overlapping [low, high]), binding with `bind`, and
+    /// collects what `read` makes of each statement.
+    func fanOut<T>(_ sql: String, _ low: Int64 = .min, _ high: Int64 = .max,
+                   bind: (Statement) -> Void = { _ in }, read: (Statement) throws -> [T]) throws -> [T] {
+        var all: [T] = []
+        for (_, db) in try readable(low, high) {
+            let statement = try db.prepare(sql)
+            bind(statement)
+            all += try read(statement)
+        }
+        return all
+    }
+
     public func spans(inTrace trace: TraceID) throws -> [Span] {
-        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE trace_id = ?1 ORDER BY start, span_id")
-        statement.bind(1, blob: Blob.bytes(trace))
-        return try readSpans(statement)
+        let spans = try fanOut("SELECT \(Self.spanColumns) FROM spans WHERE trace_id = ?1 ORDER BY start, span_id",
+                               bind: { $0.bind(1, blob: Blob.bytes(trace)) }, read: readSpans)
+        return Self.spanOrder(spans)
+    }
+
+    /// By start, then span id (as each segment orders them).
+    static func spanOrder(_ spans: [Span]) -> [Span] {
+        spans.sorted { ($0.start, $0.spanID.value) < ($1.start, $1.spanID.value) }
     }
 
     public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
         guard !messageIDs.isEmpty else { return [] }
         // A job id names a producer and a consumer span, maybe a few retries: a bound keeps a
         // misconfigured id (the same one on every job) from pulling in the whole store.
-        let statement = try db.prepare("SELECT \(Self.spanColumns) FROM spans WHERE message_id = ?1 ORDER BY start LIMIT 64")
         var spans: [Span] = []
         for id in messageIDs.sorted() {
-            statement.bind(1, id)
-            spans += try readSpans(statement)
+            let found = try fanOut("SELECT \(Self.spanColumns) FROM spans WHERE message_id = ?1 ORDER BY start LIMIT 64",
+                                   bind: { $0.bind(1, id) }, read: readSpans)
+            spans += found.count > 1 ? Array(found.sorted { $0.start < $1.start }.prefix(64)) : found
         }
         return spans
     }
@@ -398,43 +812,97 @@ public final class SQLiteEventStore: EventStore {
     static let logColumns = "id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines"
 
     public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
-        let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE trace_id = ?1 OR trace_id = ?2 ORDER BY ts, id")
-        statement.bind(1, blob: Blob.bytes(trace))
-        // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
-        statement.bind(2, blob: Blob.bytes(TraceID(high: 0, low: trace.low)))
-        return try readLogs(statement)
+        let rows = try fanOut("SELECT \(Self.logColumns) FROM logs WHERE trace_id = ?1 OR trace_id = ?2 ORDER BY ts, id", bind: {
+            $0.bind(1, blob: Blob.bytes(trace))
+            // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
+            $0.bind(2, blob: Blob.bytes(TraceID(high: 0, low: trace.low)))
+        }, read: readLogRows)
+        return try records(Self.logOrder(rows))
+    }
+
+    /// A log row as read, its key not yet turned into a source path.
+    struct LogRow {
+        var key: Int64
+        var record: LogRecord
+    }
+
+    /// By time (records without one first, as SQLite orders NULL), then key.
+    static func logOrder(_ rows: [LogRow]) -> [LogRow] {
+        rows.sorted { ($0.record.timestamp?.nanoseconds ?? .min, $0.key) < ($1.record.timestamp?.nanoseconds ?? .min, $1.key) }
+    }
+
+    func records(_ rows: [LogRow]) throws -> [LogRecord] {
+        try rows.map { row in
+            var record = row.record
+            record.source = SourceLocation(file: try sourcePath(StoreKeys.source(ofRow: row.key)), line: StoreKeys.line(ofRow: row.key))
+            return record
+        }
+    }
+
+    func readLogRows(_ statement: Statement) throws -> [LogRow] {
+        defer { statement.reset() }
+        var rows: [LogRow] = []
+        while try statement.step() {
+            rows.append(LogRow(key: statement.int64(0), record: LogRecord(
+                source: SourceLocation(file: "", line: 0),
+                lines: Int(statement.int64(10)),
+                timestamp: statement.int64OrNil(1).map(Timestamp.init(nanoseconds:)),
+                traceID: statement.blob(2).flatMap(Blob.traceID), spanID: statement.blob(3).flatMap(Blob.spanID),
+                jobID: statement.string(4), severity: statement.string(5).flatMap(Severity.init(rawValue:)),
+                service: statement.string(6), host: statement.string(7), rule: statement.string(8),
+                message: statement.string(9) ?? "")))
+        }
+        return rows
     }
 
     public func logClockGaps(sources wanted: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
-        // Each source's rows are a range of keys (its id in the high 32 bits): the records with
-        // a span id joined on the spans' key, those with only a job id on the consumer spans'
-        // message id (an index each).
-        let sourceRows = try db.prepare("SELECT id, path FROM sources ORDER BY id")
-        var sources: [(id: Int64, path: String)] = []
-        defer { sourceRows.reset() }
-        while try sourceRows.step() {
-            let path = sourceRows.string(1) ?? ""
-            if wanted?.contains(path) ?? true { sources.append((sourceRows.int64(0), path)) }
+        // Each source's rows are a range of keys (its id in the high 32 bits) in each segment;
+        // the records with a span id are joined on the spans' key, those with only a job id on
+        // the consumer spans' message id, in whichever segment those spans are. The work is
+        // bounded: at most 4 × `limit` candidate records a source, the newest segments first
+        // (a long-running writer asks every few seconds about what it just wrote).
+        let open = try readable()
+        var withSpans: [(bySpan: Statement, byJob: Statement)] = []
+        for (_, db) in open where try db.integer("SELECT EXISTS (SELECT 1 FROM spans)") == 1 {
+            withSpans.append((try db.prepare("SELECT start, end FROM spans WHERE trace_id = ?1 AND span_id = ?2"),
+                              try db.prepare("SELECT start, end FROM spans WHERE message_id = ?1 AND kind = \(Span.Kind.consumer.rawValue) LIMIT 1")))
         }
-        let bySpan = try db.prepare("""
-            SELECT l.ts, s.start, s.end FROM logs l JOIN spans s ON s.trace_id = l.trace_id AND s.span_id = l.span_id
-            WHERE l.id BETWEEN ?1 AND ?2 AND l.span_id IS NOT NULL AND l.ts IS NOT NULL LIMIT ?3
-            """)
-        let byJob = try db.prepare("""
-            SELECT l.ts, s.start, s.end FROM logs l JOIN spans s ON s.message_id = l.job_id AND s.kind = \(Span.Kind.consumer.rawValue)
-            WHERE l.id BETWEEN ?1 AND ?2 AND l.span_id IS NULL AND l.job_id IS NOT NULL AND l.ts IS NOT NULL LIMIT ?3
-            """)
+        guard !withSpans.isEmpty, limit > 0 else { return [:] }
+        let sourceRows = try catalog.prepare("SELECT id, path FROM sources ORDER BY id")
+        var sources: [(id: Int64, path: String)] = []
+        do {
+            defer { sourceRows.reset() }
+            while try sourceRows.step() {
+                let path = sourceRows.string(1) ?? ""
+                if wanted?.contains(path) ?? true { sources.append((sourceRows.int64(0), path)) }
+            }
+        }
+        let candidates = try open.map { _, db in
+            try db.prepare("""
+                SELECT ts, trace_id, span_id, job_id FROM logs
+                WHERE id BETWEEN ?1 AND ?2 AND ts IS NOT NULL AND (span_id IS NOT NULL OR job_id IS NOT NULL) LIMIT ?3
+                """)
+        }
         var gaps: [String: [ClockGap]] = [:]
         for source in sources {
             var found: [ClockGap] = []
-            for statement in [bySpan, byJob] where found.count < limit {
+            var budget = 4 * limit
+            for statement in candidates.reversed() where found.count < limit && budget > 0 {
                 statement.bind(1, StoreKeys.row(source: source.id, line: 0))
                 statement.bind(2, StoreKeys.row(source: source.id, line: 0xFFFF_FFFF))
-                statement.bind(3, Int64(limit - found.count))
-                defer { statement.reset() }
-                while try statement.step() {
-                    found.append(ClockGap(time: Timestamp(nanoseconds: statement.int64(0)),
-                                          spanStart: Timestamp(nanoseconds: statement.int64(1)), spanEnd: Timestamp(nanoseconds: statement.int64(2))))
+                statement.bind(3, Int64(budget))
+                var rows: [(ts: Int64, trace: [UInt8]?, span: [UInt8]?, job: String?)] = []
+                do {
+                    defer { statement.reset() }
+                    while try statement.step() {
+                        rows.append((statement.int64(0), statement.blob(1), statement.blob(2), statement.string(3)))
+                    }
+                }
+                budget -= rows.count
+                for row in rows where found.count < limit {
+                    guard let span = try spanTimes(trace: row.trace, span: row.span, job: row.job, in: withSpans) else { continue }
+                    found.append(ClockGap(time: Timestamp(nanoseconds: row.ts),
+                                          spanStart: Timestamp(nanoseconds: span.start), spanEnd: Timestamp(nanoseconds: span.end)))
                 }
             }
             if !found.isEmpty { gaps[source.path] = found }
@@ -442,47 +910,85 @@ public final class SQLiteEventStore: EventStore {
         return gaps
     }
 
-    public func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int {
-        let find = try db.prepare("SELECT id FROM sources WHERE path = ?1")
-        find.bind(1, source)
-        defer { find.reset() }
-        guard try find.step() else { return 0 }
-        let id = find.int64(0)
-        return try writing {
-            let update = try db.prepare("UPDATE logs SET ts = ts + ?3 WHERE id BETWEEN ?1 AND ?2 AND ts IS NOT NULL")
-            update.bind(1, StoreKeys.row(source: id, line: 0))
-            update.bind(2, StoreKeys.row(source: id, line: 0xFFFF_FFFF))
-            update.bind(3, nanoseconds)
-            defer { update.reset() }
-            _ = try update.step()
-            return db.changes
+    /// The start and end of a record's span: by its (trace id, span id), else, for a record
+    /// with only a job id, the consumer span of that job.
+    private func spanTimes(trace: [UInt8]?, span: [UInt8]?, job: String?,
+                           in segments: [(bySpan: Statement, byJob: Statement)]) throws -> (start: Int64, end: Int64)? {
+        for (bySpan, byJob) in segments {
+            let statement: Statement
+            if let trace, let span {
+                statement = bySpan
+                statement.bind(1, blob: trace)
+                statement.bind(2, blob: span)
+            } else if span == nil, let job {
+                statement = byJob
+                statement.bind(1, job)
+            } else {
+                return nil
+            }
+            defer { statement.reset() }
+            if try statement.step() { return (statement.int64(0), statement.int64(1)) }
         }
+        return nil
+    }
+
+    public func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int {
+        let find = try catalog.prepare("SELECT id FROM sources WHERE path = ?1")
+        find.bind(1, source)
+        let id: Int64
+        do {
+            defer { find.reset() }
+            guard try find.step() else { return 0 }
+            id = find.int64(0)
+        }
+        try catalog.execute("BEGIN IMMEDIATE")
+        do {
+            try refreshSegments()
+            var moved = 0
+            let sources = try allSourceIDs()
+            for segment in segments where !segment.isEmpty {
+                guard segment.sealed ? segment.sourceLines[id] != nil || segment.file == nil : true,
+                      let db = try writable(segment) else { continue }
+                let changed = try db.transaction {
+                    let update = try db.prepare("UPDATE logs SET ts = ts + ?3 WHERE id BETWEEN ?1 AND ?2 AND ts IS NOT NULL")
+                    update.bind(1, StoreKeys.row(source: id, line: 0))
+                    update.bind(2, StoreKeys.row(source: id, line: 0xFFFF_FFFF))
+                    update.bind(3, nanoseconds)
+                    try update.run()
+                    return db.changes
+                }
+                moved += changed
+                if changed > 0 {
+                    let rows = segment.rows
+                    try segment.measure(sources: segment.sealed ? Array(segment.sourceLines.keys) : sources)
+                    if !segment.sealed { segment.rows = rows }
+                    if segment.sealed { try saveBounds(segment) }
+                }
+            }
+            try catalog.execute("COMMIT")
+            catalogVersion = try catalog.integer("PRAGMA data_version") ?? catalogVersion
+            return moved
+        } catch {
+            try? catalog.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A segment's connection that may write: the head's, or a sealed segment's opened for
+    /// writing (a log clock shift).
+    private func writable(_ segment: Segment) throws -> Database? {
+        guard access == .readWrite else { return nil }
+        if segment.file == nil { return catalog }
+        return try segment.database()
     }
 
     public func logs(withJobIDs jobIDs: Set<String>) throws -> [LogRecord] {
         guard !jobIDs.isEmpty else { return [] }
-        let statement = try db.prepare("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id LIMIT 5000")
         var records: [LogRecord] = []
         for id in jobIDs.sorted() {
-            statement.bind(1, id)
-            records += try readLogs(statement)
-        }
-        return records
-    }
-
-    func readLogs(_ statement: Statement) throws -> [LogRecord] {
-        defer { statement.reset() }
-        var records: [LogRecord] = []
-        while try statement.step() {
-            let id = statement.int64(0)
-            records.append(LogRecord(
-                source: SourceLocation(file: try sourcePath(StoreKeys.source(ofRow: id)), line: StoreKeys.line(ofRow: id)),
-                lines: Int(statement.int64(10)),
-                timestamp: statement.int64OrNil(1).map(Timestamp.init(nanoseconds:)),
-                traceID: statement.blob(2).flatMap(Blob.traceID), spanID: statement.blob(3).flatMap(Blob.spanID),
-                jobID: statement.string(4), severity: statement.string(5).flatMap(Severity.init(rawValue:)),
-                service: statement.string(6), host: statement.string(7), rule: statement.string(8),
-                message: statement.string(9) ?? ""))
+            let rows = try fanOut("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id LIMIT 5000",
+                                  bind: { $0.bind(1, id) }, read: readLogRows)
+            records += try self.records(Array(Self.logOrder(rows).prefix(5000)))
         }
         return records
     }
@@ -490,10 +996,15 @@ public final class SQLiteEventStore: EventStore {
     public func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID] {
         // The blob range [prefix 000…, prefix fff…] holds every id with these leading digits.
         guard let range = StoreKeys.traceIDs(withPrefix: hex) else { return [] }
-        let statement = try db.prepare("SELECT DISTINCT trace_id FROM spans WHERE trace_id BETWEEN ?1 AND ?2 LIMIT ?3")
-        statement.bind(1, blob: Blob.bytes(range.lowerBound))
-        statement.bind(2, blob: Blob.bytes(range.upperBound))
-        statement.bind(3, limit)
+        let ids = try fanOut("SELECT DISTINCT trace_id FROM spans WHERE trace_id BETWEEN ?1 AND ?2 ORDER BY trace_id LIMIT ?3", bind: {
+            $0.bind(1, blob: Blob.bytes(range.lowerBound))
+            $0.bind(2, blob: Blob.bytes(range.upperBound))
+            $0.bind(3, limit)
+        }, read: readTraceIDs)
+        return Array(Set(ids).sorted().prefix(limit))
+    }
+
+    func readTraceIDs(_ statement: Statement) throws -> [TraceID] {
         defer { statement.reset() }
         var ids: [TraceID] = []
         while try statement.step() {
@@ -505,46 +1016,116 @@ public final class SQLiteEventStore: EventStore {
     public func traceIDs(withLow64 low: UInt64, limit: Int) throws -> [TraceID] {
         // Where log lines carry the 64-bit id, the spans are near them in time: read the spans
         // that started then (the start index) rather than the whole table.
-        let around = try db.prepare("SELECT min(ts), max(ts) FROM logs WHERE trace_id = ?1 AND ts IS NOT NULL")
-        around.bind(1, blob: Blob.bytes(TraceID(high: 0, low: low)))
-        var range: (Int64, Int64)?
-        if try around.step(), let first = around.int64OrNil(0), let last = around.int64OrNil(1) { range = (first, last) }
-        around.reset()
+        let bounds = try fanOut("SELECT min(ts), max(ts) FROM logs WHERE trace_id = ?1 AND ts IS NOT NULL",
+                                bind: { $0.bind(1, blob: Blob.bytes(TraceID(high: 0, low: low))) }) { statement -> [(Int64, Int64)] in
+            defer { statement.reset() }
+            guard try statement.step(), let first = statement.int64OrNil(0), let last = statement.int64OrNil(1) else { return [] }
+            return [(first, last)]
+        }
         let margin: Int64 = 120_000_000_000
-        if let (first, last) = range {
-            let near = try traceIDs(low: low, limit: limit, sql: """
+        if let first = bounds.map(\.0).min(), let last = bounds.map(\.1).max() {
+            // Saturating: lines dated at the ends of time must not overflow.
+            let from = Timestamp(nanoseconds: first).advanced(by: -margin).nanoseconds
+            let to = Timestamp(nanoseconds: last).advanced(by: margin).nanoseconds
+            let near = try traceIDs(low: low, limit: limit, from, to, sql: """
                 SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?2 AND ?3 AND substr(trace_id, 9, 8) = ?1 LIMIT ?4
                 """) {
-                    // Saturating: lines dated at the ends of time must not overflow.
-                    $0.bind(2, Timestamp(nanoseconds: first).advanced(by: -margin).nanoseconds)
-                    $0.bind(3, Timestamp(nanoseconds: last).advanced(by: margin).nanoseconds)
+                    $0.bind(2, from)
+                    $0.bind(3, to)
                 }
             if !near.isEmpty { return near }
         }
         // No log line near it, or its spans are further away (a long job, local times read as
         // UTC): the whole table.
-        return try traceIDs(low: low, limit: limit, sql: "SELECT DISTINCT trace_id FROM spans WHERE substr(trace_id, 9, 8) = ?1 LIMIT ?4") { _ in }
+        return try traceIDs(low: low, limit: limit, .min, .max, sql: "SELECT DISTINCT trace_id FROM spans WHERE substr(trace_id, 9, 8) = ?1 LIMIT ?4") { _ in }
     }
 
-    private func traceIDs(low: UInt64, limit: Int, sql: String, bind: (Statement) -> Void) throws -> [TraceID] {
-        let statement = try db.prepare(sql)
-        statement.bind(1, blob: Blob.bytes(SpanID(low)))
-        statement.bind(4, limit)
-        bind(statement)
-        defer { statement.reset() }
-        var ids: [TraceID] = []
-        while try statement.step() {
-            if let id = statement.blob(0).flatMap(Blob.traceID), id.high != 0 { ids.append(id) }
-        }
-        return ids
+    private func traceIDs(low: UInt64, limit: Int, _ from: Int64, _ to: Int64, sql: String, bind: (Statement) -> Void) throws -> [TraceID] {
+        let ids = try fanOut(sql, from, to, bind: {
+            $0.bind(1, blob: Blob.bytes(SpanID(low)))
+            $0.bind(4, limit)
+            bind($0)
+        }, read: readTraceIDs)
+        var seen = Set<TraceID>()
+        return Array(ids.filter { $0.high != 0 && seen.insert($0).inserted }.prefix(limit))
     }
 
     public func statistics() throws -> StoreStatistics {
-        StoreStatistics(
-            spans: Int(try db.integer("SELECT count(*) FROM spans") ?? 0),
-            traces: Int(try db.integer("SELECT count(DISTINCT trace_id) FROM spans") ?? 0),
-            logs: Int(try db.integer("SELECT count(*) FROM logs") ?? 0),
-            rawAlerts: Int(try db.integer("SELECT count(*) FROM raw_alerts") ?? 0))
+        let open = try readable()
+        var statistics = StoreStatistics(rawAlerts: Int(try catalog.integer("SELECT count(*) FROM raw_alerts") ?? 0))
+        var traces = Set<TraceID>()
+        for (_, db) in open {
+            statistics.spans += Int(try db.integer("SELECT count(*) FROM spans") ?? 0)
+            statistics.logs += Int(try db.integer("SELECT count(*) FROM logs") ?? 0)
+            if open.count == 1 {
+                statistics.traces = Int(try db.integer("SELECT count(DISTINCT trace_id) FROM spans") ?? 0)
+            } else {
+                traces.formUnion(try readTraceIDs(try db.prepare("SELECT DISTINCT trace_id FROM spans")))
+            }
+        }
+        if open.count > 1 { statistics.traces = traces.count }
+        return statistics
+    }
+}
+
+/// Looks a key up in the sealed segments that may hold it (by their line ranges and span
+/// start ranges), so that a row is never stored twice across segments.
+struct SealedProbes {
+    private let sealed: [Segment]
+    private var logStatements: [Int64: Statement] = [:]
+    private var spanStatements: [Int64: Statement] = [:]
+
+    init(segments: [Segment]) {
+        sealed = segments.filter { $0.sealed && !$0.isEmpty }
+    }
+
+    static let spanStartTolerance: Int64 = 3_600_000_000_000
+
+    /// For each source seen, the sealed segments whose line range of it is not empty.
+    private var bySource: [Int64: [(lines: ClosedRange<Int>, segment: Segment)]] = [:]
+
+    mutating func holdsLog(_ key: Int64) throws -> Bool {
+        guard !sealed.isEmpty else { return false }
+        let source = StoreKeys.source(ofRow: key), line = StoreKeys.line(ofRow: key)
+        let ranges: [(lines: ClosedRange<Int>, segment: Segment)]
+        if let known = bySource[source] {
+            ranges = known
+        } else {
+            ranges = sealed.compactMap { segment in segment.sourceLines[source].map { ($0, segment) } }
+            bySource[source] = ranges
+        }
+        for (lines, segment) in ranges where lines.contains(line) {
+            guard let statement = try statement(&logStatements, segment, "SELECT 1 FROM logs WHERE id = ?1") else { continue }
+            statement.bind(1, key)
+            defer { statement.reset() }
+            if try statement.step() { return true }
+        }
+        return false
+    }
+
+    mutating func holdsSpan(_ trace: TraceID, _ span: SpanID, start: Int64) throws -> Bool {
+        guard !sealed.isEmpty else { return false }
+        for segment in sealed {
+            // The same span sent again has the same start; an hour either way covers one whose
+            // exporter's clock was set between two sends.
+            guard let first = segment.spanFirst, let last = segment.spanLast,
+                  first &- Self.spanStartTolerance <= start, start <= last &+ Self.spanStartTolerance,
+                  let statement = try statement(&spanStatements, segment, "SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2")
+            else { continue }
+            statement.bind(1, blob: Blob.bytes(trace))
+            statement.bind(2, blob: Blob.bytes(span))
+            defer { statement.reset() }
+            if try statement.step() { return true }
+        }
+        return false
+    }
+
+    private func statement(_ cache: inout [Int64: Statement], _ segment: Segment, _ sql: String) throws -> Statement? {
+        if let statement = cache[segment.id] { return statement }
+        guard let db = try segment.database() else { return nil }
+        let statement = try db.prepare(sql)
+        cache[segment.id] = statement
+        return statement
     }
 }
 

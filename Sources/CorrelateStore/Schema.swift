@@ -1,4 +1,4 @@
-/// The store's schema, as numbered migrations: a database records the last one it ran in
+/// The catalog's schema, as numbered migrations: a database records the last one it ran in
 /// `meta.schema_version`, and opening it runs the ones after.
 ///
 /// Keys: a log record's `id` is `source id << 32 | first line`, so writing the same lines of the
@@ -118,7 +118,84 @@ enum Schema {
             WHERE spans.links != '[]' AND json_extract(link.value, '$.trace_id') IS NOT NULL
               AND json_extract(link.value, '$.trace_id') != lower(hex(spans.trace_id));
         """,
+        // 6: segments. Log records and spans are written to segment files beside the catalog
+        // (`STORE-segments/`); this file keeps the sources, alerts and the list of segments
+        // with their bounds. What the file held before is segment 0 (its bounds are measured
+        // when the store is opened: `rows` NULL).
+        """
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            file TEXT,
+            sealed INTEGER NOT NULL,
+            rows INTEGER,
+            first_time INTEGER,
+            last_time INTEGER,
+            span_first INTEGER,
+            span_last INTEGER
+        );
+        CREATE TABLE segment_sources (
+            segment INTEGER NOT NULL,
+            source INTEGER NOT NULL,
+            first_line INTEGER NOT NULL,
+            last_line INTEGER NOT NULL,
+            PRIMARY KEY (segment, source)
+        ) WITHOUT ROWID;
+        INSERT INTO segments (id, file, sealed, rows) VALUES (0, NULL, 1, NULL);
+        """,
     ]
+
+    /// The tables of a segment file: those of the catalog that hold records (as migrations
+    /// 1–5 left them), and a `meta` table with the file's `segment_format`.
+    static let segmentTables = """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS logs (
+            id INTEGER PRIMARY KEY,
+            ts INTEGER,
+            trace_id BLOB,
+            span_id BLOB,
+            job_id TEXT,
+            severity TEXT,
+            service TEXT,
+            host TEXT,
+            rule TEXT,
+            message TEXT NOT NULL,
+            lines INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS resources (
+            id INTEGER PRIMARY KEY,
+            json TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE IF NOT EXISTS spans (
+            trace_id BLOB NOT NULL,
+            span_id BLOB NOT NULL,
+            parent_span_id BLOB,
+            name TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            status_message TEXT,
+            service TEXT,
+            message_id TEXT,
+            attributes TEXT NOT NULL,
+            resource_id INTEGER NOT NULL REFERENCES resources (id),
+            events TEXT NOT NULL,
+            links TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS spans_key ON spans (trace_id, span_id);
+        CREATE TABLE IF NOT EXISTS span_links (
+            linked_trace TEXT NOT NULL,
+            trace_id BLOB NOT NULL,
+            PRIMARY KEY (linked_trace, trace_id)
+        ) WITHOUT ROWID;
+        """
+
+    /// The layout of segment files; a file of a newer format is refused.
+    static let segmentFormat = 1
+
+    /// The oldest catalog schema a read-only open can read without migrating it: 5 has the
+    /// final record tables, read as segment 0 alone.
+    static let oldestReadable = 5
 
     static var version: Int { migrations.count }
 

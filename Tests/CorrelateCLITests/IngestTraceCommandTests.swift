@@ -119,8 +119,7 @@ import CorrelateTestSupport
         // Kill it once some batches are committed (the WAL grows), before it finishes.
         let start = Date()
         while process.isRunning, Date().timeIntervalSince(start) < 30 {
-            let wal = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
-            if wal > 1 << 20 { break }
+            if StoreFiles.bytes(db) > 1 << 20 { break }
             usleep(5_000)
         }
         let killedEarly = process.isRunning

@@ -51,7 +51,10 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
     /// With background checkpoints the writer never checkpoints (under the hard limit), yet
     /// the WAL is copied into the database file as it passes the threshold.
     @Test func backgroundCheckpointsCopyTheWALIntoTheDatabase() throws {
-        let (store, path) = try temporaryStore()
+        let (store, catalog) = try temporaryStore()
+        // The head segment is the file written.
+        let path = SQLiteEventStore.segmentFolder(catalog) + "/00000001.db"
+        _ = try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7")])
         try store.beginLongRunningWrites()
         func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
         let before = size(path)
@@ -68,7 +71,7 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
         let deadline = Date(timeIntervalSinceNow: 10)
         while size(path) < 16 << 20, Date() < deadline { usleep(50_000) }
         #expect(size(path) >= 16 << 20, "the database file grew from \(before) to \(size(path)) bytes")
-        #expect(try store.statistics().spans == 40_000)
+        #expect(try store.statistics().spans == 40_001)
     }
 
     /// A version 3 store (spans keyed in a WITHOUT ROWID table, the resource as text in every
@@ -90,7 +93,7 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
         #expect(spans.allSatisfy { $0.resource == [Attribute("service.name", .string("svc"))] })
         #expect(try store.spans(withMessageIDs: ["job-1"]).count == 2)
         #expect(try database.integer("SELECT count(*) FROM resources") == 1)
-        #expect(try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7")]) == InsertResult(duplicates: 1))
+        #expect(try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7", start: 10)]) == InsertResult(duplicates: 1))
         #expect(try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b9")]) == InsertResult(stored: 1))
         #expect(try database.integer("SELECT count(*) FROM resources") == 1, "the same resource is not stored twice")
         #expect(try store.integrityCheck())
@@ -98,13 +101,14 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
 
     @Test func anInterruptedBulkLoadGetsItsIndexesBackOnOpen() throws {
         let (store, path) = try temporaryStore()
+        let head = SQLiteEventStore.segmentFolder(path) + "/00000001.db"
         func indexCount() throws -> Int64? {
-            try Database(path: path).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('logs_trace', 'logs_job', 'logs_ts_trace', 'logs_unlinked', 'spans_start', 'spans_message')")
+            try Database(path: head).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('logs_trace', 'logs_job', 'logs_ts_trace', 'logs_unlinked', 'spans_start', 'spans_message')")
         }
-        #expect(try indexCount() == 6)
         try store.beginBulkLoad(expectedRows: 1_000_000)
-        #expect(try indexCount() == 0)
         _ = try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7")])
+        // The head a bulk load writes has no secondary indexes until it ends (or is sealed).
+        #expect(try indexCount() == 0)
         // The process dies here; the next open rebuilds the indexes.
         _ = try SQLiteEventStore(path: path)
         #expect(try indexCount() == 6)
@@ -115,7 +119,9 @@ private let traceA = "4bf92f3577b34da6a3ce929d0e0e4736"
     @Test func aSmallLoadKeepsItsIndexes() throws {
         let (store, path) = try temporaryStore()
         try store.beginBulkLoad(expectedRows: 1_000)
-        #expect(try Database(path: path).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'logs_trace'") == 1)
+        _ = try store.insert(spans: [makeSpan(traceA, "00f067aa0ba902b7")])
+        let head = SQLiteEventStore.segmentFolder(path) + "/00000001.db"
+        #expect(try Database(path: head).integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'logs_trace'") == 1)
     }
 
     @Test func aFileThatIsNotAStoreIsRefusedClearly() throws {

@@ -8,6 +8,9 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
     /// `MemoryEventStore`.
     case memory
+    /// `SQLiteEventStore` sealing a segment every 3 rows, so that nearly every query fans out
+    /// over several segment files and every key meets its duplicates in another segment.
+    case segmented
 
     public var description: String { rawValue }
 
@@ -18,13 +21,16 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
             try SQLiteEventStore(path: Fixtures.temporaryDirectory("store").appendingPathComponent("store.db").path)
         case .memory:
             MemoryEventStore()
+        case .segmented:
+            try SQLiteEventStore(path: Fixtures.temporaryDirectory("store").appendingPathComponent("store.db").path,
+                                 limits: StoreLimits(segmentRows: 3))
         }
     }
 
     /// How this kind prepares spans for `insert(prepared:)`, without a store at hand.
     public var spanPreparation: @Sendable ([Span]) -> PreparedSpans {
         switch self {
-        case .sqlite: SQLiteEventStore.prepare
+        case .sqlite, .segmented: SQLiteEventStore.prepare
         case .memory: MemoryEventStore.prepare
         }
     }

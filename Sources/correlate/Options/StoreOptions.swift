@@ -18,3 +18,31 @@ struct StoreOptions: ParsableArguments {
         return store
     }
 }
+
+/// `--retain`, `--max-size`: the commands that write the store (`run`, `ingest`, `serve`).
+struct RetentionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Keep this much behind the newest record or span in the store (7d, 2w, 12h); older segments are dropped as the store is written. (default: the configuration file's retain, else keep everything)",
+        valueName: "duration"))
+    var retain: String?
+
+    @Option(name: .customLong("max-size"), help: ArgumentHelp(
+        "Drop the oldest segments while the store is larger than this (20GB, 500MiB). (default: the configuration file's max_size, else no limit)",
+        valueName: "size"))
+    var maxSize: String?
+
+    func validate() throws {
+        if let retain, StoreLimitText.retain(retain) == nil {
+            throw ValidationError("--retain '\(retain)' is not a duration: \(StoreLimitText.retainHelp).")
+        }
+        if let maxSize, StoreLimitText.maxSize(maxSize) == nil {
+            throw ValidationError("--max-size '\(maxSize)' is not a size: \(StoreLimitText.maxSizeHelp).")
+        }
+    }
+
+    /// The limits of this run: the options, else the configuration file's.
+    var limits: StoreLimits {
+        StoreLimits(retain: retain.flatMap(StoreLimitText.retain) ?? GlobalOptions.configuration.retain,
+                    maxBytes: maxSize.flatMap(StoreLimitText.maxSize) ?? GlobalOptions.configuration.maxSize)
+    }
+}

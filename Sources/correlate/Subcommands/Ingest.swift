@@ -73,6 +73,8 @@ extension Correlate {
 
         @OptionGroup var storeOptions: StoreOptions
 
+        @OptionGroup(title: "Retention") var retentionOptions: RetentionOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -90,7 +92,7 @@ extension Correlate {
             let logClock = try logTime.apply()
             let rules = try ruleOptions.selection.load()
             _ = try ruleOptions.selection.loadAlertRules()  // job_id_attributes, for the spans
-            let store = try StoreLocation.open(storeOptions.path)
+            let store = try StoreLocation.open(storeOptions.path, limits: retentionOptions.limits)
             let configuration = IngestConfiguration(
                 logs: logs, spans: spans, alerts: alerts, globs: input.effectiveGlobs,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads ?? ExtractConfiguration.defaultThreads),

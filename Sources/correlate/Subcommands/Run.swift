@@ -100,6 +100,8 @@ extension Correlate {
 
         @OptionGroup var storeOptions: StoreOptions
 
+        @OptionGroup(title: "Retention") var retentionOptions: RetentionOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -121,7 +123,7 @@ extension Correlate {
             let logClock = try logTime.apply()
             let rules = try ruleOptions.selection.load()
             let alertRules = try ruleOptions.selection.loadAlertRules()
-            let store = try StoreLocation.open(storeOptions.path)
+            let store = try StoreLocation.open(storeOptions.path, limits: retentionOptions.limits)
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
                 logs: logInputs, spans: spans, alerts: alerts, globs: input.effectiveGlobs, follow: follow,

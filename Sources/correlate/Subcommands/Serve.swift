@@ -85,6 +85,8 @@ extension Correlate {
 
         @OptionGroup var storeOptions: StoreOptions
 
+        @OptionGroup(title: "Retention") var retentionOptions: RetentionOptions
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -110,7 +112,7 @@ extension Correlate {
             let token = try tokenFile.map(Self.readToken)
             let rules = try ruleOptions.selection.load()
             let alertRules = try ruleOptions.selection.loadAlertRules()
-            let store = try StoreLocation.open(storeOptions.path)
+            let store = try StoreLocation.open(storeOptions.path, limits: retentionOptions.limits)
             try store.beginLongRunningWrites()
             let address = ListenAddress(listen)!
             let emitter = try BundleEmitter(targets: emit.isEmpty ? [.standardOutput] : emit.compactMap(EmitTarget.init))

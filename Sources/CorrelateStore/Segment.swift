@@ -1,0 +1,181 @@
+import CorrelateModel
+import Foundation
+internal import CSQLite
+
+/// One segment of the store: the log records and spans written during one stretch of time,
+/// in an SQLite file of their own (`STORE-segments/00000042.db`), or, for segment 0, in the
+/// catalog file itself (what a store of schema 5 or older held before it had segments).
+///
+/// The newest segment is the *head*: the one the writer appends to. Once it holds
+/// ``StoreLimits/segmentRows`` rows it is *sealed* — its bounds (first and last time, the line
+/// range of each source file, the span start range) go to the catalog — and never written
+/// again except by a log clock shift. Readers open segments lazily; a segment whose file is
+/// gone (dropped by retention after the reader listed it) reads as empty.
+final class Segment {
+    let id: Int64
+    /// The file, nil for segment 0 (the catalog's own tables).
+    let file: String?
+    var sealed: Bool
+    /// Rows (log records + spans): exact for a sealed segment, counted by this process for
+    /// the head.
+    var rows: Int
+    /// Bounds of the times in it (log record times and span starts), nanoseconds; nil when it
+    /// holds none.
+    var firstTime: Int64?
+    var lastTime: Int64?
+    /// Span start bounds: a span (same key, same start) can only be stored again in a segment
+    /// whose range holds its start.
+    var spanFirst: Int64?
+    var spanLast: Int64?
+    /// For each source id, the lines of it this segment holds (first...last).
+    var sourceLines: [Int64: ClosedRange<Int>] = [:]
+
+    private var connection: Database?
+    private let openConnection: () throws -> Database?
+    private var checkpointer: Checkpointer?
+
+    init(id: Int64, file: String?, sealed: Bool, rows: Int, open: @escaping () throws -> Database?) {
+        self.id = id
+        self.file = file
+        self.sealed = sealed
+        self.rows = rows
+        self.openConnection = open
+    }
+
+    deinit { stopCheckpointer() }
+
+    /// The connection, opened on first use; nil when the file no longer exists.
+    func database() throws -> Database? {
+        if let connection { return connection }
+        connection = try openConnection()
+        return connection
+    }
+
+    /// Closes the connection (before the file is removed).
+    func close() {
+        stopCheckpointer()
+        connection = nil
+    }
+
+    var isEmpty: Bool { sealed && rows == 0 }
+
+    /// Whether a record or span time in [low, high] may be in this segment (a query without
+    /// a window reads every segment, also one whose records have no time).
+    func overlaps(_ low: Int64, _ high: Int64) -> Bool {
+        guard sealed, low != .min || high != .max else { return true }
+        guard let firstTime, let lastTime else { return false }
+        return firstTime <= high && lastTime >= low
+    }
+
+    /// Widens the bounds with a time (the head, as it is written).
+    func include(time: Int64) {
+        firstTime = min(firstTime ?? time, time)
+        lastTime = max(lastTime ?? time, time)
+    }
+
+    func include(spanStart start: Int64) {
+        include(time: start)
+        spanFirst = min(spanFirst ?? start, start)
+        spanLast = max(spanLast ?? start, start)
+    }
+
+    func include(source: Int64, line: Int) {
+        if let range = sourceLines[source] {
+            if !range.contains(line) { sourceLines[source] = min(range.lowerBound, line)...max(range.upperBound, line) }
+        } else {
+            sourceLines[source] = line...line
+        }
+    }
+
+    /// Reads the bounds from the file (a head opened again, a segment being sealed, one whose
+    /// log times moved): indexed minima and maxima, and each known source's line range
+    /// through the primary key.
+    func measure(sources: [Int64]) throws {
+        guard let db = try database() else { return }
+        rows = Int(try db.integer("SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM spans)") ?? 0)
+        let logs = try db.prepare("SELECT min(ts), max(ts) FROM logs WHERE ts IS NOT NULL")
+        let spans = try db.prepare("SELECT min(start), max(start) FROM spans")
+        firstTime = nil
+        lastTime = nil
+        spanFirst = nil
+        spanLast = nil
+        if try logs.step(), let low = logs.int64OrNil(0), let high = logs.int64OrNil(1) {
+            include(time: low)
+            include(time: high)
+        }
+        logs.reset()
+        if try spans.step(), let low = spans.int64OrNil(0), let high = spans.int64OrNil(1) {
+            include(spanStart: low)
+            include(spanStart: high)
+        }
+        spans.reset()
+        sourceLines = [:]
+        let range = try db.prepare("SELECT min(id), max(id) FROM logs WHERE id BETWEEN ?1 AND ?2")
+        for source in sources {
+            range.bind(1, StoreKeys.row(source: source, line: 0))
+            range.bind(2, StoreKeys.row(source: source, line: 0xFFFF_FFFF))
+            if try range.step(), let low = range.int64OrNil(0), let high = range.int64OrNil(1) {
+                sourceLines[source] = StoreKeys.line(ofRow: low)...StoreKeys.line(ofRow: high)
+            }
+            range.reset()
+        }
+    }
+
+    // MARK: - Background checkpoints (the head of a long-running writer)
+
+    func startCheckpointer() throws {
+        guard checkpointer == nil, let db = try database() else { return }
+        checkpointer = try Checkpointer(writer: db)
+    }
+
+    func stopCheckpointer() {
+        guard let checkpointer else { return }
+        if let connection { sqlite3_wal_hook(connection.handle, nil, nil) }
+        checkpointer.stop()
+        self.checkpointer = nil
+    }
+
+    // MARK: - Files
+
+    /// Opens a segment file: a new one gets the segment tables and the writer's pragmas; a
+    /// read-only open of a file whose folder the reader cannot write falls back to an
+    /// immutable read, as the catalog does.
+    static func openFile(_ path: String, writable: Bool, cacheKiB: Int) throws -> Database? {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !writable {
+            guard exists else { return nil }
+            var db = try Database(path: path, readOnly: true)
+            if !SQLiteEventStore.canRead(db), !FileManager.default.fileExists(atPath: path + "-wal"),
+               !FileManager.default.fileExists(atPath: path + "-shm") {
+                db = try Database(path: path, immutable: true)
+            }
+            try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB);")
+            return db
+        }
+        let db = try Database(path: path)
+        if (try db.integer("PRAGMA page_count")) == 0 { try db.execute("PRAGMA page_size = 16384") }
+        try db.execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -\(cacheKiB);
+            PRAGMA wal_autocheckpoint = 4096;
+            PRAGMA journal_size_limit = 67108864;
+            """)
+        let hasTables = try db.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs'") ?? 0
+        if !exists || hasTables == 0 {
+            try db.transaction {
+                try db.execute("PRAGMA application_id = \(SQLiteEventStore.applicationID)")
+                try db.execute(Schema.segmentTables)
+                try db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('segment_format', '\(Schema.segmentFormat)')")
+            }
+        } else {
+            let format = try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'segment_format'") ?? 0)
+            guard format <= Schema.segmentFormat else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "segment format \(format) is newer than this correlate knows (\(Schema.segmentFormat)); use a newer correlate",
+                                  context: "cannot use '\(path)'")
+            }
+        }
+        return db
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+import CorrelateModel
+@testable import CorrelateStore
+import CorrelateTestSupport
+
+private let minute: Int64 = 60_000_000_000
+
+private func store(_ limits: StoreLimits) throws -> (SQLiteEventStore, String) {
+    let path = try Fixtures.temporaryDirectory("segments").appendingPathComponent("store.db").path
+    return (try SQLiteEventStore(path: path, limits: limits), path)
+}
+
+/// `count` records of `file` from line `first`, a minute apart from `start`, each of its own trace.
+private func records(_ file: String, from first: Int, count: Int, start: Int64) -> [LogRecord] {
+    (0..<count).map { offset in
+        LogRecord(source: SourceLocation(file: file, line: first + offset),
+                  timestamp: Timestamp(nanoseconds: start + Int64(offset) * minute),
+                  traceID: TraceID(high: 1, low: UInt64(first + offset)), message: "line \(first + offset)")
+    }
+}
+
+private func segmentFiles(_ path: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: SQLiteEventStore.segmentFolder(path))) ?? [])
+        .filter { $0.hasSuffix(".db") }.sorted()
+}
+
+/// The segmented store: what is sealed, what is found across segments, what retention drops.
+@Suite struct SegmentedStoreTests {
+    @Test func theHeadIsSealedAtItsRowLimitAndEveryRowIsFoundAcrossSegments() throws {
+        let (store, path) = try store(StoreLimits(segmentRows: 100))
+        for batch in 0..<10 {
+            #expect(try store.insert(logs: records("app.log", from: 1 + batch * 50, count: 50, start: Int64(batch) * 50 * minute)) == InsertResult(stored: 50))
+        }
+        let summary = try store.segmentSummary()
+        #expect(summary.filter(\.sealed).map(\.rows).reduce(0, +) == 500, "\(summary.map(\.rows))")
+        #expect(segmentFiles(path).count == 5, "\(segmentFiles(path))")
+        #expect(try store.statistics().logs == 500)
+        for line in [1, 99, 100, 101, 250, 500] {
+            let found = try store.logs(inTrace: TraceID(high: 1, low: UInt64(line)))
+            #expect(found.map(\.source.line) == [line])
+            #expect(found.first?.source.file == "app.log")
+        }
+        // A window over the boundary of two segments: both are read, in time order.
+        let window = try store.logSources()
+        #expect(window.map(\.records) == [500])
+        #expect(try store.integrityCheck())
+    }
+
+    @Test func writingAgainWhatASealedSegmentHoldsStoresNothing() throws {
+        let (store, _) = try store(StoreLimits(segmentRows: 10))
+        let first = records("app.log", from: 1, count: 30, start: 0)
+        #expect(try store.insert(logs: first) == InsertResult(stored: 30))
+        #expect(try store.insert(logs: Array(first[5..<25])) == InsertResult(duplicates: 20))
+        // New lines of the same file after the old ones: stored.
+        #expect(try store.insert(logs: Array(first[28...]) + records("app.log", from: 31, count: 5, start: 30 * minute))
+                == InsertResult(stored: 5, duplicates: 2))
+        let spans = (1...12).map { makeSpan(String(format: "%032x", $0), "00f067aa0ba902b7", start: Int64($0) * minute) }
+        #expect(try store.insert(spans: spans) == InsertResult(stored: 12))
+        _ = try store.insert(logs: records("other.log", from: 1, count: 25, start: 40 * minute))
+        #expect(try store.insert(spans: spans) == InsertResult(duplicates: 12))
+        #expect(try store.statistics() == StoreStatistics(spans: 12, traces: 12, logs: 60))
+    }
+
+    @Test func retentionDropsWholeSegmentsBehindTheNewestTime() throws {
+        let (store, path) = try store(StoreLimits(retain: 60 * minute, segmentRows: 20))
+        // 100 records a minute apart: the newest is at minute 99; everything before minute 39 may go.
+        for batch in 0..<5 {
+            _ = try store.insert(logs: records("app.log", from: 1 + batch * 20, count: 20, start: Int64(batch) * 20 * minute))
+        }
+        _ = try store.insert(logs: records("app.log", from: 101, count: 1, start: 100 * minute))
+        let report = store.retention
+        let segments = try store.segmentSummary().map(\.rows)
+        #expect(report.segments == 2, "\(segments)")
+        #expect(report.rows == 40)
+        #expect(report.through == Timestamp(nanoseconds: 39 * minute))
+        #expect(try store.statistics().logs == 61)
+        #expect(try store.logs(inTrace: TraceID(high: 1, low: 5)).isEmpty)
+        #expect(try store.logs(inTrace: TraceID(high: 1, low: 41)).count == 1)
+        #expect(segmentFiles(path).count == 4, "\(segmentFiles(path))")
+        // A reader opened afterwards sees the same.
+        let reader = try SQLiteEventStore(path: path, access: .readOnly)
+        #expect(try reader.statistics().logs == 61)
+    }
+
+    @Test func aStoreAtItsSizeLimitKeepsWritingAndDropsItsOldest() throws {
+        let (store, path) = try store(StoreLimits(maxBytes: 4 << 20, segmentRows: 2_000))
+        let padding = String(repeating: "x", count: 400)
+        var line = 1
+        for batch in 0..<40 {
+            var batchRecords = records("big.log", from: line, count: 1_000, start: Int64(batch) * 1_000 * minute)
+            for index in batchRecords.indices { batchRecords[index].message += padding }
+            #expect(try store.insert(logs: batchRecords).stored == 1_000)
+            line += 1_000
+        }
+        #expect(store.retention.segments > 0)
+        #expect(store.bytesOnDisk() <= 4 << 20 + 2 << 20, "\(store.bytesOnDisk()) bytes on disk")
+        // The newest records are there; the oldest are not.
+        #expect(try store.logs(inTrace: TraceID(high: 1, low: UInt64(line - 1))).count == 1)
+        #expect(try store.logs(inTrace: TraceID(high: 1, low: 1)).isEmpty)
+        #expect(try SQLiteEventStore(path: path).integrityCheck())
+    }
+
+    @Test func aSchemaFiveStoreIsReadAsItIsAndKeepsItsRowsAsSegmentZero() throws {
+        // A store as correlate wrote it before segments: migrations 1–5, rows in the file itself.
+        let path = try Fixtures.temporaryDirectory("v5").appendingPathComponent("v5.db").path
+        let database = try Database(path: path)
+        try database.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for migration in Schema.migrations.prefix(5) { try database.execute(migration) }
+        try database.execute("INSERT INTO meta VALUES ('schema_version', '5')")
+        try database.execute("INSERT INTO sources (id, path) VALUES (1, 'old.log')")
+        for line in 1...3 {
+            try database.execute("""
+                INSERT INTO logs (id, ts, trace_id, message, lines) VALUES (\((1 << 32) | line), \(Int64(line) * minute), x'\(String(format: "%016x%016x", 1, line))', 'old \(line)', 1)
+                """)
+        }
+        // Read as it is (a reader does not migrate).
+        let reader = try SQLiteEventStore(path: path, access: .readOnly)
+        #expect(try reader.logs(inTrace: TraceID(high: 1, low: 2)).map(\.message) == ["old 2"])
+        // A writer migrates it: the old rows stay where they are, new ones go to segments, and
+        // writing the old lines again stores nothing.
+        let writer = try SQLiteEventStore(path: path, limits: StoreLimits(segmentRows: 2))
+        #expect(try writer.schemaVersion() == Schema.version)
+        #expect(try writer.insert(logs: records("old.log", from: 1, count: 5, start: minute)) == InsertResult(stored: 2, duplicates: 3))
+        #expect(try writer.statistics().logs == 5)
+        #expect(try writer.logs(inTrace: TraceID(high: 1, low: 4)).map(\.source) == [SourceLocation(file: "old.log", line: 4)])
+        #expect(segmentFiles(path).count == 1)
+        #expect(try writer.integrityCheck())
+    }
+
+    @Test func aSegmentFileGivenAsTheStoreIsRefused() throws {
+        let (store, path) = try store(StoreLimits(segmentRows: 2))
+        _ = try store.insert(logs: records("app.log", from: 1, count: 3, start: 0))
+        let segment = SQLiteEventStore.segmentFolder(path) + "/" + segmentFiles(path)[0]
+        #expect {
+            _ = try SQLiteEventStore(path: segment)
+        } throws: { error in
+            "\(error)".contains("segment of a correlate store")
+        }
+    }
+
+    @Test func aFileLeftByACrashBetweenCatalogAndRemovalIsRemovedOnOpen() throws {
+        let (store, path) = try store(StoreLimits(segmentRows: 2))
+        _ = try store.insert(logs: records("app.log", from: 1, count: 3, start: 0))
+        let stray = SQLiteEventStore.segmentFolder(path) + "/00000999.db"
+        FileManager.default.createFile(atPath: stray, contents: Data("x".utf8))
+        _ = try SQLiteEventStore(path: path)
+        #expect(!FileManager.default.fileExists(atPath: stray))
+        #expect(try SQLiteEventStore(path: path).statistics().logs == 3)
+    }
+
+    @Test func twoWritersTakeTurnsAndAgreeOnTheHead() throws {
+        let (first, path) = try store(StoreLimits(segmentRows: 10))
+        let second = try SQLiteEventStore(path: path, limits: StoreLimits(segmentRows: 10))
+        for batch in 0..<10 {
+            let writer = batch.isMultiple(of: 2) ? first : second
+            #expect(try writer.insert(logs: records("app.log", from: 1 + batch * 7, count: 7, start: Int64(batch) * 7 * minute)).stored == 7)
+        }
+        // Both write the same lines again: nothing is doubled, whichever segment holds them.
+        #expect(try first.insert(logs: records("app.log", from: 1, count: 70, start: 0)) == InsertResult(duplicates: 70))
+        #expect(try second.insert(logs: records("app.log", from: 1, count: 70, start: 0)) == InsertResult(duplicates: 70))
+        #expect(try first.statistics().logs == 70)
+        let sealed = try first.segmentSummary().filter { $0.sealed && $0.id > 0 }
+        #expect(sealed.allSatisfy { $0.rows >= 10 }, "\(sealed)")
+    }
+}
