@@ -16,6 +16,9 @@ enum Bench {
         if CommandLine.arguments.dropFirst().first == "store" {
             return try StoreBench.run(Array(CommandLine.arguments.dropFirst(2)))
         }
+        if CommandLine.arguments.dropFirst().first == "steady" {
+            return try SteadyBench.run(Array(CommandLine.arguments.dropFirst(2)))
+        }
         if CommandLine.arguments.dropFirst().first == "serve" {
             return try ServeBench.run(Array(CommandLine.arguments.dropFirst(2)))
         }

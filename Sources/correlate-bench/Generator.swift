@@ -63,6 +63,14 @@ struct LogGenerator {
         }
     }
 
+    /// The next lines (at least `count`, whole lines), as bytes.
+    mutating func chunk(lines count: Int) -> [UInt8] {
+        let target = lines + count
+        while lines < target { line() }
+        defer { out.removeAll(keepingCapacity: true) }
+        return out
+    }
+
     private mutating func line() {
         clock += Int64(random.below(2000))
         let kind = random.below(100)

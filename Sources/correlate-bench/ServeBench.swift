@@ -13,6 +13,12 @@ import CorrelateJSON
 /// `correlate-bench serve`: OTLP/HTTP load on a release `correlate serve`, over loopback.
 ///
 ///     .build/release/correlate-bench serve [--clients 8] [--seconds 20] [--batch 512]
+///         [--spans N] [--every 1000000] [--db PATH]
+///
+/// `--spans N` sends N spans (then stops) instead of sending for `--seconds`; `--every` prints
+/// the rate of each stretch of that many acknowledged spans as the store grows; `--db` serves
+/// an existing store (kept; the spans stored must then grow by exactly those acknowledged)
+/// instead of a fresh one under `bench-data/serve/`.
 ///
 /// Starts `correlate serve` on a free port with a fresh store, then `--clients` exporters, each
 /// a thread with one keep-alive connection, send OTLP protobuf `ExportTraceServiceRequest`s of
@@ -26,12 +32,18 @@ enum ServeBench {
         var clients = 8
         var seconds = 20.0
         var batch = 512
+        var spanLimit: Int?
+        var every = 1_000_000
+        var existing: String?
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             switch argument {
             case "--clients": clients = Int(iterator.next() ?? "") ?? clients
             case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
             case "--batch": batch = Int(iterator.next() ?? "") ?? batch
+            case "--spans": spanLimit = Int(iterator.next() ?? "")
+            case "--every": every = Int(iterator.next() ?? "") ?? every
+            case "--db": existing = iterator.next()
             default:
                 Bench.log("unknown option \(argument)")
                 exit(2)
@@ -42,13 +54,16 @@ enum ServeBench {
         let folder = "bench-data/serve"
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let database = existing ?? "\(folder)/serve.db"
+        let before = existing == nil ? 0 : try SQLiteEventStore(path: database, access: .readOnly).statistics().spans
+        if existing != nil { Bench.log("\(database) holds \(before) spans") }
         let template = try RequestTemplate(batch: batch)
         Bench.log("request: \(template.body.count) bytes, \(batch) spans in \(template.traceOffsets.count) traces")
 
         // The server.
         let server = Process()
         server.executableURL = URL(fileURLWithPath: correlate)
-        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", "\(folder)/serve.db", "--emit", "dir:\(folder)/bundles"]
+        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", database, "--emit", "dir:\(folder)/bundles"]
         let errors = Pipe()
         server.standardError = errors
         server.standardOutput = FileHandle.nullDevice
@@ -69,7 +84,8 @@ enum ServeBench {
         let spansPerRequest = batch
         let counter = Counter()
         let results = Results()
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64((spanLimit == nil ? seconds : 3_600) * 1e9)
+        let requestLimit = spanLimit.map { UInt64(($0 + batch - 1) / batch) } ?? .max
         let started = DispatchTime.now().uptimeNanoseconds
         let group = DispatchGroup()
         for _ in 0..<clients {
@@ -84,13 +100,18 @@ enum ServeBench {
                 do {
                     var connection = try Connection(port: port)
                     while DispatchTime.now().uptimeNanoseconds < deadline {
-                        template.stamp(&body, request: counter.next())
+                        let number = counter.next()
+                        if number > requestLimit { break }
+                        template.stamp(&body, request: number)
                         let sent = DispatchTime.now().uptimeNanoseconds
                         let status = try connection.post("/v1/traces", body: body)
                         latencies.append(Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6)
                         switch status {
-                        case 200: acknowledged += spansPerRequest
+                        case 200:
+                            acknowledged += spansPerRequest
+                            results.acknowledge(spansPerRequest)
                         case 503, 429:
+                            counter.retry(number)
                             refused += 1
                             usleep(50_000)
                         default: failed += 1
@@ -105,8 +126,19 @@ enum ServeBench {
             thread.start()
         }
         var peakKiB = 0
-        while group.wait(timeout: .now() + 0.2) == .timedOut {
+        var nextMark = every
+        var stretchStart = started
+        var stretches: [String] = []
+        while group.wait(timeout: .now() + 0.1) == .timedOut {
             peakKiB = max(peakKiB, peakResidentKiB(server.processIdentifier) ?? 0)
+            if results.acknowledgedSoFar >= nextMark {
+                let now = DispatchTime.now().uptimeNanoseconds
+                stretches.append(String(format: "| %d | %.2f | %.0f | %d |", nextMark, Double(now - stretchStart) / 1e9,
+                                        Double(every) / (Double(now - stretchStart) / 1e9), (SteadyBench.residentKiB(server.processIdentifier) ?? 0) >> 10))
+                Bench.log(stretches.last!)
+                stretchStart = now
+                nextMark += every
+            }
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         peakKiB = max(peakKiB, peakResidentKiB(server.processIdentifier) ?? 0)
@@ -116,7 +148,7 @@ enum ServeBench {
         let stopStart = DispatchTime.now().uptimeNanoseconds
         server.waitUntilExit()
         let stopSeconds = Double(DispatchTime.now().uptimeNanoseconds - stopStart) / 1e9
-        let stored = try SQLiteEventStore(path: "\(folder)/serve.db").statistics().spans
+        let stored = try SQLiteEventStore(path: database, access: .readOnly).statistics().spans - before
 
         let sorted = results.latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
@@ -126,8 +158,16 @@ enum ServeBench {
         print(String(format: "| %d | %d | %.1f | %d | %d | **%.0f** | %.1f | %.1f | %.0f | %d | %d | %d MiB | %@ (%d) | %.2f s |",
                      clients, batch, elapsed, sorted.count, results.acknowledged, rate, percentile(0.5), percentile(0.99), sorted.last ?? 0,
                      results.refused, results.failed, peakKiB >> 10, stored == results.acknowledged ? "yes" : "**NO**", stored, stopSeconds))
+        if !stretches.isEmpty {
+            print("")
+            print("| spans acknowledged | seconds (stretch) | spans/s | RSS MiB |")
+            print("|---:|---:|---:|---:|")
+            for stretch in stretches { print(stretch) }
+        }
         print("")
-        print("Command: `.build/release/correlate-bench serve --clients \(clients) --seconds \(Int(seconds)) --batch \(batch)`; target 100,000 spans/s.")
+        print("Command: `.build/release/correlate-bench serve --clients \(clients) "
+              + (spanLimit.map { "--spans \($0) --every \(every)" } ?? "--seconds \(Int(seconds))") + " --batch \(batch)"
+              + (existing.map { " --db \($0)" } ?? "") + "`; target 100,000 spans/s.")
         guard stored == results.acknowledged else {
             throw BenchError("\(results.acknowledged) spans acknowledged but \(stored) stored")
         }
@@ -316,11 +356,20 @@ enum ServeBench {
         // Under the lock.
         private let lock = NSLock()
         private var value: UInt64 = 0
+        private var again: [UInt64] = []
+        /// The next request number (one refused with 503 first: it is sent again).
         func next() -> UInt64 {
             lock.lock()
             defer { lock.unlock() }
+            if let number = again.popLast() { return number }
             value += 1
             return value
+        }
+
+        func retry(_ number: UInt64) {
+            lock.lock()
+            again.append(number)
+            lock.unlock()
         }
     }
 
@@ -331,6 +380,19 @@ enum ServeBench {
         private(set) var acknowledged = 0
         private(set) var refused = 0
         private(set) var failed = 0
+        private var running = 0
+        var acknowledgedSoFar: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return running
+        }
+
+        func acknowledge(_ spans: Int) {
+            lock.lock()
+            running += spans
+            lock.unlock()
+        }
+
         func add(latencies more: [Double], acknowledged: Int, refused: Int, failed: Int) {
             lock.lock()
             latencies += more
