@@ -1079,8 +1079,6 @@ struct SealedProbes {
         sealed = segments.filter { $0.sealed && !$0.isEmpty }
     }
 
-    static let spanStartTolerance: Int64 = 3_600_000_000_000
-
     /// For each source seen, the sealed segments whose line range of it is not empty.
     private var bySource: [Int64: [(lines: ClosedRange<Int>, segment: Segment)]] = [:]
 
@@ -1106,10 +1104,10 @@ struct SealedProbes {
     mutating func holdsSpan(_ trace: TraceID, _ span: SpanID, start: Int64) throws -> Bool {
         guard !sealed.isEmpty else { return false }
         for segment in sealed {
-            // The same span sent again has the same start; an hour either way covers one whose
-            // exporter's clock was set between two sends.
-            guard let first = segment.spanFirst, let last = segment.spanLast,
-                  first &- Self.spanStartTolerance <= start, start <= last &+ Self.spanStartTolerance,
+            // The same span sent again has the same start. (Not a window around it: live spans
+            // start within seconds of each other, and a window would send every span to every
+            // segment sealed within it.)
+            guard let first = segment.spanFirst, let last = segment.spanLast, first <= start, start <= last,
                   let statement = try statement(&spanStatements, segment, "SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2")
             else { continue }
             statement.bind(1, blob: Blob.bytes(trace))
