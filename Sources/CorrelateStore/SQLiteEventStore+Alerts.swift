@@ -106,7 +106,7 @@ extension SQLiteEventStore {
     public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
         // Each segment's window ids without spans in that segment, then those that have spans
         // in no other segment either.
-        let open = try readable()
+        let open = try readable(.spans)
         let candidates = try fanOut("""
             SELECT DISTINCT logs.trace_id FROM logs
             WHERE logs.ts BETWEEN ?1 AND ?2 AND logs.trace_id IS NOT NULL

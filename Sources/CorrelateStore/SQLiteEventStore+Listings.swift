@@ -9,19 +9,55 @@ extension SQLiteEventStore {
     /// span and the log records (the trace id and job id indexes of logs).
     public func traces(_ query: TraceListQuery) throws -> [TraceListing] {
         let since = query.since.nanoseconds, until = query.until.nanoseconds
-        // The traces with a span that started in the range, from the segments that overlap it.
-        var candidates = Set(try fanOut("SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?1 AND ?2", since, until, bind: {
-            $0.bind(1, since)
-            $0.bind(2, until)
-        }, read: readTraceIDs))
-        guard !candidates.isEmpty else { return [] }
-        // Each aggregated over all its spans, in whichever segment they are: the candidates go
-        // to each segment as one blob of 16-byte ids, split by a recursive query.
+        guard since <= until, query.limit > 0 else { return [] }
+        // Newest first, so the range is read backwards in growing windows [low, until]: once
+        // a window is read, every trace whose first span started in it is known (that span is
+        // in the window), so when `limit` of them pass the filters the listing is complete —
+        // a busy hour is not aggregated whole to list its newest twenty traces. Each window
+        // reaches back to the `want`-th newest span start before it (the start index).
+        var seen = Set<TraceID>()
+        var aggregates: [TraceID: Aggregate] = [:]
+        var want = max(64, 10 * query.limit)
+        var high = until
+        while true {
+            let starts = try fanOut("SELECT start FROM spans WHERE start BETWEEN ?1 AND ?2 ORDER BY start DESC LIMIT ?3", since, high, bind: {
+                $0.bind(1, since)
+                $0.bind(2, high)
+                $0.bind(3, want)
+            }) { statement -> [Int64] in
+                defer { statement.reset() }
+                var starts: [Int64] = []
+                while try statement.step() { starts.append(statement.int64(0)) }
+                return starts
+            }.sorted(by: >)
+            let low = starts.count >= want ? starts[want - 1] : since
+            let fresh = Set(try fanOut("SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?1 AND ?2", low, high, bind: {
+                $0.bind(1, low)
+                $0.bind(2, high)
+            }, read: readTraceIDs)).subtracting(seen)
+            seen.formUnion(fresh)
+            if !fresh.isEmpty { try aggregate(fresh, service: query.service, into: &aggregates) }
+            let complete = aggregates.values.filter { $0.first >= low && $0.first <= until && Self.passes($0, query) }.count
+            if low <= since || complete >= query.limit { break }
+            high = low &- 1
+            want = want > Int.max / 8 ? Int.max / 2 : want * 4
+        }
+        return try listed(aggregates, query)
+    }
+
+    struct Aggregate { var first = Int64.max, last = Int64.min, spans = 0, errors = 0, service = 0 }
+
+    static func passes(_ total: Aggregate, _ query: TraceListQuery) -> Bool {
+        total.last &- total.first >= (query.minimumDurationNanoseconds ?? Int64.min)
+            && (!query.errorsOnly || total.errors > 0) && (query.service == nil || total.service > 0)
+    }
+
+    /// Each trace aggregated over all its spans, in whichever segment they are: the ids go to
+    /// each segment as one blob of 16-byte ids, split by a recursive query.
+    private func aggregate(_ candidates: Set<TraceID>, service: String?, into aggregates: inout [TraceID: Aggregate]) throws {
         var packed: [UInt8] = []
         packed.reserveCapacity(candidates.count * 16)
         for id in candidates { packed += Blob.bytes(id) }
-        struct Aggregate { var first = Int64.max, last = Int64.min, spans = 0, errors = 0, service = 0 }
-        var aggregates: [TraceID: Aggregate] = [:]
         let rows = try fanOut("""
             WITH RECURSIVE wanted (i, id) AS (
                 SELECT 0, substr(?1, 1, 16)
@@ -31,7 +67,7 @@ extension SQLiteEventStore {
             FROM spans WHERE trace_id IN (SELECT id FROM wanted) GROUP BY trace_id
             """, bind: {
             $0.bind(1, blob: packed)
-            $0.bind(2, query.service)
+            $0.bind(2, service)
         }) { statement -> [(TraceID, Aggregate)] in
             defer { statement.reset() }
             var rows: [(TraceID, Aggregate)] = []
@@ -51,11 +87,12 @@ extension SQLiteEventStore {
             total.service += part.service
             aggregates[trace] = total
         }
-        candidates.removeAll()
-        let minimum = query.minimumDurationNanoseconds ?? Int64.min
+    }
+
+    private func listed(_ aggregates: [TraceID: Aggregate], _ query: TraceListQuery) throws -> [TraceListing] {
+        let since = query.since.nanoseconds, until = query.until.nanoseconds
         var listed = aggregates.compactMap { trace, total -> TraceListing? in
-            guard total.first >= since, total.first <= until, total.last &- total.first >= minimum,
-                  !query.errorsOnly || total.errors > 0, query.service == nil || total.service > 0 else { return nil }
+            guard total.first >= since, total.first <= until, Self.passes(total, query) else { return nil }
             return TraceListing(traceID: trace, start: Timestamp(nanoseconds: total.first), end: Timestamp(nanoseconds: total.last),
                                 rootName: "", rootService: nil, spans: total.spans, errors: total.errors, logs: 0)
         }
@@ -127,7 +164,7 @@ extension SQLiteEventStore {
             defer { sources.reset() }
             while try sources.step() { all.append((sources.int64(0), sources.string(1) ?? "?")) }
         }
-        let open = try readable()
+        let open = try readable(.logs)
         var listed: [LogSourceListing] = []
         for (id, path) in all {
             var listing = LogSourceListing(path: path, records: 0, first: nil, last: nil, withTraceID: 0)

@@ -195,6 +195,9 @@ public final class SQLiteEventStore: EventStore {
                 // Bounds unknown: every window may find rows in it.
                 legacy.firstTime = .min
                 legacy.lastTime = .max
+                legacy.logRows = -1
+                legacy.spanFirst = .min
+                legacy.spanLast = .max
                 segments = [legacy]
             }
             return
@@ -202,7 +205,7 @@ public final class SQLiteEventStore: EventStore {
         var known: [Int64: Segment] = [:]
         for segment in segments { known[segment.id] = segment }
         var listed: [Segment] = []
-        let rows = try catalog.prepare("SELECT id, file, sealed, rows, first_time, last_time, span_first, span_last FROM segments ORDER BY id")
+        let rows = try catalog.prepare("SELECT id, file, sealed, rows, first_time, last_time, span_first, span_last, log_rows, log_first, log_last FROM segments ORDER BY id")
         defer { rows.reset() }
         while try rows.step() {
             let id = rows.int64(0)
@@ -216,6 +219,9 @@ public final class SQLiteEventStore: EventStore {
                 segment.lastTime = rows.int64OrNil(5)
                 segment.spanFirst = rows.int64OrNil(6)
                 segment.spanLast = rows.int64OrNil(7)
+                segment.logRows = rows.int64OrNil(8).map(Int.init) ?? (segment.sealed ? -1 : 0)
+                segment.logFirst = rows.int64OrNil(9)
+                segment.logLast = rows.int64OrNil(10)
             }
             listed.append(segment)
         }
@@ -256,10 +262,10 @@ public final class SQLiteEventStore: EventStore {
 
     /// The segments that may hold records: for a time-bounded query, only those whose bounds
     /// overlap [low, high].
-    func readable(_ low: Int64 = .min, _ high: Int64 = .max) throws -> [(Segment, Database)] {
+    func readable(_ table: RecordTable = .any, _ low: Int64 = .min, _ high: Int64 = .max) throws -> [(Segment, Database)] {
         try refreshSegments()
         var open: [(Segment, Database)] = []
-        for segment in segments where !segment.isEmpty && segment.overlaps(low, high) {
+        for segment in segments where !segment.isEmpty && segment.holds(table, low, high) {
             if let db = try segment.database() { open.append((segment, db)) }
         }
         return open
@@ -282,7 +288,8 @@ public final class SQLiteEventStore: EventStore {
 
     private func saveBounds(_ segment: Segment) throws {
         let update = try catalog.prepare("""
-            UPDATE segments SET sealed = ?2, rows = ?3, first_time = ?4, last_time = ?5, span_first = ?6, span_last = ?7 WHERE id = ?1
+            UPDATE segments SET sealed = ?2, rows = ?3, first_time = ?4, last_time = ?5, span_first = ?6, span_last = ?7,
+                log_rows = ?8, log_first = ?9, log_last = ?10 WHERE id = ?1
             """)
         update.bind(1, segment.id)
         update.bind(2, segment.sealed ? 1 : 0)
@@ -291,6 +298,9 @@ public final class SQLiteEventStore: EventStore {
         update.bind(5, segment.lastTime)
         update.bind(6, segment.spanFirst)
         update.bind(7, segment.spanLast)
+        update.bind(8, segment.logRows)
+        update.bind(9, segment.logFirst)
+        update.bind(10, segment.logLast)
         try update.run()
         let clear = try catalog.prepare("DELETE FROM segment_sources WHERE segment = ?1")
         clear.bind(1, segment.id)
@@ -458,6 +468,9 @@ public final class SQLiteEventStore: EventStore {
                 // Segment 0 is the catalog's own tables: emptied, not removed.
                 try catalog.execute("DELETE FROM logs; DELETE FROM spans; DELETE FROM span_links; DELETE FROM resources;")
                 legacy.rows = 0
+                legacy.logRows = 0
+                legacy.logFirst = nil
+                legacy.logLast = nil
                 legacy.firstTime = nil
                 legacy.lastTime = nil
                 legacy.spanFirst = nil
@@ -598,7 +611,8 @@ public final class SQLiteEventStore: EventStore {
                 }
                 result.stored += 1
                 head.rows += 1
-                if let time = record.timestamp?.nanoseconds { head.include(time: time) }
+                head.logRows += 1
+                if let time = record.timestamp?.nanoseconds { head.include(logTime: time) }
                 head.include(source: StoreKeys.source(ofRow: key), line: StoreKeys.line(ofRow: key))
             }
             return result
@@ -756,7 +770,11 @@ public final class SQLiteEventStore: EventStore {
     func fanOut<T>(_ sql: String, _ low: Int64 = .min, _ high: Int64 = .max,
                    bind: (Statement) -> Void = { _ in }, read: (Statement) throws -> [T]) throws -> [T] {
         var all: [T] = []
-        for (_, db) in try readable(low, high) {
+        // Which records it reads, from its FROM: a query of spans (or span links) skips the
+        // segments without spans, one of log records those without log records.
+        let table: RecordTable = sql.contains("FROM logs") ? (sql.contains("FROM spans") ? .any : .logs)
+            : (sql.contains("FROM spans") || sql.contains("FROM span_links")) ? .spans : .any
+        for (_, db) in try readable(table, low, high) {
             let statement = try db.prepare(sql)
             bind(statement)
             all += try read(statement)
@@ -861,9 +879,9 @@ public final class SQLiteEventStore: EventStore {
         // the consumer spans' message id, in whichever segment those spans are. The work is
         // bounded: at most 4 × `limit` candidate records a source, the newest segments first
         // (a long-running writer asks every few seconds about what it just wrote).
-        let open = try readable()
+        let open = try readable(.logs)
         var withSpans: [(bySpan: Statement, byJob: Statement)] = []
-        for (_, db) in open where try db.integer("SELECT EXISTS (SELECT 1 FROM spans)") == 1 {
+        for (_, db) in try readable(.spans) where try db.integer("SELECT EXISTS (SELECT 1 FROM spans)") == 1 {
             withSpans.append((try db.prepare("SELECT start, end FROM spans WHERE trace_id = ?1 AND span_id = ?2"),
                               try db.prepare("SELECT start, end FROM spans WHERE message_id = ?1 AND kind = \(Span.Kind.consumer.rawValue) LIMIT 1")))
         }

@@ -131,7 +131,10 @@ enum Schema {
             first_time INTEGER,
             last_time INTEGER,
             span_first INTEGER,
-            span_last INTEGER
+            span_last INTEGER,
+            log_rows INTEGER,
+            log_first INTEGER,
+            log_last INTEGER
         );
         CREATE TABLE segment_sources (
             segment INTEGER NOT NULL,

@@ -2,6 +2,14 @@ import CorrelateModel
 import Foundation
 internal import CSQLite
 
+/// What a query reads: log records, spans (and what goes with them: resources, links), or
+/// anything.
+enum RecordTable {
+    case logs
+    case spans
+    case any
+}
+
 /// One segment of the store: the log records and spans written during one stretch of time,
 /// in an SQLite file of their own (`STORE-segments/00000042.db`), or, for segment 0, in the
 /// catalog file itself (what a store of schema 5 or older held before it had segments).
@@ -27,6 +35,11 @@ final class Segment {
     /// whose range holds its start.
     var spanFirst: Int64?
     var spanLast: Int64?
+    /// Log records in it (-1: not known, a store read as it was before segments), and the
+    /// bounds of their times.
+    var logRows = 0
+    var logFirst: Int64?
+    var logLast: Int64?
     /// For each source id, the lines of it this segment holds (first...last).
     var sourceLines: [Int64: ClosedRange<Int>] = [:]
 
@@ -67,10 +80,36 @@ final class Segment {
         return firstTime <= high && lastTime >= low
     }
 
+    /// Whether a query of `table` with the window [low, high] (the whole of time: no window)
+    /// may find rows here: a sealed segment without log records is not read for log records,
+    /// one without spans not for spans.
+    func holds(_ table: RecordTable, _ low: Int64, _ high: Int64) -> Bool {
+        guard sealed else { return true }
+        let windowless = low == .min && high == .max
+        switch table {
+        case .any:
+            return overlaps(low, high)
+        case .logs:
+            guard logRows != 0 else { return false }
+            if windowless || logRows < 0 { return true }
+            guard let logFirst, let logLast else { return false }
+            return logFirst <= high && logLast >= low
+        case .spans:
+            guard let spanFirst, let spanLast else { return false }
+            return windowless || (spanFirst <= high && spanLast >= low)
+        }
+    }
+
     /// Widens the bounds with a time (the head, as it is written).
     func include(time: Int64) {
         firstTime = min(firstTime ?? time, time)
         lastTime = max(lastTime ?? time, time)
+    }
+
+    func include(logTime time: Int64) {
+        include(time: time)
+        logFirst = min(logFirst ?? time, time)
+        logLast = max(logLast ?? time, time)
     }
 
     func include(spanStart start: Int64) {
@@ -92,16 +131,19 @@ final class Segment {
     /// through the primary key.
     func measure(sources: [Int64]) throws {
         guard let db = try database() else { return }
-        rows = Int(try db.integer("SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM spans)") ?? 0)
+        logRows = Int(try db.integer("SELECT count(*) FROM logs") ?? 0)
+        rows = logRows + Int(try db.integer("SELECT count(*) FROM spans") ?? 0)
         let logs = try db.prepare("SELECT min(ts), max(ts) FROM logs WHERE ts IS NOT NULL")
         let spans = try db.prepare("SELECT min(start), max(start) FROM spans")
         firstTime = nil
         lastTime = nil
         spanFirst = nil
         spanLast = nil
+        logFirst = nil
+        logLast = nil
         if try logs.step(), let low = logs.int64OrNil(0), let high = logs.int64OrNil(1) {
-            include(time: low)
-            include(time: high)
+            include(logTime: low)
+            include(logTime: high)
         }
         logs.reset()
         if try spans.step(), let low = spans.int64OrNil(0), let high = spans.int64OrNil(1) {
