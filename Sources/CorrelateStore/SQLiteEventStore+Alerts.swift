@@ -123,8 +123,8 @@ extension SQLiteEventStore {
         for id in candidates where id.high != 0 && seen.insert(id).inserted && ids.count < limit {
             var hasSpans = false
             if open.count > 1 {
-                for (_, db) in open where !hasSpans {
-                    let probe = try db.prepare("SELECT 1 FROM spans WHERE trace_id = ?1 LIMIT 1")
+                for (segment, _) in open where !hasSpans {
+                    guard let probe = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 LIMIT 1") else { continue }
                     probe.bind(1, blob: Blob.bytes(id))
                     hasSpans = try probe.step()
                     probe.reset()

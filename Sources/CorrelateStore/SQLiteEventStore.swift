@@ -774,8 +774,8 @@ public final class SQLiteEventStore: EventStore {
         // segments without spans, one of log records those without log records.
         let table: RecordTable = sql.contains("FROM logs") ? (sql.contains("FROM spans") ? .any : .logs)
             : (sql.contains("FROM spans") || sql.contains("FROM span_links")) ? .spans : .any
-        for (_, db) in try readable(table, low, high) {
-            let statement = try db.prepare(sql)
+        for (segment, _) in try readable(table, low, high) {
+            guard let statement = try segment.statement(sql) else { continue }
             bind(statement)
             all += try read(statement)
         }

@@ -67,7 +67,24 @@ final class Segment {
     /// Closes the connection (before the file is removed).
     func close() {
         stopCheckpointer()
+        statements.removeAll()
         connection = nil
+    }
+
+    /// Statements prepared on this segment's connection, by their SQL: a trace lookup asks
+    /// every segment the same few questions, and preparing them anew each time was most of
+    /// what a lookup over twenty segments cost.
+    private var statements: [String: Statement] = [:]
+
+    /// The statement for `sql` on this segment's connection (reset, no bindings), prepared
+    /// once; nil when the file no longer exists.
+    func statement(_ sql: String) throws -> Statement? {
+        if let statement = statements[sql] { return statement }
+        guard let db = try database() else { return nil }
+        let statement = try db.prepare(sql)
+        if statements.count >= 64 { statements.removeAll() }
+        statements[sql] = statement
+        return statement
     }
 
     var isEmpty: Bool { sealed && rows == 0 }

@@ -59,7 +59,7 @@ enum StoreBench {
             try handle.close()
         }
         let records = try countLines(pipe: "'\(correlate)' extract -q '\(logs)'")
-        try time("correlate ingest --logs (100 MB mixed)", "rm -f \(data)/b.db*; '\(correlate)' ingest -q --db \(data)/b.db --logs '\(logs)'", count: records)
+        try time("correlate ingest --logs (100 MB mixed)", "rm -rf \(data)/b.db*; '\(correlate)' ingest -q --db \(data)/b.db --logs '\(logs)'", count: records)
         let csv = "\(data)/mixed-100mb.csv"
         if !FileManager.default.fileExists(atPath: csv) { try writeCSV(ndjsonFrom: "'\(correlate)' extract -q '\(logs)'", to: csv) }
         if try Bench.shell("command -v sqlite3 > /dev/null") == 0 {
@@ -100,9 +100,9 @@ enum StoreBench {
         }
         spanCount = repeats * 139
         try time("correlate ingest --spans (OTLP JSON, \(spanCount) spans)",
-                 "rm -f \(data)/s.db*; '\(correlate)' ingest -q --db \(data)/s.db --spans \(spansJSON)", count: spanCount)
+                 "rm -rf \(data)/s.db*; '\(correlate)' ingest -q --db \(data)/s.db --spans \(spansJSON)", count: spanCount)
         try time("correlate ingest --spans (OTLP protobuf, \(repeats / 4 * 139) spans in one request)",
-                 "rm -f \(data)/p.db*; '\(correlate)' ingest -q --db \(data)/p.db --spans \(spansPB)", count: repeats / 4 * 139)
+                 "rm -rf \(data)/p.db*; '\(correlate)' ingest -q --db \(data)/p.db --spans \(spansPB)", count: repeats / 4 * 139)
 
         // 3. A large store, and trace latency in it.
         let bigLogs = "\(data)/trace-logs-\(logLines).log"
