@@ -12,19 +12,7 @@ enum Schema {
             id INTEGER PRIMARY KEY,
             path TEXT NOT NULL UNIQUE
         );
-        CREATE TABLE logs (
-            id INTEGER PRIMARY KEY,
-            ts INTEGER,
-            trace_id BLOB,
-            span_id BLOB,
-            job_id TEXT,
-            severity TEXT,
-            service TEXT,
-            host TEXT,
-            rule TEXT,
-            message TEXT NOT NULL,
-            lines INTEGER NOT NULL
-        );
+        \(logsTable("logs"))
         CREATE TABLE spans (
             trace_id BLOB NOT NULL,
             span_id BLOB NOT NULL,
@@ -74,28 +62,9 @@ enum Schema {
         // small entries, so a batch of random trace ids rewrites index pages, not pages of whole
         // rows), and each resource's attributes stored once.
         """
-        CREATE TABLE resources (
-            id INTEGER PRIMARY KEY,
-            json TEXT NOT NULL UNIQUE
-        );
+        \(resourcesTable("resources"))
         INSERT OR IGNORE INTO resources (json) SELECT resource FROM spans ORDER BY start;
-        CREATE TABLE spans_v4 (
-            trace_id BLOB NOT NULL,
-            span_id BLOB NOT NULL,
-            parent_span_id BLOB,
-            name TEXT NOT NULL,
-            kind INTEGER NOT NULL,
-            start INTEGER NOT NULL,
-            end INTEGER NOT NULL,
-            status INTEGER NOT NULL,
-            status_message TEXT,
-            service TEXT,
-            message_id TEXT,
-            attributes TEXT NOT NULL,
-            resource_id INTEGER NOT NULL REFERENCES resources (id),
-            events TEXT NOT NULL,
-            links TEXT NOT NULL
-        );
+        \(spansTable("spans_v4"))
         INSERT INTO spans_v4
             SELECT trace_id, span_id, parent_span_id, name, kind, start, end, status, status_message, service,
                    message_id, attributes, (SELECT id FROM resources WHERE json = spans.resource), events, links
@@ -108,11 +77,7 @@ enum Schema {
         // its producer), so that the producer's trace finds its consumers; the linked trace as
         // lowercase hex, as the links' JSON has it.
         """
-        CREATE TABLE span_links (
-            linked_trace TEXT NOT NULL,
-            trace_id BLOB NOT NULL,
-            PRIMARY KEY (linked_trace, trace_id)
-        ) WITHOUT ROWID;
+        \(spanLinksTable("span_links"))
         INSERT OR IGNORE INTO span_links (linked_trace, trace_id)
             SELECT json_extract(link.value, '$.trace_id'), spans.trace_id FROM spans, json_each(spans.links) AS link
             WHERE spans.links != '[]' AND json_extract(link.value, '$.trace_id') IS NOT NULL
@@ -151,7 +116,18 @@ enum Schema {
     /// 1–5 left them), and a `meta` table with the file's `segment_format`.
     static let segmentTables = """
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS logs (
+        \(logsTable("IF NOT EXISTS logs"))
+        \(resourcesTable("IF NOT EXISTS resources"))
+        \(spansTable("IF NOT EXISTS spans"))
+        CREATE UNIQUE INDEX IF NOT EXISTS spans_key ON spans (trace_id, span_id);
+        \(spanLinksTable("IF NOT EXISTS span_links"))
+        """
+
+    // The record tables as migrations 1, 4 and 5 made them; segment files have the same.
+
+    private static func logsTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
             id INTEGER PRIMARY KEY,
             ts INTEGER,
             trace_id BLOB,
@@ -164,11 +140,21 @@ enum Schema {
             message TEXT NOT NULL,
             lines INTEGER NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS resources (
+        """
+    }
+
+    private static func resourcesTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
             id INTEGER PRIMARY KEY,
             json TEXT NOT NULL UNIQUE
         );
-        CREATE TABLE IF NOT EXISTS spans (
+        """
+    }
+
+    private static func spansTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
             trace_id BLOB NOT NULL,
             span_id BLOB NOT NULL,
             parent_span_id BLOB,
@@ -185,13 +171,18 @@ enum Schema {
             events TEXT NOT NULL,
             links TEXT NOT NULL
         );
-        CREATE UNIQUE INDEX IF NOT EXISTS spans_key ON spans (trace_id, span_id);
-        CREATE TABLE IF NOT EXISTS span_links (
+        """
+    }
+
+    private static func spanLinksTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
             linked_trace TEXT NOT NULL,
             trace_id BLOB NOT NULL,
             PRIMARY KEY (linked_trace, trace_id)
         ) WITHOUT ROWID;
         """
+    }
 
     /// The layout of segment files; a file of a newer format is refused.
     static let segmentFormat = 1
