@@ -115,14 +115,16 @@ extension SQLiteEventStore {
             """, start.nanoseconds, end.nanoseconds, bind: {
             $0.bind(1, start.nanoseconds)
             $0.bind(2, end.nanoseconds)
-            $0.bind(3, limit)
+            // More than asked: some have their spans in another segment.
+            $0.bind(3, max(limit, 0) &* 4 &+ 64)
         }, read: readTraceIDs)
         var ids: [TraceID] = []
         var seen = Set<TraceID>()
         // A 64-bit id (high half zero) may belong to a trace stored with its full id.
         for id in candidates where id.high != 0 && seen.insert(id).inserted && ids.count < limit {
             var hasSpans = false
-            if open.count > 1 {
+            do {
+                // Its spans may be in any segment but the log record's own.
                 for (segment, _) in open where !hasSpans {
                     guard let probe = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 LIMIT 1") else { continue }
                     probe.bind(1, blob: Blob.bytes(id))

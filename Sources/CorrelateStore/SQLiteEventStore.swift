@@ -211,6 +211,11 @@ public final class SQLiteEventStore: EventStore {
             let id = rows.int64(0)
             let file = rows.string(1)
             let segment = known.removeValue(forKey: id) ?? makeSegment(id: id, file: file, sealed: rows.int64(2) != 0)
+            if !segment.sealed, rows.int64(2) != 0 {
+                // Sealed by another writer: this one's checkpointer and large cache go.
+                segment.stopCheckpointer()
+                if let db = try? segment.database() { try? db.execute("PRAGMA cache_size = -\(Self.segmentCacheKiB)") }
+            }
             segment.sealed = rows.int64(2) != 0
             if segment.sealed || access == .readOnly {
                 // The head's counts are this writer's own; a reader takes what the catalog says.
@@ -222,6 +227,12 @@ public final class SQLiteEventStore: EventStore {
                 segment.logRows = rows.int64OrNil(8).map(Int.init) ?? (segment.sealed ? -1 : 0)
                 segment.logFirst = rows.int64OrNil(9)
                 segment.logLast = rows.int64OrNil(10)
+                if segment.sealed, rows.isNull(3) {
+                    // Not measured yet (segment 0 between the migration and its measurement):
+                    // every query may find rows in it.
+                    (segment.firstTime, segment.lastTime, segment.spanFirst, segment.spanLast) = (.min, .max, .min, .max)
+                    (segment.logFirst, segment.logLast) = (.min, .max)
+                }
             }
             listed.append(segment)
         }
@@ -317,9 +328,14 @@ public final class SQLiteEventStore: EventStore {
 
     /// Segment files in the folder that the catalog does not list: left by a crash between
     /// dropping a segment from the catalog and removing its file.
+    /// Under the catalog's write lock: another writer makes its new head's file inside that
+    /// lock, before its transaction lists it.
     private func removeOrphanFiles() throws {
-        let listed = Set(segments.compactMap(\.file))
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        try catalog.execute("BEGIN IMMEDIATE")
+        defer { try? catalog.execute("COMMIT") }
+        try loadSegments()
+        let listed = Set(segments.compactMap(\.file))
         for name in names {
             let base = name.hasSuffix("-wal") || name.hasSuffix("-shm") ? String(name.dropLast(4)) : name
             guard base.hasSuffix(".db"), !listed.contains(base) else { continue }
@@ -331,15 +347,26 @@ public final class SQLiteEventStore: EventStore {
     /// the catalog's write lock held.
     private func head() throws -> (Segment, Database) {
         if let last = segments.last, !last.sealed, let db = try last.database() {
+            if !last.measuredByWriter {
+                // A head written before (by an earlier run or another process): its rows count
+                // towards its seal.
+                try last.measure(sources: try allSourceIDs())
+                last.measuredByWriter = true
+            }
             return (last, db)
         }
-        let id = (segments.last?.id ?? 0) + 1
+        // Ids are never given twice (retention may have dropped the newest sealed segment, and
+        // another process may still hold its file open): the next one is kept in `meta`.
+        let recorded = try catalog.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_segment'") ?? 0
+        let id = max(recorded, (segments.last?.id ?? 0) + 1)
+        try catalog.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_segment', '\(id + 1)')")
         let file = String(format: "%08lld.db", id)
         let insert = try catalog.prepare("INSERT INTO segments (id, file, sealed, rows) VALUES (?1, ?2, 0, 0)")
         insert.bind(1, id)
         insert.bind(2, file)
         try insert.run()
         let segment = makeSegment(id: id, file: file, sealed: false)
+        segment.measuredByWriter = true
         segments.append(segment)
         guard let db = try segment.database() else {
             throw SQLiteError(code: SQLITE_CANTOPEN, message: "the segment file could not be created", context: "cannot write '\(folder)/\(file)'")
@@ -380,7 +407,9 @@ public final class SQLiteEventStore: EventStore {
         }
         catalogVersion = try catalog.integer("PRAGMA data_version") ?? catalogVersion
         if sealed || retentionDue() || DispatchTime.now().uptimeNanoseconds - lastRetentionCheck > 60_000_000_000 {
-            try enforceRetention()
+            // The batch is committed: a retention pass that fails (another writer holds the
+            // lock) is tried again at the next write, not reported as a failed write.
+            try? enforceRetention()
         }
         return result
     }
@@ -394,7 +423,8 @@ public final class SQLiteEventStore: EventStore {
             full = Self.fileBytes(folder + "/" + file) >= max(1 << 20, maxBytes / 8)
         }
         guard full else { return false }
-        if bulkLoading { try ensureIndexes(db) }
+        // Also when another process's bulk load left them dropped.
+        try ensureIndexes(db)
         try segment.measure(sources: try allSourceIDs())
         segment.sealed = true
         try saveBounds(segment)
@@ -415,7 +445,9 @@ public final class SQLiteEventStore: EventStore {
 
     /// The store's size on disk: the catalog and every segment, with their WALs.
     public func bytesOnDisk() -> Int64 {
-        segments.reduce(Self.fileBytes(path)) { total, segment in
+        // The catalog by the pages it uses: segment 0 emptied by retention leaves free pages.
+        let free = ((try? catalog.integer("PRAGMA freelist_count")) ?? 0) * ((try? catalog.integer("PRAGMA page_size")) ?? 0)
+        return segments.reduce(max(0, Self.fileBytes(path) - free)) { total, segment in
             total + (segment.file.map { Self.fileBytes(folder + "/" + $0) } ?? 0)
         }
     }
@@ -435,13 +467,18 @@ public final class SQLiteEventStore: EventStore {
         do {
             try refreshSegments()
             let newest = segments.filter { !$0.isEmpty }.compactMap(\.lastTime).max().map { min($0, Self.latestBelievable()) }
-            var candidates = segments.filter { $0.sealed && !$0.isEmpty }
+            // Never the head, nor the newest segment while no head follows it (a head sealed by
+            // the write that called this): the store keeps its newest data whatever its limits.
+            let newestID = segments.filter { !$0.isEmpty }.map(\.id).max()
+            var candidates = segments.filter { $0.sealed && !$0.isEmpty && $0.id != newestID }
                 .sorted { ($0.lastTime ?? .min, $0.id) < ($1.lastTime ?? .min, $1.id) }
             if let retain = limits.retain, let newest {
+                // Segments of records without times have no age: they go by size only.
                 let cutoff = newest &- retain
-                while let oldest = candidates.first, let last = oldest.lastTime, last < cutoff {
-                    dropped.append(candidates.removeFirst())
-                }
+                let old = candidates.filter { ($0.lastTime ?? .max) < cutoff }
+                dropped += old
+                let gone = Set(old.map(\.id))
+                candidates.removeAll { gone.contains($0.id) }
             }
             if let maxBytes = limits.maxBytes {
                 var total = bytesOnDisk() - dropped.reduce(0) { $0 + bytes(of: $1) }
@@ -514,6 +551,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     private func bytes(of segment: Segment) -> Int64 {
+        // Segment 0 (the catalog's own rows) frees nothing on disk when emptied.
         segment.file.map { Self.fileBytes(folder + "/" + $0) } ?? 0
     }
 
@@ -967,7 +1005,7 @@ public final class SQLiteEventStore: EventStore {
             for segment in segments where !segment.isEmpty {
                 guard segment.sealed ? segment.sourceLines[id] != nil || segment.file == nil : true,
                       let db = try writable(segment) else { continue }
-                let changed = try db.transaction {
+                func update() throws -> Int {
                     let update = try db.prepare("UPDATE logs SET ts = ts + ?3 WHERE id BETWEEN ?1 AND ?2 AND ts IS NOT NULL")
                     update.bind(1, StoreKeys.row(source: id, line: 0))
                     update.bind(2, StoreKeys.row(source: id, line: 0xFFFF_FFFF))
@@ -975,6 +1013,8 @@ public final class SQLiteEventStore: EventStore {
                     try update.run()
                     return db.changes
                 }
+                // Segment 0 is the catalog, whose transaction is open already.
+                let changed = segment.file == nil ? try update() : try db.transaction { try update() }
                 moved += changed
                 if changed > 0 {
                     let rows = segment.rows

@@ -43,6 +43,8 @@ final class Segment {
     /// For each source id, the lines of it this segment holds (first...last).
     var sourceLines: [Int64: ClosedRange<Int>] = [:]
 
+    /// The writer has counted this head's rows (it made it, or measured it on first write).
+    var measuredByWriter = false
     private var connection: Database?
     private let openConnection: () throws -> Database?
     private var checkpointer: Checkpointer?

@@ -31,6 +31,8 @@ import CorrelateTestSupport
         ("- rules\n", "the configuration file must be a mapping", "correlate.yaml:1:1"),
         ("db: a\ncolor: never\ndb: b\n", "'db' is given twice", "correlate.yaml:3:1"),
         ("log_tz: Mars/Olympus\n", "log_tz 'Mars/Olympus' is not a time zone", "correlate.yaml:1:9"),
+        ("retain: 5s\n", "retain '5s' is not a duration: give a duration of at least a minute", "correlate.yaml:1:9"),
+        ("max_size: lots\n", "max_size 'lots' is not a size: give a size of at least 1 MiB", "correlate.yaml:1:11"),
     ])
     func aBadFileStopsEveryCommandWithWhereAndWhat(text: String, message: String, location: String) throws {
         let folder = try folder(config: text)
@@ -61,6 +63,32 @@ import CorrelateTestSupport
         let overridden = try CommandRunner.run(["trace", "--db", "other.db", "6e5bbfb4"], directory: folder.path)
         #expect(overridden.status == 1)
         #expect(overridden.stderr.contains("no store at 'other.db'"))
+    }
+
+    /// Three runs, two hours apart, each sealed into a segment of its own: `retain: 1h` keeps
+    /// only the last; `--retain 3h` overrides it and drops only the first.
+    @Test func retainIsTheDefaultOfRetainAndTheOptionOverridesIt() throws {
+        func lines(_ hour: Int) -> Data {
+            let hh = String(format: "%02d", hour)
+            return Data((1...3).map { "2026-11-25T\(hh):00:0\($0)Z INFO trace_id=4bf92f3577b34da6a3ce929d0e0e47\(hh) step \($0)\n" }.joined().utf8)
+        }
+        // The streaming path may write a run's lines in more than one batch, each a segment here.
+        for (options, kept) in [([String](), 3), (["--retain", "3h"], 6)] {
+            let folder = try folder(config: "retain: 1h\n")
+            var summaries = ""
+            for hour in [8, 10, 12] {
+                let run = try CommandRunner.run(["--db", "c.db"] + options, stdin: lines(hour), directory: folder.path,
+                                                environment: ["CORRELATE_SEGMENT_ROWS": "1"])
+                #expect(run.status == 0, "\(run.stderr)")
+                summaries += run.stderr
+            }
+            #expect(summaries.contains("retention: dropped"), "\(options): \(summaries)")
+            let sources = try CommandRunner.run(["sources", "--db", "c.db", "--format", "json"], directory: folder.path)
+            let records = sources.stdout.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["records"] as? Int
+            }
+            #expect(records.reduce(0, +) == kept, "\(options): \(sources.stdout)")
+        }
     }
 
     @Test func logTZIsTheDefaultOfLogTZ() throws {

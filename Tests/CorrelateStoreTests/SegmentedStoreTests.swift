@@ -94,9 +94,10 @@ private func segmentFiles(_ path: String) -> [String] {
             line += 1_000
         }
         #expect(store.retention.segments > 0)
-        #expect(store.bytesOnDisk() <= 4 << 20 + 2 << 20, "\(store.bytesOnDisk()) bytes on disk")
+        let summary = try store.segmentSummary().map { "\($0.id):\($0.sealed ? "s" : "h"):\($0.rows)" }
+        #expect(store.bytesOnDisk() <= 4 << 20 + 2 << 20, "\(store.bytesOnDisk()) bytes on disk; \(summary)")
         // The newest records are there; the oldest are not.
-        #expect(try store.logs(inTrace: TraceID(high: 1, low: UInt64(line - 1))).count == 1)
+        #expect(try store.logs(inTrace: TraceID(high: 1, low: UInt64(line - 1))).count == 1, "\(summary)")
         #expect(try store.logs(inTrace: TraceID(high: 1, low: 1)).isEmpty)
         #expect(try SQLiteEventStore(path: path).integrityCheck())
     }
@@ -125,7 +126,41 @@ private func segmentFiles(_ path: String) -> [String] {
         #expect(try writer.statistics().logs == 5)
         #expect(try writer.logs(inTrace: TraceID(high: 1, low: 4)).map(\.source) == [SourceLocation(file: "old.log", line: 4)])
         #expect(segmentFiles(path).count == 1)
+        // A clock shift of the old source moves its rows in segment 0 (the catalog itself) too.
+        #expect(try writer.shiftLogTimes(source: "old.log", by: 60 * minute) == 5)
+        #expect(try writer.logs(inTrace: TraceID(high: 1, low: 2)).first?.timestamp == Timestamp(nanoseconds: 62 * minute))
         #expect(try writer.integrityCheck())
+    }
+
+    @Test func aHeadWrittenBeforeCountsTowardsItsSeal() throws {
+        let (first, path) = try store(StoreLimits(segmentRows: 10))
+        _ = try first.insert(logs: records("app.log", from: 1, count: 7, start: 0))
+        let second = try SQLiteEventStore(path: path, limits: StoreLimits(segmentRows: 10))
+        _ = try second.insert(logs: records("app.log", from: 8, count: 7, start: 7 * minute))
+        let segments = try second.segmentSummary().filter { $0.id > 0 }
+        #expect(segments.map(\.sealed) == [true], "\(segments.map(\.rows))")
+    }
+
+    @Test func logsWhoseSpansAreInAnotherSegmentAreNotWithoutSpans() throws {
+        let (store, _) = try store(StoreLimits(segmentRows: 2))
+        let trace = TraceID(high: 1, low: 3)
+        _ = try store.insert(logs: records("app.log", from: 3, count: 1, start: minute) + records("app.log", from: 4, count: 1, start: minute))
+        _ = try store.insert(spans: [makeSpan(trace.description, "00f067aa0ba902b7", start: minute)])
+        let without = try store.traceIDsOfLogsWithoutSpans(between: Timestamp(nanoseconds: 0), and: Timestamp(nanoseconds: 10 * minute), limit: 10)
+        #expect(without == [TraceID(high: 1, low: 4)])
+    }
+
+    @Test func segmentsOfRecordsWithoutTimesDoNotHoldRetentionBack() throws {
+        let (store, _) = try store(StoreLimits(retain: 60 * minute, segmentRows: 5))
+        var untimed = records("plain.log", from: 1, count: 5, start: 0)
+        for index in untimed.indices { untimed[index].timestamp = nil }
+        _ = try store.insert(logs: untimed)
+        for batch in 0..<4 {
+            _ = try store.insert(logs: records("app.log", from: 1 + batch * 5, count: 5, start: Int64(batch) * 50 * minute))
+        }
+        let rows = try store.segmentSummary().map(\.rows)
+        #expect(store.retention.segments == 2, "\(rows)")
+        #expect(try store.statistics().logs == 15)
     }
 
     @Test func aSegmentFileGivenAsTheStoreIsRefused() throws {
