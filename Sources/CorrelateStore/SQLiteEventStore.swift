@@ -276,10 +276,29 @@ public final class SQLiteEventStore: EventStore {
     func readable(_ table: RecordTable = .any, _ low: Int64 = .min, _ high: Int64 = .max) throws -> [(Segment, Database)] {
         try refreshSegments()
         var open: [(Segment, Database)] = []
-        for segment in segments where !segment.isEmpty && segment.holds(table, low, high) {
+        let wanted = segments.filter { !$0.isEmpty && $0.holds(table, low, high) }
+        closeIdleConnections(keeping: Set(wanted.map(\.id)))
+        for segment in wanted {
             if let db = try segment.database() { open.append((segment, db)) }
         }
         return open
+    }
+
+    /// Connections open to segment files at most (each holds three descriptors: the file,
+    /// its WAL and shared memory), beyond those a query needs at once.
+    static let openSegmentsLimit = 128
+
+    /// Closes the connections of sealed segments a query does not need when more than
+    /// ``openSegmentsLimit`` are open, the oldest segments first; they open again on demand.
+    /// (A statement still held keeps its connection alive until it is released.)
+    private func closeIdleConnections(keeping wanted: Set<Int64>) {
+        var open = segments.filter { $0.isOpen && $0.file != nil }.count
+        guard open > Self.openSegmentsLimit else { return }
+        for segment in segments where open > Self.openSegmentsLimit && segment.sealed && segment.file != nil
+            && segment.isOpen && !wanted.contains(segment.id) {
+            segment.close()
+            open -= 1
+        }
     }
 
     /// Segment 0 of a store migrated from schema 5: its bounds, measured once.
@@ -605,6 +624,9 @@ public final class SQLiteEventStore: EventStore {
         return true
     }
 
+    /// Segment files with an open connection (for tests).
+    var openSegmentFiles: Int { segments.filter { $0.isOpen && $0.file != nil }.count }
+
     /// The segments, oldest first (for tests and `correlate-bench`).
     public func segmentSummary() throws -> [(id: Int64, sealed: Bool, rows: Int, lastTime: Timestamp?)] {
         try refreshSegments()
@@ -812,7 +834,11 @@ public final class SQLiteEventStore: EventStore {
         // segments without spans, one of log records those without log records.
         let table: RecordTable = sql.contains("FROM logs") ? (sql.contains("FROM spans") ? .any : .logs)
             : (sql.contains("FROM spans") || sql.contains("FROM span_links")) ? .spans : .any
-        for (segment, _) in try readable(table, low, high) {
+        try refreshSegments()
+        for segment in segments where !segment.isEmpty && segment.holds(table, low, high) {
+            // One segment at a time: a query over more segments than may be open at once
+            // closes the ones it has read.
+            defer { closeIdleConnections(keeping: []) }
             guard let statement = try segment.statement(sql) else { continue }
             bind(statement)
             all += try read(statement)

@@ -91,6 +91,9 @@ final class Segment {
 
     var isEmpty: Bool { sealed && rows == 0 }
 
+    /// Whether the connection is open (it counts against the store's bound on open files).
+    var isOpen: Bool { connection != nil }
+
     /// Whether a record or span time in [low, high] may be in this segment (a query without
     /// a window reads every segment, also one whose records have no time).
     func overlaps(_ low: Int64, _ high: Int64) -> Bool {

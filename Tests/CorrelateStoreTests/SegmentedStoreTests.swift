@@ -132,6 +132,22 @@ private func segmentFiles(_ path: String) -> [String] {
         #expect(try writer.integrityCheck())
     }
 
+    /// Each open segment holds three descriptors: a lookup over more segments than may be
+    /// open at once closes those it has read, and finds everything.
+    @Test func aQueryOverManySegmentsKeepsFewOpen() throws {
+        let (store, path) = try store(StoreLimits(segmentRows: 1))
+        for line in 1...(SQLiteEventStore.openSegmentsLimit + 40) {
+            var record = records("app.log", from: line, count: 1, start: Int64(line) * minute)
+            record[0].traceID = TraceID(high: 7, low: 7)
+            _ = try store.insert(logs: record)
+        }
+        let reader = try SQLiteEventStore(path: path, access: .readOnly)
+        #expect(try reader.logs(inTrace: TraceID(high: 7, low: 7)).count == SQLiteEventStore.openSegmentsLimit + 40)
+        #expect(reader.openSegmentFiles <= SQLiteEventStore.openSegmentsLimit)
+        #expect(try store.logs(inTrace: TraceID(high: 7, low: 7)).count == SQLiteEventStore.openSegmentsLimit + 40)
+        #expect(store.openSegmentFiles <= SQLiteEventStore.openSegmentsLimit + 1)
+    }
+
     @Test func aHeadWrittenBeforeCountsTowardsItsSeal() throws {
         let (first, path) = try store(StoreLimits(segmentRows: 10))
         _ = try first.insert(logs: records("app.log", from: 1, count: 7, start: 0))
