@@ -115,8 +115,9 @@ extension SQLiteEventStore {
             """, start.nanoseconds, end.nanoseconds, bind: {
             $0.bind(1, start.nanoseconds)
             $0.bind(2, end.nanoseconds)
-            // More than asked: some have their spans in another segment.
-            $0.bind(3, max(limit, 0) &* 4 &+ 64)
+            // As many as asked from each segment (some may have their spans in another one,
+            // so a window whose first ids all do may give fewer than `limit`).
+            $0.bind(3, limit)
         }, read: readTraceIDs)
         var ids: [TraceID] = []
         var seen = Set<TraceID>()
