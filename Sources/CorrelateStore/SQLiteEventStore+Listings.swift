@@ -158,12 +158,7 @@ extension SQLiteEventStore {
     /// Each source's records through the primary key's range of that source (its id in the
     /// key's high bits).
     public func logSources() throws -> [LogSourceListing] {
-        let sources = try catalog.prepare("SELECT id, path FROM sources ORDER BY path")
-        var all: [(Int64, String)] = []
-        do {
-            defer { sources.reset() }
-            while try sources.step() { all.append((sources.int64(0), sources.string(1) ?? "?")) }
-        }
+        let all = try allSources().sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }  // as SQLite orders text
         let open = try readable(.logs)
         var listed: [LogSourceListing] = []
         for (id, path) in all {

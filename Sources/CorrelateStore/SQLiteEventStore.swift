@@ -192,12 +192,7 @@ public final class SQLiteEventStore: EventStore {
             // A schema-5 store read as it is: its tables are the one segment.
             if segments.isEmpty {
                 let legacy = Segment(id: 0, file: nil, sealed: true, rows: 1) { [unowned self] in catalog }
-                // Bounds unknown: every window may find rows in it.
-                legacy.firstTime = .min
-                legacy.lastTime = .max
-                legacy.logRows = -1
-                legacy.spanFirst = .min
-                legacy.spanLast = .max
+                legacy.assumeUnknownBounds()
                 segments = [legacy]
             }
             return
@@ -227,12 +222,8 @@ public final class SQLiteEventStore: EventStore {
                 segment.logRows = rows.int64OrNil(8).map(Int.init) ?? (segment.sealed ? -1 : 0)
                 segment.logFirst = rows.int64OrNil(9)
                 segment.logLast = rows.int64OrNil(10)
-                if segment.sealed, rows.isNull(3) {
-                    // Not measured yet (segment 0 between the migration and its measurement):
-                    // every query may find rows in it.
-                    (segment.firstTime, segment.lastTime, segment.spanFirst, segment.spanLast) = (.min, .max, .min, .max)
-                    (segment.logFirst, segment.logLast) = (.min, .max)
-                }
+                // Not measured yet: segment 0 between the migration and its measurement.
+                if segment.sealed, rows.isNull(3) { segment.assumeUnknownBounds() }
             }
             listed.append(segment)
         }
@@ -309,11 +300,16 @@ public final class SQLiteEventStore: EventStore {
     }
 
     private func allSourceIDs() throws -> [Int64] {
-        let statement = try catalog.prepare("SELECT id FROM sources ORDER BY id")
+        try allSources().map(\.id)
+    }
+
+    /// Every source in the catalog, by id.
+    func allSources() throws -> [(id: Int64, path: String)] {
+        let statement = try catalog.prepare("SELECT id, path FROM sources ORDER BY id")
         defer { statement.reset() }
-        var ids: [Int64] = []
-        while try statement.step() { ids.append(statement.int64(0)) }
-        return ids
+        var sources: [(id: Int64, path: String)] = []
+        while try statement.step() { sources.append((statement.int64(0), statement.string(1) ?? "?")) }
+        return sources
     }
 
     private func saveBounds(_ segment: Segment) throws {
@@ -664,12 +660,7 @@ public final class SQLiteEventStore: EventStore {
                 statement.bind(9, record.rule)
                 statement.bind(10, record.message)
                 statement.bind(11, record.lines)
-                try statement.run()
-                guard db.changes > 0 else {
-                    result.duplicates += 1
-                    continue
-                }
-                result.stored += 1
+                guard try Self.stored(statement, in: db, counting: &result) else { continue }
                 head.rows += 1
                 head.logRows += 1
                 if let time = record.timestamp?.nanoseconds { head.include(logTime: time) }
@@ -677,6 +668,13 @@ public final class SQLiteEventStore: EventStore {
             }
             return result
         }
+    }
+
+    /// Runs an `INSERT OR IGNORE` and counts the row as stored or as already there.
+    private static func stored(_ statement: Statement, in db: Database, counting result: inout InsertResult) throws -> Bool {
+        try statement.run()
+        if db.changes > 0 { result.stored += 1 } else { result.duplicates += 1 }
+        return db.changes > 0
     }
 
     public func insert(spans: [Span]) throws -> InsertResult {
@@ -739,13 +737,8 @@ public final class SQLiteEventStore: EventStore {
                 statement.bind(13, resource)
                 statement.bind(14, span.events)
                 statement.bind(15, span.links)
-                try statement.run()
                 // A span already stored keeps its row, so its links stay as they were too.
-                guard db.changes > 0 else {
-                    result.duplicates += 1
-                    continue
-                }
-                result.stored += 1
+                guard try Self.stored(statement, in: db, counting: &result) else { continue }
                 head.rows += 1
                 head.include(spanStart: span.start.nanoseconds)
                 for linked in span.linkedTraces {
@@ -950,15 +943,7 @@ public final class SQLiteEventStore: EventStore {
                               try db.prepare("SELECT start, end FROM spans WHERE message_id = ?1 AND kind = \(Span.Kind.consumer.rawValue) LIMIT 1")))
         }
         guard !withSpans.isEmpty, limit > 0 else { return [:] }
-        let sourceRows = try catalog.prepare("SELECT id, path FROM sources ORDER BY id")
-        var sources: [(id: Int64, path: String)] = []
-        do {
-            defer { sourceRows.reset() }
-            while try sourceRows.step() {
-                let path = sourceRows.string(1) ?? ""
-                if wanted?.contains(path) ?? true { sources.append((sourceRows.int64(0), path)) }
-            }
-        }
+        let sources = try allSources().filter { wanted?.contains($0.path) ?? true }
         let candidates = try open.map { _, db in
             try db.prepare("""
                 SELECT ts, trace_id, span_id, job_id FROM logs
@@ -1156,8 +1141,6 @@ public final class SQLiteEventStore: EventStore {
 /// start ranges), so that a row is never stored twice across segments.
 struct SealedProbes {
     private let sealed: [Segment]
-    private var logStatements: [Int64: Statement] = [:]
-    private var spanStatements: [Int64: Statement] = [:]
 
     init(segments: [Segment]) {
         sealed = segments.filter { $0.sealed && !$0.isEmpty }
@@ -1177,7 +1160,7 @@ struct SealedProbes {
             bySource[source] = ranges
         }
         for (lines, segment) in ranges where lines.contains(line) {
-            guard let statement = try statement(&logStatements, segment, "SELECT 1 FROM logs WHERE id = ?1") else { continue }
+            guard let statement = try segment.statement("SELECT 1 FROM logs WHERE id = ?1") else { continue }
             statement.bind(1, key)
             defer { statement.reset() }
             if try statement.step() { return true }
@@ -1192,7 +1175,7 @@ struct SealedProbes {
             // start within seconds of each other, and a window would send every span to every
             // segment sealed within it.)
             guard let first = segment.spanFirst, let last = segment.spanLast, first <= start, start <= last,
-                  let statement = try statement(&spanStatements, segment, "SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2")
+                  let statement = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2")
             else { continue }
             statement.bind(1, blob: Blob.bytes(trace))
             statement.bind(2, blob: Blob.bytes(span))
@@ -1200,14 +1183,6 @@ struct SealedProbes {
             if try statement.step() { return true }
         }
         return false
-    }
-
-    private func statement(_ cache: inout [Int64: Statement], _ segment: Segment, _ sql: String) throws -> Statement? {
-        if let statement = cache[segment.id] { return statement }
-        guard let db = try segment.database() else { return nil }
-        let statement = try db.prepare(sql)
-        cache[segment.id] = statement
-        return statement
     }
 }
 

@@ -122,6 +122,13 @@ final class Segment {
         }
     }
 
+    /// Bounds not known (a store read as it was before segments, a segment not measured yet):
+    /// every query may find rows here.
+    func assumeUnknownBounds() {
+        (firstTime, lastTime, spanFirst, spanLast, logFirst, logLast) = (.min, .max, .min, .max, .min, .max)
+        logRows = -1
+    }
+
     /// Widens the bounds with a time (the head, as it is written).
     func include(time: Int64) {
         firstTime = min(firstTime ?? time, time)
