@@ -63,6 +63,21 @@ import CorrelateTestSupport
         #expect(try files(in: folder) == ["present.log"], "no store created")
     }
 
+    @Test(arguments: [
+        (["run", "--retain", "5s", "present.log"], "--retain '5s' is not a duration"),
+        (["ingest", "--retain", "a week", "--logs", "present.log"], "--retain 'a week' is not a duration"),
+        (["serve", "--max-size", "10x"], "--max-size '10x' is not a size"),
+        (["run", "--max-size", "100KB", "present.log"], "--max-size '100KB' is not a size: give a size of at least 1 MiB"),
+    ])
+    func aLimitThatIsNotOneIsAUsageErrorThatCreatesNoStore(arguments: [String], message: String) throws {
+        let folder = try Fixtures.temporaryDirectory()
+        try Data("2026-11-25 08:00:00 INFO hello\n".utf8).write(to: folder.appendingPathComponent("present.log"))
+        let result = try CommandRunner.run(arguments, directory: folder.path)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try files(in: folder) == ["present.log"], "no store created")
+    }
+
     @Test func lookupByNameIgnoresCaseAndSuggestsANameNearlyRight() throws {
         let db = try Fixtures.temporaryDirectory().appendingPathComponent("c.db").path
         let ingest = try CommandRunner.run(
