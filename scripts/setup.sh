@@ -5,7 +5,9 @@
 #   scripts/setup.sh --tests  and what the tests need too: chromium renders the HTML report,
 #                             cmark-gfm (GitHub's CommonMark) the Markdown bundles,
 #                             curl and the OpenTelemetry Python SDK (in .build-python/, from
-#                             PyPI) are the real clients of correlate serve
+#                             PyPI) are the real clients of correlate serve, chDB (PyPI
+#                             chdb-core: the ClickHouse engine as a library) the real
+#                             ClickHouse behind scripts/chdb-front.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,13 +37,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The OpenTelemetry SDK the serve tests export with, pinned, in a virtual environment of its own.
+# The OpenTelemetry SDK the serve tests export with and chDB the ClickHouse tests run on, pinned,
+# in a virtual environment of its own.
 if [ "${1:-}" = "--tests" ]; then
   python=.build-python/bin/python3
-  if ! "$python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
-    echo "setup: installing the OpenTelemetry Python SDK into .build-python/" >&2
-    python3 -m venv .build-python
+  if ! "$python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, chdb' 2>/dev/null; then
+    echo "setup: installing the OpenTelemetry Python SDK and chDB into .build-python/" >&2
+    [ -x "$python" ] || python3 -m venv .build-python
     "$python" -m pip install -q --disable-pip-version-check \
-      opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2
+      opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2 chdb-core==26.9.0
   fi
 fi

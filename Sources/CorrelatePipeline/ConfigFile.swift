@@ -9,12 +9,14 @@ public import CorrelateSinks
 import Foundation
 import Yams
 import CorrelateExtract
+import CorrelateClickHouse
 
 /// `correlate.yaml`: defaults for the command line, which its options override.
 ///
 /// ```yaml
 /// rules: [~/correlate-rules]          # folders, like --rules
 /// db: /var/lib/correlate/correlate.db # like --db
+/// store: clickhouse://correlate@ch.example:8123/otel  # like --store (instead of db:)
 /// trace_urls:                         # like --trace-url, [LABEL=]URL
 ///   - Jaeger=https://jaeger.example/trace/{trace_id}
 /// log_tz: Europe/Berlin
@@ -31,6 +33,9 @@ public struct ConfigFile: Sendable {
     public var rules: [String] = []
     /// The store (`db:`), used when neither `--db` nor `$CORRELATE_DB` is given.
     public var db: String?
+    /// The store's address (`store:`), used when neither `--store`/`--db` nor
+    /// `$CORRELATE_STORE`/`$CORRELATE_DB` is given; wins over `db:`.
+    public var store: String?
     /// Links out for each trace (`trace_urls:`), before those of `--trace-url`.
     public var traceLinks: [TraceLinkTemplate] = []
     /// How log times without a zone are read (`log_tz:`: auto, an IANA zone or an offset), when
@@ -46,7 +51,7 @@ public struct ConfigFile: Sendable {
     public init() {}
 
     /// The keys a configuration file may hold.
-    public static let keys = ["rules", "db", "trace_urls", "log_tz", "retain", "max_size", "color"]
+    public static let keys = ["rules", "db", "store", "trace_urls", "log_tz", "retain", "max_size", "color"]
 
     /// Where the file is: `option` (`--config`), else `$CORRELATE_CONFIG`, else
     /// `$XDG_CONFIG_HOME/correlate/correlate.yaml` (`~/.config/…` when that is unset), else
@@ -120,6 +125,16 @@ public struct ConfigFile: Sendable {
                     .map { resolve($0, in: folder) }
             case "db":
                 config.db = resolve(try string(value, key: key, what: "a path", text: text, file: file), in: folder)
+            case "store":
+                let address = try string(value, key: key, what: "a store address (clickhouse://host:8123/DATABASE) or a path", text: text, file: file)
+                if ClickHouseEndpoint.names(address) {
+                    do {
+                        _ = try ClickHouseEndpoint.parse(address)
+                    } catch {
+                        throw problem(error.description, at: value, text: text, file: file)
+                    }
+                }
+                config.store = ClickHouseEndpoint.names(address) ? address : resolve(address, in: folder)
             case "trace_urls":
                 for item in try nodes(value, key: key, what: "a list of [LABEL=]URL templates", text: text, file: file) {
                     let template = try string(item, key: key, what: "a [LABEL=]URL template", text: text, file: file)

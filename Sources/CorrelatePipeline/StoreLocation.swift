@@ -4,11 +4,41 @@ import Glibc
 import Darwin
 #endif
 public import CorrelateModel
+public import CorrelateClickHouse
 import CorrelateStore
 import Foundation
 
-/// Where the store is: `--db PATH`, else `$CORRELATE_DB`, else the configuration file's `db:`,
-/// else `./correlate.db`.
+/// A store's address: an SQLite file, or a ClickHouse database.
+public enum StoreAddress: Sendable, Equatable {
+    case sqlite(String)
+    case clickhouse(ClickHouseEndpoint)
+
+    /// What messages call it (a ClickHouse address without its password).
+    public var display: String {
+        switch self {
+        case .sqlite(let path): path
+        case .clickhouse(let endpoint): "ClickHouse \(endpoint.display)"
+        }
+    }
+
+    /// Reads `--store`'s value: a `clickhouse://`, `http://` or `https://` address is ClickHouse
+    /// (``ClickHouseEndpoint/parse(_:password:)``), anything else the path of an SQLite file.
+    public static func parse(_ text: String, password: String? = nil) throws -> StoreAddress {
+        guard ClickHouseEndpoint.names(text) else { return .sqlite(text) }
+        do {
+            return .clickhouse(try ClickHouseEndpoint.parse(text, password: password))
+        } catch {
+            throw StoreAddressError(description: error.description)
+        }
+    }
+}
+
+public struct StoreAddressError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Where the store is: `--store ADDRESS` or `--db PATH`, else `$CORRELATE_STORE` or
+/// `$CORRELATE_DB`, else the configuration file's `store:` or `db:`, else `./correlate.db`.
 public enum StoreLocation {
     public static func path(option: String?, configured: String? = nil) -> String {
         if let option, !option.isEmpty { return option }
@@ -17,28 +47,83 @@ public enum StoreLocation {
         return "correlate.db"
     }
 
+    /// The store's address from the options, the environment and the configuration file, in
+    /// that order; `passwordFile` (`--store-password-file`) holds a ClickHouse password (its
+    /// first line).
+    public static func address(store: String?, db: String?, configuredStore: String?, configuredDB: String?,
+                               passwordFile: String?) throws -> StoreAddress {
+        var password: String?
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                throw StoreAddressError(description: "cannot read the password file '\(passwordFile)'")
+            }
+            password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        func variable(_ name: String) -> String? {
+            guard let value = getenv(name), value.pointee != 0 else { return nil }
+            return String(cString: value)
+        }
+        if let store, !store.isEmpty { return try StoreAddress.parse(store, password: password) }
+        if let db, !db.isEmpty { return .sqlite(db) }
+        if let store = variable("CORRELATE_STORE") { return try StoreAddress.parse(store, password: password) }
+        if let db = variable("CORRELATE_DB") { return .sqlite(db) }
+        if let store = configuredStore, !store.isEmpty { return try StoreAddress.parse(store, password: password) }
+        if let db = configuredDB, !db.isEmpty { return .sqlite(db) }
+        return .sqlite("correlate.db")
+    }
+
     /// Opens (creating when needed) the store at `path`, to write within `limits`.
     ///
     /// `$CORRELATE_SEGMENT_ROWS` sets the rows after which a segment is sealed
     /// (``StoreLimits/segmentRows``, default 1,000,000): a tuning knob, and how tests make
     /// many small segments.
     public static func open(_ path: String, limits: StoreLimits = StoreLimits()) throws -> EventStore {
-        var limits = limits
-        if let value = getenv("CORRELATE_SEGMENT_ROWS"), let rows = Int(String(cString: value)), rows > 0 { limits.segmentRows = rows }
-        return try SQLiteEventStore(path: path, limits: limits)
+        try open(.sqlite(path), limits: limits)
+    }
+
+    /// Opens the store to write: an SQLite file is created when needed; a ClickHouse database
+    /// must hold the exporter's tables (`correlate store init`), and retention there is the
+    /// tables' TTL, not `limits`.
+    public static func open(_ address: StoreAddress, limits: StoreLimits = StoreLimits()) throws -> EventStore {
+        switch address {
+        case .sqlite(let path):
+            var limits = limits
+            if let value = getenv("CORRELATE_SEGMENT_ROWS"), let rows = Int(String(cString: value)), rows > 0 { limits.segmentRows = rows }
+            return try SQLiteEventStore(path: path, limits: limits)
+        case .clickhouse(let endpoint):
+            return try ClickHouseEventStore(endpoint: endpoint, access: .write)
+        }
     }
 
     /// A second, read-only connection to the store at `path`, which a writer has opened (and
     /// created) already: what bundles are built through, beside the writing thread.
     public static func openReader(_ path: String) throws -> EventStore {
-        try SQLiteEventStore(path: path, access: .readOnly)
+        try openReader(.sqlite(path))
+    }
+
+    public static func openReader(_ address: StoreAddress) throws -> EventStore {
+        switch address {
+        case .sqlite(let path): try SQLiteEventStore(path: path, access: .readOnly)
+        case .clickhouse(let endpoint): try ClickHouseEventStore(endpoint: endpoint, access: .read)
+        }
     }
 
     /// Opens an existing store to read it (nothing in it, or beside it, is written); nil when
     /// there is no file at `path`.
     public static func openExisting(_ path: String) throws -> EventStore? {
-        guard access(path, F_OK) == 0 else { return nil }
-        return try SQLiteEventStore(path: path, access: .readOnly)
+        try openExisting(.sqlite(path))
+    }
+
+    /// Opens an existing store to read it; nil when there is no SQLite file at the address (a
+    /// ClickHouse database without the tables is an error that says so).
+    public static func openExisting(_ address: StoreAddress) throws -> EventStore? {
+        switch address {
+        case .sqlite(let path):
+            guard access(path, F_OK) == 0 else { return nil }
+            return try SQLiteEventStore(path: path, access: .readOnly)
+        case .clickhouse(let endpoint):
+            return try ClickHouseEventStore(endpoint: endpoint, access: .read)
+        }
     }
 }
 

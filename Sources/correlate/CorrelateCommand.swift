@@ -36,7 +36,7 @@ struct Correlate: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Run.self, Extract.self, Ingest.self, Trace.self, Lookup.self, Report.self, Queues.self, Serve.self, Rules.self,
-            Traces.self, Alerts.self, Sources.self, Version.self,
+            Traces.self, Alerts.self, Sources.self, Store.self, Version.self,
         ],
         defaultSubcommand: Run.self
     )

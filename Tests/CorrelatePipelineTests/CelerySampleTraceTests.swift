@@ -64,7 +64,7 @@ import CorrelateTestSupport
         switch kind {
         case .sqlite:
             return (try StoreLocation.open(prepared.path), prepared.summary)
-        case .memory, .segmented:
+        case .memory, .segmented, .clickhouse:
             let store = try kind.makeStore()
             return (store, try ingest(into: store))
         }

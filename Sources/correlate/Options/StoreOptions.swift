@@ -2,16 +2,53 @@ import ArgumentParser
 import CorrelateModel
 import CorrelatePipeline
 
-/// `--db`: the commands that use the store.
+/// `--db`, `--store`: the commands that use the store.
 struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The store (an SQLite file). (default: $CORRELATE_DB, else the configuration file's db, else ./correlate.db)", valueName: "path"))
     var db: String?
 
-    var path: String { StoreLocation.path(option: db, configured: GlobalOptions.configuration.db) }
+    @Option(help: ArgumentHelp(
+        "The store on ClickHouse: clickhouse://[user[:password]@]host:8123/DATABASE (https://…:8443 for TLS), the OpenTelemetry Collector's otel_traces and otel_logs; or a path, as --db. (default: $CORRELATE_STORE, else the configuration file's store)",
+        valueName: "address"))
+    var store: String?
+
+    @Option(name: .customLong("store-password-file"), help: ArgumentHelp(
+        "A file whose first line is the ClickHouse password (rather than in the address, where ps shows it).", valueName: "path"))
+    var storePasswordFile: String?
+
+    func validate() throws {
+        if db != nil, store != nil { throw ValidationError("give --db or --store, not both.") }
+        do {
+            _ = try address
+        } catch let error as StoreAddressError {
+            throw ValidationError("--store: \(error.description).")
+        }
+    }
+
+    /// Where the store is (`--store`, `--db`, the environment, the configuration file).
+    var address: StoreAddress {
+        get throws {
+            try StoreLocation.address(store: store, db: db, configuredStore: GlobalOptions.configuration.store,
+                                      configuredDB: GlobalOptions.configuration.db, passwordFile: storePasswordFile)
+        }
+    }
+
+    /// What messages call the store.
+    var path: String { (try? address)?.display ?? StoreLocation.path(option: db, configured: GlobalOptions.configuration.db) }
+
+    /// The store, to write (`limits`: an SQLite store's retention).
+    func open(limits: StoreLimits) throws -> EventStore {
+        try StoreLocation.open(try address, limits: limits)
+    }
+
+    /// A second connection, to read what the writer wrote.
+    func openReader() throws -> EventStore {
+        try StoreLocation.openReader(try address)
+    }
 
     /// The store, to read; when there is none, says so and exits with status 1.
     func openExisting() throws -> EventStore {
-        guard let store = try StoreLocation.openExisting(path) else {
+        guard let store = try StoreLocation.openExisting(try address) else {
             DiagnosticPrinter.printError("correlate: error: no store at '\(path)'; run correlate ingest first, or give --db")
             throw ExitCode(ExitStatus.badInput.rawValue)
         }

@@ -92,7 +92,7 @@ extension Correlate {
             let logClock = try logTime.apply()
             let rules = try ruleOptions.selection.load()
             _ = try ruleOptions.selection.loadAlertRules()  // job_id_attributes, for the spans
-            let store = try StoreLocation.open(storeOptions.path, limits: retentionOptions.limits)
+            let store = try storeOptions.open(limits: retentionOptions.limits)
             let configuration = IngestConfiguration(
                 logs: logs, spans: spans, alerts: alerts, globs: input.effectiveGlobs,
                 extract: ExtractConfiguration(inputs: [], inputFormat: inputFormat, maxLineBytes: maxLineBytes, threads: threads ?? ExtractConfiguration.defaultThreads),

@@ -123,7 +123,7 @@ extension Correlate {
             let logClock = try logTime.apply()
             let rules = try ruleOptions.selection.load()
             let alertRules = try ruleOptions.selection.loadAlertRules()
-            let store = try StoreLocation.open(storeOptions.path, limits: retentionOptions.limits)
+            let store = try storeOptions.open(limits: retentionOptions.limits)
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
                 logs: logInputs, spans: spans, alerts: alerts, globs: input.effectiveGlobs, follow: follow,
@@ -132,7 +132,7 @@ extension Correlate {
             let output = ByteOutput.standardOutput
             let sink = BundleStream(format: BundleStream.Format(format), output: output, options: rendering.options(defaultWidth: format == .markdown ? 100 : nil))
             let pipeline = RunPipeline(ruleSet: rules.ruleSet, alertRules: alertRules, store: store,
-                                       reader: try StoreLocation.openReader(storeOptions.path), configuration: configuration,
+                                       reader: try storeOptions.openReader(), configuration: configuration,
                                        warn: { DiagnosticPrinter.printError("correlate: warning: \($0)") }, emit: sink.write)
             StopSignals.unblock()
             signal(SIGINT) { _ in

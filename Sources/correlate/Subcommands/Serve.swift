@@ -112,7 +112,7 @@ extension Correlate {
             let token = try tokenFile.map(Self.readToken)
             let rules = try ruleOptions.selection.load()
             let alertRules = try ruleOptions.selection.loadAlertRules()
-            let store = try StoreLocation.open(storeOptions.path, limits: retentionOptions.limits)
+            let store = try storeOptions.open(limits: retentionOptions.limits)
             try store.beginLongRunningWrites()
             let address = ListenAddress(listen)!
             let emitter = try BundleEmitter(targets: emit.isEmpty ? [.standardOutput] : emit.compactMap(EmitTarget.init))
@@ -121,7 +121,7 @@ extension Correlate {
                 queueCapacity: queue, idleTimeoutSeconds: DurationText.nanoseconds(idleTimeout)! / 1_000_000_000,
                 requestTimeoutSeconds: DurationText.nanoseconds(requestTimeout)! / 1_000_000_000,
                 bundles: bundles.settings)
-            let server = CorrelateServer(configuration: configuration, store: store, reader: try StoreLocation.openReader(storeOptions.path),
+            let server = CorrelateServer(configuration: configuration, store: store, reader: try storeOptions.openReader(),
                                          ruleSet: rules.ruleSet, alertRules: alertRules, emit: emitter.emit)
             StopSignals.unblock()
             let quiet = self.quiet

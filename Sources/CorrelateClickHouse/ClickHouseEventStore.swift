@@ -1,0 +1,770 @@
+public import CorrelateModel
+import CorrelateJSON
+import Foundation
+
+/// An ``EventStore`` on ClickHouse: the OpenTelemetry Collector's `otel_traces`,
+/// `otel_traces_trace_id_ts` and `otel_logs` as its `clickhouseexporter` creates and writes
+/// them, and correlate's `correlate_alerts` and `correlate_raw_alerts`.
+///
+/// The columns are read from `system.columns` when the store opens: the current and the
+/// older layouts of `otel_logs` (with `TimestampTime`), `Duration` as `UInt64` or `Int64`, span
+/// kinds and statuses in either spelling, tables without `Events`/`Links`, extra columns. A
+/// table without a column correlate needs is a ``ClickHouseError`` naming the table and the column.
+///
+/// Every read is bounded by time where the protocol gives a time, and otherwise goes through an
+/// index: a trace's spans through `otel_traces_trace_id_ts` (its first and last start, several
+/// rows per trace) then the time-partitioned `otel_traces`; a trace's log records within its
+/// window (widened by five minutes, the bucket of the logs' sort key, and by an hour of span
+/// duration), by `TraceId` and — for lines the Collector's filelog receiver shipped without
+/// parsing — by the id as a token of `Body` (`hasToken`, which the exporter's `tokenbf_v1` and
+/// text indexes on `Body` serve).
+///
+/// Writes are idempotent by checking first: a batch of spans asks which of its (TraceId,
+/// SpanId) the table holds within the batch's time range, a batch of log records which of its
+/// (file, line) — then inserts the rest as one `INSERT … FORMAT JSONEachRow`. (The exporter's
+/// tables are plain MergeTree without `non_replicated_deduplication_window`, where
+/// `insert_deduplication_token` does nothing, and correlate never alters them.) Two writers
+/// inserting the same rows at the same moment can both insert them; `correlate serve`
+/// instances behind one address receive each export once.
+///
+/// Used from one thread at a time; every call waits for ClickHouse's answer.
+public final class ClickHouseEventStore: EventStore {
+    public let endpoint: ClickHouseEndpoint
+    let http: ClickHouseHTTP
+    let traces: String
+    let traceTimes: String?
+    let logs: String
+    let alertsTable: String
+    let rawAlertsTable: String
+    var traceColumns: TableColumns
+    var logColumns: TableColumns
+    /// The time range of the traces read last (their spans' starts and ends), which bounds the
+    /// search of `Body` for job ids.
+    private var recentWindow: (Int64, Int64)?
+
+    public enum Access: Sendable { case read, write }
+
+    /// Opens the store: reads the tables' columns and checks them. A writer creates correlate's
+    /// own tables when they are missing; the exporter's must exist (`correlate store init`).
+    public init(endpoint: ClickHouseEndpoint, access: Access) throws {
+        self.endpoint = endpoint
+        http = ClickHouseHTTP(endpoint: endpoint)
+        traces = http.quoted(endpoint.tracesTable)
+        logs = http.quoted(endpoint.logsTable)
+        alertsTable = http.quoted("correlate_alerts")
+        rawAlertsTable = http.quoted("correlate_raw_alerts")
+        let columns = try Self.columns(http)
+        let hint = "run correlate store init --store … to create the exporter's tables, or name yours with traces_table=/logs_table= in the address"
+        guard let traceColumns = columns[endpoint.tracesTable] else {
+            throw ClickHouseError(.notAStore, "ClickHouse database '\(endpoint.database)' at \(endpoint.base) has no table \(endpoint.tracesTable): \(hint)")
+        }
+        guard let logColumns = columns[endpoint.logsTable] else {
+            throw ClickHouseError(.notAStore, "ClickHouse database '\(endpoint.database)' at \(endpoint.base) has no table \(endpoint.logsTable): \(hint)")
+        }
+        try Self.require(["Timestamp", "TraceId", "SpanId", "ParentSpanId", "SpanName", "SpanKind", "ServiceName", "ResourceAttributes",
+                          "SpanAttributes", "Duration", "StatusCode", "StatusMessage"], in: traceColumns, table: endpoint.tracesTable, endpoint)
+        try Self.require(["Timestamp", "TraceId", "SpanId", "SeverityText", "SeverityNumber", "ServiceName", "Body", "ResourceAttributes",
+                          "LogAttributes"], in: logColumns, table: endpoint.logsTable, endpoint)
+        self.traceColumns = traceColumns
+        self.logColumns = logColumns
+        let indexed = try http.rows("SELECT expr FROM system.data_skipping_indices WHERE database = {database:String} AND table = {table:String}",
+                                    ["database": endpoint.database, "table": endpoint.logsTable])
+        bodyExpression = indexed.contains { $0["expr"]?.string?.replacingOccurrences(of: " ", with: "") == "lower(Body)" } ? "lower(Body)" : "Body"
+        let times = endpoint.tracesTable + "_trace_id_ts"
+        traceTimes = columns[times].map { table in table.has("TraceId") && table.has("Start") && table.has("End") } == true ? http.quoted(times) : nil
+        if access == .write {
+            try http.execute(ClickHouseSchema.alerts(alertsTable))
+            try http.execute(ClickHouseSchema.rawAlerts(rawAlertsTable))
+        }
+    }
+
+    /// Creates the tables that are missing (never altering one that exists): the exporter's
+    /// `otel_traces`, `otel_traces_trace_id_ts` with its materialized view, `otel_logs` in its
+    /// current layout, and correlate's; with a TTL of `retain` when given. Returns the tables
+    /// it created.
+    public static func initialize(endpoint: ClickHouseEndpoint, retain: Int64?) throws -> [String] {
+        let http = ClickHouseHTTP(endpoint: endpoint)
+        try http.execute("CREATE DATABASE IF NOT EXISTS `\(endpoint.database)`")
+        let existing = Set(try columns(http).keys)
+        let ttl = ClickHouseSchema.ttl(retain: retain)
+        let times = endpoint.tracesTable + "_trace_id_ts"
+        let statements: [(String, String)] = [
+            (endpoint.tracesTable, ClickHouseSchema.traces(http.quoted(endpoint.tracesTable), ttl: ttl)),
+            (times, ClickHouseSchema.traceIDTimes(http.quoted(times), ttl: ttl)),
+            (endpoint.tracesTable + "_trace_id_ts_mv", ClickHouseSchema.traceIDTimesView(
+                http.quoted(endpoint.tracesTable + "_trace_id_ts_mv"), into: http.quoted(times), from: http.quoted(endpoint.tracesTable))),
+            (endpoint.logsTable, ClickHouseSchema.logs(http.quoted(endpoint.logsTable), ttl: ttl)),
+            ("correlate_alerts", ClickHouseSchema.alerts(http.quoted("correlate_alerts"))),
+            ("correlate_raw_alerts", ClickHouseSchema.rawAlerts(http.quoted("correlate_raw_alerts"))),
+        ]
+        var created: [String] = []
+        for (name, sql) in statements where !existing.contains(name) {
+            try http.execute(sql)
+            created.append(name)
+        }
+        return created
+    }
+
+    static func columns(_ http: ClickHouseHTTP) throws(ClickHouseError) -> [String: TableColumns] {
+        var tables: [String: TableColumns] = [:]
+        for row in try http.rows("SELECT table, name, type FROM system.columns WHERE database = {database:String}", ["database": http.endpoint.database]) {
+            guard let table = row["table"]?.string, let name = row["name"]?.string else { continue }
+            tables[table, default: TableColumns()].types[name] = row["type"]?.string ?? ""
+        }
+        // Views have no columns of their own in system.columns; name them too.
+        for row in try http.rows("SELECT name FROM system.tables WHERE database = {database:String}", ["database": http.endpoint.database]) {
+            if let name = row["name"]?.string, tables[name] == nil { tables[name] = TableColumns() }
+        }
+        return tables
+    }
+
+    static func require(_ names: [String], in columns: TableColumns, table: String, _ endpoint: ClickHouseEndpoint) throws(ClickHouseError) {
+        for name in names where !columns.has(name) {
+            throw ClickHouseError(.notAStore, "ClickHouse table \(endpoint.database).\(table) at \(endpoint.base) has no column \(name), which correlate reads")
+        }
+    }
+
+    // MARK: - Writing
+
+    public func insert(spans: [Span]) throws -> InsertResult {
+        guard !spans.isEmpty else { return InsertResult() }
+        var result = InsertResult()
+        var present = Set<String>()
+        let low = spans.map(\.start).min()!, high = spans.map(\.start).max()!
+        for chunk in Self.chunks(Array(Set(spans.map(\.traceID))), 2000) {
+            for row in try http.rows("""
+                SELECT TraceId, SpanId FROM \(traces)
+                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
+                AND TraceId IN {ids:Array(String)}
+                """, ["low": String(max(0, low.nanoseconds)), "high": String(max(0, high.nanoseconds)), "ids": Self.array(chunk.map(\.description))]) {
+                present.insert((row["TraceId"]?.string ?? "") + (row["SpanId"]?.string ?? ""))
+            }
+        }
+        let out = JSONWriter(capacity: 1 << 16)
+        let events = traceColumns.has("Events.Timestamp"), links = traceColumns.has("Links.TraceId")
+        for span in spans {
+            guard present.insert(span.traceID.description + span.spanID.description).inserted else {
+                result.duplicates += 1
+                continue
+            }
+            ClickHouseRows.span(out, span, events: events, links: links)
+            result.stored += 1
+        }
+        try http.insert(into: traces, rows: out.bytes)
+        return result
+    }
+
+    public func insert(logs records: [LogRecord]) throws -> InsertResult {
+        guard !records.isEmpty else { return InsertResult() }
+        var result = InsertResult()
+        var present = Set<String>()
+        let times = records.map { max(0, $0.timestamp?.nanoseconds ?? 0) }
+        let files = Array(Set(records.map(\.source.file)))
+        let key = ClickHouseRows.LogKeys.self
+        // A day either side: a source whose clock was moved (``shiftLogTimes``) keeps its lines
+        // where they were moved to, at most 14 hours (the widest zone offset) from where a
+        // re-read puts them.
+        for row in try http.rows("""
+            SELECT LogAttributes[{fileKey:String}] AS File, LogAttributes[{lineKey:String}] AS Line FROM \(logs)
+            WHERE \(logTimeCondition(low: "low", high: "high")) AND LogAttributes[{fileKey:String}] IN {files:Array(String)}
+            """, ["low": Self.nanos(times.min()!, -Self.day), "high": Self.nanos(times.max()!, Self.day), "files": Self.array(files),
+                  "fileKey": key.file, "lineKey": key.line]) {
+            present.insert((row["File"]?.string ?? "") + "\n" + (row["Line"]?.string ?? ""))
+        }
+        let out = JSONWriter(capacity: 1 << 16)
+        for record in records {
+            guard present.insert(record.source.file + "\n" + String(record.source.line)).inserted else {
+                result.duplicates += 1
+                continue
+            }
+            ClickHouseRows.log(out, record)
+            result.stored += 1
+        }
+        try http.insert(into: logs, rows: out.bytes)
+        return result
+    }
+
+    public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
+        let present = try http.rows("SELECT 1 FROM \(rawAlertsTable) WHERE Source = {source:String} AND Line = {line:UInt64} LIMIT 1",
+                                    ["source": source.file, "line": String(max(0, source.line))])
+        guard present.isEmpty else { return InsertResult(duplicates: 1) }
+        let out = JSONWriter(capacity: body.utf8.count + 64)
+        out.raw(#"{"Source":"#)
+        out.string(source.file)
+        out.raw(#","Line":"#)
+        out.int(max(0, source.line))
+        out.raw(#","Body":"#)
+        out.string(body)
+        out.raw("}\n")
+        try http.insert(into: rawAlertsTable, rows: out.bytes)
+        return InsertResult(stored: 1)
+    }
+
+    /// Stores alerts by (fingerprint, startsAt), merged with what is stored as the SQLite store
+    /// merges them (a resolved notification closes the firing one's window; a late firing one
+    /// does not reopen it): a changed alert is a new row with a higher `Revision`.
+    public func insert(alerts: [Alert]) throws -> InsertResult {
+        guard !alerts.isEmpty else { return InsertResult() }
+        var stored: [String: Alert] = [:]
+        for alert in try readAlerts("WHERE Fingerprint IN {fingerprints:Array(String)}", ["fingerprints": Self.array(Array(Set(alerts.map(\.fingerprint))))]) {
+            stored[alert.fingerprint + "\n" + String(alert.startsAt.nanoseconds)] = alert
+        }
+        var result = InsertResult()
+        let out = JSONWriter(capacity: 4096)
+        let revision = UInt64(max(0, Int64(Date().timeIntervalSince1970 * 1_000_000_000)))
+        for alert in alerts {
+            let key = alert.fingerprint + "\n" + String(alert.startsAt.nanoseconds)
+            var merged = alert
+            if let old = stored[key] {
+                // Counted as stored when the notification differs from the row (as SQLite's
+                // upsert counts it), also when the merge leaves the row as it was.
+                guard alert.status != old.status || alert.endsAt != old.endsAt || !Self.samePairs(alert.annotations, old.annotations) else {
+                    result.duplicates += 1
+                    continue
+                }
+                if old.status == .resolved {
+                    merged.status = .resolved
+                    merged.endsAt = old.endsAt
+                }
+                merged.labels = old.labels
+                merged.source = old.source
+                merged.generatorURL = old.generatorURL
+                merged.name = old.name
+            }
+            stored[key] = merged
+            Self.alertRow(out, merged, revision: revision)
+            result.stored += 1
+        }
+        try http.insert(into: alertsTable, rows: out.bytes)
+        return result
+    }
+
+    static func samePairs(_ a: [(String, String)], _ b: [(String, String)]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    static func alertRow(_ out: JSONWriter, _ alert: Alert, revision: UInt64) {
+        out.raw(#"{"Fingerprint":"#)
+        out.string(alert.fingerprint)
+        out.raw(#","StartsAt":"#)
+        ClickHouseRows.time(out, alert.startsAt)
+        out.raw(#","EndsAt":"#)
+        if let end = alert.endsAt { ClickHouseRows.time(out, end) } else { out.null() }
+        out.raw(#","Status":"#)
+        out.string(alert.status.rawValue)
+        out.raw(#","AlertName":"#)
+        out.string(alert.name)
+        out.raw(#","Labels":"#)
+        out.array(alert.labels) { pair in
+            out.byte(UInt8(ascii: "["))
+            out.string(pair.0)
+            out.byte(UInt8(ascii: ","))
+            out.string(pair.1)
+            out.byte(UInt8(ascii: "]"))
+        }
+        out.raw(#","Annotations":"#)
+        out.array(alert.annotations) { pair in
+            out.byte(UInt8(ascii: "["))
+            out.string(pair.0)
+            out.byte(UInt8(ascii: ","))
+            out.string(pair.1)
+            out.byte(UInt8(ascii: "]"))
+        }
+        out.raw(#","Source":"#)
+        out.string(alert.source)
+        out.raw(#","GeneratorURL":"#)
+        out.string(alert.generatorURL ?? "")
+        out.raw(#","Revision":"#)
+        out.uint(revision)
+        out.raw("}\n")
+    }
+
+    // MARK: - Reading spans
+
+    private var spanColumns: String { ClickHouseRows.spanColumns(traceColumns) }
+
+    /// The first and last span start of a trace (from `otel_traces_trace_id_ts`, whose start and
+    /// end are whole seconds), nil when the lookup table does not know it.
+    private func startRange(_ trace: TraceID) throws -> (Int64, Int64)? {
+        guard let traceTimes else { return nil }
+        let rows = try http.rows("""
+            SELECT toInt64(toUnixTimestamp(min(Start))) AS First, toInt64(toUnixTimestamp(max(End))) AS Last, count() AS Rows
+            FROM \(traceTimes) WHERE TraceId = {trace:String}
+            """, ["trace": trace.description])
+        guard let row = rows.first, (row["Rows"]?.int64 ?? 0) > 0, let first = row["First"]?.int64, let last = row["Last"]?.int64 else { return nil }
+        return (first.multipliedReportingOverflow(by: 1_000_000_000).overflow ? 0 : first * 1_000_000_000,
+                Self.add(last.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max : last * 1_000_000_000, 1_000_000_000))
+    }
+
+    public func spans(inTrace trace: TraceID) throws -> [Span] {
+        var condition = "TraceId = {trace:String}"
+        var parameters = ["trace": trace.description]
+        if let (first, last) = try startRange(trace) {
+            condition += " AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})"
+            parameters["low"] = String(first)
+            parameters["high"] = String(last)
+        }
+        let spans = try http.rows("SELECT \(spanColumns) FROM \(traces) WHERE \(condition)", parameters)
+            .compactMap(ClickHouseRows.span).sorted { ($0.start, $0.spanID) < ($1.start, $1.spanID) }
+        if let first = spans.first {
+            recentWindow = (first.start.nanoseconds, spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds)
+        }
+        return Self.unique(spans)
+    }
+
+    /// The first of each (trace id, span id): a span inserted twice by two writers is one span.
+    static func unique(_ spans: [Span]) -> [Span] {
+        var seen = Set<String>()
+        return spans.filter { seen.insert($0.traceID.description + $0.spanID.description).inserted }
+    }
+
+    public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
+        guard !messageIDs.isEmpty else { return [] }
+        let rows = try http.rows("""
+            SELECT \(spanColumns) FROM \(traces) WHERE SpanAttributes['messaging.message.id'] IN {ids:Array(String)}
+            ORDER BY Timestamp LIMIT 64 BY SpanAttributes['messaging.message.id']
+            """, ["ids": Self.array(messageIDs.sorted())])
+        let spans = Self.unique(rows.compactMap(ClickHouseRows.span))
+        return messageIDs.sorted().flatMap { id in spans.filter { $0.messageID == id } }
+    }
+
+    public func spans(startingBetween start: Timestamp, and end: Timestamp) throws -> [Span] {
+        guard start <= end else { return [] }
+        return Self.unique(try http.rows("""
+            SELECT \(spanColumns) FROM \(traces)
+            WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
+            ORDER BY Timestamp, TraceId, SpanId LIMIT 500000
+            """, ["low": String(max(0, start.nanoseconds)), "high": String(max(0, end.nanoseconds))]).compactMap(ClickHouseRows.span))
+    }
+
+    public func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID] {
+        let prefix = hex.lowercased()
+        guard !prefix.isEmpty, prefix.utf8.count <= 32, prefix.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return [] }
+        let table = traceTimes ?? traces
+        return try http.rows("""
+            SELECT DISTINCT TraceId FROM \(table) WHERE startsWith(TraceId, {prefix:String}) ORDER BY TraceId LIMIT {limit:UInt64}
+            """, ["prefix": prefix, "limit": String(Self.limit(limit))]).compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
+    }
+
+    /// Near the log lines that carry the 64-bit id (two minutes either side, in the order their
+    /// first span there started), else any (ascending), as the SQLite store answers.
+    public func traceIDs(withLow64 low: UInt64, limit: Int) throws -> [TraceID] {
+        let short = TraceID(high: 0, low: low).description
+        let suffix = String(short.suffix(16))
+        let lines = try http.rows("""
+            SELECT toInt64(min(toUnixTimestamp64Nano(Timestamp))) AS First, toInt64(max(toUnixTimestamp64Nano(Timestamp))) AS Last, count() AS Rows
+            FROM \(logs) WHERE TraceId = {short:String} AND LogAttributes[{untimedKey:String}] = ''
+            """, ["short": short, "untimedKey": ClickHouseRows.LogKeys.untimed]).first
+        if let lines, (lines["Rows"]?.int64 ?? 0) > 0, let first = lines["First"]?.int64, let last = lines["Last"]?.int64 {
+            let margin: Int64 = 120_000_000_000
+            let near = try http.rows("""
+                SELECT TraceId, min(Timestamp) AS First FROM \(traces)
+                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
+                AND endsWith(TraceId, {suffix:String}) AND NOT startsWith(TraceId, '0000000000000000')
+                GROUP BY TraceId ORDER BY First, TraceId LIMIT {limit:UInt64}
+                """, ["low": Self.nanos(first, -margin), "high": Self.nanos(last, margin), "suffix": suffix, "limit": String(Self.limit(limit))])
+                .compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
+            if !near.isEmpty { return near }
+        }
+        let table = traceTimes ?? traces
+        return try http.rows("""
+            SELECT DISTINCT TraceId FROM \(table) WHERE endsWith(TraceId, {suffix:String}) AND NOT startsWith(TraceId, '0000000000000000')
+            ORDER BY TraceId LIMIT {limit:UInt64}
+            """, ["suffix": suffix, "limit": String(Self.limit(limit))]).compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
+    }
+
+    public func traceIDs(linkingTo trace: TraceID, limit: Int) throws -> [TraceID] {
+        guard traceColumns.has("Links.TraceId") else { return [] }
+        // Jobs run after they are enqueued: the linking spans start from the linked trace's
+        // first span to a day after its last.
+        var condition = ""
+        var parameters = ["trace": trace.description, "limit": String(Self.limit(limit))]
+        if let (first, last) = try startRange(trace) {
+            condition = "AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})"
+            parameters["low"] = Self.nanos(first, -3_600_000_000_000)
+            parameters["high"] = Self.nanos(last, 86_400_000_000_000)
+        }
+        return try http.rows("""
+            SELECT DISTINCT TraceId FROM \(traces) WHERE has(`Links.TraceId`, {trace:String}) AND TraceId != {trace:String} \(condition)
+            ORDER BY TraceId LIMIT {limit:UInt64}
+            """, parameters).compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
+    }
+
+    public func latestSpanStart() throws -> Timestamp? {
+        let rows = try http.rows("SELECT toInt64(max(toUnixTimestamp64Nano(Timestamp))) AS Latest, count() AS Rows FROM \(traces)")
+        guard let row = rows.first, (row["Rows"]?.int64 ?? 0) > 0, let latest = row["Latest"]?.int64 else { return nil }
+        return Timestamp(nanoseconds: latest)
+    }
+
+    // MARK: - Reading log records
+
+    /// `Timestamp` in [low, high] (parameters of those names, nanoseconds), with the older
+    /// layout's `TimestampTime` too, which its sort key is made of.
+    private func logTimeCondition(low: String, high: String) -> String {
+        var condition = "Timestamp BETWEEN fromUnixTimestamp64Nano({\(low):Int64}) AND fromUnixTimestamp64Nano({\(high):Int64})"
+        if logColumns.has("TimestampTime") {
+            condition += " AND TimestampTime BETWEEN toDateTime(intDiv({\(low):Int64}, 1000000000)) AND toDateTime(intDiv({\(high):Int64}, 1000000000) + 1)"
+        }
+        return condition
+    }
+
+    /// What `hasToken` searches: `lower(Body)` when that is what the table's token or text
+    /// index is built on (ClickStack's `idx_lower_body`), else `Body` (the exporter's
+    /// `idx_body`); the ids searched for are lowercase hex.
+    let bodyExpression: String
+
+    public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
+        let full = trace.description, short = TraceID(high: 0, low: trace.low).description
+        var parameters = ["full": full, "short": short]
+        var condition = "TraceId IN ({full:String}, {short:String})"
+        if let (first, last) = try traceWindow(trace) {
+            // The trace's window and five minutes either side (the logs' sort key's bucket),
+            // and the untimed records (written at 1970-01-01).
+            parameters["low"] = Self.nanos(first, -300_000_000_000)
+            parameters["high"] = Self.nanos(last, 300_000_000_000)
+            parameters["untimedLow"] = "0"
+            parameters["untimedHigh"] = "86399999999999"
+            condition = """
+                (\(logTimeCondition(low: "low", high: "high")) OR \(logTimeCondition(low: "untimedLow", high: "untimedHigh")))
+                AND (\(condition) OR (TraceId = '' AND hasToken(\(bodyExpression), {full:String})))
+                """
+        }
+        let rows = try http.rows("SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(condition) LIMIT 100000", parameters)
+        return Self.ordered(rows.map { ClickHouseRows.log($0, trace: trace) })
+    }
+
+    /// The time a trace's spans cover: the last read by ``spans(inTrace:)`` when it is this one,
+    /// else its start range widened by an hour for the last span's duration.
+    private func traceWindow(_ trace: TraceID) throws -> (Int64, Int64)? {
+        guard let (first, last) = try startRange(trace) else { return nil }
+        let rows = try http.rows("""
+            SELECT toInt64(min(toUnixTimestamp64Nano(Timestamp))) AS First, toInt64(max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))) AS Last
+            FROM \(traces) WHERE TraceId = {trace:String}
+            AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
+            """, ["trace": trace.description, "low": String(first), "high": String(last)])
+        guard let row = rows.first, let low = row["First"]?.int64, let high = row["Last"]?.int64, high >= low else { return (first, last) }
+        return (low, high)
+    }
+
+    /// By time (untimed first), file and line, as the SQLite store gives them — by job id first
+    /// when `byJob`; a record read twice (two writers) once.
+    static func ordered(_ records: [LogRecord], byJob: Bool = false) -> [LogRecord] {
+        var seen = Set<String>()
+        func key(_ record: LogRecord) -> (String, Int64, String, Int) {
+            (byJob ? record.jobID ?? "" : "", record.timestamp?.nanoseconds ?? .min, record.source.file, record.source.line)
+        }
+        return records.filter { seen.insert($0.source.file + "\n" + String($0.source.line)).inserted }.sorted { key($0) < key($1) }
+    }
+
+    public func logs(withJobIDs jobIDs: Set<String>) throws -> [LogRecord] {
+        guard !jobIDs.isEmpty else { return [] }
+        let ids = jobIDs.sorted()
+        var records = try http.rows("""
+            SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT 100000
+            """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job]).map { ClickHouseRows.log($0) }
+        // Lines shipped without parsing carry the id only in their text: looked for within the
+        // time of the traces just read (there is no other bound on a job id).
+        if let (first, last) = recentWindow {
+            let rows = try http.rows("""
+                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
+                AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND multiSearchAny(Body, {ids:Array(String)}) LIMIT 100000
+                """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job,
+                      "low": Self.nanos(first, -300_000_000_000), "high": Self.nanos(last, 300_000_000_000)])
+            for row in rows {
+                let body = row["Body"]?.string ?? ""
+                records.append(ClickHouseRows.log(row, job: ids.first { body.contains($0) }))
+            }
+        }
+        return Self.ordered(records, byJob: true)
+    }
+
+    public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
+        guard start <= end, limit != 0 else { return [] }
+        let parameters = ["low": String(max(0, start.nanoseconds)), "high": String(max(0, end.nanoseconds)), "limit": String(Self.limit(limit)),
+                          "spanLow": Self.nanos(start.nanoseconds, -3_600_000_000_000), "spanHigh": Self.nanos(end.nanoseconds, 3_600_000_000_000)]
+        // Each id once, by its first line's time then id; never a 64-bit id (it may be a stored
+        // trace's low half).
+        return try http.rows("""
+            SELECT TraceId, min(Timestamp) AS First FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high")) AND TraceId != ''
+            AND NOT startsWith(TraceId, '0000000000000000')
+            AND TraceId NOT IN (SELECT TraceId FROM \(traces)
+                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({spanLow:Int64}) AND fromUnixTimestamp64Nano({spanHigh:Int64}))
+            GROUP BY TraceId ORDER BY First, TraceId LIMIT {limit:UInt64}
+            """, parameters).compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
+    }
+
+    public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {
+        guard start <= end, limit > 0 else { return [] }
+        var parameters = ["low": String(max(0, start.nanoseconds)), "high": String(max(0, end.nanoseconds)), "limit": String(limit),
+                          "jobKey": ClickHouseRows.LogKeys.job, "fileKey": ClickHouseRows.LogKeys.file, "lineKey": ClickHouseRows.LogKeys.line]
+        var serviceCondition = ""
+        if !services.isEmpty {
+            serviceCondition = "AND (ServiceName = '' OR lower(ServiceName) IN {services:Array(String)})"
+            parameters["services"] = Self.array(services.map { $0.lowercased() }.sorted())
+        }
+        return try http.rows("""
+            SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
+            AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' \(serviceCondition)
+            ORDER BY Timestamp, LogAttributes[{fileKey:String}], toUInt64OrZero(LogAttributes[{lineKey:String}]) LIMIT {limit:UInt64}
+            """, parameters).map { ClickHouseRows.log($0) }
+    }
+
+    /// For each source, up to `limit` of its newest records with a time and a span id or job id
+    /// (4 × `limit` looked at), each with its span: by (trace id, span id), else the consumer span
+    /// of its job id, looked for a day either side of the records (a zone is at most 14 h off).
+    public func logClockGaps(sources wanted: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
+        guard limit > 0, wanted.map({ !$0.isEmpty }) ?? true else { return [:] }
+        let key = ClickHouseRows.LogKeys.self
+        var parameters = ["fileKey": key.file, "jobKey": key.job, "untimedKey": key.untimed, "budget": String(4 * limit)]
+        var sourceCondition = "LogAttributes[{fileKey:String}] != ''"
+        if let wanted {
+            sourceCondition = "LogAttributes[{fileKey:String}] IN {sources:Array(String)}"
+            parameters["sources"] = Self.array(wanted.sorted())
+        }
+        let candidates = try http.rows("""
+            SELECT LogAttributes[{fileKey:String}] AS File, toUnixTimestamp64Nano(Timestamp) AS Time, TraceId, SpanId, LogAttributes[{jobKey:String}] AS Job
+            FROM \(logs) WHERE \(sourceCondition) AND LogAttributes[{untimedKey:String}] = '' AND (SpanId != '' OR Job != '')
+            ORDER BY File, Timestamp DESC LIMIT {budget:UInt64} BY File
+            """, parameters)
+        guard let low = candidates.compactMap({ $0["Time"]?.int64 }).min(), let high = candidates.compactMap({ $0["Time"]?.int64 }).max() else { return [:] }
+        let window = ["low": Self.nanos(low, -Self.day), "high": Self.nanos(high, Self.day)]
+        var bySpan: [String: (Int64, Int64)] = [:], byJob: [String: (Int64, Int64)] = [:]
+        let traceIDs = Array(Set(candidates.compactMap { row in row["SpanId"]?.string.flatMap { $0.isEmpty ? nil : row["TraceId"]?.string } }))
+        for chunk in Self.chunks(traceIDs, 2000) {
+            for row in try http.rows("""
+                SELECT TraceId, SpanId, toUnixTimestamp64Nano(Timestamp) AS Start, toInt64(Duration) AS Nanos FROM \(traces)
+                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64}) AND TraceId IN {ids:Array(String)}
+                """, window.merging(["ids": Self.array(Array(chunk))]) { $1 }) {
+                guard let start = row["Start"]?.int64 else { continue }
+                bySpan[(row["TraceId"]?.string ?? "") + (row["SpanId"]?.string ?? "")] = (start, Self.add(start, row["Nanos"]?.int64 ?? 0))
+            }
+        }
+        let jobs = Array(Set(candidates.compactMap { row in row["SpanId"]?.string == "" ? row["Job"]?.string.flatMap { $0.isEmpty ? nil : $0 } : nil }))
+        for chunk in Self.chunks(jobs, 2000) {
+            for row in try http.rows("""
+                SELECT SpanAttributes['messaging.message.id'] AS Job, toUnixTimestamp64Nano(Timestamp) AS Start, toInt64(Duration) AS Nanos FROM \(traces)
+                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
+                AND SpanAttributes['messaging.message.id'] IN {jobs:Array(String)} AND upper(SpanKind) IN ('CONSUMER', 'SPAN_KIND_CONSUMER')
+                ORDER BY Timestamp LIMIT 1 BY Job
+                """, window.merging(["jobs": Self.array(Array(chunk))]) { $1 }) {
+                guard let start = row["Start"]?.int64 else { continue }
+                byJob[row["Job"]?.string ?? ""] = (start, Self.add(start, row["Nanos"]?.int64 ?? 0))
+            }
+        }
+        var gaps: [String: [ClockGap]] = [:]
+        for row in candidates {
+            guard let file = row["File"]?.string, let time = row["Time"]?.int64, gaps[file, default: []].count < limit else { continue }
+            let span = row["SpanId"]?.string ?? ""
+            guard let (start, end) = span.isEmpty ? byJob[row["Job"]?.string ?? ""] : bySpan[(row["TraceId"]?.string ?? "") + span] else { continue }
+            gaps[file, default: []].append(ClockGap(time: Timestamp(nanoseconds: time), spanStart: Timestamp(nanoseconds: start),
+                                                    spanEnd: Timestamp(nanoseconds: end)))
+        }
+        return gaps
+    }
+
+    /// Moves a source's timed records by `nanoseconds`: `Timestamp` is in the exporter's sort
+    /// key, which ClickHouse does not update in place, so the rows are inserted again moved
+    /// (marked with this shift in `LogAttributes`) and the old ones deleted (a lightweight
+    /// `DELETE`). Two statements: a crash between them leaves the source twice, once moved,
+    /// until the next shift of it.
+    public func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int {
+        guard nanoseconds != 0 else { return 0 }
+        let key = ClickHouseRows.LogKeys.self
+        let marker = UUID().uuidString.lowercased()
+        var parameters = ["fileKey": key.file, "untimedKey": key.untimed, "shiftKey": key.shift, "source": source,
+                          "shift": String(nanoseconds), "marker": marker]
+        let condition = "LogAttributes[{fileKey:String}] = {source:String} AND LogAttributes[{untimedKey:String}] = ''"
+        let count = Int(try http.rows("SELECT count() AS Rows FROM \(logs) WHERE \(condition)", parameters).first?["Rows"]?.int64 ?? 0)
+        guard count > 0 else { return 0 }
+        var replaced = "Timestamp + toIntervalNanosecond({shift:Int64}) AS Timestamp, mapUpdate(LogAttributes, map({shiftKey:String}, {marker:String})) AS LogAttributes"
+        if logColumns.has("TimestampTime") { replaced += ", toDateTime(Timestamp + toIntervalNanosecond({shift:Int64})) AS TimestampTime" }
+        try http.execute("INSERT INTO \(logs) SELECT * REPLACE (\(replaced)) FROM \(logs) WHERE \(condition)", parameters)
+        parameters["marker"] = marker
+        try http.execute("DELETE FROM \(logs) WHERE \(condition) AND LogAttributes[{shiftKey:String}] != {marker:String}", parameters)
+        return count
+    }
+
+    // MARK: - Alerts
+
+    func readAlerts(_ condition: String, _ parameters: [String: String]) throws -> [Alert] {
+        try http.rows("""
+            SELECT Fingerprint, toInt64(toUnixTimestamp64Nano(StartsAt)) AS Starts, toInt64(toUnixTimestamp64Nano(EndsAt)) AS Ends, Status,
+            AlertName, Labels, Annotations, Source, GeneratorURL
+            FROM \(alertsTable) FINAL \(condition) ORDER BY StartsAt, AlertName, Fingerprint
+            """, parameters).map { row in
+            func pairs(_ document: JSONDocument?) -> [(String, String)] {
+                (document?.array ?? []).compactMap { pair in
+                    guard let items = pair.array, items.count == 2 else { return nil }
+                    return (items[0].string ?? "", items[1].string ?? "")
+                }
+            }
+            let url = row["GeneratorURL"]?.string ?? ""
+            return Alert(name: row["AlertName"]?.string ?? "", fingerprint: row["Fingerprint"]?.string ?? "",
+                         status: Alert.Status(rawValue: row["Status"]?.string ?? "") ?? .firing,
+                         labels: pairs(row["Labels"]), annotations: pairs(row["Annotations"]),
+                         startsAt: Timestamp(nanoseconds: row["Starts"]?.int64 ?? 0), endsAt: row["Ends"]?.int64.map(Timestamp.init(nanoseconds:)),
+                         source: row["Source"]?.string ?? "", generatorURL: url.isEmpty ? nil : url)
+        }
+    }
+
+    public func alerts(named name: String) throws -> [Alert] {
+        try readAlerts("WHERE AlertName = {name:String}", ["name": name])
+    }
+
+    public func alerts(withFingerprint fingerprint: String) throws -> [Alert] {
+        try readAlerts("WHERE Fingerprint = {fingerprint:String}", ["fingerprint": fingerprint])
+    }
+
+    public func alerts(overlapping since: Timestamp, _ until: Timestamp) throws -> [Alert] {
+        try readAlerts("""
+            WHERE StartsAt <= fromUnixTimestamp64Nano({until:Int64}) AND (EndsAt IS NULL OR EndsAt >= fromUnixTimestamp64Nano({since:Int64}))
+            """, ["since": String(max(0, since.nanoseconds)), "until": String(max(0, until.nanoseconds))])
+    }
+
+    public func alerts(_ query: AlertListQuery) throws -> [Alert] {
+        var conditions: [String] = []
+        var parameters: [String: String] = [:]
+        if let since = query.since {
+            conditions.append("(EndsAt IS NULL OR EndsAt >= fromUnixTimestamp64Nano({since:Int64}))")
+            parameters["since"] = String(max(0, since.nanoseconds))
+        }
+        if let until = query.until {
+            conditions.append("StartsAt <= fromUnixTimestamp64Nano({until:Int64})")
+            parameters["until"] = String(max(0, until.nanoseconds))
+        }
+        if let name = query.name {
+            conditions.append("lower(AlertName) = {name:String}")
+            parameters["name"] = name.lowercased()
+        }
+        if let status = query.status {
+            conditions.append("Status = {status:String}")
+            parameters["status"] = status.rawValue
+        }
+        var alerts = try readAlerts(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), parameters)
+        alerts.sort { ($0.startsAt, $1.fingerprint) > ($1.startsAt, $0.fingerprint) }
+        return query.limit < 0 ? alerts : Array(alerts.prefix(query.limit))
+    }
+
+    // MARK: - Listings and counts
+
+    public func traces(_ query: TraceListQuery) throws -> [TraceListing] {
+        guard query.since <= query.until, query.limit != 0 else { return [] }
+        var having = ["First BETWEEN {low:Int64} AND {high:Int64}"]
+        var parameters = ["low": String(max(0, query.since.nanoseconds)), "high": String(max(0, query.until.nanoseconds)),
+                          "wideLow": Self.nanos(query.since.nanoseconds, -86_400_000_000_000),
+                          "wideHigh": Self.nanos(query.until.nanoseconds, 86_400_000_000_000),
+                          "limit": String(Self.limit(query.limit))]
+        if let minimum = query.minimumDurationNanoseconds {
+            having.append("Last - First >= {minimum:Int64}")
+            parameters["minimum"] = String(minimum)
+        }
+        if query.errorsOnly { having.append("Errors > 0") }
+        if let service = query.service {
+            having.append("countIf(lower(ServiceName) = {service:String}) > 0")
+            parameters["service"] = service.lowercased()
+        }
+        // The traces with a span in the range, each aggregated over its spans from a day before
+        // to a day after (a trace that started before the range is not listed).
+        let rows = try http.rows("""
+            SELECT TraceId, toInt64(min(toUnixTimestamp64Nano(Timestamp))) AS First,
+                toInt64(max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))) AS Last, count() AS Spans,
+                countIf(upper(StatusCode) IN ('ERROR', 'STATUS_CODE_ERROR')) AS Errors,
+                argMin(SpanName, (ParentSpanId != '', Timestamp, SpanId)) AS Root, argMin(ServiceName, (ParentSpanId != '', Timestamp, SpanId)) AS RootService
+            FROM \(traces)
+            WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({wideLow:Int64}) AND fromUnixTimestamp64Nano({wideHigh:Int64})
+            AND TraceId IN (SELECT TraceId FROM \(traces) WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64}))
+            GROUP BY TraceId HAVING \(having.joined(separator: " AND "))
+            ORDER BY First DESC, TraceId ASC LIMIT {limit:UInt64}
+            """, parameters)
+        return try rows.compactMap { row -> TraceListing? in
+            guard let trace = row["TraceId"]?.string.flatMap(TraceID.init(hex:)) else { return nil }
+            let service = row["RootService"]?.string ?? ""
+            var listing = TraceListing(traceID: trace, start: Timestamp(nanoseconds: row["First"]?.int64 ?? 0),
+                                       end: Timestamp(nanoseconds: row["Last"]?.int64 ?? 0), rootName: row["Root"]?.string ?? "",
+                                       rootService: service.isEmpty ? nil : service, spans: Int(row["Spans"]?.int64 ?? 0),
+                                       errors: Int(row["Errors"]?.int64 ?? 0), logs: 0)
+            let spans = try self.spans(inTrace: trace)
+            let jobs = Set(spans.compactMap(\.messageID))
+            var keys = Set(try logs(inTrace: trace).map { $0.source })
+            keys.formUnion(try logs(withJobIDs: jobs).map { $0.source })
+            listing.logs = keys.count
+            return listing
+        }
+    }
+
+    /// Log sources of the last seven days of records (a listing of everything would read the
+    /// whole table).
+    public func logSources() throws -> [LogSourceListing] {
+        let key = ClickHouseRows.LogKeys.self
+        return try http.rows("""
+            SELECT LogAttributes[{fileKey:String}] AS Path, count() AS Records,
+                toInt64(minIf(toUnixTimestamp64Nano(Timestamp), LogAttributes[{untimedKey:String}] = '')) AS First,
+                toInt64(maxIf(toUnixTimestamp64Nano(Timestamp), LogAttributes[{untimedKey:String}] = '')) AS Last,
+                countIf(LogAttributes[{untimedKey:String}] = '') AS Timed, countIf(TraceId != '') AS WithTrace
+            FROM \(logs) WHERE Timestamp >= (SELECT max(Timestamp) FROM \(logs)) - INTERVAL 7 DAY OR toDate(Timestamp) = '1970-01-01'
+            GROUP BY Path HAVING Path != '' ORDER BY Path
+            """, ["fileKey": key.file, "untimedKey": key.untimed]).map { row in
+            let timed = (row["Timed"]?.int64 ?? 0) > 0
+            return LogSourceListing(path: row["Path"]?.string ?? "", records: Int(row["Records"]?.int64 ?? 0),
+                                    first: timed ? row["First"]?.int64.map(Timestamp.init(nanoseconds:)) : nil,
+                                    last: timed ? row["Last"]?.int64.map(Timestamp.init(nanoseconds:)) : nil,
+                                    withTraceID: Int(row["WithTrace"]?.int64 ?? 0))
+        }
+    }
+
+    public func statistics() throws -> StoreStatistics {
+        let spans = try http.rows("SELECT count() AS Spans, uniqExact(TraceId) AS Traces FROM \(traces)").first
+        let records = try http.rows("SELECT count() AS Logs FROM \(logs)").first
+        let raw = try http.rows("SELECT count() AS Raw FROM \(rawAlertsTable) FINAL").first
+        return StoreStatistics(spans: Int(spans?["Spans"]?.int64 ?? 0), traces: Int(spans?["Traces"]?.int64 ?? 0),
+                               logs: Int(records?["Logs"]?.int64 ?? 0), rawAlerts: Int(raw?["Raw"]?.int64 ?? 0))
+    }
+
+    // MARK: - Hints
+
+    public func beginBulkLoad(expectedRows: Int) throws {}
+    public func endBulkLoad() throws {}
+
+    // MARK: - Helpers
+
+    /// A ClickHouse array literal of strings, as a parameter of type `Array(String)`.
+    static func array(_ values: [String]) -> String {
+        var out = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            out += "'"
+            for character in value.unicodeScalars {
+                switch character {
+                case "'": out += "\\'"
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                case "\r": out += "\\r"
+                case "\0": out += "\\0"
+                default: out.unicodeScalars.append(character)
+                }
+            }
+            out += "'"
+        }
+        return out + "]"
+    }
+
+    /// `time + delta` nanoseconds as a parameter: saturating at the ends of time, never before
+    /// 1970 (where `DateTime64` begins for the exporter's tables).
+    static func nanos(_ time: Int64, _ delta: Int64 = 0) -> String {
+        String(max(0, add(time, delta)))
+    }
+
+    static func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
+
+    static let day: Int64 = 86_400_000_000_000
+
+    static func limit(_ limit: Int) -> Int { limit < 0 ? Int(Int32.max) : limit }
+
+    static func chunks<T>(_ items: [T], _ size: Int) -> [ArraySlice<T>] {
+        stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
+    }
+}

@@ -1,0 +1,212 @@
+import AsyncHTTPClient
+import CZlib
+public import CorrelateModel
+import CorrelateJSON
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A failure of the ClickHouse store, classified for the callers (``StoreError``).
+///
+/// `code` is ClickHouse's error code (`X-ClickHouse-Exception-Code`, as in `Code: 60.
+/// DB::Exception: …`), nil when ClickHouse was not reached.
+public struct ClickHouseError: StoreError {
+    public let condition: StoreCondition
+    public let reason: String
+    public let code: Int?
+
+    public init(_ condition: StoreCondition, _ reason: String, code: Int? = nil) {
+        self.condition = condition
+        self.reason = reason
+        self.code = code
+    }
+
+    public var description: String { reason }
+
+    /// ClickHouse's codes for a server too loaded to take the query now (retry later):
+    /// TOO_MANY_SIMULTANEOUS_QUERIES, TOO_MANY_PARTS, MEMORY_LIMIT_EXCEEDED, TIMEOUT_EXCEEDED,
+    /// TABLE_IS_READ_ONLY, ALL_CONNECTION_TRIES_FAILED, NETWORK_ERROR, SOCKET_TIMEOUT, KEEPER_EXCEPTION.
+    static let busyCodes: Set<Int> = [202, 252, 241, 159, 242, 279, 210, 209, 999]
+    static let authenticationFailed = 516
+}
+
+/// ClickHouse's HTTP interface (https://clickhouse.com/docs/interfaces/http), used from one
+/// thread at a time, synchronously: each call waits for its answer.
+///
+/// Queries go in the body of a POST; typed parameters `{name:Type}` as `param_name=` in the
+/// URL; `default_format=JSONEachRow`, tables named with their database; the user and password as
+/// `X-ClickHouse-User`/`X-ClickHouse-Key`. Inserts send `INSERT INTO … FORMAT JSONEachRow` as
+/// the `query` parameter and the rows as the body, gzipped when the server is not on this host.
+/// Answers are gzipped by the server (`enable_http_compression=1`) and inflated here.
+///
+/// A call that fails because the server is unreachable, too slow or overloaded is tried again,
+/// after 0.2, 0.8 and 2 s (every statement correlate sends may be sent twice: reads, inserts
+/// whose rows are checked against the table first, `CREATE … IF NOT EXISTS`); then it throws a
+/// ``ClickHouseError`` whose condition is `.unavailable` or `.busy`.
+final class ClickHouseHTTP: @unchecked Sendable {
+    let endpoint: ClickHouseEndpoint
+    private let client: HTTPClient
+    private let compressRequests: Bool
+    /// Pauses before the second, third and fourth try, in seconds.
+    var retryPauses: [Double] = [0.2, 0.8, 2]
+
+    init(endpoint: ClickHouseEndpoint) {
+        self.endpoint = endpoint
+        let timeout = TimeAmount.seconds(endpoint.timeout)
+        client = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: HTTPClient.Configuration(
+                timeout: .init(connect: .seconds(min(10, endpoint.timeout)), read: timeout),
+                decompression: .enabled(limit: .none)))
+        let host = URLComponents(string: endpoint.base)?.host ?? ""
+        compressRequests = !["127.0.0.1", "localhost", "::1"].contains(host)
+    }
+
+    deinit {
+        try? client.syncShutdown()
+    }
+
+    /// Runs `sql` and returns the rows of its JSONEachRow answer.
+    func rows(_ sql: String, _ parameters: [String: String] = [:]) throws(ClickHouseError) -> [JSONDocument] {
+        let body = try send(sql: sql, parameters: parameters, rows: nil)
+        var rows: [JSONDocument] = []
+        var failure: (any Error)?
+        body.withUnsafeReadableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A {
+                defer { start = index + 1 }
+                guard index > start else { continue }
+                do {
+                    rows.append(try JSONDocument.parse(UnsafeBufferPointer(rebasing: bytes[start..<index])))
+                } catch {
+                    failure = error
+                    return
+                }
+            }
+        }
+        if let failure {
+            throw ClickHouseError(.failed, "ClickHouse at \(endpoint.base) answered rows that are not JSON (\(failure))")
+        }
+        return rows
+    }
+
+    /// Runs a statement that answers nothing (DDL).
+    func execute(_ sql: String, _ parameters: [String: String] = [:]) throws(ClickHouseError) {
+        _ = try send(sql: sql, parameters: parameters, rows: nil)
+    }
+
+    /// `INSERT INTO table FORMAT JSONEachRow` with `rows` (one JSON object per line); `table`
+    /// as ``quoted(_:)`` gives it.
+    func insert(into table: String, rows: [UInt8], settings: [String: String] = [:]) throws(ClickHouseError) {
+        guard !rows.isEmpty else { return }
+        _ = try send(sql: "INSERT INTO \(table) FORMAT JSONEachRow", parameters: [:], rows: rows, settings: settings)
+    }
+
+    /// `database`.`table`, quoted for ClickHouse.
+    func quoted(_ table: String) -> String { "`\(endpoint.database)`.`\(table)`" }
+
+    private func send(sql: String, parameters: [String: String], rows: [UInt8]?, settings: [String: String] = [:]) throws(ClickHouseError) -> ByteBuffer {
+        // Tables are named with their database (`quoted`), so no `database` parameter: the
+        // statement that creates the database runs before it exists.
+        var query = [("default_format", "JSONEachRow"), ("enable_http_compression", "1"),
+                     // 64-bit integers as JSON numbers, not strings.
+                     ("output_format_json_quote_64bit_integers", "0")]
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) { query.append((name, value)) }
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) { query.append(("param_\(name)", value)) }
+        var body: [UInt8]
+        if let rows {
+            query.append(("query", sql))
+            body = rows
+        } else {
+            body = Array(sql.utf8)
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "X-ClickHouse-User", value: endpoint.user)
+        if !endpoint.password.isEmpty { headers.add(name: "X-ClickHouse-Key", value: endpoint.password) }
+        headers.add(name: "Accept-Encoding", value: "gzip")
+        if compressRequests, body.count >= 16 << 10, let compressed = Gzip.compress(body) {
+            body = compressed
+            headers.add(name: "Content-Encoding", value: "gzip")
+        }
+        let url = endpoint.base + "/?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        var attempt = 0
+        while true {
+            do {
+                return try once(url: url, headers: headers, body: body)
+            } catch {
+                guard error.isRetryable, attempt < retryPauses.count else { throw error }
+                Thread.sleep(forTimeInterval: retryPauses[attempt])
+                attempt += 1
+            }
+        }
+    }
+
+    private func once(url: String, headers: HTTPHeaders, body: [UInt8]) throws(ClickHouseError) -> ByteBuffer {
+        let response: HTTPClient.Response
+        do {
+            let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
+            response = try client.execute(request: request, deadline: .now() + .seconds(endpoint.timeout)).wait()
+        } catch let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded || error == .connectTimeout {
+            throw ClickHouseError(.unavailable, "ClickHouse at \(endpoint.base) did not answer within \(endpoint.timeout) s (timeout= in the store address sets it)")
+        } catch {
+            throw ClickHouseError(.unavailable, "cannot reach ClickHouse at \(endpoint.base): \(Self.describe(error))")
+        }
+        let body = response.body ?? ByteBuffer()
+        guard response.status.code >= 300 else { return body }
+        let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init)
+        if code == ClickHouseError.authenticationFailed || response.status == .forbidden || response.status == .unauthorized {
+            throw ClickHouseError(.failed, "ClickHouse at \(endpoint.base) refused user '\(endpoint.user)': \(text)", code: code)
+        }
+        let condition: StoreCondition = code.map { ClickHouseError.busyCodes.contains($0) } == true ? .busy
+            : response.status.code == 503 || response.status.code == 502 || response.status.code == 504 ? .unavailable : .failed
+        throw ClickHouseError(condition, "ClickHouse at \(endpoint.base): \(text.isEmpty ? "HTTP \(response.status.code)" : text)", code: code)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") { return "connection refused" }
+        return text
+    }
+
+    /// RFC 3986 percent-encoding of a query value: everything but unreserved characters.
+    static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let digits = Array("0123456789ABCDEF".utf8)
+                out.unicodeScalars.append("%")
+                out.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
+                out.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 0xF)]))
+            }
+        }
+        return out
+    }
+}
+
+/// gzip (RFC 1952) of a request body, with zlib.
+enum Gzip {
+    static func compress(_ input: [UInt8]) -> [UInt8]? {
+        var stream = z_stream()
+        // 15 window bits + 16: a gzip header and trailer; level 1: the body is sent once.
+        guard deflateInit2_(&stream, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 32)
+        let status: Int32 = input.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+                stream.avail_in = uInt(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = uInt(target.count)
+                return deflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END else { return nil }
+        output.removeLast(output.count - Int(stream.total_out))
+        return output
+    }
+}

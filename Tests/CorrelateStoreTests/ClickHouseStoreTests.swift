@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+import CorrelateClickHouse
+import CorrelateModel
+import CorrelateTestSupport
+
+/// The ClickHouse store on the exporter's own tables (its DDL applied verbatim, in the layouts
+/// real installations have), rows written as the exporter writes them, and its failures. The
+/// contract every store keeps is `EventStoreContractTests`, which runs on ClickHouse too.
+@Suite struct ClickHouseStoreTests {
+    static let second: Int64 = 1_000_000_000
+    /// 2026-11-25T08:32:39Z.
+    static let base: Int64 = 1_764_059_559 * second
+
+    /// A fresh database with the fixture DDL files applied (`{db}` replaced).
+    static func database(_ files: [String]) throws -> (front: ClickHouseFront, database: String) {
+        let front = try ClickHouseFront.shared.get()
+        let database = ClickHouseFront.freshDatabase("exporter")
+        _ = try front.query("CREATE DATABASE \(database)")
+        for file in files {
+            let ddl = try String(contentsOfFile: Fixtures.fixture("clickhouse/" + file), encoding: .utf8)
+            _ = try front.query(ddl.replacingOccurrences(of: "{db}", with: database))
+        }
+        return (front, database)
+    }
+
+    static func insert(_ front: ClickHouseFront, _ table: String, _ rows: [String]) throws {
+        _ = try front.query("INSERT INTO \(table) FORMAT JSONEachRow\n" + rows.joined(separator: "\n"))
+    }
+
+    static let producer = "5b8efff798038103d269b633813fc60c", consumer = "0af7651916cd43dd8448eb211c80319c"
+
+    /// Spans as an older exporter wrote them: `SPAN_KIND_*`/`STATUS_CODE_*`, `Duration` Int64.
+    static func olderSpans(_ front: ClickHouseFront, _ database: String) throws {
+        try insert(front, "\(database).otel_traces", [
+            #"{"Timestamp":"\#(base / second).000000000","TraceId":"\#(producer)","SpanId":"00f067aa0ba902b7","ParentSpanId":"","SpanName":"POST /export","SpanKind":"SPAN_KIND_SERVER","ServiceName":"api","ResourceAttributes":{"service.name":"api","k8s.pod.name":"api-1"},"SpanAttributes":{"http.response.status_code":"202"},"Duration":40000000,"StatusCode":"STATUS_CODE_UNSET","StatusMessage":""}"#,
+            #"{"Timestamp":"\#(base / second).010000000","TraceId":"\#(producer)","SpanId":"00f067aa0ba902b8","ParentSpanId":"00f067aa0ba902b7","SpanName":"send export","SpanKind":"SPAN_KIND_PRODUCER","ServiceName":"api","SpanAttributes":{"messaging.message.id":"task-77","messaging.destination.name":"exports"},"Duration":5000000,"StatusCode":"STATUS_CODE_UNSET","StatusMessage":""}"#,
+            #"{"Timestamp":"\#(base / second + 3).000000000","TraceId":"\#(consumer)","SpanId":"b7ad6b7169203331","ParentSpanId":"","SpanName":"run export","SpanKind":"SPAN_KIND_CONSUMER","ServiceName":"worker","SpanAttributes":{"messaging.message.id":"task-77"},"Duration":2500000000,"StatusCode":"STATUS_CODE_ERROR","StatusMessage":"boom","Links.TraceId":["\#(producer)"],"Links.SpanId":["00f067aa0ba902b8"],"Links.TraceState":[""],"Links.Attributes":[{}]}"#,
+        ])
+    }
+
+    @Test func readsTheOlderTracesTableWithItsSpellingsAndInt64Durations() throws {
+        let (front, database) = try Self.database(["otel_traces.int64-duration.sql", "otel_traces_trace_id_ts.sql", "otel_traces_trace_id_ts_mv.sql",
+                                                   "otel_logs.timestamptime.sql"])
+        try Self.olderSpans(front, database)
+        let store = try ClickHouseEventStore(endpoint: try front.endpoint(database: database), access: .read)
+        let spans = try store.spans(inTrace: TraceID(hex: Self.consumer)!)
+        #expect(spans.count == 1)
+        let run = try #require(spans.first)
+        #expect(run.kind == .consumer)
+        #expect(run.status == .error)
+        #expect(run.statusMessage == "boom")
+        #expect(run.end.nanoseconds - run.start.nanoseconds == 2_500_000_000)
+        #expect(run.links.map(\.traceID) == [TraceID(hex: Self.producer)!])
+        let sent = try store.spans(inTrace: TraceID(hex: Self.producer)!)
+        #expect(sent.map(\.kind) == [.server, .producer])
+        #expect(sent.first?.attributes["http.response.status_code"] == .int(202))
+        #expect(sent.first?.resource["k8s.pod.name"] == .string("api-1"))
+        #expect(try store.spans(withMessageIDs: ["task-77"]).map(\.name) == ["send export", "run export"])
+        #expect(try store.traceIDs(linkingTo: TraceID(hex: Self.producer)!, limit: 5) == [TraceID(hex: Self.consumer)!])
+        #expect(try store.traceIDs(withPrefix: "0af76519", limit: 5) == [TraceID(hex: Self.consumer)!])
+    }
+
+    /// Lines the Collector's filelog receiver shipped unparsed: `TraceId` empty, the id in `Body`.
+    @Test(arguments: ["otel_logs.sql", "otel_logs.timestamptime.sql"])
+    func logsWithTheIDOnlyInTheirBodyAreLinked(_ logsTable: String) throws {
+        let (front, database) = try Self.database(["otel_traces.sql", "otel_traces_trace_id_ts.sql", "otel_traces_trace_id_ts_mv.sql", logsTable])
+        try Self.olderSpans(front, database)
+        let at = { (offset: Double) in String(format: "%d.%09d", Self.base / Self.second + Int64(offset), Int64((offset - offset.rounded(.down)) * 1e9)) }
+        try Self.insert(front, "\(database).otel_logs", [
+            // Parsed by the Collector: the id in its column.
+            #"{"Timestamp":"\#(at(3.1))","TraceId":"\#(Self.consumer)","SpanId":"b7ad6b7169203331","SeverityText":"INFO","SeverityNumber":9,"ServiceName":"worker","Body":"export started","LogAttributes":{}}"#,
+            // Shipped as text: the id only in the body.
+            #"{"Timestamp":"\#(at(4.2))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"2026-11-25 08:32:43,200 ERROR [trace_id=\#(Self.consumer) span_id=b7ad6b7169203331] export failed","LogAttributes":{"log.file.path":"/var/log/worker.log"}}"#,
+            // The task id only, as Celery's own lines carry it.
+            #"{"Timestamp":"\#(at(3.5))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"[2026-11-25 08:32:42,500: INFO/ForkPoolWorker-1] Task jobs.export[task-77] received","LogAttributes":{}}"#,
+            // Another trace's line, and one far outside the trace's time.
+            #"{"Timestamp":"\#(at(4.3))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"trace_id=\#(Self.producer) other","LogAttributes":{}}"#,
+            #"{"Timestamp":"\#(at(7200))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"trace_id=\#(Self.consumer) two hours later","LogAttributes":{}}"#,
+        ])
+        let store = try ClickHouseEventStore(endpoint: try front.endpoint(database: database), access: .read)
+        let trace = TraceID(hex: Self.consumer)!
+        _ = try store.spans(inTrace: trace)
+        let logs = try store.logs(inTrace: trace)
+        #expect(logs.map(\.message) == ["export started", "2026-11-25 08:32:43,200 ERROR [trace_id=\(Self.consumer) span_id=b7ad6b7169203331] export failed"])
+        #expect(logs.allSatisfy { $0.traceID == trace })
+        #expect(logs.last?.source.file == "/var/log/worker.log")
+        let jobLogs = try store.logs(withJobIDs: ["task-77"])
+        #expect(jobLogs.map(\.jobID) == ["task-77"])
+        #expect(jobLogs.first?.message.hasSuffix("Task jobs.export[task-77] received") == true)
+    }
+
+    @Test func aTableWithoutAColumnCorrelateReadsIsAnErrorNamingBoth() throws {
+        let (front, database) = try Self.database(["otel_traces.sql"])
+        _ = try front.query("CREATE TABLE \(database).otel_logs (Timestamp DateTime64(9), TraceId String) ENGINE = MergeTree ORDER BY Timestamp")
+        let error = try #require(throws: ClickHouseError.self) {
+            try ClickHouseEventStore(endpoint: try front.endpoint(database: database), access: .read)
+        }
+        #expect(error.reason.contains("\(database).otel_logs"))
+        #expect(error.reason.contains("no column SpanId"))
+        let missing = try #require(throws: ClickHouseError.self) {
+            try ClickHouseEventStore(endpoint: try front.endpoint(database: ClickHouseFront.freshDatabase("empty")), access: .read)
+        }
+        #expect(missing.reason.contains("has no table otel_traces"))
+        #expect(missing.reason.contains("correlate store init"))
+    }
+
+    /// `store init` creates what is missing and leaves what exists as it is.
+    @Test func initCreatesOnlyTheMissingTablesWithTheirTTL() throws {
+        let (front, database) = try Self.database(["otel_logs.timestamptime.sql"])
+        let endpoint = try front.endpoint(database: database)
+        let created = try ClickHouseEventStore.initialize(endpoint: endpoint, retain: 7 * 86_400 * Self.second)
+        #expect(created == ["otel_traces", "otel_traces_trace_id_ts", "otel_traces_trace_id_ts_mv", "correlate_alerts", "correlate_raw_alerts"])
+        let columns = try front.query("SELECT name FROM system.columns WHERE database = '\(database)' AND table = 'otel_logs' AND name = 'TimestampTime'")
+        #expect(columns.contains("TimestampTime"), "the older otel_logs is kept")
+        let ttl = try front.query("SELECT engine_full FROM system.tables WHERE database = '\(database)' AND name = 'otel_traces'")
+        #expect(ttl.contains("TTL toDateTime(Timestamp) + toIntervalDay(7)"))
+        #expect(try ClickHouseEventStore.initialize(endpoint: endpoint, retain: nil).isEmpty)
+    }
+
+    /// What correlate writes is what the exporter writes: read back by plain SQL as Grafana's
+    /// data source reads it.
+    @Test func writtenRowsAreTheExportersShape() throws {
+        let store = try StoreKind.clickhouseStore()
+        let front = try ClickHouseFront.shared.get()
+        let trace = TraceID(hex: Self.consumer)!
+        let span = Span(traceID: trace, spanID: SpanID(7), name: "run export", kind: .consumer, start: Timestamp(nanoseconds: Self.base),
+                        end: Timestamp(nanoseconds: Self.base + 1_500_000), status: .error, service: "worker",
+                        attributes: [Attribute("messaging.message.id", .string("task-1")), Attribute("retries", .int(2))],
+                        resource: [Attribute("service.name", .string("worker"))])
+        #expect(try store.insert(spans: [span, span]) == InsertResult(stored: 1, duplicates: 1))
+        let record = LogRecord(source: SourceLocation(file: "/var/log/w.log", line: 12), timestamp: Timestamp(nanoseconds: Self.base + 1),
+                               traceID: trace, jobID: "task-1", severity: .error, service: "worker", message: "failed")
+        #expect(try store.insert(logs: [record]) == InsertResult(stored: 1))
+        #expect(try store.insert(logs: [record]) == InsertResult(duplicates: 1))
+        let database = store.endpoint.database
+        let row = try front.query("SELECT SpanKind, StatusCode, Duration, SpanAttributes['retries'] AS r, toUnixTimestamp64Nano(Timestamp) AS t FROM \(database).otel_traces")
+        #expect(row.contains(#""SpanKind":"Consumer","StatusCode":"Error","Duration":1500000,"r":"2","t":\#(Self.base)"#))
+        let times = try front.query("SELECT TraceId, toUnixTimestamp(Start) AS s FROM \(database).otel_traces_trace_id_ts")
+        #expect(times.contains(#""TraceId":"\#(Self.consumer)","s":\#(Self.base / Self.second)"#), "the exporter's view fills the lookup table")
+        let log = try front.query("SELECT SeverityText, SeverityNumber, LogAttributes['messaging.message.id'] AS job, LogAttributes['log.file.path'] AS file FROM \(database).otel_logs")
+        #expect(log.contains(#""SeverityText":"ERROR","SeverityNumber":17,"job":"task-1","file":"\/var\/log\/w.log""#))
+    }
+
+    // MARK: - Failures
+
+    @Test func aServerThatIsDownIsUnavailableWithTheAddress() throws {
+        // A port nothing listens on: the shared front's, once it is stopped, is not known; bind
+        // and close one instead.
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        close(socket)
+        let started = Date()
+        let error = try #require(throws: ClickHouseError.self) {
+            try ClickHouseEventStore(endpoint: try ClickHouseEndpoint.parse("clickhouse://127.0.0.1:\(port)/otel"), access: .read)
+        }
+        #expect(error.condition == .unavailable)
+        #expect(error.reason == "cannot reach ClickHouse at http://127.0.0.1:\(port): connection refused")
+        #expect(Date().timeIntervalSince(started) > 2.5, "tried again, with pauses, before giving up")
+    }
+
+    @Test func aWrongPasswordIsRefusedByName() throws {
+        let front = try ClickHouseFront(user: "correlate", password: "right")
+        defer { front.stop() }
+        let database = "otel"
+        _ = try ClickHouseEventStore.initialize(endpoint: try ClickHouseEndpoint.parse(front.address(database: database)), retain: nil)
+        let error = try #require(throws: ClickHouseError.self) {
+            try ClickHouseEventStore(endpoint: try ClickHouseEndpoint.parse("clickhouse://correlate:wrong@127.0.0.1:\(front.port)/otel"), access: .read)
+        }
+        #expect(error.condition == .failed)
+        #expect(error.code == 516)
+        #expect(error.reason.hasPrefix("ClickHouse at http://127.0.0.1:\(front.port) refused user 'correlate': Code: 516."))
+        #expect(!error.reason.contains("wrong"), "the password is never printed")
+    }
+
+    @Test func aSlowServerTimesOut() throws {
+        let front = try ClickHouseFront(delay: 2)
+        defer { front.stop() }
+        let endpoint = try ClickHouseEndpoint.parse("clickhouse://127.0.0.1:\(front.port)/otel?timeout=1")
+        #expect(endpoint.timeout == 1)
+        let error = try #require(throws: ClickHouseError.self) { try ClickHouseEventStore(endpoint: endpoint, access: .read) }
+        #expect(error.condition == .unavailable)
+        #expect(error.reason == "ClickHouse at http://127.0.0.1:\(front.port) did not answer within 1 s (timeout= in the store address sets it)")
+    }
+
+    @Test(arguments: [
+        ("clickhouse://ch.example/otel", "http://ch.example:8123", "otel", "default"),
+        ("https://reader@ch.example/logs", "https://ch.example:8443", "logs", "reader"),
+        ("clickhouse://u:p%40ss@10.0.0.5:9000", "http://10.0.0.5:9000", "default", "u"),
+    ])
+    func addressesAreRead(_ text: String, _ base: String, _ database: String, _ user: String) throws {
+        let endpoint = try ClickHouseEndpoint.parse(text)
+        #expect(endpoint.base == base)
+        #expect(endpoint.database == database)
+        #expect(endpoint.user == user)
+    }
+
+    @Test func badAddressesSayWhatIsWrong() throws {
+        #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/a/b") }
+        #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/otel?timeout=0") }
+        #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/otel?speed=1") }
+        #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/bad-name") }
+        #expect(try ClickHouseEndpoint.parse("clickhouse://u:p%40ss@h/otel").password == "p@ss")
+        #expect(try ClickHouseEndpoint.parse("clickhouse://u:inline@h/otel", password: "fromfile").password == "fromfile")
+    }
+}

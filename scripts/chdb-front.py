@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""The part of ClickHouse's HTTP interface that correlate uses, in front of chDB.
+
+chDB (PyPI `chdb-core`) is the ClickHouse engine compiled as a library: the same SQL parser,
+table engines, functions and formats as clickhouse-server. This front lets correlate's tests and
+benchmarks talk to it the way they talk to a server, over HTTP, as ClickHouse documents the
+interface (https://clickhouse.com/docs/interfaces/http):
+
+- the query in the `query` URL parameter, or in the body of a POST; with both, the body follows
+  the query (how `INSERT ... FORMAT JSONEachRow` takes its rows);
+- `database`, `default_format` (TabSeparated when absent, as ClickHouse), `param_NAME=value` for
+  typed parameters `{NAME:Type}`;
+- the user and password from `X-ClickHouse-User`/`X-ClickHouse-Key`, HTTP basic auth or the
+  `user`/`password` parameters; a wrong pair is Code 516 (AUTHENTICATION_FAILED), HTTP 403;
+- a gzip or deflate request body (`Content-Encoding`); a gzip answer when
+  `enable_http_compression=1` and the client accepts it;
+- errors as ClickHouse sends them: the `Code: N. DB::Exception: ...` text, the
+  `X-ClickHouse-Exception-Code` header, HTTP 404 for unknown tables and databases, 400 for
+  syntax and bad parameters, 403 for authentication, 500 otherwise.
+
+Every statement is run by chDB itself: nothing here parses SQL. chDB's session is used by one
+thread at a time (a lock), as one server connection would be.
+
+    chdb-front.py --path DIR [--port 0] [--user U --password P] [--delay SECONDS] [--parent-pid PID]
+
+prints `listening on PORT` once it accepts connections. `--delay` holds every answer that long
+(how the tests make a slow server).
+"""
+
+import argparse
+import base64
+import gzip
+import os
+import re
+import sys
+import threading
+import time
+import urllib.parse
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from chdb import session as chdb_session
+
+CODE = re.compile(r"Code: (\d+)\.")
+# ClickHouse's HTTP status for some error codes (src/Server/HTTPHandler.cpp).
+NOT_FOUND = {60, 81, 16, 47}  # UNKNOWN_TABLE, UNKNOWN_DATABASE, NO_SUCH_COLUMN_IN_TABLE, UNKNOWN_IDENTIFIER
+BAD_REQUEST = {62, 27, 26, 6, 36, 53, 70, 456, 457, 117, 41}  # syntax, parsing, bad arguments, parameters
+
+
+class Front:
+    def __init__(self, path, user, password, delay):
+        self.session = chdb_session.Session(path)
+        self.lock = threading.Lock()
+        self.user = user
+        self.password = password
+        self.delay = delay
+
+    def run(self, sql, database, fmt, params):
+        with self.lock:
+            if database:
+                self.session.query(f"USE `{database}`")
+            result = self.session.query(sql, fmt, params=params) if params else self.session.query(sql, fmt)
+            return result.bytes() if result is not None else b""
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    front: Front = None
+
+    def log_message(self, format, *args):  # quiet: the tests read stderr
+        pass
+
+    def do_GET(self):
+        self.answer(b"")
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        encoding = (self.headers.get("Content-Encoding") or "").lower()
+        try:
+            if encoding == "gzip":
+                body = gzip.decompress(body)
+            elif encoding == "deflate":
+                body = zlib.decompress(body)
+        except Exception as error:  # noqa: BLE001 - a bad body is the client's error
+            return self.error(400, 27, f"Code: 27. DB::Exception: Cannot decompress the request body: {error}. (CANNOT_PARSE_INPUT_ASSERTION_FAILED)")
+        self.answer(body)
+
+    def answer(self, body):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path in ("/ping", "/ping/"):
+            return self.send(200, b"Ok.\n", {})
+        args = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        if not self.authenticated(args):
+            user = self.headers.get("X-ClickHouse-User") or args.get("user") or "default"
+            return self.error(403, 516, f"Code: 516. DB::Exception: {user}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)")
+        query = args.get("query", "")
+        text = body.decode("utf-8", errors="replace")
+        sql = (query + "\n" + text) if query and text else (query or text)
+        if not sql.strip():
+            return self.send(200, b"Ok.\n", {})
+        params = {name[len("param_"):]: value for name, value in args.items() if name.startswith("param_")}
+        fmt = args.get("default_format") or "TabSeparated"
+        if self.front.delay:
+            time.sleep(self.front.delay)
+        try:
+            data = self.front.run(sql, args.get("database") or self.headers.get("X-ClickHouse-Database"), fmt, params)
+        except Exception as error:  # noqa: BLE001 - chDB raises its errors as RuntimeError-like
+            message = str(error)
+            match = CODE.search(message)
+            code = int(match.group(1)) if match else 1002
+            status = 404 if code in NOT_FOUND else 400 if code in BAD_REQUEST else 500
+            return self.error(status, code, message if match else f"Code: {code}. DB::Exception: {message}")
+        headers = {"Content-Type": "application/json; charset=UTF-8" if "JSON" in fmt else "text/plain; charset=UTF-8"}
+        if args.get("enable_http_compression") == "1" and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+            data = gzip.compress(data, compresslevel=1)
+            headers["Content-Encoding"] = "gzip"
+        self.send(200, data, headers)
+
+    def authenticated(self, args):
+        if self.front.user is None:
+            return True
+        user = self.headers.get("X-ClickHouse-User")
+        key = self.headers.get("X-ClickHouse-Key")
+        authorization = self.headers.get("Authorization") or ""
+        if user is None and authorization.startswith("Basic "):
+            try:
+                user, _, key = base64.b64decode(authorization[6:]).decode().partition(":")
+            except Exception:  # noqa: BLE001
+                return False
+        if user is None:
+            user, key = args.get("user"), args.get("password")
+        return user == self.front.user and (key or "") == (self.front.password or "")
+
+    def error(self, status, code, message):
+        self.send(status, (message.rstrip() + "\n").encode(), {
+            "X-ClickHouse-Exception-Code": str(code),
+            "Content-Type": "text/plain; charset=UTF-8",
+        })
+
+    def send(self, status, data, headers):
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="ClickHouse's HTTP interface in front of chDB")
+    parser.add_argument("--path", required=True, help="chDB's data folder")
+    parser.add_argument("--port", type=int, default=0, help="0: a free port, printed")
+    parser.add_argument("--user")
+    parser.add_argument("--password")
+    parser.add_argument("--delay", type=float, default=0)
+    parser.add_argument("--parent-pid", type=int, help="exit when this process is gone (the test run that started it)")
+    options = parser.parse_args()
+    if options.parent_pid:
+        def watch():
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(options.parent_pid, 0)
+                except OSError:
+                    os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+    Handler.front = Front(options.path, options.user, options.password, options.delay)
+    server = ThreadingHTTPServer(("127.0.0.1", options.port), Handler)
+    server.daemon_threads = True
+    print(f"listening on {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
