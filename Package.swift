@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "CorrelateCLITests",
             dependencies: [
-                "correlate", "CorrelateStore", "CorrelateJSON", "CSQLite", "CorrelateTestSupport",
+                "correlate", "CorrelateStore", "CorrelateClickHouse", "CorrelateJSON", "CSQLite", "CorrelateTestSupport",
                 // The command line's own parts, tested without the binary: colour, times, configuration.
                 "CorrelateModel", "CorrelateSinks", "CorrelatePipeline",
             ],

@@ -15,8 +15,13 @@ interface (https://clickhouse.com/docs/interfaces/http):
 - a gzip or deflate request body (`Content-Encoding`); a gzip answer when
   `enable_http_compression=1` and the client accepts it;
 - errors as ClickHouse sends them: the `Code: N. DB::Exception: ...` text, the
-  `X-ClickHouse-Exception-Code` header, HTTP 404 for unknown tables and databases, 400 for
-  syntax and bad parameters, 403 for authentication, 500 otherwise.
+  `X-ClickHouse-Exception-Code` header, and the HTTP status ClickHouse gives the code (404 for
+  unknown tables, databases and functions, 400 for syntax and parsing, 403 for authentication
+  and access, 408 for a timeout; 500 otherwise).
+
+Not implemented: settings in the URL other than `default_format` (chDB runs with its own
+defaults), read-only GET, chunked request bodies; the request line is limited to 64 KiB
+(Python's), where ClickHouse takes 1 MiB.
 
 Every statement is run by chDB itself: nothing here parses SQL. chDB's session is used by one
 thread at a time (a lock), as one server connection would be.
@@ -42,9 +47,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from chdb import session as chdb_session
 
 CODE = re.compile(r"Code: (\d+)\.")
-# ClickHouse's HTTP status for some error codes (src/Server/HTTPHandler.cpp).
-NOT_FOUND = {60, 81, 16, 47}  # UNKNOWN_TABLE, UNKNOWN_DATABASE, NO_SUCH_COLUMN_IN_TABLE, UNKNOWN_IDENTIFIER
-BAD_REQUEST = {62, 27, 26, 6, 36, 53, 70, 456, 457, 117, 41}  # syntax, parsing, bad arguments, parameters
+# ClickHouse's HTTP status for error codes (src/Server/HTTP/exceptionCodeToHTTPStatus.cpp).
+STATUS = {
+    516: 403, 497: 403, 194: 401,                       # AUTHENTICATION_FAILED, ACCESS_DENIED, REQUIRED_PASSWORD
+    60: 404, 81: 404, 46: 404, 47: 404, 115: 404,        # UNKNOWN_TABLE, UNKNOWN_DATABASE, UNKNOWN_FUNCTION, UNKNOWN_IDENTIFIER, UNKNOWN_SETTING
+    62: 400, 27: 400, 26: 400, 6: 400, 36: 400, 53: 400, 117: 400, 41: 400, 72: 400, 73: 400,  # syntax, parsing, bad arguments
+    159: 408, 209: 503,                                 # TIMEOUT_EXCEEDED, SOCKET_TIMEOUT
+}
 
 
 class Front:
@@ -57,10 +66,15 @@ class Front:
 
     def run(self, sql, database, fmt, params):
         with self.lock:
+            # One session serves every request: a `database` holds for this request only.
             if database:
                 self.session.query(f"USE `{database}`")
-            result = self.session.query(sql, fmt, params=params) if params else self.session.query(sql, fmt)
-            return result.bytes() if result is not None else b""
+            try:
+                result = self.session.query(sql, fmt, params=params) if params else self.session.query(sql, fmt)
+                return result.bytes() if result is not None else b""
+            finally:
+                if database:
+                    self.session.query("USE default")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -109,7 +123,7 @@ class Handler(BaseHTTPRequestHandler):
             message = str(error)
             match = CODE.search(message)
             code = int(match.group(1)) if match else 1002
-            status = 404 if code in NOT_FOUND else 400 if code in BAD_REQUEST else 500
+            status = STATUS.get(code, 500)
             return self.error(status, code, message if match else f"Code: {code}. DB::Exception: {message}")
         headers = {"Content-Type": "application/json; charset=UTF-8" if "JSON" in fmt else "text/plain; charset=UTF-8"}
         if args.get("enable_http_compression") == "1" and "gzip" in (self.headers.get("Accept-Encoding") or ""):

@@ -41,8 +41,10 @@ public struct ClickHouseEndpoint: Sendable, Equatable {
     /// Reads an address; `password`, when given (from `--store-password-file`), wins over one in
     /// the address.
     public static func parse(_ text: String, password: String? = nil) throws(AddressError) -> ClickHouseEndpoint {
+        // Messages quote the address without its password.
+        let shown = redacted(text)
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            throw AddressError(description: "'\(text)' is not a ClickHouse address: write clickhouse://[user[:password]@]host:8123/DATABASE")
+            throw AddressError(description: "'\(shown)' is not a ClickHouse address: write clickhouse://[user[:password]@]host:8123/DATABASE")
         }
         let secure: Bool
         switch scheme {
@@ -55,11 +57,11 @@ public struct ClickHouseEndpoint: Sendable, Equatable {
         var endpoint = ClickHouseEndpoint(base: "\(secure ? "https" : "http")://\(hostText):\(port)")
         let path = url.path.split(separator: "/")
         guard path.count <= 1 else {
-            throw AddressError(description: "'\(url.path)' in '\(text)' is not a database name: the path is one name, as in clickhouse://host:8123/otel")
+            throw AddressError(description: "'\(url.path)' in '\(shown)' is not a database name: the path is one name, as in clickhouse://host:8123/otel")
         }
         if let name = path.first { endpoint.database = String(name) }
-        guard Self.isIdentifier(endpoint.database) else {
-            throw AddressError(description: "'\(endpoint.database)' is not a database name correlate takes (letters, digits, _)")
+        guard Self.isIdentifier(endpoint.database, dash: true) else {
+            throw AddressError(description: "'\(endpoint.database)' is not a database name correlate takes (letters, digits, _ and -)")
         }
         if let user = url.user, !user.isEmpty { endpoint.user = user }
         endpoint.password = password ?? url.password ?? ""
@@ -83,9 +85,19 @@ public struct ClickHouseEndpoint: Sendable, Equatable {
         return endpoint
     }
 
-    static func isIdentifier(_ text: String) -> Bool {
+    /// `text` with the password of its user information (`user:password@`) replaced by `***`.
+    public static func redacted(_ text: String) -> String {
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
+    }
+
+    /// Names correlate quotes with backticks and never needs to escape.
+    static func isIdentifier(_ text: String, dash: Bool = false) -> Bool {
         !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || (dash && $0 == 0x2D)
         }
     }
 

@@ -36,6 +36,12 @@ public final class ClickHouseEventStore: EventStore {
     let logs: String
     let alertsTable: String
     let rawAlertsTable: String
+    let bundlesTable: String
+    /// Whether `correlate_alerts` and `correlate_raw_alerts` exist (a reader on a database only
+    /// the Collector writes has none: no alerts).
+    private var hasAlertTables: Bool
+    /// Who this store is among the servers sharing the database (``claimBundle``).
+    let instance = UUID().uuidString.lowercased()
     var traceColumns: TableColumns
     var logColumns: TableColumns
     /// The time range of the traces read last (their spans' starts and ends), which bounds the
@@ -53,6 +59,7 @@ public final class ClickHouseEventStore: EventStore {
         logs = http.quoted(endpoint.logsTable)
         alertsTable = http.quoted("correlate_alerts")
         rawAlertsTable = http.quoted("correlate_raw_alerts")
+        bundlesTable = http.quoted("correlate_bundles")
         let columns = try Self.columns(http)
         let hint = "run correlate store init --store … to create the exporter's tables, or name yours with traces_table=/logs_table= in the address"
         guard let traceColumns = columns[endpoint.tracesTable] else {
@@ -72,9 +79,12 @@ public final class ClickHouseEventStore: EventStore {
         bodyExpression = indexed.contains { $0["expr"]?.string?.replacingOccurrences(of: " ", with: "") == "lower(Body)" } ? "lower(Body)" : "Body"
         let times = endpoint.tracesTable + "_trace_id_ts"
         traceTimes = columns[times].map { table in table.has("TraceId") && table.has("Start") && table.has("End") } == true ? http.quoted(times) : nil
+        hasAlertTables = columns["correlate_alerts"] != nil && columns["correlate_raw_alerts"] != nil
         if access == .write {
+            hasAlertTables = true
             try http.execute(ClickHouseSchema.alerts(alertsTable))
             try http.execute(ClickHouseSchema.rawAlerts(rawAlertsTable))
+            try http.execute(ClickHouseSchema.bundles(bundlesTable, ttl: ""))
         }
     }
 
@@ -96,6 +106,7 @@ public final class ClickHouseEventStore: EventStore {
             (endpoint.logsTable, ClickHouseSchema.logs(http.quoted(endpoint.logsTable), ttl: ttl)),
             ("correlate_alerts", ClickHouseSchema.alerts(http.quoted("correlate_alerts"))),
             ("correlate_raw_alerts", ClickHouseSchema.rawAlerts(http.quoted("correlate_raw_alerts"))),
+            ("correlate_bundles", ClickHouseSchema.bundles(http.quoted("correlate_bundles"), ttl: ttl)),
         ]
         var created: [String] = []
         for (name, sql) in statements where !existing.contains(name) {
@@ -128,63 +139,75 @@ public final class ClickHouseEventStore: EventStore {
 
     public func insert(spans: [Span]) throws -> InsertResult {
         guard !spans.isEmpty else { return InsertResult() }
-        var result = InsertResult()
-        var present = Set<String>()
-        let low = spans.map(\.start).min()!, high = spans.map(\.start).max()!
-        for chunk in Self.chunks(Array(Set(spans.map(\.traceID))), 2000) {
-            for row in try http.rows("""
-                SELECT TraceId, SpanId FROM \(traces)
-                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
-                AND TraceId IN {ids:Array(String)}
-                """, ["low": String(max(0, low.nanoseconds)), "high": String(max(0, high.nanoseconds)), "ids": Self.array(chunk.map(\.description))]) {
-                present.insert((row["TraceId"]?.string ?? "") + (row["SpanId"]?.string ?? ""))
+        return try http.retrying { () throws(ClickHouseError) -> InsertResult in
+            var result = InsertResult()
+            var present = Set<String>()
+            let low = spans.map(\.start).min()!, high = spans.map(\.start).max()!
+            for chunk in Self.chunks(Array(Set(spans.map(\.traceID.description))), Self.idsPerQuery) {
+                for row in try http.rows("""
+                    SELECT TraceId, SpanId FROM \(traces)
+                    WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
+                    AND TraceId IN {ids:Array(String)}
+                    """, ["low": Self.nanos(low.nanoseconds), "high": Self.nanos(high.nanoseconds), "ids": Self.array(Array(chunk))]) {
+                    present.insert((row["TraceId"]?.string ?? "") + (row["SpanId"]?.string ?? ""))
+                }
             }
-        }
-        let out = JSONWriter(capacity: 1 << 16)
-        let events = traceColumns.has("Events.Timestamp"), links = traceColumns.has("Links.TraceId")
-        for span in spans {
-            guard present.insert(span.traceID.description + span.spanID.description).inserted else {
-                result.duplicates += 1
-                continue
+            let out = JSONWriter(capacity: 1 << 16)
+            let events = traceColumns.has("Events.Timestamp"), links = traceColumns.has("Links.TraceId")
+            for span in spans {
+                guard present.insert(span.traceID.description + span.spanID.description).inserted else {
+                    result.duplicates += 1
+                    continue
+                }
+                ClickHouseRows.span(out, span, events: events, links: links)
+                result.stored += 1
             }
-            ClickHouseRows.span(out, span, events: events, links: links)
-            result.stored += 1
+            try http.insert(into: traces, rows: out.bytes)
+            return result
         }
-        try http.insert(into: traces, rows: out.bytes)
-        return result
     }
 
     public func insert(logs records: [LogRecord]) throws -> InsertResult {
         guard !records.isEmpty else { return InsertResult() }
-        var result = InsertResult()
-        var present = Set<String>()
-        let times = records.map { max(0, $0.timestamp?.nanoseconds ?? 0) }
-        let files = Array(Set(records.map(\.source.file)))
         let key = ClickHouseRows.LogKeys.self
-        // A day either side: a source whose clock was moved (``shiftLogTimes``) keeps its lines
-        // where they were moved to, at most 14 hours (the widest zone offset) from where a
-        // re-read puts them.
-        for row in try http.rows("""
-            SELECT LogAttributes[{fileKey:String}] AS File, LogAttributes[{lineKey:String}] AS Line FROM \(logs)
-            WHERE \(logTimeCondition(low: "low", high: "high")) AND LogAttributes[{fileKey:String}] IN {files:Array(String)}
-            """, ["low": Self.nanos(times.min()!, -Self.day), "high": Self.nanos(times.max()!, Self.day), "files": Self.array(files),
-                  "fileKey": key.file, "lineKey": key.line]) {
-            present.insert((row["File"]?.string ?? "") + "\n" + (row["Line"]?.string ?? ""))
-        }
-        let out = JSONWriter(capacity: 1 << 16)
-        for record in records {
-            guard present.insert(record.source.file + "\n" + String(record.source.line)).inserted else {
-                result.duplicates += 1
-                continue
+        let now = Timestamp(nanoseconds: Int64(Date().timeIntervalSince1970 * 1_000_000_000))
+        let files = Array(Set(records.map(\.source.file)))
+        // Where each record is (or was put, for those without a time), a day either side: a
+        // source whose clock was moved (``shiftLogTimes``) keeps its lines where they were moved
+        // to, at most 14 hours (the widest zone offset) from where a re-read puts them; an
+        // untimed line read again is looked for where it was stamped, up to a day ago.
+        let times = records.map { $0.timestamp?.nanoseconds ?? now.nanoseconds }
+        return try http.retrying { () throws(ClickHouseError) -> InsertResult in
+            var result = InsertResult()
+            var present = Set<String>()
+            for chunk in Self.chunks(files, Self.idsPerQuery) {
+                for row in try http.rows("""
+                    SELECT LogAttributes[{fileKey:String}] AS File, LogAttributes[{lineKey:String}] AS Line FROM \(logs)
+                    WHERE \(logTimeCondition(low: "low", high: "high", untimed: true)) AND LogAttributes[{fileKey:String}] IN {files:Array(String)}
+                    """, ["low": Self.nanos(times.min()!, -Self.day), "high": Self.nanos(times.max()!, Self.day), "files": Self.array(Array(chunk)),
+                          "fileKey": key.file, "lineKey": key.line]) {
+                    present.insert((row["File"]?.string ?? "") + "\n" + (row["Line"]?.string ?? ""))
+                }
             }
-            ClickHouseRows.log(out, record)
-            result.stored += 1
+            let out = JSONWriter(capacity: 1 << 16)
+            for record in records {
+                guard present.insert(record.source.file + "\n" + String(record.source.line)).inserted else {
+                    result.duplicates += 1
+                    continue
+                }
+                ClickHouseRows.log(out, record, now: now)
+                result.stored += 1
+            }
+            try http.insert(into: logs, rows: out.bytes)
+            return result
         }
-        try http.insert(into: logs, rows: out.bytes)
-        return result
     }
 
     public func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult {
+        try http.retrying { () throws(ClickHouseError) -> InsertResult in try insertRawAlert(body, source) }
+    }
+
+    private func insertRawAlert(_ body: String, _ source: SourceLocation) throws(ClickHouseError) -> InsertResult {
         let present = try http.rows("SELECT 1 FROM \(rawAlertsTable) WHERE Source = {source:String} AND Line = {line:UInt64} LIMIT 1",
                                     ["source": source.file, "line": String(max(0, source.line))])
         guard present.isEmpty else { return InsertResult(duplicates: 1) }
@@ -205,9 +228,15 @@ public final class ClickHouseEventStore: EventStore {
     /// does not reopen it): a changed alert is a new row with a higher `Revision`.
     public func insert(alerts: [Alert]) throws -> InsertResult {
         guard !alerts.isEmpty else { return InsertResult() }
+        return try http.retrying { () throws(ClickHouseError) -> InsertResult in try insertAlerts(alerts) }
+    }
+
+    private func insertAlerts(_ alerts: [Alert]) throws(ClickHouseError) -> InsertResult {
         var stored: [String: Alert] = [:]
-        for alert in try readAlerts("WHERE Fingerprint IN {fingerprints:Array(String)}", ["fingerprints": Self.array(Array(Set(alerts.map(\.fingerprint))))]) {
-            stored[alert.fingerprint + "\n" + String(alert.startsAt.nanoseconds)] = alert
+        for chunk in Self.chunks(Array(Set(alerts.map(\.fingerprint))), Self.idsPerQuery) {
+            for alert in try readAlerts("WHERE Fingerprint IN {fingerprints:Array(String)}", ["fingerprints": Self.array(Array(chunk))]) {
+                stored[alert.fingerprint + "\n" + String(alert.startsAt.nanoseconds)] = alert
+            }
         }
         var result = InsertResult()
         let out = JSONWriter(capacity: 4096)
@@ -279,6 +308,32 @@ public final class ClickHouseEventStore: EventStore {
         out.raw("}\n")
     }
 
+    /// Records the revision with this store's instance id and the server's time, then reads
+    /// which instance recorded it first: this one emits only when that is itself. Servers that
+    /// record the same revision within one insert's time of each other may both see themselves
+    /// first only if the later insert becomes visible after the earlier one's read — a window
+    /// of milliseconds, against an Alertmanager that delivers a notification to one of them.
+    public func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool {
+        let out = JSONWriter(capacity: 4096)
+        out.raw(#"{"Fingerprint":"#)
+        out.string(fingerprint)
+        out.raw(#","StartsAt":"#)
+        ClickHouseRows.time(out, startsAt)
+        out.raw(#","Revision":"#)
+        out.int(max(0, revision))
+        out.raw(#","Instance":"#)
+        out.string(instance)
+        out.raw(#","Bundle":"#)
+        out.string(json())
+        out.raw("}\n")
+        try http.insert(into: "\(bundlesTable) (Fingerprint, StartsAt, Revision, Instance, Bundle)", rows: out.bytes)
+        let winner = try http.rows("""
+            SELECT argMin(Instance, (ClaimedAt, Instance)) AS Winner FROM \(bundlesTable)
+            WHERE Fingerprint = {fingerprint:String} AND StartsAt = fromUnixTimestamp64Nano({startsAt:Int64}) AND Revision = {revision:UInt32}
+            """, ["fingerprint": fingerprint, "startsAt": Self.nanos(startsAt.nanoseconds), "revision": String(max(0, revision))])
+        return winner.first?["Winner"]?.string == instance
+    }
+
     // MARK: - Reading spans
 
     private var spanColumns: String { ClickHouseRows.spanColumns(traceColumns) }
@@ -306,9 +361,7 @@ public final class ClickHouseEventStore: EventStore {
         }
         let spans = try http.rows("SELECT \(spanColumns) FROM \(traces) WHERE \(condition)", parameters)
             .compactMap(ClickHouseRows.span).sorted { ($0.start, $0.spanID) < ($1.start, $1.spanID) }
-        if let first = spans.first {
-            recentWindow = (first.start.nanoseconds, spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds)
-        }
+        recentWindow = spans.first.map { first in (first.start.nanoseconds, spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds) }
         return Self.unique(spans)
     }
 
@@ -320,10 +373,13 @@ public final class ClickHouseEventStore: EventStore {
 
     public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
         guard !messageIDs.isEmpty else { return [] }
-        let rows = try http.rows("""
-            SELECT \(spanColumns) FROM \(traces) WHERE SpanAttributes['messaging.message.id'] IN {ids:Array(String)}
-            ORDER BY Timestamp LIMIT 64 BY SpanAttributes['messaging.message.id']
-            """, ["ids": Self.array(messageIDs.sorted())])
+        var rows: [JSONDocument] = []
+        for chunk in Self.chunks(messageIDs.sorted(), Self.idsPerQuery) {
+            rows += try http.rows("""
+                SELECT \(spanColumns) FROM \(traces) WHERE SpanAttributes['messaging.message.id'] IN {ids:Array(String)}
+                ORDER BY Timestamp, TraceId, SpanId LIMIT 64 BY SpanAttributes['messaging.message.id']
+                """, ["ids": Self.array(Array(chunk))])
+        }
         let spans = Self.unique(rows.compactMap(ClickHouseRows.span))
         return messageIDs.sorted().flatMap { id in spans.filter { $0.messageID == id } }
     }
@@ -399,12 +455,14 @@ public final class ClickHouseEventStore: EventStore {
     // MARK: - Reading log records
 
     /// `Timestamp` in [low, high] (parameters of those names, nanoseconds), with the older
-    /// layout's `TimestampTime` too, which its sort key is made of.
-    private func logTimeCondition(low: String, high: String) -> String {
+    /// layout's `TimestampTime` too, which its sort key is made of; records without a time of
+    /// their own (stamped when written) only when `untimed`.
+    private func logTimeCondition(low: String, high: String, untimed: Bool = false) -> String {
         var condition = "Timestamp BETWEEN fromUnixTimestamp64Nano({\(low):Int64}) AND fromUnixTimestamp64Nano({\(high):Int64})"
         if logColumns.has("TimestampTime") {
             condition += " AND TimestampTime BETWEEN toDateTime(intDiv({\(low):Int64}, 1000000000)) AND toDateTime(intDiv({\(high):Int64}, 1000000000) + 1)"
         }
+        if !untimed { condition += " AND LogAttributes['\(ClickHouseRows.LogKeys.untimed)'] = ''" }
         return condition
     }
 
@@ -415,30 +473,30 @@ public final class ClickHouseEventStore: EventStore {
 
     public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
         let full = trace.description, short = TraceID(high: 0, low: trace.low).description
-        var parameters = ["full": full, "short": short]
-        var condition = "TraceId IN ({full:String}, {short:String})"
+        var parameters = ["full": full, "short": short, "untimedKey": ClickHouseRows.LogKeys.untimed]
+        let byID = "TraceId IN ({full:String}, {short:String})"
+        var condition = byID
         if let (first, last) = try traceWindow(trace) {
-            // The trace's window and five minutes either side (the logs' sort key's bucket),
-            // and the untimed records (written at 1970-01-01).
+            // The trace's window and five minutes either side (the logs' sort key's bucket): by
+            // id, and by the id in the text of lines shipped unparsed; and, anywhere, the
+            // records of the trace without a time of their own (the id's index finds them).
             parameters["low"] = Self.nanos(first, -300_000_000_000)
             parameters["high"] = Self.nanos(last, 300_000_000_000)
-            parameters["untimedLow"] = "0"
-            parameters["untimedHigh"] = "86399999999999"
             condition = """
-                (\(logTimeCondition(low: "low", high: "high")) OR \(logTimeCondition(low: "untimedLow", high: "untimedHigh")))
-                AND (\(condition) OR (TraceId = '' AND hasToken(\(bodyExpression), {full:String})))
+                (\(logTimeCondition(low: "low", high: "high")) AND (\(byID) OR (TraceId = '' AND hasToken(\(bodyExpression), {full:String}))))
+                OR (\(byID) AND LogAttributes[{untimedKey:String}] != '')
                 """
         }
         let rows = try http.rows("SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(condition) LIMIT 100000", parameters)
         return Self.ordered(rows.map { ClickHouseRows.log($0, trace: trace) })
     }
 
-    /// The time a trace's spans cover: the last read by ``spans(inTrace:)`` when it is this one,
-    /// else its start range widened by an hour for the last span's duration.
+    /// The time a trace's spans cover, from its first start to its last end: its start range
+    /// from `otel_traces_trace_id_ts`, then its spans in that range.
     private func traceWindow(_ trace: TraceID) throws -> (Int64, Int64)? {
         guard let (first, last) = try startRange(trace) else { return nil }
         let rows = try http.rows("""
-            SELECT toInt64(min(toUnixTimestamp64Nano(Timestamp))) AS First, toInt64(max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))) AS Last
+            SELECT toInt64(min(toUnixTimestamp64Nano(Timestamp))) AS First, max(\(ClickHouseRows.end)) AS Last
             FROM \(traces) WHERE TraceId = {trace:String}
             AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
             """, ["trace": trace.description, "low": String(first), "high": String(last)])
@@ -458,21 +516,24 @@ public final class ClickHouseEventStore: EventStore {
 
     public func logs(withJobIDs jobIDs: Set<String>) throws -> [LogRecord] {
         guard !jobIDs.isEmpty else { return [] }
-        let ids = jobIDs.sorted()
-        var records = try http.rows("""
-            SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT 100000
-            """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job]).map { ClickHouseRows.log($0) }
-        // Lines shipped without parsing carry the id only in their text: looked for within the
-        // time of the traces just read (there is no other bound on a job id).
-        if let (first, last) = recentWindow {
-            let rows = try http.rows("""
-                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
-                AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND multiSearchAny(Body, {ids:Array(String)}) LIMIT 100000
-                """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job,
-                      "low": Self.nanos(first, -300_000_000_000), "high": Self.nanos(last, 300_000_000_000)])
-            for row in rows {
-                let body = row["Body"]?.string ?? ""
-                records.append(ClickHouseRows.log(row, job: ids.first { body.contains($0) }))
+        var records: [LogRecord] = []
+        for chunk in Self.chunks(jobIDs.sorted(), Self.idsPerQuery) {
+            let ids = Array(chunk)
+            records += try http.rows("""
+                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT 100000
+                """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job]).map { ClickHouseRows.log($0) }
+            // Lines shipped without parsing carry the id only in their text: looked for within
+            // the time of the trace just read (a job id has no other bound).
+            if let (first, last) = recentWindow {
+                let rows = try http.rows("""
+                    SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
+                    AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND multiSearchAny(Body, {ids:Array(String)}) LIMIT 100000
+                    """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job,
+                          "low": Self.nanos(first, -300_000_000_000), "high": Self.nanos(last, 300_000_000_000)])
+                for row in rows {
+                    let body = row["Body"]?.string ?? ""
+                    records.append(ClickHouseRows.log(row, job: ids.first { body.contains($0) }))
+                }
             }
         }
         return Self.ordered(records, byJob: true)
@@ -480,17 +541,30 @@ public final class ClickHouseEventStore: EventStore {
 
     public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
         guard start <= end, limit != 0 else { return [] }
-        let parameters = ["low": String(max(0, start.nanoseconds)), "high": String(max(0, end.nanoseconds)), "limit": String(Self.limit(limit)),
-                          "spanLow": Self.nanos(start.nanoseconds, -3_600_000_000_000), "spanHigh": Self.nanos(end.nanoseconds, 3_600_000_000_000)]
-        // Each id once, by its first line's time then id; never a 64-bit id (it may be a stored
-        // trace's low half).
-        return try http.rows("""
-            SELECT TraceId, min(Timestamp) AS First FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high")) AND TraceId != ''
-            AND NOT startsWith(TraceId, '0000000000000000')
-            AND TraceId NOT IN (SELECT TraceId FROM \(traces)
-                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({spanLow:Int64}) AND fromUnixTimestamp64Nano({spanHigh:Int64}))
-            GROUP BY TraceId ORDER BY First, TraceId LIMIT {limit:UInt64}
-            """, parameters).compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
+        // The window's ids, each once, by its first line's time then id (never a 64-bit id: it
+        // may be a stored trace's low half); then those no span has, wherever in time the spans
+        // are (the lookup table's key, else the traces' id index), until `limit` are found.
+        var found: [TraceID] = []
+        let wanted = Self.limit(limit)
+        var offset = 0
+        while found.count < wanted {
+            let page = max(64, 4 * (wanted - found.count))
+            let candidates = try http.rows("""
+                SELECT TraceId, min(Timestamp) AS First FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high")) AND TraceId != ''
+                AND NOT startsWith(TraceId, '0000000000000000')
+                GROUP BY TraceId ORDER BY First, TraceId LIMIT {page:UInt64} OFFSET {offset:UInt64}
+                """, ["low": Self.nanos(start.nanoseconds), "high": Self.nanos(end.nanoseconds), "page": String(page), "offset": String(offset)])
+                .compactMap { $0["TraceId"]?.string }
+            guard !candidates.isEmpty else { break }
+            offset += candidates.count
+            let withSpans = Set(try http.rows("SELECT DISTINCT TraceId FROM \(traceTimes ?? traces) WHERE TraceId IN {ids:Array(String)}",
+                                              ["ids": Self.array(candidates)]).compactMap { $0["TraceId"]?.string })
+            for id in candidates where !withSpans.contains(id) && found.count < wanted {
+                if let trace = TraceID(hex: id) { found.append(trace) }
+            }
+            if candidates.count < page { break }
+        }
+        return found
     }
 
     public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {
@@ -530,9 +604,9 @@ public final class ClickHouseEventStore: EventStore {
         let window = ["low": Self.nanos(low, -Self.day), "high": Self.nanos(high, Self.day)]
         var bySpan: [String: (Int64, Int64)] = [:], byJob: [String: (Int64, Int64)] = [:]
         let traceIDs = Array(Set(candidates.compactMap { row in row["SpanId"]?.string.flatMap { $0.isEmpty ? nil : row["TraceId"]?.string } }))
-        for chunk in Self.chunks(traceIDs, 2000) {
+        for chunk in Self.chunks(traceIDs, Self.idsPerQuery) {
             for row in try http.rows("""
-                SELECT TraceId, SpanId, toUnixTimestamp64Nano(Timestamp) AS Start, toInt64(Duration) AS Nanos FROM \(traces)
+                SELECT TraceId, SpanId, toUnixTimestamp64Nano(Timestamp) AS Start, \(ClickHouseRows.nanos) AS Nanos FROM \(traces)
                 WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64}) AND TraceId IN {ids:Array(String)}
                 """, window.merging(["ids": Self.array(Array(chunk))]) { $1 }) {
                 guard let start = row["Start"]?.int64 else { continue }
@@ -540,9 +614,9 @@ public final class ClickHouseEventStore: EventStore {
             }
         }
         let jobs = Array(Set(candidates.compactMap { row in row["SpanId"]?.string == "" ? row["Job"]?.string.flatMap { $0.isEmpty ? nil : $0 } : nil }))
-        for chunk in Self.chunks(jobs, 2000) {
+        for chunk in Self.chunks(jobs, Self.idsPerQuery) {
             for row in try http.rows("""
-                SELECT SpanAttributes['messaging.message.id'] AS Job, toUnixTimestamp64Nano(Timestamp) AS Start, toInt64(Duration) AS Nanos FROM \(traces)
+                SELECT SpanAttributes['messaging.message.id'] AS Job, toUnixTimestamp64Nano(Timestamp) AS Start, \(ClickHouseRows.nanos) AS Nanos FROM \(traces)
                 WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
                 AND SpanAttributes['messaging.message.id'] IN {jobs:Array(String)} AND upper(SpanKind) IN ('CONSUMER', 'SPAN_KIND_CONSUMER')
                 ORDER BY Timestamp LIMIT 1 BY Job
@@ -586,8 +660,9 @@ public final class ClickHouseEventStore: EventStore {
 
     // MARK: - Alerts
 
-    func readAlerts(_ condition: String, _ parameters: [String: String]) throws -> [Alert] {
-        try http.rows("""
+    func readAlerts(_ condition: String, _ parameters: [String: String]) throws(ClickHouseError) -> [Alert] {
+        guard hasAlertTables else { return [] }
+        return try http.rows("""
             SELECT Fingerprint, toInt64(toUnixTimestamp64Nano(StartsAt)) AS Starts, toInt64(toUnixTimestamp64Nano(EndsAt)) AS Ends, Status,
             AlertName, Labels, Annotations, Source, GeneratorURL
             FROM \(alertsTable) FINAL \(condition) ORDER BY StartsAt, AlertName, Fingerprint
@@ -667,7 +742,7 @@ public final class ClickHouseEventStore: EventStore {
         // to a day after (a trace that started before the range is not listed).
         let rows = try http.rows("""
             SELECT TraceId, toInt64(min(toUnixTimestamp64Nano(Timestamp))) AS First,
-                toInt64(max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))) AS Last, count() AS Spans,
+                max(\(ClickHouseRows.end)) AS Last, count() AS Spans,
                 countIf(upper(StatusCode) IN ('ERROR', 'STATUS_CODE_ERROR')) AS Errors,
                 argMin(SpanName, (ParentSpanId != '', Timestamp, SpanId)) AS Root, argMin(ServiceName, (ParentSpanId != '', Timestamp, SpanId)) AS RootService
             FROM \(traces)
@@ -692,8 +767,9 @@ public final class ClickHouseEventStore: EventStore {
         }
     }
 
-    /// Log sources of the last seven days of records (a listing of everything would read the
-    /// whole table).
+    /// Log sources of the last seven days of records (before the newest record's time; records
+    /// without a time of their own by when they were written): a listing of everything would
+    /// read the whole table.
     public func logSources() throws -> [LogSourceListing] {
         let key = ClickHouseRows.LogKeys.self
         return try http.rows("""
@@ -701,7 +777,9 @@ public final class ClickHouseEventStore: EventStore {
                 toInt64(minIf(toUnixTimestamp64Nano(Timestamp), LogAttributes[{untimedKey:String}] = '')) AS First,
                 toInt64(maxIf(toUnixTimestamp64Nano(Timestamp), LogAttributes[{untimedKey:String}] = '')) AS Last,
                 countIf(LogAttributes[{untimedKey:String}] = '') AS Timed, countIf(TraceId != '') AS WithTrace
-            FROM \(logs) WHERE Timestamp >= (SELECT max(Timestamp) FROM \(logs)) - INTERVAL 7 DAY OR toDate(Timestamp) = '1970-01-01'
+            FROM \(logs) WHERE LogAttributes[{untimedKey:String}] = ''
+                AND Timestamp >= (SELECT max(Timestamp) FROM \(logs) WHERE LogAttributes[{untimedKey:String}] = '') - INTERVAL 7 DAY
+                OR LogAttributes[{untimedKey:String}] != '' AND Timestamp >= now64(9) - INTERVAL 7 DAY
             GROUP BY Path HAVING Path != '' ORDER BY Path
             """, ["fileKey": key.file, "untimedKey": key.untimed]).map { row in
             let timed = (row["Timed"]?.int64 ?? 0) > 0
@@ -715,7 +793,7 @@ public final class ClickHouseEventStore: EventStore {
     public func statistics() throws -> StoreStatistics {
         let spans = try http.rows("SELECT count() AS Spans, uniqExact(TraceId) AS Traces FROM \(traces)").first
         let records = try http.rows("SELECT count() AS Logs FROM \(logs)").first
-        let raw = try http.rows("SELECT count() AS Raw FROM \(rawAlertsTable) FINAL").first
+        let raw = hasAlertTables ? try http.rows("SELECT count() AS Raw FROM \(rawAlertsTable) FINAL").first : nil
         return StoreStatistics(spans: Int(spans?["Spans"]?.int64 ?? 0), traces: Int(spans?["Traces"]?.int64 ?? 0),
                                logs: Int(records?["Logs"]?.int64 ?? 0), rawAlerts: Int(raw?["Raw"]?.int64 ?? 0))
     }
@@ -761,6 +839,10 @@ public final class ClickHouseEventStore: EventStore {
     }
 
     static let day: Int64 = 86_400_000_000_000
+
+    /// Ids sent in one query's parameters: ~18 KB of URL for trace ids (ClickHouse takes 1 MiB,
+    /// proxies and some fronts 64 KiB).
+    static let idsPerQuery = 500
 
     static func limit(_ limit: Int) -> Int { limit < 0 ? Int(Int32.max) : limit }
 

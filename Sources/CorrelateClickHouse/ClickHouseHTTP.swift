@@ -24,9 +24,10 @@ public struct ClickHouseError: StoreError {
     public var description: String { reason }
 
     /// ClickHouse's codes for a server too loaded to take the query now (retry later):
-    /// TOO_MANY_SIMULTANEOUS_QUERIES, TOO_MANY_PARTS, MEMORY_LIMIT_EXCEEDED, TIMEOUT_EXCEEDED,
-    /// TABLE_IS_READ_ONLY, ALL_CONNECTION_TRIES_FAILED, NETWORK_ERROR, SOCKET_TIMEOUT, KEEPER_EXCEPTION.
-    static let busyCodes: Set<Int> = [202, 252, 241, 159, 242, 279, 210, 209, 999]
+    /// TOO_MANY_SIMULTANEOUS_QUERIES, TOO_MANY_PARTS, TABLE_IS_READ_ONLY (a replica without
+    /// Keeper), ALL_CONNECTION_TRIES_FAILED, NETWORK_ERROR, SOCKET_TIMEOUT, KEEPER_EXCEPTION. (A
+    /// query over its memory or time limit fails the same way again.)
+    static let busyCodes: Set<Int> = [202, 252, 242, 279, 210, 209, 999]
     static let authenticationFailed = 516
 }
 
@@ -39,10 +40,11 @@ public struct ClickHouseError: StoreError {
 /// the `query` parameter and the rows as the body, gzipped when the server is not on this host.
 /// Answers are gzipped by the server (`enable_http_compression=1`) and inflated here.
 ///
-/// A call that fails because the server is unreachable, too slow or overloaded is tried again,
-/// after 0.2, 0.8 and 2 s (every statement correlate sends may be sent twice: reads, inserts
-/// whose rows are checked against the table first, `CREATE … IF NOT EXISTS`); then it throws a
-/// ``ClickHouseError`` whose condition is `.unavailable` or `.busy`.
+/// A read or DDL statement that fails because the server is unreachable, too slow or
+/// overloaded is tried again, after 0.2, 0.8 and 2 s; then it throws a ``ClickHouseError``
+/// whose condition is `.unavailable` or `.busy`. An INSERT is not (its answer may be lost after
+/// it committed): the store wraps its check of what is stored and the INSERT in
+/// ``retrying(_:)``, so a second try inserts only what the first did not.
 final class ClickHouseHTTP: @unchecked Sendable {
     let endpoint: ClickHouseEndpoint
     private let client: HTTPClient
@@ -53,11 +55,13 @@ final class ClickHouseHTTP: @unchecked Sendable {
     init(endpoint: ClickHouseEndpoint) {
         self.endpoint = endpoint
         let timeout = TimeAmount.seconds(endpoint.timeout)
-        client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: HTTPClient.Configuration(
-                timeout: .init(connect: .seconds(min(10, endpoint.timeout)), read: timeout),
-                decompression: .enabled(limit: .none)))
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(min(10, endpoint.timeout)), read: timeout),
+            decompression: .enabled(limit: .none))
+        // A refused connection is an answer: this client tries again on its own terms (three
+        // times, ~3 s), not the pool's (until the deadline, 30 s, while a server waits).
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let host = URLComponents(string: endpoint.base)?.host ?? ""
         compressRequests = !["127.0.0.1", "localhost", "::1"].contains(host)
     }
@@ -113,7 +117,11 @@ final class ClickHouseHTTP: @unchecked Sendable {
                      // 64-bit integers as JSON numbers, not strings.
                      ("output_format_json_quote_64bit_integers", "0")]
         for (name, value) in settings.sorted(by: { $0.key < $1.key }) { query.append((name, value)) }
-        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) { query.append(("param_\(name)", value)) }
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            // ClickHouse reads a `String` parameter as TabSeparated text (backslash escapes); an
+            // `Array(String)` as a literal, which ``ClickHouseEventStore`` quotes itself.
+            query.append(("param_\(name)", sql.contains("{\(name):String}") ? Self.tabSeparated(value) : value))
+        }
         var body: [UInt8]
         if let rows {
             query.append(("query", sql))
@@ -130,12 +138,26 @@ final class ClickHouseHTTP: @unchecked Sendable {
             headers.add(name: "Content-Encoding", value: "gzip")
         }
         let url = endpoint.base + "/?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        // An INSERT is never sent again on its own: its answer may be lost after it committed.
+        // The store sends it again inside ``retrying(_:)``, which first asks what is there.
+        if rows != nil || insideRetry { return try once(url: url, headers: headers, body: body) }
+        return try retrying { () throws(ClickHouseError) in try once(url: url, headers: headers, body: body) }
+    }
+
+    private var insideRetry = false
+
+    /// Runs `body`, and again after each pause of ``retryPauses`` while it fails for a reason
+    /// that may pass (unreachable, too slow, too busy); the calls inside are not retried each.
+    func retrying<T>(_ body: () throws(ClickHouseError) -> T) throws(ClickHouseError) -> T {
+        let outer = !insideRetry
+        insideRetry = true
+        defer { if outer { insideRetry = false } }
         var attempt = 0
         while true {
             do {
-                return try once(url: url, headers: headers, body: body)
+                return try body()
             } catch {
-                guard error.isRetryable, attempt < retryPauses.count else { throw error }
+                guard outer, error.isRetryable, attempt < retryPauses.count else { throw error }
                 Thread.sleep(forTimeInterval: retryPauses[attempt])
                 attempt += 1
             }
@@ -150,7 +172,11 @@ final class ClickHouseHTTP: @unchecked Sendable {
         } catch let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded || error == .connectTimeout {
             throw ClickHouseError(.unavailable, "ClickHouse at \(endpoint.base) did not answer within \(endpoint.timeout) s (timeout= in the store address sets it)")
         } catch {
-            throw ClickHouseError(.unavailable, "cannot reach ClickHouse at \(endpoint.base): \(Self.describe(error))")
+            // Connecting failed or the connection broke: the server may come back. Anything else
+            // (a TLS certificate refused, a name that does not resolve) will not pass by itself.
+            let text = Self.describe(error)
+            let lasting = ["SSL", "TLS", "certificate", "invalidURL", "unsupportedScheme"].contains { text.contains($0) }
+            throw ClickHouseError(lasting ? .failed : .unavailable, "cannot reach ClickHouse at \(endpoint.base): \(text)")
         }
         let body = response.body ?? ByteBuffer()
         guard response.status.code >= 300 else { return body }
@@ -168,6 +194,24 @@ final class ClickHouseHTTP: @unchecked Sendable {
         let text = String(describing: error)
         if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") { return "connection refused" }
         return text
+    }
+
+    /// A value as TabSeparated text writes it: backslash, tab, newline, carriage return and NUL
+    /// escaped.
+    static func tabSeparated(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\0" }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\0": out += "\\0"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// RFC 3986 percent-encoding of a query value: everything but unreserved characters.

@@ -71,7 +71,7 @@ enum ClickHouseRows {
 
     static func kind(_ text: String) -> Span.Kind {
         let upper = text.uppercased()
-        return Span.Kind(name: upper.hasPrefix("SPAN_KIND_") ? upper : upper)
+        return Span.Kind(name: upper)
     }
 
     static func statusName(_ status: Span.Status) -> String {
@@ -137,6 +137,13 @@ enum ClickHouseRows {
         out.raw("}\n")
     }
 
+    /// `Duration` as an Int64 number of nanoseconds, held at Int64's end (a `UInt64` column may
+    /// hold more; Go's exporters write a saturated duration there).
+    static let nanos = "toInt64(least(toUInt64(greatest(Duration, 0)), 9223372036854775807))"
+
+    /// The end of a span in nanoseconds, held at Int64's end.
+    static let end = "toInt64(least(toInt128(toUnixTimestamp64Nano(Timestamp)) + toInt128(least(toUInt64(greatest(Duration, 0)), 9223372036854775807)), 9223372036854775807))"
+
     /// What a span query selects, given the table's columns.
     static func spanColumns(_ columns: TableColumns) -> String {
         let events = columns.has("Events.Timestamp")
@@ -147,7 +154,7 @@ enum ClickHouseRows {
             : "[] AS LinkTraces, [] AS LinkSpans, [] AS LinkAttributes"
         return """
             TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, toUnixTimestamp64Nano(Timestamp) AS Start,
-            toInt64(Duration) AS Nanos, StatusCode, StatusMessage, SpanAttributes, ResourceAttributes, \(events), \(links)
+            \(nanos) AS Nanos, StatusCode, StatusMessage, SpanAttributes, ResourceAttributes, \(events), \(links)
             """
     }
 
@@ -206,7 +213,9 @@ enum ClickHouseRows {
         static let rule = "correlate.rule"
         /// The job id (Celery's task id, …): the `messaging.message.id` of the span that ran it.
         static let job = "messaging.message.id"
-        /// Present when the line had no time (`Timestamp` is then 1970-01-01).
+        /// Present when the line had no time: `Timestamp` is then when it was written (so that a
+        /// table's TTL keeps it as long as the rest, where 1970 would drop it at once), and
+        /// time-window reads leave it out.
         static let untimed = "correlate.untimed"
         /// The last clock shift of its source that moved it (``ClickHouseEventStore/shiftLogTimes(source:by:)``).
         static let shift = "correlate.clock_shift"
@@ -238,10 +247,10 @@ enum ClickHouseRows {
         }
     }
 
-    /// One `otel_logs` row.
-    static func log(_ out: JSONWriter, _ record: LogRecord) {
+    /// One `otel_logs` row; `now` stamps a record without a time (``LogKeys/untimed``).
+    static func log(_ out: JSONWriter, _ record: LogRecord, now: Timestamp) {
         out.raw(#"{"Timestamp":"#)
-        time(out, record.timestamp ?? Timestamp(nanoseconds: 0))
+        time(out, record.timestamp ?? now)
         out.raw(#","TraceId":"#)
         if let trace = record.traceID { out.quoted(trace) } else { out.raw("\"\"") }
         out.raw(#","SpanId":"#)
@@ -282,7 +291,13 @@ enum ClickHouseRows {
         let time = row["Time"]?.int64 ?? 0
         let service = row["ServiceName"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? resource?["service.name"]?.string
         let file = attribute(LogKeys.file) ?? "clickhouse:\(service ?? "otel_logs")"
-        let line = attribute(LogKeys.line).flatMap(Int.init) ?? Int(truncatingIfNeeded: (time / 1_000_000) & 0x7FFF_FFFF)
+        // A row the exporter wrote has no line: one is made of its time, ids and text, so that
+        // rows of one service are told apart (and the same row read twice is one).
+        let line = attribute(LogKeys.line).flatMap(Int.init) ?? {
+            var hash = FNV1a()
+            hash.add("\(time) \(row["TraceId"]?.string ?? "") \(row["SpanId"]?.string ?? "") \(row["Body"]?.string ?? "")".utf8)
+            return Int(hash.value & 0x7FFF_FFFF)
+        }()
         let number = Int(row["SeverityNumber"]?.int64 ?? 0)
         let severity = Severity(otelSeverityNumber: number) ?? row["SeverityText"]?.string.flatMap { Severity(text: $0) }
         return LogRecord(

@@ -2,9 +2,12 @@ public import CorrelateModel
 
 /// The tables the ClickHouse store reads and writes, as the OpenTelemetry Collector's
 /// `clickhouseexporter` creates them (opentelemetry-collector-contrib,
-/// `exporter/clickhouseexporter/internal/sqltemplates/`: `traces_table.sql`,
-/// `traces_id_ts_lookup_table.sql`, `traces_id_ts_lookup_mv.sql`, `logs_table.sql`), and the
-/// two of correlate's own.
+/// `exporter/clickhouseexporter/internal/sqltemplates/`: `traces_table.sql` without full-text
+/// search, `traces_id_ts_lookup_table.sql`, `traces_id_ts_lookup_mv.sql`, and `otel_logs` in
+/// the layout ClickStack's schema of 2026 gives it: five-minute buckets, the token index on
+/// `lower(Body)`), with the engine `MergeTree()` and the TTL of `--retain`; and the three
+/// tables of correlate's own. `Tests/Fixtures/clickhouse/` holds the same statements, which the
+/// tests apply as they are.
 public enum ClickHouseSchema {
     /// `otel_traces`: one row per span; `Timestamp` its start, `Duration` nanoseconds.
     static func traces(_ table: String, ttl: String) -> String {
@@ -36,15 +39,19 @@ public enum ClickHouseSchema {
                 TraceState String,
                 Attributes Map(LowCardinality(String), String)
             ) CODEC(ZSTD(1)),
+            ResourceAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(ResourceAttributes, 'Array(Tuple(String, String))')),
+            SpanAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(SpanAttributes, 'Array(Tuple(String, String))')),
             INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
             INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
             INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
             INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
             INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-            INDEX idx_duration Duration TYPE minmax GRANULARITY 1
-        ) ENGINE = MergeTree
+            INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
+            INDEX idx_lower_span_name lower(SpanName) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+        ) ENGINE = MergeTree()
         PARTITION BY toDate(Timestamp)
-        ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+        PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
+        ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
         \(ttl.isEmpty ? "" : "TTL toDateTime(Timestamp) + \(ttl)")
         SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1
         """
@@ -75,7 +82,7 @@ public enum ClickHouseSchema {
     }
 
     /// `otel_logs` in the exporter's current layout (sorted by five-minute bucket, service,
-    /// time; no `TimestampTime`).
+    /// time; no `TimestampTime`; the token index on `lower(Body)`).
     static func logs(_ table: String, ttl: String) -> String {
         """
         CREATE TABLE IF NOT EXISTS \(table) (
@@ -98,11 +105,14 @@ public enum ClickHouseSchema {
             INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
             INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
             INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+            INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+            INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
             INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
             INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-            INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
-        ) ENGINE = MergeTree
+            INDEX idx_lower_body lower(Body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+        ) ENGINE = MergeTree()
         PARTITION BY toDate(Timestamp)
+        PRIMARY KEY (toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)
         ORDER BY (toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)
         \(ttl.isEmpty ? "" : "TTL toDateTime(Timestamp) + \(ttl)")
         SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1
@@ -126,6 +136,24 @@ public enum ClickHouseSchema {
             Revision UInt64
         ) ENGINE = ReplacingMergeTree(Revision)
         ORDER BY (Fingerprint, StartsAt)
+        """
+    }
+
+    /// correlate's bundles: one row per revision each server emitting it recorded; the first
+    /// recorded (by the server's clock, `ClaimedAt` set by ClickHouse on insert) is the one
+    /// emitted.
+    static func bundles(_ table: String, ttl: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(table) (
+            Fingerprint String,
+            StartsAt DateTime64(9),
+            Revision UInt32,
+            Instance String,
+            ClaimedAt DateTime64(9) DEFAULT now64(9),
+            Bundle String CODEC(ZSTD(3))
+        ) ENGINE = MergeTree
+        ORDER BY (Fingerprint, StartsAt, Revision)
+        \(ttl.isEmpty ? "" : "TTL toDateTime(StartsAt) + \(ttl)")
         """
     }
 

@@ -83,8 +83,10 @@ extension StoreError {
 /// insert call is one transaction: after a crash, a store holds every batch whose call
 /// returned.
 ///
-/// Implementations: `SQLiteEventStore` (embedded, the default) and `MemoryEventStore` (in
-/// memory, for tests and short-lived use). A store is used from one thread at a time, except
+/// Implementations: `SQLiteEventStore` (embedded, the default), `ClickHouseEventStore` (the
+/// OpenTelemetry Collector's tables on ClickHouse; an insert there is checked against what is
+/// stored, and is atomic only within one partition) and `MemoryEventStore` (in memory, for
+/// tests and short-lived use). A store is used from one thread at a time, except
 /// ``spanPreparation``, which any thread may call. Errors are ``StoreError``s.
 public protocol EventStore: AnyObject {
     func insert(spans: [Span]) throws -> InsertResult
@@ -162,6 +164,12 @@ public protocol EventStore: AnyObject {
     /// upkeep (for SQLite, WAL checkpoints) off the writer's path.
     func beginLongRunningWrites() throws
 
+    /// Records that this process is about to emit revision `revision` of an alert's bundle
+    /// (`json`, the bundle as `correlate.bundle/v1`, made only when the store keeps it); false when another process sharing the
+    /// store recorded it first, and so emits it instead (`correlate serve` instances on one
+    /// ClickHouse). A store that one process writes answers true and keeps nothing.
+    func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool
+
     /// Drops what the store's ``StoreLimits`` no longer keep (writers also do so as they
     /// write); a store without limits does nothing.
     func enforceRetention() throws
@@ -177,6 +185,8 @@ extension EventStore {
     }
 
     public func beginLongRunningWrites() throws {}
+
+    public func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool { true }
 
     public func enforceRetention() throws {}
 

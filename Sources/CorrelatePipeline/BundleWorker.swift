@@ -249,6 +249,12 @@ public final class BundleWorker: @unchecked Sendable {
             for (key, _) in oldest { latest[key] = nil }
         }
         condition.unlock()
-        for bundle in bundles { emit(bundle) }
+        for bundle in bundles {
+            // Where several servers share the store, the first to record a revision emits it.
+            // A store that cannot be asked does not hold the bundle back.
+            guard (try? store.claimBundle(fingerprint: bundle.alert.fingerprint, startsAt: bundle.alert.startsAt,
+                                          revision: bundle.revision, json: BundleJSON.string(bundle))) ?? true else { continue }
+            emit(bundle)
+        }
     }
 }

@@ -57,7 +57,7 @@ public enum StoreLocation {
             guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
                 throw StoreAddressError(description: "cannot read the password file '\(passwordFile)'")
             }
-            password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         }
         func variable(_ name: String) -> String? {
             guard let value = getenv(name), value.pointee != 0 else { return nil }

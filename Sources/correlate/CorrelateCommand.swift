@@ -68,6 +68,10 @@ enum Main {
         } catch let diagnostic as Diagnostic {
             DiagnosticPrinter.print(diagnostic)
             exit(ExitStatus.usage.rawValue)
+        } catch let error as StoreError {
+            // The store could not be opened, read or written (SQLite or ClickHouse): its words.
+            DiagnosticPrinter.printError("correlate: error: \(error.description)")
+            exit(ExitStatus.badInput.rawValue)
         } catch {
             let code = Correlate.exitCode(for: error)
             let message = Correlate.fullMessage(for: error)

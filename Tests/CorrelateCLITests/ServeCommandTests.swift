@@ -6,6 +6,7 @@ import Darwin
 import CSQLite
 import CorrelateModel
 import CorrelateStore
+import CorrelateClickHouse
 import CorrelateTestSupport
 import Foundation
 import Testing
@@ -20,9 +21,10 @@ import Testing
         var base: String { "http://127.0.0.1:\(port)" }
         var db: String { folder.appendingPathComponent("c.db").path }
 
-        init(_ arguments: [String] = [], folder given: URL? = nil, launcher: [String] = []) throws {
+        /// `store`: where it stores (`--db c.db` in its folder unless given, `--store …`).
+        init(_ arguments: [String] = [], folder given: URL? = nil, launcher: [String] = [], store: [String] = ["--db", "c.db"]) throws {
             let folder = try given ?? Fixtures.temporaryDirectory("serve")
-            let command = try BackgroundCommand(["serve", "--listen", "127.0.0.1:0", "--db", "c.db"] + arguments, folder: folder,
+            let command = try BackgroundCommand(["serve", "--listen", "127.0.0.1:0"] + store + arguments, folder: folder,
                                                 launcher: launcher)
             self.folder = folder
             self.command = command
@@ -529,5 +531,53 @@ import Testing
         #expect(Set(spans.compactMap { $0["service"] as? String }) == ["billing-api", "billing-worker"])
         let logged = (trace["logs"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
         #expect(Set(logged) == Set(messages), "every log record, the one found in its text too")
+    }
+
+    // MARK: - On ClickHouse
+
+    /// A store on ClickHouse: what `serve` acknowledges is there; while ClickHouse cannot be
+    /// reached, requests are answered 503 with Retry-After and nothing is acknowledged.
+    @Test func onClickHouseAcknowledgedIsStoredAndAnUnreachableStoreIs503() throws {
+        let front = try ClickHouseFront()
+        defer { front.stop() }
+        let address = front.address(database: "otel")
+        #expect(try CommandRunner.run(["store", "init", "--store", address]).status == 0)
+        let server = try Server(store: ["--store", address])
+        defer { server.command.stop() }
+        let first = (0..<20).map { _ in randomTrace() }
+        #expect(try server.post("/v1/traces", jsonSpans(first), type: "application/json").status == 200)
+        let store = try ClickHouseEventStore(endpoint: try ClickHouseEndpoint.parse(address), access: .read)
+        #expect(try store.statistics().spans == 20)
+        front.stop()
+        let refused = try server.post("/v1/traces", jsonSpans((0..<5).map { _ in randomTrace() }), type: "application/json")
+        #expect(refused.status == 503, "\(refused.text)")
+        #expect(refused.headers["retry-after"] == "1")
+        #expect(refused.text.contains("cannot reach ClickHouse"), "\(refused.text)")
+        #expect(try Curl.get(server.base + "/healthz").status == 200, "the server goes on")
+    }
+
+    /// Two servers on one ClickHouse, each sent half the exports and both the same Alertmanager
+    /// notification (as an HA pair of Alertmanagers may send it): every span stored once, and
+    /// the bundle of each alert written by one of them.
+    @Test func twoServersOnOneClickHouseStoreOnceAndEmitEachRevisionOnce() throws {
+        let front = try ClickHouseFront.shared.get()
+        let address = front.address(database: ClickHouseFront.freshDatabase("serve"))
+        #expect(try CommandRunner.run(["store", "init", "--store", address]).status == 0)
+        let servers = try (0..<2).map { _ in try Server(["--settle", "1s", "--emit", "dir:out"], store: ["--store", address]) }
+        defer { for server in servers { server.command.stop() } }
+        for (index, (endpoint, body)) in try recordedRequests().enumerated() {
+            #expect(try servers[index % 2].post(endpoint, body).status == 200)
+        }
+        // A retry of a request already stored, to the other server.
+        let (endpoint, body) = try recordedRequests()[0]
+        #expect(try servers[1].post(endpoint, body).status == 200)
+        let webhook = try data(Fixtures.celery("alerts/alertmanager-webhook.json"))
+        for server in servers { #expect(try server.post("/api/alerts/alertmanager", webhook, type: "application/json").status == 200) }
+        let store = try ClickHouseEventStore(endpoint: try ClickHouseEndpoint.parse(address), access: .read)
+        #expect(try store.statistics().spans == 139)
+        let both = { servers.flatMap { $0.emitted().keys } }
+        #expect(servers[0].command.waitFor(seconds: 30) { both().count >= 2 }, "\(servers.map(\.command.stderr))")
+        usleep(3_000_000)
+        #expect(both().sorted().map { $0.split(separator: "-").first.map(String.init) ?? "" } == ["ErrorRateHigh", "JobLatencyHigh"])
     }
 }

@@ -110,7 +110,8 @@ import CorrelateTestSupport
         let (front, database) = try Self.database(["otel_logs.timestamptime.sql"])
         let endpoint = try front.endpoint(database: database)
         let created = try ClickHouseEventStore.initialize(endpoint: endpoint, retain: 7 * 86_400 * Self.second)
-        #expect(created == ["otel_traces", "otel_traces_trace_id_ts", "otel_traces_trace_id_ts_mv", "correlate_alerts", "correlate_raw_alerts"])
+        #expect(created == ["otel_traces", "otel_traces_trace_id_ts", "otel_traces_trace_id_ts_mv", "correlate_alerts", "correlate_raw_alerts",
+                           "correlate_bundles"])
         let columns = try front.query("SELECT name FROM system.columns WHERE database = '\(database)' AND table = 'otel_logs' AND name = 'TimestampTime'")
         #expect(columns.contains("TimestampTime"), "the older otel_logs is kept")
         let ttl = try front.query("SELECT engine_full FROM system.tables WHERE database = '\(database)' AND name = 'otel_traces'")
@@ -203,8 +204,13 @@ import CorrelateTestSupport
         #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/a/b") }
         #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/otel?timeout=0") }
         #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/otel?speed=1") }
-        #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/bad-name") }
+        #expect(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://host:8123/bad.name") }
         #expect(try ClickHouseEndpoint.parse("clickhouse://u:p%40ss@h/otel").password == "p@ss")
+        #expect(try ClickHouseEndpoint.parse("clickhouse://h/otel-prod").database == "otel-prod")
+        // The password is never in a message.
+        let error = try #require(throws: ClickHouseEndpoint.AddressError.self) { try ClickHouseEndpoint.parse("clickhouse://u:S3cret@h:8123/a/b") }
+        #expect(!error.description.contains("S3cret"))
+        #expect(error.description.contains("clickhouse://u:***@h:8123/a/b"))
         #expect(try ClickHouseEndpoint.parse("clickhouse://u:inline@h/otel", password: "fromfile").password == "fromfile")
     }
 }
