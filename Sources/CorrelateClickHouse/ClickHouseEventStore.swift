@@ -21,7 +21,8 @@ import Foundation
 ///
 /// Writes are idempotent by checking first: a batch of spans asks which of its (TraceId,
 /// SpanId) the table holds within the batch's time range, a batch of log records which of its
-/// (file, line) — then inserts the rest as one `INSERT … FORMAT JSONEachRow`. (The exporter's
+/// (file, line) at or below the highest line of the file the table held when this store first
+/// wrote it (asked once per file) — then inserts the rest as one `INSERT … FORMAT JSONEachRow`. (The exporter's
 /// tables are plain MergeTree without `non_replicated_deduplication_window`, where
 /// `insert_deduplication_token` does nothing, and correlate never alters them.) Two writers
 /// inserting the same rows at the same moment can both insert them; `correlate serve`
@@ -47,6 +48,10 @@ public final class ClickHouseEventStore: EventStore {
     /// The time range of the traces read last (their spans' starts and ends), which bounds the
     /// search of `Body` for job ids.
     private var recentWindow: (Int64, Int64)?
+    /// The trace ``spans(inTrace:)`` read last, its start range and its window: what
+    /// ``logs(inTrace:)`` and ``traceIDs(linkingTo:limit:)`` of the same trace, which the engine
+    /// asks next, use rather than asking again.
+    private var lastTrace: (id: TraceID, starts: (Int64, Int64)?, window: (Int64, Int64)?)?
 
     public enum Access: Sendable { case read, write }
 
@@ -139,11 +144,24 @@ public final class ClickHouseEventStore: EventStore {
 
     public func insert(spans: [Span]) throws -> InsertResult {
         guard !spans.isEmpty else { return InsertResult() }
+        lastTrace = nil
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
             var result = InsertResult()
             var present = Set<String>()
             let low = spans.map(\.start).min()!, high = spans.map(\.start).max()!
-            for chunk in Self.chunks(Array(Set(spans.map(\.traceID.description))), Self.idsPerQuery) {
+            var traceIDs = Array(Set(spans.map(\.traceID.description)))
+            if let traceTimes {
+                // Which of the traces the table knows at all: the lookup table's primary key
+                // answers that without reading the spans (a bloom filter of 500 ids passes
+                // nearly half the granules); only their spans are looked for.
+                var known: [String] = []
+                for chunk in Self.chunks(traceIDs, Self.idsPerQuery) {
+                    known += try http.rows("SELECT DISTINCT TraceId FROM \(traceTimes) WHERE TraceId IN {ids:Array(String)}",
+                                           ["ids": Self.array(Array(chunk))]).compactMap { $0["TraceId"]?.string }
+                }
+                traceIDs = known
+            }
+            for chunk in Self.chunks(traceIDs, Self.idsPerQuery) {
                 for row in try http.rows("""
                     SELECT TraceId, SpanId FROM \(traces)
                     WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
@@ -167,28 +185,46 @@ public final class ClickHouseEventStore: EventStore {
         }
     }
 
+    /// Per source file, the highest line the table holds: asked once per file, then kept as
+    /// this store writes. Lines above it need no check (a file is read from its start, and one
+    /// writer stores it); lines at or below it — a file read again — are checked.
+    private var storedThrough: [String: Int] = [:]
+
     public func insert(logs records: [LogRecord]) throws -> InsertResult {
         guard !records.isEmpty else { return InsertResult() }
         let key = ClickHouseRows.LogKeys.self
         let now = Timestamp(nanoseconds: Int64(Date().timeIntervalSince1970 * 1_000_000_000))
-        let files = Array(Set(records.map(\.source.file)))
-        // Where each record is (or was put, for those without a time), a day either side: a
-        // source whose clock was moved (``shiftLogTimes``) keeps its lines where they were moved
-        // to, at most 14 hours (the widest zone offset) from where a re-read puts them; an
-        // untimed line read again is looked for where it was stamped, up to a day ago.
-        let times = records.map { $0.timestamp?.nanoseconds ?? now.nanoseconds }
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
-            var result = InsertResult()
-            var present = Set<String>()
-            for chunk in Self.chunks(files, Self.idsPerQuery) {
+            let unknown = Array(Set(records.map(\.source.file)).filter { storedThrough[$0] == nil })
+            for chunk in Self.chunks(unknown, Self.idsPerQuery) {
+                for file in chunk { storedThrough[file] = 0 }
                 for row in try http.rows("""
-                    SELECT LogAttributes[{fileKey:String}] AS File, LogAttributes[{lineKey:String}] AS Line FROM \(logs)
-                    WHERE \(logTimeCondition(low: "low", high: "high", untimed: true)) AND LogAttributes[{fileKey:String}] IN {files:Array(String)}
-                    """, ["low": Self.nanos(times.min()!, -Self.day), "high": Self.nanos(times.max()!, Self.day), "files": Self.array(Array(chunk)),
-                          "fileKey": key.file, "lineKey": key.line]) {
-                    present.insert((row["File"]?.string ?? "") + "\n" + (row["Line"]?.string ?? ""))
+                    SELECT LogAttributes[{fileKey:String}] AS File, max(toInt64OrZero(LogAttributes[{lineKey:String}])) AS Last FROM \(logs)
+                    WHERE LogAttributes[{fileKey:String}] IN {files:Array(String)} GROUP BY File
+                    """, ["files": Self.array(Array(chunk)), "fileKey": key.file, "lineKey": key.line]) {
+                    if let file = row["File"]?.string { storedThrough[file] = Int(row["Last"]?.int64 ?? 0) }
                 }
             }
+            // Records that may be stored already: looked for where each is (or was put, for
+            // those without a time), a day either side — a source whose clock was moved
+            // (``shiftLogTimes``) keeps its lines where they were moved to, at most 14 hours
+            // (the widest zone offset) from where a re-read puts them.
+            let again = records.filter { $0.source.line <= storedThrough[$0.source.file] ?? 0 }
+            var present = Set<String>()
+            if !again.isEmpty {
+                let times = again.map { $0.timestamp?.nanoseconds ?? now.nanoseconds }
+                for chunk in Self.chunks(Array(Set(again.map(\.source.file))), Self.idsPerQuery) {
+                    for row in try http.rows("""
+                        SELECT LogAttributes[{fileKey:String}] AS File, LogAttributes[{lineKey:String}] AS Line FROM \(logs)
+                        WHERE \(logTimeCondition(low: "low", high: "high", untimed: true)) AND LogAttributes[{fileKey:String}] IN {files:Array(String)}
+                        """, ["low": Self.nanos(times.min()!, -Self.day), "high": Self.nanos(times.max()!, Self.day), "files": Self.array(Array(chunk)),
+                              "fileKey": key.file, "lineKey": key.line]) {
+                        present.insert((row["File"]?.string ?? "") + "\n" + (row["Line"]?.string ?? ""))
+                    }
+                }
+            }
+            var result = InsertResult()
+            var written: [String: Int] = [:]
             let out = JSONWriter(capacity: 1 << 16)
             for record in records {
                 guard present.insert(record.source.file + "\n" + String(record.source.line)).inserted else {
@@ -196,9 +232,11 @@ public final class ClickHouseEventStore: EventStore {
                     continue
                 }
                 ClickHouseRows.log(out, record, now: now)
+                written[record.source.file] = max(written[record.source.file] ?? 0, record.source.line)
                 result.stored += 1
             }
             try http.insert(into: logs, rows: out.bytes)
+            for (file, line) in written { storedThrough[file] = max(storedThrough[file] ?? 0, line) }
             return result
         }
     }
@@ -283,22 +321,20 @@ public final class ClickHouseEventStore: EventStore {
         out.string(alert.status.rawValue)
         out.raw(#","AlertName":"#)
         out.string(alert.name)
+        // Array(Tuple(String, String)): each pair a two-element array.
+        func pairs(_ pairs: [(String, String)]) {
+            out.array(pairs) { pair in
+                out.byte(UInt8(ascii: "["))
+                out.string(pair.0)
+                out.byte(UInt8(ascii: ","))
+                out.string(pair.1)
+                out.byte(UInt8(ascii: "]"))
+            }
+        }
         out.raw(#","Labels":"#)
-        out.array(alert.labels) { pair in
-            out.byte(UInt8(ascii: "["))
-            out.string(pair.0)
-            out.byte(UInt8(ascii: ","))
-            out.string(pair.1)
-            out.byte(UInt8(ascii: "]"))
-        }
+        pairs(alert.labels)
         out.raw(#","Annotations":"#)
-        out.array(alert.annotations) { pair in
-            out.byte(UInt8(ascii: "["))
-            out.string(pair.0)
-            out.byte(UInt8(ascii: ","))
-            out.string(pair.1)
-            out.byte(UInt8(ascii: "]"))
-        }
+        pairs(alert.annotations)
         out.raw(#","Source":"#)
         out.string(alert.source)
         out.raw(#","GeneratorURL":"#)
@@ -341,6 +377,7 @@ public final class ClickHouseEventStore: EventStore {
     /// The first and last span start of a trace (from `otel_traces_trace_id_ts`, whose start and
     /// end are whole seconds), nil when the lookup table does not know it.
     private func startRange(_ trace: TraceID) throws -> (Int64, Int64)? {
+        if let lastTrace, lastTrace.id == trace { return lastTrace.starts }
         guard let traceTimes else { return nil }
         let rows = try http.rows("""
             SELECT toInt64(toUnixTimestamp(min(Start))) AS First, toInt64(toUnixTimestamp(max(End))) AS Last, count() AS Rows
@@ -354,7 +391,9 @@ public final class ClickHouseEventStore: EventStore {
     public func spans(inTrace trace: TraceID) throws -> [Span] {
         var condition = "TraceId = {trace:String}"
         var parameters = ["trace": trace.description]
-        if let (first, last) = try startRange(trace) {
+        lastTrace = nil
+        let starts = try startRange(trace)
+        if let (first, last) = starts {
             condition += " AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})"
             parameters["low"] = String(first)
             parameters["high"] = String(last)
@@ -362,6 +401,7 @@ public final class ClickHouseEventStore: EventStore {
         let spans = try http.rows("SELECT \(spanColumns) FROM \(traces) WHERE \(condition)", parameters)
             .compactMap(ClickHouseRows.span).sorted { ($0.start, $0.spanID) < ($1.start, $1.spanID) }
         recentWindow = spans.first.map { first in (first.start.nanoseconds, spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds) }
+        lastTrace = (trace, starts, recentWindow)
         return Self.unique(spans)
     }
 
@@ -371,14 +411,24 @@ public final class ClickHouseEventStore: EventStore {
         return spans.filter { seen.insert($0.traceID.description + $0.spanID.description).inserted }
     }
 
+    /// Within a day of the trace read last, when there is one (the spans of one job — enqueue,
+    /// runs, retries — are that close; there is no other bound on a message id), else anywhere.
     public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
         guard !messageIDs.isEmpty else { return [] }
         var rows: [JSONDocument] = []
+        var parameters: [String: String] = [:]
+        var window = ""
+        if let (first, last) = recentWindow {
+            window = "AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})"
+            parameters["low"] = Self.nanos(first, -Self.day)
+            parameters["high"] = Self.nanos(last, Self.day)
+        }
         for chunk in Self.chunks(messageIDs.sorted(), Self.idsPerQuery) {
+            parameters["ids"] = Self.array(Array(chunk))
             rows += try http.rows("""
-                SELECT \(spanColumns) FROM \(traces) WHERE SpanAttributes['messaging.message.id'] IN {ids:Array(String)}
+                SELECT \(spanColumns) FROM \(traces) WHERE SpanAttributes['messaging.message.id'] IN {ids:Array(String)} \(window)
                 ORDER BY Timestamp, TraceId, SpanId LIMIT 64 BY SpanAttributes['messaging.message.id']
-                """, ["ids": Self.array(Array(chunk))])
+                """, parameters)
         }
         let spans = Self.unique(rows.compactMap(ClickHouseRows.span))
         return messageIDs.sorted().flatMap { id in spans.filter { $0.messageID == id } }
@@ -475,25 +525,31 @@ public final class ClickHouseEventStore: EventStore {
         let full = trace.description, short = TraceID(high: 0, low: trace.low).description
         var parameters = ["full": full, "short": short, "untimedKey": ClickHouseRows.LogKeys.untimed]
         let byID = "TraceId IN ({full:String}, {short:String})"
-        var condition = byID
-        if let (first, last) = try traceWindow(trace) {
-            // The trace's window and five minutes either side (the logs' sort key's bucket): by
-            // id, and by the id in the text of lines shipped unparsed; and, anywhere, the
-            // records of the trace without a time of their own (the id's index finds them).
-            parameters["low"] = Self.nanos(first, -300_000_000_000)
-            parameters["high"] = Self.nanos(last, 300_000_000_000)
-            condition = """
-                (\(logTimeCondition(low: "low", high: "high")) AND (\(byID) OR (TraceId = '' AND hasToken(\(bodyExpression), {full:String}))))
-                OR (\(byID) AND LogAttributes[{untimedKey:String}] != '')
-                """
+        guard let (first, last) = try traceWindow(trace) else {
+            // No span of it: its records wherever they are (the id's index finds them).
+            let rows = try http.rows("SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(byID) LIMIT 100000", parameters)
+            return Self.ordered(rows.map { ClickHouseRows.log($0, trace: trace) })
         }
-        let rows = try http.rows("SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(condition) LIMIT 100000", parameters)
+        // The trace's window and five minutes either side (the logs' sort key's bucket): by id,
+        // and by the id in the text of lines shipped unparsed; then, anywhere, the records of the
+        // trace without a time of their own (stamped when written; the id's index finds them).
+        parameters["low"] = Self.nanos(first, -300_000_000_000)
+        parameters["high"] = Self.nanos(last, 300_000_000_000)
+        var rows = try http.rows("""
+            SELECT \(ClickHouseRows.logColumns) FROM \(logs)
+            WHERE \(logTimeCondition(low: "low", high: "high")) AND (\(byID) OR (TraceId = '' AND hasToken(\(bodyExpression), {full:String})))
+            LIMIT 100000
+            """, parameters)
+        rows += try http.rows("""
+            SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(byID) AND LogAttributes[{untimedKey:String}] != '' LIMIT 100000
+            """, parameters)
         return Self.ordered(rows.map { ClickHouseRows.log($0, trace: trace) })
     }
 
     /// The time a trace's spans cover, from its first start to its last end: its start range
     /// from `otel_traces_trace_id_ts`, then its spans in that range.
     private func traceWindow(_ trace: TraceID) throws -> (Int64, Int64)? {
+        if let lastTrace, lastTrace.id == trace, lastTrace.starts != nil, let window = lastTrace.window { return window }
         guard let (first, last) = try startRange(trace) else { return nil }
         let rows = try http.rows("""
             SELECT toInt64(min(toUnixTimestamp64Nano(Timestamp))) AS First, max(\(ClickHouseRows.end)) AS Last
