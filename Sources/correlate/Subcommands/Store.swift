@@ -24,7 +24,7 @@ extension Correlate {
                     materialized view that fills it, otel_logs in its current layout), with the \
                     exporter's columns, sort keys and indexes, so that the Collector, Grafana's \
                     ClickHouse data source and ClickStack read what correlate writes; and correlate's \
-                    own correlate_alerts and correlate_raw_alerts. --retain sets the tables' TTL \
+                    own correlate_alerts, correlate_raw_alerts and correlate_bundles. --retain sets the tables' TTL \
                     (whole days or hours; ClickHouse drops whole parts). A table that exists is left \
                     as it is, whatever its layout: correlate reads the exporter's older layouts too. \
                     Prints each table it created. An SQLite store needs no init: it is created by \
