@@ -99,6 +99,7 @@ public struct AlertLookup {
         var ranked: [RankedTrace] = []
         // Ranking needs the spans only; the log lines are read for the traces kept, and their
         // reasons said again with what the lines add (an exception read from a log line).
+        try store.prefetch(traces: candidates)
         for id in candidates {
             guard let analysis = try query.analyze(id, includeLogs: false) else { continue }
             ranked.append(rank(analysis))

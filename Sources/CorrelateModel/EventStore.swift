@@ -164,6 +164,11 @@ public protocol EventStore: AnyObject {
     /// upkeep (for SQLite, WAL checkpoints) off the writer's path.
     func beginLongRunningWrites() throws
 
+    /// Says that the spans of these traces, the traces linking to them and the spans of their
+    /// jobs are about to be read one trace at a time (an alert's candidates): a store whose
+    /// every statement costs a round trip reads them for all at once. The answers are the same.
+    func prefetch(traces: Set<TraceID>) throws
+
     /// Records that this process is about to emit revision `revision` of an alert's bundle
     /// (`json`, the bundle as `correlate.bundle/v1`, made only when the store keeps it); false when another process sharing the
     /// store recorded it first, and so emits it instead (`correlate serve` instances on one
@@ -187,6 +192,8 @@ extension EventStore {
     public func beginLongRunningWrites() throws {}
 
     public func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool { true }
+
+    public func prefetch(traces: Set<TraceID>) throws {}
 
     public func enforceRetention() throws {}
 
