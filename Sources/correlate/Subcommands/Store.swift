@@ -32,7 +32,8 @@ extension Correlate {
 
                     EXAMPLES:
                       correlate store init --store clickhouse://localhost:8123/otel --retain 7d
-                      correlate store init --store https://correlate@ch.example:8443/otel --store-password-file ~/.ch-password
+                      correlate store init --store https://ch.example:8443/otel \\
+                        --store-password-file ~/.ch-password
                     """)
 
             @OptionGroup var storeOptions: StoreOptions
