@@ -164,6 +164,21 @@ import CorrelateTestSupport
         #expect(log.contains(#""SeverityText":"ERROR","SeverityNumber":17,"job":"task-1","file":"\/var\/log\/w.log""#))
     }
 
+    /// Paths with a backslash, a tab or a quote reach ClickHouse as they are: a file read again
+    /// is found stored (String parameters are read as TabSeparated text, arrays as literals).
+    @Test func pathsWithEscapesAreKeysLikeAnyOther() throws {
+        let store = try StoreKind.clickhouseStore()
+        for path in [#"C:\temp\new.log"#, "/var/log/tab\there.log", #"/var/log/it's "quoted".log"#] {
+            let record = LogRecord(source: SourceLocation(file: path, line: 3), timestamp: Timestamp(nanoseconds: Self.base),
+                                   message: "line of \(path)")
+            #expect(try store.insert(logs: [record]) == InsertResult(stored: 1), "\(path)")
+            #expect(try store.insert(logs: [record]) == InsertResult(duplicates: 1), "\(path)")
+            #expect(try store.insert(rawAlert: "{}", source: SourceLocation(file: path, line: 1)) == InsertResult(stored: 1), "\(path)")
+            #expect(try store.insert(rawAlert: "{}", source: SourceLocation(file: path, line: 1)) == InsertResult(duplicates: 1), "\(path)")
+        }
+        #expect(try store.logSources().map(\.path).sorted() == [#"/var/log/it's "quoted".log"#, "/var/log/tab\there.log", #"C:\temp\new.log"#].sorted())
+    }
+
     // MARK: - Failures
 
     @Test func aServerThatIsDownIsUnavailableWithTheAddress() throws {
