@@ -90,22 +90,14 @@ public final class ClickHouseFront: @unchecked Sendable {
     /// Runs SQL through the front with curl (not through the store's client, which is what the
     /// tests test): how tests apply the exporter's DDL and rows the exporter would write.
     public func query(_ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        var arguments = ["-sS", "--fail-with-body", "http://127.0.0.1:\(port)/?default_format=JSONEachRow", "--data-binary", "@-"]
-        if let user { arguments += ["-H", "X-ClickHouse-User: \(user)", "-H", "X-ClickHouse-Key: \(password ?? "")"] }
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(sql.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw Unavailable(description: "query failed: \(text)") }
-        return text
+        var headers: [String: String] = [:]
+        if let user {
+            headers["X-ClickHouse-User"] = user
+            headers["X-ClickHouse-Key"] = password ?? ""
+        }
+        let reply = try Curl.request("http://127.0.0.1:\(port)/?default_format=JSONEachRow", headers: headers, body: Data(sql.utf8))
+        guard reply.status == 200 else { throw Unavailable(description: "query failed (HTTP \(reply.status)): \(reply.text)") }
+        return reply.text
     }
 
     /// SIGKILL (chDB's engine takes SIGTERM for itself): its data is a temporary folder.
