@@ -52,6 +52,8 @@ public final class ClickHouseEventStore: EventStore {
     /// ``logs(inTrace:)`` and ``traceIDs(linkingTo:limit:)`` of the same trace, which the engine
     /// asks next, use rather than asking again.
     private var lastTrace: (id: TraceID, starts: (Int64, Int64)?, window: (Int64, Int64)?)?
+    /// Whether the server runs recursive CTEs (``queueStatistics``), once asked.
+    var recursiveCTEs: Bool?
 
     public enum Access: Sendable { case read, write }
 

@@ -15,6 +15,9 @@ public struct QueueReport {
     /// The span attributes that name a job's queue, in order (the first a span has names it
     /// in the list of all queues; a queue asked for by name matches any of them).
     public var queueAttributes: [String]
+    /// Whether a store that computes the statistics itself (ClickHouse, in SQL) is asked to;
+    /// false: always from the spans, here.
+    public var computedByStore = true
 
     public init(store: EventStore, queueAttributes: [String] = Span.queueAttributes) {
         self.store = store
@@ -25,6 +28,9 @@ public struct QueueReport {
     /// `queues` named when given. Jobs with no queue name are under `(no queue)`.
     /// - Parameter spans: the spans that started in the range, when the caller has read them.
     public func statistics(from start: Timestamp, to end: Timestamp, queues: Set<String>? = nil, spans known: [Span]? = nil) throws -> [QueueStatistics] {
+        if computedByStore, let computed = try store.queueStatistics(in: [(start, end)], queues: queues, queueAttributes: queueAttributes) {
+            return computed.first ?? []
+        }
         let spans = try known ?? store.spans(startingBetween: start, and: end)
         var producers = ProducerIndex(spans)
         let consumers = spans.filter { $0.mayExecuteJob && $0.start >= start && $0.start < end }
@@ -140,7 +146,7 @@ public struct QueueReport {
     }
 
     /// The queue name of jobs whose spans name none.
-    public static let noQueue = "(no queue)"
+    public static let noQueue = QueueStatistics.noQueue
 
     /// The named queues in `window` and in as long a time just before it.
     /// - Parameter spans: the spans that started in the window, when the caller has read them.
@@ -148,8 +154,16 @@ public struct QueueReport {
         guard !queues.isEmpty else { return [] }
         let names = Set(queues)
         let length = max(0, end.nanoseconds(since: start))
-        let during = try statistics(from: start, to: end, queues: names, spans: spans)
-        let before = try statistics(from: start.advanced(by: -length), to: start, queues: names)
+        let earlier = start.advanced(by: -length)
+        let during: [QueueStatistics], before: [QueueStatistics]
+        if computedByStore, let both = try store.queueStatistics(in: [(start, end), (earlier, start)], queues: names, queueAttributes: queueAttributes),
+           both.count == 2
+        {
+            (during, before) = (both[0], both[1])
+        } else {
+            during = try statistics(from: start, to: end, queues: names, spans: spans)
+            before = try statistics(from: earlier, to: start, queues: names)
+        }
         return queues.map { queue in
             QueueComparison(queue: queue, window: during.first { $0.queue == queue }, baseline: before.first { $0.queue == queue })
         }

@@ -175,6 +175,15 @@ public protocol EventStore: AnyObject {
     /// ClickHouse). A store that one process writes answers true and keeps nothing.
     func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool
 
+    /// Per-queue statistics of the jobs that started in each window (`start..<end`), computed
+    /// by the store itself with `QueueReport`'s rules (CorrelateEngine), each window's sorted by
+    /// queue; only `queues` when given; queues named by `queueAttributes`. Nil: this store leaves
+    /// it to `QueueReport`, which reads the windows' spans and computes them (SQLite and memory
+    /// stores do).
+    func queueStatistics(
+        in windows: [(start: Timestamp, end: Timestamp)], queues: Set<String>?, queueAttributes: [String]
+    ) throws -> [[QueueStatistics]]?
+
     /// Drops what the store's ``StoreLimits`` no longer keep (writers also do so as they
     /// write); a store without limits does nothing.
     func enforceRetention() throws
@@ -194,6 +203,12 @@ extension EventStore {
     public func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool { true }
 
     public func prefetch(traces: Set<TraceID>) throws {}
+
+    public func queueStatistics(
+        in windows: [(start: Timestamp, end: Timestamp)], queues: Set<String>?, queueAttributes: [String]
+    ) throws -> [[QueueStatistics]]? {
+        nil
+    }
 
     public func enforceRetention() throws {}
 

@@ -34,7 +34,7 @@ public struct Percentiles: Sendable, Equatable {
 /// execute side of a producer→consumer hop) that started in the range; its queue is named by
 /// the consumer's `messaging.destination.name` (or the other queue attributes), else its
 /// producer's.
-public struct QueueStatistics: Sendable {
+public struct QueueStatistics: Sendable, Equatable {
     /// One job that waited, for the longest-waiting list.
     public struct Waiter: Sendable, Equatable {
         /// The consumer's trace (where the job ran).
@@ -51,6 +51,9 @@ public struct QueueStatistics: Sendable {
             self.waitMilliseconds = waitMilliseconds
         }
     }
+
+    /// The queue name of jobs whose spans name none.
+    public static let noQueue = "(no queue)"
 
     public var queue: String
     public var start: Timestamp

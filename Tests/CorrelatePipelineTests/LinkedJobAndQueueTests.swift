@@ -376,6 +376,91 @@ import CorrelateTestSupport
         #expect(queues.first?.wait?.max == 2000)
     }
 
+    /// ClickHouse computes queue statistics in SQL; on a store holding every kind of job above
+    /// (parent, link, batch, job id only, receive/process, nested failure, skew, Temporal,
+    /// routing keys, SQS URLs, Laravel's `queues:`, placeholders, producers before the window)
+    /// its answer is the one `QueueReport` computes from the same store's spans, for every window
+    /// and queue filter.
+    @Test func theStoresSQLGivesWhatTheSpansGive() throws {
+        var spans: [Span] = []
+        for number in 0..<20 {
+            spans += Evidence.job(number, queue: number % 3 == 0 ? "reports" : "emails", service: "worker", enqueued: 10 + Double(number),
+                                  wait: Double(number % 7) + 0.25, run: Double(number + 1) / 10)
+        }
+        spans[9].status = .error
+        spans.append(Self.span(String(format: "%032x", 0xabc000 + 6), "0000000000000bad", "s3.put_object", .client, from: 30, to: 30.1,
+                               parent: String(format: "%016x", 0x2000 + 6), status: .error))
+        spans += Self.linkedJob()
+        // The same job id, no link, no parent: joined by the id alone.
+        var byID = Self.linkedJob()[2]
+        byID.traceID = TraceID(hex: "efabe8835c0b4d1e9a7f2c3b4d5e6f71")!
+        byID.links = []
+        spans.append(byID)
+        let p = ["a1000000000000000000000000000001", "a1000000000000000000000000000002", "a1000000000000000000000000000003"]
+        for (index, (trace, wait)) in zip(p, [10.0, 5.0, 1.0]).enumerated() {
+            spans.append(Self.span(trace, String(format: "%016x", 0xb00 + index), "batchq publish", .producer, from: 20 - wait - 0.01, to: 20 - wait, queue: "batchq"))
+        }
+        spans.append(Self.span("c1000000000000000000000000000001", "00000000000000c1", "batchq process", .consumer, from: 20, to: 20.2, queue: "batchq",
+                               links: p.enumerated().map { ($1, String(format: "%016x", 0xb00 + $0)) }))
+        let routing = [Attribute("messaging.rabbitmq.destination.routing_key", .string("emails")), Attribute("messaging.system", .string("rabbitmq"))]
+        spans.append(Self.span("d1000000000000000000000000000001", "00000000000000d1", "publish", .producer, from: 10, to: 10.01, queue: "amq.direct", attributes: routing))
+        spans.append(Self.span("d1000000000000000000000000000001", "00000000000000d2", "process", .consumer, from: 18.01, to: 18.1, parent: "00000000000000d1",
+                               queue: "amq.direct", attributes: routing))
+        // A receive span over a process span, the failure two spans under the process span.
+        let r = "d2000000000000000000000000000001"
+        spans.append(Self.span(r, "00000000000000a0", "publish", .producer, from: 11, to: 11.5, queue: " https://sqs.eu-west-1.amazonaws.com/123456789012/orders "))
+        spans.append(Self.span(r, "00000000000000a1", "receive", .consumer, from: 14, to: 16, parent: "00000000000000a0", queue: "<default>"))
+        spans.append(Self.span(r, "00000000000000a2", "process", .consumer, from: 14.1, to: 15.9, parent: "00000000000000a1"))
+        spans.append(Self.span(r, "00000000000000a3", "handler", .internal, from: 14.2, to: 15, parent: "00000000000000a2"))
+        spans.append(Self.span(r, "00000000000000a4", "db", .client, from: 14.3, to: 14.9, parent: "00000000000000a3", status: .error))
+        let t = "e1000000000000000000000000000001"
+        spans.append(Self.span(t, "00000000000000e1", "outerq publish", .producer, from: 10, to: 10.01, queue: "queues:outerq"))
+        spans.append(Self.span(t, "00000000000000e2", "outerq process", .consumer, from: 10.02, to: 12, parent: "00000000000000e1", queue: "queues:outerq"))
+        spans.append(Self.span(t, "00000000000000e3", "innerq publish", .producer, from: 10.5, to: 10.51, parent: "00000000000000e2", queue: "innerq"))
+        spans.append(Self.span(t, "00000000000000e4", "innerq process", .consumer, from: 10.6, to: 11, parent: "00000000000000e3", queue: "innerq", status: .error))
+        let f = "f1000000000000000000000000000001"
+        spans.append(Self.span(f, "00000000000000f1", "skewq publish", .producer, from: 10, to: 10.3, queue: "skewq"))
+        spans.append(Self.span(f, "00000000000000f2", "skewq process", .consumer, from: 9.9, to: 10.5, parent: "00000000000000f1", queue: "amqp://broker:5672/vhost"))
+        let w = "a3000000000000000000000000000001"
+        let workflow = [Attribute("temporalWorkflowID", .string("signup-42"))]
+        spans.append(Self.span(w, "00000000000000b1", "POST /signup", .server, from: 10, to: 10.1))
+        spans.append(Self.span(w, "00000000000000b2", "StartWorkflow", .client, from: 10.01, to: 10.05, parent: "00000000000000b1", attributes: workflow))
+        spans.append(Self.span(w, "00000000000000b3", "RunWorkflow", .server, from: 12.05, to: 12.3, parent: "00000000000000b2", attributes: workflow))
+        spans.append(Self.span(w, "00000000000000b4", "GET /profile", .client, from: 12.1, to: 12.2, parent: "00000000000000b3", status: .error))
+        spans.append(Self.span(w, "00000000000000b5", "GET /profile", .server, from: 12.11, to: 12.19, parent: "00000000000000b4"))
+        // A producer ten minutes before the windows below, its consumer in them.
+        let o = "a4000000000000000000000000000001"
+        spans.append(Self.span(o, "00000000000000c8", "late publish", .producer, from: -600, to: -599.9, queue: "late"))
+        spans.append(Self.span(o, "00000000000000c9", "late process", .consumer, from: 5, to: 6, parent: "00000000000000c8", queue: "late"))
+        let store = try StoreKind.clickhouse.makeStore()
+        _ = try store.insert(spans: spans)
+        var fromSpans = QueueReport(store: store)
+        fromSpans.computedByStore = false
+        var compared = 0
+        for (from, to) in [(0.0, 60.0), (4.0, 15.0), (10.0, 10.6), (-700, 100), (100, 200)] {
+            for queues: Set<String>? in [nil, ["emails", "batchq"], ["orders", "innerq", "outerq", "late"], ["nothing"]] {
+                let start = Timestamp(nanoseconds: Self.base + Int64(from * 1e9)), end = Timestamp(nanoseconds: Self.base + Int64(to * 1e9))
+                let sql = try #require(try store.queueStatistics(in: [(start, end)], queues: queues, queueAttributes: Span.queueAttributes)?.first)
+                let swift = try fromSpans.statistics(from: start, to: end, queues: queues)
+                #expect(sql == swift, "\(from)…\(to) \(queues ?? [])")
+                compared += swift.count
+            }
+        }
+        // Two windows in one statement (a bundle's window and its baseline), each as on its own.
+        for (from, to) in [(15.0, 60.0), (10.02, 14.0)] {
+            let start = Timestamp(nanoseconds: Self.base + Int64(from * 1e9)), end = Timestamp(nanoseconds: Self.base + Int64(to * 1e9))
+            let names = ["emails", "orders", "outerq", "innerq", "skewq", "late"]
+            let both = try QueueReport(store: store).comparison(of: names, window: start, end)
+            let apart = try fromSpans.comparison(of: names, window: start, end)
+            #expect(both.map(\.window) == apart.map(\.window))
+            #expect(both.map(\.baseline) == apart.map(\.baseline))
+            #expect(both.contains { $0.window != nil } && both.contains { $0.baseline != nil })
+        }
+        let all = try QueueReport(store: store).statistics(from: Timestamp(nanoseconds: Self.base), to: Timestamp(nanoseconds: Self.base + 60 * Self.second))
+        #expect(all.map(\.queue) == ["(no queue)", "batchq", "emails", "innerq", "late", "orders", "outerq", "reports", "skewq"])
+        #expect(compared > 20)
+    }
+
     /// A parent cycle in damaged data with failing spans still names where it failed.
     @Test func aFailureInAParentCycleIsStillNamed() throws {
         let t = "f2000000000000000000000000000001"
