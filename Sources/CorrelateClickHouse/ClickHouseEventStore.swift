@@ -447,10 +447,11 @@ public final class ClickHouseEventStore: EventStore {
             for messages in Self.chunks(messageIDs.sorted(), Self.idsPerQuery) {
                 for id in messages { next.byMessage[id] = [] }
                 let rows = try http.rows("""
-                    SELECT \(spanColumns) FROM \(traces) WHERE SpanAttributes['messaging.message.id'] IN {ids:Array(String)}
+                    SELECT \(spanColumns) FROM \(traces) WHERE \(ClickHouseRows.jobID) IN {ids:Array(String)}
                     AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
-                    ORDER BY Timestamp, TraceId, SpanId LIMIT 64 BY SpanAttributes['messaging.message.id']
-                    """, ["ids": Self.array(Array(messages)), "low": Self.nanos(low, -Self.day), "high": Self.nanos(high, Self.day)])
+                    ORDER BY Timestamp, TraceId, SpanId LIMIT 64 BY \(ClickHouseRows.jobID)
+                    """, ["ids": Self.array(Array(messages)), "low": Self.nanos(low, -Self.day), "high": Self.nanos(high, Self.day),
+                          "jobKeys": ClickHouseRows.jobKeys])
                 for span in Self.unique(rows.compactMap(ClickHouseRows.span)) {
                     if let id = span.messageID { next.byMessage[id, default: []].append(span) }
                 }
@@ -495,7 +496,7 @@ public final class ClickHouseEventStore: EventStore {
             return messageIDs.sorted().flatMap { prefetched.byMessage[$0] ?? [] }
         }
         var rows: [JSONDocument] = []
-        var parameters: [String: String] = [:]
+        var parameters = ["jobKeys": ClickHouseRows.jobKeys]
         var window = ""
         if let (first, last) = recentWindow {
             window = "AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})"
@@ -505,8 +506,8 @@ public final class ClickHouseEventStore: EventStore {
         for chunk in Self.chunks(messageIDs.sorted(), Self.idsPerQuery) {
             parameters["ids"] = Self.array(Array(chunk))
             rows += try http.rows("""
-                SELECT \(spanColumns) FROM \(traces) WHERE SpanAttributes['messaging.message.id'] IN {ids:Array(String)} \(window)
-                ORDER BY Timestamp, TraceId, SpanId LIMIT 64 BY SpanAttributes['messaging.message.id']
+                SELECT \(spanColumns) FROM \(traces) WHERE \(ClickHouseRows.jobID) IN {ids:Array(String)} \(window)
+                ORDER BY Timestamp, TraceId, SpanId LIMIT 64 BY \(ClickHouseRows.jobID)
                 """, parameters)
         }
         let spans = Self.unique(rows.compactMap(ClickHouseRows.span))
@@ -752,11 +753,11 @@ public final class ClickHouseEventStore: EventStore {
         let jobs = Array(Set(candidates.compactMap { row in row["SpanId"]?.string == "" ? row["Job"]?.string.flatMap { $0.isEmpty ? nil : $0 } : nil }))
         for chunk in Self.chunks(jobs, Self.idsPerQuery) {
             for row in try http.rows("""
-                SELECT SpanAttributes['messaging.message.id'] AS Job, toUnixTimestamp64Nano(Timestamp) AS Start, \(ClickHouseRows.nanos) AS Nanos FROM \(traces)
+                SELECT \(ClickHouseRows.jobID) AS Job, toUnixTimestamp64Nano(Timestamp) AS Start, \(ClickHouseRows.nanos) AS Nanos FROM \(traces)
                 WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
-                AND SpanAttributes['messaging.message.id'] IN {jobs:Array(String)} AND upper(SpanKind) IN ('CONSUMER', 'SPAN_KIND_CONSUMER')
+                AND Job IN {jobs:Array(String)} AND upper(SpanKind) IN ('CONSUMER', 'SPAN_KIND_CONSUMER')
                 ORDER BY Timestamp LIMIT 1 BY Job
-                """, window.merging(["jobs": Self.array(Array(chunk))]) { $1 }) {
+                """, window.merging(["jobs": Self.array(Array(chunk)), "jobKeys": ClickHouseRows.jobKeys]) { $1 }) {
                 guard let start = row["Start"]?.int64 else { continue }
                 byJob[row["Job"]?.string ?? ""] = (start, Self.add(start, row["Nanos"]?.int64 ?? 0))
             }

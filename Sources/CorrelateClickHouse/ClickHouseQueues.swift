@@ -38,7 +38,7 @@ extension ClickHouseEventStore {
         let parameters = [
             "low": String(lows.min()!), "high": String(highs.max()!), "lows": "[" + lows.map(String.init).joined(separator: ",") + "]",
             "highs": "[" + highs.map(String.init).joined(separator: ",") + "]", "day": String(Self.day),
-            "jobKeys": Self.array(Span.jobIDAttributes), "queueKeys": Self.array(queueAttributes), "rabbitKeys": Self.array(routingFirst),
+            "jobKeys": ClickHouseRows.jobKeys, "queueKeys": Self.array(queueAttributes), "rabbitKeys": Self.array(routingFirst),
             "filtered": queues == nil ? "0" : "1", "only": Self.array((queues ?? []).sorted()), "none": QueueStatistics.noQueue,
         ]
         for row in try http.rows(queueSQL, parameters) {
@@ -91,7 +91,7 @@ extension ClickHouseEventStore {
         let exception = traceColumns.has("Events.Name") ? " OR has(`Events.Name`, 'exception')" : ""
         let kind = "transform(replaceOne(upper(SpanKind), 'SPAN_KIND_', ''), ['CONSUMER', 'PRODUCER', 'CLIENT', 'SERVER'], [5, 4, 3, 2], 0) AS k"
         // The job id: the first job id attribute the span has (`Span.messageID`).
-        let job = "arrayFirst(x -> mapContains(SpanAttributes, x), {jobKeys:Array(String)}) AS jk, SpanAttributes[jk] AS j"
+        let job = "hasAny(mapKeys(SpanAttributes), {jobKeys:Array(String)}) AS jk, \(ClickHouseRows.jobID) AS j"
         let queueMap = "mapFilter((x, y) -> has({queueKeys:Array(String)}, x) OR x = 'messaging.system', SpanAttributes) AS q"
         // A span's queue names in order, each once, from its map `a` (`Span.queueNames`, `Span.queueName`).
         let path = "arrayFilter(x -> x != '', splitByChar('/', extract(substring(v, position(v, '://') + 3), '^[^?#]*')))"
@@ -126,7 +126,7 @@ extension ClickHouseEventStore {
                     FROM \(traces) WHERE \(window)
                     LIMIT 1 BY t, s)
             ),
-            m AS (SELECT * FROM w WHERE b < {highs:Array(Int64)}[u] AND (k = 5 OR (k = 2 AND jk != ''))),
+            m AS (SELECT * FROM w WHERE b < {highs:Array(Int64)}[u] AND (k = 5 OR (k = 2 AND jk))),
             up AS (
                 SELECT u, t, s AS c, s AS a, p AS ap, 0 AS d FROM m
                 UNION ALL
@@ -144,7 +144,7 @@ extension ClickHouseEventStore {
                 \(traceTimes.map { "WITH (SELECT (min(Start), max(End)) FROM \($0) WHERE TraceId IN (SELECT t FROM pt)) AS range" } ?? "")
                 SELECT TraceId AS t, SpanId AS s, \(kind), \(times), \(job), \(queueMap)
                 FROM \(traces)
-                WHERE TraceId IN (SELECT t FROM pt) AND \(traceTime) AND (k = 4 OR (k = 3 AND jk != ''))
+                WHERE TraceId IN (SELECT t FROM pt) AND \(traceTime) AND (k = 4 OR (k = 3 AND jk))
                 LIMIT 1 BY t, s
             ),
             found AS (
@@ -156,18 +156,18 @@ extension ClickHouseEventStore {
                 INNER JOIN pool ON pool.t = m.rt AND pool.s = m.rs
                 WHERE pool.k = 4 OR (m.r = 1 AND m.k = 2 AND pool.k = 3 AND pool.j = m.j)
             ),
-            needj AS (SELECT DISTINCT j FROM m WHERE k = 5 AND jk != '' AND (u, t, s) NOT IN (SELECT u, t, c FROM found)),
+            needj AS (SELECT DISTINCT j FROM m WHERE k = 5 AND jk AND (u, t, s) NOT IN (SELECT u, t, c FROM found)),
             poolj AS (
                 SELECT TraceId AS t, SpanId AS s, \(times), \(job), \(queueMap)
                 FROM \(traces)
-                WHERE \(around) AND SpanKind IN ('Producer', 'SPAN_KIND_PRODUCER', 'PRODUCER') AND jk != '' AND j IN (SELECT j FROM needj)
+                WHERE \(around) AND SpanKind IN ('Producer', 'SPAN_KIND_PRODUCER', 'PRODUCER') AND jk AND j IN (SELECT j FROM needj)
                 LIMIT 1 BY t, s
             ),
             msg AS (
                 SELECT m.u AS u, m.t AS t, m.s AS c, argMin((poolj.t, poolj.s, poolj.b, poolj.e, poolj.q), (poolj.b, poolj.t, poolj.s)) AS x,
                     x.1 AS pt, x.2 AS ps, x.3 AS pb, x.4 AS pe, x.5 AS pq, 3 AS r
                 FROM m INNER JOIN poolj ON poolj.j = m.j
-                WHERE m.k = 5 AND m.jk != '' AND poolj.s != m.s
+                WHERE m.k = 5 AND m.jk AND poolj.s != m.s
                 GROUP BY m.u, m.t, m.s
             ),
             h AS (

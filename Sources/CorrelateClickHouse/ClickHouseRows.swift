@@ -144,6 +144,14 @@ enum ClickHouseRows {
     /// The end of a span in nanoseconds, held at Int64's end.
     static let end = "toInt64(least(toInt128(toUnixTimestamp64Nano(Timestamp)) + toInt128(least(toUInt64(greatest(Duration, 0)), 9223372036854775807)), 9223372036854775807))"
 
+    /// A span's job id in SQL: the value of the first of `Span.jobIDAttributes` it has ("" when
+    /// none), as ``Span/messageID`` reads it; the statement takes the keys as `{jobKeys:Array(String)}`
+    /// (``jobKeys``).
+    static let jobID = "SpanAttributes[arrayFirst(x -> mapContains(SpanAttributes, x), {jobKeys:Array(String)})]"
+
+    /// The `jobKeys` parameter of ``jobID``.
+    static var jobKeys: String { ClickHouseEventStore.array(Span.jobIDAttributes) }
+
     /// What a span query selects, given the table's columns.
     static func spanColumns(_ columns: TableColumns) -> String {
         let events = columns.has("Events.Timestamp")

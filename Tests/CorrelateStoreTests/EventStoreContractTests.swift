@@ -72,6 +72,25 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.statistics() == StoreStatistics(spans: 2, traces: 1))
     }
 
+    /// A job id is read from every job id attribute, in their order, not only
+    /// `messaging.message.id`: Celery's `celery.task_id`, Temporal's `temporalWorkflowID`.
+    @Test(arguments: StoreKind.allCases)
+    func jobIDsAreFoundUnderEveryJobIDAttribute(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        var celery = span(trace(1, 1), 1, start: 100)
+        celery.attributes = [Attribute("celery.task_id", .string("task-1"))]
+        var temporal = span(trace(1, 2), 2, start: 200)
+        temporal.attributes = [Attribute("temporalWorkflowID", .string("signup-42"))]
+        var both = span(trace(1, 3), 3, start: 300)
+        both.attributes = [Attribute("celery.task_id", .string("task-3")), Attribute("messaging.message.id", .string("message-3"))]
+        _ = try store.insert(spans: [celery, temporal, both])
+        #expect(try store.spans(withMessageIDs: ["task-1"]) == [celery])
+        #expect(try store.spans(withMessageIDs: ["signup-42"]) == [temporal])
+        // The first attribute in `Span.jobIDAttributes` is the span's job id.
+        #expect(try store.spans(withMessageIDs: ["message-3"]) == [both])
+        #expect(try store.spans(withMessageIDs: ["task-3"]).isEmpty)
+    }
+
     /// A span written again under its key changes nothing, even when the rest of it differs.
     @Test(arguments: StoreKind.allCases)
     func theFirstSpanWrittenUnderAKeyStays(_ kind: StoreKind) throws {
