@@ -23,6 +23,13 @@ import CorrelateJSON
 /// - Percentiles are the nearest-rank ones (`Percentiles`), taken from the sorted waits and
 ///   run times of each queue's jobs; the three longest waits with their traces.
 ///
+/// Where it knows more than `QueueReport` reading spans: it sees every producer at once, while
+/// `QueueReport` looks outside the window only for jobs with no producer inside it — so a batch
+/// linked to a message enqueued before the window waits as long as that message here, and a job
+/// whose parent PRODUCER started before the window is joined to it rather than to a re-publish
+/// with the same job id inside the window; it has no 500,000-span or 5,000-trace cap. A trace
+/// missing from `otel_traces_trace_id_ts` is looked for within a day of the window.
+///
 /// Needs recursive CTEs (ClickHouse 24.4 and later, with the analyzer); on an older server the
 /// store answers nil and `QueueReport` computes from the spans.
 extension ClickHouseEventStore {
@@ -108,10 +115,11 @@ extension ClickHouseEventStore {
         // Parents and linked producers: within their traces' time when the lookup table says it.
         let traceTime = traceTimes.map { table in
             """
-            Timestamp BETWEEN tupleElement(range, 1) AND tupleElement(range, 2)
+            Timestamp BETWEEN if(range.3 > 0, toDateTime64(range.1, 9), fromUnixTimestamp64Nano(greatest(0, {low:Int64} - {day:Int64})))
+                AND if(range.3 > 0, toDateTime64(range.2, 9) + INTERVAL 1 SECOND, fromUnixTimestamp64Nano({high:Int64} + {day:Int64}))
             """
         } ?? around
-        let pick = "u, t, c, pt, ps, pb, pe, pq, r"
+        let pick = "u, t, c, pt, ps, pb, pe, pq, r, li"
         let nearestRank = { (array: String) in
             [50, 95, 99].map { "\(array)[greatest(1, intDiv(\($0) * length(\(array)) + 99, 100))] AS \(array)\($0)" }.joined(separator: ", ")
                 + ", \(array)[-1] AS \(array)Max"
@@ -141,17 +149,18 @@ extension ClickHouseEventStore {
             ),
             pt AS (SELECT t FROM m UNION DISTINCT SELECT arrayJoin(lt) FROM m),
             pool AS (
-                \(traceTimes.map { "WITH (SELECT (min(Start), max(End)) FROM \($0) WHERE TraceId IN (SELECT t FROM pt)) AS range" } ?? "")
+                \(traceTimes.map { "WITH (SELECT (min(Start), max(End), count()) FROM \($0) WHERE TraceId IN (SELECT t FROM pt)) AS range" } ?? "")
                 SELECT TraceId AS t, SpanId AS s, \(kind), \(times), \(job), \(queueMap)
                 FROM \(traces)
                 WHERE TraceId IN (SELECT t FROM pt) AND \(traceTime) AND (k = 4 OR (k = 3 AND jk))
                 LIMIT 1 BY t, s
             ),
             found AS (
-                SELECT m.u AS u, m.t AS t, m.s AS c, pool.t AS pt, pool.s AS ps, pool.b AS pb, pool.e AS pe, pool.q AS pq, m.r AS r
+                SELECT m.u AS u, m.t AS t, m.s AS c, pool.t AS pt, pool.s AS ps, pool.b AS pb, pool.e AS pe, pool.q AS pq, m.r AS r, m.li AS li
                 FROM (
-                    SELECT u, t, s, k, j, ref.1 AS rt, ref.2 AS rs, ref.3 AS r
-                    FROM m ARRAY JOIN arrayConcat([(t, p, 1)], arrayMap(x -> (x.1, x.2, 2), arrayDistinct(arrayZip(lt, ls)))) AS ref
+                    SELECT u, t, s, k, j, ref.1 AS rt, ref.2 AS rs, ref.3 AS r, ref.4 AS li
+                    FROM m ARRAY JOIN arrayConcat([(t, p, 1, 0)],
+                        arrayMap((x, i) -> (x.1, x.2, 2, i), arrayDistinct(arrayZip(lt, ls)), arrayEnumerate(arrayDistinct(arrayZip(lt, ls))))) AS ref
                 ) AS m
                 INNER JOIN pool ON pool.t = m.rt AND pool.s = m.rs
                 WHERE pool.k = 4 OR (m.r = 1 AND m.k = 2 AND pool.k = 3 AND pool.j = m.j)
@@ -160,18 +169,18 @@ extension ClickHouseEventStore {
             poolj AS (
                 SELECT TraceId AS t, SpanId AS s, \(times), \(job), \(queueMap)
                 FROM \(traces)
-                WHERE \(around) AND SpanKind IN ('Producer', 'SPAN_KIND_PRODUCER', 'PRODUCER') AND jk AND j IN (SELECT j FROM needj)
+                WHERE \(around) AND \(kind.replacingOccurrences(of: " AS k", with: "")) = 4 AND jk AND j IN (SELECT j FROM needj)
                 LIMIT 1 BY t, s
             ),
             msg AS (
                 SELECT m.u AS u, m.t AS t, m.s AS c, argMin((poolj.t, poolj.s, poolj.b, poolj.e, poolj.q), (poolj.b, poolj.t, poolj.s)) AS x,
-                    x.1 AS pt, x.2 AS ps, x.3 AS pb, x.4 AS pe, x.5 AS pq, 3 AS r
+                    x.1 AS pt, x.2 AS ps, x.3 AS pb, x.4 AS pe, x.5 AS pq, 3 AS r, 0 AS li
                 FROM m INNER JOIN poolj ON poolj.j = m.j
                 WHERE m.k = 5 AND m.jk AND poolj.s != m.s
                 GROUP BY m.u, m.t, m.s
             ),
             h AS (
-                SELECT u, t, c, pt, ps, pb, pe, pq FROM (
+                SELECT u, t, c, pt, ps, pb, pe, pq, li FROM (
                     SELECT *, min(r) OVER (PARTITION BY u, t, c) AS best
                     FROM (SELECT \(pick) FROM found UNION ALL SELECT \(pick) FROM msg))
                 WHERE r = best
@@ -179,14 +188,15 @@ extension ClickHouseEventStore {
             tops AS (SELECT u, t, c, argMax(a, d) AS top FROM up GROUP BY u, t, c),
             jh AS (
                 SELECT m.u AS u, m.t AS t, tops.top AS top, m.s AS c, m.q AS q, (m.u, m.t, m.s) IN (SELECT u, t, s FROM fl) AS failed,
-                    h.ps != '' AS hop, h.pt AS pt, h.pq AS pq, m.b < h.pb AS skew, toInt64(m.b) - toInt64(h.pe) AS gap,
+                    m.b AS mb, h.li AS li, h.ps != '' AS hop, h.pt AS pt, h.pq AS pq, m.b < h.pb AS skew, toInt64(m.b) - toInt64(h.pe) AS gap,
                     if(skew, toFloat64(gap), toFloat64(greatest(gap, 0))) / 1000000 AS wait
                 FROM m INNER JOIN tops ON tops.u = m.u AND tops.t = m.t AND tops.c = m.s
                 LEFT JOIN h ON h.u = m.u AND h.t = m.t AND h.c = m.s
                 WHERE m.k = 5 OR hop
             ),
             jobs AS (
-                SELECT u, t, top, groupArray(q) AS mq, groupArrayIf(pq, hop) AS hq, countIf(hop) AS hops, countIf(hop AND NOT skew) AS waited,
+                SELECT u, t, top, arrayMap(x -> x.3, arraySort(x -> (x.1, x.2), groupArray((mb, c, q)))) AS mq,
+                    arrayMap(x -> x.4, arraySort(x -> (x.1, x.2, x.3), groupArrayIf((mb, c, li, pq), hop))) AS hq, countIf(hop) AS hops, countIf(hop AND NOT skew) AS waited,
                     argMaxIf((wait, c, pt), wait, hop AND NOT skew) AS longest, max(failed) AS failed
                 FROM jh GROUP BY u, t, top
             ),
@@ -205,7 +215,7 @@ extension ClickHouseEventStore {
             )
             SELECT u AS Period, queue AS Queue, Jobs, Waited, Skewed, Failures, \(nearestRank("W")), \(nearestRank("X")), Longest
             FROM counted ORDER BY Period, Queue
-            SETTINGS allow_experimental_analyzer = 1
+            SETTINGS allow_experimental_analyzer = 1, join_use_nulls = 0
             """
     }
 }
