@@ -1,5 +1,6 @@
 import CorrelateJSON
 import CorrelateModel
+import Foundation
 
 /// Spans and log records as the Collector's `clickhouseexporter` writes them (JSONEachRow rows
 /// of `otel_traces` and `otel_logs`), and back.
@@ -46,10 +47,12 @@ enum ClickHouseRows {
         out.byte(UInt8(ascii: "}"))
     }
 
-    /// An attribute value as the exporter's `AsString` writes it into a `Map(…, String)`.
+    /// An attribute value as the exporter's `AsString` writes it into a `Map(…, String)`
+    /// (pdata `Value.AsString`): bytes as standard base64.
     static func text(_ value: AttributeValue) -> String {
         switch value {
         case .string(let text): return text
+        case .bytes(let bytes): return Data(bytes).base64EncodedString()
         case .array, .keyValues:
             let out = JSONWriter(capacity: 64)
             out.value(value)

@@ -72,6 +72,16 @@ import CorrelateTestSupport
         }
     }
 
+    /// `--store` may come before the command's name, as `--db` may.
+    @Test func theStoreMayBeNamedBeforeTheCommand() throws {
+        let after = try CommandRunner.run(["queues", "--since", "2026-11-25", "--until", "2026-11-26"] + Self.stores.clickhouse)
+        let before = try CommandRunner.run(Self.stores.clickhouse + ["queues", "--since", "2026-11-25", "--until", "2026-11-26"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(before.stdout == after.stdout)
+        #expect(before.stdout.contains("celery"))
+    }
+
     @Test func errorsAreSaidWithTheAddressAndNoPassword() throws {
         let refused = try CommandRunner.run(["trace", "0ae466d2", "--store", "clickhouse://reader:secret@127.0.0.1:1/otel"])
         #expect(refused.status == 1)

@@ -148,7 +148,8 @@ import CorrelateTestSupport
         let trace = TraceID(hex: Self.consumer)!
         let span = Span(traceID: trace, spanID: SpanID(7), name: "run export", kind: .consumer, start: Timestamp(nanoseconds: Self.base),
                         end: Timestamp(nanoseconds: Self.base + 1_500_000), status: .error, service: "worker",
-                        attributes: [Attribute("messaging.message.id", .string("task-1")), Attribute("retries", .int(2))],
+                        attributes: [Attribute("messaging.message.id", .string("task-1")), Attribute("retries", .int(2)),
+                                     Attribute("payload.digest", .bytes([0xde, 0xad, 0xbe, 0xef, 0x01]))],
                         resource: [Attribute("service.name", .string("worker"))])
         #expect(try store.insert(spans: [span, span]) == InsertResult(stored: 1, duplicates: 1))
         let record = LogRecord(source: SourceLocation(file: "/var/log/w.log", line: 12), timestamp: Timestamp(nanoseconds: Self.base + 1),
@@ -156,8 +157,9 @@ import CorrelateTestSupport
         #expect(try store.insert(logs: [record]) == InsertResult(stored: 1))
         #expect(try store.insert(logs: [record]) == InsertResult(duplicates: 1))
         let database = store.endpoint.database
-        let row = try front.query("SELECT SpanKind, StatusCode, Duration, SpanAttributes['retries'] AS r, toUnixTimestamp64Nano(Timestamp) AS t FROM \(database).otel_traces")
-        #expect(row.contains(#""SpanKind":"Consumer","StatusCode":"Error","Duration":1500000,"r":"2","t":\#(Self.base)"#))
+        let row = try front.query("SELECT SpanKind, StatusCode, Duration, SpanAttributes['retries'] AS r, SpanAttributes['payload.digest'] AS d, toUnixTimestamp64Nano(Timestamp) AS t FROM \(database).otel_traces")
+        // Bytes as pdata's AsString writes them: standard base64.
+        #expect(row.contains(#""SpanKind":"Consumer","StatusCode":"Error","Duration":1500000,"r":"2","d":"3q2+7wE=","t":\#(Self.base)"#), "\(row)")
         let times = try front.query("SELECT TraceId, toUnixTimestamp(Start) AS s FROM \(database).otel_traces_trace_id_ts")
         #expect(times.contains(#""TraceId":"\#(Self.consumer)","s":\#(Self.base / Self.second)"#), "the exporter's view fills the lookup table")
         let log = try front.query("SELECT SeverityText, SeverityNumber, LogAttributes['messaging.message.id'] AS job, LogAttributes['log.file.path'] AS file FROM \(database).otel_logs")

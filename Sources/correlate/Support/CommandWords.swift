@@ -30,8 +30,8 @@ struct UnknownCommand: Error, CustomStringConvertible {
 
 extension Correlate {
     /// Options every command takes, which may come before the command's name
-    /// (`correlate --db c.db queues`), with a value and without.
-    static let leadingOptionsWithValue: Set<String> = ["--db", "--rules", "--config", "--color"]
+    /// (`correlate --db c.db queues`, `correlate --store clickhouse://… lookup`), with a value and without.
+    static let leadingOptionsWithValue: Set<String> = ["--db", "--store", "--store-password-file", "--rules", "--config", "--color"]
     static let leadingFlags: Set<String> = ["--no-shipped-rules", "--verbose", "-v"]
 
     /// The arguments as ArgumentParser is given them: `-V` is `--version`; a command named
