@@ -90,9 +90,9 @@ import CorrelateTestSupport
         let usage = try CommandRunner.run(["trace", "0ae466d2", "--store", "clickhouse://host:8123/a/b"])
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("is not a database name"))
-        let both = try CommandRunner.run(["trace", "0ae466d2", "--store", "clickhouse://host/otel", "--db", "x.db"])
+        let both = try CommandRunner.run(["trace", "0ae466d2", "--store", "clickhouse://host/otel", "--db", "x.db"], rewriting: false)
         #expect(both.status == 2)
-        let sqlite = try CommandRunner.run(["store", "init", "--db", "x.db"])
+        let sqlite = try CommandRunner.run(["store", "init", "--db", "x.db"], rewriting: false)
         #expect(sqlite.status == 2)
         #expect(sqlite.stderr.contains("prepares a ClickHouse store"))
     }

@@ -54,7 +54,7 @@ import CorrelateTestSupport
         }
     }
 
-    @Test func theStoreOfTheFileInTheCurrentFolderIsUsedAndTheOptionOverridesIt() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "db: paths of the configuration file")) func theStoreOfTheFileInTheCurrentFolderIsUsedAndTheOptionOverridesIt() throws {
         let folder = try folder(config: "db: c.db\n")
         try ingestSample(into: folder)
         let found = try CommandRunner.run(["trace", "6e5bbfb4"], directory: folder.path)
@@ -67,7 +67,7 @@ import CorrelateTestSupport
 
     /// Three runs, two hours apart, each sealed into a segment of its own: `retain: 1h` keeps
     /// only the last; `--retain 3h` overrides it and drops only the first.
-    @Test func retainIsTheDefaultOfRetainAndTheOptionOverridesIt() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "SQLite retention")) func retainIsTheDefaultOfRetainAndTheOptionOverridesIt() throws {
         func lines(_ hour: Int) -> Data {
             let hh = String(format: "%02d", hour)
             return Data((1...3).map { "2026-11-25T\(hh):00:0\($0)Z INFO trace_id=4bf92f3577b34da6a3ce929d0e0e47\(hh) step \($0)\n" }.joined().utf8)
@@ -101,7 +101,7 @@ import CorrelateTestSupport
         #expect(overridden.stdout.contains(#""ts":"2026-11-25T09:32:29.032000Z""#), "\(overridden.stdout)")
     }
 
-    @Test func relativePathsAreRelativeToTheFilesFolder() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "db: paths of the configuration file")) func relativePathsAreRelativeToTheFilesFolder() throws {
         let folder = try folder()
         try ingestSample(into: folder)
         let config = folder.appendingPathComponent("elsewhere.yaml")
@@ -110,7 +110,7 @@ import CorrelateTestSupport
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test func xdgConfigHomeAndTheVariableAreSearchedAndTheFileTakesColourLinksAndRules() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "db: paths of the configuration file")) func xdgConfigHomeAndTheVariableAreSearchedAndTheFileTakesColourLinksAndRules() throws {
         let folder = try folder()
         try ingestSample(into: folder)
         let xdg = folder.appendingPathComponent("xdg")

@@ -67,7 +67,7 @@ import CorrelateJSON
         #expect(result.stderr.contains("\(protobuf.path):1: not an OTLP protobuf ExportTraceServiceRequest: messages nested deeper than"), "\(result.stderr)")
         #expect(result.stderr.contains("\(json.path):1: not JSON: JSON nested deeper than"), "\(result.stderr)")
         #expect(result.stderr.contains("malformed documents 2"), "\(result.stderr)")
-        #expect(try SQLiteEventStore(path: folder.appendingPathComponent("c.db").path).statistics().spans == 1,
+        #expect(try TestStore.open(path: folder.appendingPathComponent("c.db").path).statistics().spans == 1,
                 "the good document of the same file is stored")
     }
 
@@ -264,7 +264,7 @@ import CorrelateJSON
         return files
     }
 
-    @Test func anApplicationsSQLiteFileIsRefusedAndLeftAsItWas() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "an SQLite file of another application")) func anApplicationsSQLiteFileIsRefusedAndLeftAsItWas() throws {
         let folder = try Fixtures.temporaryDirectory("foreign")
         let app = folder.appendingPathComponent("app.db")
         try Self.sqlite(app.path, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'ada'); CREATE TABLE orders (id INTEGER);")
@@ -279,7 +279,7 @@ import CorrelateJSON
         }
     }
 
-    @Test func readingCommandsWorkOnAStoreTheyCannotWrite() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "file permissions")) func readingCommandsWorkOnAStoreTheyCannotWrite() throws {
         let folder = try Fixtures.temporaryDirectory("readonly")
         let ingest = try CommandRunner.run(["ingest", "--spans", Fixtures.celery("traces.otlp.jsonl"), "--logs", Fixtures.celery("logs/worker.otel.log"),
                                             "--alerts", Fixtures.celery("alerts/alertmanager-webhook.json"), "--db", "c.db", "-q"], directory: folder.path)
@@ -371,7 +371,7 @@ import CorrelateJSON
         }
     }
 
-    @Test func aFullDiskAnswers503WithRetryAfterAndTheServerStaysUp() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "SQLite's full disk")) func aFullDiskAnswers503WithRetryAfterAndTheServerStaysUp() throws {
         // The file size limit stands in for a full disk: writes past it fail as they do then.
         let server = try Server(["--queue", "1000000"], launcher: ["prlimit", "--fsize=1500000:1500000", "--"])
         defer { server.command.stop() }
@@ -424,7 +424,7 @@ import CorrelateJSON
         return Data(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc-\#(round)"}}]},"scopeSpans":[{"spans":[\#(spans.joined(separator: ","))]}]}]}"#.utf8)
     }
 
-    @Test func tenThousandWatchedAlertsDoNotSlowIngestionAndSIGTERMIsPrompt() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "a time bound measured on SQLite")) func tenThousandWatchedAlertsDoNotSlowIngestionAndSIGTERMIsPrompt() throws {
         let server = try Server(["--settle", "1s", "--emit", "dir:out"])
         let reply = try server.post("/api/alerts/alertmanager", Self.storm(10_000), type: "application/json")
         #expect(reply.status == 200, "\(reply.text)")

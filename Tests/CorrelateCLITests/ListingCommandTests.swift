@@ -97,7 +97,7 @@ import CorrelateTestSupport
     }
 
     /// No store, bad options: the usual exit statuses; every listing's help has examples.
-    @Test func missingStoreAndBadOptionsAreClearErrors() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "a missing store file")) func missingStoreAndBadOptionsAreClearErrors() throws {
         for command in ["traces", "alerts", "sources"] {
             let missing = try CommandRunner.run([command, "--db", "/nonexistent/c.db"])
             #expect(missing.status == 1, "\(command)")

@@ -91,7 +91,7 @@ import CorrelateTestSupport
         try Self.expectNoStrayFiles(db)
     }
 
-    @Test func killedWhileRetentionDropsSegmentsTheStoreStaysWhole() throws {
+    @Test(.enabled(if: TestStore.sqliteOnly, "SQLite segments")) func killedWhileRetentionDropsSegmentsTheStoreStaysWhole() throws {
         let folder = try Fixtures.temporaryDirectory("crash")
         let count = 120_000
         let input = try Self.input(folder, count: count)

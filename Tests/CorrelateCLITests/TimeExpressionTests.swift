@@ -56,7 +56,7 @@ import CorrelateTestSupport
 
     @Test func theCommandsTakeTheFormsAndSayWhichWhenOneIsWrong() throws {
         let day = ["--since", "2026-11-25", "--until", "2026-11-26 00:00 UTC"]
-        let report = try CommandRunner.run(["report", "--db", "none.db", "--format", "json"] + day, environment: ["TZ": "UTC"])
+        let report = try CommandRunner.run(["report", "--db", "none.db", "--format", "json"] + day, environment: ["TZ": "UTC"], rewriting: false)
         #expect(report.status == 1, "parsed, then no store: \(report.stderr)")
         #expect(report.stderr.contains("no store at 'none.db'"))
         for command in ["report", "queues"] {

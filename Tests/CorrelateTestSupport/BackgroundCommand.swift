@@ -20,6 +20,7 @@ public final class BackgroundCommand: @unchecked Sendable {
         errors = folder.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let (arguments, environment) = try TestStore.rewrite(arguments, directory: folder.path, environment: environment)
         if launcher.isEmpty {
             process.executableURL = URL(fileURLWithPath: CommandRunner.correlate)
             process.arguments = arguments

@@ -37,14 +37,19 @@ public enum CommandRunner {
     /// default), with `environment` added to a clean one (no `CORRELATE_RULES`, no configuration
     /// file of the user's — no `CORRELATE_CONFIG`, `XDG_CONFIG_HOME` a folder that does not
     /// exist —, `NO_COLOR` set).
+    ///
+    /// With `$CORRELATE_TEST_STORE=clickhouse` the store paths are ClickHouse databases
+    /// (``TestStore``) unless `rewriting` is false.
     public static func run(
         _ arguments: [String], stdin: Data? = nil, directory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], rewriting: Bool = true
     ) throws -> CommandResult {
+        let folder = directory ?? Fixtures.packageRoot.path
+        let (arguments, environment) = rewriting ? try TestStore.rewrite(arguments, directory: folder, environment: environment) : (arguments, environment)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: correlate)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? Fixtures.packageRoot.path)
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CORRELATE_RULES")
         env.removeValue(forKey: "CORRELATE_CONFIG")
