@@ -239,6 +239,7 @@ public final class ClickHouseEventStore: EventStore {
                 result.stored += 1
             }
             try http.insert(into: logs, rows: out.bytes)
+            if records.contains(where: { $0.timestamp == nil }) { noteUntimedRecords(true) }
             for (file, line) in written { storedThrough[file] = max(storedThrough[file] ?? 0, line) }
             return result
         }
@@ -621,10 +622,43 @@ public final class ClickHouseEventStore: EventStore {
             WHERE \(logTimeCondition(low: "low", high: "high")) AND (\(byID) OR (TraceId = '' AND hasToken(\(bodyExpression), {full:String})))
             LIMIT 100000
             """, parameters)
-        rows += try http.rows("""
-            SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(byID) AND LogAttributes[{untimedKey:String}] != '' LIMIT 100000
-            """, parameters)
+        if try holdsUntimedRecords() {
+            rows += try http.rows("""
+                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(byID) AND LogAttributes[{untimedKey:String}] != '' LIMIT 100000
+                """, parameters)
+        }
         return Self.ordered(rows.map { ClickHouseRows.log($0, trace: trace) })
+    }
+
+    /// Per logs table (`base database.table`) of this process: when it was last asked whether
+    /// it holds records without a time of their own (``ClickHouseRows/LogKeys/untimed``), and
+    /// the answer. Shared by the process's stores, so that a bundle worker's reader knows at
+    /// once what the ingest's writer wrote.
+    nonisolated(unsafe) private static var untimedRecords: [String: (asked: Date, any: Bool)] = [:]
+    private static let untimedLock = NSLock()
+
+    private var untimedKey: String { endpoint.base + " " + logs }
+
+    /// Whether `otel_logs` holds a record without a time of its own: asked at most once a
+    /// minute (through the bloom filter on the map's keys, one index read), and true from when
+    /// a store of this process writes one (another process's is seen within the minute). Lines
+    /// without a time are rare; when there are none, a trace's logs take one statement, not
+    /// two — each of those reads the whole table's id index.
+    private func holdsUntimedRecords() throws -> Bool {
+        Self.untimedLock.lock()
+        let known = Self.untimedRecords[untimedKey]
+        Self.untimedLock.unlock()
+        if let known, known.any || Date().timeIntervalSince(known.asked) < 60 { return known.any }
+        let any = !(try http.rows("SELECT 1 AS One FROM \(logs) WHERE mapContains(LogAttributes, {untimedKey:String}) LIMIT 1",
+                                  ["untimedKey": ClickHouseRows.LogKeys.untimed])).isEmpty
+        noteUntimedRecords(any)
+        return any
+    }
+
+    private func noteUntimedRecords(_ any: Bool) {
+        Self.untimedLock.lock()
+        defer { Self.untimedLock.unlock() }
+        if Self.untimedRecords[untimedKey]?.any != true || any { Self.untimedRecords[untimedKey] = (Date(), any) }
     }
 
     /// The time a trace's spans cover, from its first start to its last end: its start range

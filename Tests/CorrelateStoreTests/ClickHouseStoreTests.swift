@@ -166,6 +166,26 @@ import CorrelateTestSupport
         #expect(log.contains(#""SeverityText":"ERROR","SeverityNumber":17,"job":"task-1","file":"\/var\/log\/w.log""#))
     }
 
+    /// A trace's records without a time of their own are found by a reader that asked before
+    /// they were written (a bundle worker's, beside the ingest's writer) and by a new one (the
+    /// store asks whether the table holds any before it looks for a trace's).
+    @Test func untimedRecordsWrittenByOneStoreAreReadByAnother() throws {
+        let writer = try StoreKind.clickhouseStore()
+        let trace = TraceID(hex: Self.consumer)!
+        _ = try writer.insert(spans: [Span(traceID: trace, spanID: SpanID(7), name: "run", kind: .consumer, start: Timestamp(nanoseconds: Self.base),
+                                           end: Timestamp(nanoseconds: Self.base + Self.second))])
+        let timed = LogRecord(source: SourceLocation(file: "w.log", line: 1), timestamp: Timestamp(nanoseconds: Self.base + 1), traceID: trace, message: "timed")
+        _ = try writer.insert(logs: [timed])
+        let before = try ClickHouseEventStore(endpoint: writer.endpoint, access: .read)
+        #expect(try before.logs(inTrace: trace).map(\.message) == ["timed"])
+        let untimed = LogRecord(source: SourceLocation(file: "w.log", line: 2), timestamp: nil, traceID: trace, message: "untimed")
+        _ = try writer.insert(logs: [untimed])
+        #expect(try writer.logs(inTrace: trace).map(\.message) == ["untimed", "timed"])
+        #expect(try before.logs(inTrace: trace).map(\.message) == ["untimed", "timed"])
+        let after = try ClickHouseEventStore(endpoint: writer.endpoint, access: .read)
+        #expect(try after.logs(inTrace: trace).map(\.message) == ["untimed", "timed"])
+    }
+
     /// Paths with a backslash, a tab or a quote reach ClickHouse as they are: a file read again
     /// is found stored (String parameters are read as TabSeparated text, arrays as literals).
     @Test func pathsWithEscapesAreKeysLikeAnyOther() throws {
