@@ -120,6 +120,7 @@ public struct AlertLookup {
         }
         var kept: [RankedTrace] = []
         var keptIDs: Set<TraceID> = []
+        try store.prefetchLogs(traces: Set(ranked.prefix(limit).map(\.analysis.traceID)))
         for trace in ranked.prefix(limit) {
             kept.append(rank(try query.analyze(trace.analysis.traceID) ?? trace.analysis))
             keptIDs.insert(trace.analysis.traceID)

@@ -169,6 +169,10 @@ public protocol EventStore: AnyObject {
     /// every statement costs a round trip reads them for all at once. The answers are the same.
     func prefetch(traces: Set<TraceID>) throws
 
+    /// Says that the log records of these traces (of those just given to ``prefetch(traces:)``)
+    /// are about to be read one trace at a time (an alert's kept traces). The answers are the same.
+    func prefetchLogs(traces: Set<TraceID>) throws
+
     /// Records that this process is about to emit revision `revision` of an alert's bundle
     /// (`json`, the bundle as `correlate.bundle/v1`, made only when the store keeps it); false when another process sharing the
     /// store recorded it first, and so emits it instead (`correlate serve` instances on one
@@ -203,6 +207,8 @@ extension EventStore {
     public func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool { true }
 
     public func prefetch(traces: Set<TraceID>) throws {}
+
+    public func prefetchLogs(traces: Set<TraceID>) throws {}
 
     public func queueStatistics(
         in windows: [(start: Timestamp, end: Timestamp)], queues: Set<String>?, queueAttributes: [String]

@@ -88,6 +88,26 @@ import CorrelateTestSupport
         let jobLogs = try store.logs(withJobIDs: ["task-77"])
         #expect(jobLogs.map(\.jobID) == ["task-77"])
         #expect(jobLogs.first?.message.hasSuffix("Task jobs.export[task-77] received") == true)
+        // Read for several traces at once (an alert's kept traces): the same records, each
+        // trace's within its own window.
+        let traces = [Self.consumer, Self.producer, "1111111111111111111111111111111a", "2222222222222222222222222222222b"].compactMap(TraceID.init(hex:))
+        let alone = try traces.map { trace in
+            let store = try ClickHouseEventStore(endpoint: try front.endpoint(database: database), access: .read)
+            _ = try store.spans(inTrace: trace)
+            return try store.logs(inTrace: trace)
+        }
+        let batch = try ClickHouseEventStore(endpoint: try front.endpoint(database: database), access: .read)
+        try batch.prefetch(traces: Set(traces))
+        try batch.prefetchLogs(traces: Set(traces))
+        // Answered from what was read: the table is gone meanwhile.
+        _ = try front.query("RENAME TABLE \(database).otel_logs TO \(database).otel_logs_away")
+        let together = try traces.prefix(2).map { trace in
+            _ = try batch.spans(inTrace: trace)
+            return try batch.logs(inTrace: trace)
+        }
+        _ = try front.query("RENAME TABLE \(database).otel_logs_away TO \(database).otel_logs")
+        #expect(together == Array(alone.prefix(2)))
+        #expect(alone[1].map(\.message) == ["trace_id=\(Self.producer) other"])
     }
 
     @Test func aTableWithoutAColumnCorrelateReadsIsAnErrorNamingBoth() throws {
