@@ -240,6 +240,7 @@ public final class ClickHouseEventStore: EventStore {
             }
             try http.insert(into: logs, rows: out.bytes)
             prefetchedLogs = [:]
+            prefetchedJobLogs = [:]
             if records.contains(where: { $0.timestamp == nil }) { noteUntimedRecords(true) }
             for (file, line) in written { storedThrough[file] = max(storedThrough[file] ?? 0, line) }
             return result
@@ -409,6 +410,7 @@ public final class ClickHouseEventStore: EventStore {
     public func prefetch(traces ids: Set<TraceID>) throws {
         prefetched = Prefetched()
         prefetchedLogs = [:]
+        prefetchedJobLogs = [:]
         guard ids.count >= 4, let traceTimes else { return }
         var next = Prefetched()
         for chunk in Self.chunks(ids.map(\.description).sorted(), Self.idsPerQuery) {
@@ -664,8 +666,10 @@ public final class ClickHouseEventStore: EventStore {
         if Self.untimedRecords[untimedKey]?.any != true || any { Self.untimedRecords[untimedKey] = (Date(), any) }
     }
 
-    /// What ``prefetchLogs(traces:)`` read, answered from until the next prefetch or log insert.
+    /// What ``prefetchLogs(traces:)`` read, answered from until the next prefetch or log insert:
+    /// by trace, and the records carrying each job id of the traces' spans.
     private var prefetchedLogs: [TraceID: [LogRecord]] = [:]
+    private var prefetchedJobLogs: [String: [LogRecord]] = [:]
 
     /// The log records of these traces (an alert's kept ones) in two statements instead of two
     /// per trace, with the same answers as ``logs(inTrace:)``: by id or by the id as a token of
@@ -674,6 +678,7 @@ public final class ClickHouseEventStore: EventStore {
     /// trace), and the untimed ones by id. Only traces whose spans ``prefetch(traces:)`` read.
     public func prefetchLogs(traces ids: Set<TraceID>) throws {
         prefetchedLogs = [:]
+        prefetchedJobLogs = [:]
         var windows: [TraceID: (Int64, Int64)] = [:]
         for id in ids {
             guard let spans = prefetched.spans[id], let first = spans.first else { continue }
@@ -721,6 +726,18 @@ public final class ClickHouseEventStore: EventStore {
             }
         }
         for id in order { prefetchedLogs[id] = Self.ordered(records[id] ?? []) }
+        // The records that carry the traces' job ids (``logs(withJobIDs:)``'s first statement).
+        let jobs = Set(order.flatMap { (prefetched.spans[$0] ?? []).compactMap(\.messageID) })
+        for chunk in Self.chunks(jobs.sorted(), Self.idsPerQuery) {
+            var found: [String: [LogRecord]] = [:]
+            for row in try http.rows("""
+                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT \(100_000 * chunk.count)
+                """, ["ids": Self.array(Array(chunk)), "jobKey": ClickHouseRows.LogKeys.job]) {
+                let record = ClickHouseRows.log(row)
+                if let job = record.jobID { found[job, default: []].append(record) }
+            }
+            for job in chunk { prefetchedJobLogs[job] = found[job] ?? [] }
+        }
     }
 
     /// The time a trace's spans cover, from its first start to its last end: its start range
@@ -752,9 +769,13 @@ public final class ClickHouseEventStore: EventStore {
         var records: [LogRecord] = []
         for chunk in Self.chunks(jobIDs.sorted(), Self.idsPerQuery) {
             let ids = Array(chunk)
-            records += try http.rows("""
-                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT 100000
-                """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job]).map { ClickHouseRows.log($0) }
+            if ids.allSatisfy({ prefetchedJobLogs[$0] != nil }) {
+                records += ids.flatMap { prefetchedJobLogs[$0] ?? [] }
+            } else {
+                records += try http.rows("""
+                    SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT 100000
+                    """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job]).map { ClickHouseRows.log($0) }
+            }
             // Lines shipped without parsing carry the id only in their text: looked for within
             // the time of the trace just read (a job id has no other bound).
             if let (first, last) = recentWindow {
@@ -877,6 +898,7 @@ public final class ClickHouseEventStore: EventStore {
     public func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int {
         guard nanoseconds != 0 else { return 0 }
         prefetchedLogs = [:]
+        prefetchedJobLogs = [:]
         let key = ClickHouseRows.LogKeys.self
         let marker = UUID().uuidString.lowercased()
         var parameters = ["fileKey": key.file, "untimedKey": key.untimed, "shiftKey": key.shift, "source": source,

@@ -74,6 +74,8 @@ import CorrelateTestSupport
             #"{"Timestamp":"\#(at(4.2))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"2026-11-25 08:32:43,200 ERROR [trace_id=\#(Self.consumer) span_id=b7ad6b7169203331] export failed","LogAttributes":{"log.file.path":"/var/log/worker.log"}}"#,
             // The task id only, as Celery's own lines carry it.
             #"{"Timestamp":"\#(at(3.5))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"[2026-11-25 08:32:42,500: INFO/ForkPoolWorker-1] Task jobs.export[task-77] received","LogAttributes":{}}"#,
+            // The task id in its attribute, as correlate writes it.
+            #"{"Timestamp":"\#(at(3.6))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"task done","LogAttributes":{"messaging.message.id":"task-77"}}"#,
             // Another trace's line, and one far outside the trace's time.
             #"{"Timestamp":"\#(at(4.3))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"trace_id=\#(Self.producer) other","LogAttributes":{}}"#,
             #"{"Timestamp":"\#(at(7200))","TraceId":"","SpanId":"","SeverityText":"","SeverityNumber":0,"ServiceName":"worker","Body":"trace_id=\#(Self.consumer) two hours later","LogAttributes":{}}"#,
@@ -86,7 +88,7 @@ import CorrelateTestSupport
         #expect(logs.allSatisfy { $0.traceID == trace })
         #expect(logs.last?.source.file == "/var/log/worker.log")
         let jobLogs = try store.logs(withJobIDs: ["task-77"])
-        #expect(jobLogs.map(\.jobID) == ["task-77"])
+        #expect(jobLogs.map(\.jobID) == ["task-77", "task-77"])
         #expect(jobLogs.first?.message.hasSuffix("Task jobs.export[task-77] received") == true)
         // Read for several traces at once (an alert's kept traces): the same records, each
         // trace's within its own window.
@@ -107,6 +109,7 @@ import CorrelateTestSupport
         }
         _ = try front.query("RENAME TABLE \(database).otel_logs_away TO \(database).otel_logs")
         #expect(together == Array(alone.prefix(2)))
+        #expect(try batch.logs(withJobIDs: ["task-77"]) == jobLogs)
         #expect(alone[1].map(\.message) == ["trace_id=\(Self.producer) other"])
     }
 
