@@ -165,7 +165,7 @@ final class ClickHouseHTTP: @unchecked Sendable {
     }
 
     /// `$CORRELATE_CLICKHOUSE_LOG` set: each statement's time and text (its first 300 bytes;
-    /// all of it when the variable is `full`) on standard error.
+    /// all of it, and the URL with its parameters, when the variable is `full`) on standard error.
     private static let logStatements = ProcessInfo.processInfo.environment["CORRELATE_CLICKHOUSE_LOG"] != nil
     private static let logLength = ProcessInfo.processInfo.environment["CORRELATE_CLICKHOUSE_LOG"] == "full" ? Int.max : 300
 
@@ -173,7 +173,8 @@ final class ClickHouseHTTP: @unchecked Sendable {
         let started = Self.logStatements ? Date() : nil
         defer {
             if let started {
-                let text = url.contains("query=") ? String(url.split(separator: "query=").last ?? "") : String(decoding: body.prefix(Self.logLength), as: UTF8.self)
+                var text = url.contains("query=") ? String(url.split(separator: "query=").last ?? "") : String(decoding: body.prefix(Self.logLength), as: UTF8.self)
+                if Self.logLength == .max { text += " -- " + url }
                 FileHandle.standardError.write(Data(String(format: "clickhouse: %.1f ms: %@\n", Date().timeIntervalSince(started) * 1000,
                                                             text.replacingOccurrences(of: "\n", with: " ")).utf8))
             }

@@ -165,7 +165,7 @@ extension ClickHouseEventStore {
                 INNER JOIN pool ON pool.t = m.rt AND pool.s = m.rs
                 WHERE pool.k = 4 OR (m.r = 1 AND m.k = 2 AND pool.k = 3 AND pool.j = m.j)
             ),
-            needj AS (SELECT DISTINCT j FROM m WHERE k = 5 AND jk AND (u, t, s) NOT IN (SELECT u, t, c FROM found)),
+            needj AS (SELECT DISTINCT j FROM m WHERE k = 5 AND jk),
             poolj AS (
                 SELECT TraceId AS t, SpanId AS s, \(times), \(job), \(queueMap)
                 FROM \(traces)
