@@ -148,6 +148,8 @@ public final class ClickHouseEventStore: EventStore {
         guard !spans.isEmpty else { return InsertResult() }
         lastTrace = nil
         prefetched = Prefetched()
+        prefetchedLogs = [:]
+        prefetchedJobLogs = [:]
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
             var result = InsertResult()
             var present = Set<String>()
@@ -639,7 +641,7 @@ public final class ClickHouseEventStore: EventStore {
     /// it holds records without a time of their own (``ClickHouseRows/LogKeys/untimed``), and
     /// the answer. Shared by the process's stores, so that a bundle worker's reader knows at
     /// once what the ingest's writer wrote.
-    nonisolated(unsafe) private static var untimedRecords: [String: (asked: Date, any: Bool)] = [:]
+    nonisolated(unsafe) private static var untimedRecords: [String: (asked: TimeInterval, any: Bool)] = [:]
     private static let untimedLock = NSLock()
 
     private var untimedKey: String { endpoint.base + " " + logs }
@@ -653,7 +655,7 @@ public final class ClickHouseEventStore: EventStore {
         Self.untimedLock.lock()
         let known = Self.untimedRecords[untimedKey]
         Self.untimedLock.unlock()
-        if let known, known.any || Date().timeIntervalSince(known.asked) < 60 { return known.any }
+        if let known, known.any || ProcessInfo.processInfo.systemUptime - known.asked < 60 { return known.any }
         let any = !(try http.rows("SELECT 1 AS One FROM \(logs) WHERE mapContains(LogAttributes, {untimedKey:String}) LIMIT 1",
                                   ["untimedKey": ClickHouseRows.LogKeys.untimed])).isEmpty
         noteUntimedRecords(any)
@@ -663,11 +665,13 @@ public final class ClickHouseEventStore: EventStore {
     private func noteUntimedRecords(_ any: Bool) {
         Self.untimedLock.lock()
         defer { Self.untimedLock.unlock() }
-        if Self.untimedRecords[untimedKey]?.any != true || any { Self.untimedRecords[untimedKey] = (Date(), any) }
+        if Self.untimedRecords[untimedKey]?.any != true || any { Self.untimedRecords[untimedKey] = (ProcessInfo.processInfo.systemUptime, any) }
     }
 
-    /// What ``prefetchLogs(traces:)`` read, answered from until the next prefetch or log insert:
-    /// by trace, and the records carrying each job id of the traces' spans.
+    /// What ``prefetchLogs(traces:)`` read, answered from until the next prefetch or this store's
+    /// next insert or clock shift (what other stores write meanwhile is seen from the next
+    /// prefetch on: an alert's bundle is read at one moment): by trace, and the records carrying
+    /// each job id of the traces' spans.
     private var prefetchedLogs: [TraceID: [LogRecord]] = [:]
     private var prefetchedJobLogs: [String: [LogRecord]] = [:]
 
@@ -684,7 +688,8 @@ public final class ClickHouseEventStore: EventStore {
             guard let spans = prefetched.spans[id], let first = spans.first else { continue }
             windows[id] = (Self.add(first.start.nanoseconds, -300_000_000_000), Self.add(spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds, 300_000_000_000))
         }
-        guard windows.count >= 2 else { return }
+        // A few traces per statement (an alert's kept ones): past that, trace by trace.
+        guard windows.count >= 2, windows.count <= 100 else { return }
         let order = windows.keys.sorted()
         var parameters = ["untimedKey": ClickHouseRows.LogKeys.untimed, "low": String(max(0, windows.values.map(\.0).min()!)),
                           "high": String(max(0, windows.values.map(\.1).max()!))]
@@ -697,6 +702,9 @@ public final class ClickHouseEventStore: EventStore {
         }
         parameters["ids"] = Self.array(ids)
         var records: [TraceID: [LogRecord]] = [:]
+        // A statement that fills its limit may have left a trace's records out: then nothing is
+        // kept, and each trace is read on its own, with its own limit.
+        let limit = 100_000 * order.count
         func owners(_ row: JSONDocument) -> [Int] {
             let traceID = row["TraceId"]?.string ?? ""
             return order.indices.filter { index in
@@ -704,11 +712,13 @@ public final class ClickHouseEventStore: EventStore {
                 return traceID == id.description || traceID == TraceID(high: 0, low: id.low).description
             }
         }
-        for row in try http.rows("""
+        let rows = try http.rows("""
             SELECT \(ClickHouseRows.logColumns), \(tokens.joined(separator: ", ")) FROM \(logs)
             WHERE \(logTimeCondition(low: "low", high: "high")) AND (TraceId IN {ids:Array(String)} OR (TraceId = '' AND (\(order.indices.map { "m\($0)" }.joined(separator: " OR ")))))
-            LIMIT \(100_000 * order.count)
-            """, parameters) {
+            LIMIT \(limit)
+            """, parameters)
+        guard rows.count < limit else { return }
+        for row in rows {
             let time = row["Time"]?.int64 ?? 0
             let byID = owners(row)
             for (index, id) in order.enumerated() {
@@ -718,25 +728,31 @@ public final class ClickHouseEventStore: EventStore {
             }
         }
         if try holdsUntimedRecords() {
-            for row in try http.rows("""
+            let untimed = try http.rows("""
                 SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE TraceId IN {ids:Array(String)} AND LogAttributes[{untimedKey:String}] != ''
-                LIMIT \(100_000 * order.count)
-                """, parameters) {
+                LIMIT \(limit)
+                """, parameters)
+            guard untimed.count < limit else { return }
+            for row in untimed {
                 for index in owners(row) { records[order[index], default: []].append(ClickHouseRows.log(row, trace: order[index])) }
             }
         }
         for id in order { prefetchedLogs[id] = Self.ordered(records[id] ?? []) }
         // The records that carry the traces' job ids (``logs(withJobIDs:)``'s first statement).
-        let jobs = Set(order.flatMap { (prefetched.spans[$0] ?? []).compactMap(\.messageID) })
+        // (Not an empty id, which the attribute never holds: asked alone, it stands for every
+        // record without a job id.) Each id up to the limit a statement of its own has; an id
+        // that reaches it is left to be read on its own.
+        let jobs = Set(order.flatMap { (prefetched.spans[$0] ?? []).compactMap(\.messageID) }).subtracting([""])
         for chunk in Self.chunks(jobs.sorted(), Self.idsPerQuery) {
             var found: [String: [LogRecord]] = [:]
             for row in try http.rows("""
-                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT \(100_000 * chunk.count)
+                SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)}
+                LIMIT 100000 BY LogAttributes[{jobKey:String}]
                 """, ["ids": Self.array(Array(chunk)), "jobKey": ClickHouseRows.LogKeys.job]) {
                 let record = ClickHouseRows.log(row)
                 if let job = record.jobID { found[job, default: []].append(record) }
             }
-            for job in chunk { prefetchedJobLogs[job] = found[job] ?? [] }
+            for job in chunk where (found[job]?.count ?? 0) < 100_000 { prefetchedJobLogs[job] = found[job] ?? [] }
         }
     }
 
