@@ -693,24 +693,21 @@ public final class ClickHouseEventStore: EventStore {
         let order = windows.keys.sorted()
         var parameters = ["untimedKey": ClickHouseRows.LogKeys.untimed, "low": String(max(0, windows.values.map(\.0).min()!)),
                           "high": String(max(0, windows.values.map(\.1).max()!))]
-        var ids: [String] = []
+        // Each trace's two spellings in `TraceId` (full, and the low 64 bits of a 64-bit id).
+        let spellings = order.map { [$0.description, TraceID(high: 0, low: $0.low).description] }
         var tokens: [String] = []
         for (index, id) in order.enumerated() {
             parameters["t\(index)"] = id.description
-            ids += [id.description, TraceID(high: 0, low: id.low).description]
             tokens.append("hasToken(\(bodyExpression), {t\(index):String}) AS m\(index)")
         }
-        parameters["ids"] = Self.array(ids)
+        parameters["ids"] = Self.array(spellings.flatMap { $0 })
         var records: [TraceID: [LogRecord]] = [:]
         // A statement that fills its limit may have left a trace's records out: then nothing is
         // kept, and each trace is read on its own, with its own limit.
         let limit = 100_000 * order.count
         func owners(_ row: JSONDocument) -> [Int] {
             let traceID = row["TraceId"]?.string ?? ""
-            return order.indices.filter { index in
-                let id = order[index]
-                return traceID == id.description || traceID == TraceID(high: 0, low: id.low).description
-            }
+            return order.indices.filter { spellings[$0].contains(traceID) }
         }
         let rows = try http.rows("""
             SELECT \(ClickHouseRows.logColumns), \(tokens.joined(separator: ", ")) FROM \(logs)
@@ -1082,19 +1079,7 @@ public final class ClickHouseEventStore: EventStore {
         var out = "["
         for (index, value) in values.enumerated() {
             if index > 0 { out += "," }
-            out += "'"
-            for character in value.unicodeScalars {
-                switch character {
-                case "'": out += "\\'"
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                case "\r": out += "\\r"
-                case "\0": out += "\\0"
-                default: out.unicodeScalars.append(character)
-                }
-            }
-            out += "'"
+            out += "'" + ClickHouseHTTP.escaped(value, quote: true) + "'"
         }
         return out + "]"
     }

@@ -213,7 +213,14 @@ final class ClickHouseHTTP: @unchecked Sendable {
     /// A value as TabSeparated text writes it: backslash, tab, newline, carriage return and NUL
     /// escaped.
     static func tabSeparated(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\0" }) else { return text }
+        escaped(text, quote: false)
+    }
+
+    /// A ClickHouse string literal's body (`quote`: `'` escaped too) or a TabSeparated value:
+    /// backslash, tab, newline, carriage return and NUL as backslash escapes.
+    static func escaped(_ text: String, quote: Bool) -> String {
+        guard text.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\0" || (quote && $0 == "'") })
+        else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -222,6 +229,7 @@ final class ClickHouseHTTP: @unchecked Sendable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\0": out += "\\0"
+            case "'" where quote: out += "\\'"
             default: out.unicodeScalars.append(scalar)
             }
         }
