@@ -7,7 +7,8 @@ public import CorrelateModel
 /// also when it started before the range; with several producers (a batch receive) the
 /// longest wait, the oldest message. A job whose consumer started before its producer (clock
 /// skew) has no wait and is counted apart. A failure is a failed span under the job's consumer
-/// and not under a job it enqueued.
+/// and not under a job it enqueued. A store that computes these itself (ClickHouse, in SQL:
+/// `EventStore.queueStatistics`) is asked first; otherwise they are computed here from spans.
 public struct QueueReport {
     public let store: EventStore
     /// How many traces outside the range are read to find producers of jobs in it.
