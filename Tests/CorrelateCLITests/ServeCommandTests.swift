@@ -327,7 +327,7 @@ import Testing
         #expect((grafanaBundle["traces"] as? [[String: Any]])?.first?["trace_id"] as? String == "023a851b1df899d303d8383f992cf98c")
 
         // stdout got the same bundles, one per line.
-        #expect(server.command.waitFor(seconds: 5) { $0.split(separator: "\n").count == 3 })
+        #expect(server.command.waitFor(seconds: 20) { $0.split(separator: "\n").count == 3 })
         let api = try Curl.get(server.base + "/api/bundles?alert=JobLatencyHigh")
         #expect(api.status == 200)
         let listed = try #require(try JSONSerialization.jsonObject(with: api.body) as? [[String: Any]])

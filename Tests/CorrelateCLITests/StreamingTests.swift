@@ -68,7 +68,11 @@ final class StreamingProcess: @unchecked Sendable {
         let stream = try StreamingProcess(["extract", "-q", "-"])
         defer { stream.finish() }
         let line = #"{"__REALTIME_TIMESTAMP":"1795595546478776","_SYSTEMD_UNIT":"api.service","MESSAGE":"job done trace_id=4bf92f3577b34da6a3ce929d0e0e4736"}"#
-        for index in 1...3 {
+        // The first record also waits for the process to start (slow on a loaded machine);
+        // the ones after it are timed from the moment they are sent.
+        stream.send(line + "\n")
+        _ = try #require(stream.waitForLines(1, timeout: 10), "the first record never came")
+        for index in 2...4 {
             stream.send(line + "\n")
             let seconds = try #require(stream.waitForLines(index, timeout: 5), "record \(index) never came")
             #expect(seconds < 0.5, "record \(index) took \(seconds) s")
@@ -97,13 +101,16 @@ final class StreamingProcess: @unchecked Sendable {
     @Test(arguments: [["extract", "-q", "-"], ["extract", "-q", "--only-linked", "-"]])
     func aPauseEndsTheRecordWhetherOrNotLinesAreSkipped(arguments: [String]) throws {
         let stream = try StreamingProcess(arguments)
+        // A first record proves the process is reading (its start may take longer than the pause).
+        stream.send("ready trace_id=0af7651916cd43dd8448eb211c80319c\n")
+        _ = try #require(stream.waitForLines(1, timeout: 10), "the process never answered")
         stream.send("2024-05-01T10:00:00Z INFO request started\n")
         usleep(600_000)
         stream.send("done trace_id=4bf92f3577b34da6a3ce929d0e0e4736\n")
         stream.finish()
         let linked = stream.lines.filter { $0.contains("4bf92f3577b34da6a3ce929d0e0e4736") }
         #expect(linked.count == 1)
-        #expect(linked.first?.contains(#""line":2,"lines":1"#) == true, "\(stream.lines)")
+        #expect(linked.first?.contains(#""line":3,"lines":1"#) == true, "\(stream.lines)")
     }
 
     @Test func memoryStaysFlatOnALongStream() throws {
