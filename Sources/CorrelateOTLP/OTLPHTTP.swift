@@ -54,6 +54,7 @@ public enum OTLPHTTP {
             case .protobuf:
                 return try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
             case .json:
+                if let direct = bytes.withUnsafeBufferPointer({ OTLPJSONDirectDecoder.decode($0) }) { return direct }
                 let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
                 guard document["resourceSpans"] != nil || document["resource_spans"] != nil || document.members?.isEmpty == true else {
                     throw DecodingError(reason: "not an ExportTraceServiceRequest: no resourceSpans")

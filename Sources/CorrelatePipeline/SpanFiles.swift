@@ -25,6 +25,7 @@ public enum SpanFiles {
     static func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Line? {
         guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return nil }
         do {
+            if let direct = OTLPJSONDirectDecoder.decode(bytes) { return .decoded(direct) }
             return .decoded(try SpanDocumentDecoder.decode(try JSONDocument.parse(bytes)))
         } catch let error as JSONDocument.SyntaxError {
             return error.reason.contains("end of JSON") ? .unfinishedDocument : .malformed("not JSON: \(error)")
@@ -59,7 +60,13 @@ public enum SpanFiles {
         /// generation).
         public mutating func take(_ bytes: UnsafeBufferPointer<UInt8>, at location: SourceLocation, wholeAllowed: Bool = true,
                                   into summary: inout IngestSummary) -> Taken {
-            switch decodeLine(bytes) {
+            account(decodeLine(bytes), at: location, wholeAllowed: wholeAllowed, into: &summary)
+        }
+
+        /// What ``take(_:at:wholeAllowed:into:)`` does with a line decoded already.
+        mutating func account(_ line: Line?, at location: SourceLocation, wholeAllowed: Bool = true,
+                              into summary: inout IngestSummary) -> Taken {
+            switch line {
             case nil:
                 return .nothing
             case .decoded(let decoded):
@@ -83,6 +90,76 @@ public enum SpanFiles {
         public mutating func restart() {
             documents = 0
             failures = 0
+        }
+    }
+
+    /// Lines of a span file decoded on another thread while the reading thread stores the
+    /// lines before them: a chunk of lines (about 4 MiB) is copied out of the reader's buffer,
+    /// decoded in the background, and taken back in file order, so the summary, the malformed
+    /// lines' locations and the order of the spans are those of reading line by line.
+    final class DecodingAhead {
+        /// One chunk: the lines' bytes end to end, and where each starts, ends and was read.
+        final class Chunk: @unchecked Sendable {
+            // Written by the reading thread until `decode` starts, then by the decoding thread
+            // only; read back after `done.wait()` (which orders the writes before the reads).
+            var bytes: [UInt8] = []
+            var lines: [(start: Int, end: Int, number: Int)] = []
+            var decoded: [Line?] = []
+            let done = DispatchGroup()
+
+            func decode() {
+                done.enter()
+                DispatchQueue.global().async { [self] in
+                    bytes.withUnsafeBufferPointer { buffer in
+                        decoded = lines.map { line in
+                            SpanFiles.decodeLine(UnsafeBufferPointer(rebasing: buffer[line.start..<line.end]))
+                        }
+                    }
+                    done.leave()
+                }
+            }
+        }
+
+        /// A chunk is started when it holds this much.
+        static let chunkBytes = 4 << 20
+        static let chunkLines = 2_048
+        private var filling = Chunk()
+        private var inFlight: Chunk?
+
+        /// Adds a line; when the chunk is full, starts decoding it and hands back the chunk
+        /// started before it (if any), decoded, for the caller to take.
+        func add(_ line: UnsafeBufferPointer<UInt8>, number: Int) -> Chunk? {
+            let offset = filling.bytes.count
+            filling.bytes.append(contentsOf: line)
+            filling.lines.append((offset, filling.bytes.count, number))
+            guard filling.bytes.count >= Self.chunkBytes || filling.lines.count >= Self.chunkLines else { return nil }
+            let previous = inFlight
+            start()
+            previous?.done.wait()
+            return previous
+        }
+
+        /// At the end of the input: the next chunk not taken yet, decoded, in order; nil when
+        /// every line was handed back.
+        func drain() -> Chunk? {
+            if inFlight == nil { start() }
+            guard let chunk = inFlight else { return nil }
+            inFlight = nil
+            start()
+            chunk.done.wait()
+            return chunk
+        }
+
+        /// Starts decoding the lines gathered, if any.
+        private func start() {
+            guard !filling.lines.isEmpty else { return }
+            filling.decode()
+            inFlight = filling
+            filling = Chunk()
+        }
+
+        deinit {
+            inFlight?.done.wait()
         }
     }
 
@@ -121,6 +198,7 @@ public enum SpanFiles {
             }
         }
         do {
+            if let direct = bytes.withUnsafeBufferPointer({ OTLPJSONDirectDecoder.decode($0) }) { return .decoded(direct) }
             let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
             return .decoded(try SpanDocumentDecoder.decode(document))
         } catch let error as JSONDocument.SyntaxError {
@@ -168,11 +246,26 @@ public enum SpanFiles {
             damage = error
         } else {
             let reader = LineReader(input: input, maxLineBytes: 256 << 20)
+            let ahead = DecodingAhead()
+            func take(_ chunk: DecodingAhead.Chunk) throws {
+                for (line, decoded) in zip(chunk.lines, chunk.decoded) {
+                    if case .spans(let spans) = lines.account(decoded, at: SourceLocation(file: name, line: line.number),
+                                                              wholeAllowed: false, into: &summary) {
+                        try add(spans)
+                    }
+                }
+            }
             do {
                 try reader.forEachLine { line in
                     if whole != nil {
                         whole! += line.bytes
                         whole!.append(0x0A)
+                        return true
+                    }
+                    // Once a line has decoded (or failed), the file is one document per line:
+                    // the next lines are decoded on another thread while these are stored.
+                    if lines.documents + lines.failures > 0 {
+                        if let decoded = ahead.add(line.bytes, number: line.number) { try take(decoded) }
                         return true
                     }
                     switch lines.take(line.bytes, at: SourceLocation(file: name, line: line.number), into: &summary) {
@@ -185,6 +278,8 @@ public enum SpanFiles {
             } catch let error as InputError {
                 damage = error
             }
+            // The lines before damage are whole: theirs are stored before it is said.
+            while let decoded = ahead.drain() { try take(decoded) }
         }
         if let document = whole {
             // A document cut by damage is not decoded: the damage is what is said.
