@@ -174,8 +174,8 @@ public final class IngestPipeline {
     private func ingestSpans(_ given: String) throws {
         let path = Self.canonicalPath(given)
         try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch,
-                               into: &summary) { spans, summary in
-            summary.spansStored += try store.insert(spans: spans)
+                               into: &summary, prepare: store.spanPreparation) { prepared, summary in
+            summary.spansStored += try store.insert(prepared: prepared)
             progress?(summary)
         }
     }

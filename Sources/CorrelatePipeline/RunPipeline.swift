@@ -218,8 +218,8 @@ public final class RunPipeline {
             if configuration.follow {
                 summary.ingest.notes.append(InputProblem(SourceLocation(file: given, line: 1), "compressed: read once, not followed"))
             }
-            try SpanFiles.readOnce(path: path, name: given, batch: Self.spanBatch, into: &summary.ingest) { spans, _ in
-                var batch = spans
+            try SpanFiles.readOnce(path: path, name: given, batch: Self.spanBatch, into: &summary.ingest) { prepared, _ in
+                var batch = prepared.flatMap(\.spans)
                 try store(spans: &batch)
             }
             return

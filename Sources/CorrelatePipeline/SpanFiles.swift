@@ -105,9 +105,11 @@ public enum SpanFiles {
             var bytes: [UInt8] = []
             var lines: [(start: Int, end: Int, number: Int)] = []
             var decoded: [Line?] = []
+            /// The spans of every line decoded, in order, made ready for the store.
+            var prepared = PreparedSpans(spans: [])
             let done = DispatchGroup()
 
-            func decode() {
+            func decode(_ prepare: @escaping @Sendable ([Span]) -> PreparedSpans) {
                 done.enter()
                 DispatchQueue.global().async { [self] in
                     bytes.withUnsafeBufferPointer { buffer in
@@ -115,37 +117,50 @@ public enum SpanFiles {
                             SpanFiles.decodeLine(UnsafeBufferPointer(rebasing: buffer[line.start..<line.end]))
                         }
                     }
+                    var spans: [Span] = []
+                    for case .decoded(let document)? in decoded { spans += document.spans }
+                    prepared = prepare(spans)
                     done.leave()
                 }
             }
+        }
+
+        private let prepare: @Sendable ([Span]) -> PreparedSpans
+
+        init(prepare: @escaping @Sendable ([Span]) -> PreparedSpans) {
+            self.prepare = prepare
         }
 
         /// A chunk is started when it holds this much.
         static let chunkBytes = 4 << 20
         static let chunkLines = 2_048
         private var filling = Chunk()
-        private var inFlight: Chunk?
+        /// Chunks being decoded, oldest first.
+        private var inFlight: [Chunk] = []
+        /// How many chunks may be decoded at once, ahead of the one the caller stores.
+        static let depth = 2
 
-        /// Adds a line; when the chunk is full, starts decoding it and hands back the chunk
-        /// started before it (if any), decoded, for the caller to take.
+        /// Adds a line; when the chunk is full, starts decoding it and, when `depth` chunks are
+        /// ahead, hands back the oldest, decoded, for the caller to take.
         func add(_ line: UnsafeBufferPointer<UInt8>, number: Int) -> Chunk? {
             let offset = filling.bytes.count
             filling.bytes.append(contentsOf: line)
             filling.lines.append((offset, filling.bytes.count, number))
             guard filling.bytes.count >= Self.chunkBytes || filling.lines.count >= Self.chunkLines else { return nil }
-            let previous = inFlight
             start()
-            previous?.done.wait()
-            return previous
+            guard inFlight.count > Self.depth else { return nil }
+            return next()
         }
 
         /// At the end of the input: the next chunk not taken yet, decoded, in order; nil when
         /// every line was handed back.
         func drain() -> Chunk? {
-            if inFlight == nil { start() }
-            guard let chunk = inFlight else { return nil }
-            inFlight = nil
             start()
+            return inFlight.isEmpty ? nil : next()
+        }
+
+        private func next() -> Chunk {
+            let chunk = inFlight.removeFirst()
             chunk.done.wait()
             return chunk
         }
@@ -153,13 +168,13 @@ public enum SpanFiles {
         /// Starts decoding the lines gathered, if any.
         private func start() {
             guard !filling.lines.isEmpty else { return }
-            filling.decode()
-            inFlight = filling
+            filling.decode(prepare)
+            inFlight.append(filling)
             filling = Chunk()
         }
 
         deinit {
-            inFlight?.done.wait()
+            for chunk in inFlight { chunk.done.wait() }
         }
     }
 
@@ -216,9 +231,12 @@ public enum SpanFiles {
     /// malformed or unreadable (damaged compressed data: after the spans of the lines before it)
     /// is counted into `summary`, which `store` is handed too (the one access to it while the
     /// file is read).
+    /// The spans are made ready for the store by `prepare` (``EventStore/spanPreparation``), on
+    /// the decoding thread where the file is read ahead.
     /// - Throws: what `store` throws.
     public static func readOnce(path: String, name: String, batch: Int = 10_000, into summary: inout IngestSummary,
-                                store: ([Span], inout IngestSummary) throws -> Void) throws {
+                                prepare: @escaping @Sendable ([Span]) -> PreparedSpans = { PreparedSpans(spans: $0) },
+                                store: ([PreparedSpans], inout IngestSummary) throws -> Void) throws {
         let input: InputFile
         do {
             input = try InputFile.open(path, name: name)
@@ -226,13 +244,20 @@ public enum SpanFiles {
             summary.unreadable.append(error)
             return
         }
-        var spans: [Span] = []
-        func add(_ more: [Span]) throws {
-            spans += more
-            if spans.count >= batch {
-                try store(spans, &summary)
-                spans.removeAll(keepingCapacity: true)
+        var pending: [PreparedSpans] = []
+        var pendingSpans = 0
+        func add(_ more: PreparedSpans) throws {
+            guard !more.spans.isEmpty else { return }
+            pending.append(more)
+            pendingSpans += more.spans.count
+            if pendingSpans >= batch {
+                try store(pending, &summary)
+                pending.removeAll(keepingCapacity: true)
+                pendingSpans = 0
             }
+        }
+        func add(_ more: [Span]) throws {
+            try add(prepare(more))
         }
         // Protobuf, or text; the first bytes of its content tell (decompressed).
         let binary = looksBinary((try? input.peek(4096)) ?? [])
@@ -246,14 +271,13 @@ public enum SpanFiles {
             damage = error
         } else {
             let reader = LineReader(input: input, maxLineBytes: 256 << 20)
-            let ahead = DecodingAhead()
+            let ahead = DecodingAhead(prepare: prepare)
             func take(_ chunk: DecodingAhead.Chunk) throws {
                 for (line, decoded) in zip(chunk.lines, chunk.decoded) {
-                    if case .spans(let spans) = lines.account(decoded, at: SourceLocation(file: name, line: line.number),
-                                                              wholeAllowed: false, into: &summary) {
-                        try add(spans)
-                    }
+                    _ = lines.account(decoded, at: SourceLocation(file: name, line: line.number), wholeAllowed: false, into: &summary)
                 }
+                // The chunk's spans, the same as its lines' in order, made ready already.
+                try add(chunk.prepared)
             }
             do {
                 try reader.forEachLine { line in
@@ -294,7 +318,7 @@ public enum SpanFiles {
             }
         }
         if let damage { summary.unreadable.append(damage) }
-        if !spans.isEmpty { try store(spans, &summary) }
+        if !pending.isEmpty { try store(pending, &summary) }
     }
 
     /// Protobuf, not JSON: the first 4 KiB hold control bytes other than tab, CR and LF (field

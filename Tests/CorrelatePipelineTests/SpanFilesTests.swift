@@ -30,7 +30,7 @@ import CorrelateTestSupport
 
         var summary = IngestSummary()
         var stored: [Span] = []
-        try SpanFiles.readOnce(path: path, name: "spans.jsonl", batch: 1_000, into: &summary) { spans, _ in stored += spans }
+        try SpanFiles.readOnce(path: path, name: "spans.jsonl", batch: 1_000, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
 
         var expected: [Span] = []
         for (index, line) in lines.enumerated() where damaged[index + 1] == nil {
