@@ -94,7 +94,8 @@ public enum SpanFiles {
     }
 
     /// Lines of a span file decoded on another thread while the reading thread stores the
-    /// lines before them: a chunk of lines (about 4 MiB) is copied out of the reader's buffer,
+    /// lines before them: a chunk of lines (1 MiB or 512 lines; more when one line is longer)
+    /// is copied out of the reader's buffer,
     /// decoded in the background, and taken back in file order, so the summary, the malformed
     /// lines' locations and the order of the spans are those of reading line by line.
     final class DecodingAhead {
@@ -132,8 +133,8 @@ public enum SpanFiles {
         }
 
         /// A chunk is started when it holds this much.
-        static let chunkBytes = 4 << 20
-        static let chunkLines = 2_048
+        static let chunkBytes = 1 << 20
+        static let chunkLines = 512
         private var filling = Chunk()
         /// Chunks being decoded, oldest first.
         private var inFlight: [Chunk] = []
@@ -227,7 +228,8 @@ public enum SpanFiles {
 
     /// Reads a span file (`-`: standard input) once, to its end: one document per line, or one
     /// document over the whole file (pretty-printed JSON, OTLP protobuf), decompressed when it
-    /// is gzip or zstd. Spans go to `store` in batches of about `batch`; what was decoded,
+    /// is gzip or zstd. Spans go to `store` in batches of `batch` or more (up to a chunk of
+    /// lines more, see ``DecodingAhead``); what was decoded,
     /// malformed or unreadable (damaged compressed data: after the spans of the lines before it)
     /// is counted into `summary`, which `store` is handed too (the one access to it while the
     /// file is read).

@@ -9,19 +9,22 @@ import CorrelateTestSupport
 /// Span files read with their lines decoded ahead on another thread: the same spans in the same
 /// order, and every malformed line named by its own number, across the chunks it is read in.
 @Suite struct SpanFilesTests {
-    /// Files of one line, of fewer lines than a chunk (2,048), of one line more than a chunk and
+    /// Files of one line, of fewer lines than a chunk (512), of one line more than a chunk and
     /// of several chunks.
-    @Test(arguments: [1, 33, 2_049, 3_300])
+    @Test(arguments: [1, 33, 513, 3_300])
     func linesDecodedAheadKeepTheirOrderAndTheirNumbers(documents: Int) throws {
         let sample = try String(contentsOfFile: Fixtures.celery("traces.otlp.jsonl"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         var lines = Array(Array((0..<100).map { _ in sample }.joined()).prefix(documents))
         // Damage before, at and after a chunk's end, and on the last line.
         var damaged: [Int: String] = [:]
-        for (number, text) in [(3, #"{"resourceSpans":[{"scopeSpans"#), (2_049, "not json"), (2_050, #"{"data":7}"#)] where number <= lines.count {
+        for (number, text) in [(3, #"{"resourceSpans":[{"scopeSpans"#), (513, "not json"), (514, #"{"data":7}"#)] where number <= lines.count {
             damaged[number] = text
             lines.insert(text, at: number - 1)
         }
+        // A span with an invalid id, left out and counted, in a chunk read ahead.
+        let rejected = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0","spanId":"1"}]}]}]}"#
+        if lines.count >= 2_000 { lines.insert(rejected, at: 1_999) }
         damaged[lines.count + 1] = "{"
         lines.append("{")
         let folder = try Fixtures.temporaryDirectory()
@@ -38,8 +41,43 @@ import CorrelateTestSupport
         }
         #expect(stored.count == expected.count && stored.count >= documents)
         #expect(stored == expected)
-        #expect(summary.spanDocuments == documents)
+        #expect(summary.spanDocuments == documents + (lines.count > 2_000 ? 1 : 0))
         #expect(summary.malformed.map(\.location.line) == damaged.keys.sorted())
         #expect(summary.malformed.allSatisfy { $0.location.file == "spans.jsonl" })
+        // The rejected span's line, in a chunk read ahead.
+        #expect(summary.spansRejected == (lines.count > 2_000 ? 1 : 0))
+        #expect(summary.firstRejectedSpan?.location.line == (lines.count > 2_000 ? 2_000 : nil))
+    }
+
+    /// A pretty-printed document (its first line opens it) is still read whole.
+    @Test func aDocumentOverSeveralLinesIsReadWhole() throws {
+        let line = try String(contentsOfFile: Fixtures.celery("traces.otlp.jsonl"), encoding: .utf8).split(separator: "\n")[0]
+        let document = try JSONSerialization.jsonObject(with: Data(line.utf8))
+        let pretty = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted])
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("pretty.json").path
+        try (Data("\n".utf8) + pretty).write(to: URL(fileURLWithPath: path))
+        var summary = IngestSummary()
+        var stored: [Span] = []
+        try SpanFiles.readOnce(path: path, name: "pretty.json", into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
+        #expect(summary.malformed.isEmpty, "\(summary.malformed)")
+        #expect(summary.spanDocuments == 1)
+        #expect(stored == (try SpanDocumentDecoder.decode(try JSONDocument.parse(String(line))).spans))
+    }
+
+    /// A store that fails mid-file: the error comes out, the threads decoding ahead are waited for.
+    @Test func aFailingStoreEndsTheReading() throws {
+        struct Refused: Error {}
+        let sample = try String(contentsOfFile: Fixtures.celery("traces.otlp.jsonl"), encoding: .utf8)
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.jsonl").path
+        try String(repeating: sample, count: 100).write(toFile: path, atomically: true, encoding: .utf8)
+        var summary = IngestSummary()
+        var calls = 0
+        #expect(throws: Refused.self) {
+            try SpanFiles.readOnce(path: path, name: "spans.jsonl", batch: 500, into: &summary) { _, _ in
+                calls += 1
+                if calls == 2 { throw Refused() }
+            }
+        }
+        #expect(calls == 2)
     }
 }

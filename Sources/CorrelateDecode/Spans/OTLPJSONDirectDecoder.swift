@@ -32,13 +32,11 @@ public enum OTLPJSONDirectDecoder {
             cursor.skipSpace()
             var found = false
             try members(depth: 0) { reader, key in
-                if reader.matches(key, "resourceSpans") {
-                    guard !found else { throw NotPlain() }
-                    found = true
-                    try reader.elements(depth: 1) { reader in try reader.resourceSpans(depth: 2) }
-                } else {
-                    try reader.skip(key, depth: 1)
-                }
+                // An export request holds resourceSpans only; another member (an API's
+                // envelope, Jaeger's data, Tempo's batches) is the tree decoder's to read.
+                guard reader.matches(key, "resourceSpans"), !found else { throw NotPlain() }
+                found = true
+                try reader.elements(depth: 1) { reader in try reader.resourceSpans(depth: 2) }
             }
             cursor.skipSpace()
             guard found, cursor.index == bytes.count else { throw NotPlain() }
@@ -49,6 +47,7 @@ public enum OTLPJSONDirectDecoder {
             var resource: [Attribute] = []
             var service: String?
             var seenResource = false
+            var seenAttributes = false
             var seenScopes = false
             try members(depth: depth) { reader, key in
                 if reader.matches(key, "resource") {
@@ -57,7 +56,8 @@ public enum OTLPJSONDirectDecoder {
                     seenResource = true
                     try reader.members(depth: depth + 1) { reader, key in
                         if reader.matches(key, "attributes") {
-                            guard resource.isEmpty else { throw NotPlain() }
+                            guard !seenAttributes else { throw NotPlain() }
+                            seenAttributes = true
                             resource = try reader.attributes(depth: depth + 2)
                         } else {
                             try reader.skip(key, depth: depth + 2)
