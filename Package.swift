@@ -186,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelatePipelineTests",
-            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateJSON", "CorrelateSinks", "CorrelateTestSupport"],
+            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateJSON", "CorrelateOTLP", "CorrelateSinks", "CorrelateTestSupport"],
             exclude: ["Snapshots"],
             swiftSettings: imports
         ),

@@ -313,7 +313,7 @@ public enum SpanFiles {
                 switch decodeWhole(document, name: name, binary: binary) {
                 case .decoded(let decoded):
                     summary.count(decoded, at: SourceLocation(file: name, line: 1))
-                    try add(decoded.spans)
+                    try prepareAhead(decoded.spans, slice: max(batch, 1), prepare: prepare) { try add($0) }
                 case .malformed(let problem): summary.malformed.append(problem)
                 case .unreadable(let error): summary.unreadable.append(error)
                 }
@@ -321,6 +321,42 @@ public enum SpanFiles {
         }
         if let damage { summary.unreadable.append(damage) }
         if !pending.isEmpty { try store(pending, &summary) }
+    }
+
+    /// Makes `spans` ready for the store slice by slice (`slice` spans each) on other threads,
+    /// up to two slices ahead, and hands them to `body` in order: the spans of one large
+    /// document (an OTLP protobuf request) prepared while the slices before them are stored.
+    /// - Throws: what `body` throws (the slices being prepared are waited for).
+    static func prepareAhead(_ spans: [Span], slice: Int, prepare: @escaping @Sendable ([Span]) -> PreparedSpans,
+                             _ body: (PreparedSpans) throws -> Void) throws {
+        final class Slot: @unchecked Sendable {
+            // Written by the preparing thread, read after `done.wait()`.
+            var prepared = PreparedSpans(spans: [])
+            let done = DispatchGroup()
+        }
+        var slots: [Slot] = []
+        var next = 0
+        func launch() {
+            guard next < spans.count else { return }
+            let part = Array(spans[next..<min(next + slice, spans.count)])
+            next += part.count
+            let slot = Slot()
+            slot.done.enter()
+            DispatchQueue.global().async {
+                slot.prepared = prepare(part)
+                slot.done.leave()
+            }
+            slots.append(slot)
+        }
+        defer { for slot in slots { slot.done.wait() } }
+        launch()
+        launch()
+        while !slots.isEmpty {
+            let slot = slots.removeFirst()
+            slot.done.wait()
+            launch()
+            try body(slot.prepared)
+        }
     }
 
     /// Protobuf, not JSON: the first 4 KiB hold control bytes other than tab, CR and LF (field

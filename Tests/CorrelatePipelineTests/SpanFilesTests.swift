@@ -3,6 +3,7 @@ import Testing
 import CorrelateDecode
 import CorrelateJSON
 import CorrelateModel
+import CorrelateOTLP
 import CorrelatePipeline
 import CorrelateTestSupport
 
@@ -79,5 +80,34 @@ import CorrelateTestSupport
             }
         }
         #expect(calls == 2)
+    }
+
+    /// One OTLP protobuf request of many spans: prepared slice by slice ahead of the store, in
+    /// order, each slice by the store's preparation.
+    @Test func aLargeProtobufRequestIsPreparedInSlicesInOrder() throws {
+        let lines = try String(contentsOfFile: Fixtures.celery("traces.otlp.jsonl"), encoding: .utf8).split(separator: "\n")
+        var spans: [Span] = []
+        for copy in 0..<20 {
+            for line in lines {
+                spans += try SpanDocumentDecoder.decode(try JSONDocument.parse(String(line))).spans.map { span in
+                    var span = span
+                    span.traceID = TraceID(high: UInt64(copy), low: span.traceID.low)
+                    return span
+                }
+            }
+        }
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
+        try OTLPProtobufEncoder.encodeTraces(spans).write(to: URL(fileURLWithPath: path))
+        var summary = IngestSummary()
+        var batches: [[PreparedSpans]] = []
+        try SpanFiles.readOnce(path: path, name: "spans.pb", batch: 100, into: &summary,
+                               prepare: { PreparedSpans(spans: $0, form: $0.count) }) { prepared, _ in batches.append(prepared) }
+        let stored = batches.joined().flatMap(\.spans)
+        #expect(summary.spanDocuments == 1 && summary.spansRead == spans.count)
+        #expect(Set(stored.map(\.spanID)) == Set(spans.map(\.spanID)) && stored.count == spans.count)
+        let request = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(stored == (try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }).spans, "the request's spans in its order")
+        #expect(batches.count == (spans.count + 99) / 100, "one batch of 100 per store call")
+        #expect(batches.joined().allSatisfy { ($0.form as? Int) == $0.spans.count }, "each slice prepared by the store's preparation")
     }
 }
