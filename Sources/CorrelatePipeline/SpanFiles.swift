@@ -93,11 +93,12 @@ public enum SpanFiles {
         }
     }
 
-    /// Lines of a span file decoded on another thread while the reading thread stores the
-    /// lines before them: a chunk of lines (1 MiB or 512 lines; more when one line is longer)
-    /// is copied out of the reader's buffer,
-    /// decoded in the background, and taken back in file order, so the summary, the malformed
-    /// lines' locations and the order of the spans are those of reading line by line.
+    /// Lines of a span file decoded on other threads while the reading thread stores the lines
+    /// before them: a chunk of lines (1 MiB or 512 lines; more when one line is longer) is
+    /// copied out of the reader's buffer, decoded and made ready for the store in the
+    /// background (up to ``depth`` chunks ahead), and taken back in file order, so the summary,
+    /// the malformed lines' locations and the order of the spans are those of reading line by
+    /// line.
     final class DecodingAhead {
         /// One chunk: the lines' bytes end to end, and where each starts, ends and was read.
         final class Chunk: @unchecked Sendable {

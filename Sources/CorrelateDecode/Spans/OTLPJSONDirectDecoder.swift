@@ -5,11 +5,12 @@ public import CorrelateJSON
 /// write (`{"resourceSpans":[{"resource":{…},"scopeSpans":[{"scope":{…},"spans":[…]}]}]}`,
 /// camelCase keys, hex ids: the OTLP/JSON encoding of `ExportTraceServiceRequest`,
 /// opentelemetry-proto `docs/specification.md`), read straight into spans with
-/// ``JSONCursor``: no document tree is built, unknown members are passed over.
+/// ``JSONCursor``: no document tree is built; unknown members inside the request (`scope`,
+/// `schemaUrl`, `flags`, `droppedAttributesCount`, …) are passed over.
 ///
 /// It gives exactly what ``OTLPJSONDecoder`` gives on the tree of the same text, or nil: for
 /// anything else — other key spellings (snake_case, `instrumentationLibrarySpans`, Tempo's
-/// `batches`), a span that would be rejected, an attribute value of another type than its key
+/// `batches`), a member beside `resourceSpans` (an API's envelope), a span that would be rejected, an attribute value of another type than its key
 /// says, `arrayValue`/`kvlistValue`, a member given twice, the resource after its spans,
 /// malformed JSON — the caller decodes the tree, which says what is wrong.
 public enum OTLPJSONDirectDecoder {
