@@ -148,8 +148,7 @@ public final class ClickHouseEventStore: EventStore {
         guard !spans.isEmpty else { return InsertResult() }
         lastTrace = nil
         prefetched = Prefetched()
-        prefetchedLogs = [:]
-        prefetchedJobLogs = [:]
+        prefetchedLogs = PrefetchedLogs()
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
             var result = InsertResult()
             var present = Set<String>()
@@ -241,8 +240,7 @@ public final class ClickHouseEventStore: EventStore {
                 result.stored += 1
             }
             try http.insert(into: logs, rows: out.bytes)
-            prefetchedLogs = [:]
-            prefetchedJobLogs = [:]
+            prefetchedLogs = PrefetchedLogs()
             if records.contains(where: { $0.timestamp == nil }) { noteUntimedRecords(true) }
             for (file, line) in written { storedThrough[file] = max(storedThrough[file] ?? 0, line) }
             return result
@@ -411,8 +409,7 @@ public final class ClickHouseEventStore: EventStore {
     /// ids, each within the traces' time (a day after for links, a day either side for jobs).
     public func prefetch(traces ids: Set<TraceID>) throws {
         prefetched = Prefetched()
-        prefetchedLogs = [:]
-        prefetchedJobLogs = [:]
+        prefetchedLogs = PrefetchedLogs()
         guard ids.count >= 4, let traceTimes else { return }
         var next = Prefetched()
         for chunk in Self.chunks(ids.map(\.description).sorted(), Self.idsPerQuery) {
@@ -610,7 +607,7 @@ public final class ClickHouseEventStore: EventStore {
     let bodyExpression: String
 
     public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
-        if let records = prefetchedLogs[trace] { return records }
+        if let records = prefetchedLogs.byTrace[trace] { return records }
         let full = trace.description, short = TraceID(high: 0, low: trace.low).description
         var parameters = ["full": full, "short": short, "untimedKey": ClickHouseRows.LogKeys.untimed]
         let byID = "TraceId IN ({full:String}, {short:String})"
@@ -670,10 +667,31 @@ public final class ClickHouseEventStore: EventStore {
 
     /// What ``prefetchLogs(traces:)`` read, answered from until the next prefetch or this store's
     /// next insert or clock shift (what other stores write meanwhile is seen from the next
-    /// prefetch on: an alert's bundle is read at one moment): by trace, and the records carrying
-    /// each job id of the traces' spans.
-    private var prefetchedLogs: [TraceID: [LogRecord]] = [:]
-    private var prefetchedJobLogs: [String: [LogRecord]] = [:]
+    /// prefetch on: an alert's bundle is read at one moment).
+    private struct PrefetchedLogs {
+        /// By trace.
+        var byTrace: [TraceID: [LogRecord]] = [:]
+        /// The records carrying each job id of the traces' spans.
+        var byJob: [String: [LogRecord]] = [:]
+        /// The records without a trace id or job id whose `Body` names one of `jobs`, with a
+        /// time from `low` to `high` (ns; the traces' windows, 5 minutes wider each side).
+        var mentions: (low: Int64, high: Int64, jobs: Set<String>, rows: [Mention])?
+    }
+    private var prefetchedLogs = PrefetchedLogs()
+
+    /// A record found by the job ids its `Body` holds (`named`, those of the ids asked for).
+    private typealias Mention = (time: Int64, named: [String], row: JSONDocument)
+
+    /// The records of `low…high` (ns) without a trace id or job id whose `Body` holds one of
+    /// `ids` as a substring (`multiSearchAny`), at most `limit`: lines shipped without parsing.
+    private func mentions(of ids: [String], low: Int64, high: Int64, limit: Int) throws -> [Mention] {
+        try http.rows("""
+            SELECT \(ClickHouseRows.logColumns), arrayFilter(x -> position(Body, x) > 0, {ids:Array(String)}) AS Named
+            FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
+            AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND multiSearchAny(Body, {ids:Array(String)}) LIMIT \(limit)
+            """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job, "low": String(max(0, low)), "high": String(max(0, high))])
+            .map { row in (row["Time"]?.int64 ?? 0, (row["Named"]?.array ?? []).compactMap(\.string), row) }
+    }
 
     /// The log records of these traces (an alert's kept ones) in two statements instead of two
     /// per trace, with the same answers as ``logs(inTrace:)``: by id or by the id as a token of
@@ -681,8 +699,7 @@ public final class ClickHouseEventStore: EventStore {
     /// sorted out here; which id a `Body` holds as a token ClickHouse says, one column per
     /// trace), and the untimed ones by id. Only traces whose spans ``prefetch(traces:)`` read.
     public func prefetchLogs(traces ids: Set<TraceID>) throws {
-        prefetchedLogs = [:]
-        prefetchedJobLogs = [:]
+        prefetchedLogs = PrefetchedLogs()
         var windows: [TraceID: (Int64, Int64)] = [:]
         for id in ids {
             guard let spans = prefetched.spans[id], let first = spans.first else { continue }
@@ -734,7 +751,7 @@ public final class ClickHouseEventStore: EventStore {
                 for index in owners(row) { records[order[index], default: []].append(ClickHouseRows.log(row, trace: order[index])) }
             }
         }
-        for id in order { prefetchedLogs[id] = Self.ordered(records[id] ?? []) }
+        for id in order { prefetchedLogs.byTrace[id] = Self.ordered(records[id] ?? []) }
         // The records that carry the traces' job ids (``logs(withJobIDs:)``'s first statement).
         // (Not an empty id, which the attribute never holds: asked alone, it stands for every
         // record without a job id.) Each id up to the limit a statement of its own has; an id
@@ -749,7 +766,15 @@ public final class ClickHouseEventStore: EventStore {
                 let record = ClickHouseRows.log(row)
                 if let job = record.jobID { found[job, default: []].append(record) }
             }
-            for job in chunk where (found[job]?.count ?? 0) < 100_000 { prefetchedJobLogs[job] = found[job] ?? [] }
+            for job in chunk where (found[job]?.count ?? 0) < 100_000 { prefetchedLogs.byJob[job] = found[job] ?? [] }
+        }
+        // The records naming those job ids only in their text (``logs(withJobIDs:)``'s second
+        // statement), over all the windows' span at once, sorted out by window there.
+        if !jobs.isEmpty, jobs.count <= Self.idsPerQuery {
+            let low = max(0, windows.values.map(\.0).min()!), high = max(0, windows.values.map(\.1).max()!)
+            let limit = Self.mentionLimit * order.count
+            let rows = try mentions(of: jobs.sorted(), low: low, high: high, limit: limit)
+            if rows.count < limit { prefetchedLogs.mentions = (low, high, jobs, rows) }
         }
     }
 
@@ -782,8 +807,8 @@ public final class ClickHouseEventStore: EventStore {
         var records: [LogRecord] = []
         for chunk in Self.chunks(jobIDs.sorted(), Self.idsPerQuery) {
             let ids = Array(chunk)
-            if ids.allSatisfy({ prefetchedJobLogs[$0] != nil }) {
-                records += ids.flatMap { prefetchedJobLogs[$0] ?? [] }
+            if ids.allSatisfy({ prefetchedLogs.byJob[$0] != nil }) {
+                records += ids.flatMap { prefetchedLogs.byJob[$0] ?? [] }
             } else {
                 records += try http.rows("""
                     SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT 100000
@@ -791,15 +816,17 @@ public final class ClickHouseEventStore: EventStore {
             }
             // Lines shipped without parsing carry the id only in their text: looked for within
             // the time of the trace just read (a job id has no other bound).
+            // Answered from the prefetch when it covers the window and the ids.
             if let (first, last) = recentWindow {
-                let rows = try http.rows("""
-                    SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
-                    AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND multiSearchAny(Body, {ids:Array(String)}) LIMIT 100000
-                    """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job,
-                          "low": Self.nanos(first, -300_000_000_000), "high": Self.nanos(last, 300_000_000_000)])
-                for row in rows {
-                    let body = row["Body"]?.string ?? ""
-                    records.append(ClickHouseRows.log(row, job: ids.first { body.contains($0) }))
+                let low = max(0, Self.add(first, -300_000_000_000)), high = max(0, Self.add(last, 300_000_000_000))
+                var rows: [Mention]?
+                if let prefetched = prefetchedLogs.mentions, prefetched.low <= low, prefetched.high >= high, ids.allSatisfy(prefetched.jobs.contains) {
+                    let asked = Set(ids)
+                    let found = prefetched.rows.filter { $0.time >= low && $0.time <= high && $0.named.contains(where: asked.contains) }
+                    if found.count < Self.mentionLimit { rows = found }
+                }
+                for (_, named, row) in try rows ?? mentions(of: ids, low: low, high: high, limit: Self.mentionLimit) {
+                    records.append(ClickHouseRows.log(row, job: ids.first { named.contains($0) }))
                 }
             }
         }
@@ -910,8 +937,7 @@ public final class ClickHouseEventStore: EventStore {
     /// until the next shift of it.
     public func shiftLogTimes(source: String, by nanoseconds: Int64) throws -> Int {
         guard nanoseconds != 0 else { return 0 }
-        prefetchedLogs = [:]
-        prefetchedJobLogs = [:]
+        prefetchedLogs = PrefetchedLogs()
         let key = ClickHouseRows.LogKeys.self
         let marker = UUID().uuidString.lowercased()
         var parameters = ["fileKey": key.file, "untimedKey": key.untimed, "shiftKey": key.shift, "source": source,
@@ -1100,6 +1126,9 @@ public final class ClickHouseEventStore: EventStore {
     /// Ids sent in one query's parameters: ~18 KB of URL for trace ids (ClickHouse takes 1 MiB,
     /// proxies and some fronts 64 KiB).
     static let idsPerQuery = 500
+
+    /// At most this many records found by a job id in their `Body`, per window.
+    static let mentionLimit = 100_000
 
     static func limit(_ limit: Int) -> Int { limit < 0 ? Int(Int32.max) : limit }
 

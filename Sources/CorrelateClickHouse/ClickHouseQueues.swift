@@ -147,7 +147,7 @@ extension ClickHouseEventStore {
                 SELECT w.u, w.t, w.s, w.p, w.k, fl.d + 1 FROM fl INNER JOIN w ON w.u = fl.u AND w.t = fl.t AND w.s = fl.p
                 WHERE fl.k != 5 AND fl.d < 500
             ),
-            pt AS (SELECT t FROM m UNION DISTINCT SELECT arrayJoin(lt) FROM m),
+            pt AS (SELECT DISTINCT arrayJoin(arrayConcat([t], lt)) AS t FROM m),
             pool AS (
                 \(traceTimes.map { "WITH (SELECT (min(Start), max(End), count()) FROM \($0) WHERE TraceId IN (SELECT t FROM pt)) AS range" } ?? "")
                 SELECT TraceId AS t, SpanId AS s, \(kind), \(times), \(job), \(queueMap)

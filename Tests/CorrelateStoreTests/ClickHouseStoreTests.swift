@@ -107,8 +107,12 @@ import CorrelateTestSupport
             _ = try batch.spans(inTrace: trace)
             return try batch.logs(inTrace: trace)
         }
+        // The job's records, by its attribute and by its id in the text, from what was read too.
+        _ = try batch.spans(inTrace: trace)
+        let jobTogether = try batch.logs(withJobIDs: ["task-77"])
         _ = try front.query("RENAME TABLE \(database).otel_logs_away TO \(database).otel_logs")
         #expect(together == Array(alone.prefix(2)))
+        #expect(jobTogether == jobLogs)
         #expect(try batch.logs(withJobIDs: ["task-77"]) == jobLogs)
         #expect(alone[1].map(\.message) == ["trace_id=\(Self.producer) other"])
     }
