@@ -53,6 +53,10 @@ private func document(_ spans: String, resource: String = #"{"attributes":[{"key
         #"{"resourceSpans":[]}"#,
         // 16-digit (Jaeger-style) and base64 ids.
         document(#"{"traceId":"d269b633813fc60c","spanId":"7u4befDDsXQ="}"#),
+        // Ids and times with an escaped digit, upper-case hex: those read in place and those
+        // read through their text give the same.
+        document(#"{"traceId":"5B8EFFF798038103D269B633813FC6\u0030C","spanId":"eee19b7ec3c1b1\u00374","parentSpanId":"EEE19B7EC3C1B175","startTimeUnixNano":"179559554647877600\u0030","endTimeUnixNano":"1795595546578776000"}"#),
+        document(#"{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","parentSpanId":"\u0030\u0030","startTimeUnixNano":"-5","endTimeUnixNano":"00000000000000000000001795595546578776000"}"#),
     ])
     func commonFormsAreReadDirectlyAsTheTreeReadsThem(_ text: String) throws {
         let read = try #require(direct(text), "read directly")

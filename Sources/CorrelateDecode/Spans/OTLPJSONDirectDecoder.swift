@@ -105,43 +105,43 @@ public enum OTLPJSONDirectDecoder {
             var events: [Span.Event]?
             var links: [Span.Link]?
             try members(depth: depth) { reader, key in
-                switch reader.name(of: key) {
-                case "traceId":
+                // The keys compared as bytes (a `String` of a key of 16 bytes or more would be
+                // allocated for each span).
+                if reader.matches(key, "traceId") {
                     guard trace == nil else { throw NotPlain() }
                     trace = try reader.traceID()
-                case "spanId":
+                } else if reader.matches(key, "spanId") {
                     guard id == nil else { throw NotPlain() }
                     id = try reader.spanID()
-                case "parentSpanId":
+                } else if reader.matches(key, "parentSpanId") {
                     guard parent == nil else { throw NotPlain() }
-                    let text = try reader.string()
                     // An empty or all-zero parent is a root.
-                    parent = SpanIDs.span(text).flatMap { $0.isValid ? $0 : nil } ?? SpanID(0)
-                case "name":
+                    parent = try reader.spanIDText().flatMap { $0.isValid ? $0 : nil } ?? SpanID(0)
+                } else if reader.matches(key, "name") {
                     guard name == nil else { throw NotPlain() }
                     name = try reader.string()
-                case "kind":
+                } else if reader.matches(key, "kind") {
                     guard kind == nil else { throw NotPlain() }
                     kind = try reader.kind()
-                case "startTimeUnixNano":
+                } else if reader.matches(key, "startTimeUnixNano") {
                     guard start == nil else { throw NotPlain() }
                     start = try reader.int64()
-                case "endTimeUnixNano":
+                } else if reader.matches(key, "endTimeUnixNano") {
                     guard end == nil else { throw NotPlain() }
                     end = try reader.int64()
-                case "status":
+                } else if reader.matches(key, "status") {
                     guard status == nil else { throw NotPlain() }
                     (status, message) = try reader.status(depth: depth + 1)
-                case "attributes":
+                } else if reader.matches(key, "attributes") {
                     guard attributes == nil else { throw NotPlain() }
                     attributes = try reader.attributes(depth: depth + 1)
-                case "events":
+                } else if reader.matches(key, "events") {
                     guard events == nil else { throw NotPlain() }
                     events = try reader.events(depth: depth + 1)
-                case "links":
+                } else if reader.matches(key, "links") {
                     guard links == nil else { throw NotPlain() }
                     links = try reader.links(depth: depth + 1)
-                default:
+                } else {
                     try reader.skip(key, depth: depth + 1)
                 }
             }
@@ -395,36 +395,78 @@ public enum OTLPJSONDirectDecoder {
             }
         }
 
-        /// An int64 written as a number or a string (OTLP writes them as strings).
+        /// The bytes of the string value at the cursor, which it passes, when it has no escape;
+        /// nil, the cursor unmoved, when it has one (anything but a string ends the reading).
+        mutating func plainString() throws -> UnsafeBufferPointer<UInt8>? {
+            guard cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "\"") else { throw NotPlain() }
+            let start = cursor.index
+            let (content, escaped) = try cursor.stringContent()
+            guard !escaped else {
+                cursor.index = start
+                return nil
+            }
+            return UnsafeBufferPointer(rebasing: bytes[content])
+        }
+
+        /// An int64 written as a number or a string (OTLP writes them as strings): digits read
+        /// in place, anything else as ``OTLPJSONDirectDecoder/int64(_:)`` reads its text.
         mutating func int64() throws -> Int64 {
+            if cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "\""), let raw = try plainString() {
+                if let value = OTLPJSONDirectDecoder.digits(raw) { return value }
+                guard let value = OTLPJSONDirectDecoder.int64(String(decoding: raw, as: UTF8.self)) else { throw NotPlain() }
+                return value
+            }
             guard let value = OTLPJSONDirectDecoder.int64(try scalarText().0) else { throw NotPlain() }
             return value
         }
 
+        /// A trace id as ``SpanIDs/trace(_:)`` reads it; 32 hex digits read in place.
         mutating func traceID() throws -> TraceID {
-            guard let id = SpanIDs.trace(try string()) else { throw NotPlain() }
+            let text: String
+            if let raw = try plainString() {
+                if raw.count == 32, let id = TraceID.parse(raw, format: .hex) { return id }
+                text = String(decoding: raw, as: UTF8.self)
+            } else {
+                text = try string()
+            }
+            guard let id = SpanIDs.trace(text) else { throw NotPlain() }
             return id
         }
 
         mutating func spanID() throws -> SpanID {
-            guard let id = SpanIDs.span(try string()) else { throw NotPlain() }
+            guard let id = try spanIDText() else { throw NotPlain() }
             return id
+        }
+
+        /// A span id as ``SpanIDs/span(_:)`` reads it, nil when it reads none; 16 hex digits
+        /// read in place.
+        mutating func spanIDText() throws -> SpanID? {
+            if let raw = try plainString() {
+                if raw.count == 16, let id = SpanID.parse(raw, format: .hex) { return id }
+                return SpanIDs.span(String(decoding: raw, as: UTF8.self))
+            }
+            return SpanIDs.span(try string())
         }
     }
 
     /// A number's text as an integer, as ``CorrelateJSON/JSONDocument/int64`` reads it.
     static func int64(_ text: String) -> Int64? {
         // The common case, digits only (nanosecond times have 19), without the detour.
+        digits(text.utf8) ?? JSONDocument.string(text).int64
+    }
+
+    /// Decimal digits only (at least one) that fit an Int64, as their value; else nil.
+    static func digits<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int64? {
+        guard !bytes.isEmpty else { return nil }
         var value: Int64 = 0
-        var plain = !text.isEmpty
-        for byte in text.utf8 {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { plain = false; break }
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
             let (times, overflow) = value.multipliedReportingOverflow(by: 10)
             let (sum, overflowAgain) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
-            guard !overflow, !overflowAgain else { plain = false; break }
+            guard !overflow, !overflowAgain else { return nil }
             value = sum
         }
-        return plain ? value : JSONDocument.string(text).int64
+        return value
     }
 
 }
