@@ -26,6 +26,6 @@ public enum BundleOutput {
             copy.withUTF8 { _ = ByteOutput.standardOutput.write(UnsafeRawBufferPointer($0)) }
             return
         }
-        try AtomicFile.write(Array(text.utf8), to: path)
+        try AtomicFile.write(Array(text.utf8), to: path, followingTheUsers: true)
     }
 }

@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import CorrelateExtract
 import CorrelateModel
+import CorrelateSinks
 
 /// The `correlate` command: subcommands as nested types in `Subcommands/`, one file each.
 struct Correlate: ParsableCommand {
@@ -20,7 +21,8 @@ struct Correlate: ParsableCommand {
             Data goes to stdout, diagnostics to stderr. Exit status: 0 success, 1 bad input that \
             stopped the command, 2 bad usage or configuration.
 
-            Defaults for every command (rules, db, trace_urls, log_tz, color) may be set in \
+            Defaults for every command (rules, db, store, trace_urls, log_tz, retain, max_size, \
+            color) may be set in \
             correlate.yaml: --config PATH, else $CORRELATE_CONFIG, else \
             $XDG_CONFIG_HOME/correlate/correlate.yaml (~/.config/correlate/correlate.yaml), else \
             ./correlate.yaml. Shell completion: correlate --generate-completion-script bash|zsh|fish.
@@ -46,6 +48,16 @@ struct Correlate: ParsableCommand {
 /// parser's own usage errors, 64, become 2; a closed stdout is a clean exit).
 @main
 enum Main {
+    /// Why writing to standard output failed (a full disk, a closed descriptor), or nil; a
+    /// reader that went away (`correlate extract | head`) is a clean end, not a failure.
+    static func standardOutputFailure() -> String? {
+        var failure = ByteOutput.standardOutput.errorNumber
+        // (Every stream: `stdout` itself is not reachable from Swift 6 code.)
+        if fflush(nil) != 0, failure == 0 { failure = errno == 0 ? EIO : errno }
+        guard failure != 0, failure != EPIPE else { return nil }
+        return String(cString: strerror(failure))
+    }
+
     static func main() {
         signal(SIGPIPE, SIG_IGN)
         // A file size limit (ulimit -f) reached makes writes fail with EFBIG, which the store
@@ -61,6 +73,10 @@ enum Main {
         do {
             var command = try Correlate.parseAsRoot(arguments)
             try command.run()
+            if let failure = standardOutputFailure() {
+                DiagnosticPrinter.printError("correlate: error: cannot write to standard output: \(failure)")
+                exit(ExitStatus.badInput.rawValue)
+            }
             exit(ExitStatus.success.rawValue)
         } catch let error as RuleLoadError {
             for diagnostic in error.diagnostics { DiagnosticPrinter.print(diagnostic) }

@@ -15,6 +15,14 @@ private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11
     return bundle
 }
 
+/// Bytes a reader thread received.
+private final class Received: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: [UInt8] = []
+    var bytes: [UInt8] { lock.withLock { received } }
+    func add(_ more: ArraySlice<UInt8>) { lock.withLock { received += more } }
+}
+
 @Suite struct SinkTests {
     @Test func aBundleFileIsNamedAfterItsAlertStartAndRevision() {
         #expect(BundleEmitter.fileName(bundle("JobLatencyHigh", revision: 2)) == "JobLatencyHigh-11d7c3d7e168b8e8-20251125T083229Z-r2.json")
@@ -38,7 +46,57 @@ private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11
         try AtomicFile.write(Array("second\n".utf8), to: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "second\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.json"])
-        #expect(throws: InputFileError.self) { try AtomicFile.write([1], to: folder.appendingPathComponent("no/such/x").path) }
+        let missing = try #require(throws: OutputFileError.self) { try AtomicFile.write([1], to: folder.appendingPathComponent("no/such/x").path) }
+        #expect(missing.description.hasPrefix("cannot write '"))
+        let intoFolder = try #require(throws: OutputFileError.self) { try AtomicFile.write([1], to: folder.path) }
+        #expect(intoFolder.description.hasSuffix("Is a directory"))
+    }
+
+    /// `-o /dev/null`, `-o /dev/stdout`, a named pipe, a link of one's own: written into or
+    /// followed, as a shell's `>` would — never replaced by a file.
+    @Test func anAtomicWriteGoesIntoDevicesPipesAndOnesOwnLinks() throws {
+        let folder = try Fixtures.temporaryDirectory("sinks")
+        try AtomicFile.write(Array("nothing\n".utf8), to: "/dev/null", followingTheUsers: true)
+        var info = stat()
+        #expect(lstat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "/dev/null is still the device")
+        // A device that refuses the bytes is an error, not a replaced device.
+        if access("/dev/full", W_OK) == 0 {
+            let full = try #require(throws: OutputFileError.self) { try AtomicFile.write(Array("x".utf8), to: "/dev/full", followingTheUsers: true) }
+            #expect(full.description.contains("/dev/full"))
+            #expect(lstat("/dev/full", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "/dev/full is still the device")
+        }
+        // A named pipe with a reader: the reader gets the bytes, the pipe stays.
+        let pipe = folder.appendingPathComponent("pipe").path
+        #expect(mkfifo(pipe, 0o600) == 0)
+        let received = Received()
+        let reader = Thread {
+            let fd = open(pipe, O_RDONLY)
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while true {
+                let count = read(fd, &buffer, 64)
+                if count <= 0 { break }
+                received.add(buffer[0..<count])
+            }
+            close(fd)
+        }
+        reader.start()
+        try AtomicFile.write(Array("through the pipe\n".utf8), to: pipe, followingTheUsers: true)
+        for _ in 0..<200 where received.bytes.count < 17 { usleep(10_000) }
+        #expect(String(decoding: received.bytes, as: UTF8.self) == "through the pipe\n")
+        #expect(lstat(pipe, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the pipe is still a pipe")
+        // One's own link to a file: the file it points to is replaced, the link kept.
+        let target = folder.appendingPathComponent("target.html").path
+        let link = folder.appendingPathComponent("link.html").path
+        try AtomicFile.write(Array("old".utf8), to: target)
+        #expect(symlink(target, link) == 0)
+        try AtomicFile.write(Array("new".utf8), to: link, followingTheUsers: true)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "new")
+        #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK, "the link is still a link")
+        // A path correlate made up (an emit folder's file name) follows nothing: the link is
+        // replaced, its target untouched.
+        try AtomicFile.write(Array("bundle".utf8), to: link)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "new")
+        #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "the link was replaced")
     }
 
     /// NDJSON writes each revision as it comes; HTML keeps the latest revision of each alert
