@@ -29,9 +29,16 @@ public struct ClickHouseEndpoint: Sendable, Equatable {
         self.logsTable = logsTable
     }
 
-    /// Whether `text` names a ClickHouse store rather than an SQLite file.
+    /// Whether `text` is an address (`scheme://…`) rather than the path of an SQLite file. An
+    /// address of another scheme than ClickHouse's (a typo such as `clickhous://`, or
+    /// `postgres://`) is one too, which ``parse(_:password:)`` refuses, instead of a file of
+    /// that name being made (a path with `://` in it is written `./…`).
     public static func names(_ text: String) -> Bool {
-        ["clickhouse://", "clickhouses://", "http://", "https://"].contains { text.lowercased().hasPrefix($0) }
+        guard let separator = text.range(of: "://") else { return false }
+        let scheme = text[..<separator.lowerBound]
+        return scheme.first?.isLetter == true && scheme.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "+" || $0 == "-" || $0 == "."
+        }
     }
 
     public struct AddressError: Error, CustomStringConvertible {
@@ -53,6 +60,9 @@ public struct ClickHouseEndpoint: Sendable, Equatable {
         default: throw AddressError(description: "'\(scheme)://' is not a ClickHouse scheme: use clickhouse://, http:// or https://")
         }
         let port = url.port ?? (secure ? 8443 : 8123)
+        guard (1...65_535).contains(port) else {
+            throw AddressError(description: "port \(port) in '\(shown)' is not a port (1 to 65535)")
+        }
         let hostText = host.contains(":") ? "[\(host)]" : host
         var endpoint = ClickHouseEndpoint(base: "\(secure ? "https" : "http")://\(hostText):\(port)")
         let path = url.path.split(separator: "/")

@@ -22,7 +22,8 @@ public enum StoreAddress: Sendable, Equatable {
     }
 
     /// Reads `--store`'s value: a `clickhouse://`, `http://` or `https://` address is ClickHouse
-    /// (``ClickHouseEndpoint/parse(_:password:)``), anything else the path of an SQLite file.
+    /// (``ClickHouseEndpoint/parse(_:password:)``), an address of another scheme an error,
+    /// anything else the path of an SQLite file.
     public static func parse(_ text: String, password: String? = nil) throws -> StoreAddress {
         guard ClickHouseEndpoint.names(text) else { return .sqlite(text) }
         do {

@@ -69,6 +69,11 @@ public final class SQLiteEventStore: EventStore {
         self.path = path
         self.access = access
         self.limits = limits
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "it is a folder; --db takes the store's file (made when missing)",
+                              context: "cannot open '\(path)'")
+        }
         var db = try Database(path: path, readOnly: access == .readOnly)
         if access == .readOnly, !Self.canRead(db), !FileManager.default.fileExists(atPath: path + "-wal"),
            !FileManager.default.fileExists(atPath: path + "-shm") {
@@ -80,6 +85,10 @@ public final class SQLiteEventStore: EventStore {
         do {
             try Self.checkIsCorrelateStore(db, path: path)
             if access == .readOnly {
+                guard try db.integer("SELECT count(*) FROM sqlite_master") ?? 0 > 0 else {
+                    throw SQLiteError(code: SQLITE_ERROR, message: "the file holds no store yet (it is empty); correlate ingest or run makes one in it",
+                                      context: "cannot read '\(path)'")
+                }
                 let version = try Int(db.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 0)
                 guard version >= Schema.oldestReadable, version <= Schema.version else {
                     throw SQLiteError(code: SQLITE_ERROR,
