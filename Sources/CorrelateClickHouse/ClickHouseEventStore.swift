@@ -289,15 +289,14 @@ public final class ClickHouseEventStore: EventStore {
             let key = alert.fingerprint + "\n" + String(alert.startsAt.nanoseconds)
             var merged = alert
             if let old = stored[key] {
-                // Counted as stored when the notification differs from the row (as SQLite's
-                // upsert counts it), also when the merge leaves the row as it was.
-                guard alert.status != old.status || alert.endsAt != old.endsAt || !Self.samePairs(alert.annotations, old.annotations) else {
+                // A resolved alert is final: a firing notification that comes late changes
+                // nothing (so ingesting the same notifications again stores nothing); another
+                // takes its status, window and annotations, the rest stays the first's. Stored
+                // only when that changes the row (as SQLite's upsert counts it).
+                guard !(old.status == .resolved && alert.status != .resolved),
+                      alert.status != old.status || alert.endsAt != old.endsAt || !Self.samePairs(alert.annotations, old.annotations) else {
                     result.duplicates += 1
                     continue
-                }
-                if old.status == .resolved {
-                    merged.status = .resolved
-                    merged.endsAt = old.endsAt
                 }
                 merged.labels = old.labels
                 merged.source = old.source

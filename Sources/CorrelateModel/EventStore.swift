@@ -115,7 +115,7 @@ public protocol EventStore: AnyObject {
     func traceIDs(withLow64 low: UInt64, limit: Int) throws -> [TraceID]
     func statistics() throws -> StoreStatistics
     /// Stores alerts by (fingerprint, startsAt); a resolved notification closes the window of
-    /// the firing one.
+    /// the firing one, and a late firing one changes nothing of a resolved alert (a duplicate).
     func insert(alerts: [Alert]) throws -> InsertResult
     /// Alerts with this alertname, oldest first.
     func alerts(named name: String) throws -> [Alert]

@@ -358,10 +358,10 @@ public final class MemoryEventStore: EventStore {
     private var alertsByFingerprint: [String: [AlertKey]] = [:]
 
     /// Stores alerts by (fingerprint, startsAt), as SQLite's upsert does: a notification for a
-    /// stored alert that differs from it in status, `endsAt` or annotations updates it — a
-    /// resolved one closes the window (its `endsAt`, its status); a firing one after a resolved
-    /// one leaves the window and status as they were, though it counts as written — and takes
-    /// its annotations; the name, labels, source and generator URL stay those first stored.
+    /// stored alert that differs from it in status, `endsAt` or annotations updates them — a
+    /// resolved one closes the window —, except that a firing one after a resolved one changes
+    /// nothing and is a duplicate; the name, labels, source and generator URL stay those first
+    /// stored.
     public func insert(alerts incoming: [Alert]) throws -> InsertResult {
         var result = InsertResult()
         for alert in incoming {
@@ -373,17 +373,14 @@ public final class MemoryEventStore: EventStore {
                 result.stored += 1
                 continue
             }
-            guard alert.status != stored.status || alert.endsAt != stored.endsAt
+            guard !(stored.status == .resolved && alert.status != .resolved),
+                  alert.status != stored.status || alert.endsAt != stored.endsAt
                     || !alert.annotations.elementsEqual(stored.annotations, by: ==) else {
                 result.duplicates += 1
                 continue
             }
-            if alert.status == .resolved {
-                stored.endsAt = alert.endsAt
-            } else if stored.status != .resolved {
-                stored.endsAt = alert.endsAt
-            }
-            if stored.status != .resolved { stored.status = alert.status }
+            stored.endsAt = alert.endsAt
+            stored.status = alert.status
             stored.annotations = alert.annotations
             storedAlerts[key] = stored
             result.stored += 1

@@ -5,18 +5,17 @@ import CorrelateJSON
 /// Alerts, windows and the unlinked lines of a window.
 extension SQLiteEventStore {
     /// Stores alerts by (fingerprint, startsAt). A resolved notification closes the window of
-    /// the firing one (its `endsAt` and status); a late firing notification does not reopen a
-    /// resolved alert.
+    /// the firing one (its `endsAt`, status and annotations); a late firing notification changes
+    /// nothing of a resolved alert and counts as a duplicate, so ingesting the same
+    /// notifications again stores nothing.
     public func insert(alerts: [Alert]) throws -> InsertResult {
         let insert = try catalog.prepare("""
             INSERT INTO alerts (fingerprint, starts_at, ends_at, status, name, labels, annotations, source, generator_url)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             ON CONFLICT (fingerprint, starts_at) DO UPDATE SET
-                ends_at = CASE WHEN excluded.status = 'resolved' THEN excluded.ends_at
-                               WHEN alerts.status = 'resolved' THEN alerts.ends_at ELSE excluded.ends_at END,
-                status = CASE WHEN alerts.status = 'resolved' THEN 'resolved' ELSE excluded.status END,
-                annotations = excluded.annotations
-            WHERE excluded.status != alerts.status OR excluded.ends_at IS NOT alerts.ends_at OR excluded.annotations != alerts.annotations
+                ends_at = excluded.ends_at, status = excluded.status, annotations = excluded.annotations
+            WHERE NOT (alerts.status = 'resolved' AND excluded.status != 'resolved')
+              AND (excluded.status != alerts.status OR excluded.ends_at IS NOT alerts.ends_at OR excluded.annotations != alerts.annotations)
             """)
         return try catalog.transaction {
             var result = InsertResult()

@@ -472,23 +472,22 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.alerts(withFingerprint: "00000000000000aa") == [reworded])
     }
 
-    /// The resolved notification first, a late firing one after it: the alert stays resolved
-    /// with its window; it takes the firing one's annotations. (The store counts that write as
-    /// stored, also when nothing changed: it compares the notification with the row, not the
-    /// merge with the row.)
+    /// The resolved notification first, a late firing one after it: the alert stays as the
+    /// resolved one left it (status, window, annotations), and the firing one is a duplicate —
+    /// so ingesting the same notifications again stores nothing.
     @Test(arguments: StoreKind.allCases)
     func aLateFiringNotificationDoesNotReopenAResolvedAlert(_ kind: StoreKind) throws {
         let store = try kind.makeStore()
         let resolved = alert("00000000000000bb", .resolved, startsAt: 100, endsAt: 500, annotations: [("summary", "fine again")])
         let firing = alert("00000000000000bb", .firing, startsAt: 100, endsAt: 900, annotations: [("summary", "slow")])
-        #expect(try store.insert(alerts: [resolved, firing]) == InsertResult(stored: 2))
-        var expected = resolved
-        expected.annotations = firing.annotations
-        #expect(try store.alerts(withFingerprint: "00000000000000bb") == [expected])
-        // Firing with the stored window and annotations: only the status differs, and stays.
-        let same = alert("00000000000000bb", .firing, startsAt: 100, endsAt: 500, annotations: [("summary", "slow")])
-        #expect(try store.insert(alerts: [same]) == InsertResult(stored: 1))
-        #expect(try store.alerts(withFingerprint: "00000000000000bb") == [expected])
+        #expect(try store.insert(alerts: [resolved, firing]) == InsertResult(stored: 1, duplicates: 1))
+        #expect(try store.alerts(withFingerprint: "00000000000000bb") == [resolved])
+        #expect(try store.insert(alerts: [resolved, firing]) == InsertResult(duplicates: 2))
+        // A resolved notification with new words is a change.
+        var reworded = resolved
+        reworded.annotations = [("summary", "fine again, reworded")]
+        #expect(try store.insert(alerts: [reworded]) == InsertResult(stored: 1))
+        #expect(try store.alerts(withFingerprint: "00000000000000bb") == [reworded])
         #expect(try store.alerts(overlapping: Timestamp(nanoseconds: 600), Timestamp(nanoseconds: 1_000)).isEmpty)
     }
 
