@@ -71,6 +71,9 @@ private func decodeFile(_ path: String) throws -> DecodedSpans {
          #"span 1 ("zero"): all-zero span id"#),
         (#"[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","id":"00f067aa0ba902b7","name":"untimed"}]"#,
          #"span 1 ("untimed"): no start time"#),
+        // A name or id with line breaks (a log record read as a span) stays on one line.
+        (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"a\nb","spanId":"00f067aa0ba902b7","name":"\ntelemetry\tinitialised\u0007"}]}]}]}"#,
+         #"span 1 ("\ntelemetry\tinitialised\u{7}"): trace id 'a\nb' is neither hex nor base64 of the right length"#),
     ])
     func theFirstSpanLeftOutIsNamedWithItsReason(_ document: String, _ expected: String) throws {
         let decoded = try SpanDocumentDecoder.decode(try JSONDocument.parse(document))

@@ -102,13 +102,34 @@ enum SpanIDs {
     static func rejection(index: Int, name: String?, trace: String?, span: String?, hasStart: Bool = true) -> String {
         func problem(_ what: String, _ text: String?, _ valid: Bool?) -> String? {
             guard let text, !text.isEmpty else { return "no \(what)" }
-            guard let valid else { return "\(what) '\(text.prefix(48))' is neither hex nor base64 of the right length" }
+            guard let valid else { return "\(what) '\(printable(text.prefix(48)))' is neither hex nor base64 of the right length" }
             return valid ? nil : "all-zero \(what)"
         }
         let what = problem("trace id", trace, self.trace(trace)?.isValid)
             ?? problem("span id", span, self.span(span)?.isValid)
             ?? (hasStart ? "unreadable" : "no start time")
-        return "span \(index)" + (name.map { " (\"\($0.prefix(80))\")" } ?? "") + ": " + what
+        return "span \(index)" + (name.map { " (\"\(printable($0.prefix(80)))\")" } ?? "") + ": " + what
+    }
+
+    /// `text` on one line: control characters (a newline in a name that was a log's body) as
+    /// `\n`, `\t`, `\u{…}`.
+    static func printable(_ text: Substring) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return String(text) }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.properties.generalCategory == .control {
+                    out += "\\u{" + String(scalar.value, radix: 16) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
     }
 
     /// Microseconds (Jaeger, Zipkin) to a timestamp.
