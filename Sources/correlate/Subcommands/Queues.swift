@@ -38,7 +38,7 @@ extension Correlate {
                 EXAMPLES:
                   # in samples/celery-redis, after the examples of correlate help ingest
                   correlate queues
-                  correlate queues --since '2026-11-25 08:30 UTC' --until '2026-11-25 08:35 UTC'
+                  correlate queues --since 2026-11-25T08:30:00Z --until 2026-11-25T08:35:00Z
                   correlate queues --queue exports --format json
                 """)
 
