@@ -72,6 +72,10 @@ public struct ExtractConfiguration: Sendable {
     }
 
     /// One thread per core, at most eight.
+    /// The most threads `--threads` takes: each holds chunks of the file in memory, and past a
+    /// few per core they only add memory and switching.
+    public static let maximumThreads = 256
+
     public static var defaultThreads: Int {
         min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }

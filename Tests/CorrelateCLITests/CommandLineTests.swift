@@ -33,6 +33,18 @@ import CorrelateTestSupport
         #expect(try files(in: folder).isEmpty)
     }
 
+    /// Thousands of threads would only take memory (2 GB for 20,000): a bound, said at once.
+    @Test func threadsAreBounded() throws {
+        for command in [["extract", "samples/celery-redis/logs/celery-worker.log"],
+                        ["ingest", "--db", "/nonexistent/c.db", "--logs", "samples/celery-redis/logs/celery-worker.log"]] {
+            for count in ["0", "20000"] {
+                let result = try CommandRunner.run(command + ["--threads", count], rewriting: false)
+                #expect(result.status == 2, "\(command) \(count)")
+                #expect(result.stderr.contains("--threads must be from 1 to 256"), "\(result.stderr)")
+            }
+        }
+    }
+
     @Test func helpOfAnUnknownCommandExitsTwo() throws {
         let result = try CommandRunner.run(["help", "nosuch"])
         #expect(result.status == 2)

@@ -73,7 +73,9 @@ extension Correlate {
             guard maxLineBytes >= 64 else {
                 throw ValidationError("--max-line-bytes must be at least 64.")
             }
-            guard threads ?? 1 >= 1 else { throw ValidationError("--threads must be at least 1.") }
+            guard (1...ExtractConfiguration.maximumThreads).contains(threads ?? 1) else {
+                throw ValidationError("--threads must be from 1 to \(ExtractConfiguration.maximumThreads).")
+            }
             guard chunkBytes >= 1024 else { throw ValidationError("--chunk-bytes must be at least 1024.") }
         }
 

@@ -79,6 +79,9 @@ extension Correlate {
 
         func validate() throws {
             guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64.") }
+            guard (1...ExtractConfiguration.maximumThreads).contains(threads ?? 1) else {
+                throw ValidationError("--threads must be from 1 to \(ExtractConfiguration.maximumThreads).")
+            }
             guard !(logs.isEmpty && spans.isEmpty && alerts.isEmpty) else {
                 throw ValidationError("Nothing to ingest: give --logs, --spans or --alerts.")
             }
