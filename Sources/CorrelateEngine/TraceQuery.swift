@@ -85,7 +85,7 @@ public struct TraceQuery {
     public func trace(named text: String, storeName: String) throws -> TraceAnalysis {
         let matches = try resolve(text)
         guard let id = matches.first else {
-            throw text.count < 8 || !text.allSatisfy(\.isHexDigit) ? NotFound.notAnID(text) : NotFound.absent(text, store: storeName)
+            throw text.count < 8 || text.count > 32 || !text.allSatisfy(\.isHexDigit) ? NotFound.notAnID(text) : NotFound.absent(text, store: storeName)
         }
         guard matches.count == 1 else { throw NotFound.ambiguous(text, matches) }
         guard let analysis = try analyze(id) else { throw NotFound.absent(id.description, store: storeName) }

@@ -80,9 +80,12 @@ import CorrelateTestSupport
         let unknown = try CommandRunner.run(["trace", "--db", db, "ffffffffffffffffffffffffffffffff"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no trace ffffffffffffffffffffffffffffffff"))
-        let bad = try CommandRunner.run(["trace", "--db", db, "xyz"])
-        #expect(bad.status == 1)
-        #expect(bad.stderr.contains("is not a trace id"))
+        // What is not an id at all is a usage error (2), as a bad option is.
+        for text in ["xyz", "6e5b", "6e5bbfb43e75ba84fca988cb5824655200"] {
+            let bad = try CommandRunner.run(["trace", "--db", db, text])
+            #expect(bad.status == 2, "\(text)")
+            #expect(bad.stderr.contains("'\(text)' is not a trace id"), "\(bad.stderr)")
+        }
     }
 
     @Test func malformedSpanDocumentsAreReportedWithFileAndLine() throws {

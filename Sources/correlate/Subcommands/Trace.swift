@@ -67,6 +67,8 @@ extension Correlate {
                 analysis = try query.trace(named: traceID, storeName: storeOptions.path)
             } catch let notFound as TraceQuery.NotFound {
                 DiagnosticPrinter.printError("correlate: error: \(notFound)")
+                // What is not an id at all is a usage error; an id the store lacks, bad input.
+                if case .notAnID = notFound { throw ExitCode(ExitStatus.usage.rawValue) }
                 throw ExitCode(ExitStatus.badInput.rawValue)
             }
             switch format {
