@@ -151,7 +151,35 @@ public final class IngestPipeline {
 
     // MARK: - Logs
 
-    private func ingestLogs(_ paths: [String]) throws {
+    private func ingestLogs(_ given: [String]) throws {
+        // Files of OTLP logs requests (the Collector's file exporter) hold many records a line:
+        // read apart, each record in its own place (their first bytes tell).
+        var paths: [String] = []
+        var requestFiles: [String] = []
+        for path in given {
+            let head = path == "-" ? [] : ((try? InputFile.open(path).peek(4096)) ?? [])
+            if LogRequestFiles.beginsWithRequest(head) { requestFiles.append(path) } else { paths.append(path) }
+        }
+        var requests = ExtractSummary()
+        if !requestFiles.isEmpty {
+            let intake = RequestIntake(ruleSet: ruleSet)
+            for path in requestFiles {
+                let file = Self.canonicalPath(path)
+                try LogRequestFiles.read(path: path, name: path, file: file, intake: intake, into: &requests) { batch in
+                    summary.logsStored += try store.insert(logs: batch)
+                    logSources.insert(file)
+                    progress?(summary)
+                }
+            }
+        }
+        defer {
+            summary.logs.inputs += requests.inputs
+            summary.logs.bytes += requests.bytes
+            summary.logs.absorb(requests)
+            summary.logs.unreadable += requests.unreadable
+            summary.unreadable += requests.unreadable
+        }
+        guard !paths.isEmpty else { return }
         var extract = configuration.extract
         extract.inputs = paths
         extract.canonicalSourceNames = true

@@ -40,6 +40,20 @@ public final class RequestIntake: @unchecked Sendable {
         }
     }
 
+    /// Records of a file of OTLP logs requests (``LogRequestFiles``): each stored under the
+    /// file, numbered by its place among the file's records from `first` (so reading the same
+    /// file again finds the same rows), with the ids the rules find in its body.
+    public func logs(_ records: [LogRecord], file: String, first: Int) -> [LogRecord] {
+        guard !records.isEmpty else { return records }
+        let extractor = takeExtractor()
+        defer { giveBack(extractor) }
+        return records.enumerated().map { index, record in
+            var record = record
+            record.source = SourceLocation(file: file, line: first + index)
+            return extracting(record, with: extractor)
+        }
+    }
+
     /// The payload with its source: `<source> <start time>` and the payload's number.
     public func alerts(_ alerts: [Alert], raw: String, source: String) -> AlertPayload {
         lock.lock()

@@ -88,6 +88,30 @@ import CorrelateTestSupport
         }
     }
 
+    /// The Collector's file exporter writes OTLP logs requests, many records a line: each
+    /// record is stored once (the sample's 43 requests hold 165), a damaged line is counted
+    /// with its line number, and the records are the trace's log lines.
+    @Test func aFileOfOTLPLogsRequestsStoresEveryRecordOnce() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let db = folder.appendingPathComponent("c.db").path
+        let lines = try String(contentsOfFile: Fixtures.celery("logs.otlp.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 43)
+        let damaged = folder.appendingPathComponent("logs.otlp.jsonl")
+        try (lines[0..<10].joined(separator: "\n") + "\n{\"resourceLogs\": [truncated\n" + lines[10...].joined(separator: "\n") + "\n")
+            .write(to: damaged, atomically: true, encoding: .utf8)
+        let arguments = ["ingest", "--db", db, "--spans", "samples/celery-redis/traces.otlp.jsonl", "--logs", damaged.path]
+        let first = try CommandRunner.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("logs: read 44 lines, 165 records, stored 165, duplicates 0, malformed 1 (first at \(damaged.path):11: not an OTLP logs request"),
+                "\(first.stderr)")
+        let again = try CommandRunner.run(arguments)
+        #expect(again.stderr.contains("165 records, stored 0, duplicates 165"), "\(again.stderr)")
+        let trace = try CommandRunner.run(["trace", "--db", db, "6e5bbfb4", "--width", "200"])
+        #expect(trace.status == 0, "\(trace.stderr)")
+        #expect(trace.stdout.contains("slow query on reports db: 6.0s for report rpt-76092"), "\(trace.stdout)")
+        #expect(trace.stdout.components(separatedBy: "logs.otlp.jsonl:").count - 1 == 6, "the trace's six records, each under the file")
+    }
+
     @Test func malformedSpanDocumentsAreReportedWithFileAndLine() throws {
         let folder = try Fixtures.temporaryDirectory()
         let spans = folder.appendingPathComponent("spans.jsonl")

@@ -17,7 +17,10 @@ extension Correlate {
                                  [--alerts <file>]... [<options>]
                 """,
             discussion: """
-                Logs go through the extraction rules (as correlate extract reads them); spans are \
+                Logs go through the extraction rules (as correlate extract reads them); a file of \
+                OTLP logs requests (JSON, one a line, as the Collector's file exporter writes \
+                them) is read record by record, each stored under the file and its number among \
+                the file's records. Spans are \
                 read from OTLP JSON (one export request per line, as the Collector's file exporter \
                 writes them, or one document), OTLP protobuf (an ExportTraceServiceRequest, as \
                 OTLP/HTTP sends it), Jaeger JSON or Zipkin v2 JSON, detected per file; alerts are \
