@@ -57,6 +57,14 @@ public struct ExtractSummary: Sendable {
         if firstInvalidUTF8 == nil { firstInvalidUTF8 = part.firstInvalidUTF8 }
     }
 
+    /// Adds everything another reading counted: its inputs, bytes and unreadable inputs too.
+    mutating func add(_ other: ExtractSummary) {
+        absorb(other)
+        inputs += other.inputs
+        bytes += other.bytes
+        unreadable += other.unreadable
+    }
+
     /// One line for stderr.
     public var description: String {
         ([

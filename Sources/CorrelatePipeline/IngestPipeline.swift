@@ -154,12 +154,7 @@ public final class IngestPipeline {
     private func ingestLogs(_ given: [String]) throws {
         // Files of OTLP logs requests (the Collector's file exporter) hold many records a line:
         // read apart, each record in its own place (their first bytes tell).
-        var paths: [String] = []
-        var requestFiles: [String] = []
-        for path in given {
-            let head = path == "-" ? [] : ((try? InputFile.open(path).peek(4096)) ?? [])
-            if LogRequestFiles.beginsWithRequest(head) { requestFiles.append(path) } else { paths.append(path) }
-        }
+        let (requestFiles, paths) = LogRequestFiles.partition(given)
         var requests = ExtractSummary()
         if !requestFiles.isEmpty {
             let intake = RequestIntake(ruleSet: ruleSet)
@@ -173,10 +168,7 @@ public final class IngestPipeline {
             }
         }
         defer {
-            summary.logs.inputs += requests.inputs
-            summary.logs.bytes += requests.bytes
-            summary.logs.absorb(requests)
-            summary.logs.unreadable += requests.unreadable
+            summary.logs.add(requests)
             summary.unreadable += requests.unreadable
         }
         guard !paths.isEmpty else { return }

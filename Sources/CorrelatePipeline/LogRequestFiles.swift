@@ -25,6 +25,18 @@ public enum LogRequestFiles {
         return rest.starts(with: Array(#""resourceLogs""#.utf8)) || rest.starts(with: Array(#""resource_logs""#.utf8))
     }
 
+    /// The paths whose content begins an OTLP logs request, and the others (standard input
+    /// is never looked at: it is read as log lines).
+    public static func partition(_ paths: [String]) -> (requests: [String], others: [String]) {
+        var requests: [String] = []
+        var others: [String] = []
+        for path in paths {
+            let head = path == "-" ? [] : ((try? InputFile.open(path).peek(4096)) ?? [])
+            if beginsWithRequest(head) { requests.append(path) } else { others.append(path) }
+        }
+        return (requests, others)
+    }
+
     /// Reads the file at `path` (`name` in messages, `file` as the records' source), hands its
     /// records to `store` in batches of about `batch`, and counts lines, records and malformed
     /// lines into `summary`; an input that cannot be read goes to `summary.unreadable`.

@@ -407,7 +407,11 @@ final class LogFollower {
 final class LogReaderThread: @unchecked Sendable {
     // Unchecked: the pipeline is used by the reading thread only; `outcome` is written before
     // `done` is signalled and read after it was waited for.
-    private let pipeline: ExtractPipeline
+    private let pipeline: ExtractPipeline?
+    /// Files of OTLP logs requests, read record by record (``LogRequestFiles``) first.
+    private let requestFiles: [String]
+    private let intake: RequestIntake
+    private let core: IngestCore
     private let done = DispatchSemaphore(value: 0)
     private var outcome: (ExtractSummary, (any Error)?)?
 
@@ -419,21 +423,35 @@ final class LogReaderThread: @unchecked Sendable {
     }
 
     init(ruleSet: RuleSet, inputs: [String], extract: ExtractConfiguration, core: IngestCore) {
+        let (requestFiles, others) = LogRequestFiles.partition(inputs)
+        self.requestFiles = requestFiles
+        self.intake = RequestIntake(ruleSet: ruleSet)
+        self.core = core
         var configuration = extract
-        configuration.inputs = inputs
+        configuration.inputs = others
         configuration.canonicalSourceNames = true
         configuration.nameStdinByFirstLine = true
-        pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: configuration, destination: .records { batch in
+        pipeline = others.isEmpty ? nil : ExtractPipeline(ruleSet: ruleSet, configuration: configuration, destination: .records { batch in
             try core.enqueue(.logs(batch))
         })
     }
 
     func start() {
         let thread = Thread { [self] in
+            var requests = ExtractSummary()
             do {
-                outcome = (try pipeline.run(), nil)
+                for path in requestFiles {
+                    try LogRequestFiles.read(path: path, name: path, file: IngestPipeline.canonicalPath(path), intake: intake, into: &requests) { batch in
+                        try core.enqueue(.logs(batch))
+                    }
+                }
+                var read = try pipeline?.run() ?? ExtractSummary()
+                read.add(requests)
+                outcome = (read, nil)
             } catch {
-                outcome = (pipeline.summary, error)
+                var read = pipeline?.summary ?? ExtractSummary()
+                read.add(requests)
+                outcome = (read, error)
             }
             done.signal()
         }

@@ -110,6 +110,11 @@ import CorrelateTestSupport
         #expect(trace.status == 0, "\(trace.stderr)")
         #expect(trace.stdout.contains("slow query on reports db: 6.0s for report rpt-76092"), "\(trace.stdout)")
         #expect(trace.stdout.components(separatedBy: "logs.otlp.jsonl:").count - 1 == 6, "the trace's six records, each under the file")
+        // `run` reads such a file the same way.
+        let ran = try CommandRunner.run(["run", "--db", folder.appendingPathComponent("r.db").path, damaged.path,
+                                         "--spans", "samples/celery-redis/traces.otlp.jsonl"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(ran.stderr.contains("logs: read 44 lines, 165 records, stored 165, duplicates 0, malformed 1"), "\(ran.stderr)")
     }
 
     @Test func malformedSpanDocumentsAreReportedWithFileAndLine() throws {
