@@ -31,13 +31,7 @@ public final class RequestIntake: @unchecked Sendable {
     public func logs(_ records: [LogRecord]) -> [LogRecord] {
         guard !records.isEmpty else { return records }
         let (file, first) = reserveLogLines(records.count)
-        let extractor = takeExtractor()
-        defer { giveBack(extractor) }
-        return records.enumerated().map { index, record in
-            var record = record
-            record.source = SourceLocation(file: file, line: first + index)
-            return extracting(record, with: extractor)
-        }
+        return logs(records, file: file, first: first)
     }
 
     /// Records of a file of OTLP logs requests (``LogRequestFiles``): each stored under the
