@@ -684,11 +684,18 @@ public final class ClickHouseEventStore: EventStore {
     /// The records of `low…high` (ns) without a trace id or job id whose `Body` holds one of
     /// `ids` as a substring (`multiSearchAny`), at most `limit`: lines shipped without parsing.
     private func mentions(of ids: [String], low: Int64, high: Int64, limit: Int) throws -> [Mention] {
-        try http.rows("""
+        // `multiSearchAny` takes at most 255 needles on servers before 24.x: groups of 255.
+        var parameters = ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job, "low": String(max(0, low)), "high": String(max(0, high))]
+        var searches: [String] = []
+        for (index, group) in Self.chunks(ids, 255).enumerated() {
+            parameters["ids\(index)"] = Self.array(Array(group))
+            searches.append("multiSearchAny(Body, {ids\(index):Array(String)})")
+        }
+        return try http.rows("""
             SELECT \(ClickHouseRows.logColumns), arrayFilter(x -> position(Body, x) > 0, {ids:Array(String)}) AS Named
             FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
-            AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND multiSearchAny(Body, {ids:Array(String)}) LIMIT \(limit)
-            """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job, "low": String(max(0, low)), "high": String(max(0, high))])
+            AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND (\(searches.joined(separator: " OR "))) LIMIT \(limit)
+            """, parameters)
             .map { row in (row["Time"]?.int64 ?? 0, (row["Named"]?.array ?? []).compactMap(\.string), row) }
     }
 
@@ -769,8 +776,11 @@ public final class ClickHouseEventStore: EventStore {
         }
         // The records naming those job ids only in their text (``logs(withJobIDs:)``'s second
         // statement), over all the windows' span at once, sorted out by window there.
-        if !jobs.isEmpty, jobs.count <= Self.idsPerQuery {
-            let low = max(0, windows.values.map(\.0).min()!), high = max(0, windows.values.map(\.1).max()!)
+        // Only when the windows lie close together: traces hours apart would read the hours
+        // between them (each trace's own statement reads its window alone).
+        let low = max(0, windows.values.map(\.0).min()!), high = max(0, windows.values.map(\.1).max()!)
+        let covered = windows.values.reduce(Int64(0)) { $0 + max(0, $1.1 - $1.0) }
+        if !jobs.isEmpty, jobs.count <= Self.idsPerQuery, high - low <= max(Self.add(covered, covered), 3_600_000_000_000) {
             let limit = Self.mentionLimit * order.count
             let rows = try mentions(of: jobs.sorted(), low: low, high: high, limit: limit)
             if rows.count < limit { prefetchedLogs.mentions = (low, high, jobs, rows) }
@@ -825,7 +835,8 @@ public final class ClickHouseEventStore: EventStore {
                     if found.count < Self.mentionLimit { rows = found }
                 }
                 for (_, named, row) in try rows ?? mentions(of: ids, low: low, high: high, limit: Self.mentionLimit) {
-                    records.append(ClickHouseRows.log(row, job: ids.first { named.contains($0) }))
+                    // The longest id the text holds (`job-12` over `job-1`).
+                    records.append(ClickHouseRows.log(row, job: named.filter(ids.contains).max { ($0.count, $1) < ($1.count, $0) }))
                 }
             }
         }

@@ -85,7 +85,10 @@ public struct TraceQuery {
     public func trace(named text: String, storeName: String) throws -> TraceAnalysis {
         let matches = try resolve(text)
         guard let id = matches.first else {
-            throw text.count < 8 || text.count > 32 || !text.allSatisfy(\.isHexDigit) ? NotFound.notAnID(text) : NotFound.absent(text, store: storeName)
+            // A decimal 64-bit id (Datadog's) of any length is an id; else 8 to 32 hex digits.
+            let decimal = !text.isEmpty && text.count <= 20 && text.allSatisfy(\.isNumber)
+            let hex = text.count >= 8 && text.count <= 32 && text.allSatisfy(\.isHexDigit)
+            throw decimal || hex ? NotFound.absent(text, store: storeName) : NotFound.notAnID(text)
         }
         guard matches.count == 1 else { throw NotFound.ambiguous(text, matches) }
         guard let analysis = try analyze(id) else { throw NotFound.absent(id.description, store: storeName) }

@@ -154,7 +154,7 @@ public final class IngestPipeline {
     private func ingestLogs(_ given: [String]) throws {
         // Files of OTLP logs requests (the Collector's file exporter) hold many records a line:
         // read apart, each record in its own place (their first bytes tell).
-        let (requestFiles, paths) = LogRequestFiles.partition(given)
+        let (requestFiles, paths) = LogRequestFiles.partition(given, format: configuration.extract.inputFormat)
         var requests = ExtractSummary()
         if !requestFiles.isEmpty {
             let intake = RequestIntake(ruleSet: ruleSet)

@@ -1,5 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 public import CorrelateModel
-import CorrelateDecode
+public import CorrelateDecode
 import CorrelateJSON
 public import CorrelateSources
 
@@ -25,13 +30,18 @@ public enum LogRequestFiles {
         return rest.starts(with: Array(#""resourceLogs""#.utf8)) || rest.starts(with: Array(#""resource_logs""#.utf8))
     }
 
-    /// The paths whose content begins an OTLP logs request, and the others (standard input
-    /// is never looked at: it is read as log lines).
-    public static func partition(_ paths: [String]) -> (requests: [String], others: [String]) {
+    /// The paths whose content begins an OTLP logs request, and the others. Only regular files
+    /// are looked at (a pipe, a FIFO or standard input would lose what was read, or wait): the
+    /// rest is read as log lines; so is everything when `format` is not `.auto` (a format the
+    /// user chose).
+    public static func partition(_ paths: [String], format: LogFormat = .auto) -> (requests: [String], others: [String]) {
+        guard format == .auto else { return ([], paths) }
         var requests: [String] = []
         var others: [String] = []
         for path in paths {
-            let head = path == "-" ? [] : ((try? InputFile.open(path).peek(4096)) ?? [])
+            var info = stat()
+            let regular = path != "-" && stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+            let head = regular ? ((try? InputFile.open(path).peek(4096)) ?? []) : []
             if beginsWithRequest(head) { requests.append(path) } else { others.append(path) }
         }
         return (requests, others)

@@ -423,7 +423,7 @@ final class LogReaderThread: @unchecked Sendable {
     }
 
     init(ruleSet: RuleSet, inputs: [String], extract: ExtractConfiguration, core: IngestCore) {
-        let (requestFiles, others) = LogRequestFiles.partition(inputs)
+        let (requestFiles, others) = LogRequestFiles.partition(inputs, format: extract.inputFormat)
         self.requestFiles = requestFiles
         self.intake = RequestIntake(ruleSet: ruleSet)
         self.core = core

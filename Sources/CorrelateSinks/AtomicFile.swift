@@ -28,33 +28,40 @@ public enum AtomicFile {
     /// - Throws: ``OutputFileError`` naming `path` and the system's reason (no such folder, no
     ///   permission, disk full, a folder at `path`).
     public static func write(_ bytes: [UInt8], to path: String, followingTheUsers: Bool = false) throws {
+        if followingTheUsers, let descriptor = standardDescriptor(path) {
+            // `-o /dev/stdout` (or /dev/fd/N): that descriptor as it is, a file, pipe or socket.
+            let failure = writeAll(bytes, to: descriptor)
+            if failure != 0 { throw OutputFileError(path: path, reason: String(cString: strerror(failure))) }
+            return
+        }
         var target = path
         var info = stat()
-        // Only what the user or the system made is followed or written into: a link, a pipe or
-        // a device someone else planted is replaced (never followed, never waited on).
-        if lstat(path, &info) == 0, followingTheUsers, info.st_uid == geteuid() || info.st_uid == 0 {
-            if info.st_mode & S_IFMT == S_IFLNK {
-                // A link of the user's own or the system's (`/dev/stdout`): what it points at.
-                var followed = stat()
-                if stat(path, &followed) == 0 {
-                    switch followed.st_mode & S_IFMT {
-                    case S_IFCHR, S_IFIFO, S_IFSOCK: return try writeInto(bytes, path: path)
-                    case S_IFDIR: throw OutputFileError(path: path, reason: String(cString: strerror(EISDIR)))
-                    default:
-                        if let resolved = realpath(path, nil) {
-                            target = String(cString: resolved)
-                            free(resolved)
-                        }
-                    }
+        var exists = lstat(path, &info) == 0
+        // Only what the user or the system made is followed or written into, every link of a
+        // chain: a link, a pipe or a device someone else made is replaced, never followed or
+        // waited on.
+        func trusted(_ info: stat) -> Bool { info.st_uid == geteuid() || info.st_uid == 0 }
+        if followingTheUsers, exists, trusted(info) {
+            var current = path
+            var hops = 0
+            while info.st_mode & S_IFMT == S_IFLNK, trusted(info), hops < 40, let next = linkTarget(current) {
+                current = next
+                hops += 1
+                exists = lstat(current, &info) == 0
+                if !exists { break }
+            }
+            if !exists || info.st_mode & S_IFMT != S_IFLNK {
+                if exists, trusted(info), [S_IFCHR, S_IFIFO, S_IFSOCK].contains(info.st_mode & S_IFMT) {
+                    return try writeInto(bytes, path: current, shownAs: path, expected: info)
                 }
+                // A file (or none yet) at the end of the user's own links: replaced there.
+                if !exists || trusted(info) { target = current }
             } else {
-                switch info.st_mode & S_IFMT {
-                case S_IFCHR, S_IFIFO, S_IFSOCK: return try writeInto(bytes, path: path)
-                default: break
-                }
+                // A link someone else made, or too many: the user's path itself is replaced.
+                exists = lstat(path, &info) == 0
             }
         }
-        if info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError(path: path, reason: String(cString: strerror(EISDIR))) }
+        if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError(path: path, reason: String(cString: strerror(EISDIR))) }
         let slash = target.lastIndex(of: "/")
         let folder = slash.map { String(target[..<$0]) } ?? "."
         var template = Array(((folder.isEmpty ? "" : folder) + "/.correlate-XXXXXX").utf8CString)
@@ -71,13 +78,51 @@ public enum AtomicFile {
         }
     }
 
-    /// Into an existing device, pipe or socket, as it is.
-    private static func writeInto(_ bytes: [UInt8], path: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw OutputFileError(path: path, reason: String(cString: strerror(errno))) }
+    /// Into an existing device, pipe or socket, as it is: the one `lstat`/`stat` saw (`expected`),
+    /// not one swapped in since; a pipe no one reads is an error at once, not a wait.
+    private static func writeInto(_ bytes: [UInt8], path: String, shownAs shown: String, expected: stat) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+        guard fd >= 0 else {
+            let reason = errno == ENXIO ? "no one is reading the pipe" : String(cString: strerror(errno))
+            throw OutputFileError(path: shown, reason: reason)
+        }
+        var opened = stat()
+        guard fstat(fd, &opened) == 0, opened.st_dev == expected.st_dev, opened.st_ino == expected.st_ino else {
+            close(fd)
+            throw OutputFileError(path: shown, reason: "it was replaced while it was being opened")
+        }
+        // Blocking writes from here on: a pipe's reader may be slower than correlate.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var failure = writeAll(bytes, to: fd)
         if close(fd) != 0, failure == 0 { failure = errno }
-        if failure != 0 { throw OutputFileError(path: path, reason: String(cString: strerror(failure))) }
+        if failure != 0 { throw OutputFileError(path: shown, reason: String(cString: strerror(failure))) }
+    }
+
+    /// Where the link at `path` points, as a path (relative to the link's folder when the
+    /// link is relative); nil when it cannot be read.
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text.hasPrefix("/") { return text }
+        let folder = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
+        return folder + text
+    }
+
+    /// The descriptor `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` or `/proc/self/fd/N` names,
+    /// when it is open; nil for any other path.
+    static func standardDescriptor(_ path: String) -> Int32? {
+        let number: Int32?
+        switch path {
+        case "/dev/stdout": number = 1
+        case "/dev/stderr": number = 2
+        default:
+            let prefix = ["/dev/fd/", "/proc/self/fd/"].first { path.hasPrefix($0) }
+            number = prefix.flatMap { Int32(path.dropFirst($0.count)) }
+        }
+        guard let number, number >= 0, fcntl(number, F_GETFD) != -1 else { return nil }
+        return number
     }
 
     /// Writes all of `bytes`; the failing write's `errno`, else 0.

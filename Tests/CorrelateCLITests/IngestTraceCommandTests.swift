@@ -80,6 +80,10 @@ import CorrelateTestSupport
         let unknown = try CommandRunner.run(["trace", "--db", db, "ffffffffffffffffffffffffffffffff"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no trace ffffffffffffffffffffffffffffffff"))
+        // A decimal 64-bit id (Datadog's) of any length is an id the store may lack.
+        let decimal = try CommandRunner.run(["trace", "--db", db, "1234567"])
+        #expect(decimal.status == 1)
+        #expect(decimal.stderr.contains("no trace 1234567"), "\(decimal.stderr)")
         // What is not an id at all is a usage error (2), as a bad option is.
         for text in ["xyz", "6e5b", "6e5bbfb43e75ba84fca988cb5824655200"] {
             let bad = try CommandRunner.run(["trace", "--db", db, text])

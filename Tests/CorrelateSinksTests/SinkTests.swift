@@ -15,14 +15,6 @@ private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11
     return bundle
 }
 
-/// Bytes a reader thread received.
-private final class Received: @unchecked Sendable {
-    private let lock = NSLock()
-    private var received: [UInt8] = []
-    var bytes: [UInt8] { lock.withLock { received } }
-    func add(_ more: ArraySlice<UInt8>) { lock.withLock { received += more } }
-}
-
 @Suite struct SinkTests {
     @Test func aBundleFileIsNamedAfterItsAlertStartAndRevision() {
         #expect(BundleEmitter.fileName(bundle("JobLatencyHigh", revision: 2)) == "JobLatencyHigh-11d7c3d7e168b8e8-20251125T083229Z-r2.json")
@@ -65,25 +57,25 @@ private final class Received: @unchecked Sendable {
             #expect(full.description.contains("/dev/full"))
             #expect(lstat("/dev/full", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "/dev/full is still the device")
         }
-        // A named pipe with a reader: the reader gets the bytes, the pipe stays.
+        // A named pipe with a reader: the reader gets the bytes, the pipe stays; with none, an
+        // error at once rather than a wait.
         let pipe = folder.appendingPathComponent("pipe").path
         #expect(mkfifo(pipe, 0o600) == 0)
-        let received = Received()
-        let reader = Thread {
-            let fd = open(pipe, O_RDONLY)
-            var buffer = [UInt8](repeating: 0, count: 64)
-            while true {
-                let count = read(fd, &buffer, 64)
-                if count <= 0 { break }
-                received.add(buffer[0..<count])
-            }
-            close(fd)
-        }
-        reader.start()
+        let lonely = try #require(throws: OutputFileError.self) { try AtomicFile.write(Array("x".utf8), to: pipe, followingTheUsers: true) }
+        #expect(lonely.description.hasSuffix("no one is reading the pipe"))
+        let reader = open(pipe, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
         try AtomicFile.write(Array("through the pipe\n".utf8), to: pipe, followingTheUsers: true)
-        for _ in 0..<200 where received.bytes.count < 17 { usleep(10_000) }
-        #expect(String(decoding: received.bytes, as: UTF8.self) == "through the pipe\n")
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = read(reader, &buffer, 64)
+        close(reader)
+        #expect(String(decoding: buffer[0..<max(0, count)], as: UTF8.self) == "through the pipe\n")
         #expect(lstat(pipe, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the pipe is still a pipe")
+        // /dev/fd/N: that descriptor.
+        let held = open(folder.appendingPathComponent("held").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        try AtomicFile.write(Array("by descriptor".utf8), to: "/dev/fd/\(held)", followingTheUsers: true)
+        close(held)
+        #expect(try String(contentsOfFile: folder.appendingPathComponent("held").path, encoding: .utf8) == "by descriptor")
         // One's own link to a file: the file it points to is replaced, the link kept.
         let target = folder.appendingPathComponent("target.html").path
         let link = folder.appendingPathComponent("link.html").path
@@ -97,6 +89,19 @@ private final class Received: @unchecked Sendable {
         try AtomicFile.write(Array("bundle".utf8), to: link)
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "new")
         #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "the link was replaced")
+        // A chain through a link someone else made is not followed: the user's own link is
+        // replaced, the file at the chain's end untouched.
+        if geteuid() == 0 {
+            let victim = folder.appendingPathComponent("victim").path
+            try AtomicFile.write(Array("precious".utf8), to: victim)
+            let planted = folder.appendingPathComponent("planted").path
+            let own = folder.appendingPathComponent("own").path
+            #expect(symlink(victim, planted) == 0 && lchown(planted, 65_534, 65_534) == 0)
+            #expect(symlink(planted, own) == 0)
+            try AtomicFile.write(Array("report".utf8), to: own, followingTheUsers: true)
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious")
+            #expect(lstat(own, &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "the user's own link was replaced")
+        }
     }
 
     /// NDJSON writes each revision as it comes; HTML keeps the latest revision of each alert
