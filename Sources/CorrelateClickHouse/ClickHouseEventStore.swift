@@ -711,11 +711,15 @@ public final class ClickHouseEventStore: EventStore {
             guard let spans = prefetched.spans[id], let first = spans.first else { continue }
             windows[id] = (Self.add(first.start.nanoseconds, -300_000_000_000), Self.add(spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds, 300_000_000_000))
         }
-        // A few traces per statement (an alert's kept ones): past that, trace by trace.
+        // A few traces per statement (an alert's kept ones): past that, trace by trace; and
+        // only when their windows lie close together, for the statements read the whole span
+        // from the first window to the last (traces hours apart: each its own window alone).
         guard windows.count >= 2, windows.count <= 100 else { return }
+        let low = max(0, windows.values.map(\.0).min()!), high = max(0, windows.values.map(\.1).max()!)
+        let covered = windows.values.reduce(Int64(0)) { Self.add($0, max(0, $1.1 - $1.0)) }
+        guard high - low <= max(Self.add(covered, covered), 3_600_000_000_000) else { return }
         let order = windows.keys.sorted()
-        var parameters = ["untimedKey": ClickHouseRows.LogKeys.untimed, "low": String(max(0, windows.values.map(\.0).min()!)),
-                          "high": String(max(0, windows.values.map(\.1).max()!))]
+        var parameters = ["untimedKey": ClickHouseRows.LogKeys.untimed, "low": String(low), "high": String(high)]
         // Each trace's two spellings in `TraceId` (full, and the low 64 bits of a 64-bit id).
         let spellings = order.map { [$0.description, TraceID(high: 0, low: $0.low).description] }
         var tokens: [String] = []
@@ -776,11 +780,7 @@ public final class ClickHouseEventStore: EventStore {
         }
         // The records naming those job ids only in their text (``logs(withJobIDs:)``'s second
         // statement), over all the windows' span at once, sorted out by window there.
-        // Only when the windows lie close together: traces hours apart would read the hours
-        // between them (each trace's own statement reads its window alone).
-        let low = max(0, windows.values.map(\.0).min()!), high = max(0, windows.values.map(\.1).max()!)
-        let covered = windows.values.reduce(Int64(0)) { $0 + max(0, $1.1 - $1.0) }
-        if !jobs.isEmpty, jobs.count <= Self.idsPerQuery, high - low <= max(Self.add(covered, covered), 3_600_000_000_000) {
+        if !jobs.isEmpty, jobs.count <= Self.idsPerQuery {
             let limit = Self.mentionLimit * order.count
             let rows = try mentions(of: jobs.sorted(), low: low, high: high, limit: limit)
             if rows.count < limit { prefetchedLogs.mentions = (low, high, jobs, rows) }
