@@ -62,6 +62,11 @@ public enum AtomicFile {
             }
         }
         if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError(path: path, reason: String(cString: strerror(EISDIR))) }
+        // The system's own folders hold no file of ours (`-o /dev/stdout` with standard output
+        // closed must not replace the link).
+        if ["/dev/", "/proc/", "/sys/"].contains(where: target.hasPrefix) {
+            throw OutputFileError(path: path, reason: "it cannot be written into, and a file there is not correlate's to replace")
+        }
         let slash = target.lastIndex(of: "/")
         let folder = slash.map { String(target[..<$0]) } ?? "."
         var template = Array(((folder.isEmpty ? "" : folder) + "/.correlate-XXXXXX").utf8CString)

@@ -59,6 +59,11 @@ enum Main {
     }
 
     static func main() {
+        // A standard descriptor closed by the caller (`>&-`) gets /dev/null, so that no file this
+        // process opens later takes its number and receives what is meant for stdout.
+        for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
+            _ = open("/dev/null", O_RDWR)
+        }
         signal(SIGPIPE, SIG_IGN)
         // A file size limit (ulimit -f) reached makes writes fail with EFBIG, which the store
         // reports, instead of killing the process.
