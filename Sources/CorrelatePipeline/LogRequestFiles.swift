@@ -13,7 +13,8 @@ public import CorrelateSources
 /// `docs/specification.md`, OTLP/JSON), given to `correlate ingest --logs`. One line holds many
 /// log records; each is stored on its own, under the file and its number among the file's
 /// records (the first record of the file is 1), so that reading the file again stores nothing
-/// twice. A line that is not such a request is counted as malformed, with its line number.
+/// twice. A line that is not such a request is counted as malformed, and one whose bytes are
+/// not UTF-8 as repaired, each with its line number.
 public enum LogRequestFiles {
     /// Whether these first bytes of a file's content (decompressed) begin an OTLP logs request
     /// in JSON: `{"resourceLogs"` (or `resource_logs`), blanks allowed.
@@ -47,6 +48,17 @@ public enum LogRequestFiles {
         return (requests, others)
     }
 
+    /// Reads each of `paths` as ``read(path:name:file:intake:batch:into:store:)`` does, the
+    /// records stored under the file's absolute path (so that the same file ingested from
+    /// another folder finds the same rows); `store` gets each batch and that path.
+    public static func read(paths: [String], intake: RequestIntake, into summary: inout ExtractSummary,
+                            store: ([LogRecord], String) throws -> Void) throws {
+        for path in paths {
+            let file = IngestPipeline.canonicalPath(path)
+            try read(path: path, name: path, file: file, intake: intake, into: &summary) { try store($0, file) }
+        }
+    }
+
     /// Reads the file at `path` (`name` in messages, `file` as the records' source), hands its
     /// records to `store` in batches of about `batch`, and counts lines, records and malformed
     /// lines into `summary`; an input that cannot be read goes to `summary.unreadable`.
@@ -78,6 +90,12 @@ public enum LogRequestFiles {
                         summary.firstMalformedReason = "not an OTLP logs request: \(error)"
                     }
                     return true
+                }
+                // Bytes that are not UTF-8 were repaired in the records' text: counted, as for
+                // log lines.
+                if String(validating: line.bytes, as: UTF8.self) == nil {
+                    summary.invalidUTF8 += 1
+                    if summary.firstInvalidUTF8 == nil { summary.firstInvalidUTF8 = SourceLocation(file: name, line: line.number) }
                 }
                 let placed = intake.logs(records, file: file, first: next)
                 next += records.count

@@ -43,4 +43,33 @@ import CorrelateTestSupport
         #expect(summary.lines == 5 && summary.records == 3 && summary.linked == 3)
         #expect(summary.malformed == 1 && summary.firstMalformed == SourceLocation(file: "given.jsonl", line: 3))
     }
+
+    /// Other writers of the kind: protobuf's JSON with the proto field names (`resource_logs`,
+    /// `log_records`, as Python's `MessageToJson(preserving_proto_field_name=True)` writes it),
+    /// the Collector's file exporter with `compression: zstd`/gzip, and a body that is not
+    /// UTF-8 (repaired and counted).
+    @Test func snakeCaseCompressedAndRepairedRequestsAreRead() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let plain = folder.appendingPathComponent("logs.jsonl").path
+        var text = Array(#"{"resource_logs":[{"scope_logs":[{"log_records":[{"time_unix_nano":"1764059549000000000","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","body":{"string_value":"#.utf8)
+        text += [0x22, 0x6F, 0x6B, 0xFF, 0x21] + Array(#""}}]}]}]}"#.utf8) + [0x0A]
+        FileManager.default.createFile(atPath: plain, contents: Data(text))
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        try #require(gzip.terminationStatus == 0)
+        let (requests, others) = LogRequestFiles.partition([plain + ".gz", folder.path + "/none"])
+        #expect(requests == [plain + ".gz"] && others == [folder.path + "/none"])
+        var summary = ExtractSummary()
+        var records: [LogRecord] = []
+        try LogRequestFiles.read(path: plain + ".gz", name: "logs.jsonl.gz", file: "f", intake: RequestIntake(ruleSet: try RuleSet(rules: [])),
+                                 into: &summary) { records += $0 }
+        #expect(records.map(\.message) == ["ok\u{FFFD}!"])
+        #expect(records.first?.traceID == TraceID(hex: "4bf92f3577b34da6a3ce929d0e0e4736"))
+        #expect(summary.invalidUTF8 == 1 && summary.firstInvalidUTF8 == SourceLocation(file: "logs.jsonl.gz", line: 1))
+        // A format the user chose is kept: nothing is looked for.
+        #expect(LogRequestFiles.partition([plain], format: .json).requests.isEmpty)
+    }
 }
