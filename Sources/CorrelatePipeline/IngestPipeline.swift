@@ -157,14 +157,10 @@ public final class IngestPipeline {
         let (requestFiles, paths) = LogRequestFiles.partition(given, format: configuration.extract.inputFormat)
         var requests = ExtractSummary()
         if !requestFiles.isEmpty {
-            let intake = RequestIntake(ruleSet: ruleSet)
-            for path in requestFiles {
-                let file = Self.canonicalPath(path)
-                try LogRequestFiles.read(path: path, name: path, file: file, intake: intake, into: &requests) { batch in
-                    summary.logsStored += try store.insert(logs: batch)
-                    logSources.insert(file)
-                    progress?(summary)
-                }
+            try LogRequestFiles.read(paths: requestFiles, intake: RequestIntake(ruleSet: ruleSet), into: &requests) { batch, file in
+                summary.logsStored += try store.insert(logs: batch)
+                logSources.insert(file)
+                progress?(summary)
             }
         }
         defer {

@@ -440,11 +440,7 @@ final class LogReaderThread: @unchecked Sendable {
         let thread = Thread { [self] in
             var requests = ExtractSummary()
             do {
-                for path in requestFiles {
-                    try LogRequestFiles.read(path: path, name: path, file: IngestPipeline.canonicalPath(path), intake: intake, into: &requests) { batch in
-                        try core.enqueue(.logs(batch))
-                    }
-                }
+                try LogRequestFiles.read(paths: requestFiles, intake: intake, into: &requests) { batch, _ in try core.enqueue(.logs(batch)) }
                 var read = try pipeline?.run() ?? ExtractSummary()
                 read.add(requests)
                 outcome = (read, nil)
