@@ -8,6 +8,7 @@ import PackageDescription
 //   CorrelateExtract ─▶ CorrelateMatcher ─▶ CPCRE2
 //   CorrelateStore ─▶ CSQLite
 //   CorrelateClickHouse ─▶ { AsyncHTTPClient, CZlib } (the store on ClickHouse)
+//   CorrelateSinks ─▶ AsyncHTTPClient (webhooks)
 //   CorrelateSources ─▶ CZlib, CZstd (inputs decompressed as they are read)
 //   correlate ─▶ CorrelateServer ─▶ { CorrelatePipeline, CorrelateOTLP, CorrelateSources, Hummingbird }
 // Release builds of the hot-path targets skip Swift's run-time exclusivity checks (they cost a
@@ -107,8 +108,18 @@ let package = Package(
             swiftSettings: imports
         ),
         .target(name: "CorrelateEngine", dependencies: ["CorrelateModel"], swiftSettings: imports),
-        // Where bundles and records go: stdout, atomic files, a directory, a webhook with retries.
-        .target(name: "CorrelateSinks", dependencies: ["CorrelateModel", "CorrelateRender"], swiftSettings: imports),
+        // Where bundles and records go: stdout, atomic files, a directory, a webhook with retries
+        // (AsyncHTTPClient, as the ClickHouse store: Foundation's URLSession would load libcurl
+        // and some thirty libraries into every run of the command line).
+        .target(
+            name: "CorrelateSinks",
+            dependencies: [
+                "CorrelateModel", "CorrelateRender",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: imports
+        ),
         .target(
             name: "CorrelatePipeline",
             dependencies: [
@@ -198,7 +209,7 @@ let package = Package(
         .testTarget(name: "CorrelateJSONTests", dependencies: ["CorrelateJSON"], swiftSettings: imports),
         .testTarget(
             name: "CorrelateSinksTests",
-            dependencies: ["CorrelateSinks", "CorrelateModel", "CorrelateTestSupport"],
+            dependencies: ["CorrelateSinks", "CorrelateModel", "CorrelateJSON", "CorrelateTestSupport"],
             swiftSettings: imports
         ),
         .testTarget(

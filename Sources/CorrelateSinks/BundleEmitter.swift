@@ -6,9 +6,8 @@ import Darwin
 public import CorrelateModel
 import CorrelateRender
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import AsyncHTTPClient
+import NIOCore
 
 /// Where `serve` writes bundles: `--emit stdout`, `--emit dir:PATH`,
 /// `--emit http(s)://…`.
@@ -148,31 +147,24 @@ public final class BundleEmitter: @unchecked Sendable {
     }
 
     private func post(_ body: Data, to url: URL) {
-        var request = URLRequest(url: url, timeoutInterval: 10)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
         for attempt in 0...retryDelays.count {
-            let done = DispatchSemaphore(value: 0)
-            let outcome = Outcome()
-            URLSession.shared.dataTask(with: request) { _, response, error in
-                outcome.status = (response as? HTTPURLResponse)?.statusCode
-                outcome.error = error
-                done.signal()
-            }.resume()
-            done.wait()
-            if let status = outcome.status, (200..<300).contains(status) { return }
-            let reason = outcome.status.map { "HTTP \($0)" } ?? outcome.error.map { "\($0.localizedDescription)" } ?? "no answer"
+            let reason: String
+            do {
+                // The future's answer, waited for on this thread: no task of the caller's
+                // concurrency pool is needed (a pool kept busy would hold the post up).
+                let request = try HTTPClient.Request(url: url, method: .POST, headers: ["Content-Type": "application/json"],
+                                                     body: .bytes(Array(body)))
+                let status = try HTTPClient.shared.execute(request: request, deadline: .now() + .seconds(10)).wait().status.code
+                if (200..<300).contains(status) { return }
+                reason = "HTTP \(status)"
+            } catch {
+                reason = "\(error)"
+            }
             guard attempt < retryDelays.count else {
                 FileHandle.standardError.write(Data("correlate serve: error: giving up posting a bundle to \(url): \(reason)\n".utf8))
                 return
             }
             Thread.sleep(forTimeInterval: retryDelays[attempt])
         }
-    }
-
-    private final class Outcome: @unchecked Sendable {
-        var status: Int?
-        var error: (any Error)?
     }
 }

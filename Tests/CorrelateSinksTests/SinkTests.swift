@@ -4,6 +4,7 @@ import CorrelateModel
 import CorrelateRender
 @testable import CorrelateSinks
 import CorrelateTestSupport
+import CorrelateJSON
 
 private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11d7c3d7e168b8e8") -> IncidentBundle {
     let start = Timestamp(nanoseconds: 1_764_059_549_000_000_000)
@@ -159,5 +160,117 @@ private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11
         stream.finish()
         close(fd)
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains("queue backlog growing"))
+    }
+}
+
+/// A webhook receiver on a loopback port: answers each POST with the next status of `statuses`
+/// (200 once they run out) and keeps what it was sent.
+private final class WebhookReceiver: @unchecked Sendable {
+    // Unchecked: `received` is used under `lock`; the rest is set before the thread starts.
+    let port: UInt16
+    private let listener: Int32
+    private let lock = NSCondition()
+    private var received: [(headers: String, body: String)] = []
+    private var statuses: [Int]
+
+    init(statuses: [Int]) throws {
+        self.statuses = statuses
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard bound, listen(listener, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
+        port = UInt16(bigEndian: address.sin_port)
+        Thread { [self] in serve() }.start()
+    }
+
+    /// Waits up to 10 s for `count` requests and returns those received.
+    func requests(atLeast count: Int) -> [(headers: String, body: String)] {
+        lock.lock()
+        defer { lock.unlock() }
+        let deadline = Date().addingTimeInterval(10)
+        while received.count < count, lock.wait(until: deadline) {}
+        return received
+    }
+
+    private func serve() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            Thread { [self] in answer(connection) }.start()
+        }
+    }
+
+    private func answer(_ connection: Int32) {
+        defer { close(connection) }
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let end = pending.indices.dropLast(3).first { pending[$0..<$0 + 4].elementsEqual("\r\n\r\n".utf8) }
+            guard let end else {
+                let count = read(connection, &chunk, chunk.count)
+                if count <= 0 { return }
+                pending += chunk[0..<count]
+                continue
+            }
+            let headers = String(decoding: pending[0..<end], as: UTF8.self)
+            let length = headers.split(separator: "\r\n").compactMap { line -> Int? in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                return parts.count == 2 && parts[0].lowercased() == "content-length" ? Int(parts[1].trimmingCharacters(in: .whitespaces)) : nil
+            }.first ?? 0
+            while pending.count < end + 4 + length {
+                let count = read(connection, &chunk, chunk.count)
+                if count <= 0 { return }
+                pending += chunk[0..<count]
+            }
+            let body = String(decoding: pending[(end + 4)..<(end + 4 + length)], as: UTF8.self)
+            pending.removeFirst(end + 4 + length)
+            lock.lock()
+            let status = statuses.isEmpty ? 200 : statuses.removeFirst()
+            received.append((headers, body))
+            lock.broadcast()
+            lock.unlock()
+            let reply = Array("HTTP/1.1 \(status) X\r\nContent-Length: 0\r\n\r\n".utf8)
+            _ = reply.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+        }
+    }
+}
+
+@Suite struct WebhookTests {
+    /// `--emit http://…`: each bundle is POSTed as JSON; an answer that is not 2xx is tried again
+    /// after the pause, and the same bundle arrives again.
+    @Test func aBundleIsPostedAndRetriedUntilAccepted() throws {
+        let receiver = try WebhookReceiver(statuses: [503, 500])
+        let url = try #require(URL(string: "http://127.0.0.1:\(receiver.port)/hooks/incident"))
+        let emitter = try BundleEmitter(targets: [.webhook(url)], retryDelays: [0.05, 0.05, 0.05])
+        let sent = bundle("JobLatencyHigh", revision: 3)
+        emitter.emit(sent)
+        let requests = receiver.requests(atLeast: 3)
+        try #require(requests.count == 3, "two refusals and the accepted try")
+        #expect(requests.allSatisfy { $0.headers.hasPrefix("POST /hooks/incident HTTP/1.1") })
+        #expect(requests.allSatisfy { $0.headers.lowercased().contains("content-type: application/json") })
+        #expect(Set(requests.map(\.body)).count == 1, "the same bundle each time")
+        let posted = try JSONDocument.parse(requests[0].body)
+        #expect(posted["alert"]?["name"]?.string == "JobLatencyHigh")
+        #expect(posted["revision"]?.int64 == 3)
+        // Accepted: nothing more is sent.
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(receiver.requests(atLeast: 3).count == 3)
+    }
+
+    /// A receiver that keeps refusing gets the bundle once per try, then no more.
+    @Test func aRefusingReceiverIsGivenUpOnAfterTheLastTry() throws {
+        let receiver = try WebhookReceiver(statuses: Array(repeating: 500, count: 10))
+        let url = try #require(URL(string: "http://127.0.0.1:\(receiver.port)/"))
+        let emitter = try BundleEmitter(targets: [.webhook(url)], retryDelays: [0.02, 0.02])
+        emitter.emit(bundle("JobLatencyHigh"))
+        #expect(receiver.requests(atLeast: 3).count == 3)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(receiver.requests(atLeast: 3).count == 3, "three tries: the first and two more")
     }
 }
