@@ -7,6 +7,7 @@ extension LogFormat: ExpressibleByArgument {}
 extension Correlate {
     struct Extract: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "extract",
             abstract: "Pull trace, span and job ids out of log lines; one NDJSON record per log record.",
             usage: """
                 correlate extract [<file>|- ...] [--only-linked]

@@ -11,6 +11,7 @@ import Foundation
 extension Correlate {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ingest",
             abstract: "Store logs, spans and alerts, for trace, lookup and report.",
             usage: """
                 correlate ingest [--logs <file>]... [--spans <file>]...

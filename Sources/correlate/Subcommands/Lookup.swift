@@ -12,6 +12,7 @@ import CorrelateEngine
 extension Correlate {
     struct Lookup: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lookup",
             abstract: "Find the traces that explain an alert: its incident bundle.",
             usage: """
                 correlate lookup (--alert <file> | --name <name> | --fingerprint <fp>)

@@ -7,6 +7,7 @@ import CorrelateRender
 extension Correlate {
     struct Queues: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "queues",
             abstract: "Per-queue statistics of the jobs in a time range: waits, run times, failures.",
             usage: """
                 correlate queues [--since <time>] [--until <time>] [--queue <name>]...

@@ -7,6 +7,7 @@ import CorrelateSinks
 extension Correlate {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "An incident report of every alert in a time range: Markdown, HTML or JSON.",
             usage: """
                 correlate report [--since <time>] [--until <time>]

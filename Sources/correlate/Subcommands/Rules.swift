@@ -9,6 +9,7 @@ import CorrelateSinks
 extension Correlate {
     struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rules",
             abstract: "Check and inspect the extraction rules.",
             discussion: """
                 EXAMPLES:
@@ -23,6 +24,7 @@ extension Correlate {
 extension Correlate.Rules {
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Run every rule's own test cases.",
             usage: """
                 correlate rules test [<dir>] [--rules <dir>]... [<options>]
@@ -76,6 +78,7 @@ extension Correlate.Rules {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the rules in force, highest priority first.",
             usage: """
                 correlate rules list [--combined] [--verbose] [<options>]
@@ -133,6 +136,7 @@ extension Correlate.Rules {
 
     struct Coverage: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "coverage",
             abstract: "What do my lines yield? Records linked per source and per rule, and the id-shaped values no rule takes.",
             usage: """
                 correlate rules coverage [<file>|- ...] [--format text|json] [<options>]

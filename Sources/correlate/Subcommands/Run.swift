@@ -15,6 +15,7 @@ nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
 extension Correlate {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Stream logs, spans and alerts into the store and write a bundle for each alert (the default command).",
             usage: """
                 correlate run [<logfile>|- ...] [--spans <file>]... [--alerts <file>]...

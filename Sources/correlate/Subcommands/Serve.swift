@@ -9,6 +9,7 @@ import Foundation
 extension Correlate {
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Receive spans, logs and alerts over OTLP/HTTP and webhooks; write a bundle for each alert.",
             usage: """
                 correlate serve [--listen <host:port>] [--emit <target>]...

@@ -14,6 +14,7 @@ import CorrelateJSON
 extension Correlate {
     struct Trace: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "trace",
             abstract: "Show one trace from the store: a waterfall with the queue wait, the culprit and its log lines.",
             usage: """
                 correlate trace <trace-id> [--format text|json] [--width <n>] [--full]
