@@ -170,11 +170,11 @@ public struct Span: Hashable, Sendable {
         var name = Substring(value)
         while name.first == " " { name = name.dropFirst() }
         while name.last == " " { name = name.dropLast() }
-        if let scheme = name.range(of: "://") {
+        if let offset = name.utf8Offset(of: "://") {
             // https://sqs.eu-west-1.amazonaws.com/123456789012/emails → emails; no path, no name;
             // a broker's URL (amqp://user@host:5672/vhost) names no queue.
             guard name.hasPrefix("http") else { return nil }
-            let path = name[scheme.upperBound...].prefix { $0 != "?" && $0 != "#" }.split(separator: "/").dropFirst()
+            let path = name[name.utf8.index(name.startIndex, offsetBy: offset + 3)...].prefix { $0 != "?" && $0 != "#" }.split(separator: "/").dropFirst()
             guard let last = path.last else { return nil }
             name = last
         } else if name.hasPrefix("queues:") {

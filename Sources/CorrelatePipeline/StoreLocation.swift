@@ -115,13 +115,15 @@ public enum StoreLocation {
         try openExisting(.sqlite(path))
     }
 
-    /// Opens an existing store to read it; nil when there is no SQLite file at the address (a
-    /// ClickHouse database without the tables is an error that says so).
+    /// Opens an existing store to read it, for a command that reads and exits (an SQLite store
+    /// is read as one snapshot: ``SQLiteEventStore/Access/snapshot``); nil when there is no
+    /// SQLite file at the address (a ClickHouse database without the tables is an error that
+    /// says so).
     public static func openExisting(_ address: StoreAddress) throws -> EventStore? {
         switch address {
         case .sqlite(let path):
             guard access(path, F_OK) == 0 else { return nil }
-            return try SQLiteEventStore(path: path, access: .readOnly)
+            return try SQLiteEventStore(path: path, access: .snapshot)
         case .clickhouse(let endpoint):
             return try ClickHouseEventStore(endpoint: endpoint, access: .read)
         }

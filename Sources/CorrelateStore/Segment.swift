@@ -211,7 +211,9 @@ final class Segment {
     /// Opens a segment file: a new one gets the segment tables and the writer's pragmas; a
     /// read-only open of a file whose folder the reader cannot write falls back to an
     /// immutable read, as the catalog does.
-    static func openFile(_ path: String, writable: Bool, cacheKiB: Int) throws -> Database? {
+    /// With `snapshot` (a reader only), the connection's read transaction is begun and held
+    /// from its first read on (``SQLiteEventStore/Access/snapshot``).
+    static func openFile(_ path: String, writable: Bool, cacheKiB: Int, snapshot: Bool = false) throws -> Database? {
         let exists = FileManager.default.fileExists(atPath: path)
         if !writable {
             guard exists else { return nil }
@@ -221,6 +223,7 @@ final class Segment {
                 db = try Database(path: path, immutable: true)
             }
             try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB);")
+            if snapshot { try db.execute("BEGIN") }
             return db
         }
         let db = try Database(path: path)

@@ -215,3 +215,23 @@ private func segmentFiles(_ path: String) -> [String] {
         #expect(sealed.allSatisfy { $0.rows >= 10 }, "\(sealed)")
     }
 }
+
+/// `Access.snapshot`, what `trace` and `lookup` open: one read transaction per file, held.
+@Suite struct SnapshotReaderTests {
+    @Test func aSnapshotReadsWhatWasStoredWhenItBeganAndDoesNotHoldTheWriterUp() throws {
+        let (writer, path) = try store(StoreLimits(segmentRows: 100))
+        _ = try writer.insert(logs: records("app.log", from: 1, count: 250, start: 0))
+        let snapshot = try SQLiteEventStore(path: path, access: .snapshot)
+        #expect(try snapshot.statistics().logs == 250)
+        #expect(try snapshot.logs(inTrace: TraceID(high: 1, low: 120)).map(\.source.line) == [120])
+        // The writer goes on (more rows, another segment sealed) while the snapshot is open…
+        #expect(try writer.insert(logs: records("app.log", from: 251, count: 100, start: 250 * minute)) == InsertResult(stored: 100))
+        // …and the snapshot still answers as of its start, in every file it had read; a reader
+        // opened now sees everything.
+        #expect(try snapshot.statistics().logs == 250)
+        #expect(try snapshot.logs(inTrace: TraceID(high: 1, low: 120)).map(\.source.line) == [120])
+        #expect(try snapshot.logs(inTrace: TraceID(high: 1, low: 300)).isEmpty)
+        #expect(try SQLiteEventStore(path: path, access: .snapshot).logs(inTrace: TraceID(high: 1, low: 300)).map(\.source.line) == [300])
+        #expect(try SQLiteEventStore(path: path, access: .readOnly).statistics().logs == 350)
+    }
+}
