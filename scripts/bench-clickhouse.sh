@@ -10,7 +10,7 @@
 # e.g. (the files correlate-bench store writes into bench-data/):
 #   scripts/bench-clickhouse.sh bench-data/trace-logs-20000000.log bench-data/spans-1000000t.otlp.jsonl \
 #       bench-data/alerts-100.json bench-data/big-20000000-1000000.db 5
-# Needs scripts/setup.sh --tests (chDB) and swift build -c release. The chDB data folder is
+# Needs scripts/setup.sh --tests (chDB) and swift build -c release --static-swift-stdlib. The chDB data folder is
 # bench-data/chdb (removed first).
 set -euo pipefail
 cd "$(dirname "$0")/.."

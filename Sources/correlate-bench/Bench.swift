@@ -3,7 +3,7 @@ import Foundation
 
 /// `correlate-bench`: the extraction benchmark. Build it and correlate with `-c release`.
 ///
-///     swift build -c release
+///     swift build -c release --static-swift-stdlib
 ///     .build/release/correlate-bench [--size-mb 1024] [--lnav-mb 64] [--runs 3] [--file PATH]
 ///
 /// It generates a deterministic mixed-format log file (once; kept in bench-data/), then times,
