@@ -205,9 +205,7 @@ final class ClickHouseHTTP: @unchecked Sendable {
     }
 
     static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") { return "connection refused" }
-        return text
+        NetworkErrorText.describe(error)
     }
 
     /// A value as TabSeparated text writes it: backslash, tab, newline, carriage return and NUL

@@ -158,7 +158,7 @@ public final class BundleEmitter: @unchecked Sendable {
                 if (200..<300).contains(status) { return }
                 reason = "HTTP \(status)"
             } catch {
-                reason = "\(error)"
+                reason = NetworkErrorText.describe(error)
             }
             guard attempt < retryDelays.count else {
                 FileHandle.standardError.write(Data("correlate serve: error: giving up posting a bundle to \(url): \(reason)\n".utf8))

@@ -19,3 +19,16 @@ import CorrelateModel
         #expect(!"FROM spans".containsBytes("FROM span_links"))
     }
 }
+
+@Suite struct NetworkErrorTextTests {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    @Test func theCommonFailuresAreNamedAndTheRestPrintedAsTheyAre() {
+        // As SwiftNIO prints a refused connection, and AsyncHTTPClient a timeout.
+        #expect(NetworkErrorText.describe(Failure(description: "NIOConnectionError(host: \"127.0.0.1\", port: 9, dnsAError: nil, dnsAAAAError: nil, connectionErrors: [NIOCore.SingleConnectionFailure(target: [IPv4]127.0.0.1/127.0.0.1:9, error: connect(descriptor:addr:size:): Connection refused (errno: 111))])")) == "connection refused")
+        #expect(NetworkErrorText.describe(Failure(description: "HTTPClientError.deadlineExceeded")) == "no answer in time")
+        #expect(NetworkErrorText.describe(Failure(description: "HTTPClientError.remoteConnectionClosed")) == "HTTPClientError.remoteConnectionClosed")
+    }
+}
