@@ -117,6 +117,7 @@ let package = Package(
                 "CorrelateModel", "CorrelateRender",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: imports
         ),
@@ -209,7 +210,10 @@ let package = Package(
         .testTarget(name: "CorrelateJSONTests", dependencies: ["CorrelateJSON"], swiftSettings: imports),
         .testTarget(
             name: "CorrelateSinksTests",
-            dependencies: ["CorrelateSinks", "CorrelateModel", "CorrelateJSON", "CorrelateTestSupport"],
+            dependencies: [
+                "CorrelateSinks", "CorrelateModel", "CorrelateJSON", "CorrelateTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: imports
         ),
         .testTarget(

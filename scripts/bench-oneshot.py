@@ -54,7 +54,8 @@ def main():
     binaries = options.correlate.split(",")
     fingerprints, traces = pick(options.db)
     if len(fingerprints) < 20 or len(traces) < 20:
-        sys.exit(f"bench-oneshot: the store holds {len(fingerprints)} alerts and {len(traces)} traces to pick; 20 of each are needed")
+        sys.exit(f"bench-oneshot: picked {len(fingerprints)} alerts (every fifth of the first 100) and {len(traces)} traces; "
+                 "20 of each are needed (a store of correlate-bench store)")
     runs = [
         ("`correlate --version`", [["--version"]] * 15),
         ("`correlate trace ID`, 20 traces", [["trace", "--db", options.db, t] for t in traces] * options.rounds),

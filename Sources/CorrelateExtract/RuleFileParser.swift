@@ -109,7 +109,7 @@ struct RuleFileParser {
         }
         var caseless = false
         if let node = mapping["caseless"] {
-            if let value = node.bool { caseless = value } else {
+            if let value = RuleYAML.bool(node) { caseless = value } else {
                 error(at: node, code: "rule-bad-caseless", "rule '\(name)': 'caseless' must be true or false")
             }
         }

@@ -115,8 +115,8 @@ public enum StoreLocation {
         try openExisting(.sqlite(path))
     }
 
-    /// Opens an existing store to read it, for a command that reads and exits (an SQLite store
-    /// is read as one snapshot: ``SQLiteEventStore/Access/snapshot``); nil when there is no
+    /// Opens an existing store to read it, for a command that reads and exits (an SQLite store's
+    /// sealed segments are read each in one transaction: ``SQLiteEventStore/Access/snapshot``); nil when there is no
     /// SQLite file at the address (a ClickHouse database without the tables is an error that
     /// says so).
     public static func openExisting(_ address: StoreAddress) throws -> EventStore? {

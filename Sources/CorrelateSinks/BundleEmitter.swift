@@ -6,8 +6,6 @@ import Darwin
 public import CorrelateModel
 import CorrelateRender
 public import Foundation
-import AsyncHTTPClient
-import NIOCore
 
 /// Where `serve` writes bundles: `--emit stdout`, `--emit dir:PATH`,
 /// `--emit http(s)://…`.
@@ -43,9 +41,13 @@ public final class BundleEmitter: @unchecked Sendable {
     private let webhookQueue = 1000
     private let retryDelays: [Double]
 
-    public init(targets: [EmitTarget], retryDelays: [Double] = [1, 2, 4, 8, 16]) throws {
+    private let webhookClient: WebhookClient
+
+    /// - Parameter webhookClient: how webhooks are reached (the proxy of the environment).
+    public init(targets: [EmitTarget], retryDelays: [Double] = [1, 2, 4, 8, 16], webhookClient: WebhookClient = WebhookClient()) throws {
         self.targets = targets
         self.retryDelays = retryDelays
+        self.webhookClient = webhookClient
         for case .directory(let path) in targets {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
@@ -150,11 +152,7 @@ public final class BundleEmitter: @unchecked Sendable {
         for attempt in 0...retryDelays.count {
             let reason: String
             do {
-                // The future's answer, waited for on this thread: no task of the caller's
-                // concurrency pool is needed (a pool kept busy would hold the post up).
-                let request = try HTTPClient.Request(url: url, method: .POST, headers: ["Content-Type": "application/json"],
-                                                     body: .bytes(Array(body)))
-                let status = try HTTPClient.shared.execute(request: request, deadline: .now() + .seconds(10)).wait().status.code
+                let status = try webhookClient.post(body, to: url)
                 if (200..<300).contains(status) { return }
                 reason = "HTTP \(status)"
             } catch {

@@ -48,12 +48,14 @@ public final class SQLiteEventStore: EventStore {
         /// beside it is created or changed, so a store the user cannot write (another user's, a
         /// read-only mount) works.
         case readOnly
-        /// Read only, as one snapshot (`trace`, `lookup`, `report`: a command that reads and
-        /// exits): each file's read transaction is held from its first read until the store is
-        /// closed. A statement then takes no locks of its own: a lookup that asks twenty
-        /// segments a hundred questions made ~6,000 `fcntl` and ~3,000 `stat` calls before.
-        /// Not for a reader that lives on: its snapshot would keep a writer's checkpoints from
-        /// passing it, and it would not see what is written after it began.
+        /// Read only, for a command that reads and exits (`trace`, `lookup`, `report`): the
+        /// read transaction of the catalog and of each sealed segment is held from the file's
+        /// first read until the store is closed, so a statement there takes no locks of its own
+        /// (a lookup that asks twenty segments a hundred questions made ~6,000 `fcntl` and
+        /// ~3,000 `stat` calls before). The list of segments is the one read at open. The head
+        /// is read statement by statement, as with `readOnly`: a writer sealing it waits for
+        /// the readers of its WAL. Not for a reader that lives on: it would not see segments
+        /// sealed after it began, and its transactions would keep checkpoints from passing it.
         case snapshot
     }
 
@@ -269,8 +271,11 @@ public final class SQLiteEventStore: EventStore {
             // A sealed segment is opened for writing only by a log clock shift; reading it does
             // not need the file to be writable, and one removed by retention reads as empty.
             if writable && !isHead && !FileManager.default.fileExists(atPath: path) { return nil }
+            // Not the head's: a writer sealing it checkpoints it with TRUNCATE, which waits (up
+            // to the 5 s busy timeout) for every reader whose transaction reads its WAL.
+            let sealed = self.segments.first { $0.id == id }?.sealed ?? false
             return try Segment.openFile(path, writable: writable, cacheKiB: isHead ? Self.headCacheKiB : Self.segmentCacheKiB,
-                                        snapshot: self.access == .snapshot)
+                                        snapshot: self.access == .snapshot && sealed)
         }
     }
 

@@ -36,6 +36,20 @@ import CorrelateTestSupport
         #expect(parser.parse().map(\.name) == ["x"])
     }
 
+    /// `caseless` is read from its text as YAML 1.1 spells a boolean, quoted or not; anything
+    /// else is an error at its line (which fails the load).
+    @Test func caselessIsABooleanInAnyOfYAMLsSpellings() {
+        let rule = { (name: String, value: String) in
+            "  - name: \(name)\n    pattern: 'trace=(?<trace_id>[0-9a-f]{32})'\n    caseless: \(value)\n"
+        }
+        var parser = RuleFileParser(file: "c.yaml", text: "rules:\n" + rule("a", "true") + rule("b", "Yes") + rule("c", "'on'")
+                                    + rule("d", "false") + rule("e", "\"off\"") + rule("f", "maybe"))
+        let rules = parser.parse()
+        #expect(rules.map { "\($0.name)=\($0.caseless)" } == ["a=true", "b=true", "c=true", "d=false", "e=false", "f=false"])
+        #expect(parser.diagnostics.map(\.code) == ["rule-bad-caseless"])
+        #expect(parser.diagnostics.first?.location?.line == 19)
+    }
+
     @Test func issueShapesAreAllCovered() throws {
         // Every id shape the extraction issue names is the subject of a shipped rule.
         let names = Set(try RuleLoader.load(RuleLoader.shippedSources()).ruleSet.rules.map(\.rule.name))

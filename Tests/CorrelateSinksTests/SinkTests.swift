@@ -5,6 +5,7 @@ import CorrelateRender
 @testable import CorrelateSinks
 import CorrelateTestSupport
 import CorrelateJSON
+import AsyncHTTPClient
 
 private func bundle(_ name: String, revision: Int = 0, fingerprint: String = "11d7c3d7e168b8e8") -> IncidentBundle {
     let start = Timestamp(nanoseconds: 1_764_059_549_000_000_000)
@@ -272,5 +273,53 @@ private final class WebhookReceiver: @unchecked Sendable {
         #expect(receiver.requests(atLeast: 3).count == 3)
         Thread.sleep(forTimeInterval: 0.3)
         #expect(receiver.requests(atLeast: 3).count == 3, "three tries: the first and two more")
+    }
+
+    /// A URL's user and password go as Basic credentials, not in the request line.
+    @Test func theURLsCredentialsAreSentAsBasicAuthorization() throws {
+        let receiver = try WebhookReceiver(statuses: [])
+        let url = try #require(URL(string: "http://alice:s%20cret@127.0.0.1:\(receiver.port)/hook"))
+        let emitter = try BundleEmitter(targets: [.webhook(url)], retryDelays: [], webhookClient: WebhookClient(environment: [:]))
+        emitter.emit(bundle("JobLatencyHigh"))
+        let request = try #require(receiver.requests(atLeast: 1).first)
+        #expect(request.headers.hasPrefix("POST /hook HTTP/1.1"))
+        // base64("alice:s cret")
+        #expect(request.headers.lowercased().contains("authorization: basic ywxpy2u6cybjcmv0"), "\(request.headers)")
+    }
+
+    /// `http_proxy` set: the post goes through the proxy (a tunnel AsyncHTTPClient asks for
+    /// with CONNECT, then the request inside it).
+    @Test func aPostGoesThroughTheProxyTheEnvironmentNames() throws {
+        let proxy = try WebhookReceiver(statuses: [])
+        let url = try #require(URL(string: "http://hooks.example.invalid/incident"))
+        let emitter = try BundleEmitter(targets: [.webhook(url)], retryDelays: [],
+                                        webhookClient: WebhookClient(environment: ["http_proxy": "http://127.0.0.1:\(proxy.port)"]))
+        emitter.emit(bundle("JobLatencyHigh"))
+        let requests = proxy.requests(atLeast: 2)
+        try #require(requests.count == 2)
+        #expect(requests[0].headers.hasPrefix("CONNECT hooks.example.invalid:80 HTTP/1.1"), "\(requests[0].headers)")
+        #expect(requests[1].headers.hasPrefix("POST /incident HTTP/1.1"), "\(requests[1].headers)")
+        #expect(requests[1].body.contains("JobLatencyHigh"))
+    }
+
+    @Test func theProxyIsReadFromTheEnvironmentAsCurlReadsIt() throws {
+        let https = try #require(URL(string: "https://hooks.example.com/a"))
+        let http = try #require(URL(string: "http://hooks.example.com/a"))
+        func proxy(_ url: URL, _ environment: [String: String]) -> String? {
+            WebhookClient.proxy(for: url, environment: environment).map { "\($0.host):\($0.port)" }
+        }
+        #expect(proxy(https, [:]) == nil)
+        #expect(proxy(https, ["https_proxy": "http://proxy.corp:3128"]) == "proxy.corp:3128")
+        #expect(proxy(https, ["HTTPS_PROXY": "proxy.corp"]) == "proxy.corp:1080")
+        #expect(proxy(https, ["http_proxy": "http://proxy.corp:3128"]) == nil, "http_proxy is for http")
+        #expect(proxy(http, ["http_proxy": "proxy.corp:8080"]) == "proxy.corp:8080")
+        #expect(proxy(http, ["HTTP_PROXY": "proxy.corp:8080"]) == nil, "curl ignores HTTP_PROXY")
+        #expect(proxy(http, ["all_proxy": "proxy.corp:8080"]) == "proxy.corp:8080")
+        for exempt in ["example.com", ".example.com", "hooks.example.com", "other.org, example.com", "*"] {
+            #expect(proxy(https, ["https_proxy": "proxy.corp:3128", "no_proxy": exempt]) == nil, "no_proxy=\(exempt)")
+        }
+        #expect(proxy(https, ["https_proxy": "proxy.corp:3128", "NO_PROXY": "ample.com"]) == "proxy.corp:3128", "a suffix is a domain, not letters")
+        let authorized = WebhookClient.proxy(for: https, environment: ["https_proxy": "http://bob:pw@proxy.corp:3128"])
+        #expect(authorized?.authorization == .basic(username: "bob", password: "pw"))
     }
 }

@@ -170,7 +170,7 @@ public struct AlertRules: Sendable {
                 weight = value
             }
             mappings.append(LabelMapping(label: label, attributes: attributes,
-                                         matchSpanName: item["match_span_name"]?.bool ?? false, weight: weight))
+                                         matchSpanName: item["match_span_name"].flatMap(RuleYAML.bool) ?? false, weight: weight))
         }
         var measures: [MeasureRule] = []
         let measureNames = Measure.allCases.filter { $0 != .unknown }.map(\.rawValue).joined(separator: ", ")
