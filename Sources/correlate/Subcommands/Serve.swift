@@ -28,7 +28,8 @@ extension Correlate {
                 passed, and again as a new revision while late data changes it (--watch), as \
                 correlate run does; to every --emit target: stdout (NDJSON), dir:PATH (one file \
                 per bundle revision, written atomically) or an http(s) URL (POSTed, retried with \
-                backoff).
+                backoff, through the proxy https_proxy, http_proxy or all_proxy names unless \
+                no_proxy lists the host; user:password@ in the URL is sent as Basic credentials).
 
                 A request is answered 2xx once its data is committed. When writes queue up \
                 beyond --queue records, requests get 503 with Retry-After, which OTLP exporters \
