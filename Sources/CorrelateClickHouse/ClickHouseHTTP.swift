@@ -188,7 +188,7 @@ final class ClickHouseHTTP: @unchecked Sendable {
         } catch {
             // Connecting failed or the connection broke: the server may come back. Anything else
             // (a TLS certificate refused, a name that does not resolve) will not pass by itself.
-            let text = Self.describe(error)
+            let text = NetworkErrorText.describe(error)
             let lasting = ["SSL", "TLS", "certificate", "invalidURL", "unsupportedScheme"].contains { text.contains($0) }
             throw ClickHouseError(lasting ? .failed : .unavailable, "cannot reach ClickHouse at \(endpoint.base): \(text)")
         }
@@ -202,10 +202,6 @@ final class ClickHouseHTTP: @unchecked Sendable {
         let condition: StoreCondition = code.map { ClickHouseError.busyCodes.contains($0) } == true ? .busy
             : response.status.code == 503 || response.status.code == 502 || response.status.code == 504 ? .unavailable : .failed
         throw ClickHouseError(condition, "ClickHouse at \(endpoint.base): \(text.isEmpty ? "HTTP \(response.status.code)" : text)", code: code)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        NetworkErrorText.describe(error)
     }
 
     /// A value as TabSeparated text writes it: backslash, tab, newline, carriage return and NUL
