@@ -10,6 +10,9 @@ final class StreamingProcess: @unchecked Sendable {
     let output = Pipe()
     private let lock = NSLock()
     private var received = Data()
+    /// Signalled once when the output reaches its end (the process closed it).
+    private let outputEnded = DispatchSemaphore(value: 0)
+    private var finished = false
 
     init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: CommandRunner.correlate)
@@ -21,6 +24,11 @@ final class StreamingProcess: @unchecked Sendable {
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard let self else { return }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                self.outputEnded.signal()
+                return
+            }
             self.lock.lock()
             self.received.append(data)
             self.lock.unlock()
@@ -56,10 +64,16 @@ final class StreamingProcess: @unchecked Sendable {
         return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
+    /// Closes the input and waits for the process to exit and for the last of its output to
+    /// arrive (the reader sees the end of the pipe), so `lines` then holds everything it wrote.
     func finish() {
+        guard !finished else { return }
+        finished = true
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
-        output.fileHandleForReading.readabilityHandler = nil
+        if outputEnded.wait(timeout: .now() + 10) == .timedOut {
+            output.fileHandleForReading.readabilityHandler = nil
+        }
     }
 }
 
