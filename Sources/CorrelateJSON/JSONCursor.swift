@@ -11,8 +11,12 @@ public struct JSONCursor {
         self.index = index
     }
 
+    // Inlinable: called before and after every token, mostly to find no space at all.
+    @inlinable
     public mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
             index += 1
         }
     }
@@ -90,9 +94,7 @@ public struct JSONCursor {
 
     public mutating func literal(_ word: StaticString, _ result: JSONDocument) throws(JSONDocument.SyntaxError) -> JSONDocument {
         let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count,
-            UnsafeBufferPointer(rebasing: bytes[index..<index + count])
-                .elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: count))
+        guard index + count <= bytes.count, UnsafeBufferPointer(rebasing: bytes[index..<index + count]).hasBytes(of: word)
         else { throw fail("invalid literal") }
         index += count
         return result
@@ -130,6 +132,23 @@ public struct JSONCursor {
         let start = index
         var escaped = false
         while index < bytes.count {
+            // Eight bytes at a time up to the next quote or backslash (SWAR: a byte equal to
+            // either becomes zero; the lowest flagged byte is exact).
+            if let base = bytes.baseAddress {
+                while index + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self).littleEndian
+                    let quotes = word ^ 0x2222_2222_2222_2222
+                    let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                    let flagged = ((quotes &- 0x0101_0101_0101_0101) & ~quotes | (backslashes &- 0x0101_0101_0101_0101) & ~backslashes)
+                        & 0x8080_8080_8080_8080
+                    if flagged != 0 {
+                        index += flagged.trailingZeroBitCount >> 3
+                        break
+                    }
+                    index += 8
+                }
+            }
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1

@@ -36,7 +36,10 @@ public struct Attribute: Hashable, Sendable {
 extension Array where Element == Attribute {
     /// The value of the first attribute with this key.
     public subscript(key: String) -> AttributeValue? {
-        first { $0.key == key }?.value
+        // Lengths first (O(1) for native strings): most keys differ in length, and `==` on two
+        // different strings goes through the standard library's general comparison.
+        let length = key.utf8.count
+        return first { $0.key.utf8.count == length && $0.key == key }?.value
     }
 }
 

@@ -15,6 +15,32 @@ import CorrelateJSON
         #expect(try JSONDocument.parse(raw.text).string == "a\u{FFFD}b")
     }
 
+    /// The string reader passes eight bytes at a time: a closing quote, an escape or the end of
+    /// the text at any offset of any word is found where it is, high bytes never mistaken.
+    @Test func stringsEndAndEscapeAtEveryOffset() throws {
+        for length in 0...24 {
+            for escapeAt in [-1] + Array(0..<length) {
+                // Letters and a two-byte character, a `\"` or `\\` escape at `escapeAt`.
+                var text = ""
+                var expected = ""
+                for position in 0..<length {
+                    if position == escapeAt {
+                        text += position % 2 == 0 ? #"\""# : #"\\"#
+                        expected += position % 2 == 0 ? "\"" : "\\"
+                    } else {
+                        let piece = position % 5 == 4 ? "é" : String(UnicodeScalar(UInt8(97 + position % 26)))
+                        text += piece
+                        expected += piece
+                    }
+                }
+                let document = try JSONDocument.parse("[\"\(text)\",1]")
+                #expect(document.array?.first?.string == expected, "length \(length), escape at \(escapeAt)")
+                #expect(throws: JSONDocument.SyntaxError.self) { try JSONDocument.parse("\"\(text)") }
+                #expect(throws: JSONDocument.SyntaxError.self) { try JSONDocument.parse("\"\(text)\\") }
+            }
+        }
+    }
+
     @Test func pairsAreAnObjectInTheirOrder() throws {
         let out = JSONWriter()
         out.object([("b", "2"), ("a", "1")])

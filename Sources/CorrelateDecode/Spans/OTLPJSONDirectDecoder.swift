@@ -369,8 +369,7 @@ public enum OTLPJSONDirectDecoder {
         }
 
         func matches(_ key: Range<Int>, _ name: StaticString) -> Bool {
-            key.count == name.utf8CodeUnitCount
-                && UnsafeBufferPointer(rebasing: bytes[key]).elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: key.count))
+            UnsafeBufferPointer(rebasing: bytes[key]).hasBytes(of: name)
         }
 
         /// A key as a string, for a `switch` over several names.
