@@ -47,13 +47,15 @@ public final class MemoryEventStore: EventStore {
         var linkedTraces: [TraceID]
 
         init(_ span: Span) {
-            let stored = StoredSpan(span)
+            let batch = StoredSpans([span])
+            let stored = batch.rows[0]
             self.span = Span(
                 traceID: stored.traceID, spanID: stored.spanID, parentSpanID: stored.parentSpanID, name: stored.name,
                 kind: stored.kind, start: stored.start, end: stored.end, status: stored.status,
                 statusMessage: stored.statusMessage, service: stored.service,
-                attributes: SpanJSON.attributes(stored.attributes), resource: SpanJSON.attributes(stored.resource),
-                events: SpanJSON.events(stored.events), links: SpanJSON.links(stored.links))
+                attributes: SpanJSON.attributes(batch.string(stored.attributes)),
+                resource: SpanJSON.attributes(batch.string(stored.resource)),
+                events: SpanJSON.events(batch.string(stored.events)), links: SpanJSON.links(batch.string(stored.links)))
             messageID = stored.messageID
             linkedTraces = stored.linkedTraces
         }

@@ -704,28 +704,23 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func insert(spans: [Span]) throws -> InsertResult {
-        try insert(rows: StoredSpan.rows(spans))
+        try insert(batches: [StoredSpans(spans)])
     }
 
-    /// The spans as SQLite rows (``StoredSpan``): attributes, resource, events and links
+    /// The spans as SQLite rows (``StoredSpans``): attributes, resource, events and links
     /// encoded as JSON text, a resource shared by consecutive spans encoded once. Any thread.
     public static func prepare(_ spans: [Span]) -> PreparedSpans {
-        PreparedSpans(spans: spans, form: StoredSpan.rows(spans))
+        PreparedSpans(spans: spans, form: StoredSpans(spans))
     }
 
     public var spanPreparation: @Sendable ([Span]) -> PreparedSpans { Self.prepare }
 
     public func insert(prepared: [PreparedSpans]) throws -> InsertResult {
-        var rows: [StoredSpan] = []
-        rows.reserveCapacity(prepared.reduce(0) { $0 + $1.count })
-        for batch in prepared {
-            if let form = batch.form as? [StoredSpan] { rows += form } else { rows += StoredSpan.rows(batch.spans) }
-        }
-        return try insert(rows: rows)
+        try insert(batches: prepared.map { ($0.form as? StoredSpans) ?? StoredSpans($0.spans) })
     }
 
-    private func insert(rows spans: [StoredSpan]) throws -> InsertResult {
-        guard !spans.isEmpty else { return InsertResult() }
+    private func insert(batches: [StoredSpans]) throws -> InsertResult {
+        guard batches.contains(where: { !$0.rows.isEmpty }) else { return InsertResult() }
         return try writingHead { head, db in
             let statement = try db.prepare("""
                 INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start, end, status,
@@ -735,42 +730,52 @@ public final class SQLiteEventStore: EventStore {
             let insertLink = try db.prepare("INSERT OR IGNORE INTO span_links (linked_trace, trace_id) VALUES (?1, ?2)")
             var probes = SealedProbes(segments: segments)
             var result = InsertResult()
-            var last: (json: String, id: Int64)?
-            for span in spans {
-                if try probes.holdsSpan(span.traceID, span.spanID, start: span.start.nanoseconds) {
-                    result.duplicates += 1
-                    continue
-                }
-                let resource: Int64
-                if let last, last.json == span.resource {
-                    resource = last.id
-                } else {
-                    resource = try resourceID(json: span.resource, head: head, db: db)
-                    last = (span.resource, resource)
-                }
-                statement.bind(1, blob: Blob.bytes(span.traceID))
-                statement.bind(2, blob: Blob.bytes(span.spanID))
-                statement.bind(3, blob: span.parentSpanID.map(Blob.bytes))
-                statement.bind(4, span.name)
-                statement.bind(5, span.kind.rawValue)
-                statement.bind(6, span.start.nanoseconds)
-                statement.bind(7, span.end.nanoseconds)
-                statement.bind(8, span.status.rawValue)
-                statement.bind(9, span.statusMessage)
-                statement.bind(10, span.service)
-                statement.bind(11, span.messageID)
-                statement.bind(12, span.attributes)
-                statement.bind(13, resource)
-                statement.bind(14, span.events)
-                statement.bind(15, span.links)
-                // A span already stored keeps its row, so its links stay as they were too.
-                guard try Self.stored(statement, in: db, counting: &result) else { continue }
-                head.rows += 1
-                head.include(spanStart: span.start.nanoseconds)
-                for linked in span.linkedTraces {
-                    insertLink.bind(1, linked.description)
-                    insertLink.bind(2, blob: Blob.bytes(span.traceID))
-                    try insertLink.run()
+            var last: (json: [UInt8], id: Int64)?
+            for batch in batches {
+                try batch.text.withUnsafeBufferPointer { text in
+                    for span in batch.rows {
+                        if try probes.holdsSpan(span.traceID, span.spanID, start: span.start.nanoseconds) {
+                            result.duplicates += 1
+                            continue
+                        }
+                        let resourceText = UnsafeBufferPointer(rebasing: text[span.resource])
+                        let resource: Int64
+                        if let last, last.json.count == resourceText.count,
+                           last.json.withUnsafeBytes({ memcmp($0.baseAddress!, resourceText.baseAddress!, $0.count) }) == 0 {
+                            resource = last.id
+                        } else {
+                            resource = try resourceID(json: String(decoding: resourceText, as: UTF8.self), head: head, db: db)
+                            last = (Array(resourceText), resource)
+                        }
+                        Blob.withBytes(span.traceID) { statement.bind(1, blob: $0) }
+                        Blob.withBytes(span.spanID) { statement.bind(2, blob: $0) }
+                        if let parent = span.parentSpanID {
+                            Blob.withBytes(parent) { statement.bind(3, blob: $0) }
+                        } else {
+                            statement.bind(3, blob: nil as UnsafeRawBufferPointer?)
+                        }
+                        statement.bind(4, span.name)
+                        statement.bind(5, span.kind.rawValue)
+                        statement.bind(6, span.start.nanoseconds)
+                        statement.bind(7, span.end.nanoseconds)
+                        statement.bind(8, span.status.rawValue)
+                        statement.bind(9, span.statusMessage)
+                        statement.bind(10, span.service)
+                        statement.bind(11, span.messageID)
+                        statement.bind(12, text: UnsafeBufferPointer(rebasing: text[span.attributes]))
+                        statement.bind(13, resource)
+                        statement.bind(14, text: UnsafeBufferPointer(rebasing: text[span.events]))
+                        statement.bind(15, text: UnsafeBufferPointer(rebasing: text[span.links]))
+                        // A span already stored keeps its row, so its links stay as they were too.
+                        guard try Self.stored(statement, in: db, counting: &result) else { continue }
+                        head.rows += 1
+                        head.include(spanStart: span.start.nanoseconds)
+                        for linked in span.linkedTraces {
+                            insertLink.bind(1, linked.description)
+                            Blob.withBytes(span.traceID) { insertLink.bind(2, blob: $0) }
+                            try insertLink.run()
+                        }
+                    }
                 }
             }
             return result
@@ -1217,6 +1222,20 @@ struct SealedProbes {
 enum Blob {
     static func bytes(_ id: TraceID) -> [UInt8] { bigEndian(id.high) + bigEndian(id.low) }
     static func bytes(_ id: SpanID) -> [UInt8] { bigEndian(id.value) }
+
+    /// Calls `body` with the id's 16 bytes (big-endian), without allocating them.
+    @inline(__always)
+    static func withBytes<R>(_ id: TraceID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var bytes = (id.high.bigEndian, id.low.bigEndian)
+        return try withUnsafeBytes(of: &bytes, body)
+    }
+
+    /// Calls `body` with the id's 8 bytes (big-endian), without allocating them.
+    @inline(__always)
+    static func withBytes<R>(_ id: SpanID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var bytes = id.value.bigEndian
+        return try withUnsafeBytes(of: &bytes, body)
+    }
 
     static func traceID(_ bytes: [UInt8]) -> TraceID? {
         guard bytes.count == 16 else { return nil }

@@ -2,7 +2,7 @@ import CorrelateModel
 import CorrelateJSON
 
 /// A span in the form SQLite keeps it (one row of `spans`): ids and times as values;
-/// attributes, resource, events and links as JSON text.
+/// attributes, resource, events and links as JSON text, held in the batch's ``StoredSpans/text``.
 ///
 /// Making one is the costly part of storing a span (the JSON encoding), so it is what
 /// ``SQLiteEventStore/prepare(_:)`` does — on the threads that decode requests in
@@ -19,57 +19,72 @@ struct StoredSpan: Sendable {
     var statusMessage: String?
     var service: String?
     var messageID: String?
-    /// `{"key":value,…}` (``Swift/Array/jsonObject``).
-    var attributes: String
-    var resource: String
-    /// `[{"name":…,"time":…,"attributes":{…}},…]`.
-    var events: String
-    /// `[{"trace_id":…,"span_id":…,"attributes":{…}},…]`.
-    var links: String
+    /// `{"key":value,…}` (``Swift/Array/jsonObject``), in the batch's text.
+    var attributes: Range<Int>
+    var resource: Range<Int>
+    /// `[{"name":…,"time":…,"attributes":{…}},…]`, in the batch's text.
+    var events: Range<Int>
+    /// `[{"trace_id":…,"span_id":…,"attributes":{…}},…]`, in the batch's text.
+    var links: Range<Int>
     /// The other traces the links point at, each once (the store indexes them, so that a
     /// producer's trace finds the consumer traces that link back to it).
     var linkedTraces: [TraceID]
+}
 
-    /// `resource` given: the resource's JSON, when the caller has it already.
-    init(_ span: Span, resource: String? = nil) {
-        traceID = span.traceID
-        spanID = span.spanID
-        parentSpanID = span.parentSpanID
-        name = span.name
-        kind = span.kind
-        start = span.start
-        end = span.end
-        status = span.status
-        statusMessage = span.statusMessage
-        service = span.service
-        messageID = span.messageID
-        attributes = span.attributes.jsonObject
-        self.resource = resource ?? span.resource.jsonObject
-        events = Self.json(span.events)
-        links = Self.json(span.links)
-        var linked: [TraceID] = []
-        for link in span.links where link.traceID != span.traceID && !linked.contains(link.traceID) { linked.append(link.traceID) }
-        linkedTraces = linked
-    }
+/// A batch of spans as SQLite rows, their JSON texts one after another in one buffer (one
+/// allocation for the batch, where a `String` per text cost an allocation, a copy and a UTF-8
+/// check each).
+struct StoredSpans: Sendable {
+    var rows: [StoredSpan]
+    /// The rows' JSON texts: valid UTF-8, as ``JSONWriter`` writes it.
+    var text: [UInt8]
 
     /// The spans in stored form; the resource shared by consecutive spans (one array, as
     /// decoders make it) is encoded once.
-    static func rows(_ spans: [Span]) -> [StoredSpan] {
-        var last: (base: UnsafeRawPointer?, count: Int, json: String)?
-        return spans.map { span in
+    init(_ spans: [Span]) {
+        let out = JSONWriter(capacity: 512 * max(spans.count, 1))
+        var rows: [StoredSpan] = []
+        rows.reserveCapacity(spans.count)
+        var last: (base: UnsafeRawPointer?, count: Int, json: Range<Int>)?
+        for span in spans {
             // While `spans` is alive, an array's address names that array.
             let base = span.resource.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+            let resource: Range<Int>
             if let last, base != nil, last.base == base, last.count == span.resource.count {
-                return StoredSpan(span, resource: last.json)
+                resource = last.json
+            } else {
+                let start = out.count
+                out.object(span.resource)
+                resource = start..<out.count
+                last = (base, span.resource.count, resource)
             }
-            let row = StoredSpan(span)
-            last = (base, span.resource.count, row.resource)
-            return row
+            var start = out.count
+            out.object(span.attributes)
+            let attributes = start..<out.count
+            start = out.count
+            Self.write(span.events, to: out)
+            let events = start..<out.count
+            start = out.count
+            Self.write(span.links, to: out)
+            let links = start..<out.count
+            var linked: [TraceID] = []
+            for link in span.links where link.traceID != span.traceID && !linked.contains(link.traceID) { linked.append(link.traceID) }
+            rows.append(StoredSpan(
+                traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, name: span.name,
+                kind: span.kind, start: span.start, end: span.end, status: span.status,
+                statusMessage: span.statusMessage, service: span.service, messageID: span.messageID,
+                attributes: attributes, resource: resource, events: events, links: links, linkedTraces: linked))
         }
+        self.rows = rows
+        self.text = out.bytes
     }
 
-    static func json(_ events: [Span.Event]) -> String {
-        let out = JSONWriter(capacity: 128)
+    /// One of the texts, as a `String`.
+    func string(_ range: Range<Int>) -> String {
+        text.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
+
+    static func write(_ events: [Span.Event], to out: JSONWriter) {
         out.array(events) { event in
             out.raw(#"{"name":"#)
             out.string(event.name)
@@ -79,11 +94,9 @@ struct StoredSpan: Sendable {
             out.object(event.attributes)
             out.byte(UInt8(ascii: "}"))
         }
-        return out.text
     }
 
-    static func json(_ links: [Span.Link]) -> String {
-        let out = JSONWriter(capacity: 128)
+    static func write(_ links: [Span.Link], to out: JSONWriter) {
         out.array(links) { link in
             out.raw(#"{"trace_id":"#)
             out.quoted(link.traceID)
@@ -93,6 +106,5 @@ struct StoredSpan: Sendable {
             out.object(link.attributes)
             out.byte(UInt8(ascii: "}"))
         }
-        return out.text
     }
 }

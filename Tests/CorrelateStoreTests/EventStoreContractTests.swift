@@ -116,6 +116,33 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.spans(inTrace: trace(0xab, 3)).isEmpty)
     }
 
+    /// Each span keeps its own resource, attributes, events and links, whether consecutive
+    /// spans share one resource array, alternate between two, or come in batches prepared
+    /// apart (on the decoding threads, as `serve` and `ingest` prepare them).
+    @Test(arguments: StoreKind.allCases)
+    func spansKeepTheirOwnResourcesInAndAcrossPreparedBatches(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let api: [Attribute] = [Attribute("service.name", .string("api")), Attribute("host.name", .string("h1"))]
+        let worker: [Attribute] = [Attribute("service.name", .string("worker"))]
+        var written: [Span] = []
+        for index in 1...6 {
+            var one = span(trace(7, 7), UInt64(index), start: Int64(index))
+            // api, api, worker, api, worker, worker: shared, alternating, then shared again.
+            one.resource = [1, 2, 4].contains(index) ? api : worker
+            one.attributes = [Attribute("n", .int(Int64(index)))]
+            one.events = index.isMultiple(of: 2)
+                ? [Span.Event(name: "e\(index)", time: Timestamp(nanoseconds: Int64(index)), attributes: [])] : []
+            written.append(one)
+        }
+        let prepare = store.spanPreparation
+        let result = try store.insert(prepared: [prepare(Array(written[0..<4])), prepare(Array(written[4...]))])
+        #expect(result.stored == 6)
+        let read = try store.spans(inTrace: trace(7, 7)).sorted { $0.spanID.value < $1.spanID.value }
+        #expect(read.map(\.resource) == written.map(\.resource))
+        #expect(read.map(\.attributes) == written.map(\.attributes))
+        #expect(read.map(\.events) == written.map(\.events))
+    }
+
     /// Attribute values come back as the JSON a store keeps them in holds them: bytes as a hex
     /// string, a non-finite double as text; integers and doubles stay apart.
     @Test(arguments: StoreKind.allCases)

@@ -43,6 +43,14 @@ final class Statement {
         }
     }
 
+    /// UTF-8 text from a buffer (copied by SQLite: the buffer may go once this returns).
+    func bind(_ index: Int32, text: UnsafeBufferPointer<UInt8>) {
+        text.withMemoryRebound(to: CChar.self) { text in
+            _ = sqlite3_bind_text(handle, index, text.baseAddress ?? Statement.empty, Int32(text.count),
+                                  correlate_sqlite_transient())
+        }
+    }
+
     func bind(_ index: Int32, blob: UnsafeRawBufferPointer?) {
         guard let blob else { return _ = sqlite3_bind_null(handle, index) }
         sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), correlate_sqlite_transient())
