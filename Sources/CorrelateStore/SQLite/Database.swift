@@ -10,6 +10,7 @@ final class Database {
     ///   is open (URI parameter `immutable=1`): no lock, no `-shm` file. For a store in a
     ///   folder the reader cannot write, whose WAL files do not exist (no writer is running).
     init(path: String, readOnly: Bool = false, immutable: Bool = false) throws(SQLiteError) {
+        Self.configureOnce()
         var db: OpaquePointer?
         let flags = readOnly || immutable
             ? SQLITE_OPEN_READONLY
@@ -25,7 +26,17 @@ final class Database {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5_000)
+        if !(readOnly || immutable) {
+            // Debian and others build SQLite with SECURE_DELETE on: every cell a page split
+            // moves is zeroed where it was. correlate's rows are no secret from the file's
+            // owner, and dropping old data drops whole segment files.
+            sqlite3_exec(db, "PRAGMA secure_delete = OFF", nil, nil, nil)
+        }
     }
+
+    /// SQLite's process-wide settings, made before its first connection opens.
+    private static let configured: Bool = correlate_sqlite_configure() == SQLITE_OK
+    private static func configureOnce() { _ = configured }
 
     deinit {
         sqlite3_close_v2(handle)
