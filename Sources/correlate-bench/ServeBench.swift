@@ -13,12 +13,13 @@ import CorrelateJSON
 /// `correlate-bench serve`: OTLP/HTTP load on a release `correlate serve`, over loopback.
 ///
 ///     .build/release/correlate-bench serve [--clients 8] [--seconds 20] [--batch 512]
-///         [--spans N] [--every 1000000] [--db PATH]
+///         [--spans N] [--every 1000000] [--db PATH] [--correlate PATH]
 ///
 /// `--spans N` sends N spans (then stops) instead of sending for `--seconds`; `--every` prints
 /// the rate of each stretch of that many acknowledged spans as the store grows; `--db` serves
 /// an existing store (kept; the spans stored must then grow by exactly those acknowledged)
-/// instead of a fresh one under `bench-data/serve/`.
+/// instead of a fresh one under `bench-data/serve/`; `--correlate` serves with another build
+/// (default: the `correlate` beside this bench).
 ///
 /// Starts `correlate serve` on a free port with a fresh store, then `--clients` exporters, each
 /// a thread with one keep-alive connection, send OTLP protobuf `ExportTraceServiceRequest`s of
@@ -35,6 +36,7 @@ enum ServeBench {
         var spanLimit: Int?
         var every = 1_000_000
         var existing: String?
+        var binary: String?
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             switch argument {
@@ -44,13 +46,14 @@ enum ServeBench {
             case "--spans": spanLimit = Int(iterator.next() ?? "")
             case "--every": every = Int(iterator.next() ?? "") ?? every
             case "--db": existing = iterator.next()
+            case "--correlate": binary = iterator.next()
             default:
                 Bench.log("unknown option \(argument)")
                 exit(2)
             }
         }
         let root = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let correlate = root.appendingPathComponent("correlate").path
+        let correlate = binary ?? root.appendingPathComponent("correlate").path
         let folder = "bench-data/serve"
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
