@@ -5,7 +5,8 @@ same run, alternating (so that the machine's drift falls on all of them alike).
     scripts/bench-oneshot.py --db bench-data/big-20000000-1000000.db \
         --correlate /tmp/correlate-before,.build/release/correlate [--rounds 2]
 
-It times `correlate --version` (15 runs each), `correlate trace ID` for 20 traces of the store
+After one untimed pass of every command (so that no build reads the store's pages from disk
+while the others find them cached), it times `correlate --version` (15 runs each), `correlate trace ID` for 20 traces of the store
 and `correlate lookup --fingerprint FP` for 20 of its alerts (each `--rounds` times), checks that
 every build printed the same, and prints a Markdown table: median, p90 and median CPU (user +
 system) per build. The traces are every 50,000th span of the newest segment that holds spans;
@@ -29,6 +30,10 @@ def pick(db):
 
 
 def measure(binaries, argument_lists):
+    # One untimed pass first: otherwise the first build of each pair reads the store's pages
+    # from disk and the others from the page cache it just filled.
+    for arguments in dict.fromkeys(map(tuple, argument_lists)):
+        subprocess.run([binaries[0]] + list(arguments), capture_output=True)
     wall = {b: [] for b in binaries}
     cpu = {b: [] for b in binaries}
     outputs = {b: [] for b in binaries}
