@@ -728,7 +728,7 @@ public final class SQLiteEventStore: EventStore {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                 """)
             let insertLink = try db.prepare("INSERT OR IGNORE INTO span_links (linked_trace, trace_id) VALUES (?1, ?2)")
-            var probes = SealedProbes(segments: segments)
+            var probes = SealedProbes(segments: segments, filterAfterProbes: spanFilterAfterProbes)
             var result = InsertResult()
             var last: (json: [UInt8], id: Int64)?
             for batch in batches {
@@ -781,6 +781,13 @@ public final class SQLiteEventStore: EventStore {
             return result
         }
     }
+
+    /// Span lookups in one sealed segment after which this writer reads the segment's span
+    /// keys into a filter (``SealedProbes``); lowered by tests.
+    var spanFilterAfterProbes = SealedProbes.defaultFilterAfterProbes
+
+    /// The sealed segments this writer has made a span key filter of (for tests).
+    var filteredSegments: Int { segments.filter { $0.spanKeys != nil }.count }
 
     /// Resource JSON → id in the head, for the resources this writer has written there.
     private var resourceIDs: [String: Int64] = [:]
@@ -1173,10 +1180,16 @@ public final class SQLiteEventStore: EventStore {
 /// start ranges), so that a row is never stored twice across segments.
 struct SealedProbes {
     private let sealed: [Segment]
+    /// Questions to one sealed segment after which its span keys are read into a
+    /// ``SpanKeyFilter`` (reading a million keys costs about what this many lookups do).
+    private let filterAfterProbes: Int
 
-    init(segments: [Segment]) {
+    init(segments: [Segment], filterAfterProbes: Int = SealedProbes.defaultFilterAfterProbes) {
         sealed = segments.filter { $0.sealed && !$0.isEmpty }
+        self.filterAfterProbes = filterAfterProbes
     }
+
+    static let defaultFilterAfterProbes = 20_000
 
     /// For each source seen, the sealed segments whose line range of it is not empty.
     private var bySource: [Int64: [(lines: ClosedRange<Int>, segment: Segment)]] = [:]
@@ -1206,15 +1219,33 @@ struct SealedProbes {
             // The same span sent again has the same start. (Not a window around it: live spans
             // start within seconds of each other, and a window would send every span to every
             // segment sealed within it.)
-            guard let first = segment.spanFirst, let last = segment.spanLast, first <= start, start <= last,
-                  let statement = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2")
-            else { continue }
-            statement.bind(1, blob: Blob.bytes(trace))
-            statement.bind(2, blob: Blob.bytes(span))
+            guard let first = segment.spanFirst, let last = segment.spanLast, first <= start, start <= last else { continue }
+            if let keys = try spanKeys(of: segment), !keys.mayHold(trace, span) { continue }
+            guard let statement = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2") else { continue }
+            Blob.withBytes(trace) { statement.bind(1, blob: $0) }
+            Blob.withBytes(span) { statement.bind(2, blob: $0) }
             defer { statement.reset() }
             if try statement.step() { return true }
         }
         return false
+    }
+
+    /// The segment's filter of span keys, made once it has been asked `filterAfterProbes`
+    /// times; nil before.
+    private func spanKeys(of segment: Segment) throws -> SpanKeyFilter? {
+        if let keys = segment.spanKeys { return keys }
+        segment.spanProbes += 1
+        guard segment.spanProbes > filterAfterProbes,
+              let statement = try segment.statement("SELECT trace_id, span_id FROM spans") else { return nil }
+        defer { statement.reset() }
+        let keys = SpanKeyFilter(expected: max(segment.rows, 1))
+        while try statement.step() {
+            let trace = statement.withBlob(0) { $0.count == 16 ? TraceID(high: Blob.value($0, at: 0), low: Blob.value($0, at: 8)) : nil }
+            let span = statement.withBlob(1) { $0.count == 8 ? SpanID(Blob.value($0, at: 0)) : nil }
+            if let trace, let span { keys.insert(trace, span) }
+        }
+        segment.spanKeys = keys
+        return keys
     }
 }
 
@@ -1222,6 +1253,12 @@ struct SealedProbes {
 enum Blob {
     static func bytes(_ id: TraceID) -> [UInt8] { bigEndian(id.high) + bigEndian(id.low) }
     static func bytes(_ id: SpanID) -> [UInt8] { bigEndian(id.value) }
+
+    /// The big-endian 64-bit value at `offset` of `bytes` (which holds 8 bytes there).
+    @inline(__always)
+    static func value(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
 
     /// Calls `body` with the id's 16 bytes (big-endian), without allocating them.
     @inline(__always)

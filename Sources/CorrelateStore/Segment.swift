@@ -42,6 +42,10 @@ final class Segment {
     var logLast: Int64?
     /// For each source id, the lines of it this segment holds (first...last).
     var sourceLines: [Int64: ClosedRange<Int>] = [:]
+    /// Sealed: the spans this process asked it about one by one, and the filter of its span
+    /// keys made once they were many (see ``SealedProbes``).
+    var spanProbes = 0
+    var spanKeys: SpanKeyFilter?
 
     /// The writer has counted this head's rows (it made it, or measured it on first write).
     var measuredByWriter = false

@@ -47,6 +47,38 @@ private func segmentFiles(_ path: String) -> [String] {
         #expect(try store.integrityCheck())
     }
 
+    /// A sealed segment asked about many spans answers from a filter of its span keys: a span
+    /// it holds is still found (nothing is stored twice), one it does not hold is stored.
+    @Test func aSealedSegmentsSpanFilterNeverDeniesASpanItHolds() throws {
+        let (store, _) = try store(StoreLimits(segmentRows: 50))
+        store.spanFilterAfterProbes = 3
+        // Starts interleaved, so that each segment's span range covers most of the others'.
+        func spans(_ offset: Int) -> [Span] {
+            (0..<200).map { (index: Int) -> Span in
+                let id: Int = offset + index + 1
+                let start: Int64 = Int64((index * 37) % 200) * minute
+                return makeSpan(String(format: "%032x", id), String(format: "%016x", id), start: start)
+            }
+        }
+        let first = spans(0)
+        for batch in 0..<4 {
+            #expect(try store.insert(spans: Array(first[(batch * 50)..<(batch * 50 + 50)])) == InsertResult(stored: 50))
+        }
+        #expect(try store.insert(spans: first) == InsertResult(duplicates: 200))
+        #expect(store.filteredSegments >= 3)
+        #expect(try store.insert(spans: spans(1_000)) == InsertResult(stored: 200))
+        #expect(try store.insert(spans: first + spans(1_000)) == InsertResult(duplicates: 400))
+        #expect(try store.statistics().spans == 400)
+    }
+
+    @Test func aSpanKeyFilterHoldsEveryKeyPutInAndFewOthers() {
+        let filter = SpanKeyFilter(expected: 10_000)
+        for index in 0..<10_000 { filter.insert(TraceID(high: 7, low: UInt64(index)), SpanID(UInt64(index) &* 31 &+ 1)) }
+        #expect((0..<10_000).allSatisfy { filter.mayHold(TraceID(high: 7, low: UInt64($0)), SpanID(UInt64($0) &* 31 &+ 1)) })
+        let falsePositives = (10_000..<20_000).filter { filter.mayHold(TraceID(high: 7, low: UInt64($0)), SpanID(UInt64($0) &* 31 &+ 1)) }.count
+        #expect(falsePositives < 100, "\(falsePositives) of 10,000 keys not put in were said to be held")
+    }
+
     @Test func writingAgainWhatASealedSegmentHoldsStoresNothing() throws {
         let (store, _) = try store(StoreLimits(segmentRows: 10))
         let first = records("app.log", from: 1, count: 30, start: 0)
