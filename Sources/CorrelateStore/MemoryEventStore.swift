@@ -53,9 +53,9 @@ public final class MemoryEventStore: EventStore {
                 traceID: stored.traceID, spanID: stored.spanID, parentSpanID: stored.parentSpanID, name: stored.name,
                 kind: stored.kind, start: stored.start, end: stored.end, status: stored.status,
                 statusMessage: stored.statusMessage, service: stored.service,
-                attributes: SpanJSON.attributes(batch.string(stored.attributes)),
-                resource: SpanJSON.attributes(batch.string(stored.resource)),
-                events: SpanJSON.events(batch.string(stored.events)), links: SpanJSON.links(batch.string(stored.links)))
+                attributes: batch.withText(stored.attributes, SpanJSON.attributes),
+                resource: batch.withText(stored.resource, SpanJSON.attributes),
+                events: batch.withText(stored.events, SpanJSON.events), links: batch.withText(stored.links, SpanJSON.links))
             messageID = stored.messageID
             linkedTraces = stored.linkedTraces
         }

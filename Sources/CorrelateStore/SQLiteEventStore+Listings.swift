@@ -72,7 +72,7 @@ extension SQLiteEventStore {
             defer { statement.reset() }
             var rows: [(TraceID, Aggregate)] = []
             while try statement.step() {
-                guard let trace = statement.blob(0).flatMap(Blob.traceID) else { continue }
+                guard let trace = statement.withBlob(0, Blob.traceID) else { continue }
                 rows.append((trace, Aggregate(first: statement.int64(1), last: statement.int64(2), spans: Int(statement.int64(3)),
                                               errors: Int(statement.int64(4)), service: Int(statement.int64(5)))))
             }

@@ -677,8 +677,16 @@ public final class SQLiteEventStore: EventStore {
                 }
                 statement.bind(1, key)
                 statement.bind(2, record.timestamp?.nanoseconds)
-                statement.bind(3, blob: record.traceID.map(Blob.bytes))
-                statement.bind(4, blob: record.spanID.map(Blob.bytes))
+                if let trace = record.traceID {
+                    Blob.withBytes(trace) { statement.bind(3, blob: $0) }
+                } else {
+                    statement.bind(3, blob: nil as UnsafeRawBufferPointer?)
+                }
+                if let span = record.spanID {
+                    Blob.withBytes(span) { statement.bind(4, blob: $0) }
+                } else {
+                    statement.bind(4, blob: nil as UnsafeRawBufferPointer?)
+                }
                 statement.bind(5, record.jobID)
                 statement.bind(6, record.severity?.rawValue)
                 statement.bind(7, record.service)
@@ -905,20 +913,32 @@ public final class SQLiteEventStore: EventStore {
     func readSpans(_ statement: Statement) throws -> [Span] {
         defer { statement.reset() }
         var spans: [Span] = []
+        // Spans of one resource come together: its JSON is parsed once for them.
+        var lastResource: (text: [UInt8], attributes: [Attribute])?
         while try statement.step() {
-            guard let trace = statement.blob(0).flatMap(Blob.traceID), let span = statement.blob(1).flatMap(Blob.spanID) else {
+            guard let trace = statement.withBlob(0, Blob.traceID), let span = statement.withBlob(1, Blob.spanID) else {
                 continue
             }
+            let resource = statement.withText(11) { text -> [Attribute] in
+                guard let text else { return [] }
+                if let last = lastResource, last.text.count == text.count,
+                   last.text.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text.baseAddress!, text.count) }) == 0 {
+                    return last.attributes
+                }
+                let attributes = SpanJSON.attributes(text)
+                if !text.isEmpty { lastResource = (Array(text), attributes) }
+                return attributes
+            }
             spans.append(Span(
-                traceID: trace, spanID: span, parentSpanID: statement.blob(2).flatMap(Blob.spanID),
+                traceID: trace, spanID: span, parentSpanID: statement.withBlob(2, Blob.spanID),
                 name: statement.string(3) ?? "", kind: Span.Kind(rawValue: Int(statement.int64(4))) ?? .unspecified,
                 start: Timestamp(nanoseconds: statement.int64(5)), end: Timestamp(nanoseconds: statement.int64(6)),
                 status: Span.Status(rawValue: Int(statement.int64(7))) ?? .unset,
                 statusMessage: statement.string(8), service: statement.string(9),
-                attributes: SpanJSON.attributes(statement.string(10)),
-                resource: SpanJSON.attributes(statement.string(11)),
-                events: SpanJSON.events(statement.string(12)),
-                links: SpanJSON.links(statement.string(13))))
+                attributes: statement.withText(10, SpanJSON.attributes),
+                resource: resource,
+                events: statement.withText(12, SpanJSON.events),
+                links: statement.withText(13, SpanJSON.links)))
         }
         return spans
     }
@@ -961,7 +981,7 @@ public final class SQLiteEventStore: EventStore {
                 source: SourceLocation(file: "", line: 0),
                 lines: Int(statement.int64(10)),
                 timestamp: statement.int64OrNil(1).map(Timestamp.init(nanoseconds:)),
-                traceID: statement.blob(2).flatMap(Blob.traceID), spanID: statement.blob(3).flatMap(Blob.spanID),
+                traceID: statement.withBlob(2, Blob.traceID), spanID: statement.withBlob(3, Blob.spanID),
                 jobID: statement.string(4), severity: statement.string(5).flatMap(Severity.init(rawValue:)),
                 service: statement.string(6), host: statement.string(7), rule: statement.string(8),
                 message: statement.string(9) ?? "")))
@@ -1116,7 +1136,7 @@ public final class SQLiteEventStore: EventStore {
         defer { statement.reset() }
         var ids: [TraceID] = []
         while try statement.step() {
-            if let id = statement.blob(0).flatMap(Blob.traceID) { ids.append(id) }
+            if let id = statement.withBlob(0, Blob.traceID) { ids.append(id) }
         }
         return ids
     }
@@ -1190,6 +1210,8 @@ struct SealedProbes {
     }
 
     static let defaultFilterAfterProbes = 20_000
+    /// Sealed segments with a span key filter at most (2 MiB each for a million rows).
+    static let maximumFilters = 8
 
     /// For each source seen, the sealed segments whose line range of it is not empty.
     private var bySource: [Int64: [(lines: ClosedRange<Int>, segment: Segment)]] = [:]
@@ -1238,10 +1260,17 @@ struct SealedProbes {
         guard segment.spanProbes > filterAfterProbes,
               let statement = try segment.statement("SELECT trace_id, span_id FROM spans") else { return nil }
         defer { statement.reset() }
+        // Memory stays bounded on a store that grows for weeks: the filters of the oldest
+        // segments go first (new spans overlap the segments sealed last).
+        let filtered = sealed.filter { $0.spanKeys != nil }
+        if filtered.count >= Self.maximumFilters, let oldest = filtered.min(by: { $0.id < $1.id }) {
+            oldest.spanKeys = nil
+            oldest.spanProbes = 0
+        }
         let keys = SpanKeyFilter(expected: max(segment.rows, 1))
         while try statement.step() {
-            let trace = statement.withBlob(0) { $0.count == 16 ? TraceID(high: Blob.value($0, at: 0), low: Blob.value($0, at: 8)) : nil }
-            let span = statement.withBlob(1) { $0.count == 8 ? SpanID(Blob.value($0, at: 0)) : nil }
+            let trace = statement.withBlob(0, Blob.traceID)
+            let span = statement.withBlob(1, Blob.spanID)
             if let trace, let span { keys.insert(trace, span) }
         }
         segment.spanKeys = keys
@@ -1274,21 +1303,17 @@ enum Blob {
         return try withUnsafeBytes(of: &bytes, body)
     }
 
-    static func traceID(_ bytes: [UInt8]) -> TraceID? {
-        guard bytes.count == 16 else { return nil }
-        return TraceID(high: value(bytes[0..<8]), low: value(bytes[8..<16]))
+    /// A trace id from its 16 big-endian bytes; nil for any other length.
+    static func traceID(_ bytes: UnsafeRawBufferPointer) -> TraceID? {
+        bytes.count == 16 ? TraceID(high: value(bytes, at: 0), low: value(bytes, at: 8)) : nil
     }
 
-    static func spanID(_ bytes: [UInt8]) -> SpanID? {
-        guard bytes.count == 8 else { return nil }
-        return SpanID(value(bytes[0..<8]))
+    /// A span id from its 8 big-endian bytes; nil for any other length (and for NULL).
+    static func spanID(_ bytes: UnsafeRawBufferPointer) -> SpanID? {
+        bytes.count == 8 ? SpanID(value(bytes, at: 0)) : nil
     }
 
     private static func bigEndian(_ value: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * $0)) }
-    }
-
-    private static func value(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-        bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 }

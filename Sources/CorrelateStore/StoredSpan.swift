@@ -79,9 +79,9 @@ struct StoredSpans: Sendable {
         self.text = out.bytes
     }
 
-    /// One of the texts, as a `String`.
-    func string(_ range: Range<Int>) -> String {
-        text.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    /// Calls `body` with one of the texts' bytes.
+    func withText<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try text.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     static func write(_ events: [Span.Event], to out: JSONWriter) {
