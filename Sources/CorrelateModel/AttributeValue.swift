@@ -37,7 +37,9 @@ extension Array where Element == Attribute {
     /// The value of the first attribute with this key.
     public subscript(key: String) -> AttributeValue? {
         // Lengths first (O(1) for native strings): most keys differ in length, and `==` on two
-        // different strings goes through the standard library's general comparison.
+        // different strings goes through the standard library's general comparison. Keys are
+        // thus equal byte for byte, as OpenTelemetry SDKs compare them (two spellings of "é"
+        // that Swift's `==` calls equal are two keys here).
         let length = key.utf8.count
         return first { $0.key.utf8.count == length && $0.key == key }?.value
     }

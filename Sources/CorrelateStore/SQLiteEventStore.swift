@@ -1260,6 +1260,8 @@ struct SealedProbes {
         guard segment.spanProbes > filterAfterProbes,
               let statement = try segment.statement("SELECT trace_id, span_id FROM spans") else { return nil }
         defer { statement.reset() }
+        // Its spans: its rows less its log records (when those are known).
+        let spans = segment.logRows >= 0 ? segment.rows - segment.logRows : segment.rows
         // Memory stays bounded on a store that grows for weeks: the filters of the oldest
         // segments go first (new spans overlap the segments sealed last).
         let filtered = sealed.filter { $0.spanKeys != nil }
@@ -1267,11 +1269,18 @@ struct SealedProbes {
             oldest.spanKeys = nil
             oldest.spanProbes = 0
         }
-        let keys = SpanKeyFilter(expected: max(segment.rows, 1))
-        while try statement.step() {
-            let trace = statement.withBlob(0, Blob.traceID)
-            let span = statement.withBlob(1, Blob.spanID)
-            if let trace, let span { keys.insert(trace, span) }
+        let keys = SpanKeyFilter(expected: max(spans, 1))
+        do {
+            while try statement.step() {
+                let trace = statement.withBlob(0, Blob.traceID)
+                let span = statement.withBlob(1, Blob.spanID)
+                if let trace, let span { keys.insert(trace, span) }
+            }
+        } catch {
+            // Not read whole: the keys are asked one by one, as before the filter (which
+            // asks again after as many more questions).
+            segment.spanProbes = 0
+            return nil
         }
         segment.spanKeys = keys
         return keys

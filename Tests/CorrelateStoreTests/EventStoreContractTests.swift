@@ -117,34 +117,36 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
     }
 
     /// Each span keeps its own resource, attributes, events and links, whether consecutive
-    /// spans share one resource array, alternate between two, or come in batches prepared
-    /// apart (on the decoding threads, as `serve` and `ingest` prepare them).
+    /// spans share one resource array, alternate between two whose texts have the same length,
+    /// or share one across batches prepared apart (on the decoding threads, as `serve` and
+    /// `ingest` prepare them).
     @Test(arguments: StoreKind.allCases)
     func spansKeepTheirOwnResourcesInAndAcrossPreparedBatches(_ kind: StoreKind) throws {
         let store = try kind.makeStore()
+        // Same length as JSON text: only the bytes tell them apart.
         let api: [Attribute] = [Attribute("service.name", .string("api")), Attribute("host.name", .string("h1"))]
-        let worker: [Attribute] = [Attribute("service.name", .string("worker"))]
+        let web: [Attribute] = [Attribute("service.name", .string("web")), Attribute("host.name", .string("h1"))]
         var written: [Span] = []
-        for index in 1...6 {
-            var one = span(trace(7, 7), UInt64(index), start: Int64(index))
-            // api, api, worker, api, worker, worker: shared, alternating, then shared again.
-            one.resource = [1, 2, 4].contains(index) ? api : worker
+        for index in 1...7 {
+            var one = span(trace(7, 7), UInt64(index), start: Int64(index),
+                           links: index == 3 ? [trace(8, 8)] : [])
+            // api, api, web, api, api | api, web: shared, alternating, shared across the batches.
+            one.resource = [1, 2, 4, 5, 6].contains(index) ? api : web
             one.attributes = [Attribute("n", .int(Int64(index)))]
             one.events = index.isMultiple(of: 2)
                 ? [Span.Event(name: "e\(index)", time: Timestamp(nanoseconds: Int64(index)), attributes: [])] : []
             written.append(one)
         }
         let prepare = store.spanPreparation
-        let result = try store.insert(prepared: [prepare(Array(written[0..<4])), prepare(Array(written[4...]))])
-        #expect(result.stored == 6)
+        let result = try store.insert(prepared: [prepare(Array(written[0..<5])), prepare(Array(written[5...]))])
+        #expect(result.stored == 7)
         let read = try store.spans(inTrace: trace(7, 7)).sorted { $0.spanID.value < $1.spanID.value }
         #expect(read.map(\.resource) == written.map(\.resource))
         #expect(read.map(\.attributes) == written.map(\.attributes))
         #expect(read.map(\.events) == written.map(\.events))
+        #expect(read.map(\.links) == written.map(\.links))
     }
 
-    /// Attribute values come back as the JSON a store keeps them in holds them: bytes as a hex
-    /// string, a non-finite double as text; integers and doubles stay apart.
     @Test(arguments: StoreKind.allCases)
     func attributeValuesComeBackAsJSONHoldsThem(_ kind: StoreKind) throws {
         let store = try kind.makeStore()
