@@ -14,4 +14,10 @@ extension UnsafeBufferPointer where Element == UInt8 {
     public func hasBytes(of word: StaticString) -> Bool {
         count == word.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, word.utf8Start, count) == 0)
     }
+
+    /// Whether these bytes are exactly `other`'s (same length, `memcmp`).
+    @inline(__always)
+    public func hasBytes(of other: [UInt8]) -> Bool {
+        count == other.count && other.withUnsafeBufferPointer { count == 0 || memcmp(baseAddress!, $0.baseAddress!, count) == 0 }
+    }
 }

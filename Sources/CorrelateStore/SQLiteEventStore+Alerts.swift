@@ -127,7 +127,7 @@ extension SQLiteEventStore {
                 // Its spans may be in any segment but the log record's own.
                 for (segment, _) in open where !hasSpans {
                     guard let probe = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 LIMIT 1") else { continue }
-                    probe.bind(1, blob: Blob.bytes(id))
+                    probe.bind(1, id)
                     hasSpans = try probe.step()
                     probe.reset()
                 }

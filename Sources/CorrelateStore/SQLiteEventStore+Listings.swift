@@ -104,7 +104,7 @@ extension SQLiteEventStore {
             let roots = try fanOut("""
                 SELECT name, service, parent_span_id IS NOT NULL, start, span_id FROM spans WHERE trace_id = ?1
                 ORDER BY parent_span_id IS NOT NULL, start, span_id LIMIT 1
-                """, bind: { $0.bind(1, blob: Blob.bytes(trace)) }) { statement -> [(String, String?, Int64, Int64, [UInt8])] in
+                """, bind: { $0.bind(1, trace) }) { statement -> [(String, String?, Int64, Int64, [UInt8])] in
                 defer { statement.reset() }
                 guard try statement.step() else { return [] }
                 return [(statement.string(0) ?? "", statement.string(1), statement.int64(2), statement.int64(3), statement.blob(4) ?? [])]
@@ -116,7 +116,7 @@ extension SQLiteEventStore {
             // Its records, as `correlate trace` shows them: by trace id, and by the job id of one
             // of its spans (Celery's lines that carry only the task id).
             let jobs = Array(Set(try fanOut("SELECT message_id FROM spans WHERE trace_id = ?1 AND message_id IS NOT NULL",
-                                            bind: { $0.bind(1, blob: Blob.bytes(trace)) }) { statement -> [String] in
+                                            bind: { $0.bind(1, trace) }) { statement -> [String] in
                 defer { statement.reset() }
                 var ids: [String] = []
                 while try statement.step() { if let id = statement.string(0) { ids.append(id) } }
@@ -124,9 +124,9 @@ extension SQLiteEventStore {
             })).sorted().prefix(500)
             let jobFilter = jobs.isEmpty ? "" : " OR job_id IN (" + jobs.indices.map { "?\($0 + 3)" }.joined(separator: ", ") + ")"
             let counts = try fanOut("SELECT count(*) FROM logs WHERE trace_id = ?1 OR trace_id = ?2\(jobFilter)", bind: {
-                $0.bind(1, blob: Blob.bytes(trace))
+                $0.bind(1, trace)
                 // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
-                $0.bind(2, blob: Blob.bytes(TraceID(high: 0, low: trace.low)))
+                $0.bind(2, TraceID(high: 0, low: trace.low))
                 for (offset, job) in jobs.enumerated() { $0.bind(Int32(offset + 3), job) }
             }) { statement -> [Int] in
                 defer { statement.reset() }

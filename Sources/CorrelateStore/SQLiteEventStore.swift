@@ -1,4 +1,5 @@
 public import CorrelateModel
+import CorrelateJSON
 import Foundation
 internal import CSQLite
 
@@ -677,16 +678,8 @@ public final class SQLiteEventStore: EventStore {
                 }
                 statement.bind(1, key)
                 statement.bind(2, record.timestamp?.nanoseconds)
-                if let trace = record.traceID {
-                    Blob.withBytes(trace) { statement.bind(3, blob: $0) }
-                } else {
-                    statement.bind(3, blob: nil as UnsafeRawBufferPointer?)
-                }
-                if let span = record.spanID {
-                    Blob.withBytes(span) { statement.bind(4, blob: $0) }
-                } else {
-                    statement.bind(4, blob: nil as UnsafeRawBufferPointer?)
-                }
+                statement.bind(3, record.traceID)
+                statement.bind(4, record.spanID)
                 statement.bind(5, record.jobID)
                 statement.bind(6, record.severity?.rawValue)
                 statement.bind(7, record.service)
@@ -748,20 +741,15 @@ public final class SQLiteEventStore: EventStore {
                         }
                         let resourceText = UnsafeBufferPointer(rebasing: text[span.resource])
                         let resource: Int64
-                        if let last, last.json.count == resourceText.count,
-                           last.json.withUnsafeBytes({ memcmp($0.baseAddress!, resourceText.baseAddress!, $0.count) }) == 0 {
+                        if let last, resourceText.hasBytes(of: last.json) {
                             resource = last.id
                         } else {
                             resource = try resourceID(json: String(decoding: resourceText, as: UTF8.self), head: head, db: db)
                             last = (Array(resourceText), resource)
                         }
-                        Blob.withBytes(span.traceID) { statement.bind(1, blob: $0) }
-                        Blob.withBytes(span.spanID) { statement.bind(2, blob: $0) }
-                        if let parent = span.parentSpanID {
-                            Blob.withBytes(parent) { statement.bind(3, blob: $0) }
-                        } else {
-                            statement.bind(3, blob: nil as UnsafeRawBufferPointer?)
-                        }
+                        statement.bind(1, span.traceID)
+                        statement.bind(2, span.spanID)
+                        statement.bind(3, span.parentSpanID)
                         statement.bind(4, span.name)
                         statement.bind(5, span.kind.rawValue)
                         statement.bind(6, span.start.nanoseconds)
@@ -780,7 +768,7 @@ public final class SQLiteEventStore: EventStore {
                         head.include(spanStart: span.start.nanoseconds)
                         for linked in span.linkedTraces {
                             insertLink.bind(1, linked.description)
-                            Blob.withBytes(span.traceID) { insertLink.bind(2, blob: $0) }
+                            insertLink.bind(2, span.traceID)
                             try insertLink.run()
                         }
                     }
@@ -888,7 +876,7 @@ public final class SQLiteEventStore: EventStore {
 
     public func spans(inTrace trace: TraceID) throws -> [Span] {
         let spans = try fanOut("SELECT \(Self.spanColumns) FROM spans WHERE trace_id = ?1 ORDER BY start, span_id",
-                               bind: { $0.bind(1, blob: Blob.bytes(trace)) }, read: readSpans)
+                               bind: { $0.bind(1, trace) }, read: readSpans)
         return Self.spanOrder(spans)
     }
 
@@ -921,8 +909,7 @@ public final class SQLiteEventStore: EventStore {
             }
             let resource = statement.withText(11) { text -> [Attribute] in
                 guard let text else { return [] }
-                if let last = lastResource, last.text.count == text.count,
-                   last.text.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text.baseAddress!, text.count) }) == 0 {
+                if let last = lastResource, text.hasBytes(of: last.text) {
                     return last.attributes
                 }
                 let attributes = SpanJSON.attributes(text)
@@ -947,9 +934,9 @@ public final class SQLiteEventStore: EventStore {
 
     public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
         let rows = try fanOut("SELECT \(Self.logColumns) FROM logs WHERE trace_id = ?1 OR trace_id = ?2 ORDER BY ts, id", bind: {
-            $0.bind(1, blob: Blob.bytes(trace))
+            $0.bind(1, trace)
             // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
-            $0.bind(2, blob: Blob.bytes(TraceID(high: 0, low: trace.low)))
+            $0.bind(2, TraceID(high: 0, low: trace.low))
         }, read: readLogRows)
         return try records(Self.logOrder(rows))
     }
@@ -1125,8 +1112,8 @@ public final class SQLiteEventStore: EventStore {
         // The blob range [prefix 000…, prefix fff…] holds every id with these leading digits.
         guard let range = StoreKeys.traceIDs(withPrefix: hex) else { return [] }
         let ids = try fanOut("SELECT DISTINCT trace_id FROM spans WHERE trace_id BETWEEN ?1 AND ?2 ORDER BY trace_id LIMIT ?3", bind: {
-            $0.bind(1, blob: Blob.bytes(range.lowerBound))
-            $0.bind(2, blob: Blob.bytes(range.upperBound))
+            $0.bind(1, range.lowerBound)
+            $0.bind(2, range.upperBound)
             $0.bind(3, limit)
         }, read: readTraceIDs)
         return Array(Set(ids).sorted().prefix(limit))
@@ -1145,7 +1132,7 @@ public final class SQLiteEventStore: EventStore {
         // Where log lines carry the 64-bit id, the spans are near them in time: read the spans
         // that started then (the start index) rather than the whole table.
         let bounds = try fanOut("SELECT min(ts), max(ts) FROM logs WHERE trace_id = ?1 AND ts IS NOT NULL",
-                                bind: { $0.bind(1, blob: Blob.bytes(TraceID(high: 0, low: low))) }) { statement -> [(Int64, Int64)] in
+                                bind: { $0.bind(1, TraceID(high: 0, low: low)) }) { statement -> [(Int64, Int64)] in
             defer { statement.reset() }
             guard try statement.step(), let first = statement.int64OrNil(0), let last = statement.int64OrNil(1) else { return [] }
             return [(first, last)]
@@ -1170,7 +1157,7 @@ public final class SQLiteEventStore: EventStore {
 
     private func traceIDs(low: UInt64, limit: Int, _ from: Int64, _ to: Int64, sql: String, bind: (Statement) -> Void) throws -> [TraceID] {
         let ids = try fanOut(sql, from, to, bind: {
-            $0.bind(1, blob: Blob.bytes(SpanID(low)))
+            $0.bind(1, SpanID(low))
             $0.bind(4, limit)
             bind($0)
         }, read: readTraceIDs)
@@ -1244,8 +1231,8 @@ struct SealedProbes {
             guard let first = segment.spanFirst, let last = segment.spanLast, first <= start, start <= last else { continue }
             if let keys = try spanKeys(of: segment), !keys.mayHold(trace, span) { continue }
             guard let statement = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2") else { continue }
-            Blob.withBytes(trace) { statement.bind(1, blob: $0) }
-            Blob.withBytes(span) { statement.bind(2, blob: $0) }
+            statement.bind(1, trace)
+            statement.bind(2, span)
             defer { statement.reset() }
             if try statement.step() { return true }
         }
@@ -1284,6 +1271,20 @@ struct SealedProbes {
         }
         segment.spanKeys = keys
         return keys
+    }
+}
+
+extension Statement {
+    /// A trace id as its 16 big-endian bytes (NULL for nil), without allocating them.
+    func bind(_ index: Int32, _ id: TraceID?) {
+        guard let id else { return bind(index, blob: nil as UnsafeRawBufferPointer?) }
+        Blob.withBytes(id) { bind(index, blob: $0) }
+    }
+
+    /// A span id as its 8 big-endian bytes (NULL for nil), without allocating them.
+    func bind(_ index: Int32, _ id: SpanID?) {
+        guard let id else { return bind(index, blob: nil as UnsafeRawBufferPointer?) }
+        Blob.withBytes(id) { bind(index, blob: $0) }
     }
 }
 
