@@ -217,6 +217,10 @@ final class Segment {
     /// immutable read, as the catalog does.
     /// With `snapshot` (a reader only), the connection's read transaction is begun and held
     /// from its first read on (``SQLiteEventStore/Access/snapshot``).
+    /// How much of a segment file a reader maps into memory (`PRAGMA mmap_size`): pages are
+    /// then read in place from the page cache, not copied by `pread` into SQLite's own cache.
+    static let readerMapBytes = 1 << 30
+
     static func openFile(_ path: String, writable: Bool, cacheKiB: Int, snapshot: Bool = false) throws -> Database? {
         let exists = FileManager.default.fileExists(atPath: path)
         if !writable {
@@ -226,7 +230,7 @@ final class Segment {
                !FileManager.default.fileExists(atPath: path + "-shm") {
                 db = try Database(path: path, immutable: true)
             }
-            try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB);")
+            try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB); PRAGMA mmap_size = \(Segment.readerMapBytes);")
             if snapshot { try db.execute("BEGIN") }
             return db
         }

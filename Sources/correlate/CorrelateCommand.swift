@@ -44,6 +44,28 @@ struct Correlate: ParsableCommand {
     )
 }
 
+extension Correlate {
+    /// The command `arguments` (subcommand first, see ``commandFirst(_:exists:)``) ask for.
+    ///
+    /// A subcommand's arguments are parsed by the subcommand alone first: parsing from the root
+    /// reflects over the root's and the default subcommand's options too (several milliseconds
+    /// of a `trace`). Whatever that parse cannot take — help, a usage error, a completion
+    /// script — is parsed again from the root, which says it as always.
+    static func parsed(_ arguments: [String]) throws -> ParsableCommand {
+        if let word = arguments.first, let subcommand = configuration.subcommands.first(where: { $0._commandName == word }) {
+            do {
+                return try subcommand.parseAsRoot(Array(arguments.dropFirst()))
+            } catch {
+                // Help and usage errors (exit 0 and 64) are said from the root; any other exit
+                // comes from a check that said why already (a bad configuration file).
+                let code = exitCode(for: error)
+                guard code == .success || code == .validationFailure else { throw error }
+            }
+        }
+        return try parseAsRoot(arguments)
+    }
+}
+
 /// Entry point: parses, runs, and maps every outcome to DESIGN.md's exit statuses (argument
 /// parser's own usage errors, 64, become 2; a closed stdout is a clean exit).
 @main
@@ -76,7 +98,7 @@ enum Main {
             exit(ExitStatus.usage.rawValue)
         }
         do {
-            var command = try Correlate.parseAsRoot(arguments)
+            var command = try Correlate.parsed(arguments)
             try command.run()
             if let failure = standardOutputFailure() {
                 DiagnosticPrinter.printError("correlate: error: cannot write to standard output: \(failure)")
