@@ -1,5 +1,6 @@
 public import CorrelateExtract
 import CorrelateModel
+import Dispatch
 
 /// Which rule folders are in force: the shipped rules (unless left out), then the
 /// configuration file's, then `$CORRELATE_RULES`, then the `--rules` folders, later ones
@@ -33,6 +34,12 @@ public struct RuleSelection: Sendable {
         return rules
     }
 
+    /// Starts reading the alert rules on another thread (``loadAlertRules()``), so that a
+    /// command can open its store meanwhile; ``AlertRulesLoading/wait()`` gives them.
+    public func loadAlertRulesInBackground() -> AlertRulesLoading {
+        AlertRulesLoading(self)
+    }
+
     /// The rule files of the selection, in order.
     public func sources() throws(RuleLoadError) -> [RuleSource] {
         var sources: [RuleSource] = includeShipped ? RuleLoader.shippedSources() : []
@@ -41,5 +48,46 @@ public struct RuleSelection: Sendable {
             sources += try RuleLoader.sources(inDirectory: folder)
         }
         return sources
+    }
+}
+
+/// The alert rules of a ``RuleSelection``, being read on another thread.
+public final class AlertRulesLoading: @unchecked Sendable {
+    // Written once by the loading thread before `done` is signalled, read after waiting on it.
+    private var result: Result<AlertRules, RuleLoadError>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ selection: RuleSelection) {
+        DispatchQueue.global().async { [self] in
+            do throws(RuleLoadError) {
+                let sources = try selection.sources()
+                result = .success(try AlertRules.load(sources))
+            } catch {
+                result = .failure(error)
+            }
+            done.signal()
+        }
+    }
+
+    /// What `body` returns; when it throws, a problem with the rules is thrown instead, if
+    /// there is one, so that bad rules are said first as when they are read before anything.
+    public func ahead<T>(of body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            _ = try wait()
+            throw error
+        }
+    }
+
+    /// The rules, once read, with their `job_id_attributes` put into effect for the spans read
+    /// from now on (as ``RuleSelection/loadAlertRules()`` does); may be called more than once.
+    /// - Throws: ``RuleLoadError`` listing every problem found.
+    public func wait() throws(RuleLoadError) -> AlertRules {
+        done.wait()
+        done.signal()
+        let rules = try result!.get()
+        Span.jobIDAttributes = rules.jobIDAttributes
+        return rules
     }
 }

@@ -52,7 +52,10 @@ extension Correlate {
     /// of a `trace`). Whatever that parse cannot take — help, a usage error, a completion
     /// script — is parsed again from the root, which says it as always.
     static func parsed(_ arguments: [String]) throws -> ParsableCommand {
-        if let word = arguments.first, let subcommand = configuration.subcommands.first(where: { $0._commandName == word }) {
+        // Help is always made from the root (a subcommand parsed alone first leaves the
+        // parser's caches seeing it as the root, and its help would lose the root's options).
+        let asksForHelp = arguments.contains { ["-h", "--help", "help", "--version", "--experimental-dump-help"].contains($0) || $0.hasPrefix("--generate-completion-script") }
+        if !asksForHelp, let word = arguments.first, let subcommand = configuration.subcommands.first(where: { $0._commandName == word }) {
             do {
                 return try subcommand.parseAsRoot(Array(arguments.dropFirst()))
             } catch {

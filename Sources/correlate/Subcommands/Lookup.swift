@@ -87,11 +87,14 @@ extension Correlate {
         }
 
         func run() throws {
-            let rules = try ruleOptions.selection.loadAlertRules()
-            let store = try storeOptions.openExisting()
+            // The rules are read while the store opens and the alert is found; a problem with
+            // them is still said before any other.
+            let loading = ruleOptions.selection.loadAlertRulesInBackground()
+            let store = try loading.ahead { try storeOptions.openExisting() }
             var alerts: [Alert] = []
             if let alertFile {
-                let decoded = try AlertSelection.fromPayload(alertFile, store: store)
+                let decoded = try loading.ahead { try AlertSelection.fromPayload(alertFile, store: store) }
+                _ = try loading.wait()
                 for problem in decoded.problems { DiagnosticPrinter.printError("correlate: warning: \(problem)") }
                 alerts = decoded.alerts
                 if alerts.isEmpty {
@@ -99,7 +102,9 @@ extension Correlate {
                     throw ExitCode(ExitStatus.badInput.rawValue)
                 }
             } else {
-                guard let latest = try AlertSelection.latest(named: name, fingerprint: fingerprint, store: store) else {
+                let found = try loading.ahead { try AlertSelection.latest(named: name, fingerprint: fingerprint, store: store) }
+                _ = try loading.wait()
+                guard let latest = found else {
                     let near = try name.flatMap { Spelling.closest(to: $0, among: try AlertSelection.names(in: store)) }
                     DiagnosticPrinter.printError("correlate: error: no alert \(name.map { "named \($0)" } ?? "with fingerprint \(fingerprint ?? "")") in \(storeOptions.path)"
                         + (near.map { "; did you mean '\($0)'?" } ?? ""))
@@ -107,6 +112,7 @@ extension Correlate {
                 }
                 alerts = [latest]
             }
+            let rules = try loading.wait()
             let lookup = BundleBuilder(store: store, rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
             let bundles = try alerts.map { try lookup.bundle(for: $0) }
             try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "),
