@@ -20,6 +20,10 @@ public import CorrelateModel
 /// The top `limit` are kept, followed by the other side of each job joined by a span link.
 public struct AlertLookup {
     public let store: EventStore
+    /// A second handle on the same store for the queue figures, read on another thread while
+    /// `store` reads and analyses the candidate traces; nil: one after the other, on `store`.
+    /// Each handle is used by one thread only.
+    public var queueStore: EventStore?
     public let matcher: AlertMatcher
     public var limit: Int
     public var unlinkedLimit: Int
@@ -27,8 +31,9 @@ public struct AlertLookup {
     /// The weight from which a label's match alone makes a candidate when weaker ones also match.
     public static let strongWeight = 0.5
 
-    public init(store: EventStore, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
+    public init(store: EventStore, queueStore: EventStore? = nil, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
         self.store = store
+        self.queueStore = queueStore
         self.matcher = matcher
         self.limit = max(1, limit)
         self.unlinkedLimit = max(0, unlinkedLimit)
@@ -75,11 +80,39 @@ public struct AlertLookup {
         if !queueNames.isEmpty, alert.endsAt == nil, let newest = try store.latestSpanStart() {
             queueEnd = max(windowStart, min(windowEnd, newest.advanced(by: 1)))
         }
-        let queues = try QueueReport(store: store, queueAttributes: matcher.queueAttributes)
-            .comparison(of: queueNames, window: windowStart, queueEnd, spans: queueEnd == windowEnd ? windowSpans : nil)
+        let queueAttributes = matcher.queueAttributes
+        let queueSpans = queueEnd == windowEnd ? windowSpans : nil
+        func comparison(on store: EventStore) throws -> [QueueComparison] {
+            try QueueReport(store: store, queueAttributes: queueAttributes).comparison(of: queueNames, window: windowStart, queueEnd, spans: queueSpans)
+        }
+        // The ranking needs the queue figures, the analyses do not: with a second handle, both
+        // are read at once.
+        let query = TraceQuery(store: store)
+        var analyses: [TraceAnalysis] = []
+        func analyseCandidates() throws {
+            try store.prefetch(traces: candidates)
+            for id in candidates {
+                if let analysis = try query.analyze(id, includeLogs: false) { analyses.append(analysis) }
+            }
+        }
+        let queues: [QueueComparison]
+        if let queueStore {
+            let figures = Background { () throws -> [QueueComparison] in try comparison(on: queueStore) }
+            // The figures are waited for however the analyses end: the other thread must be
+            // done with its handle before this returns.
+            do {
+                try analyseCandidates()
+            } catch {
+                _ = try? figures.value()
+                throw error
+            }
+            queues = try figures.value()
+        } else {
+            queues = try comparison(on: store)
+            try analyseCandidates()
+        }
         let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
                               thresholdIsDefault: stated == nil)
-        let query = TraceQuery(store: store)
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var trace = ranking.rank(analysis)
             if exemplars.contains(analysis.traceID) {
@@ -96,14 +129,9 @@ public struct AlertLookup {
             if measure == .errors, let failure = analysis.failure { trace.analysis.culprit = Culprit(failure: failure) }
             return trace
         }
-        var ranked: [RankedTrace] = []
         // Ranking needs the spans only; the log lines are read for the traces kept, and their
         // reasons said again with what the lines add (an exception read from a log line).
-        try store.prefetch(traces: candidates)
-        for id in candidates {
-            guard let analysis = try query.analyze(id, includeLogs: false) else { continue }
-            ranked.append(rank(analysis))
-        }
+        var ranked = analyses.map(rank)
         // One job joined by a span link is one entry: the consumer's side, where the job ran and
         // waited; the producer's side follows it as `linked`.
         let rankedIDs = Set(ranked.map(\.analysis.traceID))

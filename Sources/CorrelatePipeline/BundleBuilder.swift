@@ -18,7 +18,9 @@ public struct BundleBuilder {
     public let rules: AlertRules
     public let lookup: AlertLookup
 
-    public init(store: EventStore, rules: AlertRules, limit: Int, lookback: Int64?) {
+    /// - Parameter queueStore: a second handle on `store`, for the queue figures read on another
+    ///   thread (``AlertLookup/queueStore``); nil: read on `store`, in turn.
+    public init(store: EventStore, queueStore: EventStore? = nil, rules: AlertRules, limit: Int, lookback: Int64?) {
         self.store = store
         self.rules = rules
         let matcher = AlertMatcher(
@@ -29,7 +31,7 @@ public struct BundleBuilder {
             measure: { [rules] in rules.measure(of: $0) },
             statedThresholdMilliseconds: { [rules] in rules.statedThresholdMilliseconds(of: $0) },
             defaultThresholdMilliseconds: rules.defaultThresholdMilliseconds)
-        self.lookup = AlertLookup(store: store, matcher: matcher, limit: limit)
+        self.lookup = AlertLookup(store: store, queueStore: queueStore, matcher: matcher, limit: limit)
     }
 
     public func bundle(for alert: Alert, now: Timestamp = .now) throws -> IncidentBundle {

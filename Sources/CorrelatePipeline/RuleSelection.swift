@@ -1,6 +1,5 @@
 public import CorrelateExtract
 import CorrelateModel
-import Dispatch
 
 /// Which rule folders are in force: the shipped rules (unless left out), then the
 /// configuration file's, then `$CORRELATE_RULES`, then the `--rules` folders, later ones
@@ -52,21 +51,11 @@ public struct RuleSelection: Sendable {
 }
 
 /// The alert rules of a ``RuleSelection``, being read on another thread.
-public final class AlertRulesLoading: @unchecked Sendable {
-    // Written once by the loading thread before `done` is signalled, read after waiting on it.
-    private var result: Result<AlertRules, RuleLoadError>?
-    private let done = DispatchSemaphore(value: 0)
+public struct AlertRulesLoading: Sendable {
+    private let loading: Background<AlertRules, RuleLoadError>
 
     init(_ selection: RuleSelection) {
-        DispatchQueue.global().async { [self] in
-            do throws(RuleLoadError) {
-                let sources = try selection.sources()
-                result = .success(try AlertRules.load(sources))
-            } catch {
-                result = .failure(error)
-            }
-            done.signal()
-        }
+        loading = Background { () throws(RuleLoadError) in try AlertRules.load(try selection.sources()) }
     }
 
     /// What `body` returns; when it throws, a problem with the rules is thrown instead, if
@@ -84,9 +73,7 @@ public final class AlertRulesLoading: @unchecked Sendable {
     /// from now on (as ``RuleSelection/loadAlertRules()`` does); may be called more than once.
     /// - Throws: ``RuleLoadError`` listing every problem found.
     public func wait() throws(RuleLoadError) -> AlertRules {
-        done.wait()
-        done.signal()
-        let rules = try result!.get()
+        let rules = try loading.value()
         Span.jobIDAttributes = rules.jobIDAttributes
         return rules
     }

@@ -113,7 +113,10 @@ extension Correlate {
                 alerts = [latest]
             }
             let rules = try loading.wait()
-            let lookup = BundleBuilder(store: store, rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
+            // A second handle reads the queue figures on the other core; without one (it could not
+            // be opened), the same answer comes in turn.
+            let queueStore = try? storeOptions.openExisting()
+            let lookup = BundleBuilder(store: store, queueStore: queueStore, rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
             let bundles = try alerts.map { try lookup.bundle(for: $0) }
             try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "),
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
