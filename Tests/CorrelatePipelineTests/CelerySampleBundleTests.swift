@@ -18,6 +18,25 @@ import CorrelateDecode
         return try decoded.alerts.map { try builder.bundle(for: $0, now: .now) }
     }
 
+    /// `lookup` reads the queue figures on a second handle, on another thread, while the
+    /// candidate traces are analysed on the first: the bundles are those of one handle.
+    @Test func aSecondHandleForTheQueueFiguresGivesTheSameBundles() throws {
+        let path = CelerySampleTraceTests.prepared.path
+        let rules = try AlertRules.load(RuleLoader.shippedSources())
+        let alerts = try AlertFiles.read(Fixtures.celery("alerts/alertmanager-webhook-resolved.json")).alerts
+        let now = Timestamp.now
+        let one = BundleBuilder(store: try StoreLocation.open(path), rules: rules, limit: 10, lookback: nil)
+        let two = BundleBuilder(store: try StoreLocation.open(path), queueStore: try StoreLocation.open(path), rules: rules, limit: 10, lookback: nil)
+        var withQueues = 0
+        for alert in alerts {
+            let alone = try one.bundle(for: alert, now: now)
+            let beside = try two.bundle(for: alert, now: now)
+            if alone.queues.contains(where: { $0.window?.jobs ?? 0 > 0 }) { withQueues += 1 }
+            #expect(BundleJSON.string(beside) == BundleJSON.string(alone), "\(alert.name)")
+        }
+        #expect(withQueues > 0, "some bundle has queue figures to compare")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func everySlowJobIsInTheLatencyBundleWithItsCulprit(_ kind: StoreKind) throws {
         let bundle = try #require(try Self.bundles(kind).first { $0.alert.name == "JobLatencyHigh" })
