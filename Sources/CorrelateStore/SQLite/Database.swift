@@ -1,4 +1,5 @@
 internal import CSQLite
+import Foundation
 
 /// One SQLite connection, used from one thread at a time.
 final class Database {
@@ -26,12 +27,32 @@ final class Database {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5_000)
+        if Self.logStatements { sqlite3_trace_v2(db, UInt32(SQLITE_TRACE_PROFILE), Self.logStatement, nil) }
         if !(readOnly || immutable) {
             // Debian and others build SQLite with SECURE_DELETE on: every cell a page split
             // moves is zeroed where it was. correlate's rows are no secret from the file's
             // owner, and dropping old data drops whole segment files.
             sqlite3_exec(db, "PRAGMA secure_delete = OFF", nil, nil, nil)
         }
+    }
+
+    /// `$CORRELATE_SQLITE_LOG` set: each statement's time, file (the segment's name) and text
+    /// on standard error, when it ends (SQLite's `SQLITE_TRACE_PROFILE`); as
+    /// `$CORRELATE_CLICKHOUSE_LOG` for a ClickHouse store.
+    private static let logStatements = getenv("CORRELATE_SQLITE_LOG") != nil
+
+    private static let logStatement: @convention(c) (UInt32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32 = {
+        _, _, statement, nanoseconds in
+        guard let statement, let nanoseconds else { return 0 }
+        let handle = OpaquePointer(statement)
+        let file = sqlite3_db_filename(sqlite3_db_handle(handle), "main").map { String(cString: $0) } ?? ""
+        let text = sqlite3_sql(handle).map { String(cString: $0) } ?? ""
+        let milliseconds = Double(nanoseconds.load(as: Int64.self)) / 1_000_000
+        let line = "sqlite: \(String(format: "%.2f", milliseconds)) ms: \(file.split(separator: "/").last ?? ""): "
+            + text.split(whereSeparator: \.isWhitespace).joined(separator: " ") + "\n"
+        var bytes = Array(line.utf8)
+        _ = write(2, &bytes, bytes.count)
+        return 0
     }
 
     /// SQLite's process-wide settings, made before its first connection opens.
