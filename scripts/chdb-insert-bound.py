@@ -33,7 +33,9 @@ def main():
     options = parser.parse_args()
     database, table = options.database, options.table
     tables = [json.loads(line) for line in ask(options.front, f"SELECT name, create_table_query, engine FROM system.tables WHERE database = '{database}'").splitlines()]
-    views = [t for t in tables if t["engine"] == "MaterializedView" and f"FROM {database}.{table}" in t["create_table_query"]]
+    # Views that write into a table of their own (`TO`); one without keeps its rows inside.
+    views = [t for t in tables if t["engine"] == "MaterializedView" and f"FROM {database}.{table}" in t["create_table_query"]
+             and " TO " in t["create_table_query"]]
     targets = {t["create_table_query"].split(" TO ")[1].split()[0].split(".")[-1] for t in views}
     ordered = [t for t in tables if t["name"] == table] + [t for t in tables if t["name"] in targets] + views
     rows = ask(options.front, f"SELECT * FROM {database}.{table} LIMIT {options.rows} FORMAT JSONEachRow").splitlines()

@@ -20,10 +20,10 @@ public import CorrelateModel
 /// The top `limit` are kept, followed by the other side of each job joined by a span link.
 public struct AlertLookup {
     public let store: EventStore
-    /// A second handle on the same store for the queue figures, read on another thread while
-    /// `store` reads and analyses the candidate traces; nil: one after the other, on `store`.
-    /// Each handle is used by one thread only.
-    public var queueStore: EventStore?
+    /// Where a second handle on the same store comes from, for the queue figures: read on
+    /// another thread while `store` reads and analyses the candidate traces. Nil, or a handle
+    /// that cannot be opened: the figures are read in turn on `store`.
+    public var queueStore: SecondStore?
     public let matcher: AlertMatcher
     public var limit: Int
     public var unlinkedLimit: Int
@@ -31,7 +31,7 @@ public struct AlertLookup {
     /// The weight from which a label's match alone makes a candidate when weaker ones also match.
     public static let strongWeight = 0.5
 
-    public init(store: EventStore, queueStore: EventStore? = nil, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
+    public init(store: EventStore, queueStore: SecondStore? = nil, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
         self.store = store
         self.queueStore = queueStore
         self.matcher = matcher
@@ -82,8 +82,9 @@ public struct AlertLookup {
         }
         let queueAttributes = matcher.queueAttributes
         let queueSpans = queueEnd == windowEnd ? windowSpans : nil
+        let queuesUntil = queueEnd
         func comparison(on store: EventStore) throws -> [QueueComparison] {
-            try QueueReport(store: store, queueAttributes: queueAttributes).comparison(of: queueNames, window: windowStart, queueEnd, spans: queueSpans)
+            try QueueReport(store: store, queueAttributes: queueAttributes).comparison(of: queueNames, window: windowStart, queuesUntil, spans: queueSpans)
         }
         // The ranking needs the queue figures, the analyses do not: with a second handle, both
         // are read at once.
@@ -96,8 +97,12 @@ public struct AlertLookup {
             }
         }
         let queues: [QueueComparison]
-        if let queueStore {
-            let figures = Background { () throws -> [QueueComparison] in try comparison(on: queueStore) }
+        if let queueStore, !queueNames.isEmpty {
+            // The second handle is opened on the other thread too (the first time only).
+            let figures = Background { () throws -> [QueueComparison]? in
+                guard let second = queueStore.store() else { return nil }
+                return try comparison(on: second)
+            }
             // The figures are waited for however the analyses end: the other thread must be
             // done with its handle before this returns.
             do {
@@ -106,7 +111,7 @@ public struct AlertLookup {
                 _ = try? figures.value()
                 throw error
             }
-            queues = try figures.value()
+            queues = try figures.value() ?? comparison(on: store)
         } else {
             queues = try comparison(on: store)
             try analyseCandidates()
@@ -440,5 +445,26 @@ public struct AlertMatcher: Sendable {
     /// Service names the alert is about (labels mapped to `service.name`).
     public func services(_ alert: Alert) -> [String] {
         matches(for: alert).filter { $0.mapping.attributes.contains("service.name") }.map(\.value)
+    }
+}
+
+/// A second handle on a store, for ``AlertLookup/queueStore``: opened by `open` the first time
+/// it is asked for (on the thread that asks), then kept; nil when it cannot be opened.
+/// Used by one thread at a time: each bundle waits for its work on the other thread before the
+/// next bundle starts.
+public final class SecondStore: @unchecked Sendable {
+    private let open: () throws -> EventStore?
+    /// nil: not tried yet; `.some(nil)`: tried, could not be opened.
+    private var opened: EventStore??
+
+    public init(_ open: @escaping () throws -> EventStore?) {
+        self.open = open
+    }
+
+    func store() -> EventStore? {
+        if let opened { return opened }
+        let store = (try? open()) ?? nil
+        opened = .some(store)
+        return store
     }
 }

@@ -18,9 +18,9 @@ public struct BundleBuilder {
     public let rules: AlertRules
     public let lookup: AlertLookup
 
-    /// - Parameter queueStore: a second handle on `store`, for the queue figures read on another
-    ///   thread (``AlertLookup/queueStore``); nil: read on `store`, in turn.
-    public init(store: EventStore, queueStore: EventStore? = nil, rules: AlertRules, limit: Int, lookback: Int64?) {
+    /// - Parameter queueStore: where a second handle on `store` comes from, for the queue figures
+    ///   read on another thread (``AlertLookup/queueStore``); nil: read on `store`, in turn.
+    public init(store: EventStore, queueStore: SecondStore? = nil, rules: AlertRules, limit: Int, lookback: Int64?) {
         self.store = store
         self.rules = rules
         let matcher = AlertMatcher(

@@ -212,15 +212,18 @@ final class Segment {
 
     // MARK: - Files
 
+    /// How much of a sealed segment file a one-shot reader maps into memory (`PRAGMA
+    /// mmap_size`): its pages are then read in place from the page cache, not copied by `pread`
+    /// into SQLite's own cache. Only there: a sealed file never changes, and a command that
+    /// reads and exits neither grows its resident memory with the mapping for long nor holds it.
+    static let readerMapBytes = 1 << 30
+
     /// Opens a segment file: a new one gets the segment tables and the writer's pragmas; a
     /// read-only open of a file whose folder the reader cannot write falls back to an
     /// immutable read, as the catalog does.
-    /// With `snapshot` (a reader only), the connection's read transaction is begun and held
-    /// from its first read on (``SQLiteEventStore/Access/snapshot``).
-    /// How much of a segment file a reader maps into memory (`PRAGMA mmap_size`): pages are
-    /// then read in place from the page cache, not copied by `pread` into SQLite's own cache.
-    static let readerMapBytes = 1 << 30
-
+    /// With `snapshot` (a one-shot reader of a sealed segment only), the connection's read
+    /// transaction is begun and held from its first read on (``SQLiteEventStore/Access/snapshot``),
+    /// and the file is mapped into memory (``readerMapBytes``).
     static func openFile(_ path: String, writable: Bool, cacheKiB: Int, snapshot: Bool = false) throws -> Database? {
         let exists = FileManager.default.fileExists(atPath: path)
         if !writable {
@@ -230,8 +233,8 @@ final class Segment {
                !FileManager.default.fileExists(atPath: path + "-shm") {
                 db = try Database(path: path, immutable: true)
             }
-            try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB); PRAGMA mmap_size = \(Segment.readerMapBytes);")
-            if snapshot { try db.execute("BEGIN") }
+            try db.execute("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB);")
+            if snapshot { try db.execute("PRAGMA mmap_size = \(Segment.readerMapBytes); BEGIN") }
             return db
         }
         let db = try Database(path: path)

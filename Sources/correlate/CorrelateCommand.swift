@@ -54,7 +54,10 @@ extension Correlate {
     static func parsed(_ arguments: [String]) throws -> ParsableCommand {
         // Help is always made from the root (a subcommand parsed alone first leaves the
         // parser's caches seeing it as the root, and its help would lose the root's options).
-        let asksForHelp = arguments.contains { ["-h", "--help", "help", "--version", "--experimental-dump-help"].contains($0) || $0.hasPrefix("--generate-completion-script") }
+        let asksForHelp = arguments.contains { argument in
+            ["--help", "help", "--version", "--experimental-dump-help"].contains(argument) || argument.hasPrefix("--generate-completion-script")
+                || (argument.hasPrefix("-") && !argument.hasPrefix("--") && argument.contains("h"))  // -h, and -h among short flags (-vh)
+        }
         if !asksForHelp, let word = arguments.first, let subcommand = configuration.subcommands.first(where: { $0._commandName == word }) {
             do {
                 return try subcommand.parseAsRoot(Array(arguments.dropFirst()))

@@ -25,16 +25,39 @@ import CorrelateDecode
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alerts = try AlertFiles.read(Fixtures.celery("alerts/alertmanager-webhook-resolved.json")).alerts
         let now = Timestamp.now
-        let one = BundleBuilder(store: try StoreLocation.open(path), rules: rules, limit: 10, lookback: nil)
-        let two = BundleBuilder(store: try StoreLocation.open(path), queueStore: try StoreLocation.open(path), rules: rules, limit: 10, lookback: nil)
+        // As the commands open it: to read, sealed segments in one snapshot each.
+        let one = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), rules: rules, limit: 10, lookback: nil)
+        let opened = Counter()
+        let second = SecondStore {
+            opened.add()
+            return try StoreLocation.openExisting(path)
+        }
+        let two = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), queueStore: second, rules: rules, limit: 10, lookback: nil)
         var withQueues = 0
         for alert in alerts {
             let alone = try one.bundle(for: alert, now: now)
             let beside = try two.bundle(for: alert, now: now)
             if alone.queues.contains(where: { $0.window?.jobs ?? 0 > 0 }) { withQueues += 1 }
-            #expect(BundleJSON.string(beside) == BundleJSON.string(alone), "\(alert.name)")
+            let same = BundleJSON.string(beside) == BundleJSON.string(alone)
+            #expect(same, "\(alert.name): the bundles differ")
         }
         #expect(withQueues > 0, "some bundle has queue figures to compare")
+        #expect(opened.value == 1, "the second handle is opened once, and used")
+        // A second handle that cannot be opened: the figures are read in turn on the first.
+        let fallback = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), queueStore: SecondStore { nil },
+                                     rules: rules, limit: 10, lookback: nil)
+        for alert in alerts {
+            let same = BundleJSON.string(try fallback.bundle(for: alert, now: now)) == BundleJSON.string(try one.bundle(for: alert, now: now))
+            #expect(same, "\(alert.name): the bundles differ without a second handle")
+        }
+    }
+
+    /// Counts from any thread.
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
     }
 
     @Test(arguments: StoreKind.allCases)

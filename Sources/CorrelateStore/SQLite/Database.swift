@@ -36,10 +36,11 @@ final class Database {
         }
     }
 
-    /// `$CORRELATE_SQLITE_LOG` set: each statement's time, file (the segment's name) and text
-    /// on standard error, when it ends (SQLite's `SQLITE_TRACE_PROFILE`); as
-    /// `$CORRELATE_CLICKHOUSE_LOG` for a ClickHouse store.
-    private static let logStatements = getenv("CORRELATE_SQLITE_LOG") != nil
+    /// `$CORRELATE_SQLITE_LOG` set (and not `0`): each statement's time, file (the segment's
+    /// name) and text on standard error, when it ends (SQLite's `SQLITE_TRACE_PROFILE`, timed
+    /// by SQLite's clock in whole milliseconds); as `$CORRELATE_CLICKHOUSE_LOG` for a
+    /// ClickHouse store.
+    private static let logStatements = getenv("CORRELATE_SQLITE_LOG").map { String(cString: $0) }.map { !$0.isEmpty && $0 != "0" } ?? false
 
     private static let logStatement: @convention(c) (UInt32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32 = {
         _, _, statement, nanoseconds in
@@ -47,8 +48,8 @@ final class Database {
         let handle = OpaquePointer(statement)
         let file = sqlite3_db_filename(sqlite3_db_handle(handle), "main").map { String(cString: $0) } ?? ""
         let text = sqlite3_sql(handle).map { String(cString: $0) } ?? ""
-        let milliseconds = Double(nanoseconds.load(as: Int64.self)) / 1_000_000
-        let line = "sqlite: \(String(format: "%.2f", milliseconds)) ms: \(file.split(separator: "/").last ?? ""): "
+        let milliseconds = nanoseconds.load(as: Int64.self) / 1_000_000
+        let line = "sqlite: \(milliseconds) ms: \(file.split(separator: "/").last ?? ""): "
             + text.split(whereSeparator: \.isWhitespace).joined(separator: " ") + "\n"
         var bytes = Array(line.utf8)
         _ = write(2, &bytes, bytes.count)

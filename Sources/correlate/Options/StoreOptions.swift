@@ -1,5 +1,6 @@
 import ArgumentParser
 import CorrelateModel
+import CorrelateEngine
 import CorrelatePipeline
 
 /// `--db`, `--store`: the commands that use the store.
@@ -41,14 +42,23 @@ struct StoreOptions: ParsableArguments {
         try StoreLocation.open(try address, limits: limits)
     }
 
+    /// A second handle for reading, opened when first asked for (``SecondStore``): nil, and
+    /// nothing said, when there is no store to open.
+    func secondHandle() -> SecondStore {
+        let address = try? address
+        return SecondStore { try address.flatMap { try StoreLocation.openExisting($0) } }
+    }
+
     /// A second connection, to read what the writer wrote.
     func openReader() throws -> EventStore {
         try StoreLocation.openReader(try address)
     }
 
-    /// The store, to read; when there is none, says so and exits with status 1.
-    func openExisting() throws -> EventStore {
+    /// The store, to read; when there is none, says so and exits with status 1. `first` is
+    /// called before that is said (a command's earlier problem, said before it, may throw).
+    func openExisting(first: () throws -> Void = {}) throws -> EventStore {
         guard let store = try StoreLocation.openExisting(try address) else {
+            try first()
             DiagnosticPrinter.printError("correlate: error: no store at '\(path)'; run correlate ingest first, or give --db")
             throw ExitCode(ExitStatus.badInput.rawValue)
         }

@@ -90,7 +90,7 @@ extension Correlate {
             // The rules are read while the store opens and the alert is found; a problem with
             // them is still said before any other.
             let loading = ruleOptions.selection.loadAlertRulesInBackground()
-            let store = try loading.ahead { try storeOptions.openExisting() }
+            let store = try loading.ahead { try storeOptions.openExisting { _ = try loading.wait() } }
             var alerts: [Alert] = []
             if let alertFile {
                 let decoded = try loading.ahead { try AlertSelection.fromPayload(alertFile, store: store) }
@@ -115,8 +115,7 @@ extension Correlate {
             let rules = try loading.wait()
             // A second handle reads the queue figures on the other core; without one (it could not
             // be opened), the same answer comes in turn.
-            let queueStore = try? storeOptions.openExisting()
-            let lookup = BundleBuilder(store: store, queueStore: queueStore, rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
+            let lookup = BundleBuilder(store: store, queueStore: storeOptions.secondHandle(), rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
             let bundles = try alerts.map { try lookup.bundle(for: $0) }
             try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "),
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
