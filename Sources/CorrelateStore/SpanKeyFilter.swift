@@ -22,45 +22,34 @@ final class SpanKeyFilter {
     }
 
     func insert(_ trace: TraceID, _ span: SpanID) {
-        let (block, bits) = Self.place(trace, span, blockCount)
-        words.withUnsafeMutableBufferPointer { words in
-            var spread = bits
-            for _ in 0..<6 {
-                let bit = Int(spread & 511)
-                words[block + bit >> 6] |= 1 << UInt64(bit & 63)
-                spread >>= 9
+        _ = words.withUnsafeMutableBufferPointer { words in
+            Self.forEachBit(trace, span, blockCount) { word, mask in
+                words[word] |= mask
+                return true
             }
         }
     }
 
     /// False when the segment surely does not hold the key.
     func mayHold(_ trace: TraceID, _ span: SpanID) -> Bool {
-        let (block, bits) = Self.place(trace, span, blockCount)
-        return words.withUnsafeBufferPointer { words in
-            var spread = bits
-            for _ in 0..<6 {
-                let bit = Int(spread & 511)
-                if words[block + bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
-                spread >>= 9
-            }
-            return true
+        words.withUnsafeBufferPointer { words in
+            Self.forEachBit(trace, span, blockCount) { word, mask in words[word] & mask != 0 }
         }
     }
 
-    /// The first word of the key's block, and 54 bits that choose six bits in it.
+    /// Calls `body` with the word and bit of each of the key's six bits, in its block, until it
+    /// returns false; whether it never did.
     @inline(__always)
-    private static func place(_ trace: TraceID, _ span: SpanID, _ blockCount: UInt64) -> (Int, UInt64) {
-        let hash = mix(trace.high ^ mix(trace.low ^ mix(span.value)))
+    private static func forEachBit(_ trace: TraceID, _ span: SpanID, _ blockCount: UInt64, _ body: (Int, UInt64) -> Bool) -> Bool {
+        let hash = SplitMix64.mix(trace.high ^ SplitMix64.mix(trace.low ^ SplitMix64.mix(span.value)))
+        // The block from the high half, 54 bits of a second mix choose six of its 512 bits.
         let block = Int((hash >> 32) % blockCount) * 8
-        return (block, mix(hash))
-    }
-
-    /// SplitMix64's finaliser: every input bit moves about half of the output bits.
-    @inline(__always)
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var spread = SplitMix64.mix(hash)
+        for _ in 0..<6 {
+            let bit = Int(spread & 511)
+            guard body(block + bit >> 6, 1 << UInt64(bit & 63)) else { return false }
+            spread >>= 9
+        }
+        return true
     }
 }

@@ -1,19 +1,9 @@
 import CorrelateModel
 import Foundation
 
-/// SplitMix64: a small deterministic generator, so the benchmark file is the same on every run
-/// and machine for a given seed.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The benchmark's draws, from the one SplitMix64 (CorrelateModel): the file is the same on
+/// every run and machine for a given seed.
+extension SplitMix64 {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
