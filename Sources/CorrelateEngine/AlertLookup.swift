@@ -20,10 +20,11 @@ public import CorrelateModel
 /// The top `limit` are kept, followed by the other side of each job joined by a span link.
 public struct AlertLookup {
     public let store: EventStore
-    /// Where a second handle on the same store comes from, for the queue figures: read on
-    /// another thread while `store` reads and analyses the candidate traces. Nil, or a handle
-    /// that cannot be opened: the figures are read in turn on `store`.
-    public var queueStore: SecondStore?
+    /// Where a second handle on the same store comes from: on another thread, it reads the
+    /// queue figures while `store` reads and analyses the candidate traces, then the window's
+    /// log lines without spans or ids while `store` reads the kept traces' lines. Nil, or a
+    /// handle that cannot be opened: all is read in turn on `store`.
+    public var secondStore: SecondStore?
     public let matcher: AlertMatcher
     public var limit: Int
     public var unlinkedLimit: Int
@@ -31,9 +32,9 @@ public struct AlertLookup {
     /// The weight from which a label's match alone makes a candidate when weaker ones also match.
     public static let strongWeight = 0.5
 
-    public init(store: EventStore, queueStore: SecondStore? = nil, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
+    public init(store: EventStore, secondStore: SecondStore? = nil, matcher: AlertMatcher, limit: Int = 10, unlinkedLimit: Int = 200) {
         self.store = store
-        self.queueStore = queueStore
+        self.secondStore = secondStore
         self.matcher = matcher
         self.limit = max(1, limit)
         self.unlinkedLimit = max(0, unlinkedLimit)
@@ -96,22 +97,37 @@ public struct AlertLookup {
                 if let analysis = try query.analyze(id, includeLogs: false) { analyses.append(analysis) }
             }
         }
+        // The window's log lines that no kept trace explains: trace ids without spans, and
+        // lines with neither a trace nor a job id. They depend on the window alone.
+        let services = Set(matcher.services(alert))
+        let unlinkedLimit = self.unlinkedLimit
+        func windowLogs(on store: EventStore) throws -> (orphans: [TraceID], unlinked: [LogRecord]) {
+            (try store.traceIDsOfLogsWithoutSpans(between: windowStart, and: windowEnd, limit: 20),
+             try store.unlinkedLogs(between: windowStart, and: windowEnd, services: services, limit: unlinkedLimit))
+        }
         let queues: [QueueComparison]
-        if let queueStore, !queueNames.isEmpty {
-            // The second handle is opened on the other thread too (the first time only).
+        var windowLogsLater: Background<(orphans: [TraceID], unlinked: [LogRecord]), any Error>?
+        // Whatever ends this, the other thread must be done with its handle first.
+        defer { _ = try? windowLogsLater?.value() }
+        if let secondStore {
+            // On the second handle (opened on the other thread, the first time only), in turn:
+            // the queue figures while the candidates are analysed here, then the window's log
+            // lines while the kept traces' are read here.
             let figures = Background { () throws -> [QueueComparison]? in
-                guard let second = queueStore.store() else { return nil }
-                return try comparison(on: second)
+                guard let second = secondStore.store() else { return nil }
+                return queueNames.isEmpty ? [] : try comparison(on: second)
             }
-            // The figures are waited for however the analyses end: the other thread must be
-            // done with its handle before this returns.
             do {
                 try analyseCandidates()
             } catch {
                 _ = try? figures.value()
                 throw error
             }
-            queues = try figures.value() ?? comparison(on: store)
+            let found = try figures.value()
+            queues = try found ?? comparison(on: store)
+            if found != nil, let second = secondStore.store() {
+                windowLogsLater = Background { try windowLogs(on: second) }
+            }
         } else {
             queues = try comparison(on: store)
             try analyseCandidates()
@@ -207,13 +223,12 @@ public struct AlertLookup {
                     message: "label \(mapping.label)=\(value) matched nothing in the window, ignored"))
             }
         }
-        for orphan in try store.traceIDsOfLogsWithoutSpans(between: windowStart, and: windowEnd, limit: 20) {
+        let (orphans, unlinked) = try windowLogsLater?.value() ?? windowLogs(on: store)
+        for orphan in orphans {
             diagnostics.append(TraceDiagnostic(
                 code: "logs_without_spans",
                 message: "log lines carry trace id \(orphan) but the store has no span of it", traceID: orphan))
         }
-        let services = Set(matcher.services(alert))
-        let unlinked = try store.unlinkedLogs(between: windowStart, and: windowEnd, services: services, limit: unlinkedLimit)
         return IncidentBundle(
             alert: alert, windowStart: windowStart, windowEnd: windowEnd, traces: kept, candidates: candidates.count,
             unlinkedLogs: unlinked, diagnostics: diagnostics, measure: measure, measureFrom: measureFrom, queues: queues)
@@ -448,7 +463,7 @@ public struct AlertMatcher: Sendable {
     }
 }
 
-/// A second handle on a store, for ``AlertLookup/queueStore``: opened by `open` the first time
+/// A second handle on a store, for ``AlertLookup/secondStore``: opened by `open` the first time
 /// it is asked for (on the thread that asks), then kept; nil when it cannot be opened.
 /// Used by one thread at a time: each bundle waits for its work on the other thread before the
 /// next bundle starts.

@@ -18,9 +18,10 @@ public struct BundleBuilder {
     public let rules: AlertRules
     public let lookup: AlertLookup
 
-    /// - Parameter queueStore: where a second handle on `store` comes from, for the queue figures
-    ///   read on another thread (``AlertLookup/queueStore``); nil: read on `store`, in turn.
-    public init(store: EventStore, queueStore: SecondStore? = nil, rules: AlertRules, limit: Int, lookback: Int64?) {
+    /// - Parameter secondStore: where a second handle on `store` comes from, for the queue figures
+    ///   and the window's unexplained log lines, read on another thread
+    ///   (``AlertLookup/secondStore``); nil: read on `store`, in turn.
+    public init(store: EventStore, secondStore: SecondStore? = nil, rules: AlertRules, limit: Int, lookback: Int64?) {
         self.store = store
         self.rules = rules
         let matcher = AlertMatcher(
@@ -31,7 +32,7 @@ public struct BundleBuilder {
             measure: { [rules] in rules.measure(of: $0) },
             statedThresholdMilliseconds: { [rules] in rules.statedThresholdMilliseconds(of: $0) },
             defaultThresholdMilliseconds: rules.defaultThresholdMilliseconds)
-        self.lookup = AlertLookup(store: store, queueStore: queueStore, matcher: matcher, limit: limit)
+        self.lookup = AlertLookup(store: store, secondStore: secondStore, matcher: matcher, limit: limit)
     }
 
     public func bundle(for alert: Alert, now: Timestamp = .now) throws -> IncidentBundle {

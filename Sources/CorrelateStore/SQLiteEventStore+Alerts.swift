@@ -86,7 +86,8 @@ extension SQLiteEventStore {
     }
 
     public func traceIDs(linkingTo trace: TraceID, limit: Int) throws -> [TraceID] {
-        let ids = try fanOut("SELECT trace_id FROM span_links WHERE linked_trace = ?1 LIMIT ?2", bind: {
+        let prefetched = limit == Self.prefetchedLinks ? prefetched.linking[trace] : nil
+        let ids = try prefetched ?? fanOut("SELECT trace_id FROM span_links WHERE linked_trace = ?1 ORDER BY trace_id LIMIT ?2", bind: {
             $0.bind(1, trace.description)
             $0.bind(2, limit)
         }, read: readTraceIDs)

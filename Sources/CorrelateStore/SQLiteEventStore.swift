@@ -27,7 +27,7 @@ internal import CSQLite
 public final class SQLiteEventStore: EventStore {
     public let path: String
     let catalog: Database
-    private let access: Access
+    let access: Access
     public let limits: StoreLimits
     private var sourceIDs: [String: Int64] = [:]
     private var sourcePaths: [Int64: String] = [:]
@@ -40,6 +40,11 @@ public final class SQLiteEventStore: EventStore {
     private var lastRetentionCheck: UInt64 = 0
     /// What retention dropped since the store was opened.
     public private(set) var retention = RetentionReport()
+    /// What the last ``prefetch(traces:)`` and ``prefetchLogs(traces:)`` read.
+    var prefetched = SQLitePrefetch()
+    /// Keys bound to one statement of a prefetch (the list is padded with NULL, which matches
+    /// no row, so that every batch of a kind is one prepared statement, kept by the segment).
+    var prefetchBatch = 256
 
     /// How a store is opened.
     public enum Access: Sendable {
@@ -310,6 +315,7 @@ public final class SQLiteEventStore: EventStore {
     /// ``openSegmentsLimit`` are open, the oldest segments first; they open again on demand.
     /// (A statement still held keeps its connection alive until it is released.)
     private func closeIdleConnections(keeping wanted: Set<Int64>) {
+        guard segments.count > Self.openSegmentsLimit else { return }
         var open = segments.filter { $0.isOpen && $0.file != nil }.count
         guard open > Self.openSegmentsLimit else { return }
         for segment in segments where open > Self.openSegmentsLimit && segment.sealed && segment.file != nil
@@ -875,6 +881,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func spans(inTrace trace: TraceID) throws -> [Span] {
+        if let spans = prefetched.spans[trace] { return spans }
         let spans = try fanOut("SELECT \(Self.spanColumns) FROM spans WHERE trace_id = ?1 ORDER BY start, span_id",
                                bind: { $0.bind(1, trace) }, read: readSpans)
         return Self.spanOrder(spans)
@@ -887,20 +894,42 @@ public final class SQLiteEventStore: EventStore {
 
     public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
         guard !messageIDs.isEmpty else { return [] }
-        // A job id names a producer and a consumer span, maybe a few retries: a bound keeps a
-        // misconfigured id (the same one on every job) from pulling in the whole store.
         var spans: [Span] = []
         for id in messageIDs.sorted() {
-            let found = try fanOut("SELECT \(Self.spanColumns) FROM spans WHERE message_id = ?1 ORDER BY start LIMIT 64",
-                                   bind: { $0.bind(1, id) }, read: readSpans)
-            spans += found.count > 1 ? Array(found.sorted { $0.start < $1.start }.prefix(64)) : found
+            if let found = prefetched.byMessage[id] {
+                spans += found
+                continue
+            }
+            spans += Self.messageOrder(try fanOut("""
+                SELECT \(Self.spanColumns) FROM spans WHERE message_id = ?1 ORDER BY start, trace_id, span_id LIMIT \(Self.spansPerMessageID)
+                """, bind: { $0.bind(1, id) }, read: readSpans))
         }
         return spans
     }
 
+    /// Spans of one message id read from each segment at most: a job id names a producer and a
+    /// consumer span, maybe a few retries, and the bound keeps a misconfigured id (the same one
+    /// on every job) from pulling in the whole store.
+    static let spansPerMessageID = 64
+
+    /// The first ``spansPerMessageID`` spans of one message id, by start (then trace and span
+    /// id, so that the same spans come first whichever segments they were read from).
+    static func messageOrder(_ spans: [Span]) -> [Span] {
+        guard spans.count > 1 else { return spans }
+        return Array(spans.sorted { ($0.start, $0.traceID, $0.spanID.value) < ($1.start, $1.traceID, $1.spanID.value) }
+            .prefix(spansPerMessageID))
+    }
+
     func readSpans(_ statement: Statement) throws -> [Span] {
-        defer { statement.reset() }
         var spans: [Span] = []
+        try readSpans(statement) { span, _ in spans.append(span) }
+        return spans
+    }
+
+    /// Reads the statement's rows (``spanColumns`` first) and resets it; `each` gets each
+    /// span with the statement on its row (to read the columns after those).
+    func readSpans(_ statement: Statement, each: (Span, Statement) throws -> Void) throws {
+        defer { statement.reset() }
         // Spans of one resource come together: its JSON is parsed once for them.
         var lastResource: (text: [UInt8], attributes: [Attribute])?
         while try statement.step() {
@@ -916,7 +945,7 @@ public final class SQLiteEventStore: EventStore {
                 if !text.isEmpty { lastResource = (Array(text), attributes) }
                 return attributes
             }
-            spans.append(Span(
+            try each(Span(
                 traceID: trace, spanID: span, parentSpanID: statement.withBlob(2, Blob.spanID),
                 name: statement.string(3) ?? "", kind: Span.Kind(rawValue: Int(statement.int64(4))) ?? .unspecified,
                 start: Timestamp(nanoseconds: statement.int64(5)), end: Timestamp(nanoseconds: statement.int64(6)),
@@ -925,14 +954,14 @@ public final class SQLiteEventStore: EventStore {
                 attributes: statement.withText(10, SpanJSON.attributes),
                 resource: resource,
                 events: statement.withText(12, SpanJSON.events),
-                links: statement.withText(13, SpanJSON.links)))
+                links: statement.withText(13, SpanJSON.links)), statement)
         }
-        return spans
     }
 
     static let logColumns = "id, ts, trace_id, span_id, job_id, severity, service, host, rule, message, lines"
 
     public func logs(inTrace trace: TraceID) throws -> [LogRecord] {
+        if let records = prefetched.logs[trace] { return records }
         let rows = try fanOut("SELECT \(Self.logColumns) FROM logs WHERE trace_id = ?1 OR trace_id = ?2 ORDER BY ts, id", bind: {
             $0.bind(1, trace)
             // A 64-bit id logged by Datadog or B3 is kept with a zero high half.
@@ -1101,12 +1130,19 @@ public final class SQLiteEventStore: EventStore {
         guard !jobIDs.isEmpty else { return [] }
         var records: [LogRecord] = []
         for id in jobIDs.sorted() {
-            let rows = try fanOut("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id LIMIT 5000",
+            if let found = prefetched.jobLogs[id] {
+                records += found
+                continue
+            }
+            let rows = try fanOut("SELECT \(Self.logColumns) FROM logs WHERE job_id = ?1 ORDER BY ts, id LIMIT \(Self.logsPerJobID)",
                                   bind: { $0.bind(1, id) }, read: readLogRows)
-            records += try self.records(Array(Self.logOrder(rows).prefix(5000)))
+            records += try self.records(Array(Self.logOrder(rows).prefix(Self.logsPerJobID)))
         }
         return records
     }
+
+    /// Log records of one job id read at most (the first by time).
+    static let logsPerJobID = 5000
 
     public func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID] {
         // The blob range [prefix 000…, prefix fff…] holds every id with these leading digits.

@@ -18,12 +18,22 @@ import CorrelateDecode
         return try decoded.alerts.map { try builder.bundle(for: $0, now: .now) }
     }
 
-    /// `lookup` reads the queue figures on a second handle, on another thread, while the
-    /// candidate traces are analysed on the first: the bundles are those of one handle.
-    @Test func aSecondHandleForTheQueueFiguresGivesTheSameBundles() throws {
-        let path = CelerySampleTraceTests.prepared.path
+    /// `lookup` reads the queue figures and then the window's unexplained log lines on a second
+    /// handle, on another thread, while the candidate traces and then the kept ones are read on
+    /// the first: the bundles are those of one handle.
+    @Test func aSecondHandleForTheQueueFiguresAndWindowLinesGivesTheSameBundles() throws {
         let rules = try AlertRules.load(RuleLoader.shippedSources())
         let alerts = try AlertFiles.read(Fixtures.celery("alerts/alertmanager-webhook-resolved.json")).alerts
+        // The sample, and in each alert's window a line whose trace id no span has.
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("celery.db").path
+        do {
+            let writer = try StoreLocation.open(path)
+            _ = try CelerySampleTraceTests.ingest(into: writer)
+            _ = try writer.insert(logs: alerts.enumerated().map { index, alert in
+                LogRecord(source: SourceLocation(file: "orphans.log", line: index + 1), timestamp: alert.startsAt,
+                          traceID: TraceID(high: 0xdead, low: UInt64(index + 1)), message: "a line of a trace without spans")
+            })
+        }
         let now = Timestamp.now
         // As the commands open it: to read, sealed segments in one snapshot each.
         let one = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), rules: rules, limit: 10, lookback: nil)
@@ -32,19 +42,24 @@ import CorrelateDecode
             opened.add()
             return try StoreLocation.openExisting(path)
         }
-        let two = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), queueStore: second, rules: rules, limit: 10, lookback: nil)
+        let two = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), secondStore: second, rules: rules, limit: 10, lookback: nil)
         var withQueues = 0
+        var withUnlinked = 0
+        var withOrphans = 0
         for alert in alerts {
             let alone = try one.bundle(for: alert, now: now)
             let beside = try two.bundle(for: alert, now: now)
             if alone.queues.contains(where: { $0.window?.jobs ?? 0 > 0 }) { withQueues += 1 }
+            if !alone.unlinkedLogs.isEmpty { withUnlinked += 1 }
+            if alone.diagnostics.contains(where: { $0.code == "logs_without_spans" }) { withOrphans += 1 }
             let same = BundleJSON.string(beside) == BundleJSON.string(alone)
             #expect(same, "\(alert.name): the bundles differ")
         }
         #expect(withQueues > 0, "some bundle has queue figures to compare")
+        #expect(withUnlinked > 0 && withOrphans > 0, "some bundle has unlinked lines (\(withUnlinked)) and lines without spans (\(withOrphans)) to compare")
         #expect(opened.value == 1, "the second handle is opened once, and used")
         // A second handle that cannot be opened: the figures are read in turn on the first.
-        let fallback = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), queueStore: SecondStore { nil },
+        let fallback = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), secondStore: SecondStore { nil },
                                      rules: rules, limit: 10, lookback: nil)
         for alert in alerts {
             let same = BundleJSON.string(try fallback.bundle(for: alert, now: now)) == BundleJSON.string(try one.bundle(for: alert, now: now))
