@@ -41,6 +41,8 @@ public struct AlertLookup {
     }
 
     public func bundle(for alert: Alert, now: Timestamp) throws -> IncidentBundle {
+        // What the store prefetched for the previous bundle is not this one's.
+        try store.prefetch(traces: [])
         let windowStart = alert.startsAt.advanced(by: -matcher.lookbackNanoseconds)
         let windowEnd = alert.endsAt ?? max(now, alert.startsAt)
         let (measure, measureFrom) = matcher.measure(alert)

@@ -166,7 +166,9 @@ public protocol EventStore: AnyObject {
 
     /// Says that the spans of these traces, the traces linking to them and the spans of their
     /// jobs are about to be read one trace at a time (an alert's candidates): a store whose
-    /// every statement costs a round trip reads them for all at once. The answers are the same.
+    /// every statement costs a round trip (ClickHouse) or a lookup in each segment (SQLite, for
+    /// a one-shot reader) reads them for all at once, and answers from that until the next
+    /// prefetch (an empty set forgets it). The answers are the same.
     func prefetch(traces: Set<TraceID>) throws
 
     /// Says that the log records of these traces (of those just given to ``prefetch(traces:)``)

@@ -60,8 +60,11 @@ extension SQLiteEventStore {
     /// A one-shot reader (``Access/snapshot``) reads the spans of these traces, the traces
     /// linking to them and the spans of their message ids with one statement per segment for
     /// each ``prefetchBatch`` of keys, instead of one per key and segment (an alert's 80
-    /// candidates made ~1,700 statements over six segments). Other readers and writers read
-    /// as before: what they would keep could change under them.
+    /// candidates made ~1,700 statements over six segments), and answers those reads from what
+    /// it read until the next prefetch. Its sealed segments do not change under it; the head,
+    /// which a writer may still append to, is answered as it was at the prefetch (as a
+    /// snapshot's would be). Other readers and writers read as before: they live on while the
+    /// store changes.
     public func prefetch(traces ids: Set<TraceID>) throws {
         prefetched = SQLitePrefetch()
         guard access == .snapshot, ids.count > 1 else { return }
@@ -79,7 +82,8 @@ extension SQLiteEventStore {
 
         // The traces linking to each, per segment the first `prefetchedLinks` by trace id (the
         // order of the table's key, as the statement per trace reads them). The rows of a batch
-        // are bounded: one that finds more than `prefetchedLinks` a trace on average is not kept.
+        // are bounded: one that finds more than ``prefetchBatch`` × `prefetchedLinks` rows in a
+        // segment is not kept.
         let linkBound = prefetchBatch * Self.prefetchedLinks
         var linking: [TraceID: [TraceID]] = [:]
         for index in try batched(traces, {
@@ -105,8 +109,8 @@ extension SQLiteEventStore {
         // The spans of their job ids (those the analysis asks for: of the spans that may enqueue
         // or execute a job; as the store keeps them, in its message_id column), the first
         // `spansPerMessageID` of all segments kept (ordered here: SQLite's sorter would copy
-        // every column). A batch that finds more than that a job id on average in a segment is
-        // not kept.
+        // every column). A batch that finds more than ``prefetchBatch`` × `spansPerMessageID`
+        // rows in a segment is not kept.
         let messageIDs = Set(next.spans.values.joined().filter { $0.mayEnqueueJob || $0.mayExecuteJob }.compactMap(\.messageID)).sorted()
         let messageBound = prefetchBatch * Self.spansPerMessageID
         var byMessage: [String: [Span]] = [:]
@@ -156,16 +160,18 @@ extension SQLiteEventStore {
         }
 
         // The records of their jobs (as the analysis asks for them: the job ids of the spans
-        // that may enqueue or execute one); a batch that finds more than `logsPerJobID` in one
-        // segment is not kept (so each job's records are all read, and the first of them kept).
+        // that may enqueue or execute one), every record of each job read and the first
+        // `logsPerJobID` of all segments kept. A batch that finds more than `jobBound` rows in
+        // a segment is not kept.
+        let jobBound = max(Self.logsPerJobID, prefetchBatch * 64)
         let jobs = Set(traces.flatMap { (prefetched.spans[$0] ?? []).filter { $0.mayEnqueueJob || $0.mayExecuteJob }.compactMap(\.messageID) })
             .sorted()
         var byJob: [String: [LogRow]] = [:]
         for index in try batched(jobs, {
-            "SELECT \(Self.logColumns) FROM logs WHERE job_id IN (\($0)) LIMIT \(Self.logsPerJobID + 1)"
+            "SELECT \(Self.logColumns) FROM logs WHERE job_id IN (\($0)) LIMIT \(jobBound + 1)"
         }, bind: { $0.bind($1, $2) }, read: { statement in
             let rows = try readLogRows(statement)
-            guard rows.count <= Self.logsPerJobID else { return false }
+            guard rows.count <= jobBound else { return false }
             for row in rows { if let job = row.record.jobID { byJob[job, default: []].append(row) } }
             return true
         }) {

@@ -7,6 +7,7 @@ import CorrelatePipeline
 import CorrelateRender
 import CorrelateTestSupport
 import CorrelateDecode
+import CorrelateStore
 
 /// Issue 4 end to end: the sample's alerts looked up over the ingested sample.
 @Suite struct CelerySampleBundleTests {
@@ -43,6 +44,7 @@ import CorrelateDecode
             return try StoreLocation.openExisting(path)
         }
         let two = BundleBuilder(store: try #require(try StoreLocation.openExisting(path)), secondStore: second, rules: rules, limit: 10, lookback: nil)
+        let plain = BundleBuilder(store: try SQLiteEventStore(path: path, access: .readOnly), rules: rules, limit: 10, lookback: nil)
         var withQueues = 0
         var withUnlinked = 0
         var withOrphans = 0
@@ -54,6 +56,9 @@ import CorrelateDecode
             if alone.diagnostics.contains(where: { $0.code == "logs_without_spans" }) { withOrphans += 1 }
             let same = BundleJSON.string(beside) == BundleJSON.string(alone)
             #expect(same, "\(alert.name): the bundles differ")
+            // A reader that lives on reads key by key (no prefetch): the same bundle.
+            let keyByKey = BundleJSON.string(try plain.bundle(for: alert, now: now)) == BundleJSON.string(alone)
+            #expect(keyByKey, "\(alert.name): the bundles differ from those read key by key")
         }
         #expect(withQueues > 0, "some bundle has queue figures to compare")
         #expect(withUnlinked > 0 && withOrphans > 0, "some bundle has unlinked lines (\(withUnlinked)) and lines without spans (\(withOrphans)) to compare")

@@ -87,14 +87,23 @@ private struct Answers: Equatable {
             _ = try writer.insert(logs: records)
         }
         _ = try writer.insert(spans: [span(twin, 1, start: 3 * second)])
+        // A trace whose id has a zero high half (its own 64-bit id), and a span of another trace
+        // that runs job 1 at the same moment as trace 2's (a tie across traces).
+        let zero = TraceID(high: 0, low: 99)
+        _ = try writer.insert(spans: [span(zero, 1, start: 4 * second), span(TraceID(high: 1, low: 7), 1, start: 12 * second, kind: .consumer, job: "job-1")])
+        _ = try writer.insert(logs: [log(line + 1, at: 4 * second, trace: zero), log(line + 2, at: 4 * second, trace: zero)])
+        line += 2
         // A trace whose spans in two segments link to trace 1: its id is in both segments'
         // links, and is said once.
         let linker = TraceID(high: 0xef, low: 1)
         _ = try writer.insert(spans: [span(linker, 1, start: 0, links: [traces[0]])])
         _ = try writer.insert(logs: (0..<45).map { offset in line += 1; return log(line, at: 200 * second + Int64(offset), job: "filler") })
-        _ = try writer.insert(spans: [span(linker, 2, start: 300 * second, links: [traces[0]])])
+        // In the last segment, the linker again and a trace with a smaller id than both that
+        // link to trace 1: the traces linking to it come segment by segment, not sorted.
+        _ = try writer.insert(spans: [span(linker, 2, start: 300 * second, links: [traces[0]]),
+                                      span(TraceID(high: 1, low: 5), 1, start: 301 * second, links: [traces[0]])])
         #expect(try writer.segmentSummary().filter(\.sealed).count >= 4)
-        return (path, traces + [twin], (1...12).map { "job-\($0)" })
+        return (path, traces + [twin, zero], (1...12).map { "job-\($0)" })
     }
 
     @Test func aOneShotReaderAnswersTheSameAfterAPrefetch() throws {
@@ -104,10 +113,12 @@ private struct Answers: Equatable {
         // What the data gives: trace 1's spans in order, its job's producer and consumers,
         // the traces linking to it (trace 2, the linker once), its lines and the 64-bit ones.
         #expect(expected.spans[traces[0]]?.map(\.spanID.value) == [1, 2])
-        #expect(expected.byMessage["job-1"]?.map { [$0.traceID.low, $0.spanID.value] } == [[1, 2], [2, 3], [2, 4]])
-        #expect(expected.linking[traces[0]] == [TraceID(high: 0xab, low: 2), TraceID(high: 0xef, low: 1)])
+        #expect(expected.byMessage["job-1"]?.map { [$0.traceID.high, $0.traceID.low, $0.spanID.value] }
+            == [[0xab, 1, 2], [1, 7, 1], [0xab, 2, 3], [0xab, 2, 4]])
+        #expect(expected.linking[traces[0]] == [TraceID(high: 0xab, low: 2), TraceID(high: 0xef, low: 1), TraceID(high: 1, low: 5)])
         #expect(expected.logs[traces[0]]?.count == 5)
         #expect(expected.logs[traces[12]]?.count == 1, "the twin's 64-bit line")
+        #expect(expected.logs[traces[13]]?.count == 2, "the lines of a trace whose id is 64 bits")
         #expect(expected.jobLogs["job-3"]?.count == 2)
 
         for batch in [256, 5, 1] {
