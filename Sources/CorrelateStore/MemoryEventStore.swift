@@ -147,19 +147,16 @@ public final class MemoryEventStore: EventStore {
     }
 
     public func spans(withMessageIDs messageIDs: Set<String>) throws -> [Span] {
-        // At most 64 spans per id, as SQLite's query bounds them.
+        // At most 64 spans per id, as SQLite's query bounds them; by start, then trace and span
+        // id, as SQLite and ClickHouse order them.
         messageIDs.sorted().flatMap { id in
-            sortedByStart(spansByMessageID[id] ?? []).prefix(64).map { storedSpans[$0] }
+            (spansByMessageID[id] ?? []).map { storedSpans[$0] }
+                .sorted { ($0.start, $0.traceID, $0.spanID) < ($1.start, $1.traceID, $1.spanID) }.prefix(64)
         }
     }
 
     public func spans(startingBetween start: Timestamp, and end: Timestamp) throws -> [Span] {
         spanPositions(startingBetween: start, and: end).prefix(500_000).map { storedSpans[$0] }
-    }
-
-    /// Positions (ascending) ordered by start; equal starts stay in the order written.
-    private func sortedByStart(_ positions: [Int]) -> [Int] {
-        positions.sorted { (storedSpans[$0].start, $0) < (storedSpans[$1].start, $1) }
     }
 
     public func traceIDs(withPrefix hex: String, limit: Int) throws -> [TraceID] {

@@ -213,8 +213,8 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.insert(prepared: []) == InsertResult())
     }
 
-    /// Spans by message id: the ids in order, each one's spans by start, at most 64 of them
-    /// (the earliest).
+    /// Spans by message id: the ids in order, each one's spans by start (then trace id and span
+    /// id), at most 64 of them (the earliest).
     @Test(arguments: StoreKind.allCases)
     func spansByMessageIDComeByIDThenStartAtMost64Each(_ kind: StoreKind) throws {
         let store = try kind.makeStore()
@@ -227,6 +227,10 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(many.map(\.start.nanoseconds) == Array(931...994).map(Int64.init))
         #expect(try store.spans(withMessageIDs: []).isEmpty)
         #expect(try store.spans(withMessageIDs: ["job-z"]).isEmpty)
+        // Spans of one job that start together: by trace id, then span id (written the other way).
+        _ = try store.insert(spans: [span(trace(5, 2), 1, start: 40, messageID: "job-t"), span(trace(5, 1), 2, start: 40, messageID: "job-t"),
+                                     span(trace(5, 1), 1, start: 40, messageID: "job-t")])
+        #expect(try store.spans(withMessageIDs: ["job-t"]).map { [$0.traceID.low, $0.spanID.value] } == [[1, 1], [1, 2], [2, 1]])
     }
 
     /// A window includes both ends; spans come by start, and those that start together in the
