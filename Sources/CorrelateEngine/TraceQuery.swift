@@ -18,7 +18,7 @@ public struct TraceQuery {
         let spans = try store.spans(inTrace: traceID)
         let traceLogs = includeLogs ? try store.logs(inTrace: traceID) : []
         guard !spans.isEmpty || !traceLogs.isEmpty else { return nil }
-        let ownJobs = Set(spans.filter { $0.mayEnqueueJob || $0.mayExecuteJob }.compactMap(\.messageID))
+        let ownJobs = spans.jobIDs
         let loggedJobs = Set(traceLogs.compactMap(\.jobID))
         var related = try store.spans(withMessageIDs: ownJobs.union(loggedJobs)).filter { $0.traceID != traceID }
         var present = Set(related.map { SpanKey($0.traceID, $0.spanID) })

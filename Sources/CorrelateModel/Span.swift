@@ -204,3 +204,12 @@ public struct Span: Hashable, Sendable {
         status == .error || events.contains { $0.name == "exception" }
     }
 }
+
+extension Sequence where Element == Span {
+    /// The job ids these spans enqueue or run: the ``Span/messageID`` of each span that may
+    /// enqueue or execute a job (``Span/mayEnqueueJob``, ``Span/mayExecuteJob``). A trace's
+    /// analysis reads its jobs' other spans and log lines by them.
+    public var jobIDs: Set<String> {
+        Set(lazy.filter { $0.mayEnqueueJob || $0.mayExecuteJob }.compactMap(\.messageID))
+    }
+}

@@ -111,7 +111,7 @@ extension SQLiteEventStore {
         // `spansPerMessageID` of all segments kept (ordered here: SQLite's sorter would copy
         // every column). A batch that finds more than ``prefetchBatch`` × `spansPerMessageID`
         // rows in a segment is not kept.
-        let messageIDs = Set(next.spans.values.joined().filter { $0.mayEnqueueJob || $0.mayExecuteJob }.compactMap(\.messageID)).sorted()
+        let messageIDs = next.spans.values.joined().jobIDs.sorted()
         let messageBound = prefetchBatch * Self.spansPerMessageID
         var byMessage: [String: [Span]] = [:]
         for index in try batched(messageIDs, {
@@ -164,8 +164,7 @@ extension SQLiteEventStore {
         // `logsPerJobID` of all segments kept. A batch that finds more than `jobBound` rows in
         // a segment is not kept.
         let jobBound = max(Self.logsPerJobID, prefetchBatch * 64)
-        let jobs = Set(traces.flatMap { (prefetched.spans[$0] ?? []).filter { $0.mayEnqueueJob || $0.mayExecuteJob }.compactMap(\.messageID) })
-            .sorted()
+        let jobs = traces.flatMap { prefetched.spans[$0] ?? [] }.jobIDs.sorted()
         var byJob: [String: [LogRow]] = [:]
         for index in try batched(jobs, {
             "SELECT \(Self.logColumns) FROM logs WHERE job_id IN (\($0)) LIMIT \(jobBound + 1)"
