@@ -37,18 +37,38 @@ public struct StoreStatistics: Sendable, Equatable {
 /// Turning spans into a store's own form (for SQLite, attributes as JSON text) is the costly
 /// part of writing them; a store's ``EventStore/spanPreparation`` does it on any thread, so
 /// the one thread that writes only binds. `form` is that store's own value, opaque to
-/// everyone else; a store given spans prepared by another (or not at all) writes `spans`.
+/// everyone else, and holds all the store writes: the spans themselves are not kept, so they
+/// are released on the thread that prepared them, not on the writer's. A store given spans
+/// not prepared (`form` nil) writes `spans`.
 public struct PreparedSpans: Sendable {
+    /// The spans, when they were not prepared; empty when `form` holds them.
     public let spans: [Span]
-    /// The store's form of `spans`, nil when none was made.
+    /// The store's form of the spans, nil when none was made.
     public let form: (any Sendable)?
+    /// How many spans: of `spans`, or of those `form` was made from.
+    public let count: Int
 
-    public init(spans: [Span], form: (any Sendable)? = nil) {
+    /// Spans not prepared: a store writes them as they are.
+    public init(spans: [Span]) {
         self.spans = spans
-        self.form = form
+        form = nil
+        count = spans.count
     }
 
-    public var count: Int { spans.count }
+    /// `count` spans in a store's own form, which holds everything that store writes of them.
+    public init(form: any Sendable, count: Int) {
+        spans = []
+        self.form = form
+        self.count = count
+    }
+
+    /// The spans, for a store that does not find its own form here: a batch prepared in
+    /// another store's form (its spans not kept) cannot be written, and stops the program
+    /// rather than being lost.
+    public var unprepared: [Span] {
+        precondition(spans.count == count, "spans prepared in another store's form")
+        return spans
+    }
 }
 
 /// What a store's failure means for the caller, whatever the engine behind it.
@@ -93,8 +113,10 @@ public protocol EventStore: AnyObject {
     /// Makes spans ready for ``insert(prepared:)``; safe to call from any thread (it does not
     /// touch the store).
     var spanPreparation: @Sendable ([Span]) -> PreparedSpans { get }
-    /// The spans of several prepared batches, in one transaction; the same as
-    /// `insert(spans:)` of them all.
+    /// The spans of several batches, each made by this store's ``spanPreparation`` or not
+    /// prepared (``PreparedSpans/init(spans:)``), in one transaction; the same as
+    /// `insert(spans:)` of them all. A batch in another store's form is a programming error
+    /// (see ``PreparedSpans/unprepared``).
     func insert(prepared: [PreparedSpans]) throws -> InsertResult
     func insert(logs: [LogRecord]) throws -> InsertResult
     func insert(rawAlert body: String, source: SourceLocation) throws -> InsertResult
@@ -160,8 +182,9 @@ public protocol EventStore: AnyObject {
     func beginBulkLoad(expectedRows: Int) throws
     /// Ends a bulk load: every index is current again.
     func endBulkLoad() throws
-    /// The connection will write for a long time (`correlate serve`): the store may move its
-    /// upkeep (for SQLite, WAL checkpoints) off the writer's path.
+    /// The connection will write for a long time or much (`correlate serve`, the streaming
+    /// `correlate`, `ingest`): the store may move its upkeep (for SQLite, WAL checkpoints) off
+    /// the writer's path.
     func beginLongRunningWrites() throws
 
     /// Says that the spans of these traces, the traces linking to them and the spans of their
@@ -201,7 +224,7 @@ extension EventStore {
     public var spanPreparation: @Sendable ([Span]) -> PreparedSpans { { PreparedSpans(spans: $0) } }
 
     public func insert(prepared: [PreparedSpans]) throws -> InsertResult {
-        try insert(spans: prepared.flatMap(\.spans))
+        try insert(spans: prepared.flatMap(\.unprepared))
     }
 
     public func beginLongRunningWrites() throws {}

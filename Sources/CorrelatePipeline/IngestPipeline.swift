@@ -92,7 +92,7 @@ public struct IngestSummary: Sendable {
     /// Counts a decoded span document, found at `location` (its line, or the file's start).
     public mutating func count(_ decoded: DecodedSpans, at location: SourceLocation) {
         spanDocuments += 1
-        spansRead += decoded.spans.count + decoded.rejected
+        spansRead += decoded.spanCount + decoded.rejected
         spansRejected += decoded.rejected
         if firstRejectedSpan == nil, let reason = decoded.firstRejection { firstRejectedSpan = InputProblem(location, reason) }
         spanFormats.insert(decoded.format.rawValue)
@@ -126,6 +126,7 @@ public final class IngestPipeline {
         // About 300 bytes a log line and 700 a span: enough to tell a bulk load from a trickle.
         let bytes = (logs.paths + spans.paths).reduce(0) { $0 + Self.fileSize($1) }
         try store.beginBulkLoad(expectedRows: bytes / 300)
+        try store.beginLongRunningWrites()
         if !logs.paths.isEmpty { try ingestLogs(logs.paths) }
         summary.unreadable += logs.problems
         for path in spans.paths { try ingestSpans(path) }

@@ -219,7 +219,7 @@ public final class RunPipeline {
                 summary.ingest.notes.append(InputProblem(SourceLocation(file: given, line: 1), "compressed: read once, not followed"))
             }
             try SpanFiles.readOnce(path: path, name: given, batch: Self.spanBatch, into: &summary.ingest) { prepared, _ in
-                var batch = prepared.flatMap(\.spans)
+                var batch = prepared.flatMap(\.unprepared)
                 try store(spans: &batch)
             }
             return

@@ -83,7 +83,7 @@ public final class MemoryEventStore: EventStore {
 
     /// Turns spans into this store's form (their JSON round trip), on any thread.
     public static func prepare(_ spans: [Span]) -> PreparedSpans {
-        PreparedSpans(spans: spans, form: spans.map(Row.init))
+        PreparedSpans(form: spans.map(Row.init), count: spans.count)
     }
 
     public var spanPreparation: @Sendable ([Span]) -> PreparedSpans { Self.prepare }
@@ -95,7 +95,7 @@ public final class MemoryEventStore: EventStore {
     public func insert(prepared: [PreparedSpans]) throws -> InsertResult {
         var rows: [Row] = []
         for batch in prepared {
-            if let form = batch.form as? [Row] { rows += form } else { rows += batch.spans.map(Row.init) }
+            if let form = batch.form as? [Row] { rows += form } else { rows += batch.unprepared.map(Row.init) }
         }
         return insert(rows: rows)
     }

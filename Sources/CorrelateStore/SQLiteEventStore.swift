@@ -632,8 +632,9 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// Moves WAL checkpoints of the head to a thread and connection of their own (see
-    /// ``Checkpointer``): for a long-running writer such as `correlate serve`, whose commits
-    /// then never wait for a checkpoint's writes and `fsync`.
+    /// ``Checkpointer``): for a writer that writes long or much (`correlate serve`, the
+    /// streaming `correlate`, `ingest`), whose commits then never wait for a checkpoint's writes
+    /// and `fsync`.
     public func beginLongRunningWrites() throws {
         longRunning = true
         if let head = segments.last, !head.sealed { try head.startCheckpointer() }
@@ -717,13 +718,13 @@ public final class SQLiteEventStore: EventStore {
     /// The spans as SQLite rows (``StoredSpans``): attributes, resource, events and links
     /// encoded as JSON text, a resource shared by consecutive spans encoded once. Any thread.
     public static func prepare(_ spans: [Span]) -> PreparedSpans {
-        PreparedSpans(spans: spans, form: StoredSpans(spans))
+        PreparedSpans(form: StoredSpans(spans), count: spans.count)
     }
 
     public var spanPreparation: @Sendable ([Span]) -> PreparedSpans { Self.prepare }
 
     public func insert(prepared: [PreparedSpans]) throws -> InsertResult {
-        try insert(batches: prepared.map { ($0.form as? StoredSpans) ?? StoredSpans($0.spans) })
+        try insert(batches: prepared.map { ($0.form as? StoredSpans) ?? StoredSpans($0.unprepared) })
     }
 
     private func insert(batches: [StoredSpans]) throws -> InsertResult {

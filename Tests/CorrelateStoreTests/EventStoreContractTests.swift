@@ -188,27 +188,32 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.spans(inTrace: trace(5, 5)) == [expected])
     }
 
-    /// Batches prepared by the store itself, by the default preparation and by another store
-    /// go in together in one call; what each holds is stored, indexed and read back alike.
+    /// Batches prepared by the store itself and batches not prepared go in together in one
+    /// call; what each holds is stored, indexed and read back alike. A store's own preparation
+    /// keeps its form alone (the spans are released where they were prepared, not by the writer).
     @Test(arguments: StoreKind.allCases)
-    func preparedBatchesFromAnyPreparationAreStored(_ kind: StoreKind) throws {
+    func preparedAndUnpreparedBatchesAreStoredTogether(_ kind: StoreKind) throws {
         let store = try kind.makeStore()
-        let other = StoreKind.allCases.first { $0 != kind }!
         let producer = trace(0xa1, 1)
         let own = [span(producer, 1, start: 10), span(producer, 2, start: 20, messageID: "job-1"), span(trace(0xa1, 2), 1, start: 5)]
         let plain = [span(producer, 1, start: 10), span(trace(0xa1, 3), 4, start: 30, links: [producer])]
-        let foreign = [span(trace(0xa1, 4), 5, start: 40, links: [producer], messageID: "job-2")]
-        let result = try store.insert(prepared: [store.spanPreparation(own), PreparedSpans(spans: plain), other.spanPreparation(foreign)])
+        let later = [span(trace(0xa1, 4), 5, start: 40, links: [producer], messageID: "job-2")]
+        let prepared = [store.spanPreparation(own), PreparedSpans(spans: plain), store.spanPreparation(later)]
+        #expect(prepared.map(\.count) == [3, 2, 1])
+        if store.spanPreparation(own).form != nil {
+            #expect(prepared[0].spans.isEmpty && prepared[2].spans.isEmpty, "the store's own form alone")
+        }
+        let result = try store.insert(prepared: prepared)
         #expect(result == InsertResult(stored: 5, duplicates: 1))
         #expect(try store.spans(inTrace: producer) == Array(own.prefix(2)))
         #expect(try store.spans(inTrace: trace(0xa1, 3)) == [plain[1]])
-        #expect(try store.spans(inTrace: trace(0xa1, 4)) == foreign)
+        #expect(try store.spans(inTrace: trace(0xa1, 4)) == later)
         #expect(try store.spans(withMessageIDs: ["job-1", "job-2"]).map(\.spanID.value) == [2, 5])
         #expect(try store.traceIDs(linkingTo: producer, limit: 10) == [trace(0xa1, 3), trace(0xa1, 4)])
         #expect(try store.statistics() == StoreStatistics(spans: 5, traces: 4))
         #expect(try store.latestSpanStart() == Timestamp(nanoseconds: 40))
         // The same batches again: all duplicates.
-        let again = try store.insert(prepared: [store.spanPreparation(own), PreparedSpans(spans: plain), other.spanPreparation(foreign)])
+        let again = try store.insert(prepared: [store.spanPreparation(own), PreparedSpans(spans: plain), store.spanPreparation(later)])
         #expect(again == InsertResult(stored: 0, duplicates: 6))
         #expect(try store.insert(prepared: []) == InsertResult())
     }

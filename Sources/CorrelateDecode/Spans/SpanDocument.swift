@@ -19,11 +19,23 @@ public struct DecodedSpans: Sendable {
     public var spans: [Span] = []
     /// Spans left out because an id was missing, malformed or all zero.
     public var rejected = 0
+    /// Spans moved out by ``takeSpans()``.
+    public private(set) var taken = 0
+    /// The spans the document gave: those it holds and those taken out of it.
+    public var spanCount: Int { spans.count + taken }
     /// Why the first span left out was: which span of the document, and what was wrong.
     public var firstRejection: String?
 
     public init(format: SpanFormat) {
         self.format = format
+    }
+
+    /// Moves the spans out (they still count in ``spanCount``), so that whoever takes them
+    /// decides where they are released.
+    public mutating func takeSpans() -> [Span] {
+        defer { spans = [] }
+        taken += spans.count
+        return spans
     }
 
     /// Counts a span left out, and keeps why when it is the first.

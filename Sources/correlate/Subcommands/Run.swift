@@ -125,6 +125,7 @@ extension Correlate {
             let rules = try ruleOptions.selection.load()
             let alertRules = try ruleOptions.selection.loadAlertRules()
             let store = try storeOptions.open(limits: retentionOptions.limits)
+            try store.beginLongRunningWrites()
             let logInputs = logs.isEmpty ? (isatty(0) == 1 ? [] : ["-"]) : logs
             let configuration = RunConfiguration(
                 logs: logInputs, spans: spans, alerts: alerts, globs: input.effectiveGlobs, follow: follow,
