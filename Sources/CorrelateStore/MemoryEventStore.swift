@@ -50,14 +50,14 @@ public final class MemoryEventStore: EventStore {
             let batch = StoredSpans([span])
             let stored = batch.rows[0]
             self.span = Span(
-                traceID: stored.traceID, spanID: stored.spanID, parentSpanID: stored.parentSpanID, name: stored.name,
+                traceID: stored.traceID, spanID: stored.spanID, parentSpanID: stored.parentSpanID, name: batch.string(stored.name),
                 kind: stored.kind, start: stored.start, end: stored.end, status: stored.status,
-                statusMessage: stored.statusMessage, service: stored.service,
+                statusMessage: stored.statusMessage.map(batch.string), service: stored.service.map(batch.string),
                 attributes: batch.withText(stored.attributes, SpanJSON.attributes),
                 resource: batch.withText(stored.resource, SpanJSON.attributes),
                 events: batch.withText(stored.events, SpanJSON.events), links: batch.withText(stored.links, SpanJSON.links))
-            messageID = stored.messageID
-            linkedTraces = stored.linkedTraces
+            messageID = stored.messageID.map(batch.string)
+            linkedTraces = Array(batch.linked[stored.linkedTraces])
         }
     }
 

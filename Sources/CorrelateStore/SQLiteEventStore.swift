@@ -740,13 +740,16 @@ public final class SQLiteEventStore: EventStore {
             var result = InsertResult()
             var last: (json: [UInt8], id: Int64)?
             for batch in batches {
-                try batch.text.withUnsafeBufferPointer { text in
+                // Every value is bound from the batch's buffer without a copy: it outlives each
+                // row's run, which clears the bindings.
+                try batch.bytes.withUnsafeBufferPointer { bytes in
+                    func part(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
                     for span in batch.rows {
                         if try probes.holdsSpan(span.traceID, span.spanID, start: span.start.nanoseconds) {
                             result.duplicates += 1
                             continue
                         }
-                        let resourceText = UnsafeBufferPointer(rebasing: text[span.resource])
+                        let resourceText = part(span.resource)
                         let resource: Int64
                         if let last, resourceText.hasBytes(of: last.json) {
                             resource = last.id
@@ -754,28 +757,28 @@ public final class SQLiteEventStore: EventStore {
                             resource = try resourceID(json: String(decoding: resourceText, as: UTF8.self), head: head, db: db)
                             last = (Array(resourceText), resource)
                         }
-                        statement.bind(1, span.traceID)
-                        statement.bind(2, span.spanID)
-                        statement.bind(3, span.parentSpanID)
-                        statement.bind(4, span.name)
+                        statement.bind(1, borrowedBlob: part(span.traceIDBytes))
+                        statement.bind(2, borrowedBlob: part(span.spanIDBytes))
+                        statement.bind(3, borrowedBlob: span.parentSpanIDBytes.map(part))
+                        statement.bind(4, borrowedText: part(span.name))
                         statement.bind(5, span.kind.rawValue)
                         statement.bind(6, span.start.nanoseconds)
                         statement.bind(7, span.end.nanoseconds)
                         statement.bind(8, span.status.rawValue)
-                        statement.bind(9, span.statusMessage)
-                        statement.bind(10, span.service)
-                        statement.bind(11, span.messageID)
-                        statement.bind(12, text: UnsafeBufferPointer(rebasing: text[span.attributes]))
+                        statement.bind(9, borrowedText: span.statusMessage.map(part))
+                        statement.bind(10, borrowedText: span.service.map(part))
+                        statement.bind(11, borrowedText: span.messageID.map(part))
+                        statement.bind(12, borrowedText: part(span.attributes))
                         statement.bind(13, resource)
-                        statement.bind(14, text: UnsafeBufferPointer(rebasing: text[span.events]))
-                        statement.bind(15, text: UnsafeBufferPointer(rebasing: text[span.links]))
+                        statement.bind(14, borrowedText: part(span.events))
+                        statement.bind(15, borrowedText: part(span.links))
                         // A span already stored keeps its row, so its links stay as they were too.
                         guard try Self.stored(statement, in: db, counting: &result) else { continue }
                         head.rows += 1
                         head.include(spanStart: span.start.nanoseconds)
-                        for linked in span.linkedTraces {
+                        for linked in batch.linked[span.linkedTraces] {
                             insertLink.bind(1, linked.description)
-                            insertLink.bind(2, span.traceID)
+                            insertLink.bind(2, borrowedBlob: part(span.traceIDBytes))
                             try insertLink.run()
                         }
                     }

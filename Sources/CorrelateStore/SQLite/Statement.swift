@@ -51,6 +51,22 @@ final class Statement {
         }
     }
 
+    /// Binds `text` without SQLite copying it (`SQLITE_STATIC`): the bytes must stay valid and
+    /// unchanged until the statement has run (``run()`` clears the bindings), as a batch's buffer
+    /// does while its rows are written. nil binds NULL.
+    func bind(_ index: Int32, borrowedText text: UnsafeBufferPointer<UInt8>?) {
+        guard let text else { return _ = sqlite3_bind_null(handle, index) }
+        text.withMemoryRebound(to: CChar.self) { text in
+            _ = sqlite3_bind_text(handle, index, text.baseAddress ?? Statement.empty, Int32(text.count), nil)
+        }
+    }
+
+    /// Binds `blob` without SQLite copying it, under the terms of ``bind(_:borrowedText:)``.
+    func bind(_ index: Int32, borrowedBlob blob: UnsafeBufferPointer<UInt8>?) {
+        guard let blob else { return _ = sqlite3_bind_null(handle, index) }
+        sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), nil)
+    }
+
     func bind(_ index: Int32, blob: UnsafeRawBufferPointer?) {
         guard let blob else { return _ = sqlite3_bind_null(handle, index) }
         sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), correlate_sqlite_transient())
