@@ -126,7 +126,7 @@ public final class SQLiteEventStore: EventStore {
                 PRAGMA synchronous = NORMAL;
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -\(Self.segmentCacheKiB);
-                PRAGMA wal_autocheckpoint = 4096;
+                PRAGMA wal_autocheckpoint = \(Segment.autocheckpointPages);
                 PRAGMA application_id = \(Self.applicationID);
                 """)
             try migrate()
@@ -636,6 +636,7 @@ public final class SQLiteEventStore: EventStore {
     /// streaming `correlate`, `ingest`), whose commits then never wait for a checkpoint's writes
     /// and `fsync`.
     public func beginLongRunningWrites() throws {
+        guard access == .readWrite else { return }
         longRunning = true
         if let head = segments.last, !head.sealed { try head.startCheckpointer() }
     }

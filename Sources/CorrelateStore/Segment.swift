@@ -203,12 +203,19 @@ final class Segment {
         checkpointer = try Checkpointer(writer: db)
     }
 
+    /// Stops the background checkpoints; the connection checkpoints by itself again, as it did
+    /// before (a sealed segment is still written by `shiftLogTimes`).
     func stopCheckpointer() {
         guard let checkpointer else { return }
-        if let connection { sqlite3_wal_hook(connection.handle, nil, nil) }
+        // Setting SQLite's own automatic checkpoint replaces the checkpointer's WAL hook.
+        if let connection { sqlite3_wal_autocheckpoint(connection.handle, Self.autocheckpointPages) }
         checkpointer.stop()
         self.checkpointer = nil
     }
+
+    /// WAL pages after which a writing connection checkpoints by itself (SQLite's automatic
+    /// checkpoint), when no ``Checkpointer`` does it.
+    static let autocheckpointPages: Int32 = 4096
 
     // MARK: - Files
 
@@ -244,7 +251,7 @@ final class Segment {
             PRAGMA synchronous = NORMAL;
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = -\(cacheKiB);
-            PRAGMA wal_autocheckpoint = 4096;
+            PRAGMA wal_autocheckpoint = \(Self.autocheckpointPages);
             PRAGMA journal_size_limit = 67108864;
             """)
         let hasTables = try db.integer("SELECT count(*) FROM sqlite_master WHERE name = 'logs'") ?? 0

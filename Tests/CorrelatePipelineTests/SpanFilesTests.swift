@@ -4,7 +4,7 @@ import CorrelateDecode
 import CorrelateJSON
 import CorrelateModel
 import CorrelateOTLP
-import CorrelatePipeline
+@testable import CorrelatePipeline
 import CorrelateTestSupport
 
 /// Span files read with their lines decoded ahead on another thread: the same spans in the same
@@ -110,5 +110,32 @@ import CorrelateTestSupport
         #expect(batches.count == (spans.count + 99) / 100, "one batch of 100 per store call")
         #expect(batches.joined().allSatisfy { ($0.form as? [Span])?.count == $0.count && $0.spans.isEmpty },
                 "each slice prepared by the store's preparation, which keeps the store's form alone")
+    }
+
+    /// Lines are decoded up to ten chunks ahead, but never more than 16 MiB of them: with
+    /// 4 MiB lines (a chunk each) the oldest is handed back once five are in flight, in order.
+    @Test func chunksAheadAreBoundedByBytesAsWellAsByCount() throws {
+        let ahead = SpanFiles.DecodingAhead(prepare: { PreparedSpans(spans: $0) })
+        // Not a document: each line decodes as malformed, which is all this needs.
+        let line = [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20)
+        var handedBack: [Int] = []
+        for number in 1...8 {
+            let chunk = line.withUnsafeBufferPointer { ahead.add($0, number: number) }
+            if let chunk { handedBack.append(chunk.lines[0].number) }
+            #expect((chunk != nil) == (number >= 5), "line \(number)")
+        }
+        #expect(handedBack == [1, 2, 3, 4])
+        var rest: [Int] = []
+        while let chunk = ahead.drain() { rest += chunk.lines.map(\.number) }
+        #expect(rest == [5, 6, 7, 8])
+        // Short lines: ten chunks of 512 lines are ahead before the first comes back.
+        let small = SpanFiles.DecodingAhead(prepare: { PreparedSpans(spans: $0) })
+        var firstBack: Int?
+        for number in 1...(11 * 512) where firstBack == nil {
+            let chunk = [UInt8]("{}".utf8).withUnsafeBufferPointer { small.add($0, number: number) }
+            if chunk != nil { firstBack = number }
+        }
+        #expect(firstBack == 11 * 512)
+        while small.drain() != nil {}
     }
 }

@@ -33,15 +33,6 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// How this kind prepares spans for `insert(prepared:)`, without a store at hand.
-    public var spanPreparation: @Sendable ([Span]) -> PreparedSpans {
-        switch self {
-        case .sqlite, .segmented: SQLiteEventStore.prepare
-        case .memory: MemoryEventStore.prepare
-        case .clickhouse: { PreparedSpans(spans: $0) }
-        }
-    }
-
     /// A store on a fresh database of the shared front, with the exporter's tables.
     public static func clickhouseStore(database: String = ClickHouseFront.freshDatabase()) throws -> ClickHouseEventStore {
         let endpoint = try ClickHouseFront.shared.get().endpoint(database: database)

@@ -56,7 +56,7 @@ final class Checkpointer: @unchecked Sendable {
     }
 
     private func run() {
-        let connection = try? Database(path: path)
+        var connection = try? Database(path: path)
         // A connection finds the WAL on its first read; until then a checkpoint does nothing.
         _ = try? connection?.integer("SELECT count(*) FROM sqlite_master")
         while true {
@@ -68,6 +68,9 @@ final class Checkpointer: @unchecked Sendable {
             if last { break }
             if let connection { sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
         }
+        // Closed before `stop()` returns, so that the writer's connection is the last one (its
+        // close then checkpoints and removes the WAL).
+        connection = nil
         condition.lock()
         stopped = true
         condition.broadcast()
