@@ -17,7 +17,7 @@ import PackageDescription
 
 /// Fuzz target name → the main package's products it imports.
 let fuzzTargets: [(name: String, products: [String])] = [
-    ("fuzz-otlp-traces-protobuf", ["CorrelateModel", "CorrelateOTLP", "CorrelateStore"]),
+    ("fuzz-otlp-traces-protobuf", ["CorrelateModel", "CorrelateDecode", "CorrelateOTLP", "CorrelateStore"]),
     ("fuzz-otlp-logs-protobuf", ["CorrelateModel", "CorrelateOTLP"]),
     ("fuzz-otlp-json", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateOTLP", "CorrelateStore"]),
     ("fuzz-jaeger", ["CorrelateJSON", "CorrelateModel", "CorrelateDecode", "CorrelateStore"]),

@@ -26,30 +26,75 @@ public enum OTLPProtobufDecoder {
 
     /// The same, with why the first span left out was (``DecodedSpans/firstRejection``).
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> DecodedSpans {
-        var request = ProtobufWire(bytes)
-        var result = DecodedSpans(format: .otlpProtobuf)
-        var index = 0
-        try request.forEachMessage(1) { resourceSpans in
-            // The resource may come after its scopes: read it first.
-            var resource: [Attribute] = []
-            var scan = resourceSpans
-            try scan.forEachMessage(1) { message in
-                try message.forEachMessage(1) { try $0.appendKeyValue(to: &resource) }
-            }
-            let service = resource["service.name"]?.text
-            try resourceSpans.forEachMessage(2) { scope in
-                try scope.forEachMessage(2) { message in
-                    index += 1
-                    var rejection = ""
-                    if let decoded = try span(&message, service: service, resource: resource, rejection: &rejection) {
-                        result.spans.append(decoded)
-                    } else {
-                        result.reject("span \(index)" + rejection)
+        let messages = try SpanMessages(bytes)
+        return try messages.decode(messages.spans.indices, in: bytes)
+    }
+
+    /// The span messages of an `ExportTraceServiceRequest`, found without decoding them: each
+    /// span's bytes and its resource, so that parts of a large request can be decoded on
+    /// several threads (``decode(_:in:)``), each part giving the spans (and the rejections, with
+    /// the same span numbers) that decoding the whole request in order gives for them.
+    public struct SpanMessages: Sendable {
+        /// A `Resource`: its attributes and its `service.name`.
+        struct Resource: Sendable {
+            let attributes: [Attribute]
+            let service: String?
+        }
+
+        private var resources: [Resource] = []
+        /// Each span message, in the request's order: its bytes' range and its resource.
+        private var messages: [(range: Range<Int>, resource: Int)] = []
+        /// How deep span messages are nested in the request (they all are at the same depth).
+        private var depth = 0
+
+        /// The indices of the span messages, in the request's order.
+        public var spans: Range<Int> { messages.indices }
+
+        /// Finds the span messages in `bytes`, and decodes the resources.
+        /// - Throws: ``ProtobufWire/Failure`` when the request, a `ResourceSpans` or a
+        ///   `ScopeSpans` is not a valid message (a span's own contents are read by
+        ///   ``decode(_:in:)``).
+        public init(_ bytes: UnsafeRawBufferPointer) throws {
+            var request = ProtobufWire(bytes)
+            try request.forEachMessage(1) { resourceSpans in
+                // The resource may come after its scopes: read it first.
+                var attributes: [Attribute] = []
+                var scan = resourceSpans
+                try scan.forEachMessage(1) { message in
+                    try message.forEachMessage(1) { try $0.appendKeyValue(to: &attributes) }
+                }
+                let resource = resources.count
+                resources.append(Resource(attributes: attributes, service: attributes["service.name"]?.text))
+                try resourceSpans.forEachMessage(2) { scope in
+                    try scope.forEachMessage(2) { message in
+                        let rest = message.rest
+                        depth = rest.depth
+                        messages.append((rest.range, resource))
                     }
                 }
             }
         }
-        return result
+
+        /// Decodes the span messages at `indices` (of ``spans``) of the request in `bytes` (the
+        /// bytes this was made from).
+        /// - Throws: ``ProtobufWire/Failure`` when a span is not a valid message, or nests
+        ///   messages deeper than ``NestingLimit/maximumDepth``.
+        public func decode(_ indices: Range<Int>, in bytes: UnsafeRawBufferPointer) throws -> DecodedSpans {
+            var result = DecodedSpans(format: .otlpProtobuf)
+            result.spans.reserveCapacity(indices.count)
+            for index in indices {
+                let (range, resource) = messages[index]
+                var message = ProtobufWire(bytes, rest: (range, depth))
+                var rejection = ""
+                let context = resources[resource]
+                if let decoded = try OTLPProtobufDecoder.span(&message, service: context.service, resource: context.attributes, rejection: &rejection) {
+                    result.spans.append(decoded)
+                } else {
+                    result.reject("span \(index + 1)" + rejection)
+                }
+            }
+            return result
+        }
     }
 
     /// A `Span` message; nil when its trace or span id is missing, malformed or all zero.

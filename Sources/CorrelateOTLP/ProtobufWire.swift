@@ -44,6 +44,15 @@ struct ProtobufWire {
         self.depth = depth
     }
 
+    /// A reader over what ``rest`` gave: the same bytes (or a copy of them), read later, on
+    /// another thread for instance.
+    init(_ bytes: UnsafeRawBufferPointer, rest: (range: Range<Int>, depth: Int)) {
+        self.init(bytes, range: rest.range, depth: rest.depth)
+    }
+
+    /// What is left of this message: its bytes' range and how many messages enclose it.
+    var rest: (range: Range<Int>, depth: Int) { (position..<end, depth) }
+
     var isAtEnd: Bool { position >= end }
 
     /// The next field's number and wire type.

@@ -285,8 +285,14 @@ public enum SpanFiles {
         var damage: InputError?
         if binary {
             let (bytes, error) = input.readAll()
-            whole = bytes
-            damage = error
+            // A request cut by damage is not decoded: the damage is what is said.
+            if let error {
+                damage = error
+            } else {
+                let read = try readProtobuf(bytes, name: name, slice: max(batch / 4, 1), prepare: prepare) { try add($0) }
+                if let decoded = read.decoded { summary.count(decoded, at: SourceLocation(file: name, line: 1)) }
+                if let problem = read.problem { summary.malformed.append(problem) }
+            }
         } else {
             let reader = LineReader(input: input, maxLineBytes: 256 << 20)
             let ahead = DecodingAhead(prepare: prepare)
@@ -326,7 +332,7 @@ public enum SpanFiles {
         if let document = whole {
             // A document cut by damage is not decoded: the damage is what is said.
             if damage == nil {
-                switch decodeWhole(document, name: name, binary: binary) {
+                switch decodeWhole(document, name: name, binary: false) {
                 case .decoded(let decoded):
                     summary.count(decoded, at: SourceLocation(file: name, line: 1))
                     try prepareAhead(decoded.spans, slice: max(batch, 1), prepare: prepare) { try add($0) }
@@ -339,39 +345,89 @@ public enum SpanFiles {
         if !pending.isEmpty { try store(pending, &summary) }
     }
 
+    /// Decodes `bytes`, an OTLP protobuf `ExportTraceServiceRequest`, part by part (`slice`
+    /// spans each) on other threads, a few parts ahead, the parts' spans made ready for the
+    /// store there too, and hands them to `body` in order: a large request is decoded on every
+    /// core while the parts before it are stored. Gives the spans decoded, as the request's
+    /// (nil when none was), and why the request is not valid protobuf (`name`, line 1), if it
+    /// is not; when a span is not, the parts before its part are stored (and said), the rest
+    /// is not.
+    /// - Throws: what `body` throws (the parts being decoded are waited for).
+    static func readProtobuf(_ bytes: [UInt8], name: String, slice: Int, prepare: @escaping @Sendable ([Span]) -> PreparedSpans,
+                             _ body: (PreparedSpans) throws -> Void) throws -> (decoded: DecodedSpans?, problem: InputProblem?) {
+        func malformed(_ error: any Error, after decoded: Int = 0) -> InputProblem {
+            let stored = decoded == 0 ? "" : " (the first \(decoded) spans are stored)"
+            return InputProblem(SourceLocation(file: name, line: 1), "not an OTLP protobuf ExportTraceServiceRequest: \(error)\(stored)")
+        }
+        let messages: OTLPProtobufDecoder.SpanMessages
+        do {
+            messages = try bytes.withUnsafeBytes { try OTLPProtobufDecoder.SpanMessages($0) }
+        } catch {
+            return (nil, malformed(error))
+        }
+        let count = messages.spans.count
+        let parts = stride(from: 0, to: count, by: slice).map { $0..<min($0 + slice, count) }
+        var total = DecodedSpans(format: .otlpProtobuf)
+        var failure: (any Error)?
+        try inOrder(parts.count, depth: 8, make: { index -> Result<(DecodedSpans, PreparedSpans), any Error> in
+            Result {
+                var decoded = try bytes.withUnsafeBytes { try messages.decode(parts[index], in: $0) }
+                return (decoded, prepare(decoded.takeSpans()))
+            }
+        }) { part in
+            switch part {
+            case .success(let (decoded, prepared)):
+                total.add(decoded)
+                try body(prepared)
+                return true
+            case .failure(let error):
+                failure = error
+                return false
+            }
+        }
+        guard let failure else { return (total, nil) }
+        return (total.spanCount + total.rejected > 0 ? total : nil, malformed(failure, after: total.spanCount))
+    }
+
     /// Makes `spans` ready for the store slice by slice (`slice` spans each) on other threads,
     /// up to two slices ahead, and hands them to `body` in order: the spans of one large
-    /// document (an OTLP protobuf request) prepared while the slices before them are stored.
+    /// document prepared while the slices before them are stored.
     /// - Throws: what `body` throws (the slices being prepared are waited for).
     static func prepareAhead(_ spans: [Span], slice: Int, prepare: @escaping @Sendable ([Span]) -> PreparedSpans,
                              _ body: (PreparedSpans) throws -> Void) throws {
-        final class Slot: @unchecked Sendable {
-            // Written by the preparing thread, read after `done.wait()`.
-            var prepared = PreparedSpans(spans: [])
-            let done = DispatchGroup()
+        let slices = stride(from: 0, to: spans.count, by: slice).map { $0..<min($0 + slice, spans.count) }
+        try inOrder(slices.count, depth: 2, make: { prepare(Array(spans[slices[$0]])) }) { prepared in
+            try body(prepared)
+            return true
         }
-        var slots: [Slot] = []
+    }
+
+    /// Makes parts `0..<count` by `make` on other threads, up to `depth` ahead of the one
+    /// `body` is given, and gives them to `body` in order, until it returns false.
+    /// - Throws: what `body` throws; the parts being made are waited for either way.
+    static func inOrder<Part>(_ count: Int, depth: Int, make: @escaping @Sendable (Int) -> Part,
+                              _ body: (Part) throws -> Bool) throws {
+        var slots: [MadeAhead<Part>] = []
         var next = 0
         func launch() {
-            guard next < spans.count else { return }
-            let part = Array(spans[next..<min(next + slice, spans.count)])
-            next += part.count
-            let slot = Slot()
+            guard next < count else { return }
+            let slot = MadeAhead<Part>()
+            let index = next
+            next += 1
             slot.done.enter()
             DispatchQueue.global().async {
-                slot.prepared = prepare(part)
+                slot.part = make(index)
                 slot.done.leave()
             }
             slots.append(slot)
         }
         defer { for slot in slots { slot.done.wait() } }
-        launch()
-        launch()
+        for _ in 0..<max(depth, 1) { launch() }
         while !slots.isEmpty {
             let slot = slots.removeFirst()
             slot.done.wait()
             launch()
-            try body(slot.prepared)
+            guard try body(slot.part!) else { return }
         }
     }
 
@@ -386,4 +442,11 @@ public enum SpanFiles {
         guard let input = try? InputFile.open(path) else { return false }
         return looksBinary((try? input.peek(4096)) ?? [])
     }
+}
+
+/// One part made on another thread for ``SpanFiles/inOrder(_:depth:make:_:)``.
+private final class MadeAhead<Part>: @unchecked Sendable {
+    // Written by the making thread, read after `done.wait()` (which orders the write first).
+    var part: Part?
+    let done = DispatchGroup()
 }

@@ -82,12 +82,11 @@ import CorrelateTestSupport
         #expect(calls == 2)
     }
 
-    /// One OTLP protobuf request of many spans: prepared slice by slice ahead of the store, in
-    /// order, each slice by the store's preparation.
-    @Test func aLargeProtobufRequestIsPreparedInSlicesInOrder() throws {
+    /// The sample's spans, `copies` times with other trace ids.
+    private func sampleSpans(copies: Int) throws -> [Span] {
         let lines = try String(contentsOfFile: Fixtures.celery("traces.otlp.jsonl"), encoding: .utf8).split(separator: "\n")
         var spans: [Span] = []
-        for copy in 0..<20 {
+        for copy in 0..<copies {
             for line in lines {
                 spans += try SpanDocumentDecoder.decode(try JSONDocument.parse(String(line))).spans.map { span in
                     var span = span
@@ -96,6 +95,13 @@ import CorrelateTestSupport
                 }
             }
         }
+        return spans
+    }
+
+    /// One OTLP protobuf request of many spans: decoded and prepared part by part ahead of the
+    /// store, in order, each part by the store's preparation.
+    @Test func aLargeProtobufRequestIsPreparedInSlicesInOrder() throws {
+        let spans = try sampleSpans(copies: 20)
         let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
         try OTLPProtobufEncoder.encodeTraces(spans).write(to: URL(fileURLWithPath: path))
         var summary = IngestSummary()
@@ -110,6 +116,53 @@ import CorrelateTestSupport
         #expect(batches.count == (spans.count + 99) / 100, "one batch of 100 per store call")
         #expect(batches.joined().allSatisfy { ($0.form as? [Span])?.count == $0.count && $0.spans.isEmpty },
                 "each slice prepared by the store's preparation, which keeps the store's form alone")
+    }
+
+    /// A request decoded in parts counts its spans and its rejected spans as a whole decode
+    /// does, the first rejection named by its span's number in the whole request.
+    @Test func aProtobufRequestInPartsIsCountedAsAWhole() throws {
+        var spans = try sampleSpans(copies: 3)
+        for index in [70, 171, 172] { spans[index].traceID = TraceID(high: 0, low: 0) }
+        let request = try OTLPProtobufEncoder.encodeTraces(spans)
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
+        try request.write(to: URL(fileURLWithPath: path))
+        var summary = IngestSummary()
+        var stored: [Span] = []
+        try SpanFiles.readOnce(path: path, name: "spans.pb", batch: 40, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
+        let whole = try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
+        #expect(stored == whole.spans && stored.count == spans.count - 3)
+        #expect(summary.spanDocuments == 1 && summary.spansRead == spans.count && summary.spansRejected == 3)
+        // Numbered in the whole request, not in its part (of 10 spans: a quarter of the batch).
+        let number = whole.firstRejection.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        #expect(number > 10, "\(whole.firstRejection ?? "")")
+        #expect(summary.firstRejectedSpan?.reason == whole.firstRejection)
+        #expect(summary.malformed.isEmpty)
+    }
+
+    /// A span that is not a valid message, deep in a large request: the parts before its part
+    /// are stored and said, the rest is not, and the file is named as malformed. (`serve`
+    /// refuses such a request whole: the client sent it and can be told.)
+    @Test func aBadSpanInALargeProtobufRequestKeepsThePartsBeforeIt() throws {
+        let spans = try sampleSpans(copies: 3)
+        // Requests concatenated are one request (their `resource_spans` appended); the middle
+        // one holds a span whose first field has wire type 3, which protobuf no longer allows.
+        let bad = Data([0x0A, 0x05, 0x12, 0x03, 0x12, 0x01, 0x0B])
+        let request = try OTLPProtobufEncoder.encodeTraces(Array(spans[..<210])) + bad
+            + OTLPProtobufEncoder.encodeTraces(Array(spans[210...]))
+        #expect(throws: (any Error).self) { _ = try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) } }
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
+        try request.write(to: URL(fileURLWithPath: path))
+        var summary = IngestSummary()
+        var stored: [Span] = []
+        // Parts of 25 spans: the bad span is the 211th, in the part of spans 201–225.
+        try SpanFiles.readOnce(path: path, name: "spans.pb", batch: 100, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
+        // The request's own order (the encoder groups spans by resource).
+        let before = try OTLPProtobufEncoder.encodeTraces(Array(spans[..<210])).withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
+        #expect(stored == Array(before.spans.prefix(200)))
+        #expect(summary.malformed.count == 1)
+        #expect(summary.malformed.first?.location == SourceLocation(file: "spans.pb", line: 1))
+        #expect(summary.malformed.first?.reason == "not an OTLP protobuf ExportTraceServiceRequest: unsupported wire type 3 (the first 200 spans are stored)")
+        #expect(summary.spansRead == 200)
     }
 
     /// Lines are decoded up to ten chunks ahead, but never more than 16 MiB of them: with

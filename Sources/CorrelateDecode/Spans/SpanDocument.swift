@@ -38,6 +38,14 @@ public struct DecodedSpans: Sendable {
         return spans
     }
 
+    /// Counts the spans of `part`, a later part of the same document (its spans, taken or
+    /// not, as taken; its rejections, and why the first was when none was before).
+    public mutating func add(_ part: DecodedSpans) {
+        taken += part.spanCount
+        rejected += part.rejected
+        if firstRejection == nil { firstRejection = part.firstRejection }
+    }
+
     /// Counts a span left out, and keeps why when it is the first.
     public mutating func reject(_ reason: @autoclosure () -> String) {
         rejected += 1
