@@ -90,6 +90,28 @@ import CorrelateTestSupport
         #expect(try files(in: folder) == ["present.log"], "no store created")
     }
 
+    /// A value that starts with a dash is the option's value, not a missing one: `--since -1h`
+    /// (a form the help gives) is a time, and `--limit -3` is refused by the option's own check.
+    @Test(arguments: [
+        (["traces", "--limit", "-1"], "--limit must be at least 1."),
+        (["lookup", "--name", "X", "--limit", "-3"], "--limit must be at least 1."),
+        (["report", "--limit", "-3"], "--limit must be at least 1."),
+        (["extract", "--threads", "-2", "present.log"], "--threads must be from 1 to"),
+        (["ingest", "--threads", "-2", "--logs", "present.log"], "--threads must be from 1 to"),
+        (["serve", "--queue", "-5"], "--queue must be at least 1."),
+        (["run", "--max-watched", "-1", "present.log"], "--max-watched must be at least 1."),
+        (["report", "--since", "-1h", "--until", "-2h"], "is after --until"),
+        (["queues", "--since", "-1h", "--until", "-2h"], "is after --until"),
+    ])
+    func aValueStartingWithADashIsTheOptionsValue(arguments: [String], message: String) throws {
+        let folder = try Fixtures.temporaryDirectory()
+        try Data("2026-11-25 08:00:00 INFO hello\n".utf8).write(to: folder.appendingPathComponent("present.log"))
+        let result = try CommandRunner.run(arguments, directory: folder.path)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stderr.contains("Missing value"), "\(result.stderr)")
+    }
+
     @Test func lookupByNameIgnoresCaseAndSuggestsANameNearlyRight() throws {
         let db = try Fixtures.temporaryDirectory().appendingPathComponent("c.db").path
         let ingest = try CommandRunner.run(
