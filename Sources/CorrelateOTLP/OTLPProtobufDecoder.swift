@@ -26,8 +26,19 @@ public enum OTLPProtobufDecoder {
 
     /// The same, with why the first span left out was (``DecodedSpans/firstRejection``).
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> DecodedSpans {
-        let messages = try SpanMessages(bytes)
-        return try messages.decode(messages.spans.indices, in: bytes)
+        var result = DecodedSpans(format: .otlpProtobuf)
+        var resource = SpanMessages.Resource(attributes: [], service: nil)
+        var index = 0
+        try SpanMessages.walk(bytes, resource: { resource = $0 }) { message in
+            index += 1
+            var rejection = ""
+            if let decoded = try span(&message, service: resource.service, resource: resource.attributes, rejection: &rejection) {
+                result.spans.append(decoded)
+            } else {
+                result.reject("span \(index)" + rejection)
+            }
+        }
+        return result
     }
 
     /// The span messages of an `ExportTraceServiceRequest`, found without decoding them: each
@@ -55,6 +66,16 @@ public enum OTLPProtobufDecoder {
         ///   `ScopeSpans` is not a valid message (a span's own contents are read by
         ///   ``decode(_:in:)``).
         public init(_ bytes: UnsafeRawBufferPointer) throws {
+            try Self.walk(bytes, resource: { resources.append($0) }) { message in
+                let rest = message.rest
+                depth = rest.depth
+                messages.append((rest.range, resources.count - 1))
+            }
+        }
+
+        /// Reads the request in `bytes` down to its span messages: calls `resource` with each
+        /// `ResourceSpans`' resource, then `span` with each of its spans' messages, in order.
+        static func walk(_ bytes: UnsafeRawBufferPointer, resource: (Resource) -> Void, span: (inout ProtobufWire) throws -> Void) throws {
             var request = ProtobufWire(bytes)
             try request.forEachMessage(1) { resourceSpans in
                 // The resource may come after its scopes: read it first.
@@ -63,14 +84,9 @@ public enum OTLPProtobufDecoder {
                 try scan.forEachMessage(1) { message in
                     try message.forEachMessage(1) { try $0.appendKeyValue(to: &attributes) }
                 }
-                let resource = resources.count
-                resources.append(Resource(attributes: attributes, service: attributes["service.name"]?.text))
+                resource(Resource(attributes: attributes, service: attributes["service.name"]?.text))
                 try resourceSpans.forEachMessage(2) { scope in
-                    try scope.forEachMessage(2) { message in
-                        let rest = message.rest
-                        depth = rest.depth
-                        messages.append((rest.range, resource))
-                    }
+                    try scope.forEachMessage(2, span)
                 }
             }
         }
