@@ -93,9 +93,9 @@ public enum OTLPProtobufDecoder {
 
         /// Decodes the span messages at `indices` (of ``spans``) of the request in `bytes` (the
         /// bytes this was made from).
-        /// - Throws: ``ProtobufWire/Failure`` when a span is not a valid message, or nests
-        ///   messages deeper than ``NestingLimit/maximumDepth``.
-        public func decode(_ indices: Range<Int>, in bytes: UnsafeRawBufferPointer) throws -> DecodedSpans {
+        /// - Throws: ``BadSpan`` when a span is not a valid message, or nests messages deeper
+        ///   than ``NestingLimit/maximumDepth``.
+        public func decode(_ indices: Range<Int>, in bytes: UnsafeRawBufferPointer) throws(BadSpan) -> DecodedSpans {
             var result = DecodedSpans(format: .otlpProtobuf)
             result.spans.reserveCapacity(indices.count)
             for index in indices {
@@ -103,13 +103,27 @@ public enum OTLPProtobufDecoder {
                 var message = ProtobufWire(bytes, rest: (range, depth))
                 var rejection = ""
                 let context = resources[resource]
-                if let decoded = try OTLPProtobufDecoder.span(&message, service: context.service, resource: context.attributes, rejection: &rejection) {
-                    result.spans.append(decoded)
-                } else {
-                    result.reject("span \(index + 1)" + rejection)
+                do {
+                    if let decoded = try OTLPProtobufDecoder.span(&message, service: context.service, resource: context.attributes, rejection: &rejection) {
+                        result.spans.append(decoded)
+                    } else {
+                        result.reject("span \(index + 1)" + rejection)
+                    }
+                } catch {
+                    throw BadSpan(number: index + 1, reason: error, before: result)
                 }
             }
             return result
+        }
+
+        /// A span that is not a valid message: its number in the request, why, and what the
+        /// part decoded before it.
+        public struct BadSpan: Error, CustomStringConvertible {
+            public let number: Int
+            public let reason: any Error
+            public var before: DecodedSpans
+
+            public var description: String { "span \(number): \(reason)" }
         }
     }
 

@@ -350,14 +350,14 @@ public enum SpanFiles {
     /// store there too, and hands them to `body` in order: a large request is decoded on every
     /// core while the parts before it are stored. Gives the spans decoded, as the request's
     /// (nil when none was), and why the request is not valid protobuf (`name`, line 1), if it
-    /// is not; when a span is not, the parts before its part are stored (and said), the rest
-    /// is not.
+    /// is not; when a span is not, the spans before it are stored (and said), those after it
+    /// are not.
     /// - Throws: what `body` throws (the parts being decoded are waited for).
     static func readProtobuf(_ bytes: [UInt8], name: String, slice: Int, prepare: @escaping @Sendable ([Span]) -> PreparedSpans,
                              _ body: (PreparedSpans) throws -> Void) throws -> (decoded: DecodedSpans?, problem: InputProblem?) {
-        func malformed(_ error: any Error, after decoded: Int = 0) -> InputProblem {
-            let stored = decoded == 0 ? "" : " (the first \(decoded) spans are stored)"
-            return InputProblem(SourceLocation(file: name, line: 1), "not an OTLP protobuf ExportTraceServiceRequest: \(error)\(stored)")
+        func malformed(_ error: any Error, storedBefore: Bool = false) -> InputProblem {
+            InputProblem(SourceLocation(file: name, line: 1), "not an OTLP protobuf ExportTraceServiceRequest: \(error)"
+                         + (storedBefore ? " (the spans before it are stored)" : ""))
         }
         let messages: OTLPProtobufDecoder.SpanMessages
         do {
@@ -368,25 +368,32 @@ public enum SpanFiles {
         let count = messages.spans.count
         let parts = stride(from: 0, to: count, by: slice).map { $0..<min($0 + slice, count) }
         var total = DecodedSpans(format: .otlpProtobuf)
-        var failure: (any Error)?
-        try inOrder(parts.count, depth: 8, make: { index -> Result<(DecodedSpans, PreparedSpans), any Error> in
-            Result {
-                var decoded = try bytes.withUnsafeBytes { try messages.decode(parts[index], in: $0) }
-                return (decoded, prepare(decoded.takeSpans()))
+        var failure: OTLPProtobufDecoder.SpanMessages.BadSpan?
+        try inOrder(parts.count, depth: 8, make: { index in
+            bytes.withUnsafeBytes { bytes in
+                Result { () throws(OTLPProtobufDecoder.SpanMessages.BadSpan) in try messages.decode(parts[index], in: bytes) }
+            }.map { decoded in
+                // Taken out first, so that the spans are released here, once prepared.
+                var decoded = decoded
+                let spans = decoded.takeSpans()
+                return (decoded, prepare(spans))
             }
         }) { part in
+            var (decoded, prepared): (DecodedSpans, PreparedSpans)
             switch part {
-            case .success(let (decoded, prepared)):
-                total.add(decoded)
-                try body(prepared)
-                return true
-            case .failure(let error):
-                failure = error
-                return false
+            case .success(let made): (decoded, prepared) = made
+            case .failure(let bad):
+                failure = bad
+                decoded = bad.before
+                prepared = prepare(decoded.takeSpans())
             }
+            total.add(decoded)
+            try body(prepared)
+            return failure == nil
         }
         guard let failure else { return (total, nil) }
-        return (total.spanCount + total.rejected > 0 ? total : nil, malformed(failure, after: total.spanCount))
+        let any = total.spanCount + total.rejected > 0
+        return (any ? total : nil, malformed(failure, storedBefore: total.spanCount > 0))
     }
 
     /// Makes `spans` ready for the store slice by slice (`slice` spans each) on other threads,
