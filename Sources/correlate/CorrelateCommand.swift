@@ -98,7 +98,7 @@ enum Main {
         signal(SIGXFSZ, SIG_IGN)
         let arguments: [String]
         do {
-            arguments = try Correlate.commandFirst(Array(CommandLine.arguments.dropFirst()))
+            arguments = try Correlate.commandFirst(Correlate.negativeValuesJoined(Array(CommandLine.arguments.dropFirst())))
         } catch {
             DiagnosticPrinter.printError("correlate: error: \(error)")
             exit(ExitStatus.usage.rawValue)

@@ -10,10 +10,10 @@ struct BundleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How long a resolved alert's bundle is written again when late data changes it.", valueName: "duration"))
     var watch = "5m"
 
-    @Option(parsing: .unconditional, help: "Keep the top N traces of each bundle.")
+    @Option(help: "Keep the top N traces of each bundle.")
     var limit = 10
 
-    @Option(name: .customLong("max-watched"), parsing: .unconditional, help: ArgumentHelp("Alerts watched for their bundle at most; past it the oldest written ones make room, and the overflow is counted.", valueName: "n"))
+    @Option(name: .customLong("max-watched"), help: ArgumentHelp("Alerts watched for their bundle at most; past it the oldest written ones make room, and the overflow is counted.", valueName: "n"))
     var maxWatched = 10_000
 
     @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))

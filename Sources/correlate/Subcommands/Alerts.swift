@@ -29,7 +29,7 @@ extension Correlate {
                   correlate alerts --format json | jq -r .fingerprint
                 """)
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Only alerts whose window reaches into the time since then: \(TimeOptions.forms).", valueName: "time"))
+        @Option(help: ArgumentHelp("Only alerts whose window reaches into the time since then: \(TimeOptions.forms).", valueName: "time"))
         var since: String?
 
         @Option(help: ArgumentHelp("Only alerts with this alertname (ASCII case ignored).", valueName: "name"))

@@ -53,7 +53,7 @@ extension Correlate {
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
 
-        @Option(parsing: .unconditional, help: "Threads for large regular files (cut into chunks at record boundaries); 1 reads line by line. (default: one per core)")
+        @Option(help: "Threads for large regular files (cut into chunks at record boundaries); 1 reads line by line. (default: one per core)")
         var threads: Int?
 
         @Option(name: .customLong("chunk-bytes"), help: ArgumentHelp("Size of the chunks a large file is cut into.", visibility: .hidden))

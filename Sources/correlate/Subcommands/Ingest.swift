@@ -63,7 +63,7 @@ extension Correlate {
         @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
         var maxLineBytes = 1 << 20
 
-        @Option(parsing: .unconditional, help: "Threads for large log files. (default: one per core)")
+        @Option(help: "Threads for large log files. (default: one per core)")
         var threads: Int?
 
         @Flag(name: .shortAndLong, help: "No summary on stderr.")

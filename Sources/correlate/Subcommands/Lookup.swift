@@ -59,7 +59,7 @@ extension Correlate {
                 completion: OutputFormat.completion(formats))
         var format: OutputFormat = .json
 
-        @Option(parsing: .unconditional, help: "Keep the top N traces of each bundle.")
+        @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
 
         @Option(help: ArgumentHelp("How far before startsAt to search (default from rules/alerts.yaml, 5m).", valueName: "duration"))

@@ -43,10 +43,10 @@ extension Correlate {
                   correlate queues --queue exports --format json
                 """)
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Start of the range: \(TimeOptions.forms). (default: 1h before --until)", valueName: "time"))
+        @Option(help: ArgumentHelp("Start of the range: \(TimeOptions.forms). (default: 1h before --until)", valueName: "time"))
         var since: String?
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("End of the range, as --since. (default: now with --since, else the newest span's start)", valueName: "time"))
+        @Option(help: ArgumentHelp("End of the range, as --since. (default: now with --since, else the newest span's start)", valueName: "time"))
         var until: String?
 
         @Option(help: ArgumentHelp("Only this queue (repeatable).", valueName: "name"))

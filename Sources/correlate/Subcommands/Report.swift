@@ -30,10 +30,10 @@ extension Correlate {
                   correlate report --since yesterday --format json
                 """)
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Start of the range: \(TimeOptions.forms).", valueName: "time"))
+        @Option(help: ArgumentHelp("Start of the range: \(TimeOptions.forms).", valueName: "time"))
         var since = "24h"
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("End of the range, as --since. (default: now)", valueName: "time"))
+        @Option(help: ArgumentHelp("End of the range, as --since. (default: now)", valueName: "time"))
         var until: String?
 
         static let formats: [OutputFormat] = [.text, .json, .markdown, .html]
@@ -45,7 +45,7 @@ extension Correlate {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
         var output: String?
 
-        @Option(parsing: .unconditional, help: "Keep the top N traces of each bundle.")
+        @Option(help: "Keep the top N traces of each bundle.")
         var limit = 10
 
         @OptionGroup(title: "Rendering options") var rendering: RenderingOptions

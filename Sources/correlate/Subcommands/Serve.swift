@@ -64,7 +64,7 @@ extension Correlate {
         @Option(name: .customLong("max-body"), help: ArgumentHelp("Largest request body, also after decompression (such as 16MiB, 512KiB).", valueName: "size"))
         var maxBody = "16MiB"
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Records (spans, log records, alerts) waiting for the store before requests get 503.", valueName: "n"))
+        @Option(help: ArgumentHelp("Records (spans, log records, alerts) waiting for the store before requests get 503.", valueName: "n"))
         var queue = 200_000
 
         @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close connections idle (or sending nothing) this long.", valueName: "duration"))

@@ -31,10 +31,10 @@ extension Correlate {
                   correlate traces --errors --format json | jq -r .trace_id
                 """)
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Start of the range: \(TimeOptions.forms). (default: 24h before --until)", valueName: "time"))
+        @Option(help: ArgumentHelp("Start of the range: \(TimeOptions.forms). (default: 24h before --until)", valueName: "time"))
         var since: String?
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("End of the range, as --since. (default: now with --since, else the newest span's start)", valueName: "time"))
+        @Option(help: ArgumentHelp("End of the range, as --since. (default: now with --since, else the newest span's start)", valueName: "time"))
         var until: String?
 
         @Option(help: ArgumentHelp("Only traces with a span of this service.", valueName: "name"))
@@ -46,7 +46,7 @@ extension Correlate {
         @Flag(help: "Only traces with a failed span.")
         var errors = false
 
-        @Option(parsing: .unconditional, help: "List at most N traces.")
+        @Option(help: "List at most N traces.")
         var limit = 50
 
         static let formats: [OutputFormat] = [.text, .json]

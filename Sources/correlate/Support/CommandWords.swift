@@ -34,6 +34,35 @@ extension Correlate {
     static let leadingOptionsWithValue: Set<String> = ["--db", "--store", "--store-password-file", "--rules", "--config", "--color"]
     static let leadingFlags: Set<String> = ["--no-shipped-rules", "--verbose", "-v"]
 
+    /// `arguments` with a negative number or time given as a long option's own argument
+    /// (`--since -1h`, `--limit -3`) joined to it (`--since=-1h`): ArgumentParser takes a word
+    /// that starts with a dash for an option, and would say the option's value is missing
+    /// although the help gives `-1h` as a time. Only a word of a dash and a digit is joined,
+    /// only after a long option without `=`, and nothing after `--`: a flag there takes no
+    /// value and says so, as the word alone was an unknown option before.
+    static func negativeValuesJoined(_ arguments: [String]) -> [String] {
+        var joined: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                joined += arguments[index...]
+                break
+            }
+            if argument.hasPrefix("--"), argument.count > 2, !argument.contains("="), index + 1 < arguments.count {
+                let next = arguments[index + 1].utf8
+                if next.count >= 2, next.first == UInt8(ascii: "-"), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(next[next.index(after: next.startIndex)]) {
+                    joined.append(argument + "=" + arguments[index + 1])
+                    index += 2
+                    continue
+                }
+            }
+            joined.append(argument)
+            index += 1
+        }
+        return joined
+    }
+
     /// The arguments as ArgumentParser is given them: `-V` is `--version`; a command named
     /// after leading options moves to the front (without this the default command, run,
     /// would read a log file named "queues" and create the store); and a word where a
