@@ -213,19 +213,18 @@ public final class RunPipeline {
     private func openSpanSource(_ given: String) throws {
         let path = IngestPipeline.canonicalPath(given)
         let source = SpanSource(path: path, name: given)
-        if Self.isCompressed(path) {
-            // Read once, to its end (decompressed); not followed.
+        // Read once, to its end, as `ingest` reads it (decompressed; an OTLP protobuf request
+        // decoded in parts); not followed.
+        let compressed = Self.isCompressed(path)
+        if compressed || SpanFiles.looksBinary(path) {
             if configuration.follow {
-                summary.ingest.notes.append(InputProblem(SourceLocation(file: given, line: 1), "compressed: read once, not followed"))
+                let why = compressed ? "compressed: read once, not followed" : Self.wholeDocumentNote
+                summary.ingest.notes.append(InputProblem(SourceLocation(file: given, line: 1), why))
             }
             try SpanFiles.readOnce(path: path, name: given, batch: Self.spanBatch, into: &summary.ingest) { prepared, _ in
                 var batch = prepared.flatMap(\.unprepared)
                 try store(spans: &batch)
             }
-            return
-        }
-        if SpanFiles.looksBinary(path) {
-            try readWholeSpanFile(source, binary: true)
             return
         }
         do {
@@ -236,13 +235,15 @@ public final class RunPipeline {
         } catch {}
     }
 
-    /// Reads a one-document span file as `correlate ingest` does.
-    private func readWholeSpanFile(_ source: SpanSource, binary: Bool) throws {
+    static let wholeDocumentNote = "one whole document: read once, not followed (follow needs one document per line)"
+
+    /// Reads a one-document JSON span file as `correlate ingest` does.
+    private func readWholeSpanFile(_ source: SpanSource) throws {
         source.file = nil
         if configuration.follow {
-            summary.ingest.notes.append(InputProblem(SourceLocation(file: source.name, line: 1), "one whole document: read once, not followed (follow needs one document per line)"))
+            summary.ingest.notes.append(InputProblem(SourceLocation(file: source.name, line: 1), Self.wholeDocumentNote))
         }
-        switch SpanFiles.readWhole(path: source.path, name: source.name, binary: binary) {
+        switch SpanFiles.readWhole(path: source.path, name: source.name) {
         case .decoded(let decoded):
             summary.ingest.count(decoded, at: SourceLocation(file: source.name, line: 1))
             var batch = decoded.spans
@@ -274,7 +275,7 @@ public final class RunPipeline {
         try file.poll(newGeneration: { source.lines.restart() }, take)
         if finishing { try file.finish(take) }
         try store(spans: &batch)
-        if whole { try readWholeSpanFile(source, binary: false) }
+        if whole { try readWholeSpanFile(source) }
     }
 
     /// Spans and log records stored per transaction when a followed file has much to read.

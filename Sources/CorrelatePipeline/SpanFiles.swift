@@ -51,7 +51,7 @@ public enum SpanFiles {
             /// Nothing to store: a blank or malformed line.
             case nothing
             /// The file's first line opens a document that goes on over further lines
-            /// (pretty-printed JSON): read the file whole instead (``readWhole(path:name:binary:)``).
+            /// (pretty-printed JSON): read the file whole instead (``readWhole(path:name:)``).
             case wholeDocument
         }
 
@@ -202,10 +202,10 @@ public enum SpanFiles {
         case unreadable(InputError)
     }
 
-    /// Reads the file at `path` as one document: OTLP protobuf when `binary`, else JSON (OTLP,
-    /// Jaeger, Zipkin v2, detected); decompressed when it is gzip or zstd. `name` is how
-    /// problems name the file.
-    public static func readWhole(path: String, name: String, binary: Bool) -> Whole {
+    /// Reads the file at `path` as one JSON document (OTLP, Jaeger, Zipkin v2, detected);
+    /// decompressed when it is gzip or zstd. `name` is how problems name the file. (An OTLP
+    /// protobuf file is read by ``readOnce(path:name:batch:into:prepare:store:)``, in parts.)
+    public static func readWhole(path: String, name: String) -> Whole {
         let input: InputFile
         do {
             input = try InputFile.open(path, name: name)
@@ -216,19 +216,12 @@ public enum SpanFiles {
         }
         let (bytes, error) = input.readAll()
         if let error { return .unreadable(error) }
-        return decodeWhole(bytes, name: name, binary: binary)
+        return decodeWhole(bytes, name: name)
     }
 
-    /// Decodes `bytes`, a whole span document (see ``readWhole(path:name:binary:)``).
-    static func decodeWhole(_ bytes: [UInt8], name: String, binary: Bool) -> Whole {
+    /// Decodes `bytes`, a whole JSON span document (see ``readWhole(path:name:)``).
+    static func decodeWhole(_ bytes: [UInt8], name: String) -> Whole {
         let start = SourceLocation(file: name, line: 1)
-        if binary {
-            do {
-                return .decoded(try bytes.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) })
-            } catch {
-                return .malformed(InputProblem(start, "not an OTLP protobuf ExportTraceServiceRequest: \(error)"))
-            }
-        }
         do {
             if let direct = bytes.withUnsafeBufferPointer({ OTLPJSONDirectDecoder.decode($0) }) { return .decoded(direct) }
             let document = try bytes.withUnsafeBufferPointer { try JSONDocument.parse($0) }
@@ -332,7 +325,7 @@ public enum SpanFiles {
         if let document = whole {
             // A document cut by damage is not decoded: the damage is what is said.
             if damage == nil {
-                switch decodeWhole(document, name: name, binary: false) {
+                switch decodeWhole(document, name: name) {
                 case .decoded(let decoded):
                     summary.count(decoded, at: SourceLocation(file: name, line: 1))
                     try prepareAhead(decoded.spans, slice: max(batch, 1), prepare: prepare) { try add($0) }
@@ -355,20 +348,21 @@ public enum SpanFiles {
     /// - Throws: what `body` throws (the parts being decoded are waited for).
     static func readProtobuf(_ bytes: [UInt8], name: String, slice: Int, prepare: @escaping @Sendable ([Span]) -> PreparedSpans,
                              _ body: (PreparedSpans) throws -> Void) throws -> (decoded: DecodedSpans?, problem: InputProblem?) {
-        func malformed(_ error: any Error, storedBefore: Bool = false) -> InputProblem {
-            InputProblem(SourceLocation(file: name, line: 1), "not an OTLP protobuf ExportTraceServiceRequest: \(error)"
+        func malformed(_ why: String, storedBefore: Bool = false) -> InputProblem {
+            InputProblem(SourceLocation(file: name, line: 1), "not an OTLP protobuf ExportTraceServiceRequest: \(why)"
                          + (storedBefore ? " (the spans before it are stored)" : ""))
         }
         let messages: OTLPProtobufDecoder.SpanMessages
         do {
             messages = try bytes.withUnsafeBytes { try OTLPProtobufDecoder.SpanMessages($0) }
         } catch {
-            return (nil, malformed(error))
+            return (nil, malformed("\(error)"))
         }
         let count = messages.spans.count
         let parts = stride(from: 0, to: count, by: slice).map { $0..<min($0 + slice, count) }
         var total = DecodedSpans(format: .otlpProtobuf)
-        var failure: OTLPProtobufDecoder.SpanMessages.BadSpan?
+        // Why a span was bad (not the error itself, which holds the spans decoded before it).
+        var failure: String?
         try inOrder(parts.count, depth: 8, make: { index in
             bytes.withUnsafeBytes { bytes in
                 Result { () throws(OTLPProtobufDecoder.SpanMessages.BadSpan) in try messages.decode(parts[index], in: bytes) }
@@ -383,7 +377,7 @@ public enum SpanFiles {
             switch part {
             case .success(let made): (decoded, prepared) = made
             case .failure(let bad):
-                failure = bad
+                failure = bad.description
                 decoded = bad.before
                 prepared = prepare(decoded.takeSpans())
             }
@@ -412,7 +406,7 @@ public enum SpanFiles {
     /// Makes parts `0..<count` by `make` on other threads, up to `depth` ahead of the one
     /// `body` is given, and gives them to `body` in order, until it returns false.
     /// - Throws: what `body` throws; the parts being made are waited for either way.
-    static func inOrder<Part>(_ count: Int, depth: Int, make: @escaping @Sendable (Int) -> Part,
+    static func inOrder<Part: Sendable>(_ count: Int, depth: Int, make: @escaping @Sendable (Int) -> Part,
                               _ body: (Part) throws -> Bool) throws {
         var slots: [MadeAhead<Part>] = []
         var next = 0
@@ -452,7 +446,7 @@ public enum SpanFiles {
 }
 
 /// One part made on another thread for ``SpanFiles/inOrder(_:depth:make:_:)``.
-private final class MadeAhead<Part>: @unchecked Sendable {
+private final class MadeAhead<Part: Sendable>: @unchecked Sendable {
     // Written by the making thread, read after `done.wait()` (which orders the write first).
     var part: Part?
     let done = DispatchGroup()

@@ -136,6 +136,25 @@ import CorrelateTestSupport
         #expect(result.stderr.contains("malformed documents 0"))
     }
 
+    /// An OTLP protobuf span file with a span that is not a valid message after good ones:
+    /// `run` reads it as `ingest` does — the spans before it stored, the bad span named.
+    @Test(arguments: [["ingest", "--db", "c.db", "--spans", "bad.pb"], ["run", "--db", "c.db", "--spans", "bad.pb", "--settle", "0s"]])
+    func aBadSpanInAProtobufFileKeepsTheSpansBeforeIt(arguments: [String]) throws {
+        let folder = try Fixtures.temporaryDirectory("bad-pb")
+        let request = try Data(contentsOf: URL(fileURLWithPath: Fixtures.celery("requests/0005-traces.pb")))
+        try request.write(to: folder.appendingPathComponent("good.pb"))
+        let good = try CommandRunner.run(["ingest", "--db", "g.db", "--spans", "good.pb"], directory: folder.path)
+        let spans = try #require(good.stderr.firstMatch(of: /stored (\d+)/).flatMap { Int($0.1) }, "\(good.stderr)")
+        #expect(spans > 0)
+        // A `ResourceSpans` whose one span's first field has wire type 3, which protobuf no longer allows.
+        try (request + Data([0x0A, 0x05, 0x12, 0x03, 0x12, 0x01, 0x0B])).write(to: folder.appendingPathComponent("bad.pb"))
+        let result = try CommandRunner.run(arguments, directory: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("bad.pb:1: not an OTLP protobuf ExportTraceServiceRequest: span \(spans + 1): unsupported wire type 3 (the spans before it are stored)"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("(otlp-protobuf), stored \(spans)"), "\(result.stderr)")
+    }
+
     /// `rules coverage` reads directories and compressed files too, and says what it read.
     @Test func rulesCoverageReadsADirectory() throws {
         let folder = try Self.folder(["logs/worker.otel.log.gz": Self.gzipLog,

@@ -163,6 +163,7 @@ import CorrelateTestSupport
         #expect(summary.malformed.first?.location == SourceLocation(file: "spans.pb", line: 1))
         #expect(summary.malformed.first?.reason == "not an OTLP protobuf ExportTraceServiceRequest: span 211: unsupported wire type 3 (the spans before it are stored)")
         #expect(summary.spansRead == 210)
+        #expect(summary.spanDocuments == 1, "the file counts as read (its first 210 spans) and as malformed")
     }
 
     /// Lines are decoded up to ten chunks ahead, but never more than 16 MiB of them: with
