@@ -116,6 +116,20 @@ import CorrelateTestSupport
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    /// A usage error found when a command's options are checked comes with that command's
+    /// usage, not the root's (these two were found in run(), where ArgumentParser gives the
+    /// root's).
+    @Test(arguments: [
+        (["serve", "--token-file", "missing-token"], "--token-file 'missing-token' cannot be read.", "Usage: correlate serve"),
+        (["store", "init"], "correlate store init prepares a ClickHouse store", "Usage: correlate store init"),
+    ])
+    func aUsageErrorComesWithItsCommandsUsage(arguments: [String], message: String, usage: String) throws {
+        let result = try CommandRunner.run(arguments, directory: try Fixtures.temporaryDirectory().path, rewriting: false)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains(usage) && !result.stderr.contains("correlate <subcommand>"), "\(result.stderr)")
+    }
+
     @Test func lookupByNameIgnoresCaseAndSuggestsANameNearlyRight() throws {
         let db = try Fixtures.temporaryDirectory().appendingPathComponent("c.db").path
         let ingest = try CommandRunner.run(

@@ -108,6 +108,9 @@ extension Correlate {
             guard DurationText.nanoseconds(idleTimeout)! >= 1_000_000_000 else { throw ValidationError("--idle-timeout must be at least 1s.") }
             guard DurationText.nanoseconds(requestTimeout)! >= 1_000_000_000 else { throw ValidationError("--request-timeout must be at least 1s.") }
             guard queue >= 1 else { throw ValidationError("--queue must be at least 1.") }
+            // Read here too, not only in run(): a usage error said there would come with the
+            // root's usage.
+            if let tokenFile { _ = try Self.readToken(tokenFile) }
         }
 
         func run() throws {

@@ -47,12 +47,14 @@ extension Correlate {
                 if let retain, StoreLimitText.retain(retain) == nil {
                     throw ValidationError("--retain '\(retain)' is not a duration: \(StoreLimitText.retainHelp).")
                 }
+                // Here, not in run(): a usage error said there would come with the root's usage.
+                guard case .clickhouse = try storeOptions.address else {
+                    throw ValidationError("correlate store init prepares a ClickHouse store: give --store clickhouse://host:8123/DATABASE (an SQLite store is created by the first command that writes it).")
+                }
             }
 
             func run() throws {
-                guard case .clickhouse(let endpoint) = try storeOptions.address else {
-                    throw ValidationError("correlate store init prepares a ClickHouse store: give --store clickhouse://host:8123/DATABASE (an SQLite store is created by the first command that writes it).")
-                }
+                guard case .clickhouse(let endpoint) = try storeOptions.address else { return }
                 let created = try ClickHouseEventStore.initialize(endpoint: endpoint, retain: retain.flatMap(StoreLimitText.retain))
                 for table in created { print("created \(endpoint.database).\(table)") }
                 if created.isEmpty { print("every table is there already in \(endpoint.database)") }
