@@ -427,8 +427,9 @@ public enum SpanFiles {
         while !slots.isEmpty {
             let slot = slots.removeFirst()
             slot.done.wait()
-            launch()
+            // The next part starts once this one is taken (none once `body` stops).
             guard try body(slot.part!) else { return }
+            launch()
         }
     }
 
