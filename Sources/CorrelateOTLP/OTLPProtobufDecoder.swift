@@ -110,20 +110,22 @@ public enum OTLPProtobufDecoder {
                         result.reject("span \(index + 1)" + rejection)
                     }
                 } catch {
-                    throw BadSpan(number: index + 1, reason: error, before: result)
+                    throw BadSpan(number: index + 1, offset: range.lowerBound, reason: error, before: result)
                 }
             }
             return result
         }
 
-        /// A span that is not a valid message: its number in the request, why, and what the
-        /// part decoded before it.
+        /// A span that is not a valid message: its number in the request, where its message's
+        /// contents start (bytes from the request's start), why, and what the part decoded
+        /// before it.
         public struct BadSpan: Error, CustomStringConvertible {
             public let number: Int
+            public let offset: Int
             public let reason: any Error
             public var before: DecodedSpans
 
-            public var description: String { "span \(number): \(reason)" }
+            public var description: String { "span \(number) (at byte \(offset)): \(reason)" }
         }
     }
 

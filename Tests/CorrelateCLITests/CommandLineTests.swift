@@ -120,7 +120,7 @@ import CorrelateTestSupport
     /// usage, not the root's (these two were found in run(), where ArgumentParser gives the
     /// root's).
     @Test(arguments: [
-        (["serve", "--token-file", "missing-token"], "--token-file 'missing-token' cannot be read.", "Usage: correlate serve"),
+        (["serve", "--token-file", "missing-token"], "--token-file 'missing-token' cannot be read: No such file or directory.", "Usage: correlate serve"),
         (["store", "init"], "correlate store init prepares a ClickHouse store", "Usage: correlate store init"),
     ])
     func aUsageErrorComesWithItsCommandsUsage(arguments: [String], message: String, usage: String) throws {

@@ -150,7 +150,7 @@ import CorrelateTestSupport
         try (request + Data([0x0A, 0x05, 0x12, 0x03, 0x12, 0x01, 0x0B])).write(to: folder.appendingPathComponent("bad.pb"))
         let result = try CommandRunner.run(arguments, directory: folder.path)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("bad.pb:1: not an OTLP protobuf ExportTraceServiceRequest: span \(spans + 1): unsupported wire type 3 (the spans before it are stored)"),
+        #expect(result.stderr.contains("bad.pb:1: not an OTLP protobuf ExportTraceServiceRequest: span \(spans + 1) (at byte \(request.count + 6)): unsupported wire type 3 (the spans before it are stored)"),
                 "\(result.stderr)")
         #expect(result.stderr.contains("(otlp-protobuf), stored \(spans)"), "\(result.stderr)")
     }

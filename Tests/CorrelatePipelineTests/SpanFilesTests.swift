@@ -147,8 +147,8 @@ import CorrelateTestSupport
         // Requests concatenated are one request (their `resource_spans` appended); the middle
         // one holds a span whose first field has wire type 3, which protobuf no longer allows.
         let bad = Data([0x0A, 0x05, 0x12, 0x03, 0x12, 0x01, 0x0B])
-        let request = try OTLPProtobufEncoder.encodeTraces(Array(spans[..<210])) + bad
-            + OTLPProtobufEncoder.encodeTraces(Array(spans[210...]))
+        let first = try OTLPProtobufEncoder.encodeTraces(Array(spans[..<210]))
+        let request = first + bad + (try OTLPProtobufEncoder.encodeTraces(Array(spans[210...])))
         #expect(throws: (any Error).self) { _ = try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) } }
         let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
         try request.write(to: URL(fileURLWithPath: path))
@@ -157,11 +157,11 @@ import CorrelateTestSupport
         // Parts of 25 spans: the bad span is the 211th, the 11th of the part of spans 201–225.
         try SpanFiles.readOnce(path: path, name: "spans.pb", batch: 100, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
         // The request's own order (the encoder groups spans by resource).
-        let before = try OTLPProtobufEncoder.encodeTraces(Array(spans[..<210])).withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
+        let before = try first.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
         #expect(stored == before.spans)
         #expect(summary.malformed.count == 1)
         #expect(summary.malformed.first?.location == SourceLocation(file: "spans.pb", line: 1))
-        #expect(summary.malformed.first?.reason == "not an OTLP protobuf ExportTraceServiceRequest: span 211: unsupported wire type 3 (the spans before it are stored)")
+        #expect(summary.malformed.first?.reason == "not an OTLP protobuf ExportTraceServiceRequest: span 211 (at byte \(first.count + 6)): unsupported wire type 3 (the spans before it are stored)")
         #expect(summary.spansRead == 210)
         #expect(summary.spanDocuments == 1, "the file counts as read (its first 210 spans) and as malformed")
     }

@@ -154,7 +154,11 @@ extension Correlate {
         /// The token: the file's first line, without surrounding whitespace.
         static func readToken(_ path: String) throws -> String {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("--token-file '\(path)' cannot be read.")
+                // Why, as the system says it (or: not UTF-8 text).
+                let descriptor = open(path, O_RDONLY)
+                let why = descriptor < 0 ? String(cString: strerror(errno)) : "not UTF-8 text"
+                if descriptor >= 0 { close(descriptor) }
+                throw ValidationError("--token-file '\(path)' cannot be read: \(why).")
             }
             let token = (text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
             guard !token.isEmpty else { throw ValidationError("--token-file '\(path)' holds no token.") }
