@@ -166,6 +166,68 @@ import CorrelateTestSupport
         #expect(summary.spanDocuments == 1, "the file counts as read (its first 210 spans) and as malformed")
     }
 
+    /// A protobuf field of wire type 2 (length-delimited): tag, length, bytes.
+    private func field(_ number: Int, _ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8(number << 3 | 2)]
+        var length = bytes.count
+        while length >= 0x80 {
+            out.append(UInt8(length & 0x7F | 0x80))
+            length >>= 7
+        }
+        return out + [UInt8(length)] + bytes
+    }
+
+    /// A `Span` message with ids made of `trace` and `span` repeated.
+    private func spanMessage(trace: UInt8, span: UInt8) -> [UInt8] {
+        field(1, [UInt8](repeating: trace, count: 16)) + field(2, [UInt8](repeating: span, count: 8)) + field(5, Array("job".utf8))
+    }
+
+    /// A `ResourceSpans` whose resource (`service.name`) comes after its one scope's spans.
+    private func resourceSpans(service: String, spans: [[UInt8]]) -> [UInt8] {
+        let attribute = field(1, Array("service.name".utf8)) + field(2, field(1, Array(service.utf8)))
+        return field(1, field(2, Array(spans.map { field(2, $0) }.joined())) + field(1, field(1, attribute)))
+    }
+
+    private func read(_ request: [UInt8], batch: Int) throws -> (IngestSummary, [Span]) {
+        let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
+        try Data(request).write(to: URL(fileURLWithPath: path))
+        var summary = IngestSummary()
+        var stored: [Span] = []
+        try SpanFiles.readOnce(path: path, name: "spans.pb", batch: batch, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
+        return (summary, stored)
+    }
+
+    /// Parts of a request whose resources come after their scopes: every span of every part
+    /// has its own resource's service, as in the whole decode.
+    @Test func partsKeepTheirResourcesWhenTheResourceComesLast() throws {
+        let request = resourceSpans(service: "api", spans: (1...7).map { spanMessage(trace: 0x0A, span: $0) })
+            + resourceSpans(service: "worker", spans: (1...9).map { spanMessage(trace: 0x0B, span: $0) })
+        let (summary, stored) = try read(request, batch: 8)  // parts of 2 spans
+        let whole = try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
+        #expect(stored == whole.spans && stored.count == 16)
+        #expect(stored.map { $0.service ?? "" } == Array(repeating: "api", count: 7) + Array(repeating: "worker", count: 9))
+        #expect(summary.spanDocuments == 1 && summary.spansRead == 16 && summary.malformed.isEmpty)
+    }
+
+    /// A request of resources without spans is one document of no spans, not a malformed one.
+    @Test func aRequestWithoutSpansIsADocumentOfNone() throws {
+        let (summary, stored) = try read(resourceSpans(service: "idle", spans: []), batch: 8)
+        #expect(stored.isEmpty)
+        #expect(summary.spanDocuments == 1 && summary.spansRead == 0 && summary.malformed.isEmpty)
+    }
+
+    /// Only rejected spans before a bad one: nothing was stored, and the problem does not say
+    /// that anything was.
+    @Test func aBadSpanAfterOnlyRejectedOnesSaysNothingWasStored() throws {
+        let request = resourceSpans(service: "api", spans: (1...3).map { spanMessage(trace: 0, span: $0) } + [[0x0B]])
+        let (summary, stored) = try read(request, batch: 100)
+        #expect(stored.isEmpty)
+        #expect(summary.spansRejected == 3 && summary.spansRead == 3)
+        #expect(summary.malformed.count == 1)
+        #expect(summary.malformed.first?.reason.hasPrefix("not an OTLP protobuf ExportTraceServiceRequest: span 4 (at byte ") == true)
+        #expect(summary.malformed.first?.reason.hasSuffix("): unsupported wire type 3") == true, "\(summary.malformed)")
+    }
+
     /// Lines are decoded up to ten chunks ahead, but never more than 16 MiB of them: with
     /// 4 MiB lines (a chunk each) the oldest is handed back once five are in flight, in order.
     @Test func chunksAheadAreBoundedByBytesAsWellAsByCount() throws {
