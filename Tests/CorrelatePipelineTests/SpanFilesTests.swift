@@ -124,11 +124,7 @@ import CorrelateTestSupport
         var spans = try sampleSpans(copies: 3)
         for index in [70, 171, 172] { spans[index].traceID = TraceID(high: 0, low: 0) }
         let request = try OTLPProtobufEncoder.encodeTraces(spans)
-        let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
-        try request.write(to: URL(fileURLWithPath: path))
-        var summary = IngestSummary()
-        var stored: [Span] = []
-        try SpanFiles.readOnce(path: path, name: "spans.pb", batch: 40, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
+        let (summary, stored) = try read(request, batch: 40)
         let whole = try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
         #expect(stored == whole.spans && stored.count == spans.count - 3)
         #expect(summary.spanDocuments == 1 && summary.spansRead == spans.count && summary.spansRejected == 3)
@@ -150,12 +146,8 @@ import CorrelateTestSupport
         let first = try OTLPProtobufEncoder.encodeTraces(Array(spans[..<210]))
         let request = first + bad + (try OTLPProtobufEncoder.encodeTraces(Array(spans[210...])))
         #expect(throws: (any Error).self) { _ = try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) } }
-        let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
-        try request.write(to: URL(fileURLWithPath: path))
-        var summary = IngestSummary()
-        var stored: [Span] = []
         // Parts of 25 spans: the bad span is the 211th, the 11th of the part of spans 201–225.
-        try SpanFiles.readOnce(path: path, name: "spans.pb", batch: 100, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
+        let (summary, stored) = try read(request, batch: 100)
         // The request's own order (the encoder groups spans by resource).
         let before = try first.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
         #expect(stored == before.spans)
@@ -188,9 +180,10 @@ import CorrelateTestSupport
         return field(1, field(2, Array(spans.map { field(2, $0) }.joined())) + field(1, field(1, attribute)))
     }
 
-    private func read(_ request: [UInt8], batch: Int) throws -> (IngestSummary, [Span]) {
+    /// What `readOnce` stores and counts of `request`, written to a file `spans.pb`.
+    private func read(_ request: Data, batch: Int) throws -> (IngestSummary, [Span]) {
         let path = try Fixtures.temporaryDirectory().appendingPathComponent("spans.pb").path
-        try Data(request).write(to: URL(fileURLWithPath: path))
+        try request.write(to: URL(fileURLWithPath: path))
         var summary = IngestSummary()
         var stored: [Span] = []
         try SpanFiles.readOnce(path: path, name: "spans.pb", batch: batch, into: &summary) { prepared, _ in stored += prepared.flatMap(\.spans) }
@@ -202,7 +195,7 @@ import CorrelateTestSupport
     @Test func partsKeepTheirResourcesWhenTheResourceComesLast() throws {
         let request = resourceSpans(service: "api", spans: (1...7).map { spanMessage(trace: 0x0A, span: $0) })
             + resourceSpans(service: "worker", spans: (1...9).map { spanMessage(trace: 0x0B, span: $0) })
-        let (summary, stored) = try read(request, batch: 8)  // parts of 2 spans
+        let (summary, stored) = try read(Data(request), batch: 8)  // parts of 2 spans
         let whole = try request.withUnsafeBytes { try OTLPProtobufDecoder.decode($0) }
         #expect(stored == whole.spans && stored.count == 16)
         #expect(stored.map { $0.service ?? "" } == Array(repeating: "api", count: 7) + Array(repeating: "worker", count: 9))
@@ -211,7 +204,7 @@ import CorrelateTestSupport
 
     /// A request of resources without spans is one document of no spans, not a malformed one.
     @Test func aRequestWithoutSpansIsADocumentOfNone() throws {
-        let (summary, stored) = try read(resourceSpans(service: "idle", spans: []), batch: 8)
+        let (summary, stored) = try read(Data(resourceSpans(service: "idle", spans: [])), batch: 8)
         #expect(stored.isEmpty)
         #expect(summary.spanDocuments == 1 && summary.spansRead == 0 && summary.malformed.isEmpty)
     }
@@ -220,7 +213,7 @@ import CorrelateTestSupport
     /// that anything was.
     @Test func aBadSpanAfterOnlyRejectedOnesSaysNothingWasStored() throws {
         let request = resourceSpans(service: "api", spans: (1...3).map { spanMessage(trace: 0, span: $0) } + [[0x0B]])
-        let (summary, stored) = try read(request, batch: 100)
+        let (summary, stored) = try read(Data(request), batch: 100)
         #expect(stored.isEmpty)
         #expect(summary.spansRejected == 3 && summary.spansRead == 3)
         #expect(summary.malformed.count == 1)
