@@ -7,6 +7,9 @@ public struct HTTPReply: Sendable {
     /// Header names lowercased.
     public var headers: [String: String]
     public var body: Data
+    /// The request's time as curl measured it, from the start of the transfer to its last
+    /// byte (`%{time_total}`): the server's answer, without the time taken to start curl.
+    public var seconds: Double = 0
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
@@ -21,7 +24,7 @@ public enum Curl {
         let replyFile = folder.appendingPathComponent("reply")
         let headerFile = folder.appendingPathComponent("headers")
         var arguments = ["curl", "-s", "-X", method, "--max-time", String(timeout), "-H", "Expect:",
-                         "-o", replyFile.path, "-D", headerFile.path, "-w", "%{http_code}"]
+                         "-o", replyFile.path, "-D", headerFile.path, "-w", "%{http_code} %{time_total}"]
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["-H", "\(name): \(value)"] }
         if let body {
             try body.write(to: bodyFile)
@@ -43,9 +46,10 @@ public enum Curl {
             guard let colon = line.firstIndex(of: ":") else { continue }
             parsed[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
+        let measured = String(decoding: written, as: UTF8.self).split(separator: " ")
         return HTTPReply(
-            status: Int(String(decoding: written, as: UTF8.self)) ?? 0, headers: parsed,
-            body: (try? Data(contentsOf: replyFile)) ?? Data())
+            status: measured.first.flatMap { Int($0) } ?? 0, headers: parsed,
+            body: (try? Data(contentsOf: replyFile)) ?? Data(), seconds: measured.dropFirst().first.flatMap { Double($0) } ?? 0)
     }
 
     /// GET `url`.
