@@ -112,18 +112,29 @@ extension ClickHouseEventStore {
         let times = "toUnixTimestamp64Nano(Timestamp) AS b, \(ClickHouseRows.end) AS e"
         let window = "Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})"
         let around = "Timestamp BETWEEN fromUnixTimestamp64Nano(greatest(0, {low:Int64} - {day:Int64})) AND fromUnixTimestamp64Nano({high:Int64} + {day:Int64})"
-        // Parents and linked producers: within their traces' time when the lookup table says it.
-        let traceTime = traceTimes.map { table in
+        // Parents and linked producers: within their traces' time when the lookup table says it
+        // (one scalar subquery: each place it is named is analysed again).
+        let traceRange = traceTimes.map { table in
             """
-            Timestamp BETWEEN if(range.3 > 0, toDateTime64(range.1, 9), fromUnixTimestamp64Nano(greatest(0, {low:Int64} - {day:Int64})))
-                AND if(range.3 > 0, toDateTime64(range.2, 9) + INTERVAL 1 SECOND, fromUnixTimestamp64Nano({high:Int64} + {day:Int64}))
+            WITH (SELECT if(count() > 0, (toDateTime64(min(Start), 9), toDateTime64(max(End), 9) + INTERVAL 1 SECOND),
+                    (fromUnixTimestamp64Nano(greatest(0, {low:Int64} - {day:Int64})), fromUnixTimestamp64Nano({high:Int64} + {day:Int64})))
+                FROM \(table) WHERE TraceId IN (SELECT t FROM pt)) AS range
             """
-        } ?? around
-        let pick = "u, t, c, pt, ps, pb, pe, pq, r, li"
+        } ?? ""
+        let traceTime = traceTimes == nil ? around : "Timestamp BETWEEN range.1 AND range.2"
+        // The traces of the jobs in the windows and those their links point at (every span of
+        // a job's kind in the windows' span: a superset, for pool's search only).
+        let kindValue = kind.replacingOccurrences(of: " AS k", with: "")
+        let linked = traceColumns.has("Links.TraceId") ? "arrayConcat([TraceId], `Links.TraceId`)" : "[TraceId]"
         let nearestRank = { (array: String) in
             [50, 95, 99].map { "\(array)[greatest(1, intDiv(\($0) * length(\(array)) + 99, 100))] AS \(array)\($0)" }.joined(separator: ", ")
                 + ", \(array)[-1] AS \(array)Max"
         }
+        // A job: a span that started in its window (and before its end) and may execute one.
+        let isJob = "b < {highs:Array(Int64)}[u] AND (k = 5 OR (k = 2 AND jk))"
+        // Each common table expression is named once below the one it reads: ClickHouse expands a
+        // CTE wherever it is named, and analyses each copy, so a statement whose CTEs read one
+        // another several times costs its analysis many times over (0.2 s of 0.27 s before).
         return """
             WITH RECURSIVE
             w AS (
@@ -134,76 +145,75 @@ extension ClickHouseEventStore {
                     FROM \(traces) WHERE \(window)
                     LIMIT 1 BY t, s)
             ),
-            m AS (SELECT * FROM w WHERE b < {highs:Array(Int64)}[u] AND (k = 5 OR (k = 2 AND jk))),
-            up AS (
-                SELECT u, t, s AS c, s AS a, p AS ap, 0 AS d FROM m
+            walk AS (
+                SELECT u, t, arrayJoin(arrayConcat(if(\(isJob), [1], []), if(f, [2], []))) AS tag, s AS c, k, j, jk, b, q, p, lt, ls,
+                    s AS a, p AS ap, k AS ak, b AS ab, e AS ae, q AS aq, 0 AS d
+                FROM w WHERE (\(isJob)) OR f
                 UNION ALL
-                SELECT up.u, up.t, up.c, w.s, w.p, up.d + 1 FROM up INNER JOIN w ON w.u = up.u AND w.t = up.t AND w.s = up.ap
-                WHERE w.k = 5 AND up.d < 500
+                SELECT walk.u, walk.t, walk.tag, walk.c, walk.k, walk.j, walk.jk, walk.b, walk.q, walk.p, walk.lt, walk.ls,
+                    w.s, w.p, w.k, w.b, w.e, w.q, walk.d + 1
+                FROM walk INNER JOIN w ON w.u = walk.u AND w.t = walk.t AND w.s = walk.ap
+                WHERE ((walk.tag = 1 AND w.k = 5) OR (walk.tag = 2 AND walk.ak != 5)) AND walk.d < 500
             ),
-            fl AS (
-                SELECT u, t, s, p, k, 0 AS d FROM w WHERE f
-                UNION ALL
-                SELECT w.u, w.t, w.s, w.p, w.k, fl.d + 1 FROM fl INNER JOIN w ON w.u = fl.u AND w.t = fl.t AND w.s = fl.p
-                WHERE fl.k != 5 AND fl.d < 500
+            jobs0 AS (
+                SELECT u, t, node AS c, argMaxIf((a, ab, ae, aq), d, tag = 1) AS top, countIf(tag = 2) > 0 AS failed,
+                    anyIf((k, j, jk, b, q, p, lt, ls), tag = 1) AS me
+                FROM (SELECT *, if(tag = 1, c, a) AS node FROM walk)
+                GROUP BY u, t, node
+                HAVING countIf(tag = 1) > 0
             ),
-            pt AS (SELECT DISTINCT arrayJoin(arrayConcat([t], lt)) AS t FROM m),
+            refs AS (
+                SELECT u, t, c, top, failed, me.1 AS k, me.2 AS j, me.4 AS b, me.5 AS q, ref.1 AS rt, ref.2 AS rs, ref.3 AS r, ref.4 AS li, r = 3 AS isj
+                FROM jobs0 ARRAY JOIN arrayConcat([(t, me.6, 1, 0)],
+                    arrayMap((x, i) -> (x.1, x.2, 2, i), arrayDistinct(arrayZip(me.7, me.8)), arrayEnumerate(arrayDistinct(arrayZip(me.7, me.8)))),
+                    if(me.1 = 5 AND me.3, [('', '', 3, 0)], [])) AS ref
+            ),
+            pt AS (
+                SELECT DISTINCT arrayJoin(\(linked)) AS t FROM \(traces)
+                WHERE \(window) AND (\(kindValue) = 5 OR (\(kindValue) = 2 AND hasAny(mapKeys(SpanAttributes), {jobKeys:Array(String)})))
+            ),
             pool AS (
-                \(traceTimes.map { "WITH (SELECT (min(Start), max(End), count()) FROM \($0) WHERE TraceId IN (SELECT t FROM pt)) AS range" } ?? "")
+                \(traceRange)
                 SELECT TraceId AS t, SpanId AS s, \(kind), \(times), \(job), \(queueMap)
                 FROM \(traces)
                 WHERE TraceId IN (SELECT t FROM pt) AND \(traceTime) AND (k = 4 OR (k = 3 AND jk))
                 LIMIT 1 BY t, s
             ),
-            found AS (
-                SELECT m.u AS u, m.t AS t, m.s AS c, pool.t AS pt, pool.s AS ps, pool.b AS pb, pool.e AS pe, pool.q AS pq, m.r AS r, m.li AS li
-                FROM (
-                    SELECT u, t, s, k, j, ref.1 AS rt, ref.2 AS rs, ref.3 AS r, ref.4 AS li
-                    FROM m ARRAY JOIN arrayConcat([(t, p, 1, 0)],
-                        arrayMap((x, i) -> (x.1, x.2, 2, i), arrayDistinct(arrayZip(lt, ls)), arrayEnumerate(arrayDistinct(arrayZip(lt, ls))))) AS ref
-                ) AS m
-                INNER JOIN pool ON pool.t = m.rt AND pool.s = m.rs
-                WHERE pool.k = 4 OR (m.r = 1 AND m.k = 2 AND pool.k = 3 AND pool.j = m.j)
-            ),
-            needj AS (SELECT DISTINCT j FROM m WHERE k = 5 AND jk),
+            needj AS (SELECT DISTINCT j FROM w WHERE k = 5 AND jk AND b < {highs:Array(Int64)}[u]),
             poolj AS (
-                SELECT TraceId AS t, SpanId AS s, \(times), \(job), \(queueMap)
+                SELECT TraceId AS t, SpanId AS s, \(times), \(job), \(queueMap), 1 AS one
                 FROM \(traces)
-                WHERE \(around) AND \(kind.replacingOccurrences(of: " AS k", with: "")) = 4 AND jk AND j IN (SELECT j FROM needj)
+                WHERE \(around) AND \(kindValue) = 4 AND jk AND j IN (SELECT j FROM needj)
                 LIMIT 1 BY t, s
             ),
-            msg AS (
-                SELECT m.u AS u, m.t AS t, m.s AS c, argMin((poolj.t, poolj.s, poolj.b, poolj.e, poolj.q), (poolj.b, poolj.t, poolj.s)) AS x,
-                    x.1 AS pt, x.2 AS ps, x.3 AS pb, x.4 AS pe, x.5 AS pq, 3 AS r, 0 AS li
-                FROM m INNER JOIN poolj ON poolj.j = m.j
-                WHERE m.k = 5 AND m.jk AND poolj.s != m.s
-                GROUP BY m.u, m.t, m.s
+            ranked AS (
+                SELECT *, minIf(r, valid) OVER (PARTITION BY u, t, c) AS best,
+                    row_number() OVER (PARTITION BY u, t, c, r, valid ORDER BY pr.3, pr.1, pr.2) AS rank
+                FROM (
+                    SELECT refs.u AS u, refs.t AS t, refs.c AS c, refs.top AS top, refs.failed AS failed, refs.k AS k, refs.b AS b, refs.q AS q,
+                        refs.r AS r, refs.li AS li, if(refs.r = 3, poolj.s != '' AND poolj.s != refs.c,
+                            pool.s != '' AND (pool.k = 4 OR (refs.r = 1 AND refs.k = 2 AND pool.k = 3 AND pool.j = refs.j))) AS valid,
+                        if(refs.r = 3, (poolj.t, poolj.s, poolj.b, poolj.e, poolj.q), (pool.t, pool.s, pool.b, pool.e, pool.q)) AS pr
+                    FROM refs
+                    LEFT JOIN pool ON pool.t = refs.rt AND pool.s = refs.rs
+                    LEFT JOIN poolj ON poolj.one = refs.isj AND poolj.j = refs.j)
             ),
-            h AS (
-                SELECT u, t, c, pt, ps, pb, pe, pq, li FROM (
-                    SELECT *, min(r) OVER (PARTITION BY u, t, c) AS best
-                    FROM (SELECT \(pick) FROM found UNION ALL SELECT \(pick) FROM msg))
-                WHERE r = best
-            ),
-            tops AS (SELECT u, t, c, argMax(a, d) AS top FROM up GROUP BY u, t, c),
             jh AS (
-                SELECT m.u AS u, m.t AS t, tops.top AS top, m.s AS c, m.q AS q, (m.u, m.t, m.s) IN (SELECT u, t, s FROM fl) AS failed,
-                    m.b AS mb, h.li AS li, h.ps != '' AS hop, h.pt AS pt, h.pq AS pq, m.b < h.pb AS skew, toInt64(m.b) - toInt64(h.pe) AS gap,
-                    if(skew, toFloat64(gap), toFloat64(greatest(gap, 0))) / 1000000 AS wait
-                FROM m INNER JOIN tops ON tops.u = m.u AND tops.t = m.t AND tops.c = m.s
-                LEFT JOIN h ON h.u = m.u AND h.t = m.t AND h.c = m.s
-                WHERE m.k = 5 OR hop
+                SELECT u, t, top, c, q, failed, b AS mb, li, hop, if(hop, pr.1, '') AS pt, if(hop, pr.5, map()) AS pq, hop AND b < pr.3 AS skew,
+                    toInt64(b) - toInt64(if(hop, pr.4, 0)) AS gap, if(skew, toFloat64(gap), toFloat64(greatest(gap, 0))) / 1000000 AS wait
+                FROM (SELECT *, valid AND r = best AND (r != 3 OR rank = 1) AS hop FROM ranked)
+                WHERE (hop OR (best = 0 AND r = 1)) AND (k = 5 OR hop)
             ),
-            jobs AS (
-                SELECT u, t, top, arrayMap(x -> x.3, arraySort(x -> (x.1, x.2), groupArray((mb, c, q)))) AS mq,
-                    arrayMap(x -> x.4, arraySort(x -> (x.1, x.2, x.3), groupArrayIf((mb, c, li, pq), hop))) AS hq, countIf(hop) AS hops, countIf(hop AND NOT skew) AS waited,
-                    argMaxIf((wait, c, pt), wait, hop AND NOT skew) AS longest, max(failed) AS failed
-                FROM jh GROUP BY u, t, top
+            grouped AS (
+                SELECT u, t, top.1 AS topSpan, any(top) AS tp, arrayMap(x -> x.3, arraySort(x -> (x.1, x.2), groupArray((mb, c, q)))) AS mq,
+                    arrayMap(x -> x.4, arraySort(x -> (x.1, x.2, x.3), groupArrayIf((mb, c, li, pq), hop))) AS hq, countIf(hop) AS hops,
+                    countIf(hop AND NOT skew) AS waited, argMaxIf((wait, c, pt), wait, hop AND NOT skew) AS longest, max(failed) AS anyFailed
+                FROM jh GROUP BY u, t, top.1
             ),
             named AS (
-                SELECT jobs.*, greatest(0, w.e - w.b) / 1000000 AS run,
-                    arrayDistinct(arrayFlatten(arrayMap(\(names), arrayConcat([w.q], mq, hq)))) AS names
-                FROM jobs INNER JOIN w ON w.u = jobs.u AND w.t = jobs.t AND w.s = jobs.top
+                SELECT u, t, hops, waited, longest, anyFailed AS failed, greatest(0, tp.3 - tp.2) / 1000000 AS run,
+                    arrayDistinct(arrayFlatten(arrayMap(\(names), arrayConcat([tp.4], mq, hq)))) AS names
+                FROM grouped
             ),
             counted AS (
                 SELECT u, queue, count() AS Jobs, countIf(waited > 0) AS Waited, countIf(waited = 0 AND hops > 0) AS Skewed,
