@@ -52,8 +52,8 @@ public final class ClickHouseEventStore: EventStore {
     /// ``logs(inTrace:)`` and ``traceIDs(linkingTo:limit:)`` of the same trace, which the engine
     /// asks next, use rather than asking again.
     private var lastTrace: (id: TraceID, starts: (Int64, Int64)?, window: (Int64, Int64)?)?
-    /// Whether the server runs recursive CTEs (``queueStatistics``), once asked.
-    var recursiveCTEs: Bool?
+    /// Whether the server runs recursive CTEs (``queueStatistics``).
+    var recursiveCTEs: Bool
 
     public enum Access: Sendable { case read, write }
 
@@ -67,7 +67,8 @@ public final class ClickHouseEventStore: EventStore {
         alertsTable = http.quoted("correlate_alerts")
         rawAlertsTable = http.quoted("correlate_raw_alerts")
         bundlesTable = http.quoted("correlate_bundles")
-        let columns = try Self.columns(http)
+        let schema = try Self.schema(http)
+        let columns = schema.tables
         let hint = "run correlate store init --store … to create the exporter's tables, or name yours with traces_table=/logs_table= in the address"
         guard let traceColumns = columns[endpoint.tracesTable] else {
             throw ClickHouseError(.notAStore, "ClickHouse database '\(endpoint.database)' at \(endpoint.base) has no table \(endpoint.tracesTable): \(hint)")
@@ -81,9 +82,9 @@ public final class ClickHouseEventStore: EventStore {
                           "LogAttributes"], in: logColumns, table: endpoint.logsTable, endpoint)
         self.traceColumns = traceColumns
         self.logColumns = logColumns
-        let indexed = try http.rows("SELECT expr FROM system.data_skipping_indices WHERE database = {database:String} AND table = {table:String}",
-                                    ["database": endpoint.database, "table": endpoint.logsTable])
-        bodyExpression = indexed.contains { $0["expr"]?.string?.replacingOccurrences(of: " ", with: "") == "lower(Body)" } ? "lower(Body)" : "Body"
+        let indexed = schema.indexes[endpoint.logsTable] ?? []
+        bodyExpression = indexed.contains { $0.replacingOccurrences(of: " ", with: "") == "lower(Body)" } ? "lower(Body)" : "Body"
+        recursiveCTEs = Self.runsRecursiveQueries(version: schema.version)
         let times = endpoint.tracesTable + "_trace_id_ts"
         traceTimes = columns[times].map { table in table.has("TraceId") && table.has("Start") && table.has("End") } == true ? http.quoted(times) : nil
         hasAlertTables = columns["correlate_alerts"] != nil && columns["correlate_raw_alerts"] != nil
@@ -102,7 +103,7 @@ public final class ClickHouseEventStore: EventStore {
     public static func initialize(endpoint: ClickHouseEndpoint, retain: Int64?) throws -> [String] {
         let http = ClickHouseHTTP(endpoint: endpoint)
         try http.execute("CREATE DATABASE IF NOT EXISTS `\(endpoint.database)`")
-        let existing = Set(try columns(http).keys)
+        let existing = Set(try schema(http).tables.keys)
         let ttl = ClickHouseSchema.ttl(retain: retain)
         let times = endpoint.tracesTable + "_trace_id_ts"
         let statements: [(String, String)] = [
@@ -123,17 +124,42 @@ public final class ClickHouseEventStore: EventStore {
         return created
     }
 
-    static func columns(_ http: ClickHouseHTTP) throws(ClickHouseError) -> [String: TableColumns] {
+    /// What a store reads of the database when it opens: the tables with their columns (views,
+    /// which have none of their own in `system.columns`, with none), each table's skip indexes'
+    /// expressions, and the server's version.
+    struct Schema {
         var tables: [String: TableColumns] = [:]
-        for row in try http.rows("SELECT table, name, type FROM system.columns WHERE database = {database:String}", ["database": http.endpoint.database]) {
-            guard let table = row["table"]?.string, let name = row["name"]?.string else { continue }
-            tables[table, default: TableColumns()].types[name] = row["type"]?.string ?? ""
+        var indexes: [String: [String]] = [:]
+        var version = ""
+    }
+
+    /// Reads the ``Schema`` in one statement (one round trip: a store is opened by every command,
+    /// and `lookup` opens two).
+    static func schema(_ http: ClickHouseHTTP) throws(ClickHouseError) -> Schema {
+        let statement = """
+            SELECT 'column' AS Kind, table AS Name, name AS Detail, type AS Type FROM system.columns WHERE database = {database:String}
+            UNION ALL SELECT 'table', name, '', '' FROM system.tables WHERE database = {database:String}
+            UNION ALL SELECT 'index', table, expr, '' FROM system.data_skipping_indices WHERE database = {database:String}
+            UNION ALL SELECT 'version', '', version(), ''
+            """
+        var schema = Schema()
+        for row in try http.rows(statement, ["database": http.endpoint.database]) {
+            guard let kind = row["Kind"]?.string, let name = row["Name"]?.string, let detail = row["Detail"]?.string else { continue }
+            switch kind {
+            case "column": schema.tables[name, default: TableColumns()].types[detail] = row["Type"]?.string ?? ""
+            case "table": if schema.tables[name] == nil { schema.tables[name] = TableColumns() }
+            case "index": schema.indexes[name, default: []].append(detail)
+            case "version": schema.version = detail
+            default: break
+            }
         }
-        // Views have no columns of their own in system.columns; name them too.
-        for row in try http.rows("SELECT name FROM system.tables WHERE database = {database:String}", ["database": http.endpoint.database]) {
-            if let name = row["name"]?.string, tables[name] == nil { tables[name] = TableColumns() }
-        }
-        return tables
+        return schema
+    }
+
+    /// Whether a server of `version` ("26.9.1.1") runs recursive CTEs (24.4 and later).
+    static func runsRecursiveQueries(version: String) -> Bool {
+        let parts = version.split(separator: ".").compactMap { Int($0) }
+        return parts.count >= 2 && (parts[0], parts[1]) >= (24, 4)
     }
 
     static func require(_ names: [String], in columns: TableColumns, table: String, _ endpoint: ClickHouseEndpoint) throws(ClickHouseError) {

@@ -36,7 +36,7 @@ extension ClickHouseEventStore {
     public func queueStatistics(
         in windows: [(start: Timestamp, end: Timestamp)], queues: Set<String>?, queueAttributes: [String]
     ) throws -> [[QueueStatistics]]? {
-        guard try recursiveQueries() else { return nil }
+        guard recursiveCTEs else { return nil }
         var answers = windows.map { _ in [QueueStatistics]() }
         let asked = windows.indices.filter { windows[$0].start <= windows[$0].end }
         guard !asked.isEmpty else { return answers }
@@ -70,16 +70,6 @@ extension ClickHouseEventStore {
                 longestWaits: longest))
         }
         return answers.map { $0.sorted { $0.queue < $1.queue } }
-    }
-
-    /// Whether the server runs recursive CTEs (24.4 and later), asked once.
-    private func recursiveQueries() throws -> Bool {
-        if let recursiveCTEs { return recursiveCTEs }
-        let version = try http.rows("SELECT version() AS Version").first?["Version"]?.string ?? ""
-        let parts = version.split(separator: ".").compactMap { Int($0) }
-        let supported = parts.count >= 2 && (parts[0], parts[1]) >= (24, 4)
-        recursiveCTEs = supported
-        return supported
     }
 
     /// The statement. Parameters: `low`/`high` (ns, the span of all windows), `lows`/`highs`
