@@ -872,29 +872,17 @@ public final class ClickHouseEventStore: EventStore {
     public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
         guard start <= end, limit != 0 else { return [] }
         // The window's ids, each once, by its first line's time then id (never a 64-bit id: it
-        // may be a stored trace's low half); then those no span has, wherever in time the spans
-        // are (the lookup table's key, else the traces' id index), until `limit` are found.
-        var found: [TraceID] = []
-        let wanted = Self.limit(limit)
-        var offset = 0
-        while found.count < wanted {
-            let page = max(64, 4 * (wanted - found.count))
-            let candidates = try http.rows("""
-                SELECT TraceId, min(Timestamp) AS First FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high")) AND TraceId != ''
-                AND NOT startsWith(TraceId, '0000000000000000')
-                GROUP BY TraceId ORDER BY First, TraceId LIMIT {page:UInt64} OFFSET {offset:UInt64}
-                """, ["low": Self.nanos(start.nanoseconds), "high": Self.nanos(end.nanoseconds), "page": String(page), "offset": String(offset)])
-                .compactMap { $0["TraceId"]?.string }
-            guard !candidates.isEmpty else { break }
-            offset += candidates.count
-            let withSpans = Set(try http.rows("SELECT DISTINCT TraceId FROM \(traceTimes ?? traces) WHERE TraceId IN {ids:Array(String)}",
-                                              ["ids": Self.array(candidates)]).compactMap { $0["TraceId"]?.string })
-            for id in candidates where !withSpans.contains(id) && found.count < wanted {
-                if let trace = TraceID(hex: id) { found.append(trace) }
-            }
-            if candidates.count < page { break }
-        }
-        return found
+        // may be a stored trace's low half), less those a span has, wherever in time the spans
+        // are (the lookup table's key, else the traces' id index): one statement, however many of
+        // the window's traces have spans.
+        let window = logTimeCondition(low: "low", high: "high")
+        let ids = "match(TraceId, '^[0-9a-fA-F]{1,32}$') AND NOT startsWith(TraceId, '0000000000000000')"
+        return try http.rows("""
+            SELECT TraceId, min(Timestamp) AS First FROM \(logs) WHERE \(window) AND \(ids)
+            AND TraceId NOT IN (SELECT TraceId FROM \(traceTimes ?? traces) WHERE TraceId IN (SELECT TraceId FROM \(logs) WHERE \(window) AND \(ids)))
+            GROUP BY TraceId ORDER BY First, TraceId LIMIT {limit:UInt64}
+            """, ["low": Self.nanos(start.nanoseconds), "high": Self.nanos(end.nanoseconds), "limit": String(Self.limit(limit))])
+            .compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
     }
 
     public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {

@@ -104,27 +104,45 @@ extension SQLiteEventStore {
     }
 
     public func traceIDsOfLogsWithoutSpans(between start: Timestamp, and end: Timestamp, limit: Int) throws -> [TraceID] {
-        // Each segment's window ids without spans in that segment, then those that have spans
-        // in no other segment either.
+        guard start <= end, limit != 0 else { return [] }
+        // Each segment's window ids without spans in that segment, by their first line's time
+        // then id, a page at a time; then those that have spans in no other segment either,
+        // in that order over all segments. A page of one segment may hold only ids whose
+        // spans are elsewhere: the ids after the earliest last id of a full page are not taken
+        // before the next, larger pages show what came before them.
         let open = try readable(.spans)
-        let candidates = try fanOut("""
-            SELECT DISTINCT logs.trace_id FROM logs
-            WHERE logs.ts BETWEEN ?1 AND ?2 AND logs.trace_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = logs.trace_id)
-            LIMIT ?3
-            """, start.nanoseconds, end.nanoseconds, bind: {
-            $0.bind(1, start.nanoseconds)
-            $0.bind(2, end.nanoseconds)
-            // As many as asked from each segment (some may have their spans in another one,
-            // so a window whose first ids all do may give fewer than `limit`).
-            $0.bind(3, limit)
-        }, read: readTraceIDs)
-        var ids: [TraceID] = []
-        var seen = Set<TraceID>()
-        // A 64-bit id (high half zero) may belong to a trace stored with its full id.
-        for id in candidates where id.high != 0 && seen.insert(id).inserted && ids.count < limit {
-            var hasSpans = false
-            do {
+        var page = limit < 0 ? -1 : max(64, 4 * limit)
+        while true {
+            var firstLine: [TraceID: Int64] = [:]
+            var cutoff: (Int64, TraceID)?
+            _ = try fanOut("""
+                SELECT logs.trace_id, min(logs.ts) AS first FROM logs
+                WHERE logs.ts BETWEEN ?1 AND ?2 AND logs.trace_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = logs.trace_id)
+                GROUP BY logs.trace_id ORDER BY first, logs.trace_id LIMIT ?3
+                """, start.nanoseconds, end.nanoseconds, bind: {
+                $0.bind(1, start.nanoseconds)
+                $0.bind(2, end.nanoseconds)
+                $0.bind(3, page)
+            }, read: { statement -> [Never] in
+                defer { statement.reset() }
+                var rows = 0
+                var last: (Int64, TraceID)?
+                while try statement.step() {
+                    rows += 1
+                    guard let id = statement.withBlob(0, Blob.traceID) else { continue }
+                    let time = statement.int64(1)
+                    last = (time, id)
+                    firstLine[id] = min(firstLine[id] ?? time, time)
+                }
+                if rows == page, let last, cutoff.map({ last < $0 }) ?? true { cutoff = last }
+                return []
+            })
+            var ids: [TraceID] = []
+            // A 64-bit id (high half zero) may belong to a trace stored with its full id.
+            for (id, time) in firstLine.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) })
+            where id.high != 0 && (limit < 0 || ids.count < limit) && cutoff.map({ (time, id) <= $0 }) ?? true {
+                var hasSpans = false
                 // Its spans may be in any segment but the log record's own.
                 for (segment, _) in open where !hasSpans {
                     guard let probe = try segment.statement("SELECT 1 FROM spans WHERE trace_id = ?1 LIMIT 1") else { continue }
@@ -132,10 +150,11 @@ extension SQLiteEventStore {
                     hasSpans = try probe.step()
                     probe.reset()
                 }
+                if !hasSpans { ids.append(id) }
             }
-            if !hasSpans { ids.append(id) }
+            if cutoff == nil || ids.count >= limit { return ids }
+            page *= 2
         }
-        return ids
     }
 
     public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {

@@ -436,6 +436,20 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.traceIDsOfLogsWithoutSpans(between: Timestamp(nanoseconds: 30), and: Timestamp(nanoseconds: 40), limit: 20).isEmpty)
     }
 
+    /// A window whose first hundreds of traces all have spans still gives the one that has none
+    /// after them (the ClickHouse store once asked page by page, two statements a page).
+    @Test(arguments: StoreKind.allCases)
+    func traceIDsOfLogsWithoutSpansPastManyWithSpans(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let traced = (1...300).map { trace(9, UInt64($0)) }
+        _ = try store.insert(spans: traced.enumerated().map { span($1, UInt64($0 + 1), start: 0) })
+        let lonely = trace(8, 1)
+        _ = try store.insert(logs: traced.enumerated().map { record("b.log", $0 + 1, at: 10 + Int64($0), trace: $1) }
+                             + [record("b.log", 301, at: 400, trace: lonely), record("b.log", 302, at: 401, trace: traced[0])])
+        #expect(try store.traceIDsOfLogsWithoutSpans(between: Timestamp(nanoseconds: 0), and: Timestamp(nanoseconds: 500), limit: 20) == [lonely])
+        #expect(try store.traceIDsOfLogsWithoutSpans(between: Timestamp(nanoseconds: 0), and: Timestamp(nanoseconds: 399), limit: 20).isEmpty)
+    }
+
     /// The lines of a window with neither trace id nor job id: by time, from the services
     /// asked for and from none, all when no service is asked for; up to the limit, none for a
     /// limit below 1.
