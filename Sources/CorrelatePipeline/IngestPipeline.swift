@@ -44,6 +44,10 @@ public struct IngestConfiguration: Sendable {
 public struct IngestSummary: Sendable {
     public var logs = ExtractSummary()
     public var logsStored = InsertResult()
+    /// Span and alert files given (the summary says each kind asked for, even when nothing
+    /// of it could be read).
+    public var spanInputs = 0
+    public var alertInputs = 0
     public var spanDocuments = 0
     public var spansRead = 0
     public var spansRejected = 0
@@ -72,12 +76,12 @@ public struct IngestSummary: Sendable {
                           // Unreadable inputs are said once for all kinds, below.
                           + logs.problems.filter { !$0.hasPrefix("over-limit 0") && !$0.contains(" unreadable input") }).joined(separator: ", "))
         }
-        if spanDocuments > 0 || spansRead > 0 {
+        if spanInputs > 0 || spanDocuments > 0 || spansRead > 0 {
             let formats = spanFormats.sorted().joined(separator: ", ")
             let rejected = "rejected \(spansRejected) (invalid or all-zero ids" + (firstRejectedSpan.map { "; first at \($0)" } ?? "") + ")"
             parts.append("spans: read \(spansRead) in \(spanDocuments) document\(spanDocuments == 1 ? "" : "s")\(formats.isEmpty ? "" : " (\(formats))"), stored \(spansStored.stored), duplicates \(spansStored.duplicates), " + rejected)
         }
-        if alertsRead > 0 {
+        if alertInputs > 0 || alertsRead > 0 {
             parts.append("alerts: read \(alertsRead), stored \(alertsStored.stored), duplicates \(alertsStored.duplicates)")
         }
         parts.append("malformed documents \(malformed.count)" + (malformed.first.map { " (first at \($0))" } ?? ""))
@@ -129,8 +133,10 @@ public final class IngestPipeline {
         try store.beginLongRunningWrites()
         if !logs.paths.isEmpty { try ingestLogs(logs.paths) }
         summary.unreadable += logs.problems
+        summary.spanInputs += spans.paths.count
         for path in spans.paths { try ingestSpans(path) }
         summary.unreadable += spans.problems
+        summary.alertInputs += alerts.paths.count
         for path in alerts.paths { try ingestAlerts(path) }
         summary.unreadable += alerts.problems
         try store.endBulkLoad()

@@ -211,6 +211,7 @@ public final class RunPipeline {
     }
 
     private func openSpanSource(_ given: String) throws {
+        summary.ingest.spanInputs += 1
         let path = IngestPipeline.canonicalPath(given)
         let source = SpanSource(path: path, name: given)
         // Read once, to its end, as `ingest` reads it (decompressed; an OTLP protobuf request
@@ -306,6 +307,7 @@ public final class RunPipeline {
     }
 
     private func openAlertSource(_ given: String) throws {
+        summary.ingest.alertInputs += 1
         let path = IngestPipeline.canonicalPath(given)
         let source = AlertSource(path: path, name: given)
         let compressed = Self.isCompressed(path)

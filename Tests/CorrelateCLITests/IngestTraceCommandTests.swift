@@ -133,6 +133,20 @@ import CorrelateTestSupport
         #expect(result.stderr.contains("malformed documents 2"))
     }
 
+    /// A span or alert file of which nothing could be read still has its part of the summary
+    /// ("spans: read 0 …"), for `ingest` and `run` alike: what was asked for is answered.
+    @Test(arguments: [["ingest", "--spans", "spans.jsonl", "--alerts", "alerts.json"], ["run", "--spans", "spans.jsonl", "--alerts", "alerts.json"]])
+    func filesOfWhichNothingWasReadAreInTheSummary(_ command: [String]) throws {
+        let folder = try Fixtures.temporaryDirectory("nothing-read")
+        try "{\"resourceSpans\": [truncated\n".write(to: folder.appendingPathComponent("spans.jsonl"), atomically: true, encoding: .utf8)
+        try "{\"alerts\": 3}\n".write(to: folder.appendingPathComponent("alerts.json"), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(command + ["--db", "c.db"], stdin: Data(), directory: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("spans: read 0 in 0 documents, stored 0"), "\(result.stderr)")
+        #expect(result.stderr.contains("alerts: read 0, stored 0"), "\(result.stderr)")
+        #expect(result.stderr.contains("malformed documents 2"), "\(result.stderr)")
+    }
+
     @Test(.enabled(if: TestStore.sqliteOnly, "SQLite's transactions")) func ingestKilledMidwayLeavesAStoreThatCompletesOnTheNextRun() throws {
         let folder = try Fixtures.temporaryDirectory()
         // Enough log lines for several batches of 20,000.
