@@ -189,11 +189,11 @@ public final class MemoryEventStore: EventStore {
                 let trace = storedSpans[position].traceID
                 if candidates.contains(trace), seen.insert(trace).inserted { near.append(trace) }
             }
-            // The limit counts ids with a zero high half, which are then left out (as SQLite does).
-            let found = Self.limited(near, limit).filter { $0.high != 0 }
+            // Never an id with a zero high half (it may be the 64-bit id itself).
+            let found = Array(Self.limited(near.filter { $0.high != 0 }, limit))
             if !found.isEmpty { return found }
         }
-        return Self.limited(candidates.sorted(), limit).filter { $0.high != 0 }
+        return Array(Self.limited(candidates.sorted().filter { $0.high != 0 }, limit))
     }
 
     public func traceIDs(linkingTo trace: TraceID, limit: Int) throws -> [TraceID] {

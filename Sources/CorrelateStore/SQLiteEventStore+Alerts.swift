@@ -91,8 +91,8 @@ extension SQLiteEventStore {
             $0.bind(1, trace.description)
             $0.bind(2, limit)
         }, read: readTraceIDs)
-        var seen = Set<TraceID>()
-        return Array(ids.filter { seen.insert($0).inserted }.prefix(limit))
+        // Each segment's first ids, merged: each once, ascending, as one store would answer.
+        return Self.first(Set(ids).sorted(), limit)
     }
 
     public func latestSpanStart() throws -> Timestamp? {

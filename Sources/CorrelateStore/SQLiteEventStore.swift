@@ -1157,7 +1157,7 @@ public final class SQLiteEventStore: EventStore {
             $0.bind(2, range.upperBound)
             $0.bind(3, limit)
         }, read: readTraceIDs)
-        return Array(Set(ids).sorted().prefix(limit))
+        return Self.first(Set(ids).sorted(), limit)
     }
 
     func readTraceIDs(_ statement: Statement) throws -> [TraceID] {
@@ -1183,27 +1183,45 @@ public final class SQLiteEventStore: EventStore {
             // Saturating: lines dated at the ends of time must not overflow.
             let from = Timestamp(nanoseconds: first).advanced(by: -margin).nanoseconds
             let to = Timestamp(nanoseconds: last).advanced(by: margin).nanoseconds
-            let near = try traceIDs(low: low, limit: limit, from, to, sql: """
-                SELECT DISTINCT trace_id FROM spans WHERE start BETWEEN ?2 AND ?3 AND substr(trace_id, 9, 8) = ?1 LIMIT ?4
-                """) {
-                    $0.bind(2, from)
-                    $0.bind(3, to)
+            // Each segment's ids by their first span's start, then merged by the earliest: an
+            // id a segment did not return has `limit` earlier ones there, so is not needed.
+            let near = try fanOut("""
+                SELECT trace_id, min(start) AS first FROM spans
+                WHERE start BETWEEN ?2 AND ?3 AND substr(trace_id, 9, 8) = ?1 AND substr(trace_id, 1, 8) != zeroblob(8)
+                GROUP BY trace_id ORDER BY first, trace_id LIMIT ?4
+                """, from, to, bind: {
+                $0.bind(1, SpanID(low))
+                $0.bind(2, from)
+                $0.bind(3, to)
+                $0.bind(4, limit)
+            }) { statement -> [(TraceID, Int64)] in
+                defer { statement.reset() }
+                var rows: [(TraceID, Int64)] = []
+                while try statement.step() {
+                    if let id = statement.withBlob(0, Blob.traceID) { rows.append((id, statement.int64(1))) }
                 }
-            if !near.isEmpty { return near }
+                return rows
+            }
+            var earliest: [TraceID: Int64] = [:]
+            for (id, start) in near { earliest[id] = min(earliest[id] ?? start, start) }
+            if !earliest.isEmpty { return Self.first(earliest.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key), limit) }
         }
         // No log line near it, or its spans are further away (a long job, local times read as
-        // UTC): the whole table.
-        return try traceIDs(low: low, limit: limit, .min, .max, sql: "SELECT DISTINCT trace_id FROM spans WHERE substr(trace_id, 9, 8) = ?1 LIMIT ?4") { _ in }
+        // UTC): the whole table, ascending. (Never a 64-bit id itself, in SQL: a limit taken
+        // before leaving it out would give fewer.)
+        let ids = try fanOut("""
+            SELECT DISTINCT trace_id FROM spans WHERE substr(trace_id, 9, 8) = ?1 AND substr(trace_id, 1, 8) != zeroblob(8)
+            ORDER BY trace_id LIMIT ?2
+            """, bind: {
+            $0.bind(1, SpanID(low))
+            $0.bind(2, limit)
+        }, read: readTraceIDs)
+        return Self.first(Set(ids).sorted(), limit)
     }
 
-    private func traceIDs(low: UInt64, limit: Int, _ from: Int64, _ to: Int64, sql: String, bind: (Statement) -> Void) throws -> [TraceID] {
-        let ids = try fanOut(sql, from, to, bind: {
-            $0.bind(1, SpanID(low))
-            $0.bind(4, limit)
-            bind($0)
-        }, read: readTraceIDs)
-        var seen = Set<TraceID>()
-        return Array(ids.filter { $0.high != 0 && seen.insert($0).inserted }.prefix(limit))
+    /// The first `limit` of `items`; all of them when `limit` is negative (no limit).
+    static func first<T>(_ items: [T], _ limit: Int) -> [T] {
+        limit < 0 ? items : Array(items.prefix(limit))
     }
 
     public func statistics() throws -> StoreStatistics {

@@ -341,6 +341,28 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.traceIDs(linkingTo: consumers[0], limit: 10).isEmpty)
     }
 
+    /// The same answers when the spans came in several batches (a segmented store holds them in
+    /// several segments): the linking traces ascending, the full ids of a 64-bit id by their
+    /// spans' start near its lines, else ascending, and never the 64-bit id itself, even first.
+    @Test(arguments: StoreKind.allCases)
+    func idsFromSeveralBatchesComeInOrder(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let second: Int64 = 1_000_000_000
+        let producer = trace(0xb0, 1), low: UInt64 = 0xabc
+        func filler(_ n: UInt64) -> [Span] { [span(trace(0xe0, n), 1, start: 0), span(trace(0xe0, n), 2, start: 0)] }
+        _ = try store.insert(spans: [span(trace(0xc2, 1), 1, start: 5, links: [producer])] + filler(1))
+        _ = try store.insert(spans: [span(trace(0xc1, 1), 1, start: 7, links: [producer])] + filler(2))
+        #expect(try store.traceIDs(linkingTo: producer, limit: 10) == [trace(0xc1, 1), trace(0xc2, 1)])
+        #expect(try store.traceIDs(linkingTo: producer, limit: 1) == [trace(0xc1, 1)])
+        _ = try store.insert(spans: [span(trace(7, low), 1, start: 5_000 * second), span(trace(0, low), 1, start: 900 * second)] + filler(3))
+        _ = try store.insert(spans: [span(trace(6, low), 1, start: 1_000 * second)] + filler(4))
+        #expect(try store.traceIDs(withLow64: low, limit: 1) == [trace(6, low)])
+        #expect(try store.traceIDs(withLow64: low, limit: 10) == [trace(6, low), trace(7, low)])
+        _ = try store.insert(logs: [record("app.log", 1, at: 1_050 * second, trace: trace(0, low)), record("app.log", 2, at: 4_950 * second, trace: trace(0, low))])
+        #expect(try store.traceIDs(withLow64: low, limit: 10) == [trace(6, low), trace(7, low)])
+        #expect(try store.traceIDs(withLow64: low, limit: 1) == [trace(6, low)])
+    }
+
     // MARK: - Log records
 
     @Test(arguments: StoreKind.allCases)

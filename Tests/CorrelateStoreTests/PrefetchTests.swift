@@ -99,7 +99,8 @@ private struct Answers: Equatable {
         _ = try writer.insert(spans: [span(linker, 1, start: 0, links: [traces[0]])])
         _ = try writer.insert(logs: (0..<45).map { offset in line += 1; return log(line, at: 200 * second + Int64(offset), job: "filler") })
         // In the last segment, the linker again and a trace with a smaller id than both that
-        // link to trace 1: the traces linking to it come segment by segment, not sorted.
+        // link to trace 1: the traces linking to it come ascending, each once, as from one
+        // segment.
         _ = try writer.insert(spans: [span(linker, 2, start: 300 * second, links: [traces[0]]),
                                       span(TraceID(high: 1, low: 5), 1, start: 301 * second, links: [traces[0]])])
         #expect(try writer.segmentSummary().filter(\.sealed).count >= 4)
@@ -115,7 +116,7 @@ private struct Answers: Equatable {
         #expect(expected.spans[traces[0]]?.map(\.spanID.value) == [1, 2])
         #expect(expected.byMessage["job-1"]?.map { [$0.traceID.high, $0.traceID.low, $0.spanID.value] }
             == [[0xab, 1, 2], [1, 7, 1], [0xab, 2, 3], [0xab, 2, 4]])
-        #expect(expected.linking[traces[0]] == [TraceID(high: 0xab, low: 2), TraceID(high: 0xef, low: 1), TraceID(high: 1, low: 5)])
+        #expect(expected.linking[traces[0]] == [TraceID(high: 1, low: 5), TraceID(high: 0xab, low: 2), TraceID(high: 0xef, low: 1)])
         #expect(expected.logs[traces[0]]?.count == 5)
         #expect(expected.logs[traces[12]]?.count == 1, "the twin's 64-bit line")
         #expect(expected.logs[traces[13]]?.count == 2, "the lines of a trace whose id is 64 bits")
