@@ -76,6 +76,17 @@ public struct ExtractConfiguration: Sendable {
     /// few per core they only add memory and switching.
     public static let maximumThreads = 256
 
+    /// What `--max-line-bytes` may be: a line's buffer grows to it, so it is held to 1 GiB.
+    public static let maxLineBytesRange = 64...(1 << 30)
+    /// What `--chunk-bytes` may be (each thread reads chunks of it).
+    public static let chunkBytesRange = 1024...(1 << 30)
+
+    /// Why a `--max-line-bytes` value cannot be taken (nil when it can).
+    public static func maxLineBytesProblem(_ value: Int) -> String? {
+        maxLineBytesRange.contains(value) ? nil
+            : "--max-line-bytes must be from \(maxLineBytesRange.lowerBound) to \(maxLineBytesRange.upperBound) (1 GiB)."
+    }
+
     public static var defaultThreads: Int {
         min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }

@@ -1033,7 +1033,7 @@ public final class SQLiteEventStore: EventStore {
         var gaps: [String: [ClockGap]] = [:]
         for source in sources {
             var found: [ClockGap] = []
-            var budget = 4 * limit
+            var budget = limit.multipliedReportingOverflow(by: 4).overflow ? Int.max : 4 * limit
             for statement in candidates.reversed() where found.count < limit && budget > 0 {
                 statement.bind(1, StoreKeys.row(source: source.id, line: 0))
                 statement.bind(2, StoreKeys.row(source: source.id, line: 0xFFFF_FFFF))

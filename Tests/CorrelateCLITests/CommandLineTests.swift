@@ -80,6 +80,11 @@ import CorrelateTestSupport
         (["ingest", "--retain", "a week", "--logs", "present.log"], "--retain 'a week' is not a duration"),
         (["serve", "--max-size", "10x"], "--max-size '10x' is not a size"),
         (["run", "--max-size", "100KB", "present.log"], "--max-size '100KB' is not a size: give a size of at least 1 MiB"),
+        // A line's buffer grows to --max-line-bytes: beyond 1 GiB it was allocated and failed.
+        (["extract", "--max-line-bytes", "1000000000000000000", "present.log"], "--max-line-bytes must be from 64 to 1073741824 (1 GiB)."),
+        (["ingest", "--max-line-bytes", "63", "--logs", "present.log"], "--max-line-bytes must be from 64 to 1073741824 (1 GiB)."),
+        (["run", "--max-line-bytes", "2000000000", "present.log"], "--max-line-bytes must be from 64 to 1073741824 (1 GiB)."),
+        (["extract", "--chunk-bytes", "1000000000000000000", "present.log"], "--chunk-bytes must be from 1024 to 1073741824 (1 GiB)."),
     ])
     func aLimitThatIsNotOneIsAUsageErrorThatCreatesNoStore(arguments: [String], message: String) throws {
         let folder = try Fixtures.temporaryDirectory()

@@ -46,6 +46,10 @@ import CorrelateTestSupport
         #expect(slow.allSatisfy { ($0["duration_ms"] as? Double ?? 0) >= 5_000 })
         let limited = Self.objects(try CommandRunner.run(["traces", "--db", db, "--limit", "3", "--format", "json"]).stdout)
         #expect(limited.map { $0["trace_id"] as? String } == traces.prefix(3).map { $0["trace_id"] as? String })
+        // A limit near the end of the integers is no limit (it once overflowed a multiplication).
+        let huge = try CommandRunner.run(["traces", "--db", db, "--limit", "1000000000000000000", "--format", "json"])
+        #expect(huge.status == 0, "\(huge.stderr)")
+        #expect(Self.objects(huge.stdout).count == traces.count)
         let nobody = try CommandRunner.run(["traces", "--db", db, "--service", "nobody"])
         #expect(nobody.status == 0)
         #expect(nobody.stdout.contains("no trace started in this time"))

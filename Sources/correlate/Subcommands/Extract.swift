@@ -71,13 +71,13 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
-            guard maxLineBytes >= 64 else {
-                throw ValidationError("--max-line-bytes must be at least 64.")
-            }
+            if let problem = ExtractConfiguration.maxLineBytesProblem(maxLineBytes) { throw ValidationError(problem) }
             guard (1...ExtractConfiguration.maximumThreads).contains(threads ?? 1) else {
                 throw ValidationError("--threads must be from 1 to \(ExtractConfiguration.maximumThreads).")
             }
-            guard chunkBytes >= 1024 else { throw ValidationError("--chunk-bytes must be at least 1024.") }
+            guard ExtractConfiguration.chunkBytesRange.contains(chunkBytes) else {
+                throw ValidationError("--chunk-bytes must be from \(ExtractConfiguration.chunkBytesRange.lowerBound) to \(ExtractConfiguration.chunkBytesRange.upperBound) (1 GiB).")
+            }
         }
 
         func run() throws {

@@ -106,7 +106,7 @@ extension Correlate {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
-            guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64.") }
+            if let problem = ExtractConfiguration.maxLineBytesProblem(maxLineBytes) { throw ValidationError(problem) }
             guard !(spans + alerts).contains("-") else {
                 throw ValidationError("Standard input is for logs: give --spans and --alerts as files.")
             }
