@@ -1,3 +1,4 @@
+import CorrelateModel
 import Foundation
 
 /// Where a ClickHouse store is: `--store clickhouse://[user[:password]@]host:8123/DATABASE`.
@@ -59,9 +60,9 @@ public struct ClickHouseEndpoint: Sendable, Equatable {
         case "clickhouses", "https": secure = true
         default: throw AddressError(description: "'\(scheme)://' is not a ClickHouse scheme: use clickhouse://, http:// or https://")
         }
-        let port = url.port ?? (secure ? 8443 : 8123)
-        guard (1...65_535).contains(port) else {
-            throw AddressError(description: "port \(port) in '\(shown)' is not a port (1 to 65535)")
+        let written = URLPort.written(in: text)
+        guard let port = written.map({ URLPort.number($0) }) ?? (secure ? 8443 : 8123) else {
+            throw AddressError(description: "port '\(written ?? "")' in '\(shown)' is not a port (1 to 65535)")
         }
         let hostText = host.contains(":") ? "[\(host)]" : host
         var endpoint = ClickHouseEndpoint(base: "\(secure ? "https" : "http")://\(hostText):\(port)")

@@ -35,7 +35,10 @@ public enum DurationText {
             }
             let (product, overflow) = number.multipliedReportingOverflow(by: unit)
             guard !overflow else { return nil }
-            total += product
+            // A sum past Int64's nanoseconds (292 years) is no duration either.
+            let (sum, past) = total.addingReportingOverflow(product)
+            guard !past else { return nil }
+            total = sum
             number = 0
             digits = 0
             sawUnit = true

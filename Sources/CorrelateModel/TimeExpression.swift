@@ -91,8 +91,12 @@ public enum TimeExpression {
         if let offset = time?.offset { calendar.timeZone = TimeZone(secondsFromGMT: offset)! }
         guard let date = calendar.date(from: components),
               calendar.component(.day, from: date) == components.day else { return nil }  // 2026-02-30
-        let seconds = Int64(date.timeIntervalSince1970.rounded())
-        return Timestamp(nanoseconds: seconds * 1_000_000_000 + (time?.nanoseconds ?? 0))
+        // Outside Int64's nanoseconds (1677-09-21 to 2262-04-11) no time can be held.
+        let seconds = date.timeIntervalSince1970.rounded()
+        guard abs(seconds) < 9.3e9 else { return nil }
+        let (whole, overflow) = Int64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let (nanoseconds, past) = whole.addingReportingOverflow(Int64(time?.nanoseconds ?? 0))
+        return overflow || past ? nil : Timestamp(nanoseconds: nanoseconds)
     }
 
     // MARK: Spans

@@ -138,8 +138,10 @@ public enum StoreLimitText {
     public static func retain(_ text: String) -> Int64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         // Weeks, as Prometheus's --storage.tsdb.retention.time takes them.
-        if trimmed.hasSuffix("w"), let weeks = Int64(trimmed.dropLast()), weeks > 0, weeks < 100_000 {
-            return weeks * 7 * 86_400_000_000_000
+        if trimmed.hasSuffix("w"), let weeks = Int64(trimmed.dropLast()), weeks > 0 {
+            // At most 15,250 weeks: the nanoseconds of 292 years.
+            let (nanoseconds, overflow) = weeks.multipliedReportingOverflow(by: 7 * 86_400_000_000_000)
+            return overflow ? nil : nanoseconds
         }
         guard let nanoseconds = DurationText.nanoseconds(trimmed), nanoseconds >= 60_000_000_000 else { return nil }
         return nanoseconds

@@ -15,7 +15,7 @@ public enum LogSelection: String, Sendable, CaseIterable {
 /// records (which, how many, how long), and the links out to other tools. The JSON renderings
 /// take none of this: they keep every record.
 public struct RenderOptions: Sendable {
-    /// Terminal columns the text waterfall fits in (at least ``minimumWidth``).
+    /// Terminal columns the text waterfall fits in (``minimumWidth`` to ``maximumWidth``).
     public var width: Int
     /// ANSI colour in the text waterfall.
     public var colour: Bool
@@ -35,6 +35,9 @@ public struct RenderOptions: Sendable {
 
     /// The narrowest waterfall drawn: a name, a bar of 10 cells and a duration.
     public static let minimumWidth = 40
+    /// The widest: lines are built whole in memory, so a width from a mistyped `--width` or
+    /// `$COLUMNS` (a billion columns) is held here.
+    public static let maximumWidth = 1000
     /// The default of ``logsPerSpan``.
     public static let defaultLogsPerSpan = 10
 
@@ -43,7 +46,7 @@ public struct RenderOptions: Sendable {
         services: [String] = [], minimumSeverity: Severity? = nil,
         logsPerSpan: Int? = RenderOptions.defaultLogsPerSpan, traceLinks: [TraceLinkTemplate] = []
     ) {
-        self.width = max(RenderOptions.minimumWidth, width)
+        self.width = min(RenderOptions.maximumWidth, max(RenderOptions.minimumWidth, width))
         self.colour = colour
         self.full = full
         self.logs = logs

@@ -22,7 +22,8 @@ public enum EmitTarget: Sendable, Equatable {
             self = .standardOutput
         } else if text.hasPrefix("dir:"), text.count > 4 {
             self = .directory(String(text.dropFirst(4)))
-        } else if text.hasPrefix("http://") || text.hasPrefix("https://"), let url = URL(string: text), url.host != nil {
+        } else if text.hasPrefix("http://") || text.hasPrefix("https://"), let url = URL(string: text), url.host != nil,
+                  URLPort.written(in: text).map({ URLPort.number($0) != nil }) ?? true {
             self = .webhook(url)
         } else {
             return nil

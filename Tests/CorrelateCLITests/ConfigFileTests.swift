@@ -32,6 +32,9 @@ import CorrelateTestSupport
         ("db: a\ncolor: never\ndb: b\n", "'db' is given twice", "correlate.yaml:3:1"),
         ("log_tz: Mars/Olympus\n", "log_tz 'Mars/Olympus' is not a time zone", "correlate.yaml:1:9"),
         ("retain: 5s\n", "retain '5s' is not a duration: give a duration of at least a minute", "correlate.yaml:1:9"),
+        // Past Int64's nanoseconds (292 years), in weeks and in a sum of parts: once a crash.
+        ("retain: 15251w\n", "retain '15251w' is not a duration", "correlate.yaml:1:9"),
+        ("retain: 106751d48h\n", "retain '106751d48h' is not a duration", "correlate.yaml:1:9"),
         ("max_size: lots\n", "max_size 'lots' is not a size: give a size of at least 1 MiB", "correlate.yaml:1:11"),
     ])
     func aBadFileStopsEveryCommandWithWhereAndWhat(text: String, message: String, location: String) throws {

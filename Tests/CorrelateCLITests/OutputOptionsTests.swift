@@ -103,7 +103,15 @@ import CorrelateTestSupport
             let narrow = try CommandRunner.run(command + ["--db", db, "--width", "39"], stdin: Data())
             #expect(narrow.status == 2, "\(command)")
             #expect(narrow.stderr.contains("--width 39 is too narrow: the waterfall needs at least 40 columns."), "\(command): \(narrow.stderr)")
+            // Lines are built whole: a billion columns was allocated (and aborted) or hung.
+            let wide = try CommandRunner.run(command + ["--db", db, "--width", "1000000000"], stdin: Data())
+            #expect(wide.status == 2, "\(command)")
+            #expect(wide.stderr.contains("--width 1000000000 is too wide: the waterfall is drawn in at most 1000 columns."), "\(command): \(wide.stderr)")
         }
+        // $COLUMNS is held to the same bounds.
+        let columns = try CommandRunner.run(["lookup", "--name", "JobLatencyHigh", "--db", db, "--format", "text"], environment: ["COLUMNS": "9223372036854775807"])
+        #expect(columns.status == 0, "\(columns.stderr)")
+        #expect(columns.stdout.split(separator: "\n").allSatisfy { $0.count <= 1000 + 40 }, "lines beyond the widest waterfall")
     }
 
     @Test func logsServiceAndLevelChooseTheLogEventsShown() throws {

@@ -454,6 +454,11 @@ import Testing
             (["--listen", "localhost"], "--listen 'localhost' is not HOST:PORT"),
             (["--listen", "127.0.0.1:70000"], "is not HOST:PORT"),
             (["--emit", "ftp://example.com/x"], "--emit 'ftp://example.com/x' is not stdout, dir:PATH or an http(s) URL"),
+            // Ports Foundation takes and the HTTP client then fails on (a crash at the first bundle).
+            (["--emit", "http://127.0.0.1:65536/x"], "--emit 'http://127.0.0.1:65536/x' is not stdout, dir:PATH or an http(s) URL (whose port"),
+            (["--emit", "https://u:p@example.com:0/x"], "is not stdout, dir:PATH or an http(s) URL (whose port"),
+            (["--emit", "http://[::1]:99999999999999999999/x"], "is not stdout, dir:PATH or an http(s) URL (whose port"),
+            (["--store", "clickhouse://127.0.0.1:99999999999999999999/otel"], "port '99999999999999999999' in 'clickhouse://127.0.0.1:99999999999999999999/otel' is not a port (1 to 65535)"),
             (["--max-body", "lots"], "--max-body 'lots' is not a size"),
             (["--settle", "soon"], "--settle 'soon' is not a duration"),
             (["--token-file", "/nonexistent/token"], "--token-file '/nonexistent/token' cannot be read"),

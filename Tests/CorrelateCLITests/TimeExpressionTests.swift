@@ -49,7 +49,9 @@ import CorrelateTestSupport
     }
 
     @Test(arguments: ["", "soon", "2026-13-01", "2026-02-30", "25:00", "08:60", "8:00", "1 fortnight ago",
-                      "08:00:00.5.5", "2026-11-25 08:00 Mars/Olympus", "-", "1h ago ago", "yesterday today"])
+                      "08:00:00.5.5", "2026-11-25 08:00 Mars/Olympus", "-", "1h ago ago", "yesterday today",
+                      // Outside the nanoseconds an Int64 holds (1677-09-21 to 2262-04-11): once a crash.
+                      "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2262-04-13", "2262-04-11 23:00 -12:00", "1677-09-21T00:12:42Z"])
     func whatIsNotATimeIsNone(text: String) {
         #expect(TimeExpression.parse(text, now: Self.now, timeZone: Self.berlin) == nil, "\(text)")
     }

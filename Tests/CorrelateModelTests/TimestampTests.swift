@@ -47,6 +47,13 @@ import CorrelateModel
         #expect(timestamp.description.hasSuffix("-11-05T08:32:26.000000Z"))
     }
 
+    /// The ends of the range (where `advanced(by:)` holds a time) are written, not trapped on.
+    @Test func theEndsOfTheRangeAreWritten() {
+        #expect(Timestamp(nanoseconds: .min).description == "1677-09-21T00:12:43.145224Z")
+        #expect(Timestamp(nanoseconds: .max).description == "2262-04-11T23:47:16.854775Z")
+        #expect(Timestamp(nanoseconds: -1).description == "1969-12-31T23:59:59.999999Z")
+    }
+
     @Test func calendarRoundTripsOverFourCenturies() {
         var days: Int64 = -200_000
         while days < 200_000 {

@@ -15,7 +15,7 @@ extension Severity: ExpressibleByArgument {
 /// events, its links out: `trace`, `lookup`, `report` and `run`. JSON keeps everything.
 struct RenderingOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Columns of the text waterfall, at least \(RenderOptions.minimumWidth). (default: the terminal's, else $COLUMNS, else 120; 100 in Markdown)",
+        "Columns of the text waterfall, \(RenderOptions.minimumWidth) to \(RenderOptions.maximumWidth). (default: the terminal's, else $COLUMNS, else 120; 100 in Markdown)",
         valueName: "n"))
     var width: Int?
 
@@ -45,6 +45,9 @@ struct RenderingOptions: ParsableArguments {
     func validate() throws {
         if let width, width < RenderOptions.minimumWidth {
             throw ValidationError("--width \(width) is too narrow: the waterfall needs at least \(RenderOptions.minimumWidth) columns.")
+        }
+        if let width, width > RenderOptions.maximumWidth {
+            throw ValidationError("--width \(width) is too wide: the waterfall is drawn in at most \(RenderOptions.maximumWidth) columns.")
         }
         for text in traceURLs {
             do {

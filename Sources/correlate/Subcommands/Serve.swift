@@ -96,7 +96,7 @@ extension Correlate {
                 throw ValidationError("--listen '\(listen)' is not HOST:PORT (such as 127.0.0.1:4318, 0.0.0.0:4318, [::1]:4318).")
             }
             for target in emit where EmitTarget(target) == nil {
-                throw ValidationError("--emit '\(target)' is not stdout, dir:PATH or an http(s) URL.")
+                throw ValidationError("--emit '\(target)' is not stdout, dir:PATH or an http(s) URL (whose port, if given, is 1 to 65535).")
             }
             guard let bytes = ByteSizeText.bytes(maxBody), bytes >= 1024 else {
                 throw ValidationError("--max-body '\(maxBody)' is not a size of at least 1KiB (such as 16MiB, 512KiB).")
