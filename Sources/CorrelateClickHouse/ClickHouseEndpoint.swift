@@ -60,7 +60,8 @@ public struct ClickHouseEndpoint: Sendable, Equatable {
         case "clickhouses", "https": secure = true
         default: throw AddressError(description: "'\(scheme)://' is not a ClickHouse scheme: use clickhouse://, http:// or https://")
         }
-        let written = URLPort.written(in: text)
+        // An empty port (`host:/db`) is the default, as RFC 3986 §3.2.3 allows.
+        let written = URLPort.written(in: text).flatMap { $0.isEmpty ? nil : $0 }
         guard let port = written.map({ URLPort.number($0) }) ?? (secure ? 8443 : 8123) else {
             throw AddressError(description: "port '\(written ?? "")' in '\(shown)' is not a port (1 to 65535)")
         }

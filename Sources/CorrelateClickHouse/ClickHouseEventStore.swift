@@ -876,7 +876,7 @@ public final class ClickHouseEventStore: EventStore {
         // are (the lookup table's key, else the traces' id index): one statement, however many of
         // the window's traces have spans.
         let window = logTimeCondition(low: "low", high: "high")
-        let ids = "match(TraceId, '^[0-9a-fA-F]{1,32}$') AND NOT startsWith(TraceId, '0000000000000000')"
+        let ids = "match(TraceId, '^[0-9a-fA-F]{32}$') AND NOT startsWith(TraceId, '0000000000000000')"
         return try http.rows("""
             SELECT TraceId, min(Timestamp) AS First FROM \(logs) WHERE \(window) AND \(ids)
             AND TraceId NOT IN (SELECT TraceId FROM \(traceTimes ?? traces) WHERE TraceId IN (SELECT TraceId FROM \(logs) WHERE \(window) AND \(ids)))

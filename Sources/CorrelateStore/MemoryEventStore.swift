@@ -328,9 +328,9 @@ public final class MemoryEventStore: EventStore {
         for entry in window where spansByTrace[entry.trace] == nil && seen.insert(entry.trace).inserted {
             orphans.append(entry.trace)
         }
-        // The limit counts 64-bit ids, which are then left out: such an id may belong to a
-        // trace stored with its full id.
-        return Self.limited(orphans, limit).filter { $0.high != 0 }
+        // Never a 64-bit id (it may belong to a trace stored with its full id), left out before
+        // the limit as the other stores do.
+        return Array(Self.limited(orphans.filter { $0.high != 0 }, limit))
     }
 
     public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {

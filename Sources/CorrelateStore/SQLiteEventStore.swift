@@ -522,7 +522,8 @@ public final class SQLiteEventStore: EventStore {
                 .sorted { ($0.lastTime ?? .min, $0.id) < ($1.lastTime ?? .min, $1.id) }
             if let retain = limits.retain, let newest {
                 // Segments of records without times have no age: they go by size only.
-                let cutoff = newest &- retain
+                // Saturating: a retention of centuries behind times before 1970 must not wrap.
+                let cutoff = Timestamp(nanoseconds: newest).advanced(by: -retain).nanoseconds
                 let old = candidates.filter { ($0.lastTime ?? .max) < cutoff }
                 dropped += old
                 let gone = Set(old.map(\.id))
@@ -589,7 +590,7 @@ public final class SQLiteEventStore: EventStore {
             newest = max(newest, last)
             if segment.sealed { oldest = min(oldest, last) }
         }
-        return oldest != .max && min(newest, Self.latestBelievable()) &- retain > oldest
+        return oldest != .max && Timestamp(nanoseconds: min(newest, Self.latestBelievable())).advanced(by: -retain).nanoseconds > oldest
     }
 
     /// The newest time retention measures from is at most an hour past this machine's clock:

@@ -354,13 +354,15 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         _ = try store.insert(spans: [span(trace(0xc1, 1), 1, start: 7, links: [producer])] + filler(2))
         #expect(try store.traceIDs(linkingTo: producer, limit: 10) == [trace(0xc1, 1), trace(0xc2, 1)])
         #expect(try store.traceIDs(linkingTo: producer, limit: 1) == [trace(0xc1, 1)])
-        _ = try store.insert(spans: [span(trace(7, low), 1, start: 5_000 * second), span(trace(0, low), 1, start: 900 * second)] + filler(3))
-        _ = try store.insert(spans: [span(trace(6, low), 1, start: 1_000 * second)] + filler(4))
+        // Trace 7 starts first, trace 6 has the smaller id; the 64-bit id's own span starts
+        // before both, near the lines.
+        _ = try store.insert(spans: [span(trace(6, low), 1, start: 5_000 * second), span(trace(0, low), 1, start: 950 * second)] + filler(3))
+        _ = try store.insert(spans: [span(trace(7, low), 1, start: 1_000 * second)] + filler(4))
         #expect(try store.traceIDs(withLow64: low, limit: 1) == [trace(6, low)])
         #expect(try store.traceIDs(withLow64: low, limit: 10) == [trace(6, low), trace(7, low)])
         _ = try store.insert(logs: [record("app.log", 1, at: 1_050 * second, trace: trace(0, low)), record("app.log", 2, at: 4_950 * second, trace: trace(0, low))])
-        #expect(try store.traceIDs(withLow64: low, limit: 10) == [trace(6, low), trace(7, low)])
-        #expect(try store.traceIDs(withLow64: low, limit: 1) == [trace(6, low)])
+        #expect(try store.traceIDs(withLow64: low, limit: 10) == [trace(7, low), trace(6, low)])
+        #expect(try store.traceIDs(withLow64: low, limit: 1) == [trace(7, low)])
     }
 
     // MARK: - Log records
@@ -455,6 +457,8 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         let window = (Timestamp(nanoseconds: 10), Timestamp(nanoseconds: 20))
         #expect(try store.traceIDsOfLogsWithoutSpans(between: window.0, and: window.1, limit: 20) == [lonely, second, first, late])
         #expect(try store.traceIDsOfLogsWithoutSpans(between: window.0, and: window.1, limit: 2) == [lonely, second])
+        // The 64-bit id is left out before the limit, not counted in it.
+        #expect(try store.traceIDsOfLogsWithoutSpans(between: window.0, and: window.1, limit: 4) == [lonely, second, first, late])
         #expect(try store.traceIDsOfLogsWithoutSpans(between: Timestamp(nanoseconds: 30), and: Timestamp(nanoseconds: 40), limit: 20).isEmpty)
     }
 

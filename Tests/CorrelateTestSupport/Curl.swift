@@ -49,7 +49,7 @@ public enum Curl {
         let measured = String(decoding: written, as: UTF8.self).split(separator: " ")
         return HTTPReply(
             status: measured.first.flatMap { Int($0) } ?? 0, headers: parsed,
-            body: (try? Data(contentsOf: replyFile)) ?? Data(), seconds: measured.dropFirst().first.flatMap { Double($0) } ?? 0)
+            body: (try? Data(contentsOf: replyFile)) ?? Data(), seconds: measured.dropFirst().first.flatMap { Double($0) } ?? .infinity)
     }
 
     /// GET `url`.
