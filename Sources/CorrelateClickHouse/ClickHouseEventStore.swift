@@ -907,7 +907,7 @@ public final class ClickHouseEventStore: EventStore {
     public func logClockGaps(sources wanted: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
         guard limit > 0, wanted.map({ !$0.isEmpty }) ?? true else { return [:] }
         let key = ClickHouseRows.LogKeys.self
-        var parameters = ["fileKey": key.file, "jobKey": key.job, "untimedKey": key.untimed, "budget": String(limit.multipliedReportingOverflow(by: 4).overflow ? Int.max : 4 * limit)]
+        var parameters = ["fileKey": key.file, "jobKey": key.job, "untimedKey": key.untimed, "budget": String(limit.saturatingMultiplied(by: 4))]
         var sourceCondition = "LogAttributes[{fileKey:String}] != ''"
         if let wanted {
             sourceCondition = "LogAttributes[{fileKey:String}] IN {sources:Array(String)}"

@@ -164,7 +164,7 @@ public final class MemoryEventStore: EventStore {
         let ids = traceIDsAscending
         let first = lowerBound(ids.count) { ids[$0] >= range.lowerBound }
         let matching = ids[first...].prefix { $0 <= range.upperBound }
-        return Array(Self.limited(matching, limit))
+        return Array(matching.prefix(limit: limit))
     }
 
     /// Distinct trace ids, ascending (as SQLite's (trace id, span id) index holds them).
@@ -190,14 +190,14 @@ public final class MemoryEventStore: EventStore {
                 if candidates.contains(trace), seen.insert(trace).inserted { near.append(trace) }
             }
             // Never an id with a zero high half (it may be the 64-bit id itself).
-            let found = Array(Self.limited(near.filter { $0.high != 0 }, limit))
+            let found = Array(near.filter { $0.high != 0 }.prefix(limit: limit))
             if !found.isEmpty { return found }
         }
-        return Array(Self.limited(candidates.sorted().filter { $0.high != 0 }, limit))
+        return Array(candidates.sorted().filter { $0.high != 0 }.prefix(limit: limit))
     }
 
     public func traceIDs(linkingTo trace: TraceID, limit: Int) throws -> [TraceID] {
-        Array(Self.limited((linkingTraces[trace] ?? []).sorted(), limit))
+        Array((linkingTraces[trace] ?? []).sorted().prefix(limit: limit))
     }
 
     public func latestSpanStart() throws -> Timestamp? { latestStart }
@@ -330,7 +330,7 @@ public final class MemoryEventStore: EventStore {
         }
         // Never a 64-bit id (it may belong to a trace stored with its full id), left out before
         // the limit as the other stores do.
-        return Array(Self.limited(orphans.filter { $0.high != 0 }, limit))
+        return Array(orphans.filter { $0.high != 0 }.prefix(limit: limit))
     }
 
     public func unlinkedLogs(between start: Timestamp, and end: Timestamp, services: Set<String>, limit: Int) throws -> [LogRecord] {
@@ -428,7 +428,7 @@ public final class MemoryEventStore: EventStore {
                                        spans: spans.count, errors: errors, logs: 0))
         }
         listed.sort { ($1.start, $0.traceID) < ($0.start, $1.traceID) }
-        var limited = Array(Self.limited(listed, query.limit))
+        var limited = Array(listed.prefix(limit: query.limit))
         for index in limited.indices {
             // By trace id (its 64-bit form too, as logs(inTrace:) finds them), and by the job id
             // of one of its spans; each record once.
@@ -452,7 +452,7 @@ public final class MemoryEventStore: EventStore {
                 && (name.map { Self.asciiLowercased(alert.name) == $0 } ?? true)
                 && (query.status.map { alert.status == $0 } ?? true)
         }.sorted { ($1.startsAt, $0.fingerprint) < ($0.startsAt, $1.fingerprint) }
-        return Array(Self.limited(matching, query.limit))
+        return Array(matching.prefix(limit: query.limit))
     }
 
     public func logSources() throws -> [LogSourceListing] {
@@ -495,11 +495,6 @@ public final class MemoryEventStore: EventStore {
             if isPast(middle) { high = middle } else { low = middle + 1 }
         }
         return low
-    }
-
-    /// SQLite's `LIMIT n` with n bound: a negative n is no limit.
-    private static func limited<C: Collection>(_ items: C, _ limit: Int) -> C.SubSequence {
-        limit < 0 ? items[...] : items.prefix(limit)
     }
 }
 

@@ -92,7 +92,7 @@ extension SQLiteEventStore {
             $0.bind(2, limit)
         }, read: readTraceIDs)
         // Each segment's first ids, merged: each once, ascending, as one store would answer.
-        return Self.first(Set(ids).sorted(), limit)
+        return Array(Set(ids).sorted().prefix(limit: limit))
     }
 
     public func latestSpanStart() throws -> Timestamp? {
@@ -111,7 +111,7 @@ extension SQLiteEventStore {
         // spans are elsewhere: the ids after the earliest last id of a full page are not taken
         // before the next, larger pages show what came before them.
         let open = try readable(.spans)
-        var page = limit < 0 ? -1 : max(64, limit.multipliedReportingOverflow(by: 4).overflow ? Int.max : 4 * limit)
+        var page = limit < 0 ? -1 : max(64, limit.saturatingMultiplied(by: 4))
         while true {
             var firstLine: [TraceID: Int64] = [:]
             var cutoff: (Int64, TraceID)?
@@ -153,7 +153,7 @@ extension SQLiteEventStore {
                 if !hasSpans { ids.append(id) }
             }
             if cutoff == nil || ids.count >= limit { return ids }
-            page = page.multipliedReportingOverflow(by: 2).overflow ? Int.max : 2 * page
+            page = page.saturatingMultiplied(by: 2)
         }
     }
 

@@ -17,7 +17,7 @@ extension SQLiteEventStore {
         // reaches back to the `want`-th newest span start before it (the start index).
         var seen = Set<TraceID>()
         var aggregates: [TraceID: Aggregate] = [:]
-        var want = max(64, query.limit.multipliedReportingOverflow(by: 10).overflow ? Int.max : 10 * query.limit)
+        var want = max(64, query.limit.saturatingMultiplied(by: 10))
         var high = until
         while true {
             let starts = try fanOut("SELECT start FROM spans WHERE start BETWEEN ?1 AND ?2 ORDER BY start DESC LIMIT ?3", since, high, bind: {

@@ -1034,7 +1034,7 @@ public final class SQLiteEventStore: EventStore {
         var gaps: [String: [ClockGap]] = [:]
         for source in sources {
             var found: [ClockGap] = []
-            var budget = limit.multipliedReportingOverflow(by: 4).overflow ? Int.max : 4 * limit
+            var budget = limit.saturatingMultiplied(by: 4)
             for statement in candidates.reversed() where found.count < limit && budget > 0 {
                 statement.bind(1, StoreKeys.row(source: source.id, line: 0))
                 statement.bind(2, StoreKeys.row(source: source.id, line: 0xFFFF_FFFF))
@@ -1158,7 +1158,7 @@ public final class SQLiteEventStore: EventStore {
             $0.bind(2, range.upperBound)
             $0.bind(3, limit)
         }, read: readTraceIDs)
-        return Self.first(Set(ids).sorted(), limit)
+        return Array(Set(ids).sorted().prefix(limit: limit))
     }
 
     func readTraceIDs(_ statement: Statement) throws -> [TraceID] {
@@ -1205,7 +1205,8 @@ public final class SQLiteEventStore: EventStore {
             }
             var earliest: [TraceID: Int64] = [:]
             for (id, start) in near { earliest[id] = min(earliest[id] ?? start, start) }
-            if !earliest.isEmpty { return Self.first(earliest.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key), limit) }
+            let ordered = earliest.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+            if !ordered.isEmpty { return Array(ordered.prefix(limit: limit)) }
         }
         // No log line near it, or its spans are further away (a long job, local times read as
         // UTC): the whole table, ascending. (Never a 64-bit id itself, in SQL: a limit taken
@@ -1217,12 +1218,7 @@ public final class SQLiteEventStore: EventStore {
             $0.bind(1, SpanID(low))
             $0.bind(2, limit)
         }, read: readTraceIDs)
-        return Self.first(Set(ids).sorted(), limit)
-    }
-
-    /// The first `limit` of `items`; all of them when `limit` is negative (no limit).
-    static func first<T>(_ items: [T], _ limit: Int) -> [T] {
-        limit < 0 ? items : Array(items.prefix(limit))
+        return Array(Set(ids).sorted().prefix(limit: limit))
     }
 
     public func statistics() throws -> StoreStatistics {

@@ -50,7 +50,7 @@ extension Correlate {
         @Option(name: .customLong("input-format"), help: "Force the log format instead of detecting it per line: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
 
-        @Option(name: .customLong("max-line-bytes"), help: "Cut longer lines to this many bytes (they are counted).")
+        @Option(name: .customLong("max-line-bytes"), help: "Cut longer lines to this many bytes, 64 to 1073741824 (they are counted).")
         var maxLineBytes = 1 << 20
 
         @Option(help: "Threads for large regular files (cut into chunks at record boundaries); 1 reads line by line. (default: one per core)")

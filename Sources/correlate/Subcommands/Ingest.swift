@@ -60,7 +60,7 @@ extension Correlate {
         @Option(name: .customLong("input-format"), help: "Force the log format: auto, journald, json, logfmt, plain.")
         var inputFormat: LogFormat = .auto
 
-        @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
+        @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes, 64 to 1073741824 (they are counted).")
         var maxLineBytes = 1 << 20
 
         @Option(help: "Threads for large log files. (default: one per core)")

@@ -77,7 +77,7 @@ extension Correlate {
                 completion: OutputFormat.completion(formats))
         var format: OutputFormat = .json
 
-        @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes (they are counted).")
+        @Option(name: .customLong("max-line-bytes"), help: "Cut longer log lines to this many bytes, 64 to 1073741824 (they are counted).")
         var maxLineBytes = 1 << 20
 
 
