@@ -23,10 +23,12 @@ Not implemented: settings in the URL other than `default_format` (chDB runs with
 defaults), read-only GET, chunked request bodies; the request line is limited to 64 KiB
 (Python's), where ClickHouse takes 1 MiB.
 
-Every statement is run by chDB itself: nothing here parses SQL. chDB's session is used by one
-thread at a time (a lock), as one server connection would be.
+Every statement is run by chDB itself: nothing here parses SQL. Statements run concurrently, as
+on a server: each request takes a chDB session of its own from a pool (`--sessions`, default 8;
+a request waits while all are busy). The sessions share one engine and its data; each has its
+own current database, which a request's `database` sets for that request only.
 
-    chdb-front.py --path DIR [--port 0] [--user U --password P] [--delay SECONDS] [--parent-pid PID]
+    chdb-front.py --path DIR [--port 0] [--user U --password P] [--delay SECONDS] [--sessions N] [--parent-pid PID]
 
 prints `listening on PORT` once it accepts connections. `--delay` holds every answer that long
 (how the tests make a slow server).
@@ -36,6 +38,7 @@ import argparse
 import base64
 import gzip
 import os
+import queue
 import re
 import sys
 import threading
@@ -57,24 +60,45 @@ STATUS = {
 
 
 class Front:
-    def __init__(self, path, user, password, delay):
-        self.session = chdb_session.Session(path)
-        self.lock = threading.Lock()
+    def __init__(self, path, user, password, delay, sessions):
+        self.path = path
+        # The first session opens the engine on `path` (an error here stops the front at once);
+        # the others are opened as requests come in at the same time, up to `sessions`.
+        self.idle = queue.LifoQueue()
+        self.idle.put(chdb_session.Session(path))
+        self.opened = 1
+        self.limit = max(1, sessions)
+        self.opening = threading.Lock()
         self.user = user
         self.password = password
         self.delay = delay
 
+    def take(self):
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self.opening:
+            if self.opened < self.limit:
+                session = chdb_session.Session(self.path)
+                self.opened += 1
+                return session
+        return self.idle.get()
+
     def run(self, sql, database, fmt, params):
-        with self.lock:
-            # One session serves every request: a `database` holds for this request only.
+        session = self.take()
+        try:
+            # A session serves one request at a time: its `database` holds for this request only.
             if database:
-                self.session.query(f"USE `{database}`")
+                session.query(f"USE `{database}`")
             try:
-                result = self.session.query(sql, fmt, params=params) if params else self.session.query(sql, fmt)
+                result = session.query(sql, fmt, params=params) if params else session.query(sql, fmt)
                 return result.bytes() if result is not None else b""
             finally:
                 if database:
-                    self.session.query("USE default")
+                    session.query("USE default")
+        finally:
+            self.idle.put(session)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -171,6 +195,7 @@ def main():
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--delay", type=float, default=0)
+    parser.add_argument("--sessions", type=int, default=8, help="statements run at once (chDB sessions)")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone (the test run that started it)")
     options = parser.parse_args()
     if options.parent_pid:
@@ -182,7 +207,7 @@ def main():
                 except OSError:
                     os._exit(0)
         threading.Thread(target=watch, daemon=True).start()
-    Handler.front = Front(options.path, options.user, options.password, options.delay)
+    Handler.front = Front(options.path, options.user, options.password, options.delay, options.sessions)
     server = ThreadingHTTPServer(("127.0.0.1", options.port), Handler)
     server.daemon_threads = True
     print(f"listening on {server.server_address[1]}", flush=True)
