@@ -164,18 +164,22 @@ final class ClickHouseHTTP: @unchecked Sendable {
         }
     }
 
-    /// `$CORRELATE_CLICKHOUSE_LOG` set: each statement's time and text (its first 300 bytes;
-    /// all of it, and the URL with its parameters, when the variable is `full`) on standard error.
+    /// `$CORRELATE_CLICKHOUSE_LOG` set: each statement's time, when it was sent (from the first
+    /// statement's start) and its text (its first 300 bytes; all of it, and the URL with its
+    /// parameters, when the variable is `full`) on standard error.
     private static let logStatements = ProcessInfo.processInfo.environment["CORRELATE_CLICKHOUSE_LOG"] != nil
+    private static let firstStatement = Date()
     private static let logLength = ProcessInfo.processInfo.environment["CORRELATE_CLICKHOUSE_LOG"] == "full" ? Int.max : 300
 
     private func once(url: String, headers: HTTPHeaders, body: [UInt8]) throws(ClickHouseError) -> ByteBuffer {
+        if Self.logStatements { _ = Self.firstStatement }
         let started = Self.logStatements ? Date() : nil
         defer {
             if let started {
                 var text = url.contains("query=") ? String(url.split(separator: "query=").last ?? "") : String(decoding: body.prefix(Self.logLength), as: UTF8.self)
                 if Self.logLength == .max { text += " -- " + url }
-                FileHandle.standardError.write(Data(String(format: "clickhouse: %.1f ms: %@\n", Date().timeIntervalSince(started) * 1000,
+                FileHandle.standardError.write(Data(String(format: "clickhouse: %.1f ms (sent at +%.1f ms): %@\n", Date().timeIntervalSince(started) * 1000,
+                                                            started.timeIntervalSince(Self.firstStatement) * 1000,
                                                             text.replacingOccurrences(of: "\n", with: " ")).utf8))
             }
         }

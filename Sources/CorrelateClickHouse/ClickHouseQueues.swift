@@ -33,6 +33,8 @@ import CorrelateJSON
 /// Needs recursive CTEs (ClickHouse 24.4 and later, with the analyzer); on an older server the
 /// store answers nil and `QueueReport` computes from the spans.
 extension ClickHouseEventStore {
+    public var computesQueueStatistics: Bool { recursiveCTEs }
+
     public func queueStatistics(
         in windows: [(start: Timestamp, end: Timestamp)], queues: Set<String>?, queueAttributes: [String]
     ) throws -> [[QueueStatistics]]? {

@@ -45,6 +45,33 @@ public struct AlertLookup {
         try store.prefetch(traces: [])
         let windowStart = alert.startsAt.advanced(by: -matcher.lookbackNanoseconds)
         let windowEnd = alert.endsAt ?? max(now, alert.startsAt)
+        let queueNames = matcher.queues(alert)
+        let queueAttributes = matcher.queueAttributes
+        // The alert's queues in its window against as long a stretch before it. Those of a
+        // still-firing alert end with the newest span, not the clock: a store of last week's data
+        // compares the alert's minutes with as many before them. `windowSpans`: the window's
+        // spans, when read.
+        func queueFigures(on store: EventStore, windowSpans: [Span]?) throws -> [QueueComparison] {
+            guard !queueNames.isEmpty else { return [] }
+            var queueEnd = windowEnd
+            if alert.endsAt == nil, let newest = try store.latestSpanStart() {
+                queueEnd = max(windowStart, min(windowEnd, newest.advanced(by: 1)))
+            }
+            return try QueueReport(store: store, queueAttributes: queueAttributes)
+                .comparison(of: queueNames, window: windowStart, queueEnd, spans: queueEnd == windowEnd ? windowSpans : nil)
+        }
+        // A store that computes the queue figures itself needs none of the window's spans for
+        // them: with a second handle, they are asked for at once, while this thread reads the
+        // window's spans and analyses the candidates.
+        var figures: Background<[QueueComparison]?, any Error>?
+        if let secondStore, store.computesQueueStatistics {
+            figures = Background {
+                guard let second = secondStore.store() else { return nil }
+                return try queueFigures(on: second, windowSpans: nil)
+            }
+        }
+        // Whatever ends this, the other thread must be done with its handle first.
+        defer { _ = try? figures?.value() }
         let (measure, measureFrom) = matcher.measure(alert)
         let stated = matcher.statedThresholdMilliseconds(alert)
         let threshold = stated ?? matcher.defaultThresholdMilliseconds
@@ -76,19 +103,6 @@ public struct AlertLookup {
         let exemplars = matcher.exemplars(alert)
         for id in exemplars where !(try store.spans(inTrace: id)).isEmpty { candidates.insert(id) }
 
-        let queueNames = matcher.queues(alert)
-        // The queue figures of a still-firing alert end with the newest span, not the clock: a
-        // store of last week's data compares the alert's minutes with as many before them.
-        var queueEnd = windowEnd
-        if !queueNames.isEmpty, alert.endsAt == nil, let newest = try store.latestSpanStart() {
-            queueEnd = max(windowStart, min(windowEnd, newest.advanced(by: 1)))
-        }
-        let queueAttributes = matcher.queueAttributes
-        let queueSpans = queueEnd == windowEnd ? windowSpans : nil
-        let queuesUntil = queueEnd
-        func comparison(on store: EventStore) throws -> [QueueComparison] {
-            try QueueReport(store: store, queueAttributes: queueAttributes).comparison(of: queueNames, window: windowStart, queuesUntil, spans: queueSpans)
-        }
         // The ranking needs the queue figures, the analyses do not: with a second handle, both
         // are read at once.
         let query = TraceQuery(store: store)
@@ -109,29 +123,28 @@ public struct AlertLookup {
         }
         let queues: [QueueComparison]
         var windowLogsLater: Background<(orphans: [TraceID], unlinked: [LogRecord]), any Error>?
-        // Whatever ends this, the other thread must be done with its handle first.
         defer { _ = try? windowLogsLater?.value() }
+        var windowLogsRead: (orphans: [TraceID], unlinked: [LogRecord])?
         if let secondStore {
             // On the second handle (opened on the other thread, the first time only), in turn:
             // the queue figures while the candidates are analysed here, then the window's log
-            // lines while the kept traces' are read here.
-            let figures = Background { () throws -> [QueueComparison]? in
+            // lines while the kept traces' are read here. Figures asked for at once (see above)
+            // take longer than the analyses: the window's log lines are read here meanwhile.
+            let early = figures != nil
+            let asked = figures ?? Background {
                 guard let second = secondStore.store() else { return nil }
-                return queueNames.isEmpty ? [] : try comparison(on: second)
+                return try queueFigures(on: second, windowSpans: windowSpans)
             }
-            do {
-                try analyseCandidates()
-            } catch {
-                _ = try? figures.value()
-                throw error
-            }
-            let found = try figures.value()
-            queues = try found ?? comparison(on: store)
-            if found != nil, let second = secondStore.store() {
+            figures = asked
+            try analyseCandidates()
+            if early { windowLogsRead = try windowLogs(on: store) }
+            let found = try asked.value()
+            queues = try found ?? queueFigures(on: store, windowSpans: windowSpans)
+            if windowLogsRead == nil, found != nil, let second = secondStore.store() {
                 windowLogsLater = Background { try windowLogs(on: second) }
             }
         } else {
-            queues = try comparison(on: store)
+            queues = try queueFigures(on: store, windowSpans: windowSpans)
             try analyseCandidates()
         }
         let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
@@ -225,7 +238,7 @@ public struct AlertLookup {
                     message: "label \(mapping.label)=\(value) matched nothing in the window, ignored"))
             }
         }
-        let (orphans, unlinked) = try windowLogsLater?.value() ?? windowLogs(on: store)
+        let (orphans, unlinked) = try windowLogsRead ?? windowLogsLater?.value() ?? windowLogs(on: store)
         for orphan in orphans {
             diagnostics.append(TraceDiagnostic(
                 code: "logs_without_spans",

@@ -213,6 +213,10 @@ public protocol EventStore: AnyObject {
         in windows: [(start: Timestamp, end: Timestamp)], queues: Set<String>?, queueAttributes: [String]
     ) throws -> [[QueueStatistics]]?
 
+    /// Whether ``queueStatistics(in:queues:queueAttributes:)`` answers (is not nil): the store
+    /// computes the figures without the caller reading the windows' spans.
+    var computesQueueStatistics: Bool { get }
+
     /// Drops what the store's ``StoreLimits`` no longer keep (writers also do so as they
     /// write); a store without limits does nothing.
     func enforceRetention() throws
@@ -234,6 +238,8 @@ extension EventStore {
     public func prefetch(traces: Set<TraceID>) throws {}
 
     public func prefetchLogs(traces: Set<TraceID>) throws {}
+
+    public var computesQueueStatistics: Bool { false }
 
     public func queueStatistics(
         in windows: [(start: Timestamp, end: Timestamp)], queues: Set<String>?, queueAttributes: [String]
