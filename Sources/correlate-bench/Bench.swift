@@ -9,7 +9,9 @@ import Foundation
 /// It generates a deterministic mixed-format log file (once; kept in bench-data/), then times,
 /// in the same run and on the same file: `correlate extract --only-linked`, `correlate extract`
 /// (NDJSON for every record), `grep -oP` with the combined pattern of correlate's own rules, and
-/// lnav indexing a prefix of the file. It prints a Markdown table for BENCHMARKS.md.
+/// lnav indexing a prefix of the file, with its own formats and with a format that captures the
+/// trace id (`scripts/lnav-mixed-trace-format.json`; run from the package's folder). It prints
+/// a Markdown table for BENCHMARKS.md.
 @main
 enum Bench {
     static func main() throws {
@@ -84,8 +86,18 @@ enum Bench {
             try measure("lnav (index \(options.lnavMB) MB prefix)",
                         "HOME=$(mktemp -d) lnav -n -c ';SELECT count(*) FROM all_logs' '\(slice)' \(sink)",
                         bytes: sliceSize, lines: sliceLines)
+            // Issue 14's reference: lnav indexing with a format that captures the trace id
+            // (scripts/lnav-mixed-trace-format.json: one pattern per shape of the file), asked for
+            // every trace id, as `--only-linked` writes every record that has one.
+            let format = FileManager.default.currentDirectoryPath + "/scripts/lnav-mixed-trace-format.json"
+            try measure("lnav (same prefix, a format capturing the trace id)",
+                        "export HOME=$(mktemp -d) && mkdir -p \"$HOME/.lnav/formats/installed\" && cp '\(format)' \"$HOME/.lnav/formats/installed/\" && "
+                            + "lnav -n -c \";SELECT trace_id FROM mixed_trace_log WHERE trace_id != '0'\" '\(slice)' \(sink)",
+                        bytes: sliceSize, lines: sliceLines)
             try measure("correlate extract (same \(options.lnavMB) MB prefix)",
                         "'\(correlate)' extract -q '\(slice)' \(sink)", bytes: sliceSize, lines: sliceLines)
+            try measure("correlate extract --only-linked (same \(options.lnavMB) MB prefix)",
+                        "'\(correlate)' extract -q --only-linked '\(slice)' \(sink)", bytes: sliceSize, lines: sliceLines)
         }
 
         print("File: `\(file)`, \(size >> 20) MiB, \(lines) lines; best of \(options.runs) runs, page cache warm.")
@@ -107,11 +119,17 @@ enum Bench {
         print("")
         print(String(format: "Speed relative to grep -oP with the same rules: --only-linked %.1f×, every record %.1f×.", same / onlyLinked, same / every))
         print(String(format: "Speed relative to grep -oP with one trace-id pattern: --only-linked %.2f×, every record %.2f×.", simple / onlyLinked, simple / every))
-        if let lnav = results.first(where: { $0.0.hasPrefix("lnav") }),
-            let same = results.first(where: { $0.0.contains("prefix)") && $0.0.hasPrefix("correlate") })
+        func rate(_ result: (String, String, Double, Int64, Int)) -> Double { Double(result.4) / result.2 }
+        if let lnav = results.first(where: { $0.0.hasPrefix("lnav (index") }),
+            let same = results.first(where: { $0.0.hasPrefix("correlate extract (same") })
         {
-            print(String(format: "correlate vs lnav lines/s on the same prefix: %.1f×.",
-                         (Double(same.4) / same.2) / (Double(lnav.4) / lnav.2)))
+            print(String(format: "correlate extract vs lnav with its own formats, lines/s on the same prefix: %.1f×.", rate(same) / rate(lnav)))
+        }
+        if let lnav = results.first(where: { $0.0.hasPrefix("lnav (same prefix") }),
+            let linked = results.first(where: { $0.0.hasPrefix("correlate extract --only-linked (same") })
+        {
+            print(String(format: "correlate extract --only-linked vs lnav with a format capturing the trace id, lines/s on the same prefix: %.1f×.",
+                         rate(linked) / rate(lnav)))
         }
     }
 
