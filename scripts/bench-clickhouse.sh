@@ -23,7 +23,8 @@ front=$!
 trap 'kill -9 $front 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do grep -q listening "$folder/port" 2>/dev/null && break; sleep 0.5; done
 port=$(awk '{print $3}' "$folder/port")
-store="clickhouse://127.0.0.1:$port/bench"
+# A long timeout: a loaded machine (a build beside it) can keep an insert waiting past 30 s.
+store="clickhouse://127.0.0.1:$port/bench?timeout=600"
 $correlate store init --store "$store" > /dev/null
 
 seconds() { local start=$(date +%s.%N); "$@" > /dev/null 2> "$folder/last.err"; echo "$(date +%s.%N) - $start" | bc; }

@@ -22,8 +22,10 @@ public struct AlertLookup {
     public let store: EventStore
     /// Where a second handle on the same store comes from: on another thread, it reads the
     /// queue figures while `store` reads and analyses the candidate traces, then the window's
-    /// log lines without spans or ids while `store` reads the kept traces' lines. Nil, or a
-    /// handle that cannot be opened: all is read in turn on `store`.
+    /// log lines without spans or ids while `store` reads the kept traces' lines. On a store
+    /// that computes the figures itself (ClickHouse), they are asked for at once, before the
+    /// window's spans are read, and the window's log lines are read on `store` while they run.
+    /// Nil, or a handle that cannot be opened: all is read in turn on `store`.
     public var secondStore: SecondStore?
     public let matcher: AlertMatcher
     public var limit: Int
@@ -64,7 +66,7 @@ public struct AlertLookup {
         // them: with a second handle, they are asked for at once, while this thread reads the
         // window's spans and analyses the candidates.
         var figures: Background<[QueueComparison]?, any Error>?
-        if let secondStore, store.computesQueueStatistics {
+        if let secondStore, store.computesQueueStatistics, !queueNames.isEmpty {
             figures = Background {
                 guard let second = secondStore.store() else { return nil }
                 return try queueFigures(on: second, windowSpans: nil)
