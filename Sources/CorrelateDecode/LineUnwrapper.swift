@@ -285,7 +285,7 @@ public final class LineUnwrapper {
               line[used] == UInt8(ascii: " ")
         else { return nil }
         let stream = UnsafeBufferPointer(rebasing: line[(used + 1)..<(used + 7)])
-        guard stream.elementsEqual("stdout".utf8) || stream.elementsEqual("stderr".utf8),
+        guard stream.hasBytes(of: "stdout") || stream.hasBytes(of: "stderr"),
               line[used + 7] == UInt8(ascii: " "),
               line[used + 8] == UInt8(ascii: "P") || line[used + 8] == UInt8(ascii: "F")
         else { return nil }
@@ -494,7 +494,7 @@ public final class LineUnwrapper {
         // A UTF-8 byte order mark may begin MSG.
         if j + 2 < line.count, line[j] == 0xEF, line[j + 1] == 0xBB, line[j + 2] == 0xBF { j += 3 }
         let time = UnsafeBufferPointer(rebasing: line[fields[0]])
-        let timestamp = time.elementsEqual("-".utf8) ? nil : Timestamp.parse(time)
+        let timestamp = time.hasBytes(of: "-") ? nil : Timestamp.parse(time)
         var key = StreamKey("syslog")
         for field in fields[1...3] { key.add(UnsafeBufferPointer(rebasing: line[field])) }
         return (timestamp, severity, key.value, min(j, line.count)..<line.count, structuredData)

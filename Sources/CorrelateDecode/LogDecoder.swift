@@ -145,12 +145,12 @@ public struct LogDecoder {
         }
         if let unit = get(.journalUnit), case .string(false) = unit.kind {
             var range = unit.range
-            let suffix = ".service".utf8
-            if range.count > suffix.count,
-                UnsafeBufferPointer(rebasing: line[(range.upperBound - suffix.count)..<range.upperBound])
-                    .elementsEqual(suffix)
+            let suffix: StaticString = ".service"
+            let length = suffix.utf8CodeUnitCount
+            if range.count > length,
+                UnsafeBufferPointer(rebasing: line[(range.upperBound - length)..<range.upperBound]).hasBytes(of: suffix)
             {
-                range = range.lowerBound..<(range.upperBound - suffix.count)
+                range = range.lowerBound..<(range.upperBound - length)
             }
             decoded.service = .line(range, escaped: false)
         } else {

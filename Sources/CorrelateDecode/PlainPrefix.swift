@@ -1,4 +1,5 @@
 import CorrelateModel
+import CorrelateJSON
 
 /// The conventional head of a plain-text log line: an optional timestamp (possibly in
 /// brackets), an optional level word, and where the message begins.
@@ -231,9 +232,10 @@ struct PlainPrefix {
 
     /// Whether `text` ends with a key that holds a level: `level`, `lvl`, `at`, `severity`.
     private static func isLevelKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        for key in ["level", "lvl", "at", "severity", "loglevel"] where text.count >= key.utf8.count {
-            let tail = UnsafeBufferPointer(rebasing: text[(text.count - key.utf8.count)...])
-            if tail.elementsEqual(key.utf8), tail.count == text.count || !PlainPrefix.isWordByte(text[text.count - key.utf8.count - 1]) {
+        for key in levelKeys where text.count >= key.utf8CodeUnitCount {
+            let length = key.utf8CodeUnitCount
+            let tail = UnsafeBufferPointer(rebasing: text[(text.count - length)...])
+            if tail.hasBytes(of: key), tail.count == text.count || !PlainPrefix.isWordByte(text[text.count - length - 1]) {
                 return true
             }
         }
@@ -241,11 +243,12 @@ struct PlainPrefix {
     }
 
     private static func isFullLevelName(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
-        for name in ["debug", "info", "notice", "warn", "warning", "error", "critical", "fatal"] where word.elementsEqual(name.utf8) {
-            return true
-        }
-        return false
+        fullLevelNames.contains { word.hasBytes(of: $0) }
     }
+
+    private static let levelKeys: [StaticString] = ["level", "lvl", "at", "severity", "loglevel"]
+    private static let fullLevelNames: [StaticString] = ["debug", "info", "notice", "warn", "warning", "error", "critical", "fatal"]
+    private static let dotNetLevels: [StaticString] = ["trce", "dbug", "info", "warn", "fail", "crit"]
 
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool {
@@ -253,8 +256,7 @@ struct PlainPrefix {
     }
 
     static func isDotNetLevel(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
-        for level in ["trce", "dbug", "info", "warn", "fail", "crit"] where word.elementsEqual(level.utf8) { return true }
-        return false
+        dotNetLevels.contains { word.hasBytes(of: $0) }
     }
 
     @inline(__always)

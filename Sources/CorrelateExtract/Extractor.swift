@@ -17,14 +17,22 @@ public final class Extractor {
     /// Lines whose search stopped at a PCRE2 limit.
     public private(set) var limitHits = 0
 
-    /// A combined pattern over some of the rules, with the match data to run it.
-    private struct Subset {
+    /// A combined pattern over some of the rules, with the match data to run it. A class: handed
+    /// out once per line, one reference is cheaper to count than four.
+    private final class Subset {
         let pattern: Pattern
         let data: MatchData
         /// Rule indices (into `ruleSet.rules`), in priority order.
         let rules: [Int]
         /// Each rule's enclosing group in `pattern`.
         let outerGroup: [Int]
+
+        init(pattern: Pattern, data: MatchData, rules: [Int], outerGroup: [Int]) {
+            self.pattern = pattern
+            self.data = data
+            self.rules = rules
+            self.outerGroup = outerGroup
+        }
     }
 
     private static let maxCachedSubsets = 512

@@ -55,6 +55,16 @@ final class RecordAssembler: @unchecked Sendable {
     // ``AssemblyState`` and `ExtractPipeline.readInParallel`).
     /// Streams that had a line in the current chunk (0: the main stream).
     private(set) var chunkStreams: Set<UInt64> = []
+    /// The stream last added to `chunkStreams` (most lines are of the stream of the line before).
+    private var lastChunkStream: UInt64?
+
+    /// Adds `key` to `chunkStreams`; whether it was not there yet.
+    @inline(__always)
+    private func noteChunkStream(_ key: UInt64) -> Bool {
+        if key == lastChunkStream { return false }
+        lastChunkStream = key
+        return chunkStreams.insert(key).inserted
+    }
     /// A line whose stream had no line yet in this chunk could have continued that stream's
     /// record: the chunk's records depend on state from before it.
     private(set) var dependsOnEarlierState = false
@@ -107,6 +117,7 @@ final class RecordAssembler: @unchecked Sendable {
         otherStreams.removeAll()
         linkedOtherStreams = 0
         chunkStreams.removeAll(keepingCapacity: true)
+        lastChunkStream = nil
         dependsOnEarlierState = false
         inheritedWrittenRecord = false
         skipsLines = true
@@ -131,6 +142,7 @@ final class RecordAssembler: @unchecked Sendable {
         inheritedWrittenRecord = state.writtenRecordOpen
         unwrapper.restore(partials: state.partials)
         chunkStreams.removeAll(keepingCapacity: true)
+        lastChunkStream = nil
         dependsOnEarlierState = false
     }
 
@@ -197,7 +209,7 @@ final class RecordAssembler: @unchecked Sendable {
             if summary.firstTruncated == nil { summary.firstTruncated = SourceLocation(file: currentFile, line: line.number) }
         }
         if configuration.onlyLinked, skippable, skipsLines, !truncated, wrapper.streamKey == 0, canSkip(bytes) {
-            chunkStreams.insert(0)
+            _ = noteChunkStream(0)
             hold(bytes, wrapper: wrapper)
             return
         }
@@ -226,20 +238,26 @@ final class RecordAssembler: @unchecked Sendable {
             }
         }
         let key = decoded.streamKey
-        if chunkStreams.insert(key).inserted, !truncated, !ContinuationRule.startsRecord(decoded) {
+        if noteChunkStream(key), !truncated, !ContinuationRule.startsRecord(decoded) {
             dependsOnEarlierState = true
         }
         if !pendingBlanks.isEmpty, pendingBlankStream != key { settleBlankLines(joining: false) }
         if key == 0 {
             assemble(line, decoded, stream: &mainStream, key: 0, alone: truncated)
         } else {
-            if otherStreams.count >= Self.maxStreams, otherStreams[key] == nil {
-                otherStreams.removeAll()
-                linkedOtherStreams = 0
+            // One hash lookup per line: the stream's state is changed in place by its index.
+            var slot = otherStreams.index(forKey: key)
+            if slot == nil {
+                if otherStreams.count >= Self.maxStreams {
+                    otherStreams.removeAll()
+                    linkedOtherStreams = 0
+                }
+                otherStreams[key] = StreamState()
+                slot = otherStreams.index(forKey: key)
             }
-            let wasLinked = otherStreams[key]?.isLinked == true
-            assemble(line, decoded, stream: &otherStreams[key, default: StreamState()], key: key, alone: truncated)
-            let isLinked = otherStreams[key]?.isLinked == true
+            let wasLinked = otherStreams.values[slot!].isLinked
+            assemble(line, decoded, stream: &otherStreams.values[slot!], key: key, alone: truncated)
+            let isLinked = otherStreams.values[slot!].isLinked
             if wasLinked != isLinked { linkedOtherStreams += isLinked ? 1 : -1 }
         }
     }
