@@ -38,8 +38,9 @@ struct RuleGroups: Sendable {
 extension CompiledRule {
     /// Compiles and checks `rule`; returns the problems found instead when there are any.
     static func compile(_ rule: Rule, sourceText: String) -> Result<CompiledRule, Diagnostic> {
-        let sourceLines = sourceText.split(separator: "\n", omittingEmptySubsequences: false)
+        // Only a problem needs the file's lines (splitting a String walks its characters).
         func at(_ offset: Int) -> (SourceLocation, String?) {
+            let sourceLines = sourceText.split(separator: "\n", omittingEmptySubsequences: false)
             let (line, column) = rule.patternPosition.location(
                 ofOffset: offset, in: rule.pattern, sourceLines: sourceLines)
             let snippet = line - 1 < sourceLines.count ? String(sourceLines[line - 1]) : nil

@@ -28,6 +28,9 @@ import CorrelateTestSupport
         let alerts = try #require(RuleLoader.shippedSources().first { $0.path.hasSuffix("alerts.yaml") })
         #expect(RuleFileParser.onlyAlertMappings(alerts.text))
         #expect(RuleFileParser.onlyAlertMappings("# note\n---\nalert_mappings:\n  lookback: 5m\n"))
+        // Written on Windows: each line ends in CR LF.
+        #expect(RuleFileParser.onlyAlertMappings("# note\r\n---\r\nalert_mappings:\r\n  lookback: 5m\r\n"))
+        #expect(!RuleFileParser.onlyAlertMappings("alert_mappings:\r\n  lookback: 5m\r\nrules:\r\n  - name: x\r\n"))
         #expect(!RuleFileParser.onlyAlertMappings("alert_mappings:\n  lookback: 5m\nrules:\n  - name: x\n"))
         #expect(!RuleFileParser.onlyAlertMappings("{alert_mappings: {}, rules: []}\n"))
         #expect(!RuleFileParser.onlyAlertMappings("# only a comment\n"))
