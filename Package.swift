@@ -79,9 +79,11 @@ let package = Package(
         // target that imports zlib and libzstd), lines, chunks, followed files, directories.
         .target(name: "CorrelateSources", dependencies: ["CorrelateModel", "CZlib", "CZstd"], swiftSettings: hotPath),
         .target(name: "CorrelateDecode", dependencies: ["CorrelateModel", "CorrelateJSON"], swiftSettings: hotPath),
+        // The literal prefilter's vectorised pair scan (AVX2, chosen at run time).
+        .target(name: "CPairScan"),
         .target(
             name: "CorrelateExtract",
-            dependencies: ["CorrelateModel", "CorrelateJSON", "CorrelateMatcher", "Yams"],
+            dependencies: ["CorrelateModel", "CorrelateJSON", "CorrelateMatcher", "CPairScan", "Yams"],
             swiftSettings: hotPath
         ),
         .target(name: "CorrelateRender", dependencies: ["CorrelateModel", "CorrelateJSON"], swiftSettings: hotPath),
@@ -173,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelateExtractTests",
-            dependencies: ["CorrelateExtract", "CorrelateTestSupport"],
+            dependencies: ["CorrelateExtract", "CPairScan", "CorrelateTestSupport"],
             swiftSettings: imports
         ),
         .testTarget(

@@ -86,11 +86,19 @@ public final class RuleSet: Sendable {
             let prefixScore = RequiredLiterals.score(prefixes)
             let requiredScore = analysis.required.map(RequiredLiterals.score) ?? 0
             if prefixScore >= 10 || prefixScore >= requiredScore - 3 {
-                // A match start found by a prefix of another start is found by that prefix.
-                let shortest = prefixes.filter { start in
-                    !prefixes.contains { $0.count < start.count && start.starts(with: $0) }
+                let hexRun = HexRuns.atFixedOffset(in: pattern)
+                var starts = prefixes
+                // Bytes of a start that fall in the run of hex digits every hit is checked for
+                // are left out: `[trace_id=` and a check for 32 digits after it, rather than
+                // 16 strings `[trace_id=0`…`[trace_id=f` compared wherever `[t` occurs.
+                if let run = hexRun, run.offset >= 2, starts.contains(where: { $0.count > run.offset }) {
+                    starts = Set(starts.map { Array($0.prefix(run.offset)) })
                 }
-                return .init(literals: shortest, anchored: true, hexRun: HexRuns.atFixedOffset(in: pattern))
+                // A match start found by a prefix of another start is found by that prefix.
+                let shortest = starts.filter { start in
+                    !starts.contains { $0.count < start.count && start.starts(with: $0) }
+                }
+                return .init(literals: shortest, anchored: true, hexRun: hexRun)
             }
         }
         return analysis.required.map { .init(literals: $0, anchored: false) }

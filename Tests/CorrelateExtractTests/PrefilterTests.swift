@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CorrelateExtract
+import CPairScan
 import CorrelateTestSupport
 
 private func literals(_ pattern: String) -> [String]? {
@@ -208,5 +209,136 @@ private func literals(_ pattern: String) -> [String]? {
         let literals = set.requiredLiterals(ofRule: index)
         #expect(literals.count <= 4)
         #expect(literals.allSatisfy { $0.contains("\" \"") }, "\(literals)")
+    }
+}
+
+/// The vectorised pair scan (`CPairScan`) and what it is built from.
+@Suite struct PairScanTests {
+    /// Every line of the corpus, in its own case, upper case and between other text.
+    private func corpus() throws -> [String] {
+        var lines: [String] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: Fixtures.celery("logs")) {
+            lines += try String(contentsOfFile: Fixtures.celery("logs/" + file), encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        let shapes = Fixtures.fixture("shapes")
+        for file in try FileManager.default.contentsOfDirectory(atPath: shapes) {
+            lines += try String(contentsOfFile: shapes + "/" + file, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        return lines + lines.map { $0.uppercased() } + lines.map { "x" + $0 + " y" }
+    }
+
+    /// No false negatives: on random bytes and on every line of the corpus, every position
+    /// whose (folded) pair keys a literal is among the candidates, whatever the text's length
+    /// (the 32-byte blocks and the tail).
+    @Test func everyKeyPairIsACandidate() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        var keys = Set<Int>()
+        for index in set.rules.indices {
+            for literal in set.requiredLiterals(ofRule: index) where literal.utf8.count >= 2 {
+                let bytes = Array(literal.utf8)
+                let offset = RequiredLiterals.keyOffset(of: bytes)
+                keys.insert(Int(bytes[offset]) | Int(bytes[offset + 1]) << 8)
+            }
+        }
+        #expect(keys.count > 50)
+        let masks = LiteralPrefilter.pairMasks(forKeys: Array(keys))
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("\"[]=-_:,. 0123456789abcdefABCDEFtrace_idspanTRACEjob".utf8)
+        var texts: [[UInt8]] = try corpus().map { Array($0.utf8) }
+        for length in 0..<200 { texts.append((0..<length).map { _ in alphabet.randomElement(using: &generator)! }) }
+        var missed: [String] = []
+        let out = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+        defer { out.deallocate() }
+        for text in texts where text.count >= 2 {
+            var found = Set<Int>()
+            text.withUnsafeBufferPointer { bytes in
+                masks.withUnsafeBufferPointer { masks in
+                    var from = 0
+                    while from < bytes.count - 1 {
+                        var resume = 0
+                        // A small buffer, so that the scan also stops and resumes mid-text.
+                        let count = correlate_pair_scan(bytes.baseAddress, from, bytes.count - 1, masks.baseAddress, out, 64, &resume)
+                        for index in 0..<count { found.insert(Int(out[index])) }
+                        #expect(resume > from)
+                        from = resume
+                    }
+                }
+            }
+            for position in 0..<(text.count - 1) {
+                let pair = Int(RegexSubsetParser.fold(text[position])) | Int(RegexSubsetParser.fold(text[position + 1])) << 8
+                if keys.contains(pair), !found.contains(position) {
+                    let around = text[max(0, position - 12)..<min(text.count, position + 12)]
+                    missed.append("…\(String(decoding: around, as: UTF8.self))… @\(position)")
+                }
+            }
+        }
+        #expect(missed.isEmpty, "\(missed.prefix(5))")
+    }
+
+    /// The scan with the vectorised first stage finds what testing every position finds: the
+    /// same candidate rules and the same anchor hits, line by line.
+    @Test func theVectorisedScanChangesNothing() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let literals = set.rules.map { RuleSet.literals(for: $0.rule.pattern) }
+        let scalar = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns, vectorScan: false)
+        let vector = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns)
+        #expect(!scalar.vectorScan)
+        if correlate_pair_scan_available() == 0 { return }  // nothing to compare on this processor
+        #expect(vector.vectorScan)
+        let one = AnchorHits(), other = AnchorHits()
+        var differ: [String] = []
+        for line in try corpus() {
+            var copy = line
+            copy.withUTF8 { bytes in
+                let a = scalar.scan(bytes, hits: one), b = vector.scan(bytes, hits: other)
+                let hitsA = (0..<one.count).map { "\(one.positions[$0]):\(one.rules[$0])" }
+                let hitsB = (0..<other.count).map { "\(other.positions[$0]):\(other.rules[$0])" }
+                if a != b || hitsA != hitsB { differ.append(line) }
+            }
+        }
+        #expect(differ.isEmpty, "\(differ.prefix(3))")
+    }
+
+    /// A rule whose hits are checked for a run of hex digits at a fixed place is looked for by
+    /// the bytes before the run only: `[trace_id=`, not 16 strings `[trace_id=0`…`[trace_id=f`.
+    @Test func anchorLiteralsStopWhereTheCheckedRunStarts() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        var checked = 0
+        for index in set.rules.indices {
+            guard let run = set.checkedHexRun(ofRule: index) else { continue }
+            checked += 1
+            for literal in set.requiredLiterals(ofRule: index) where run.offset >= 2 {
+                #expect(literal.utf8.count <= run.offset, "\(set.rules[index].rule.name): \(literal)")
+            }
+        }
+        #expect(checked >= 3)
+        let python = try #require(set.rules.firstIndex { $0.rule.name == "otel-python-logging" })
+        #expect(set.requiredLiterals(ofRule: python) == ["[trace_id="])
+    }
+
+    /// Literals are keyed by the pair least frequent in real logs, as the table measured on the
+    /// fixtures says (regenerate it with scripts/generate-pair-frequencies.py): the table holds
+    /// the fixtures' most frequent pairs, and a literal's key is none of its frequent pairs.
+    @Test func keyPairsFollowTheMeasuredFrequencies() throws {
+        for word in ["trace_id=", "\"span_id\"", "traceparent", "celery.task_id"] {
+            let literal = Array(word.utf8)
+            let offset = RequiredLiterals.keyOffset(of: literal)
+            let key = PairFrequency.of(literal[offset], literal[offset + 1])
+            for index in 0..<(literal.count - 1) {
+                #expect(key <= PairFrequency.of(literal[index], literal[index + 1]), "\(word)")
+            }
+        }
+        // The most frequent pairs of the fixtures, counted here, are all in the table.
+        var counts: [Int: Int] = [:]
+        for path in try FileManager.default.contentsOfDirectory(atPath: Fixtures.fixture("shapes")) {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.fixture("shapes") + "/" + path)))
+            for index in 0..<max(0, bytes.count - 1) where bytes[index] != 0x0A && bytes[index + 1] != 0x0A {
+                counts[Int(RegexSubsetParser.fold(bytes[index])) | Int(RegexSubsetParser.fold(bytes[index + 1])) << 8, default: 0] += 1
+            }
+        }
+        let listed = Set(PairFrequency.measured.map { Int($0 >> 16) })
+        for (pair, _) in counts.sorted(by: { $0.value > $1.value }).prefix(50) {
+            #expect(listed.contains(pair), "pair \(pair & 0xFF), \(pair >> 8)")
+        }
     }
 }

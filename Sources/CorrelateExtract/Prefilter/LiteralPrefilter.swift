@@ -1,3 +1,5 @@
+import CPairScan
+
 /// Tells, for a line, which rules can possibly match it, by looking for their required literals
 /// (see ``RequiredLiterals``) before any regex runs.
 ///
@@ -16,12 +18,19 @@
 /// anchored — the cheapest regex run there is. *Presence* literals only say that the rule can
 /// match somewhere in the line: the rule then joins the combined search of the line.
 ///
+/// Where the processor has AVX2, the positions whose pair may key a literal are first found 32
+/// at a time (``pairMasks``, `CPairScan`: nibble tables in the manner of Hyperscan's Teddy), and
+/// only those are tested against the bitmap: lines are mostly text in which key pairs are rare.
+///
 /// Then a rule whose every match holds a run of hex digits (an id: see ``HexRuns``) stays a
 /// candidate only if the line has such a run.
 ///
 /// Rules are numbered by their index in the rule set; the first 64 can be filtered, the others
 /// (and rules without required literals) are always candidates.
-struct LiteralPrefilter: Sendable {
+///
+/// A class: every line calls on it through the rule set, and a struct of this many tables was
+/// copied for each call (a retain and a release per table).
+final class LiteralPrefilter: Sendable {
     /// The literals of one rule and how they are used.
     struct RuleLiterals: Sendable {
         var literals: Set<[UInt8]>
@@ -103,8 +112,18 @@ struct LiteralPrefilter: Sendable {
     private let hasSingleByteLiterals: Bool
     /// Bit per raw byte pair (first byte in the low half) that starts a literal in some case.
     private let pairBits: [UInt64]
-    /// Literals by the folded pair that keys them: `literals[bucketStart[pair]..<bucketStart[pair + 1]]`.
-    private let bucketStart: [Int32]
+    /// The key pairs in 16 buckets, as `correlate_pair_scan` reads them (see `CPairScan.h`).
+    private let pairMasks: [UInt8]
+    /// Whether ``scan(_:hits:)`` finds candidate positions with `correlate_pair_scan` (AVX2)
+    /// before testing them against ``pairBits``; otherwise every position is tested.
+    let vectorScan: Bool
+    /// Literals by the folded pair that keys them, in a small open-addressing table (a few KiB,
+    /// where a table by every pair took 256 KiB and missed the cache on every hit): each slot is
+    /// the pair | its first literal << 16 | the end of its literals << 40; empty slots are
+    /// ``emptyBucket``. See ``bucket(of:)``.
+    private let buckets: [UInt64]
+    private let bucketShift: UInt32
+    private static let emptyBucket = UInt64.max
     private let literals: [Compact]
     private let tails: [UInt8]
     /// Rules whose literals are anchors.
@@ -131,7 +150,9 @@ struct LiteralPrefilter: Sendable {
     ///   - rules: per rule index, its literals, or nil when it has none (always tried).
     ///   - hexRuns: per rule index, the run of hex digits every match holds (0: none known);
     ///     empty for none.
-    init(rules: [RuleLiterals?], hexRuns: [Int] = []) {
+    ///   - vectorScan: false to test every position without the vectorised scan (for tests that
+    ///     compare the two); by default it is used where the processor has it.
+    init(rules: [RuleLiterals?], hexRuns: [Int] = [], vectorScan: Bool = true) {
         var gates: [Int: UInt64] = [:]
         for (index, run) in hexRuns.enumerated() where index < 64 && run >= Self.minimumHexRun {
             gates[run, default: 0] |= 1 << UInt64(index)
@@ -192,16 +213,12 @@ struct LiteralPrefilter: Sendable {
             }
         }
         var bits = [UInt64](repeating: 0, count: 1024)
-        var bucketStart = [Int32](repeating: 0, count: 65_537)
+        var ranges: [(pair: Int, first: Int, end: Int)] = []
         var compact: [Compact] = []
         var tails: [UInt8] = []
-        var filled = 0
         for (key, literals) in byPair.sorted(by: { $0.key < $1.key }) {
             let pair = Int(key)
-            while filled <= pair {
-                bucketStart[filled] = Int32(compact.count)
-                filled += 1
-            }
+            let firstLiteral = compact.count
             for first in LiteralPrefilter.cases(of: UInt8(pair & 0xFF)) {
                 for second in LiteralPrefilter.cases(of: UInt8(pair >> 8)) {
                     let raw = Int(first) | Int(second) << 8
@@ -215,16 +232,25 @@ struct LiteralPrefilter: Sendable {
                     keyOffset: Int32(literal.keyOffset), tail: Int32(tails.count)))
                 tails += literal.bytes.dropFirst(8)
             }
+            ranges.append((pair, firstLiteral, compact.count))
         }
-        while filled <= 65_536 {
-            bucketStart[filled] = Int32(compact.count)
-            filled += 1
+        // At most a quarter full, so that a probe rarely goes past its first slot.
+        var shift: UInt32 = 32 - 6
+        while (1 << (32 - shift)) < 4 * ranges.count { shift -= 1 }
+        var table = [UInt64](repeating: Self.emptyBucket, count: 1 << (32 - shift))
+        for range in ranges {
+            var slot = Self.slot(of: range.pair, shift: shift)
+            while table[slot] != Self.emptyBucket { slot = (slot + 1) & (table.count - 1) }
+            table[slot] = UInt64(range.pair) | UInt64(range.first) << 16 | UInt64(range.end) << 40
         }
+        self.buckets = table
+        self.bucketShift = shift
+        self.pairMasks = Self.pairMasks(forKeys: ranges.map(\.pair))
+        self.vectorScan = vectorScan && !ranges.isEmpty && correlate_pair_scan_available() != 0
         self.alwaysCandidates = always
         self.singleByte = single
         self.hasSingleByteLiterals = single.contains { $0 != 0 }
         self.pairBits = bits
-        self.bucketStart = bucketStart
         self.literals = compact
         self.tails = tails
         self.anchoredRules = anchored
@@ -249,14 +275,32 @@ struct LiteralPrefilter: Sendable {
         guard n > 0, let base = text.baseAddress else { return alwaysCandidates }
         var found: UInt64 = 0
         let raw = UnsafeRawPointer(base)
-        pairBits.withUnsafeBufferPointer { bits in
-            var i = 0
-            while i + 1 < n {
-                let pair = Int(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self).littleEndian)
-                if bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
-                    found |= verify(at: i, base, n, hits)
+        if vectorScan, n < Int(UInt32.max) {
+            var from = 0
+            while from < n - 1 {
+                var resume = 0
+                let count = pairMasks.withUnsafeBufferPointer { masks in
+                    correlate_pair_scan(base, from, n - 1, masks.baseAddress, hits.candidates, AnchorHits.candidateCapacity, &resume)
                 }
-                i += 1
+                for index in 0..<count {
+                    let i = Int(hits.candidates[index])
+                    let pair = Int(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self).littleEndian)
+                    if pairBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
+                        found |= verify(at: i, base, n, hits)
+                    }
+                }
+                from = resume
+            }
+        } else {
+            pairBits.withUnsafeBufferPointer { bits in
+                var i = 0
+                while i + 1 < n {
+                    let pair = Int(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self).littleEndian)
+                    if bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
+                        found |= verify(at: i, base, n, hits)
+                    }
+                    i += 1
+                }
             }
         }
         if hasSingleByteLiterals {
@@ -336,8 +380,7 @@ struct LiteralPrefilter: Sendable {
     @inline(never)
     private func verify(at position: Int, _ base: UnsafePointer<UInt8>, _ n: Int, _ hits: AnchorHits) -> UInt64 {
         let pair = Int(fold[Int(base[position])]) | Int(fold[Int(base[position + 1])]) << 8
-        let first = Int(bucketStart[pair])
-        let end = Int(bucketStart[pair + 1])
+        let (first, end) = bucket(of: pair)
         guard end > first else { return 0 }
         var presence: UInt64 = 0
         var windowStart = -1
@@ -395,6 +438,63 @@ struct LiteralPrefilter: Sendable {
         return anchors
     }
 
+    /// The tables `correlate_pair_scan` reads: the folded key pairs put into 16 buckets, each
+    /// where it widens the bucket's combinations of nibbles least (the more frequent pairs, by
+    /// ``PairFrequency``, placed first), both cases of a letter's high nibble included.
+    static func pairMasks(forKeys keys: [Int]) -> [UInt8] {
+        // Per bucket: the nibbles of the first byte (low, high) and of the second.
+        var nibbles = [[UInt16]](repeating: [0, 0, 0, 0], count: 16)
+        func nibblesOf(_ pair: Int) -> [UInt16] {
+            let first = UInt8(pair & 0xFF), second = UInt8(pair >> 8)
+            var result: [UInt16] = [0, 0, 0, 0]
+            for byte in cases(of: first) { result[0] |= 1 << (byte & 15); result[1] |= 1 << (byte >> 4) }
+            for byte in cases(of: second) { result[2] |= 1 << (byte & 15); result[3] |= 1 << (byte >> 4) }
+            return result
+        }
+        func combinations(_ sets: [UInt16]) -> Int { sets.reduce(1) { $0 * $1.nonzeroBitCount } }
+        let ordered = keys.sorted {
+            PairFrequency.of(UInt8($0 & 0xFF), UInt8($0 >> 8)) > PairFrequency.of(UInt8($1 & 0xFF), UInt8($1 >> 8))
+        }
+        for pair in ordered {
+            let own = nibblesOf(pair)
+            let bucket = (0..<16).min { a, b in
+                let grownA = combinations(zip(nibbles[a], own).map { $0 | $1 }) - combinations(nibbles[a])
+                let grownB = combinations(zip(nibbles[b], own).map { $0 | $1 }) - combinations(nibbles[b])
+                return grownA < grownB
+            }!
+            nibbles[bucket] = zip(nibbles[bucket], own).map { $0 | $1 }
+        }
+        var masks = [UInt8](repeating: 0, count: 128)
+        for (bucket, sets) in nibbles.enumerated() {
+            let bit = UInt8(1) << UInt8(bucket & 7)
+            let base = 64 * (bucket >> 3)
+            for (table, set) in sets.enumerated() {
+                for nibble in 0..<16 where set & (1 << nibble) != 0 { masks[base + 16 * table + nibble] |= bit }
+            }
+        }
+        return masks
+    }
+
+    /// The first slot to probe for a folded pair (Fibonacci hashing).
+    @inline(__always)
+    private static func slot(of pair: Int, shift: UInt32) -> Int {
+        Int((UInt32(truncatingIfNeeded: pair) &* 0x9E37_79B1) >> shift)
+    }
+
+    /// The range in ``literals`` of the literals keyed by a folded pair (empty for none).
+    @inline(__always)
+    private func bucket(of pair: Int) -> (Int, Int) {
+        buckets.withUnsafeBufferPointer { table in
+            var slot = Self.slot(of: pair, shift: bucketShift)
+            while true {
+                let entry = table[slot]
+                if entry == Self.emptyBucket { return (0, 0) }
+                if Int(entry & 0xFFFF) == pair { return (Int((entry >> 16) & 0xFF_FFFF), Int(entry >> 40)) }
+                slot = (slot + 1) & (table.count - 1)
+            }
+        }
+    }
+
     /// ASCII upper-case letters to lower case in eight bytes at once.
     @inline(__always)
     static func foldASCII(_ x: UInt64) -> UInt64 {
@@ -415,17 +515,22 @@ final class AnchorHits {
     static let capacity = 64
     private(set) var positions: UnsafeMutablePointer<Int>
     private(set) var rules: UnsafeMutablePointer<UInt64>
+    /// Where the vectorised scan writes the positions to test (see ``LiteralPrefilter``).
+    let candidates: UnsafeMutablePointer<UInt32>
+    static let candidateCapacity = 4096
     var count = 0
     var overflowed: UInt64 = 0
 
     init() {
         positions = .allocate(capacity: AnchorHits.capacity)
         rules = .allocate(capacity: AnchorHits.capacity)
+        candidates = .allocate(capacity: AnchorHits.candidateCapacity)
     }
 
     deinit {
         positions.deallocate()
         rules.deallocate()
+        candidates.deallocate()
     }
 
     /// The hits are not in position order (a literal keyed past its first pair is found

@@ -135,7 +135,7 @@ enum RequiredLiterals {
                 cross(cross(left ?? [[]], body), right ?? [[]]),
                 cross(body, right ?? [[]]), cross(left ?? [[]], body), body,
             ]
-            if let best = options.compactMap({ $0 }).compactMap({ usable($0) }).max(by: { score($0) < score($1) }) {
+            if let best = mostSelective(options.compactMap({ $0 }).compactMap({ usable($0) })) {
                 candidates.append(best)
             }
         }
@@ -168,7 +168,7 @@ enum RequiredLiterals {
         }
         // The suffix: the last inexact child's suffix followed by the exact run after it.
         let suffix: Set<[UInt8]>? = left.flatMap { cross($0, run ?? [[]]) }
-        let required = candidates.compactMap { usable($0) }.max(by: { score($0) < score($1) })
+        let required = mostSelective(candidates.compactMap { usable($0) })
         return Info(exact: nil, required: required, prefix: prefix, suffix: suffix)
     }
 
@@ -187,8 +187,17 @@ enum RequiredLiterals {
 
     /// The better of a node's exact and required sets, if either can be relied on.
     static func best(_ info: Info) -> Set<[UInt8]>? {
-        [info.exact, info.required].compactMap { $0 }.compactMap { usable($0) }
-            .max(by: { score($0) < score($1) })
+        mostSelective([info.exact, info.required].compactMap { $0 }.compactMap { usable($0) })
+    }
+
+    /// The set of highest ``score(_:)`` (the first of equals), each scored once.
+    static func mostSelective(_ sets: [Set<[UInt8]>]) -> Set<[UInt8]>? {
+        var best: (set: Set<[UInt8]>, score: Double)?
+        for set in sets {
+            let value = score(set)
+            if best == nil || value > best!.score { best = (set, value) }
+        }
+        return best?.set
     }
 
     /// A set is usable as a requirement when none of its strings is empty.
@@ -198,7 +207,9 @@ enum RequiredLiterals {
     }
 
     /// How selective a set is: minus log₂ of the chance that a position of a typical log line
-    /// starts one of its strings, from rough byte frequencies of log text. Higher is better.
+    /// starts one of its strings, from rough byte frequencies of log text (``ByteFrequency``)
+    /// and, for the key pairs, the pairs' measured frequencies (``PairFrequency``). Higher is
+    /// better.
     ///
     /// The scan compares literals where the pair of bytes that keys them occurs (see
     /// ``LiteralPrefilter``), so each distinct key pair adds its own chance, weighted by
@@ -213,7 +224,7 @@ enum RequiredLiterals {
             chance += p
             if string.count >= 2 { keys.insert(keyPair(of: string)) }
         }
-        for key in keys { chance += keyPairWeight * ByteFrequency.of(key[0]) * ByteFrequency.of(key[1]) }
+        for key in keys { chance += keyPairWeight * PairFrequency.of(key[0], key[1]) }
         // A one-byte literal is checked by a second pass over the line: count it two bits worse.
         let singleBytePenalty = set.contains { $0.count == 1 } ? 2.0 : 0
         return chance > 0 ? -log2(chance) - singleBytePenalty : 0
@@ -223,8 +234,8 @@ enum RequiredLiterals {
     /// that a literal lets through to a regex run.
     static let keyPairWeight = 0.05
 
-    /// The pair of bytes of `string` least likely in log text (the first of equals): the scan
-    /// looks for it.
+    /// The pair of bytes of `string` least frequent in log text (``PairFrequency``; the first
+    /// of equals): the scan looks for it.
     static func keyPair(of string: [UInt8]) -> [UInt8] {
         Array(string[keyOffset(of: string)...].prefix(2))
     }
@@ -233,7 +244,7 @@ enum RequiredLiterals {
         var best = 0
         var bestChance = Double.infinity
         for offset in 0..<(string.count - 1) {
-            let chance = ByteFrequency.of(string[offset]) * ByteFrequency.of(string[offset + 1])
+            let chance = PairFrequency.of(string[offset], string[offset + 1])
             if chance < bestChance {
                 best = offset
                 bestChance = chance
