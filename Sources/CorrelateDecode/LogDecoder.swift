@@ -63,8 +63,9 @@ public struct LogDecoder {
 
     private mutating func decodeJSON(_ line: UnsafeBufferPointer<UInt8>) -> DecodedLine {
         var best = InlineArray<15, Best>(repeating: Best())
+        let keys = FieldKeys.json  // once per line, not once per member (a static's access is checked each time)
         let problem = JSONScanner.scanObject(line) { key, keyEscaped, value in
-            guard !keyEscaped, let (field, rank) = FieldKeys.json.lookup(UnsafeBufferPointer(rebasing: line[key]))
+            guard !keyEscaped, let (field, rank) = keys.lookup(UnsafeBufferPointer(rebasing: line[key]))
             else { return }
             let slot = Int(field.rawValue)
             if rank < best[slot].rank { best[slot] = Best(value: value, rank: rank) }
@@ -184,8 +185,9 @@ public struct LogDecoder {
         decoded.format = .logfmt
         decoded.matchText = .line(0..<line.count, escaped: false)
         var ranks = InlineArray<5, UInt8>(repeating: .max)
+        let keys = FieldKeys.logfmt
         let complete = LogfmtScanner.scan(line) { key, value, quoted in
-            guard let (field, rank) = FieldKeys.logfmt.lookup(UnsafeBufferPointer(rebasing: line[key])),
+            guard let (field, rank) = keys.lookup(UnsafeBufferPointer(rebasing: line[key])),
                 rank < ranks[Int(field.rawValue)]
             else { return }
             ranks[Int(field.rawValue)] = rank

@@ -232,14 +232,7 @@ private func literals(_ pattern: String) -> [String]? {
     /// (the 32-byte blocks and the tail).
     @Test func everyKeyPairIsACandidate() throws {
         let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
-        var keys = Set<Int>()
-        for index in set.rules.indices {
-            for literal in set.requiredLiterals(ofRule: index) where literal.utf8.count >= 2 {
-                let bytes = Array(literal.utf8)
-                let offset = RequiredLiterals.keyOffset(of: bytes)
-                keys.insert(Int(bytes[offset]) | Int(bytes[offset + 1]) << 8)
-            }
-        }
+        let keys = Set(set.prefilter.keyPairs)
         #expect(keys.count > 50)
         let masks = LiteralPrefilter.pairMasks(forKeys: Array(keys))
         var generator = SystemRandomNumberGenerator()

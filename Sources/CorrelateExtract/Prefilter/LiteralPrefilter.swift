@@ -91,11 +91,11 @@ final class LiteralPrefilter: Sendable {
         var head: UInt64 = 0
         var headMask: UInt64 = 0
 
-        init(bytes: [UInt8], presenceRules: UInt64, anchorRules: UInt64) {
+        init(bytes: [UInt8], keyOffset: Int, presenceRules: UInt64, anchorRules: UInt64) {
             self.bytes = bytes
             self.presenceRules = presenceRules
             self.anchorRules = anchorRules
-            self.keyOffset = RequiredLiterals.keyOffset(of: bytes)
+            self.keyOffset = keyOffset
             for (lane, byte) in bytes.prefix(8).enumerated() {
                 head |= UInt64(byte) << UInt64(8 * lane)
                 headMask |= 0xFF << UInt64(8 * lane)
@@ -112,6 +112,8 @@ final class LiteralPrefilter: Sendable {
     private let hasSingleByteLiterals: Bool
     /// Bit per raw byte pair (first byte in the low half) that starts a literal in some case.
     private let pairBits: [UInt64]
+    /// The folded pairs that key literals (first byte in the low half).
+    let keyPairs: [Int]
     /// The key pairs in 16 buckets, as `correlate_pair_scan` reads them (see `CPairScan.h`).
     private let pairMasks: [UInt8]
     /// Whether ``scan(_:hits:)`` finds candidate positions with `correlate_pair_scan` (AVX2)
@@ -185,6 +187,7 @@ final class LiteralPrefilter: Sendable {
         var byPair: [UInt16: [Literal]] = [:]
         var anchored: UInt64 = 0
         var literalsByRule: [[String]] = []
+        let keyOffsets = Self.sharedKeyOffsets(Set(rules.prefix(64).compactMap { $0?.literals }.joined().filter { $0.count >= 2 }))
         for (index, entry) in rules.enumerated() {
             let bit: UInt64 = index < 64 ? 1 << UInt64(index) : 0
             guard bit != 0, let entry else {
@@ -200,7 +203,7 @@ final class LiteralPrefilter: Sendable {
                     for variant in LiteralPrefilter.cases(of: literal[0]) { single[Int(variant)] |= bit }
                     continue
                 }
-                let entry = Literal(bytes: literal, presenceRules: 0, anchorRules: 0)
+                let entry = Literal(bytes: literal, keyOffset: keyOffsets[literal]!, presenceRules: 0, anchorRules: 0)
                 let pair = entry.key
                 var bucket = byPair[pair] ?? []
                 var index = bucket.firstIndex { $0.bytes == literal }
@@ -245,7 +248,8 @@ final class LiteralPrefilter: Sendable {
         }
         self.buckets = table
         self.bucketShift = shift
-        self.pairMasks = Self.pairMasks(forKeys: ranges.map(\.pair))
+        self.keyPairs = ranges.map(\.pair)
+        self.pairMasks = Self.pairMasks(forKeys: keyPairs)
         self.vectorScan = vectorScan && !ranges.isEmpty && correlate_pair_scan_available() != 0
         self.alwaysCandidates = always
         self.singleByte = single
@@ -436,6 +440,50 @@ final class LiteralPrefilter: Sendable {
             }
         }
         return anchors
+    }
+
+    /// Where each literal's key pair starts. Each is first keyed by its least frequent pair
+    /// (``RequiredLiterals/keyOffset(of:)``); then, literal by literal until nothing changes,
+    /// by the pair that costs least given the others' keys: the scan calls ``verify(at:_:_:_:)``
+    /// wherever a key pair occurs and compares there every literal it keys, so `trace_id`,
+    /// `"trace_id`, `trace_id=` and `[trace_id=` are better compared at one call on a pair they
+    /// share than at three on three rarer pairs. The cost of keying by pair p: its frequency
+    /// (``PairFrequency``) for the comparison, and three times that again when no other literal
+    /// is keyed by p (a call, a hash probe, the candidate's test).
+    static func sharedKeyOffsets(_ literals: Set<[UInt8]>) -> [[UInt8]: Int] {
+        func pair(_ literal: [UInt8], _ offset: Int) -> Int { Int(literal[offset]) | Int(literal[offset + 1]) << 8 }
+        func frequency(_ pair: Int) -> Double { PairFrequency.of(UInt8(pair & 0xFF), UInt8(pair >> 8)) }
+        let ordered = literals.sorted { $0.lexicographicallyPrecedes($1) }
+        var key: [[UInt8]: Int] = [:]
+        var users: [Int: Int] = [:]
+        for literal in ordered {
+            let chosen = pair(literal, RequiredLiterals.keyOffset(of: literal))
+            key[literal] = chosen
+            users[chosen, default: 0] += 1
+        }
+        for _ in 0..<16 {
+            var changed = false
+            for literal in ordered {
+                let current = key[literal]!
+                users[current]! -= 1
+                func cost(_ candidate: Int) -> Double {
+                    frequency(candidate) * (users[candidate, default: 0] > 0 ? 1 : 4)
+                }
+                var best = current
+                for offset in 0..<(literal.count - 1) where cost(pair(literal, offset)) < cost(best) {
+                    best = pair(literal, offset)
+                }
+                key[literal] = best
+                users[best, default: 0] += 1
+                if best != current { changed = true }
+            }
+            if !changed { break }
+        }
+        var offsets: [[UInt8]: Int] = [:]
+        for literal in ordered {
+            offsets[literal] = (0..<(literal.count - 1)).first { pair(literal, $0) == key[literal]! }!
+        }
+        return offsets
     }
 
     /// The tables `correlate_pair_scan` reads: the folded key pairs put into 16 buckets, each
