@@ -1,6 +1,9 @@
 #include "CPairScan.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <stdatomic.h>
+
+// Vectorised on x86-64 Linux, where the compiler's runtime answers __builtin_cpu_supports.
+#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define CORRELATE_PAIR_SCAN_X86 1
 #endif
@@ -34,7 +37,8 @@ static size_t scan_avx2(const uint8_t *text, size_t from, size_t end, const uint
     const __m256i zero = _mm256_setzero_si256();
     size_t count = 0;
     size_t i = from;
-    // Each block reads text[i ..< i + 33): i + 32 <= end keeps that inside the text.
+    // Each block reads text[i ..< i + 33): i + 32 <= end keeps that inside the text. A block
+    // may find 32 candidates: with less room the positions are tested one at a time below.
     while (i + 32 <= end && capacity - count >= 32) {
         __m256i x = _mm256_loadu_si256((const __m256i *)(text + i));
         __m256i y = _mm256_loadu_si256((const __m256i *)(text + i + 1));
@@ -53,7 +57,7 @@ static size_t scan_avx2(const uint8_t *text, size_t from, size_t end, const uint
         }
         i += 32;
     }
-    if (i + 32 > end) {
+    if (i + 32 > end || count == 0) {
         for (; i < end && count < capacity; i++) {
             if (candidate(masks, text[i], text[i + 1])) out[count++] = (uint32_t)i;
         }
@@ -66,10 +70,14 @@ static size_t scan_avx2(const uint8_t *text, size_t from, size_t end, const uint
 size_t correlate_pair_scan(const uint8_t *text, size_t from, size_t end, const uint8_t *masks,
                            uint32_t *out, size_t capacity, size_t *resume) {
 #ifdef CORRELATE_PAIR_SCAN_X86
-    // Asked once; a race only asks twice.
-    static int avx2 = -1;
-    if (avx2 < 0) avx2 = correlate_pair_scan_available();
-    if (avx2) return scan_avx2(text, from, end, masks, out, capacity, resume);
+    // Asked once (threads racing here only ask again).
+    static _Atomic int avx2 = -1;
+    int known = atomic_load_explicit(&avx2, memory_order_relaxed);
+    if (known < 0) {
+        known = correlate_pair_scan_available();
+        atomic_store_explicit(&avx2, known, memory_order_relaxed);
+    }
+    if (known) return scan_avx2(text, from, end, masks, out, capacity, resume);
 #endif
     size_t count = 0;
     size_t i = from;

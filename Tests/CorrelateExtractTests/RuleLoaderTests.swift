@@ -34,6 +34,18 @@ private func loadFailure(_ folder: String) throws -> [Diagnostic] {
         #expect(Array(snippet)[column - 1] == "'")  // the end of the pattern, where PCRE2 gave up
     }
 
+    /// A rule file written with CR LF line ends is located line by line all the same.
+    @Test func aCRLFRuleFileIsLocatedByItsLines() throws {
+        let unix = try #require(try RuleLoader.sources(inDirectory: Fixtures.fixture("bad-rules/does-not-compile")).first)
+        let windows = RuleSource(path: unix.path, text: unix.text.replacingOccurrences(of: "\n", with: "\r\n"))
+        var diagnostics: [Diagnostic] = []
+        do { _ = try RuleLoader.load([windows]) } catch { diagnostics = error.diagnostics }
+        let diagnostic = try #require(diagnostics.first)
+        #expect(diagnostic.code == "rule-does-not-compile")
+        #expect(diagnostic.location?.line == 4)
+        #expect(diagnostic.snippet == "    pattern: '(?<trace_id>[0-9a-f]{32}'")
+    }
+
     @Test func caretPointsIntoABlockPattern() throws {
         let diagnostic = try #require(try loadFailure("block-pattern").first)
         #expect(diagnostic.code == "rule-does-not-compile")

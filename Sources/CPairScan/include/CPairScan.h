@@ -15,14 +15,16 @@
 /// superset of the key pairs (the nibbles of different pairs of a bucket combine); the caller
 /// checks each candidate against the exact pairs.
 
-/// Whether this processor runs `correlate_pair_scan` vectorised (x86-64 with AVX2); elsewhere it
-/// tests one position at a time with the same tables, and callers scan without it.
+/// Whether this processor runs `correlate_pair_scan` vectorised (x86-64 Linux with AVX2);
+/// elsewhere it tests one position at a time with the same tables, and callers scan without it.
 int correlate_pair_scan_available(void);
 
 /// Writes into `out` (up to `capacity` entries) the candidate positions i, in increasing
 /// order, of `text[from ..< end]`, reading `text[i + 1]` for each: `end` must be at most the
 /// text's length minus one. Returns how many it wrote, and sets `*resume` to where a next call
-/// goes on (`end` when the range is done). `masks`: 128 bytes as described above.
+/// goes on (`end` when the range is done; past `from` whenever `capacity` is at least 1: with
+/// less room than a block's 32 positions it tests one position at a time). `masks`: 128
+/// bytes as described above.
 size_t correlate_pair_scan(const uint8_t *text, size_t from, size_t end, const uint8_t *masks,
                            uint32_t *out, size_t capacity, size_t *resume);
 

@@ -9,9 +9,10 @@ import CPairScan
 ///
 /// The scan reads the line two bytes at a time (one unaligned 16-bit load per position) and
 /// tests the pair against a 64 Kbit bitmap of the pairs that key a literal, in every ASCII
-/// case; only on a hit are the literals keyed by that pair compared. A literal is keyed by its
-/// rarest pair of bytes (by ``ByteFrequency``), not its first: `message '` by ` '`, not by the
-/// `me` of every `message` and `time`. Literals of one byte go through a byte table instead.
+/// case; only on a hit are the literals keyed by that pair compared. A literal is keyed by a
+/// pair that is rare in real logs (``PairFrequency``), not its first: `message '` by ` '`, not
+/// by the `me` of every `message` and `time`; literals that share text share their key where
+/// that costs less (``sharedKeyOffsets(_:)``). Literals of one byte go through a byte table.
 ///
 /// A rule's literals are of one of two kinds. *Anchor* literals are the strings every match of
 /// the rule starts with: each place one occurs is recorded, and the rule is tried there alone,
@@ -216,7 +217,7 @@ final class LiteralPrefilter: Sendable {
             }
         }
         var bits = [UInt64](repeating: 0, count: 1024)
-        var ranges: [(pair: Int, first: Int, end: Int)] = []
+        var ranges: [(pair: Int, first: Int, end: Int)] = []  // `first` and `end` < 2²⁴: see `buckets`
         var compact: [Compact] = []
         var tails: [UInt8] = []
         for (key, literals) in byPair.sorted(by: { $0.key < $1.key }) {
@@ -241,6 +242,7 @@ final class LiteralPrefilter: Sendable {
         var shift: UInt32 = 32 - 6
         while (1 << (32 - shift)) < 4 * ranges.count { shift -= 1 }
         var table = [UInt64](repeating: Self.emptyBucket, count: 1 << (32 - shift))
+        precondition(compact.count < 1 << 24, "more literals than the bucket table can index")
         for range in ranges {
             var slot = Self.slot(of: range.pair, shift: shift)
             while table[slot] != Self.emptyBucket { slot = (slot + 1) & (table.count - 1) }
@@ -446,8 +448,9 @@ final class LiteralPrefilter: Sendable {
     /// (``RequiredLiterals/keyOffset(of:)``); then, literal by literal until nothing changes,
     /// by the pair that costs least given the others' keys: the scan calls ``verify(at:_:_:_:)``
     /// wherever a key pair occurs and compares there every literal it keys, so `trace_id`,
-    /// `"trace_id`, `trace_id=` and `[trace_id=` are better compared at one call on a pair they
-    /// share than at three on three rarer pairs. The cost of keying by pair p: its frequency
+    /// `"trace_id` and `trace_id=` are better compared at one call on a pair they share than at
+    /// three on three slightly rarer pairs (`[trace_id=` keeps `[t`, rare enough alone). The
+    /// cost of keying by pair p: its frequency
     /// (``PairFrequency``) for the comparison, and three times that again when no other literal
     /// is keyed by p (a call, a hash probe, the candidate's test).
     static func sharedKeyOffsets(_ literals: Set<[UInt8]>) -> [[UInt8]: Int] {
