@@ -9,7 +9,7 @@ import CorrelateModel
 enum ExceptionText {
     /// (type, message, stack) or nil when the text names no exception.
     static func parse(_ text: String) -> (type: String?, message: String?, stack: String?)? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingTrailingWhitespace() }
+        let lines = text.splitLines().map { $0.trimmingTrailingWhitespace() }
         let stack = lines.count > 1 ? lines.dropFirst().joined(separator: "\n") : nil
         // Python: the last line that reads `Type: message` after `Traceback (most recent call last):`.
         if let start = lines.firstIndex(where: { $0.contains("Traceback (most recent call last):") }) {
@@ -37,7 +37,7 @@ enum ExceptionText {
         }
         // Celery: `raised unexpected: Type('message')`.
         if let range = text.range(of: "raised unexpected: ") {
-            let rest = text[range.upperBound...].prefix { $0 != "\n" }
+            let rest = text[range.upperBound...].prefix { !$0.isNewline }
             if let open = rest.firstIndex(of: "("), isTypeName(rest[..<open], strict: false) {
                 var message = rest[rest.index(after: open)...]
                 if message.hasSuffix(")") { message = message.dropLast() }

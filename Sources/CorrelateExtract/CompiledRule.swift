@@ -38,12 +38,9 @@ struct RuleGroups: Sendable {
 extension CompiledRule {
     /// Compiles and checks `rule`; returns the problems found instead when there are any.
     static func compile(_ rule: Rule, sourceText: String) -> Result<CompiledRule, Diagnostic> {
-        // Only a problem needs the file's lines. Split as bytes: split by Character, a CR LF
-        // file is one line (CR LF is one grapheme).
+        // Only a problem needs the file's lines.
         func at(_ offset: Int) -> (SourceLocation, String?) {
-            let sourceLines = sourceText.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-                Substring(String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self))
-            }
+            let sourceLines = sourceText.splitLines()
             let (line, column) = rule.patternPosition.location(
                 ofOffset: offset, in: rule.pattern, sourceLines: sourceLines)
             let snippet = line - 1 < sourceLines.count ? String(sourceLines[line - 1]) : nil

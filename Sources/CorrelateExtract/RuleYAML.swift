@@ -78,7 +78,7 @@ public enum RuleYAML {
 
     public static func sourceLine(_ number: Int?, of text: String) -> String? {
         guard let number, number >= 1 else { return nil }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.splitLines()
         return number <= lines.count ? String(lines[number - 1]) : nil
     }
 
@@ -95,7 +95,7 @@ public enum RuleYAML {
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams names the mapping; the key's second line is what to fix.
             let key = duplicates.first ?? ""
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = text.splitLines()
             let second = lines.indices.filter { lines[$0].drop { $0 == " " }.hasPrefix(key + ":") }.dropFirst().first
             let line = second.map { $0 + 1 } ?? context.mark.line
             return Diagnostic(.error, code: code, "'\(key)' is given twice",

@@ -25,7 +25,7 @@ extension BundleHTML {
             out += "<time>—</time>"
         }
         out += "<span class=\"lvl\">\(HTMLText.text(level))</span>"
-        let lines = event.message.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = event.message.splitLines()
         var message = HTMLText.text(String(lines.first ?? ""))
         if lines.count > 1 {
             let rest = lines.dropFirst().joined(separator: "\n")

@@ -62,7 +62,7 @@ extension BundleHTML {
             + (failure.logSource.map { " <span class=\"meta\" title=\"\(HTMLText.text($0.description))\">from \(HTMLText.text(SourceName.short($0)))</span>" } ?? "")
             + "</p>\n"
         if let stack = failure.stacktrace, !stack.isEmpty {
-            let lines = stack.split(separator: "\n", omittingEmptySubsequences: false).count
+            let lines = stack.splitLines().count
             out += "<details class=\"stack\"><summary>stack trace · \(counted(lines, "line"))</summary><pre>\(HTMLText.block(stack))</pre></details>\n"
         }
         return out + "</div>\n"

@@ -16,7 +16,7 @@ public struct LogEvent: Sendable {
     public var message: String
 
     /// The first line of ``message``.
-    public var firstLine: Substring { message.prefix { $0 != "\n" } }
+    public var firstLine: Substring { message.prefix { !$0.isNewline } }  // CR LF is one Character, not "\n"
 }
 
 /// The log events of a trace as a rendering shows them: records chosen by ``RenderOptions``
@@ -117,7 +117,7 @@ extension LogEvent {
             let message = LogMessage.stripped(placed.record.message)
             let key = Key(
                 millisecond: placed.record.timestamp.map { $0.nanoseconds / 1_000_000 },
-                severity: placed.record.severity, firstLine: message.prefix { $0 != "\n" })
+                severity: placed.record.severity, firstLine: message.prefix { !$0.isNewline })
             if let at = index[key] {
                 var event = events[at]
                 if placed.record.lines > event.record.lines {
@@ -247,7 +247,7 @@ public enum LogMessage {
     /// .NET's simple console logger: `Category[EventId]` on the first line, scope lines
     /// `=> SpanId:…, TraceId:…`, the message indented: the message lines.
     private static func dotNetConsole(_ text: Substring) -> Substring? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.splitLines()
         guard lines.count >= 2, let first = lines.first, first.hasSuffix("]"), let open = first.lastIndex(of: "["),
               first[first.index(after: open)..<first.index(before: first.endIndex)].allSatisfy(\.isNumber),
               !first[..<open].contains(" ") else { return nil }
@@ -279,7 +279,7 @@ public enum LogMessage {
                     continue
                 }
             }
-            if let space = end.lastIndex(where: { $0 == " " || $0 == "\n" }), isContextField(end[end.index(after: space)...]),
+            if let space = end.lastIndex(where: { $0 == " " || $0.isNewline }), isContextField(end[end.index(after: space)...]),
                namesTraceOrSpan([end[end.index(after: space)...]]) || rest.split(separator: " ").suffix(2).allSatisfy(isContextField) {
                 rest = end[..<space]
                 trimmed = true
@@ -436,8 +436,8 @@ public enum SpanFacts {
 extension Substring {
     fileprivate var trimmingSpaces: Substring {
         var text = self
-        while let first = text.first, first == " " || first == "\n" || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\n" || last == "\t" { text = text.dropLast() }
+        while let first = text.first, first == " " || first.isNewline || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last.isNewline || last == "\t" { text = text.dropLast() }
         return text
     }
 }

@@ -110,7 +110,7 @@ public struct TerminalWaterfall {
         let text = "✗ failed in \(failure.spanName.escapingControlCharacters)\(service)" + (failure.summary.map { ": " + $0.escapingControlCharacters } ?? "")
         var lines = (options.full ? TextLayout.wrap(text, width, hanging: 2) : TextLayout.wrap(text, width, hanging: 2, atMost: 3)).map { paint($0, .red) }
         if let stack = failure.stacktrace, !stack.isEmpty {
-            var stackLines = stack.replacingOccurrences(of: "\t", with: "    ").split(separator: "\n", omittingEmptySubsequences: false)
+            var stackLines = stack.replacingOccurrences(of: "\t", with: "    ").splitLines()
             while stackLines.last?.allSatisfy({ $0 == " " }) == true { stackLines.removeLast() }
             if options.full {
                 for line in stackLines {
@@ -302,7 +302,7 @@ public struct TerminalWaterfall {
         let available = max(10, width - leadCells)
         let paintedLead = indent + paint(time, .dim) + " " + paintedLevel + " "
         let source = SourceName.short(event.sources[0]).escapingControlCharacters + (event.sources.count > 1 ? " +\(event.sources.count - 1)" : "")
-        let bodyLines = event.message.split(separator: "\n", omittingEmptySubsequences: false)
+        let bodyLines = event.message.splitLines()
 
         if options.full {
             var lines: [String] = []

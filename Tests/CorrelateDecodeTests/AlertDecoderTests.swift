@@ -23,6 +23,17 @@ private func decode(_ path: String) throws -> DecodedAlerts {
         #expect(latency.annotation("summary") == "Celery task latency high on queue exports")
     }
 
+    /// An NDJSON file of payloads written on Windows (CR LF) is read payload by payload, and
+    /// its lines are numbered as in an editor.
+    @Test func aCRLFFileOfPayloadsIsReadLineByLine() throws {
+        let one = try String(contentsOfFile: Fixtures.celery("alerts/alertmanager-webhook.json"), encoding: .utf8)
+        let compact = one.replacingOccurrences(of: "\n", with: " ")  // JSON strings hold no raw line feed
+        let decoded = AlertFiles.decode(compact + "\r\n" + compact + "\r\n\r\nnot json\r\n", name: "alerts.ndjson")
+        #expect(decoded.payloads == 2)
+        #expect(decoded.alerts.count == 4)
+        #expect(decoded.problems.map(\.location.line) == [4])
+    }
+
     @Test func resolvedPayloadCarriesTheRealEnd() throws {
         let decoded = try decode(Fixtures.celery("alerts/alertmanager-webhook-resolved.json"))
         #expect(decoded.alerts.allSatisfy { $0.status == .resolved })

@@ -158,6 +158,9 @@ private func analyze(_ spans: [Span], related: [Span] = [], logs: [LogRecord] = 
          "java.lang.IllegalStateException", "mail not sent (caused by java.net.SocketTimeoutException: connect timed out)"),
         ("fail: Billing.InvoiceJob[0]\nSystem.InvalidOperationException: Invoice 42 has no lines\n   at Billing.InvoiceJob.Run() in /src/InvoiceJob.cs:line 18",
          "System.InvalidOperationException", "Invoice 42 has no lines"),
+        // The same exception as Serilog writes it on Windows into a JSON field: CR LF line ends.
+        ("Invoice failed\r\nSystem.InvalidOperationException: Invoice 42 has no lines\r\n   at Billing.InvoiceJob.Run() in C:\\src\\InvoiceJob.cs:line 18",
+         "System.InvalidOperationException", "Invoice 42 has no lines"),
         ("panic: runtime error: invalid memory address or nil pointer dereference\n\ngoroutine 7 [running]:\nmain.process(0x0)",
          "panic", "runtime error: invalid memory address or nil pointer dereference"),
         ("Traceback (most recent call last):\n  File \"/srv/app/tasks.py\", line 41, in resize\n    width = params[\"width\"]\nKeyError: 'width'",

@@ -40,6 +40,14 @@ import CorrelateRender
         #expect(shown[0].sources.map(\.line) == [78, 35, 60])
     }
 
+    /// A message with CR LF line ends (a .NET exception in a JSON field, written on Windows)
+    /// shows its first line as its first line, not the whole text.
+    @Test func aCRLFMessageHasAFirstLine() {
+        let logs = [Self.record("w.json", 1, at: 5, .error, "Invoice failed\r\nSystem.InvalidOperationException: no lines\r\n   at Run()")]
+        let shown = TraceLogView(Self.analysis(logs), options: RenderOptions()).group(SpanID(7)).shown
+        #expect(shown.map { String($0.firstLine) } == ["Invoice failed"])
+    }
+
     @Test func theCapKeepsErrorsAndWarningsAndSaysHowManyMore() {
         var logs = (0..<30).map { Self.record("w.log", $0 + 1, at: Int64($0), .info, "step \($0)") }
         logs.insert(Self.record("w.log", 100, at: 29, .error, "boom"), at: 29)

@@ -43,7 +43,7 @@ public enum AlertFiles {
             add(document, line: firstLine)
             return result
         }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        for (index, line) in text.splitLines().enumerated()
         where !line.allSatisfy(\.isWhitespace) {
             do {
                 add(try JSONDocument.parse(String(line)), line: firstLine + index)
