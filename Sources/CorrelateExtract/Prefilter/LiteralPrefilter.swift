@@ -450,9 +450,9 @@ final class LiteralPrefilter: Sendable {
     /// wherever a key pair occurs and compares there every literal it keys, so `trace_id`,
     /// `"trace_id` and `trace_id=` are better compared at one call on a pair they share than at
     /// three on three slightly rarer pairs (`[trace_id=` keeps `[t`, rare enough alone). The
-    /// cost of keying by pair p: its frequency
-    /// (``PairFrequency``) for the comparison, and three times that again when no other literal
-    /// is keyed by p (a call, a hash probe, the candidate's test).
+    /// cost of keying by pair p: its frequency (``PairFrequency``) for the comparison, and three
+    /// times that again when no other literal is keyed by p (a call, a hash probe, the
+    /// candidate's test).
     static func sharedKeyOffsets(_ literals: Set<[UInt8]>) -> [[UInt8]: Int] {
         func pair(_ literal: [UInt8], _ offset: Int) -> Int { Int(literal[offset]) | Int(literal[offset + 1]) << 8 }
         func frequency(_ pair: Int) -> Double { PairFrequency.of(UInt8(pair & 0xFF), UInt8(pair >> 8)) }
