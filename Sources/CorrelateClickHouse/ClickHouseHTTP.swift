@@ -67,7 +67,10 @@ final class ClickHouseHTTP: @unchecked Sendable {
     }
 
     deinit {
-        try? client.syncShutdown()
+        // Without waiting: the last reference may go on one of NIO's event loops (a server that
+        // failed to start, torn down there), where AsyncHTTPClient traps on a blocking
+        // `syncShutdown()` — which killed `serve` with SIGILL after "address already in use".
+        client.shutdown { _ in }
     }
 
     /// Runs `sql` and returns the rows of its JSONEachRow answer.
