@@ -63,13 +63,10 @@ struct RuleFileParser {
     /// `alert_mappings:`, and there is one. Anything else (flow style, other keys) is composed.
     static func onlyAlertMappings(_ text: String) -> Bool {
         var found = false
-        // By bytes: splitting a String by Character walks its grapheme clusters.
-        for var line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            guard let first = line.first, first != UInt8(ascii: " "), first != UInt8(ascii: "\t"),
-                  first != UInt8(ascii: "#"), first != UInt8(ascii: "\r") else { continue }
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            if line.elementsEqual("---".utf8) { continue }
-            guard line.elementsEqual("alert_mappings:".utf8) else { return false }
+        for line in text.splitLines() {
+            guard let first = line.first, first != " ", first != "\t", first != "#" else { continue }
+            if line == "---" { continue }
+            guard line == "alert_mappings:" else { return false }
             found = true
         }
         return found
