@@ -54,6 +54,8 @@ public final class ClickHouseEventStore: EventStore {
     private var lastTrace: (id: TraceID, starts: (Int64, Int64)?, window: (Int64, Int64)?)?
     /// Whether the server runs recursive CTEs (``queueStatistics``).
     var recursiveCTEs: Bool
+    /// The server's release as (major, minor), from `version()`; (0, 0) when it does not parse.
+    let release: (Int, Int)
 
     public enum Access: Sendable { case read, write }
 
@@ -84,6 +86,7 @@ public final class ClickHouseEventStore: EventStore {
         self.logColumns = logColumns
         let indexed = schema.indexes[endpoint.logsTable] ?? []
         bodyExpression = indexed.contains { $0.replacingOccurrences(of: " ", with: "") == "lower(Body)" } ? "lower(Body)" : "Body"
+        release = Self.release(version: schema.version)
         recursiveCTEs = Self.runsRecursiveQueries(version: schema.version)
         let times = endpoint.tracesTable + "_trace_id_ts"
         traceTimes = columns[times].map { table in table.has("TraceId") && table.has("Start") && table.has("End") } == true ? http.quoted(times) : nil
@@ -156,10 +159,17 @@ public final class ClickHouseEventStore: EventStore {
         return schema
     }
 
+    /// A server's release as (major, minor) from its `version()` ("26.9.1.1" → (26, 9));
+    /// (0, 0) when the text does not start so.
+    static func release(version: String) -> (Int, Int) {
+        let parts = version.split(separator: ".").prefix(2).map { Int($0) }
+        guard parts.count == 2, let major = parts[0], let minor = parts[1] else { return (0, 0) }
+        return (major, minor)
+    }
+
     /// Whether a server of `version` ("26.9.1.1") runs recursive CTEs (24.4 and later).
     static func runsRecursiveQueries(version: String) -> Bool {
-        let parts = version.split(separator: ".").compactMap { Int($0) }
-        return parts.count >= 2 && (parts[0], parts[1]) >= (24, 4)
+        release(version: version) >= (24, 4)
     }
 
     static func require(_ names: [String], in columns: TableColumns, table: String, _ endpoint: ClickHouseEndpoint) throws(ClickHouseError) {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import CorrelateClickHouse
+@testable import CorrelateClickHouse
 import CorrelateModel
 import CorrelateTestSupport
 
@@ -37,6 +37,21 @@ import CorrelateTestSupport
             #"{"Timestamp":"\#(base / second).010000000","TraceId":"\#(producer)","SpanId":"00f067aa0ba902b8","ParentSpanId":"00f067aa0ba902b7","SpanName":"send export","SpanKind":"SPAN_KIND_PRODUCER","ServiceName":"api","SpanAttributes":{"messaging.message.id":"task-77","messaging.destination.name":"exports"},"Duration":5000000,"StatusCode":"STATUS_CODE_UNSET","StatusMessage":""}"#,
             #"{"Timestamp":"\#(base / second + 3).000000000","TraceId":"\#(consumer)","SpanId":"b7ad6b7169203331","ParentSpanId":"","SpanName":"run export","SpanKind":"SPAN_KIND_CONSUMER","ServiceName":"worker","SpanAttributes":{"messaging.message.id":"task-77"},"Duration":2500000000,"StatusCode":"STATUS_CODE_ERROR","StatusMessage":"boom","Links.TraceId":["\#(producer)"],"Links.SpanId":["00f067aa0ba902b8"],"Links.TraceState":[""],"Links.Attributes":[{}]}"#,
         ])
+    }
+
+    /// The queue statement turns two analyzer rewrites off only on servers that have the
+    /// settings: a setting a server does not know fails the whole statement.
+    @Test func theQueueStatementsSettingsAreOnlyThoseTheServerKnows() {
+        for (version, major, minor) in [("26.9.2.1", 26, 9), ("24.12.1.1", 24, 12), ("dev", 0, 0)] {
+            let release = ClickHouseEventStore.release(version: version)
+            #expect(release.0 == major && release.1 == minor, "\(version)")
+        }
+        #expect(ClickHouseEventStore.runsRecursiveQueries(version: "24.4.1.2"))
+        #expect(!ClickHouseEventStore.runsRecursiveQueries(version: "24.3.9.1"))
+        #expect(ClickHouseEventStore.analysisSettings(release: (24, 4)) == "")
+        #expect(ClickHouseEventStore.analysisSettings(release: (25, 1)) == ", optimize_extract_common_expressions = 0")
+        #expect(ClickHouseEventStore.analysisSettings(release: (25, 2)) == ", optimize_extract_common_expressions = 0, optimize_and_compare_chain = 0")
+        #expect(ClickHouseEventStore.analysisSettings(release: (26, 9)).contains("optimize_and_compare_chain = 0"))
     }
 
     @Test func readsTheOlderTracesTableWithItsSpellingsAndInt64Durations() throws {
