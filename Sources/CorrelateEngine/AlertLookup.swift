@@ -105,8 +105,8 @@ public struct AlertLookup {
         let exemplars = matcher.exemplars(alert)
         for id in exemplars where !(try store.spans(inTrace: id)).isEmpty { candidates.insert(id) }
 
-        // The ranking needs the queue figures, the analyses do not: with a second handle, both
-        // are read at once.
+        // Neither the analyses nor the ranking's order needs the queue figures (the ranking's
+        // words do): with a second handle, the figures are read meanwhile.
         let query = TraceQuery(store: store)
         var analyses: [TraceAnalysis] = []
         func analyseCandidates() throws {
@@ -123,34 +123,40 @@ public struct AlertLookup {
             (try store.traceIDsOfLogsWithoutSpans(between: windowStart, and: windowEnd, limit: 20),
              try store.unlinkedLogs(between: windowStart, and: windowEnd, services: services, limit: unlinkedLimit))
         }
-        let queues: [QueueComparison]
-        var windowLogsLater: Background<(orphans: [TraceID], unlinked: [LogRecord]), any Error>?
-        defer { _ = try? windowLogsLater?.value() }
+        // The figures and the window's log lines on the second handle, in turn, when the figures
+        // come from the window's spans (they are read here first; without a second handle, all
+        // is read here, the figures first).
+        var later: Background<(figures: [QueueComparison]?, windowLogs: (orphans: [TraceID], unlinked: [LogRecord]))?, any Error>?
+        defer { _ = try? later?.value() }
         var windowLogsRead: (orphans: [TraceID], unlinked: [LogRecord])?
+        var queues: [QueueComparison] = []
         if let secondStore {
-            // On the second handle (opened on the other thread, the first time only), in turn:
-            // the queue figures while the candidates are analysed here, then the window's log
-            // lines while the kept traces' are read here. Figures asked for at once (see above)
-            // take longer than the analyses: the window's log lines are read here meanwhile.
-            let early = figures != nil
-            let asked = figures ?? Background {
-                guard let second = secondStore.store() else { return nil }
-                return try queueFigures(on: second, windowSpans: windowSpans)
+            // On the second handle (opened on the other thread, the first time only): the queue
+            // figures while the candidates are analysed here and the kept traces' log lines read;
+            // then the window's log lines. Figures asked for at once (see above) take longer than
+            // all that: the window's log lines are read here meanwhile.
+            if figures == nil {
+                later = Background {
+                    guard let second = secondStore.store() else { return nil }
+                    return (try queueFigures(on: second, windowSpans: windowSpans), try windowLogs(on: second))
+                }
             }
-            figures = asked
             try analyseCandidates()
-            if early { windowLogsRead = try windowLogs(on: store) }
-            let found = try asked.value()
-            queues = try found ?? queueFigures(on: store, windowSpans: windowSpans)
-            if windowLogsRead == nil, found != nil, let second = secondStore.store() {
-                windowLogsLater = Background { try windowLogs(on: second) }
-            }
+            if figures != nil { windowLogsRead = try windowLogs(on: store) }
         } else {
             queues = try queueFigures(on: store, windowSpans: windowSpans)
             try analyseCandidates()
         }
-        let ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
-                              thresholdIsDefault: stated == nil)
+        // A trace's score does not depend on the queue figures (only its words do: the window's
+        // p95): the traces are ranked, kept and their log lines read before the figures are
+        // there; then their words are written with them. Should the order ever differ, the
+        // traces are chosen again.
+        let awaited = figures != nil || later != nil
+        let provisional = !awaited ? nil
+            : Ranking(measure: measure, threshold: threshold, queues: queueNames.map { QueueComparison(queue: $0, window: nil, baseline: nil) },
+                      queueAttributes: matcher.queueAttributes, thresholdIsDefault: stated == nil)
+        var ranking = provisional ?? Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
+                                             thresholdIsDefault: stated == nil)
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var trace = ranking.rank(analysis)
             if exemplars.contains(analysis.traceID) {
@@ -169,50 +175,78 @@ public struct AlertLookup {
         }
         // Ranking needs the spans only; the log lines are read for the traces kept, and their
         // reasons said again with what the lines add (an exception read from a log line).
-        var ranked = analyses.map(rank)
-        // One job joined by a span link is one entry: the consumer's side, where the job ran and
-        // waited; the producer's side follows it as `linked`.
-        let rankedIDs = Set(ranked.map(\.analysis.traceID))
-        ranked.removeAll { trace in
-            trace.analysis.hops.contains { hop in
-                hop.connection == .link && hop.producerTrace == trace.analysis.traceID
-                    && hop.consumerTrace != trace.analysis.traceID && rankedIDs.contains(hop.consumerTrace)
-            }
-        }
-        ranked.sort { a, b in
-            if a.score != b.score { return a.score > b.score }
-            if a.analysis.start != b.analysis.start { return a.analysis.start < b.analysis.start }
-            return a.analysis.traceID < b.analysis.traceID
-        }
-        var kept: [RankedTrace] = []
-        var keptIDs: Set<TraceID> = []
-        try store.prefetchLogs(traces: Set(ranked.prefix(limit).map(\.analysis.traceID)))
-        for trace in ranked.prefix(limit) {
-            kept.append(rank(try query.analyze(trace.analysis.traceID) ?? trace.analysis))
-            keptIDs.insert(trace.analysis.traceID)
-        }
-        // A job whose consumer started a new trace linked to its producer is both traces: the
-        // other sides of the kept traces' link hops follow, up to `limit` of them.
-        var linkedLeftOut = 0
-        var linkedKept = 0
-        for index in kept.indices {
-            for hop in kept[index].analysis.hops where hop.connection == .link {
-                for other in [hop.producerTrace, hop.consumerTrace] where !keptIDs.contains(other) {
-                    guard linkedKept < limit else {
-                        linkedLeftOut += 1
-                        continue
-                    }
-                    keptIDs.insert(other)
-                    guard let analysis = try query.analyze(other) else { continue }
-                    linkedKept += 1
-                    let side = other == hop.producerTrace ? "producer" : "consumer"
-                    var linked = RankedTrace(
-                        analysis: analysis, reasons: ["linked"],
-                        explanation: ["the \(side) side of a job of trace \(kept[index].analysis.traceID), joined by a span link"],
-                        score: 0)
-                    if measure == .errors, let failure = analysis.failure { linked.analysis.culprit = Culprit(failure: failure) }
-                    kept.append(linked)
+        func topRanked() -> ArraySlice<RankedTrace> {
+            var ranked = analyses.map(rank)
+            // One job joined by a span link is one entry: the consumer's side, where the job ran
+            // and waited; the producer's side follows it as `linked`.
+            let rankedIDs = Set(ranked.map(\.analysis.traceID))
+            ranked.removeAll { trace in
+                trace.analysis.hops.contains { hop in
+                    hop.connection == .link && hop.producerTrace == trace.analysis.traceID
+                        && hop.consumerTrace != trace.analysis.traceID && rankedIDs.contains(hop.consumerTrace)
                 }
+            }
+            ranked.sort { a, b in
+                if a.score != b.score { return a.score > b.score }
+                if a.analysis.start != b.analysis.start { return a.analysis.start < b.analysis.start }
+                return a.analysis.traceID < b.analysis.traceID
+            }
+            return ranked.prefix(limit)
+        }
+        /// The top traces analysed with their log lines, then the other sides of their link
+        /// hops (up to `limit`): the kept traces, and how many linked ones were left out.
+        func keep(_ top: ArraySlice<RankedTrace>) throws -> (kept: [RankedTrace], linkedLeftOut: Int) {
+            var kept: [RankedTrace] = []
+            var keptIDs: Set<TraceID> = []
+            try store.prefetchLogs(traces: Set(top.map(\.analysis.traceID)))
+            for trace in top {
+                kept.append(rank(try query.analyze(trace.analysis.traceID) ?? trace.analysis))
+                keptIDs.insert(trace.analysis.traceID)
+            }
+            // A job whose consumer started a new trace linked to its producer is both traces:
+            // the other sides of the kept traces' link hops follow, up to `limit` of them.
+            var linkedLeftOut = 0
+            var linkedKept = 0
+            for index in kept.indices {
+                for hop in kept[index].analysis.hops where hop.connection == .link {
+                    for other in [hop.producerTrace, hop.consumerTrace] where !keptIDs.contains(other) {
+                        guard linkedKept < limit else {
+                            linkedLeftOut += 1
+                            continue
+                        }
+                        keptIDs.insert(other)
+                        guard let analysis = try query.analyze(other) else { continue }
+                        linkedKept += 1
+                        let side = other == hop.producerTrace ? "producer" : "consumer"
+                        var linked = RankedTrace(
+                            analysis: analysis, reasons: ["linked"],
+                            explanation: ["the \(side) side of a job of trace \(kept[index].analysis.traceID), joined by a span link"],
+                            score: 0)
+                        if measure == .errors, let failure = analysis.failure { linked.analysis.culprit = Culprit(failure: failure) }
+                        kept.append(linked)
+                    }
+                }
+            }
+            return (kept, linkedLeftOut)
+        }
+        let top = topRanked()
+        var (kept, linkedLeftOut) = try keep(top)
+        if awaited {
+            var found: [QueueComparison]?
+            if let figures {
+                found = try figures.value()
+            } else if let read = try later?.value() {
+                found = read.figures
+                windowLogsRead = read.windowLogs
+            }
+            queues = try found ?? queueFigures(on: store, windowSpans: windowSpans)
+            ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
+                              thresholdIsDefault: stated == nil)
+            let final = topRanked()
+            if final.map(\.analysis.traceID) == top.map(\.analysis.traceID), final.map(\.score) == top.map(\.score) {
+                for index in 0..<min(top.count, kept.count) { kept[index] = rank(kept[index].analysis) }
+            } else {
+                (kept, linkedLeftOut) = try keep(final)
             }
         }
 
@@ -240,7 +274,7 @@ public struct AlertLookup {
                     message: "label \(mapping.label)=\(value) matched nothing in the window, ignored"))
             }
         }
-        let (orphans, unlinked) = try windowLogsRead ?? windowLogsLater?.value() ?? windowLogs(on: store)
+        let (orphans, unlinked) = try windowLogsRead ?? windowLogs(on: store)
         for orphan in orphans {
             diagnostics.append(TraceDiagnostic(
                 code: "logs_without_spans",
