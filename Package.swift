@@ -200,7 +200,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelatePipelineTests",
-            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateJSON", "CorrelateOTLP", "CorrelateSinks", "CorrelateTestSupport"],
+            dependencies: ["CorrelatePipeline", "CorrelateEngine", "CorrelateDecode", "CorrelateJSON", "CorrelateOTLP", "CorrelateSinks", "CorrelateTestSupport",
+                           "CorrelateClickHouse"],
             exclude: ["Snapshots"],
             swiftSettings: imports
         ),

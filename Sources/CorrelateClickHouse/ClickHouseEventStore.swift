@@ -55,7 +55,8 @@ public final class ClickHouseEventStore: EventStore {
     /// Whether the server runs recursive CTEs (``queueStatistics``).
     var recursiveCTEs: Bool
     /// The server's release as (major, minor), from `version()`; (0, 0) when it does not parse.
-    let release: (Int, Int)
+    /// Which statements and settings the server is sent depends on it.
+    var release: (Int, Int)
 
     public enum Access: Sendable { case read, write }
 

@@ -128,16 +128,21 @@ extension ClickHouseEventStore {
         // Few places name each common table expression (`w` three: the walk's start and step and
         // `needj`; `pt` two), each chain read once below the one it reads: ClickHouse expands a
         // CTE wherever it is named, and analyses each copy (`w` was expanded ten times before).
-        return """
-            WITH RECURSIVE
-            w AS (
+        // It also runs each copy: the walk's step reads `w` again at every level. Where the
+        // server keeps a CTE (`AS MATERIALIZED`, 26.3 and later; not inside `WITH RECURSIVE`),
+        // `w` is read once into a temporary table, in a `WITH` around the recursive one.
+        let materialized = release >= (26, 3)
+        let windowSpans = """
+            w AS \(materialized ? "MATERIALIZED " : "")(
                 SELECT *, arrayJoin(arrayFilter(i -> b >= {lows:Array(Int64)}[i] AND b <= {highs:Array(Int64)}[i], arrayEnumerate({lows:Array(Int64)}))) AS u
                 FROM (
                     SELECT TraceId AS t, SpanId AS s, ParentSpanId AS p, \(kind), \(times), \(job),
                         (upper(StatusCode) IN ('ERROR', 'STATUS_CODE_ERROR', '2')\(exception)) AS f, \(queueMap), \(links)
                     FROM \(traces) WHERE \(window)
                     LIMIT 1 BY t, s)
-            ),
+            )
+            """
+        let statement = """
             walk AS (
                 SELECT u, t, arrayJoin(arrayConcat(if(\(isJob), [1], []), if(f, [2], []))) AS tag, s AS c, k, j, jk, b, q, p, lt, ls,
                     s AS a, p AS ap, k AS ak, b AS ab, e AS ae, q AS aq, 0 AS d
@@ -220,8 +225,10 @@ extension ClickHouseEventStore {
             )
             SELECT u AS Period, queue AS Queue, Jobs, Waited, Skewed, Failures, \(nearestRank("W")), \(nearestRank("X")), Longest
             FROM counted ORDER BY Period, Queue
-            SETTINGS allow_experimental_analyzer = 1, join_use_nulls = 0\(analysisSettings)
             """
+        let settings = "SETTINGS allow_experimental_analyzer = 1, join_use_nulls = 0" + analysisSettings
+        guard materialized else { return "WITH RECURSIVE\n\(windowSpans),\n\(statement)\n\(settings)" }
+        return "WITH \(windowSpans)\nSELECT * FROM (\nWITH RECURSIVE\n\(statement)) ORDER BY Period, Queue\n\(settings), enable_materialized_cte = 1"
     }
 
     /// Two rewrites of the analyzer that this statement does not gain from, turned off where the
