@@ -657,12 +657,13 @@ public final class ClickHouseEventStore: EventStore {
         // trace without a time of their own (stamped when written; the id's index finds them).
         parameters["low"] = Self.nanos(first, -300_000_000_000)
         parameters["high"] = Self.nanos(last, 300_000_000_000)
-        var rows = try http.rows("""
+        let (inWindow, untimed) = try rowsAndUntimed("""
             SELECT \(ClickHouseRows.logColumns) FROM \(logs)
             WHERE \(logTimeCondition(low: "low", high: "high")) AND (\(byID) OR (TraceId = '' AND hasToken(\(bodyExpression), {full:String})))
             LIMIT 100000
             """, parameters)
-        if try holdsUntimedRecords() {
+        var rows = inWindow
+        if untimed {
             rows += try http.rows("""
                 SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE \(byID) AND LogAttributes[{untimedKey:String}] != '' LIMIT 100000
                 """, parameters)
@@ -685,14 +686,50 @@ public final class ClickHouseEventStore: EventStore {
     /// without a time are rare; when there are none, a trace's logs take one statement, not
     /// two — each of those reads the whole table's id index.
     private func holdsUntimedRecords() throws -> Bool {
+        try knownUntimedRecords() ?? askUntimedRecords(on: http)
+    }
+
+    /// ``holdsUntimedRecords()`` when known without asking.
+    private func knownUntimedRecords() -> Bool? {
         Self.untimedLock.lock()
         let known = Self.untimedRecords[untimedKey]
         Self.untimedLock.unlock()
         if let known, known.any || ProcessInfo.processInfo.systemUptime - known.asked < 60 { return known.any }
-        let any = !(try http.rows("SELECT 1 AS One FROM \(logs) WHERE mapContains(LogAttributes, {untimedKey:String}) LIMIT 1",
-                                  ["untimedKey": ClickHouseRows.LogKeys.untimed])).isEmpty
+        return nil
+    }
+
+    /// ``holdsUntimedRecords()`` asked of the server, on `connection`.
+    private func askUntimedRecords(on connection: ClickHouseHTTP) throws -> Bool {
+        let any = !(try connection.rows("SELECT 1 AS One FROM \(logs) WHERE mapContains(LogAttributes, {untimedKey:String}) LIMIT 1",
+                                        ["untimedKey": ClickHouseRows.LogKeys.untimed])).isEmpty
         noteUntimedRecords(any)
         return any
+    }
+
+    /// A second connection, for a statement sent while one on ``http`` runs (``atOnce``).
+    private lazy var sideHTTP = ClickHouseHTTP(endpoint: endpoint)
+
+    /// `main` here and `side` on the second connection at the same time — two independent
+    /// statements of one answer, which the server runs on two cores rather than one after the
+    /// other; each gives the rows it would give alone. Returns both answers once both are in.
+    private func atOnce<A, B>(_ main: () throws -> A, side: @escaping (ClickHouseHTTP) throws -> B) throws -> (A, B) {
+        let connection = sideHTTP
+        let other = Background<B, any Error> { try side(connection) }
+        let first: A
+        do {
+            first = try main()
+        } catch {
+            _ = try? other.value()
+            throw error
+        }
+        return (first, try other.value())
+    }
+
+    /// The rows of `sql` and whether the logs table holds untimed records, asked at once when
+    /// that is not known yet.
+    private func rowsAndUntimed(_ sql: String, _ parameters: [String: String]) throws -> ([JSONDocument], Bool) {
+        if let known = knownUntimedRecords() { return (try http.rows(sql, parameters), known) }
+        return try atOnce({ try http.rows(sql, parameters) }, side: { [self] connection in try askUntimedRecords(on: connection) })
     }
 
     private func noteUntimedRecords(_ any: Bool) {
@@ -720,7 +757,7 @@ public final class ClickHouseEventStore: EventStore {
 
     /// The records of `low…high` (ns) without a trace id or job id whose `Body` holds one of
     /// `ids` as a substring (`multiSearchAny`), at most `limit`: lines shipped without parsing.
-    private func mentions(of ids: [String], low: Int64, high: Int64, limit: Int) throws -> [Mention] {
+    private func mentions(of ids: [String], low: Int64, high: Int64, limit: Int, on connection: ClickHouseHTTP? = nil) throws -> [Mention] {
         // `multiSearchAny` takes at most 255 needles on servers before 24.x: groups of 255.
         var parameters = ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job, "low": String(max(0, low)), "high": String(max(0, high))]
         var searches: [String] = []
@@ -728,7 +765,7 @@ public final class ClickHouseEventStore: EventStore {
             parameters["ids\(index)"] = Self.array(Array(group))
             searches.append("multiSearchAny(Body, {ids\(index):Array(String)})")
         }
-        return try http.rows("""
+        return try (connection ?? http).rows("""
             SELECT \(ClickHouseRows.logColumns), arrayFilter(x -> position(Body, x) > 0, {ids:Array(String)}) AS Named
             FROM \(logs) WHERE \(logTimeCondition(low: "low", high: "high"))
             AND TraceId = '' AND LogAttributes[{jobKey:String}] = '' AND (\(searches.joined(separator: " OR "))) LIMIT \(limit)
@@ -773,7 +810,7 @@ public final class ClickHouseEventStore: EventStore {
             let traceID = row["TraceId"]?.string ?? ""
             return order.indices.filter { spellings[$0].contains(traceID) }
         }
-        let rows = try http.rows("""
+        let (rows, untimed) = try rowsAndUntimed("""
             SELECT \(ClickHouseRows.logColumns), \(tokens.joined(separator: ", ")) FROM \(logs)
             WHERE \(logTimeCondition(low: "low", high: "high")) AND (TraceId IN {ids:Array(String)} OR (TraceId = '' AND (\(order.indices.map { "m\($0)" }.joined(separator: " OR ")))))
             LIMIT \(limit)
@@ -788,7 +825,7 @@ public final class ClickHouseEventStore: EventStore {
                 records[id, default: []].append(ClickHouseRows.log(row, trace: id))
             }
         }
-        if try holdsUntimedRecords() {
+        if untimed {
             let untimed = try http.rows("""
                 SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE TraceId IN {ids:Array(String)} AND LogAttributes[{untimedKey:String}] != ''
                 LIMIT \(limit)
@@ -853,28 +890,40 @@ public final class ClickHouseEventStore: EventStore {
         var records: [LogRecord] = []
         for chunk in Self.chunks(jobIDs.sorted(), Self.idsPerQuery) {
             let ids = Array(chunk)
-            if ids.allSatisfy({ prefetchedLogs.byJob[$0] != nil }) {
-                records += ids.flatMap { prefetchedLogs.byJob[$0] ?? [] }
-            } else {
-                records += try http.rows("""
+            let prefetchedKeyed = ids.allSatisfy { prefetchedLogs.byJob[$0] != nil } ? ids.flatMap { prefetchedLogs.byJob[$0] ?? [] } : nil
+            func keyed() throws -> [LogRecord] {
+                try http.rows("""
                     SELECT \(ClickHouseRows.logColumns) FROM \(logs) WHERE LogAttributes[{jobKey:String}] IN {ids:Array(String)} LIMIT 100000
                     """, ["ids": Self.array(ids), "jobKey": ClickHouseRows.LogKeys.job]).map { ClickHouseRows.log($0) }
             }
             // Lines shipped without parsing carry the id only in their text: looked for within
             // the time of the trace just read (a job id has no other bound).
             // Answered from the prefetch when it covers the window and the ids.
-            if let (first, last) = recentWindow {
-                let low = max(0, Self.add(first, -300_000_000_000)), high = max(0, Self.add(last, 300_000_000_000))
-                var rows: [Mention]?
-                if let prefetched = prefetchedLogs.mentions, prefetched.low <= low, prefetched.high >= high, ids.allSatisfy(prefetched.jobs.contains) {
-                    let asked = Set(ids)
-                    let found = prefetched.rows.filter { $0.time >= low && $0.time <= high && $0.named.contains(where: asked.contains) }
-                    if found.count < Self.mentionLimit { rows = found }
-                }
-                for (_, named, row) in try rows ?? mentions(of: ids, low: low, high: high, limit: Self.mentionLimit) {
-                    // The longest id the text holds (`job-12` over `job-1`).
-                    records.append(ClickHouseRows.log(row, job: named.filter(ids.contains).max { ($0.count, $1) < ($1.count, $0) }))
-                }
+            guard let (first, last) = recentWindow else {
+                records += try prefetchedKeyed ?? keyed()
+                continue
+            }
+            let low = max(0, Self.add(first, -300_000_000_000)), high = max(0, Self.add(last, 300_000_000_000))
+            var prefetchedMentions: [Mention]?
+            if let prefetched = prefetchedLogs.mentions, prefetched.low <= low, prefetched.high >= high, ids.allSatisfy(prefetched.jobs.contains) {
+                let asked = Set(ids)
+                let found = prefetched.rows.filter { $0.time >= low && $0.time <= high && $0.named.contains(where: asked.contains) }
+                if found.count < Self.mentionLimit { prefetchedMentions = found }
+            }
+            let byKey: [LogRecord], mentioned: [Mention]
+            if prefetchedKeyed == nil, prefetchedMentions == nil {
+                // Neither answered from the prefetch: both statements at once.
+                (byKey, mentioned) = try atOnce(keyed, side: { [self] connection in
+                    try mentions(of: ids, low: low, high: high, limit: Self.mentionLimit, on: connection)
+                })
+            } else {
+                byKey = try prefetchedKeyed ?? keyed()
+                mentioned = try prefetchedMentions ?? mentions(of: ids, low: low, high: high, limit: Self.mentionLimit)
+            }
+            records += byKey
+            for (_, named, row) in mentioned {
+                // The longest id the text holds (`job-12` over `job-1`).
+                records.append(ClickHouseRows.log(row, job: named.filter(ids.contains).max { ($0.count, $1) < ($1.count, $0) }))
             }
         }
         return Self.ordered(records, byJob: true)
