@@ -7,6 +7,7 @@ import CorrelateStore
 import CorrelatePipeline
 import CorrelateRender
 import CorrelateTestSupport
+import CorrelateClickHouse
 
 /// What the alert measures decides the ranking (issue 11): backlog alerts by the wait, runtime
 /// alerts by the run, error alerts by the failure and its exception.
@@ -59,6 +60,20 @@ import CorrelateTestSupport
         #expect(first.explanation.contains("waited 5 s in emails (default threshold 2 s); window p95 5 s"), "\(first.explanation)")
         #expect(bundle.diagnostics.contains { $0.code == "label_ignored" && $0.message.contains("job=kafka-exporter") })
         #expect(try JSONSchema.bundle().validate(BundleJSON.string(bundle)).isEmpty)
+        // With a second handle the traces are ranked and kept before the queue figures are in;
+        // their words (the window's p95) are written when they come: the same bundle.
+        if let second = try Self.secondHandle(on: store) {
+            let beside = try BundleBuilder(store: store, secondStore: SecondStore { second }, rules: rules, limit: 10, lookback: nil).bundle(for: alert)
+            #expect(BundleJSON.string(beside) == BundleJSON.string(bundle))
+        }
+    }
+
+    /// Another handle on the same store, as the commands open one for the queue figures (nil for
+    /// the memory store, which has one).
+    static func secondHandle(on store: EventStore) throws -> EventStore? {
+        if let clickhouse = store as? ClickHouseEventStore { return try ClickHouseEventStore(endpoint: clickhouse.endpoint, access: .read) }
+        if let sqlite = store as? SQLiteEventStore { return try SQLiteEventStore(path: sqlite.path, access: .readOnly) }
+        return nil
     }
 
     /// kafka_exporter's lag alert summed by consumer group only (no topic label): the consumer
