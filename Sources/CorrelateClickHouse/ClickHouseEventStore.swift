@@ -185,6 +185,7 @@ public final class ClickHouseEventStore: EventStore {
         guard !spans.isEmpty else { return InsertResult() }
         lastTrace = nil
         prefetched = Prefetched()
+        jobSpansAhead = nil
         prefetchedLogs = PrefetchedLogs()
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
             var result = InsertResult()
@@ -446,6 +447,7 @@ public final class ClickHouseEventStore: EventStore {
     public func prefetch(traces ids: Set<TraceID>) throws {
         prefetched = Prefetched()
         prefetchedLogs = PrefetchedLogs()
+        jobSpansAhead = nil
         guard ids.count >= 4, let traceTimes else { return }
         var next = Prefetched()
         for chunk in Self.chunks(ids.map(\.description).sorted(), Self.idsPerQuery) {
@@ -519,7 +521,23 @@ public final class ClickHouseEventStore: EventStore {
             .compactMap(ClickHouseRows.span).sorted { ($0.start, $0.spanID) < ($1.start, $1.spanID) }
         recentWindow = spans.first.map { first in (first.start.nanoseconds, spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds) }
         lastTrace = (trace, starts, recentWindow)
-        return Self.unique(spans)
+        let unique = Self.unique(spans)
+        readJobSpansAhead(unique.jobIDs)
+        return unique
+    }
+
+    /// The spans of a trace's jobs, asked on a connection of their own as soon as the trace's
+    /// spans are read — what an analysis asks next (``spans(withMessageIDs:)`` with the
+    /// trace's job ids, within a day of its time), while it reads the trace's log lines: the
+    /// ids and window asked with, and the answer coming.
+    private var jobSpansAhead: (ids: Set<String>, window: (Int64, Int64)?, answer: Background<[Span], any Error>)?
+    private lazy var aheadHTTP = ClickHouseHTTP(endpoint: endpoint)
+
+    private func readJobSpansAhead(_ ids: Set<String>) {
+        jobSpansAhead = nil
+        guard !ids.isEmpty, ids.count <= Self.idsPerQuery, !ids.allSatisfy({ prefetched.byMessage[$0] != nil }) else { return }
+        let window = recentWindow, connection = aheadHTTP
+        jobSpansAhead = (ids, window, Background { [self] in try spansByMessageID(ids, window: window, on: connection) })
     }
 
     /// The first of each (trace id, span id): a span inserted twice by two writers is one span.
@@ -535,17 +553,28 @@ public final class ClickHouseEventStore: EventStore {
         if messageIDs.allSatisfy({ prefetched.byMessage[$0] != nil }) {
             return messageIDs.sorted().flatMap { prefetched.byMessage[$0] ?? [] }
         }
+        // Read ahead with the same ids and window: that answer (a failed one is asked again).
+        if let ahead = jobSpansAhead {
+            jobSpansAhead = nil
+            let sameWindow = ahead.window?.0 == recentWindow?.0 && ahead.window?.1 == recentWindow?.1
+            if ahead.ids == messageIDs, sameWindow, let spans = try? ahead.answer.value() { return spans }
+        }
+        return try spansByMessageID(messageIDs, window: recentWindow, on: http)
+    }
+
+    /// ``spans(withMessageIDs:)`` asked of the server on `connection`, within a day of `window`.
+    private func spansByMessageID(_ messageIDs: Set<String>, window range: (Int64, Int64)?, on connection: ClickHouseHTTP) throws -> [Span] {
         var rows: [JSONDocument] = []
         var parameters = ["jobKeys": ClickHouseRows.jobKeys]
         var window = ""
-        if let (first, last) = recentWindow {
+        if let (first, last) = range {
             window = "AND Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})"
             parameters["low"] = Self.nanos(first, -Self.day)
             parameters["high"] = Self.nanos(last, Self.day)
         }
         for chunk in Self.chunks(messageIDs.sorted(), Self.idsPerQuery) {
             parameters["ids"] = Self.array(Array(chunk))
-            rows += try http.rows("""
+            rows += try connection.rows("""
                 SELECT \(spanColumns) FROM \(traces) WHERE \(ClickHouseRows.jobID) IN {ids:Array(String)} \(window)
                 ORDER BY Timestamp, TraceId, SpanId LIMIT 64 BY \(ClickHouseRows.jobID)
                 """, parameters)
