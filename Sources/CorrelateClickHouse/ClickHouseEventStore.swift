@@ -62,7 +62,20 @@ public final class ClickHouseEventStore: EventStore {
 
     /// Opens the store: reads the tables' columns and checks them. A writer creates correlate's
     /// own tables when they are missing; the exporter's must exist (`correlate store init`).
-    public init(endpoint: ClickHouseEndpoint, access: Access) throws {
+    public convenience init(endpoint: ClickHouseEndpoint, access: Access) throws {
+        try self.init(endpoint: endpoint, access: access, schema: nil)
+    }
+
+    /// Another handle on the same database, to read on another thread (``AlertLookup``'s
+    /// second handle): made from the schema this one read, without asking for it again.
+    public func anotherHandle() throws -> EventStore? {
+        try ClickHouseEventStore(endpoint: endpoint, access: .read, schema: schema)
+    }
+
+    /// The tables' columns, their indexes and the server's version, as read when the store opened.
+    private let schema: Schema
+
+    private init(endpoint: ClickHouseEndpoint, access: Access, schema known: Schema?) throws {
         self.endpoint = endpoint
         http = ClickHouseHTTP(endpoint: endpoint)
         traces = http.quoted(endpoint.tracesTable)
@@ -70,7 +83,8 @@ public final class ClickHouseEventStore: EventStore {
         alertsTable = http.quoted("correlate_alerts")
         rawAlertsTable = http.quoted("correlate_raw_alerts")
         bundlesTable = http.quoted("correlate_bundles")
-        let schema = try Self.schema(http)
+        let schema = try known ?? Self.schema(http)
+        self.schema = schema
         let columns = schema.tables
         let hint = "run correlate store init --store … to create the exporter's tables, or name yours with traces_table=/logs_table= in the address"
         guard let traceColumns = columns[endpoint.tracesTable] else {

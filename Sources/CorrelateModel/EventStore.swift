@@ -217,6 +217,11 @@ public protocol EventStore: AnyObject {
     /// computes the figures without the caller reading the windows' spans.
     var computesQueueStatistics: Bool { get }
 
+    /// Another handle on the same store, to read on another thread, made from what this one
+    /// already knows (ClickHouse: the tables' columns, without asking again). Nil: the caller
+    /// opens one as it opened this. Safe to call from any thread.
+    func anotherHandle() throws -> EventStore?
+
     /// Drops what the store's ``StoreLimits`` no longer keep (writers also do so as they
     /// write); a store without limits does nothing.
     func enforceRetention() throws
@@ -238,6 +243,8 @@ extension EventStore {
     public func prefetch(traces: Set<TraceID>) throws {}
 
     public func prefetchLogs(traces: Set<TraceID>) throws {}
+
+    public func anotherHandle() throws -> EventStore? { nil }
 
     public var computesQueueStatistics: Bool { false }
 

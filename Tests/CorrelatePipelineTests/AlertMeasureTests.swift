@@ -68,10 +68,14 @@ import CorrelateClickHouse
         }
     }
 
-    /// Another handle on the same store, as the commands open one for the queue figures (nil for
-    /// the memory store, which has one).
+    /// Another handle on the same store, as the commands make one for the queue figures: from
+    /// the store where it can (ClickHouse, with the schema it read), else opened again (SQLite);
+    /// nil for the memory store, which has one.
     static func secondHandle(on store: EventStore) throws -> EventStore? {
-        if let clickhouse = store as? ClickHouseEventStore { return try ClickHouseEventStore(endpoint: clickhouse.endpoint, access: .read) }
+        if let another = try store.anotherHandle() {
+            #expect(store is ClickHouseEventStore)
+            return another
+        }
         if let sqlite = store as? SQLiteEventStore { return try SQLiteEventStore(path: sqlite.path, access: .readOnly) }
         return nil
     }

@@ -42,11 +42,12 @@ struct StoreOptions: ParsableArguments {
         try StoreLocation.open(try address, limits: limits)
     }
 
-    /// A second handle for reading, opened when first asked for (``SecondStore``): nil, and
-    /// nothing said, when there is no store to open.
-    func secondHandle() -> SecondStore {
+    /// A second handle for reading, opened when first asked for (``SecondStore``): made from
+    /// `store` where it can be (ClickHouse: without reading the schema again), else opened as
+    /// `store` was; nil, and nothing said, when there is no store to open.
+    func secondHandle(besides store: EventStore) -> SecondStore {
         let address = try? address
-        return SecondStore { try address.flatMap { try StoreLocation.openExisting($0) } }
+        return SecondStore { try store.anotherHandle() ?? address.flatMap { try StoreLocation.openExisting($0) } }
     }
 
     /// A second connection, to read what the writer wrote.

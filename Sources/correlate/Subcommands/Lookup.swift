@@ -115,7 +115,7 @@ extension Correlate {
             let rules = try loading.wait()
             // A second handle reads the queue figures on the other core; without one (it could not
             // be opened), the same answer comes in turn.
-            let lookup = BundleBuilder(store: store, secondStore: storeOptions.secondHandle(), rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
+            let lookup = BundleBuilder(store: store, secondStore: storeOptions.secondHandle(besides: store), rules: rules, limit: limit, lookback: lookback.flatMap(DurationText.nanoseconds))
             let bundles = try alerts.map { try lookup.bundle(for: $0) }
             try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident: " + Set(alerts.map(\.name)).sorted().joined(separator: ", "),
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)

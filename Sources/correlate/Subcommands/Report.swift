@@ -74,7 +74,7 @@ extension Correlate {
             let alerts = try store.alerts(overlapping: start, end)
             if alerts.isEmpty { DiagnosticPrinter.printError("correlate report: no alert between \(TimeText.dateTime(start)) and \(TimeText.dateTime(end))") }
             // Each bundle's queue figures read on a second handle, on the other core (as lookup).
-            let builder = BundleBuilder(store: store, secondStore: storeOptions.secondHandle(), rules: rules, limit: limit, lookback: nil)
+            let builder = BundleBuilder(store: store, secondStore: storeOptions.secondHandle(besides: store), rules: rules, limit: limit, lookback: nil)
             let bundles = try alerts.map { try builder.bundle(for: $0, now: now) }
             try BundleOutput.write(bundles, format: BundleOutput.Format(format), title: "Incident report \(TimeText.dateTime(start)) … \(TimeText.dateTime(end))",
                                     options: rendering.options(toFile: output != nil, defaultWidth: format == .markdown ? 100 : nil), to: output)
