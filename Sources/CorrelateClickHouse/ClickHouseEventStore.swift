@@ -520,6 +520,7 @@ public final class ClickHouseEventStore: EventStore {
         if let spans = prefetched.spans[trace] {
             recentWindow = spans.first.map { first in (first.start.nanoseconds, spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds) }
             lastTrace = (trace, prefetched.starts[trace], recentWindow)
+            analysing = nil
             return spans
         }
         var condition = "TraceId = {trace:String}"
@@ -536,14 +537,23 @@ public final class ClickHouseEventStore: EventStore {
         recentWindow = spans.first.map { first in (first.start.nanoseconds, spans.map(\.end.nanoseconds).max() ?? first.start.nanoseconds) }
         lastTrace = (trace, starts, recentWindow)
         let unique = Self.unique(spans)
-        readJobSpansAhead(unique.jobIDs)
+        if analysing == trace { readJobSpansAhead(unique.jobIDs) }
+        analysing = nil
         return unique
     }
 
-    /// The spans of a trace's jobs, asked on a connection of their own as soon as the trace's
-    /// spans are read — what an analysis asks next (``spans(withMessageIDs:)`` with the
-    /// trace's job ids, within a day of its time), while it reads the trace's log lines: the
-    /// ids and window asked with, and the answer coming.
+    /// The trace ``willAnalyse(trace:)`` named: its spans, read next, start the read-ahead of
+    /// its jobs' spans (a trace read for its spans alone — one a link points at — does not).
+    private var analysing: TraceID?
+
+    public func willAnalyse(trace: TraceID) {
+        analysing = trace
+    }
+
+    /// The spans of a trace's jobs, asked on a connection of their own as soon as the spans of
+    /// a trace being analysed are read — what the analysis asks next (``spans(withMessageIDs:)``
+    /// with the trace's job ids, within a day of its time), while it reads the trace's log
+    /// lines: the ids and window asked with, and the answer coming.
     private var jobSpansAhead: (ids: Set<String>, window: (Int64, Int64)?, answer: Background<[Span], any Error>)?
     private lazy var aheadHTTP = ClickHouseHTTP(endpoint: endpoint)
 

@@ -15,6 +15,7 @@ public struct TraceQuery {
     /// - Parameter includeLogs: false for an analysis of the spans alone (what ranking needs):
     ///   no log line is read, and a trace with log lines only is nil.
     public func analyze(_ traceID: TraceID, includeLogs: Bool = true) throws -> TraceAnalysis? {
+        store.willAnalyse(trace: traceID)
         let spans = try store.spans(inTrace: traceID)
         let traceLogs = includeLogs ? try store.logs(inTrace: traceID) : []
         guard !spans.isEmpty || !traceLogs.isEmpty else { return nil }

@@ -217,6 +217,11 @@ public protocol EventStore: AnyObject {
     /// computes the figures without the caller reading the windows' spans.
     var computesQueueStatistics: Bool { get }
 
+    /// Says that `trace` is about to be analysed (`TraceQuery`): its spans read, then the spans
+    /// of its jobs — which a store whose every statement costs a round trip (ClickHouse) may
+    /// start reading as soon as it has the trace's spans. The answers are the same.
+    func willAnalyse(trace: TraceID)
+
     /// Another handle on the same store, to read on another thread, made from what this one
     /// already knows (ClickHouse: the tables' columns, without asking again). Nil: the caller
     /// opens one as it opened this. Safe to call from any thread.
@@ -245,6 +250,8 @@ extension EventStore {
     public func prefetchLogs(traces: Set<TraceID>) throws {}
 
     public func anotherHandle() throws -> EventStore? { nil }
+
+    public func willAnalyse(trace: TraceID) {}
 
     public var computesQueueStatistics: Bool { false }
 
