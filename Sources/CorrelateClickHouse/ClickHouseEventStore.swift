@@ -53,7 +53,7 @@ public final class ClickHouseEventStore: EventStore {
     /// asks next, use rather than asking again.
     private var lastTrace: (id: TraceID, starts: (Int64, Int64)?, window: (Int64, Int64)?)?
     /// Whether the server runs recursive CTEs (``queueStatistics``).
-    var recursiveCTEs: Bool
+    var recursiveCTEs: Bool { release >= Self.recursiveCTERelease }
     /// The server's release as (major, minor), from `version()`; (0, 0) when it does not parse.
     /// Which statements and settings the server is sent depends on it.
     var release: (Int, Int)
@@ -102,7 +102,6 @@ public final class ClickHouseEventStore: EventStore {
         let indexed = schema.indexes[endpoint.logsTable] ?? []
         bodyExpression = indexed.contains { $0.replacingOccurrences(of: " ", with: "") == "lower(Body)" } ? "lower(Body)" : "Body"
         release = Self.release(version: schema.version)
-        recursiveCTEs = Self.runsRecursiveQueries(version: schema.version)
         let times = endpoint.tracesTable + "_trace_id_ts"
         traceTimes = columns[times].map { table in table.has("TraceId") && table.has("Start") && table.has("End") } == true ? http.quoted(times) : nil
         hasAlertTables = columns["correlate_alerts"] != nil && columns["correlate_raw_alerts"] != nil
@@ -184,8 +183,11 @@ public final class ClickHouseEventStore: EventStore {
 
     /// Whether a server of `version` ("26.9.1.1") runs recursive CTEs (24.4 and later).
     static func runsRecursiveQueries(version: String) -> Bool {
-        release(version: version) >= (24, 4)
+        release(version: version) >= recursiveCTERelease
     }
+
+    /// The first release that runs recursive CTEs.
+    static let recursiveCTERelease = (24, 4)
 
     static func require(_ names: [String], in columns: TableColumns, table: String, _ endpoint: ClickHouseEndpoint) throws(ClickHouseError) {
         for name in names where !columns.has(name) {

@@ -152,11 +152,10 @@ public struct AlertLookup {
         // there; then their words are written with them. Should the order ever differ, the
         // traces are chosen again.
         let awaited = figures != nil || later != nil
-        let provisional = !awaited ? nil
-            : Ranking(measure: measure, threshold: threshold, queues: queueNames.map { QueueComparison(queue: $0, window: nil, baseline: nil) },
-                      queueAttributes: matcher.queueAttributes, thresholdIsDefault: stated == nil)
-        var ranking = provisional ?? Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
-                                             thresholdIsDefault: stated == nil)
+        func makeRanking(_ queues: [QueueComparison]) -> Ranking {
+            Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes, thresholdIsDefault: stated == nil)
+        }
+        var ranking = makeRanking(awaited ? queueNames.map { QueueComparison(queue: $0, window: nil, baseline: nil) } : queues)
         func rank(_ analysis: TraceAnalysis) -> RankedTrace {
             var trace = ranking.rank(analysis)
             if exemplars.contains(analysis.traceID) {
@@ -240,8 +239,7 @@ public struct AlertLookup {
                 windowLogsRead = read.windowLogs
             }
             queues = try found ?? queueFigures(on: store, windowSpans: windowSpans)
-            ranking = Ranking(measure: measure, threshold: threshold, queues: queues, queueAttributes: matcher.queueAttributes,
-                              thresholdIsDefault: stated == nil)
+            ranking = makeRanking(queues)
             let final = topRanked()
             if final.map(\.analysis.traceID) == top.map(\.analysis.traceID), final.map(\.score) == top.map(\.score) {
                 for index in 0..<min(top.count, kept.count) { kept[index] = rank(kept[index].analysis) }
