@@ -7,7 +7,9 @@ benchmarks talk to it the way they talk to a server, over HTTP, as ClickHouse do
 interface (https://clickhouse.com/docs/interfaces/http):
 
 - the query in the `query` URL parameter, or in the body of a POST; with both, the body follows
-  the query (how `INSERT ... FORMAT JSONEachRow` takes its rows);
+  the query. An `INSERT ... FORMAT NAME` in `query` takes the body as its data, in any of
+  ClickHouse's input formats (binary ones too: `Native`, `RowBinary`), streamed into the engine
+  as a server streams it (chDB's `send_insert`), not pasted into the statement's text;
 - `database`, `default_format` (TabSeparated when absent, as ClickHouse), `param_NAME=value` for
   typed parameters `{NAME:Type}`;
 - the user and password from `X-ClickHouse-User`/`X-ClickHouse-Key`, HTTP basic auth or the
@@ -50,6 +52,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from chdb import session as chdb_session
 
 CODE = re.compile(r"Code: (\d+)\.")
+# An INSERT whose data follows it: `INSERT INTO t [(columns)] FORMAT Name`, the name last.
+INSERT_WITH_DATA = re.compile(r"^\s*(INSERT\s.*?)\s+FORMAT\s+(\w+)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 # ClickHouse's HTTP status for error codes (src/Server/HTTP/exceptionCodeToHTTPStatus.cpp).
 STATUS = {
     516: 403, 497: 403, 194: 401,                       # AUTHENTICATION_FAILED, ACCESS_DENIED, REQUIRED_PASSWORD
@@ -85,13 +89,23 @@ class Front:
                 return session
         return self.idle.get()
 
-    def run(self, sql, database, fmt, params):
+    def run(self, sql, database, fmt, params, data=None):
+        """Runs `sql`; with `data`, `sql` is an INSERT's head and `fmt` the format of `data`."""
         session = self.take()
         try:
             # A session serves one request at a time: its `database` holds for this request only.
             if database:
                 session.query(f"USE `{database}`")
             try:
+                if data is not None:
+                    inserter = session.send_insert(sql, fmt)
+                    try:
+                        inserter.append(data)
+                        inserter.finish()
+                    except BaseException:
+                        inserter.cancel()
+                        raise
+                    return b""
                 result = session.query(sql, fmt, params=params) if params else session.query(sql, fmt)
                 return result.bytes() if result is not None else b""
             finally:
@@ -136,22 +150,27 @@ class Handler(BaseHTTPRequestHandler):
             user = self.headers.get("X-ClickHouse-User") or args.get("user") or "default"
             return self.error(403, 516, f"Code: 516. DB::Exception: {user}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)")
         query = args.get("query", "")
-        text = body.decode("utf-8", errors="replace")
-        sql = (query + "\n" + text) if query and text else (query or text)
-        if not sql.strip():
-            return self.send(200, b"Ok.\n", {})
         params = {name[len("param_"):]: value for name, value in args.items() if name.startswith("param_")}
         fmt = args.get("default_format") or "TabSeparated"
+        insert = INSERT_WITH_DATA.match(query) if query and body else None
+        if insert:
+            sql, data_format, data = insert.group(1), insert.group(2), body
+        else:
+            text = body.decode("utf-8", errors="replace")
+            sql, data_format, data = (query + "\n" + text) if query and text else (query or text), fmt, None
+        if not sql.strip():
+            return self.send(200, b"Ok.\n", {})
         if self.front.delay:
             time.sleep(self.front.delay)
         try:
-            data = self.front.run(sql, args.get("database") or self.headers.get("X-ClickHouse-Database"), fmt, params)
+            data = self.front.run(sql, args.get("database") or self.headers.get("X-ClickHouse-Database"), data_format, params, data)
         except Exception as error:  # noqa: BLE001 - chDB raises its errors as RuntimeError-like
             message = str(error)
             match = CODE.search(message)
             code = int(match.group(1)) if match else 1002
             status = STATUS.get(code, 500)
-            return self.error(status, code, message if match else f"Code: {code}. DB::Exception: {message}")
+            # From `Code:` on: chDB's streaming insert puts words of its own before it.
+            return self.error(status, code, message[match.start():] if match else f"Code: {code}. DB::Exception: {message}")
         headers = {"Content-Type": "application/json; charset=UTF-8" if "JSON" in fmt else "text/plain; charset=UTF-8"}
         if args.get("enable_http_compression") == "1" and "gzip" in (self.headers.get("Accept-Encoding") or ""):
             data = gzip.compress(data, compresslevel=1)

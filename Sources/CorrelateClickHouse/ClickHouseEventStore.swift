@@ -22,7 +22,8 @@ import Foundation
 /// Writes are idempotent by checking first: a batch of spans asks which of its (TraceId,
 /// SpanId) the table holds within the batch's time range, a batch of log records which of its
 /// (file, line) at or below the highest line of the file the table held when this store first
-/// wrote it (asked once per file) — then inserts the rest as one `INSERT … FORMAT JSONEachRow`. (The exporter's
+/// wrote it (asked once per file) — then inserts the rest as one `INSERT … FORMAT Native`
+/// (``NativeBlockWriter``; JSONEachRow on a server before 23.3). (The exporter's
 /// tables are plain MergeTree without `non_replicated_deduplication_window`, where
 /// `insert_deduplication_token` does nothing, and correlate never alters them.) Two writers
 /// inserting the same rows at the same moment can both insert them; `correlate serve`
@@ -102,6 +103,8 @@ public final class ClickHouseEventStore: EventStore {
         let indexed = schema.indexes[endpoint.logsTable] ?? []
         bodyExpression = indexed.contains { $0.replacingOccurrences(of: " ", with: "") == "lower(Body)" } ? "lower(Body)" : "Body"
         release = Self.release(version: schema.version)
+        spanLayout = NativeLayout.spans(traceColumns)
+        logLayout = NativeLayout.logs(logColumns)
         let times = endpoint.tracesTable + "_trace_id_ts"
         traceTimes = columns[times].map { table in table.has("TraceId") && table.has("Start") && table.has("End") } == true ? http.quoted(times) : nil
         hasAlertTables = columns["correlate_alerts"] != nil && columns["correlate_raw_alerts"] != nil
@@ -189,6 +192,13 @@ public final class ClickHouseEventStore: EventStore {
     /// The first release that runs recursive CTEs.
     static let recursiveCTERelease = (24, 4)
 
+    /// How spans and log records are written in Native blocks (nil: as JSONEachRow, for a
+    /// server before 23.3 or a table whose integer columns are not integers).
+    var nativeSpans: NativeLayout? { release >= Self.nativeRelease ? spanLayout : nil }
+    var nativeLogs: NativeLayout? { release >= Self.nativeRelease ? logLayout : nil }
+    private let spanLayout: NativeLayout?
+    private let logLayout: NativeLayout?
+
     static func require(_ names: [String], in columns: TableColumns, table: String, _ endpoint: ClickHouseEndpoint) throws(ClickHouseError) {
         for name in names where !columns.has(name) {
             throw ClickHouseError(.notAStore, "ClickHouse table \(endpoint.database).\(table) at \(endpoint.base) has no column \(name), which correlate reads")
@@ -198,49 +208,121 @@ public final class ClickHouseEventStore: EventStore {
     // MARK: - Writing
 
     public func insert(spans: [Span]) throws -> InsertResult {
-        guard !spans.isEmpty else { return InsertResult() }
+        try insert(prepared: [PreparedSpans(spans: spans)])
+    }
+
+    /// Spans with their Native block, made by ``spanPreparation`` on the thread that decoded them.
+    struct NativeSpans: Sendable {
+        let spans: [Span]
+        let block: [UInt8]
+    }
+
+    /// Encodes each batch as a Native block (``NativeBlockWriter``) on the caller's thread, so
+    /// that ``insert(prepared:)`` only sends it; a server before 23.3 takes JSONEachRow, made at
+    /// the insert.
+    public var spanPreparation: @Sendable ([Span]) -> PreparedSpans {
+        guard let layout = nativeSpans else { return { PreparedSpans(spans: $0) } }
+        return { spans in
+            PreparedSpans(form: NativeSpans(spans: spans, block: Self.nativeBlock(layout, spans)), count: spans.count)
+        }
+    }
+
+    static func nativeBlock(_ layout: NativeLayout, _ spans: some Collection<Span>) -> [UInt8] {
+        var writer = NativeBlockWriter(layout, rows: spans.count)
+        for span in spans { writer.span(span) }
+        let out = JSONWriter(capacity: 1 << 16)
+        writer.block(into: out)
+        return out.bytes
+    }
+
+    /// A span's key in the table: (TraceId, SpanId).
+    private struct SpanKey: Hashable {
+        let trace: TraceID
+        let span: SpanID
+    }
+
+    public func insert(prepared batches: [PreparedSpans]) throws -> InsertResult {
+        let parts: [(spans: [Span], block: [UInt8]?)] = batches.map { batch in
+            if let native = batch.form as? NativeSpans { return (native.spans, native.block) }
+            return (batch.unprepared, nil)
+        }
+        guard parts.contains(where: { !$0.spans.isEmpty }) else { return InsertResult() }
         lastTrace = nil
         prefetched = Prefetched()
         jobSpansAhead = nil
         prefetchedLogs = PrefetchedLogs()
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
+            var present = try storedKeys(of: parts.lazy.flatMap(\.spans))
             var result = InsertResult()
-            var present = Set<String>()
-            let low = spans.map(\.start).min()!, high = spans.map(\.start).max()!
-            var traceIDs = Array(Set(spans.map(\.traceID.description)))
-            if let traceTimes {
-                // Which of the traces the table knows at all: the lookup table's primary key
-                // answers that without reading the spans (a bloom filter of 500 ids passes
-                // nearly half the granules); only their spans are looked for.
-                var known: [String] = []
-                for chunk in Self.chunks(traceIDs, Self.idsPerQuery) {
-                    known += try http.rows("SELECT DISTINCT TraceId FROM \(traceTimes) WHERE TraceId IN {ids:Array(String)}",
-                                           ["ids": Self.array(Array(chunk))]).compactMap { $0["TraceId"]?.string }
-                }
-                traceIDs = known
-            }
-            for chunk in Self.chunks(traceIDs, Self.idsPerQuery) {
-                for row in try http.rows("""
-                    SELECT TraceId, SpanId FROM \(traces)
-                    WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
-                    AND TraceId IN {ids:Array(String)}
-                    """, ["low": Self.nanos(low.nanoseconds), "high": Self.nanos(high.nanoseconds), "ids": Self.array(Array(chunk))]) {
-                    present.insert((row["TraceId"]?.string ?? "") + (row["SpanId"]?.string ?? ""))
-                }
-            }
             let out = JSONWriter(capacity: 1 << 16)
             let events = traceColumns.has("Events.Timestamp"), links = traceColumns.has("Links.TraceId")
-            for span in spans {
-                guard present.insert(span.traceID.description + span.spanID.description).inserted else {
-                    result.duplicates += 1
-                    continue
+            for (spans, block) in parts {
+                // The spans not stored yet (nor earlier in this call).
+                let fresh = spans.filter { present.insert(SpanKey(trace: $0.traceID, span: $0.spanID)).inserted }
+                result.duplicates += spans.count - fresh.count
+                result.stored += fresh.count
+                if let layout = nativeSpans {
+                    // The block made with the batch, unless some of its spans are stored already.
+                    if let block = fresh.count == spans.count ? block : nil {
+                        block.withUnsafeBufferPointer { out.raw($0) }
+                    } else if !fresh.isEmpty {
+                        Self.nativeBlock(layout, fresh).withUnsafeBufferPointer { out.raw($0) }
+                    }
+                } else {
+                    for span in fresh { ClickHouseRows.span(out, span, events: events, links: links) }
                 }
-                ClickHouseRows.span(out, span, events: events, links: links)
-                result.stored += 1
             }
-            try http.insert(into: traces, rows: out.bytes)
+            if let layout = nativeSpans {
+                try http.insert(into: traces, columns: layout.columnList, format: "Native", rows: out.bytes, settings: Self.nativeSettings)
+            } else {
+                try http.insert(into: traces, rows: out.bytes)
+            }
             return result
         }
+    }
+
+    /// Which of `spans` the table holds: the traces it knows at all, then their spans within the
+    /// spans' time range.
+    private func storedKeys(of spans: some Collection<Span>) throws(ClickHouseError) -> Set<SpanKey> {
+        var present = Set<SpanKey>()
+        guard let low = spans.lazy.map(\.start).min(), let high = spans.lazy.map(\.start).max() else { return present }
+        var traceIDs = Array(Set(spans.lazy.map(\.traceID.description)))
+        if let traceTimes {
+            // Which of the traces the table knows at all: the lookup table's primary key
+            // answers that without reading the spans (a bloom filter of 500 ids passes
+            // nearly half the granules); only their spans are looked for.
+            var known: [String] = []
+            for chunk in Self.chunks(traceIDs, Self.idsPerQuery) {
+                known += try http.rows("SELECT DISTINCT TraceId FROM \(traceTimes) WHERE TraceId IN {ids:Array(String)}",
+                                       ["ids": Self.array(Array(chunk))]).compactMap { $0["TraceId"]?.string }
+            }
+            traceIDs = known
+        }
+        for chunk in Self.chunks(traceIDs, Self.idsPerQuery) {
+            for row in try http.rows("""
+                SELECT TraceId, SpanId FROM \(traces)
+                WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
+                AND TraceId IN {ids:Array(String)}
+                """, ["low": Self.nanos(low.nanoseconds), "high": Self.nanos(high.nanoseconds), "ids": Self.array(Array(chunk))]) {
+                if let trace = row["TraceId"]?.string.flatMap(TraceID.init(hex:)), let span = row["SpanId"]?.string.flatMap(SpanID.init(hex:)) {
+                    present.insert(SpanKey(trace: trace, span: span))
+                }
+            }
+        }
+        return present
+    }
+
+    /// What a Native insert asks of the server: the block's plain types converted to the
+    /// table's (on by default since 23.3; said in case a profile turned it off).
+    static let nativeSettings = ["input_format_native_allow_types_conversion": "1"]
+
+    /// The first release that converts a Native block's types to the table's.
+    static let nativeRelease = (23, 3)
+
+    /// A log record's key in the table: its file and first line.
+    private struct LineKey: Hashable {
+        let file: String
+        let line: Int
     }
 
     /// Per source file, the highest line the table holds: asked once per file, then kept as
@@ -268,7 +350,7 @@ public final class ClickHouseEventStore: EventStore {
             // (``shiftLogTimes``) keeps its lines where they were moved to, at most 14 hours
             // (the widest zone offset) from where a re-read puts them.
             let again = records.filter { $0.source.line <= storedThrough[$0.source.file] ?? 0 }
-            var present = Set<String>()
+            var present = Set<LineKey>()
             if !again.isEmpty {
                 let times = again.map { $0.timestamp?.nanoseconds ?? now.nanoseconds }
                 for chunk in Self.chunks(Array(Set(again.map(\.source.file))), Self.idsPerQuery) {
@@ -277,23 +359,33 @@ public final class ClickHouseEventStore: EventStore {
                         WHERE \(logTimeCondition(low: "low", high: "high", untimed: true)) AND LogAttributes[{fileKey:String}] IN {files:Array(String)}
                         """, ["low": Self.nanos(times.min()!, -Self.day), "high": Self.nanos(times.max()!, Self.day), "files": Self.array(Array(chunk)),
                               "fileKey": key.file, "lineKey": key.line]) {
-                        present.insert((row["File"]?.string ?? "") + "\n" + (row["Line"]?.string ?? ""))
+                        if let file = row["File"]?.string, let line = row["Line"]?.string.flatMap({ Int($0) }) {
+                            present.insert(LineKey(file: file, line: line))
+                        }
                     }
                 }
             }
             var result = InsertResult()
             var written: [String: Int] = [:]
             let out = JSONWriter(capacity: 1 << 16)
+            var native = nativeLogs.map { NativeBlockWriter($0, rows: records.count) }
             for record in records {
-                guard present.insert(record.source.file + "\n" + String(record.source.line)).inserted else {
+                guard present.insert(LineKey(file: record.source.file, line: record.source.line)).inserted else {
                     result.duplicates += 1
                     continue
                 }
-                ClickHouseRows.log(out, record, now: now)
+                if native != nil { native!.log(record, now: now) } else { ClickHouseRows.log(out, record, now: now) }
                 written[record.source.file] = max(written[record.source.file] ?? 0, record.source.line)
                 result.stored += 1
             }
-            try http.insert(into: logs, rows: out.bytes)
+            if let native {
+                if native.rows > 0 {
+                    native.block(into: out)
+                    try http.insert(into: logs, columns: native.layout.columnList, format: "Native", rows: out.bytes, settings: Self.nativeSettings)
+                }
+            } else {
+                try http.insert(into: logs, rows: out.bytes)
+            }
             prefetchedLogs = PrefetchedLogs()
             if records.contains(where: { $0.timestamp == nil }) { noteUntimedRecords(true) }
             for (file, line) in written { storedThrough[file] = max(storedThrough[file] ?? 0, line) }

@@ -36,8 +36,9 @@ public struct ClickHouseError: StoreError {
 ///
 /// Queries go in the body of a POST; typed parameters `{name:Type}` as `param_name=` in the
 /// URL; `default_format=JSONEachRow`, tables named with their database; the user and password as
-/// `X-ClickHouse-User`/`X-ClickHouse-Key`. Inserts send `INSERT INTO … FORMAT JSONEachRow` as
-/// the `query` parameter and the rows as the body, gzipped when the server is not on this host.
+/// `X-ClickHouse-User`/`X-ClickHouse-Key`. Inserts send `INSERT INTO … FORMAT Native` (or
+/// JSONEachRow) as the `query` parameter and the rows as the body, gzipped when the server is
+/// not on this host.
 /// Answers are gzipped by the server (`enable_http_compression=1`) and inflated here.
 ///
 /// A read or DDL statement that fails because the server is unreachable, too slow or
@@ -103,11 +104,14 @@ final class ClickHouseHTTP: @unchecked Sendable {
         _ = try send(sql: sql, parameters: parameters, rows: nil)
     }
 
-    /// `INSERT INTO table FORMAT JSONEachRow` with `rows` (one JSON object per line); `table`
-    /// as ``quoted(_:)`` gives it.
-    func insert(into table: String, rows: [UInt8], settings: [String: String] = [:]) throws(ClickHouseError) {
+    /// `INSERT INTO table [columns] FORMAT format` with `rows` in that format as the body: JSONEachRow
+    /// (one JSON object per line) or Native (``NativeBlockWriter``'s blocks); `table` as
+    /// ``quoted(_:)`` gives it, `columns` a parenthesized list or "".
+    func insert(into table: String, columns: String = "", format: String = "JSONEachRow", rows: [UInt8],
+                settings: [String: String] = [:]) throws(ClickHouseError) {
         guard !rows.isEmpty else { return }
-        _ = try send(sql: "INSERT INTO \(table) FORMAT JSONEachRow", parameters: [:], rows: rows, settings: settings)
+        _ = try send(sql: "INSERT INTO \(table)\(columns.isEmpty ? "" : " " + columns) FORMAT \(format)", parameters: [:], rows: rows,
+                     settings: settings)
     }
 
     /// `database`.`table`, quoted for ClickHouse.

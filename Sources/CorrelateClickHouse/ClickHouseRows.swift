@@ -29,22 +29,52 @@ enum ClickHouseRows {
     static func map(_ out: JSONWriter, _ attributes: [Attribute], extra: [(String, String)] = []) {
         out.byte(UInt8(ascii: "{"))
         var first = true
-        var seen = Set<String>()
-        for (key, value) in extra where seen.insert(key).inserted {
+        forEachEntry(attributes, extra) { key, value in
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
             out.string(key)
             out.byte(UInt8(ascii: ":"))
             out.string(value)
         }
-        for attribute in attributes where seen.insert(attribute.key).inserted {
-            if !first { out.byte(UInt8(ascii: ",")) }
-            first = false
-            out.string(attribute.key)
-            out.byte(UInt8(ascii: ":"))
-            out.string(text(attribute.value))
-        }
         out.byte(UInt8(ascii: "}"))
+    }
+
+    /// The entries of a `Map(…, String)` column: `extra`, then `attributes` with their values as
+    /// ``text(_:)``; a key already written is left out (the first one wins).
+    static func forEachEntry(_ attributes: [Attribute], _ extra: [(String, String)], _ body: (String, String) -> Void) {
+        // Maps are small: a key is looked for among the first 32 written (a set costs more
+        // below that), and in a set beyond.
+        var written: [String] = []
+        var more = Set<String>()
+        func first(_ key: String) -> Bool {
+            guard written.count == 32 else {
+                if written.contains(key) { return false }
+                written.append(key)
+                if written.count == 32 { more = Set(written) }
+                return true
+            }
+            return more.insert(key).inserted
+        }
+        for (key, value) in extra where first(key) { body(key, value) }
+        for attribute in attributes where first(attribute.key) { body(attribute.key, text(attribute.value)) }
+    }
+
+    /// A log record's `ResourceAttributes`: its service and host.
+    static func resourceEntries(_ record: LogRecord) -> [(String, String)] {
+        var resource: [(String, String)] = []
+        if let service = record.service { resource.append(("service.name", service)) }
+        if let host = record.host { resource.append((LogKeys.host, host)) }
+        return resource
+    }
+
+    /// A log record's `LogAttributes`: correlate's own facts under the keys of ``LogKeys``.
+    static func attributeEntries(_ record: LogRecord) -> [(String, String)] {
+        var own: [(String, String)] = [(LogKeys.file, record.source.file), (LogKeys.line, String(record.source.line))]
+        if record.lines != 1 { own.append((LogKeys.lines, String(record.lines))) }
+        if let rule = record.rule { own.append((LogKeys.rule, rule)) }
+        if let job = record.jobID { own.append((LogKeys.job, job)) }
+        if record.timestamp == nil { own.append((LogKeys.untimed, "1")) }
+        return own
     }
 
     /// An attribute value as the exporter's `AsString` writes it into a `Map(…, String)`
@@ -275,17 +305,9 @@ enum ClickHouseRows {
         out.raw(#","Body":"#)
         out.string(record.message)
         out.raw(#","ResourceAttributes":"#)
-        var resource: [(String, String)] = []
-        if let service = record.service { resource.append(("service.name", service)) }
-        if let host = record.host { resource.append((LogKeys.host, host)) }
-        map(out, [], extra: resource)
+        map(out, [], extra: resourceEntries(record))
         out.raw(#","LogAttributes":"#)
-        var own: [(String, String)] = [(LogKeys.file, record.source.file), (LogKeys.line, String(record.source.line))]
-        if record.lines != 1 { own.append((LogKeys.lines, String(record.lines))) }
-        if let rule = record.rule { own.append((LogKeys.rule, rule)) }
-        if let job = record.jobID { own.append((LogKeys.job, job)) }
-        if record.timestamp == nil { own.append((LogKeys.untimed, "1")) }
-        map(out, [], extra: own)
+        map(out, [], extra: attributeEntries(record))
         out.raw("}\n")
     }
 

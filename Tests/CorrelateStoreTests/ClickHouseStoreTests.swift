@@ -212,6 +212,59 @@ import CorrelateTestSupport
         #expect(log.contains(#""SeverityText":"ERROR","SeverityNumber":17,"job":"task-1","file":"\/var\/log\/w.log""#))
     }
 
+    /// Spans and log records written in Native blocks (ClickHouse 23.3 and later) are the rows
+    /// the JSONEachRow of older servers makes, column for column, in the exporter's current
+    /// layouts and in the older ones (`Duration` Int64, `otel_logs` with `TimestampTime`, whose
+    /// default the Native insert leaves to the table): events, links, attributes of every kind,
+    /// a key given twice, more than 32 attributes, empty and missing values, a batch holding a
+    /// span twice and one already stored.
+    @Test(arguments: [["otel_traces.sql", "otel_logs.sql"], ["otel_traces.int64-duration.sql", "otel_logs.timestamptime.sql"]])
+    func nativeBlocksStoreWhatJSONRowsStore(_ tables: [String]) throws {
+        let files = [tables[0], "otel_traces_trace_id_ts.sql", "otel_traces_trace_id_ts_mv.sql", tables[1]]
+        let trace = TraceID(hex: Self.consumer)!, producer = TraceID(hex: Self.producer)!
+        var many = (0..<40).map { Attribute("k\($0)", .int(Int64($0))) }
+        many.append(Attribute("k3", .string("again")))
+        let spans = [
+            Span(traceID: trace, spanID: SpanID(7), parentSpanID: SpanID(6), name: "run export ✓", kind: .consumer, start: Timestamp(nanoseconds: Self.base),
+                 end: Timestamp(nanoseconds: Self.base + 1_500_000), status: .error, statusMessage: "boom\n\t\"quoted\"", service: "worker",
+                 attributes: [Attribute("messaging.message.id", .string("task-1")), Attribute("retries", .int(2)), Attribute("ok", .bool(true)),
+                              Attribute("ratio", .double(0.5)), Attribute("payload.digest", .bytes([0xde, 0xad, 0xbe, 0xef, 0x01])),
+                              Attribute("tags", .array([.string("a"), .int(1)])), Attribute("retries", .int(3))],
+                 resource: [Attribute("service.name", .string("worker")), Attribute("host.name", .string(""))],
+                 events: [Span.Event(name: "exception", time: Timestamp(nanoseconds: Self.base + 10),
+                                     attributes: [Attribute("exception.type", .string("ValueError"))]),
+                          Span.Event(name: "retry", time: Timestamp(nanoseconds: Self.base + 20))],
+                 links: [Span.Link(traceID: producer, spanID: SpanID(0x00f0_67aa_0ba9_02b8), attributes: [Attribute("k", .string("v"))])]),
+            Span(traceID: producer, spanID: SpanID(8), name: "", kind: .producer, start: Timestamp(nanoseconds: Self.base - Self.second),
+                 end: Timestamp(nanoseconds: Self.base - Self.second), attributes: many),
+        ]
+        let records = [
+            LogRecord(source: SourceLocation(file: "/var/log/w.log", line: 12), lines: 3, timestamp: Timestamp(nanoseconds: Self.base + 1),
+                      traceID: trace, spanID: SpanID(7), jobID: "task-1", severity: .error, service: "worker", host: "h1", rule: "celery",
+                      message: "failed\nTraceback …"),
+            LogRecord(source: SourceLocation(file: "/var/log/w.log", line: 15), timestamp: Timestamp(nanoseconds: Self.base + 2), message: ""),
+        ]
+        var answers: [String] = []
+        for native in [false, true] {
+            let (front, database) = try Self.database(files)
+            let store = try ClickHouseEventStore(endpoint: try front.endpoint(database: database), access: .write)
+            if !native { store.release = (23, 2) }
+            #expect((store.nativeSpans != nil) == native)
+            #expect(try store.insert(spans: [spans[0]]) == InsertResult(stored: 1))
+            let prepared = [store.spanPreparation(spans), store.spanPreparation([spans[1]])]
+            #expect(try store.insert(prepared: prepared) == InsertResult(stored: 1, duplicates: 2))
+            #expect(try store.insert(logs: records + [records[0]]) == InsertResult(stored: 2, duplicates: 1))
+            let old = tables[1].contains("timestamptime") ? ", TimestampTime" : ""
+            answers.append(try front.query("SELECT * FROM \(database).otel_traces ORDER BY SpanId") + "\n"
+                + (try front.query("SELECT * FROM \(database).otel_traces_trace_id_ts ORDER BY TraceId")) + "\n"
+                + (try front.query("SELECT Timestamp\(old), TraceId, SpanId, TraceFlags, SeverityText, SeverityNumber, ServiceName, Body, ResourceAttributes, LogAttributes FROM \(database).otel_logs ORDER BY Timestamp")))
+        }
+        #expect(answers[0] == answers[1])
+        #expect(answers[1].contains(#""SpanName":"run export ✓""#), "\(answers[1])")
+        #expect(answers[1].contains(#""Events.Name":["exception","retry"]"#), "\(answers[1])")
+        #expect(answers[1].contains(#""k3":"3""#) && !answers[1].contains("again"), "the first of a key given twice")
+    }
+
     /// A trace's records without a time of their own are found by a reader that asked before
     /// they were written (a bundle worker's, beside the ingest's writer) and by a new one (the
     /// store asks whether the table holds any before it looks for a trace's).
