@@ -13,6 +13,8 @@
 # trace ids of their own (the first three hex digits, `000` in correlate-bench's files, made
 # `a` + round + build) and its logs a file name of their own.
 #
+# FRONT=path runs another front script (an older one, to measure a change of the front).
+#
 # e.g. head -n 24000 bench-data/spans-1000000t.otlp.jsonl > /tmp/spans100k.jsonl
 #      head -n 200000 bench-data/trace-logs-20000000.log > /tmp/logs200k.log
 #      scripts/bench-clickhouse-ingest.sh /tmp/logs200k.log /tmp/spans100k.jsonl 5 -- /tmp/correlate-old .build/release/correlate
@@ -31,7 +33,7 @@ if [ -n "$into" ]; then
 else
   mkdir -p "$work/data"
 fi
-.build-python/bin/python3 scripts/chdb-front.py --path "$work/data" --port 0 > "$work/port" 2> "$work/stderr" &
+.build-python/bin/python3 "${FRONT:-scripts/chdb-front.py}" --path "$work/data" --port 0 > "$work/port" 2> "$work/stderr" &
 front=$!
 trap 'kill -9 $front 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do grep -q listening "$work/port" 2>/dev/null && break; sleep 0.5; done
@@ -45,7 +47,7 @@ for round in $(seq 1 "$rounds"); do
     if [ -n "$into" ]; then
       store="clickhouse://127.0.0.1:$port/$database?timeout=600"
       sed "s/\"traceId\":\"000/\"traceId\":\"a$round$b/g" "$spans" > "$work/spans.jsonl"
-      ln -sf "$(realpath "$logs")" "$work/logs-$round-$b.log"
+      cp "$logs" "$work/logs-$round-$b.log"
       spans_in=$work/spans.jsonl logs_in=$work/logs-$round-$b.log
     else
       store="clickhouse://127.0.0.1:$port/r${round}b$b?timeout=600"
