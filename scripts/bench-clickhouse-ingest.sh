@@ -11,7 +11,8 @@
 # store scripts/bench-clickhouse.sh leaves in bench-data/chdb/data) and every build ingests into
 # DATABASE there — the state users live in. So that nothing is a duplicate, each run's spans get
 # trace ids of their own (the first three hex digits, `000` in correlate-bench's files, made
-# `a` + round + build) and its logs a file name of their own.
+# `a` + round + build, each one hex digit: at most 15 rounds and 16 builds) and its logs a file
+# name of their own.
 #
 # FRONT=path runs another front script (an older one, to measure a change of the front).
 #
@@ -27,6 +28,9 @@ if [ "${1:-}" = --into ]; then into=$2 database=$3; shift 3; fi
 [ "${1:-}" = -- ] && shift
 builds=("$@")
 [ ${#builds[@]} -gt 0 ] || { echo "usage: $0 LOGS SPANS ROUNDS [--into FOLDER DATABASE] -- BUILD..." >&2; exit 2; }
+if [ -n "$into" ] && { [ "$rounds" -gt 15 ] || [ ${#builds[@]} -gt 16 ]; }; then
+  echo "$0: with --into, at most 15 rounds and 16 builds (one hex digit each in the trace ids)" >&2; exit 2
+fi
 work=$(mktemp -d /tmp/bench-ch-ingest.XXXXXX)
 if [ -n "$into" ]; then
   cp -r "$into" "$work/data"
@@ -46,7 +50,7 @@ for round in $(seq 1 "$rounds"); do
     build=${builds[$b]}
     if [ -n "$into" ]; then
       store="clickhouse://127.0.0.1:$port/$database?timeout=600"
-      sed "s/\"traceId\":\"000/\"traceId\":\"a$round$b/g" "$spans" > "$work/spans.jsonl"
+      sed "s/\"traceId\":\"000/\"traceId\":\"a$(printf %x "$round")$(printf %x "$b")/g" "$spans" > "$work/spans.jsonl"
       cp "$logs" "$work/logs-$round-$b.log"
       spans_in=$work/spans.jsonl logs_in=$work/logs-$round-$b.log
     else

@@ -8,8 +8,9 @@ interface (https://clickhouse.com/docs/interfaces/http):
 
 - the query in the `query` URL parameter, or in the body of a POST; with both, the body follows
   the query. An `INSERT ... FORMAT NAME` in `query` takes the body as its data, in any of
-  ClickHouse's input formats (binary ones too: `Native`, `RowBinary`), streamed into the engine
-  as a server streams it (chDB's `send_insert`), not pasted into the statement's text;
+  ClickHouse's input formats (binary ones too: `Native`, `RowBinary`), given to the engine's
+  parser for that format as data (chDB's `send_insert`, the whole body at once), not pasted
+  into the statement's text;
 - `database`, `default_format` (TabSeparated when absent, as ClickHouse), `param_NAME=value` for
   typed parameters `{NAME:Type}`;
 - the user and password from `X-ClickHouse-User`/`X-ClickHouse-Key`, HTTP basic auth or the
@@ -103,7 +104,10 @@ class Front:
                         inserter.append(data)
                         inserter.finish()
                     except BaseException:
-                        inserter.cancel()
+                        try:
+                            inserter.cancel()
+                        except Exception:  # noqa: BLE001 - the insert's own error is the answer
+                            pass
                         raise
                     return b""
                 result = session.query(sql, fmt, params=params) if params else session.query(sql, fmt)

@@ -157,16 +157,20 @@ public final class ClickHouseEventStore: EventStore {
     /// and `lookup` opens two).
     static func schema(_ http: ClickHouseHTTP) throws(ClickHouseError) -> Schema {
         let statement = """
-            SELECT 'column' AS Kind, table AS Name, name AS Detail, type AS Type FROM system.columns WHERE database = {database:String}
-            UNION ALL SELECT 'table', name, '', '' FROM system.tables WHERE database = {database:String}
-            UNION ALL SELECT 'index', table, expr, '' FROM system.data_skipping_indices WHERE database = {database:String}
-            UNION ALL SELECT 'version', '', version(), ''
+            SELECT 'column' AS Kind, table AS Name, name AS Detail, type AS Type, default_kind AS Computed FROM system.columns WHERE database = {database:String}
+            UNION ALL SELECT 'table', name, '', '', '' FROM system.tables WHERE database = {database:String}
+            UNION ALL SELECT 'index', table, expr, '', '' FROM system.data_skipping_indices WHERE database = {database:String}
+            UNION ALL SELECT 'version', '', version(), '', ''
             """
         var schema = Schema()
         for row in try http.rows(statement, ["database": http.endpoint.database]) {
             guard let kind = row["Kind"]?.string, let name = row["Name"]?.string, let detail = row["Detail"]?.string else { continue }
             switch kind {
-            case "column": schema.tables[name, default: TableColumns()].types[detail] = row["Type"]?.string ?? ""
+            case "column":
+                schema.tables[name, default: TableColumns()].types[detail] = row["Type"]?.string ?? ""
+                if ["MATERIALIZED", "ALIAS", "EPHEMERAL"].contains(row["Computed"]?.string ?? "") {
+                    schema.tables[name, default: TableColumns()].computed.insert(detail)
+                }
             case "table": if schema.tables[name] == nil { schema.tables[name] = TableColumns() }
             case "index": schema.indexes[name, default: []].append(detail)
             case "version": schema.version = detail
@@ -211,10 +215,13 @@ public final class ClickHouseEventStore: EventStore {
         try insert(prepared: [PreparedSpans(spans: spans)])
     }
 
-    /// Spans with their Native block, made by ``spanPreparation`` on the thread that decoded them.
+    /// Spans with their Native block, made by ``spanPreparation`` on the thread that decoded them
+    /// in `layout`'s columns. The spans are kept beside the block: the duplicate check needs
+    /// their keys, and a batch that holds stored spans is encoded again without them.
     struct NativeSpans: Sendable {
         let spans: [Span]
         let block: [UInt8]
+        let layout: NativeLayout
     }
 
     /// Encodes each batch as a Native block (``NativeBlockWriter``) on the caller's thread, so
@@ -223,7 +230,7 @@ public final class ClickHouseEventStore: EventStore {
     public var spanPreparation: @Sendable ([Span]) -> PreparedSpans {
         guard let layout = nativeSpans else { return { PreparedSpans(spans: $0) } }
         return { spans in
-            PreparedSpans(form: NativeSpans(spans: spans, block: Self.nativeBlock(layout, spans)), count: spans.count)
+            PreparedSpans(form: NativeSpans(spans: spans, block: Self.nativeBlock(layout, spans), layout: layout), count: spans.count)
         }
     }
 
@@ -235,6 +242,16 @@ public final class ClickHouseEventStore: EventStore {
         return out.bytes
     }
 
+    /// What this handle wrote, as (first, last) nanoseconds: its spans' starts and ends, and
+    /// each log file's timed records. ``logClockGaps(sources:limit:)`` looks for the records
+    /// near them: `otel_logs` has no index by file, and the time in its sort key bounds the read.
+    private var writtenSpans: (Int64, Int64)?
+    private var writtenLogs: [String: (Int64, Int64)] = [:]
+
+    private static func widened(_ range: (Int64, Int64)?, _ low: Int64, _ high: Int64) -> (Int64, Int64) {
+        range.map { (min($0.0, low), max($0.1, high)) } ?? (low, high)
+    }
+
     /// A span's key in the table: (TraceId, SpanId).
     private struct SpanKey: Hashable {
         let trace: TraceID
@@ -243,7 +260,8 @@ public final class ClickHouseEventStore: EventStore {
 
     public func insert(prepared batches: [PreparedSpans]) throws -> InsertResult {
         let parts: [(spans: [Span], block: [UInt8]?)] = batches.map { batch in
-            if let native = batch.form as? NativeSpans { return (native.spans, native.block) }
+            // A block in another layout (another handle's table) is made again in this one's.
+            if let native = batch.form as? NativeSpans { return (native.spans, native.layout == nativeSpans ? native.block : nil) }
             return (batch.unprepared, nil)
         }
         guard parts.contains(where: { !$0.spans.isEmpty }) else { return InsertResult() }
@@ -261,14 +279,14 @@ public final class ClickHouseEventStore: EventStore {
                 let fresh = spans.filter { present.insert(SpanKey(trace: $0.traceID, span: $0.spanID)).inserted }
                 result.duplicates += spans.count - fresh.count
                 result.stored += fresh.count
-                if let layout = nativeSpans {
+                if let layout = nativeSpans, !fresh.isEmpty {
                     // The block made with the batch, unless some of its spans are stored already.
                     if let block = fresh.count == spans.count ? block : nil {
                         block.withUnsafeBufferPointer { out.raw($0) }
-                    } else if !fresh.isEmpty {
+                    } else {
                         Self.nativeBlock(layout, fresh).withUnsafeBufferPointer { out.raw($0) }
                     }
-                } else {
+                } else if nativeSpans == nil {
                     for span in fresh { ClickHouseRows.span(out, span, events: events, links: links) }
                 }
             }
@@ -276,6 +294,9 @@ public final class ClickHouseEventStore: EventStore {
                 try http.insert(into: traces, columns: layout.columnList, format: "Native", rows: out.bytes, settings: Self.nativeSettings)
             } else {
                 try http.insert(into: traces, rows: out.bytes)
+            }
+            for (spans, _) in parts {
+                for span in spans { writtenSpans = Self.widened(writtenSpans, span.start.nanoseconds, span.end.nanoseconds) }
             }
             return result
         }
@@ -367,6 +388,7 @@ public final class ClickHouseEventStore: EventStore {
             }
             var result = InsertResult()
             var written: [String: Int] = [:]
+            var times: [String: (Int64, Int64)] = [:]
             let out = JSONWriter(capacity: 1 << 16)
             var native = nativeLogs.map { NativeBlockWriter($0, rows: records.count) }
             for record in records {
@@ -376,6 +398,7 @@ public final class ClickHouseEventStore: EventStore {
                 }
                 if native != nil { native!.log(record, now: now) } else { ClickHouseRows.log(out, record, now: now) }
                 written[record.source.file] = max(written[record.source.file] ?? 0, record.source.line)
+                if let time = record.timestamp?.nanoseconds { times[record.source.file] = Self.widened(times[record.source.file], time, time) }
                 result.stored += 1
             }
             if let native {
@@ -389,6 +412,7 @@ public final class ClickHouseEventStore: EventStore {
             prefetchedLogs = PrefetchedLogs()
             if records.contains(where: { $0.timestamp == nil }) { noteUntimedRecords(true) }
             for (file, line) in written { storedThrough[file] = max(storedThrough[file] ?? 0, line) }
+            for (file, (low, high)) in times { writtenLogs[file] = Self.widened(writtenLogs[file], low, high) }
             return result
         }
     }
@@ -1111,6 +1135,8 @@ public final class ClickHouseEventStore: EventStore {
     /// For each source, up to `limit` of its newest records with a time and a span id or job id
     /// (4 × `limit` looked at), each with its span: by (trace id, span id), else the consumer span
     /// of its job id, looked for a day either side of the records (a zone is at most 14 h off).
+    /// The records are looked for within a day of what this handle wrote, when it wrote
+    /// something: of its spans when every source is asked for, else of the sources' records.
     public func logClockGaps(sources wanted: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
         guard limit > 0, wanted.map({ !$0.isEmpty }) ?? true else { return [:] }
         let key = ClickHouseRows.LogKeys.self
@@ -1119,6 +1145,23 @@ public final class ClickHouseEventStore: EventStore {
         if let wanted {
             sourceCondition = "LogAttributes[{fileKey:String}] IN {sources:Array(String)}"
             parameters["sources"] = Self.array(wanted.sorted())
+        }
+        // Only records near what this handle wrote are looked at (a day either side, more than
+        // any zone is off): near its spans when every source is asked for (what was stored
+        // before its spans came), else near the sources' records it wrote. Otherwise the whole
+        // table would be read, every time a writer asks.
+        let near: (Int64, Int64)? = if let wanted {
+            wanted.reduce(Optional((Int64.max, Int64.min))) { range, file in
+                guard let range, let written = writtenLogs[file] else { return nil }
+                return Self.widened(range, written.0, written.1)
+            }
+        } else {
+            writtenSpans
+        }
+        if let (low, high) = near, low <= high {
+            sourceCondition += " AND " + logTimeCondition(low: "nearLow", high: "nearHigh", untimed: true)
+            parameters["nearLow"] = Self.nanos(low, -Self.day)
+            parameters["nearHigh"] = Self.nanos(high, Self.day)
         }
         let candidates = try http.rows("""
             SELECT LogAttributes[{fileKey:String}] AS File, toUnixTimestamp64Nano(Timestamp) AS Time, TraceId, SpanId, LogAttributes[{jobKey:String}] AS Job

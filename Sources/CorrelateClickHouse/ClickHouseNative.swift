@@ -20,7 +20,7 @@ import CorrelateModel
 /// to the table's (`input_format_native_allow_types_conversion`, ClickHouse 23.3 and later;
 /// ``ClickHouseEventStore`` sends JSONEachRow to older servers). The values are those
 /// ``ClickHouseRows`` writes as JSON, column for column.
-struct NativeLayout: Sendable {
+struct NativeLayout: Sendable, Equatable {
     /// Each column the block writes: its name and the type it declares.
     let columns: [(name: String, type: String)]
     /// Bytes of the integer columns whose width follows the table (`Duration`, `TraceFlags`,
@@ -33,14 +33,19 @@ struct NativeLayout: Sendable {
 
     static let integerWidths = ["UInt8": 1, "Int8": 1, "UInt16": 2, "Int16": 2, "UInt32": 4, "Int32": 4, "UInt64": 8, "Int64": 8]
 
+    static func == (a: NativeLayout, b: NativeLayout) -> Bool {
+        a.columns.elementsEqual(b.columns) { $0 == $1 } && a.widths == b.widths
+    }
+
     /// The layout of `wanted` columns (name and plain type; `nil` type: an integer of the table's
-    /// width) in the table `table`: those the table has, in order. Nil when a wanted integer
-    /// column has a type other than an integer's.
+    /// width) in the table `table`: those the table has and takes (not those it computes:
+    /// naming one in an INSERT is an error), in order. Nil when a wanted integer column has a
+    /// type other than an integer's.
     init?(_ wanted: [(String, String?)], table: TableColumns) {
         var columns: [(String, String)] = []
         var widths: [String: Int] = [:]
         for (name, type) in wanted {
-            guard let tableType = table.types[name] else { continue }
+            guard let tableType = table.types[name], !table.computed.contains(name) else { continue }
             if let type {
                 columns.append((name, type))
             } else {

@@ -179,8 +179,10 @@ public enum ClickHouseSchema {
 }
 
 /// The columns a table has (from `system.columns`): what the store reads and how.
-struct TableColumns: Sendable {
+struct TableColumns: Sendable, Equatable {
     var types: [String: String] = [:]
+    /// Columns the server computes (`MATERIALIZED`, `ALIAS`, `EPHEMERAL`): read, never written.
+    var computed: Set<String> = []
 
     func has(_ name: String) -> Bool { types[name] != nil }
 }

@@ -37,9 +37,10 @@ public struct StoreStatistics: Sendable, Equatable {
 /// Turning spans into a store's own form (for SQLite, attributes as JSON text) is the costly
 /// part of writing them; a store's ``EventStore/spanPreparation`` does it on any thread, so
 /// the one thread that writes only binds. `form` is that store's own value, opaque to
-/// everyone else, and holds all the store writes: the spans themselves are not kept, so they
-/// are released on the thread that prepared them, not on the writer's. A store given spans
-/// not prepared (`form` nil) writes `spans`.
+/// everyone else, and holds all the store writes. SQLite's form does not keep the spans
+/// themselves, so they are released on the thread that prepared them, not on the writer's;
+/// ClickHouse's keeps them beside its Native block, for its duplicate check. A store given
+/// spans not prepared (`form` nil) writes `spans`.
 public struct PreparedSpans: Sendable {
     /// The spans, when they were not prepared; empty when `form` holds them.
     public let spans: [Span]
@@ -159,7 +160,10 @@ public protocol EventStore: AnyObject {
     /// How far each log source's records sit from the spans they belong to: for each source
     /// file (all, or those named), up to `limit` of its records with a time, each with its span
     /// — the span of its span id, else the consumer span of its job id. Sources with no such
-    /// record are left out.
+    /// record are left out. A store whose log table has no index by source (ClickHouse) looks
+    /// only within a day of what the same handle wrote, once it wrote something: of its spans
+    /// when every source is asked for (`ingest` after spans came), else of the named sources'
+    /// records.
     func logClockGaps(sources: Set<String>?, limit: Int) throws -> [String: [ClockGap]]
     /// Moves the time of every record of a source file by `nanoseconds` (its clock was read in
     /// the wrong zone); returns how many records moved.

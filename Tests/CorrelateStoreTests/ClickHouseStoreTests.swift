@@ -13,13 +13,13 @@ import CorrelateTestSupport
     static let base: Int64 = 1_764_059_559 * second
 
     /// A fresh database with the fixture DDL files applied (`{db}` replaced).
-    static func database(_ files: [String]) throws -> (front: ClickHouseFront, database: String) {
+    static func database(_ files: [String], edit: (String) -> String = { $0 }) throws -> (front: ClickHouseFront, database: String) {
         let front = try ClickHouseFront.shared.get()
         let database = ClickHouseFront.freshDatabase("exporter")
         _ = try front.query("CREATE DATABASE \(database)")
         for file in files {
             let ddl = try String(contentsOfFile: Fixtures.fixture("clickhouse/" + file), encoding: .utf8)
-            _ = try front.query(ddl.replacingOccurrences(of: "{db}", with: database))
+            _ = try front.query(edit(ddl.replacingOccurrences(of: "{db}", with: database)))
         }
         return (front, database)
     }
@@ -215,12 +215,22 @@ import CorrelateTestSupport
     /// Spans and log records written in Native blocks (ClickHouse 23.3 and later) are the rows
     /// the JSONEachRow of older servers makes, column for column, in the exporter's current
     /// layouts and in the older ones (`Duration` Int64, `otel_logs` with `TimestampTime`, whose
-    /// default the Native insert leaves to the table): events, links, attributes of every kind,
-    /// a key given twice, more than 32 attributes, empty and missing values, a batch holding a
-    /// span twice and one already stored.
-    @Test(arguments: [["otel_traces.sql", "otel_logs.sql"], ["otel_traces.int64-duration.sql", "otel_logs.timestamptime.sql"]])
+    /// default the Native insert leaves to the table; `TraceFlags` UInt32 and `SeverityNumber`
+    /// Int32) and with a column the table computes (`ServiceName MATERIALIZED`, which an INSERT
+    /// must not name): events, links, attributes of every kind, a key given twice, more than 32
+    /// attributes, empty and missing values; one call of three prepared batches — one holding a
+    /// stored span (encoded again without it), one a span of the first (nothing of it sent), one
+    /// new (its block sent as it was made).
+    @Test(arguments: [["otel_traces.sql", "otel_logs.sql", ""], ["otel_traces.int64-duration.sql", "otel_logs.timestamptime.sql", ""],
+                      ["otel_traces.sql", "otel_logs.sql", "older integers, a computed ServiceName"]])
     func nativeBlocksStoreWhatJSONRowsStore(_ tables: [String]) throws {
         let files = [tables[0], "otel_traces_trace_id_ts.sql", "otel_traces_trace_id_ts_mv.sql", tables[1]]
+        let edit: (String) -> String = tables[2].isEmpty ? { $0 } : { ddl in
+            ddl.replacingOccurrences(of: "TraceFlags UInt8", with: "TraceFlags UInt32")
+                .replacingOccurrences(of: "SeverityNumber UInt8", with: "SeverityNumber Int32")
+                .replacingOccurrences(of: "ServiceName LowCardinality(String) CODEC",
+                                      with: "ServiceName LowCardinality(String) MATERIALIZED ResourceAttributes['service.name'] CODEC")
+        }
         let trace = TraceID(hex: Self.consumer)!, producer = TraceID(hex: Self.producer)!
         var many = (0..<40).map { Attribute("k\($0)", .int(Int64($0))) }
         many.append(Attribute("k3", .string("again")))
@@ -237,6 +247,11 @@ import CorrelateTestSupport
                  links: [Span.Link(traceID: producer, spanID: SpanID(0x00f0_67aa_0ba9_02b8), attributes: [Attribute("k", .string("v"))])]),
             Span(traceID: producer, spanID: SpanID(8), name: "", kind: .producer, start: Timestamp(nanoseconds: Self.base - Self.second),
                  end: Timestamp(nanoseconds: Self.base - Self.second), attributes: many),
+            Span(traceID: producer, spanID: SpanID(9), parentSpanID: SpanID(8), name: "retry", kind: .client,
+                 start: Timestamp(nanoseconds: Self.base + 5 * Self.second), end: Timestamp(nanoseconds: Self.base + 6 * Self.second),
+                 service: "api", resource: [Attribute("service.name", .string("api"))],
+                 events: [Span.Event(name: "sent", time: Timestamp(nanoseconds: Self.base + 5 * Self.second + 1), attributes: many)],
+                 links: [Span.Link(traceID: trace, spanID: SpanID(7)), Span.Link(traceID: producer, spanID: SpanID(8))]),
         ]
         let records = [
             LogRecord(source: SourceLocation(file: "/var/log/w.log", line: 12), lines: 3, timestamp: Timestamp(nanoseconds: Self.base + 1),
@@ -246,13 +261,14 @@ import CorrelateTestSupport
         ]
         var answers: [String] = []
         for native in [false, true] {
-            let (front, database) = try Self.database(files)
+            let (front, database) = try Self.database(files, edit: edit)
             let store = try ClickHouseEventStore(endpoint: try front.endpoint(database: database), access: .write)
             if !native { store.release = (23, 2) }
             #expect((store.nativeSpans != nil) == native)
             #expect(try store.insert(spans: [spans[0]]) == InsertResult(stored: 1))
-            let prepared = [store.spanPreparation(spans), store.spanPreparation([spans[1]])]
-            #expect(try store.insert(prepared: prepared) == InsertResult(stored: 1, duplicates: 2))
+            let prepared = [store.spanPreparation(Array(spans[0...1])), store.spanPreparation([spans[1]]), store.spanPreparation([spans[2]]),
+                            store.spanPreparation([])]
+            #expect(try store.insert(prepared: prepared) == InsertResult(stored: 2, duplicates: 2))
             #expect(try store.insert(logs: records + [records[0]]) == InsertResult(stored: 2, duplicates: 1))
             let old = tables[1].contains("timestamptime") ? ", TimestampTime" : ""
             answers.append(try front.query("SELECT * FROM \(database).otel_traces ORDER BY SpanId") + "\n"
@@ -261,8 +277,37 @@ import CorrelateTestSupport
         }
         #expect(answers[0] == answers[1])
         #expect(answers[1].contains(#""SpanName":"run export ✓""#), "\(answers[1])")
+        #expect(answers[1].contains(#""SpanName":"retry""#), "the new batch's block")
         #expect(answers[1].contains(#""Events.Name":["exception","retry"]"#), "\(answers[1])")
         #expect(answers[1].contains(#""k3":"3""#) && !answers[1].contains("again"), "the first of a key given twice")
+    }
+
+    /// The log clock check reads the records near what the writer wrote, not the whole table:
+    /// after its spans, those within a day of them. Here a file's newest lines, a month later,
+    /// name spans that were never stored; the lines beside the spans just written are measured.
+    @Test func logClocksAreMeasuredNearTheSpansJustWritten() throws {
+        let writer = try StoreKind.clickhouseStore()
+        let trace = TraceID(hex: Self.consumer)!
+        let month = 30 * 86_400 * Self.second
+        var records = (1...10).map { line in
+            LogRecord(source: SourceLocation(file: "w.log", line: line), timestamp: Timestamp(nanoseconds: Self.base + Int64(line) * Self.second),
+                      traceID: trace, spanID: SpanID(UInt64(line)), message: "step \(line)")
+        }
+        records += (11...30).map { line in
+            LogRecord(source: SourceLocation(file: "w.log", line: line), timestamp: Timestamp(nanoseconds: Self.base + month + Int64(line) * Self.second),
+                      traceID: trace, spanID: SpanID(UInt64(1000 + line)), message: "later \(line)")
+        }
+        _ = try writer.insert(logs: records)
+        _ = try writer.insert(spans: (1...10).map { id in
+            Span(traceID: trace, spanID: SpanID(UInt64(id)), name: "step", start: Timestamp(nanoseconds: Self.base),
+                 end: Timestamp(nanoseconds: Self.base + 20 * Self.second))
+        })
+        let gaps = try writer.logClockGaps(sources: nil, limit: 2)
+        #expect(gaps["w.log"]?.count == 2, "\(gaps)")
+        #expect(gaps["w.log"]?.allSatisfy { $0.fromStart > 0 && $0.fromEnd < 0 } == true, "inside their spans")
+        // A handle that wrote nothing looks at each file's newest lines, wherever they are.
+        let reader = try ClickHouseEventStore(endpoint: writer.endpoint, access: .read)
+        #expect(try reader.logClockGaps(sources: nil, limit: 2)["w.log"] == nil)
     }
 
     /// A trace's records without a time of their own are found by a reader that asked before
