@@ -237,9 +237,7 @@ public final class ClickHouseEventStore: EventStore {
     static func nativeBlock(_ layout: NativeLayout, _ spans: some Collection<Span>) -> [UInt8] {
         var writer = NativeBlockWriter(layout, rows: spans.count)
         for span in spans { writer.span(span) }
-        let out = JSONWriter(capacity: 1 << 16)
-        writer.block(into: out)
-        return out.bytes
+        return writer.block
     }
 
     /// What this handle wrote, as (first, last) nanoseconds: its spans' starts and ends, and
@@ -270,44 +268,58 @@ public final class ClickHouseEventStore: EventStore {
         jobSpansAhead = nil
         prefetchedLogs = PrefetchedLogs()
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
-            var present = try storedKeys(of: parts.lazy.flatMap(\.spans))
+            var (present, written) = try storedKeys(of: parts.map(\.spans))
             var result = InsertResult()
+            var blocks: [[UInt8]] = []
             let out = JSONWriter(capacity: 1 << 16)
             let events = traceColumns.has("Events.Timestamp"), links = traceColumns.has("Links.TraceId")
             for (spans, block) in parts {
-                // The spans not stored yet (nor earlier in this call).
-                let fresh = spans.filter { present.insert(SpanKey(trace: $0.traceID, span: $0.spanID)).inserted }
-                result.duplicates += spans.count - fresh.count
-                result.stored += fresh.count
-                if let layout = nativeSpans, !fresh.isEmpty {
-                    // The block made with the batch, unless some of its spans are stored already.
-                    if let block = fresh.count == spans.count ? block : nil {
-                        block.withUnsafeBufferPointer { out.raw($0) }
-                    } else {
-                        Self.nativeBlock(layout, fresh).withUnsafeBufferPointer { out.raw($0) }
-                    }
-                } else if nativeSpans == nil {
-                    for span in fresh { ClickHouseRows.span(out, span, events: events, links: links) }
+                // The spans not stored yet (nor earlier in this call): nearly always all of them,
+                // and then the batch's block is sent as it was made.
+                var stored: [Bool]?
+                for index in spans.indices where !present.insert(SpanKey(trace: spans[index].traceID, span: spans[index].spanID)).inserted {
+                    if stored == nil { stored = Array(repeating: false, count: spans.count) }
+                    stored![index] = true
+                }
+                let fresh = stored.map { stored in spans.indices.compactMap { stored[$0] ? nil : spans[$0] } }
+                let count = fresh?.count ?? spans.count
+                result.duplicates += spans.count - count
+                result.stored += count
+                guard count > 0 else { continue }
+                if let layout = nativeSpans {
+                    blocks.append(fresh.map { Self.nativeBlock(layout, $0) } ?? block ?? Self.nativeBlock(layout, spans))
+                } else {
+                    for span in fresh ?? spans { ClickHouseRows.span(out, span, events: events, links: links) }
                 }
             }
             if let layout = nativeSpans {
-                try http.insert(into: traces, columns: layout.columnList, format: "Native", rows: out.bytes, settings: Self.nativeSettings)
+                try http.insert(into: traces, columns: layout.columnList, format: "Native", rows: blocks.count == 1 ? blocks[0] : Array(blocks.joined()),
+                                settings: Self.nativeSettings)
             } else {
                 try http.insert(into: traces, rows: out.bytes)
             }
-            for (spans, _) in parts {
-                for span in spans { writtenSpans = Self.widened(writtenSpans, span.start.nanoseconds, span.end.nanoseconds) }
-            }
+            if let (low, high) = written { writtenSpans = Self.widened(writtenSpans, low, high) }
             return result
         }
     }
 
-    /// Which of `spans` the table holds: the traces it knows at all, then their spans within the
-    /// spans' time range.
-    private func storedKeys(of spans: some Collection<Span>) throws(ClickHouseError) -> Set<SpanKey> {
+    /// Which of the spans the table holds — the traces it knows at all, then their spans within
+    /// the spans' range of starts — and the spans' time range (first start, last end).
+    private func storedKeys(of batches: [[Span]]) throws(ClickHouseError) -> (Set<SpanKey>, (Int64, Int64)?) {
         var present = Set<SpanKey>()
-        guard let low = spans.lazy.map(\.start).min(), let high = spans.lazy.map(\.start).max() else { return present }
-        var traceIDs = Array(Set(spans.lazy.map(\.traceID.description)))
+        var low = Int64.max, high = Int64.min, last = Int64.min
+        var ids = Set<TraceID>()
+        for spans in batches {
+            for index in spans.indices {
+                let start = spans[index].start.nanoseconds
+                low = min(low, start)
+                high = max(high, start)
+                last = max(last, spans[index].end.nanoseconds)
+                ids.insert(spans[index].traceID)
+            }
+        }
+        guard low <= high else { return (present, nil) }
+        var traceIDs = ids.map(\.description)
         if let traceTimes {
             // Which of the traces the table knows at all: the lookup table's primary key
             // answers that without reading the spans (a bloom filter of 500 ids passes
@@ -324,13 +336,13 @@ public final class ClickHouseEventStore: EventStore {
                 SELECT TraceId, SpanId FROM \(traces)
                 WHERE Timestamp BETWEEN fromUnixTimestamp64Nano({low:Int64}) AND fromUnixTimestamp64Nano({high:Int64})
                 AND TraceId IN {ids:Array(String)}
-                """, ["low": Self.nanos(low.nanoseconds), "high": Self.nanos(high.nanoseconds), "ids": Self.array(Array(chunk))]) {
+                """, ["low": Self.nanos(low), "high": Self.nanos(high), "ids": Self.array(Array(chunk))]) {
                 if let trace = row["TraceId"]?.string.flatMap(TraceID.init(hex:)), let span = row["SpanId"]?.string.flatMap(SpanID.init(hex:)) {
                     present.insert(SpanKey(trace: trace, span: span))
                 }
             }
         }
-        return present
+        return (present, (low, max(high, last)))
     }
 
     /// What a Native insert asks of the server: the block's plain types converted to the
@@ -403,8 +415,7 @@ public final class ClickHouseEventStore: EventStore {
             }
             if let native {
                 if native.rows > 0 {
-                    native.block(into: out)
-                    try http.insert(into: logs, columns: native.layout.columnList, format: "Native", rows: out.bytes, settings: Self.nativeSettings)
+                    try http.insert(into: logs, columns: native.layout.columnList, format: "Native", rows: native.block, settings: Self.nativeSettings)
                 }
             } else {
                 try http.insert(into: logs, rows: out.bytes)

@@ -130,16 +130,37 @@ struct NativeBlockWriter {
         }
     }
 
-    /// The block: the header, then every column's streams.
-    func block(into out: JSONWriter) {
-        Self.varUInt(out, UInt64(layout.columns.count))
-        Self.varUInt(out, UInt64(rows))
-        for ((name, type), column) in zip(layout.columns, columns) {
-            Self.string(out, name)
-            Self.string(out, type)
-            for stream in column.column.streams {
-                stream.withBytes(upTo: stream.count) { out.raw($0.bindMemory(to: UInt8.self)) }
+    /// The block: the header, then every column's streams, copied once into an array of
+    /// their exact size.
+    var block: [UInt8] {
+        let header = JSONWriter(capacity: 1024)
+        Self.varUInt(header, UInt64(layout.columns.count))
+        Self.varUInt(header, UInt64(rows))
+        var heads: [Int] = []
+        for (name, type) in layout.columns {
+            Self.string(header, name)
+            Self.string(header, type)
+            heads.append(header.count)
+        }
+        let size = header.count + columns.reduce(0) { $0 + $1.column.bytes }
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, written in
+            var at = 0
+            func copy(_ writer: JSONWriter, from: Int = 0, upTo end: Int) {
+                writer.withBytes(upTo: end) { bytes in
+                    let part = UnsafeRawBufferPointer(rebasing: bytes[from...])
+                    UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[at..<(at + part.count)]).copyMemory(from: part)
+                    at += part.count
+                }
             }
+            // The counts, then each column's name and type followed by its streams.
+            var headed = 0
+            for (index, column) in columns.enumerated() {
+                copy(header, from: headed, upTo: heads[index])
+                headed = heads[index]
+                for stream in column.column.streams { copy(stream, upTo: stream.count) }
+            }
+            if columns.isEmpty { copy(header, upTo: header.count) }
+            written = at
         }
     }
 

@@ -48,7 +48,8 @@ enum ClickHouseRows {
         var more = Set<String>()
         func first(_ key: String) -> Bool {
             guard written.count == 32 else {
-                if written.contains(key) { return false }
+                let length = key.utf8.count
+                if written.contains(where: { $0.utf8.count == length && $0 == key }) { return false }
                 written.append(key)
                 if written.count == 32 { more = Set(written) }
                 return true
