@@ -225,8 +225,8 @@ struct NativeBlockWriter {
             case .severityNumber: Self.integer(out, UInt64(ClickHouseRows.severityNumber(record.severity)), width: width)
             case .serviceName: Self.string(out, record.service ?? "")
             case .body: Self.string(out, record.message)
-            case .resource: Self.map(column, 0, [], ClickHouseRows.resourceEntries(record))
-            case .logAttributes: Self.map(column, 0, [], ClickHouseRows.attributeEntries(record))
+            case .resource: Self.map(column) { ClickHouseRows.forEachResourceEntry(record, $0) }
+            case .logAttributes: Self.map(column) { ClickHouseRows.forEachAttributeEntry(record, $0) }
             default: out.byte(0)
             }
         }
@@ -245,6 +245,17 @@ struct NativeBlockWriter {
             entries += 1
         }
         offset(column, entries, stream: first)
+    }
+
+    /// A map of distinct keys, as `entries` gives them, as a top-level `Map(String, String)`.
+    private static func map(_ column: NativeColumn, entries: ((String, String) -> Void) -> Void) {
+        var count = 0
+        entries { key, value in
+            string(column.streams[1], key)
+            string(column.streams[2], value)
+            count += 1
+        }
+        offset(column, count)
     }
 
     /// The next running total of an array (or map) of `count` elements.

@@ -60,22 +60,35 @@ enum ClickHouseRows {
         for attribute in attributes where first(attribute.key) { body(attribute.key, text(attribute.value)) }
     }
 
-    /// A log record's `ResourceAttributes`: its service and host.
-    static func resourceEntries(_ record: LogRecord) -> [(String, String)] {
-        var resource: [(String, String)] = []
-        if let service = record.service { resource.append(("service.name", service)) }
-        if let host = record.host { resource.append((LogKeys.host, host)) }
-        return resource
+    /// A log record's `ResourceAttributes`: its service and host (distinct keys).
+    static func forEachResourceEntry(_ record: LogRecord, _ body: (String, String) -> Void) {
+        if let service = record.service { body("service.name", service) }
+        if let host = record.host { body(LogKeys.host, host) }
     }
 
-    /// A log record's `LogAttributes`: correlate's own facts under the keys of ``LogKeys``.
-    static func attributeEntries(_ record: LogRecord) -> [(String, String)] {
-        var own: [(String, String)] = [(LogKeys.file, record.source.file), (LogKeys.line, String(record.source.line))]
-        if record.lines != 1 { own.append((LogKeys.lines, String(record.lines))) }
-        if let rule = record.rule { own.append((LogKeys.rule, rule)) }
-        if let job = record.jobID { own.append((LogKeys.job, job)) }
-        if record.timestamp == nil { own.append((LogKeys.untimed, "1")) }
-        return own
+    /// A log record's `LogAttributes`: correlate's own facts under the keys of ``LogKeys``
+    /// (distinct keys).
+    static func forEachAttributeEntry(_ record: LogRecord, _ body: (String, String) -> Void) {
+        body(LogKeys.file, record.source.file)
+        body(LogKeys.line, String(record.source.line))
+        if record.lines != 1 { body(LogKeys.lines, String(record.lines)) }
+        if let rule = record.rule { body(LogKeys.rule, rule) }
+        if let job = record.jobID { body(LogKeys.job, job) }
+        if record.timestamp == nil { body(LogKeys.untimed, "1") }
+    }
+
+    /// A map of distinct keys, as `entries` gives them.
+    static func map(_ out: JSONWriter, entries: ((String, String) -> Void) -> Void) {
+        out.byte(UInt8(ascii: "{"))
+        var first = true
+        entries { key, value in
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            out.string(key)
+            out.byte(UInt8(ascii: ":"))
+            out.string(value)
+        }
+        out.byte(UInt8(ascii: "}"))
     }
 
     /// An attribute value as the exporter's `AsString` writes it into a `Map(…, String)`
@@ -306,9 +319,9 @@ enum ClickHouseRows {
         out.raw(#","Body":"#)
         out.string(record.message)
         out.raw(#","ResourceAttributes":"#)
-        map(out, [], extra: resourceEntries(record))
+        map(out) { forEachResourceEntry(record, $0) }
         out.raw(#","LogAttributes":"#)
-        map(out, [], extra: attributeEntries(record))
+        map(out) { forEachAttributeEntry(record, $0) }
         out.raw("}\n")
     }
 
