@@ -324,9 +324,10 @@ public final class ClickHouseEventStore: EventStore {
             }
         }
         guard low <= high else { return (present, nil) }
-        // The ids go in the statement's text, up to 5,000 a statement (~180 KB; a URL
-        // parameter of 2,000 would pass the 64 KiB some proxies take). They are hex digits:
-        // nothing to escape.
+        // The ids go in the statement's text, up to 5,000 a statement (~180 KB, within the
+        // server's `max_query_size` of 256 KiB; a URL parameter of 2,000 would pass the 64 KiB
+        // some proxies take; ClickHouse parses a list of literals as one). They are hex
+        // digits: nothing to escape.
         func list(_ ids: ArraySlice<String>) -> String { ids.map { "'\($0)'" }.joined(separator: ",") }
         var traceIDs = ids.map(\.description)
         if let traceTimes {
