@@ -98,7 +98,7 @@ private final class NativeColumn {
     var bytes: Int { streams.reduce(0) { $0 + $1.count } }
 }
 
-/// Writes the columns of one Native block; ``block(into:)`` gives its bytes.
+/// Writes the columns of one Native block; ``block`` gives its bytes.
 struct NativeBlockWriter {
     /// What a column holds, found once from its name.
     private enum Field {
@@ -179,8 +179,8 @@ struct NativeBlockWriter {
             case .spanName: Self.string(out, span.name)
             case .spanKind: Self.string(out, ClickHouseRows.kindName(span.kind))
             case .serviceName: Self.string(out, span.service ?? "")
-            case .resource: Self.map(column, 0, span.resource, [])
-            case .spanAttributes: Self.map(column, 0, span.attributes, [])
+            case .resource: Self.map(column, 0, span.resource)
+            case .spanAttributes: Self.map(column, 0, span.attributes)
             case .duration: Self.integer(out, UInt64(max(0, span.end.nanoseconds(since: span.start))), width: width)
             case .statusCode: Self.string(out, ClickHouseRows.statusName(span.status))
             case .statusMessage: Self.string(out, span.statusMessage ?? "")
@@ -192,7 +192,7 @@ struct NativeBlockWriter {
                 for event in span.events { Self.string(column.streams[1], event.name) }
             case .eventAttributes:
                 Self.offset(column, span.events.count)
-                for event in span.events { Self.map(column, 1, event.attributes, []) }
+                for event in span.events { Self.map(column, 1, event.attributes) }
             case .linkTraces:
                 Self.offset(column, span.links.count)
                 for link in span.links { Self.hex(column.streams[1], 32) { link.traceID.writeHex(to: $0) } }
@@ -204,7 +204,7 @@ struct NativeBlockWriter {
                 for _ in span.links { column.streams[1].byte(0) }
             case .linkAttributes:
                 Self.offset(column, span.links.count)
-                for link in span.links { Self.map(column, 1, link.attributes, []) }
+                for link in span.links { Self.map(column, 1, link.attributes) }
             case .traceFlags, .severityText, .severityNumber, .body, .logAttributes, .empty: out.byte(0)
             }
         }
@@ -234,12 +234,12 @@ struct NativeBlockWriter {
 
     // MARK: Values
 
-    /// A map's entries (``ClickHouseRows/forEachEntry(_:_:_:)``) as `Map(String, String)`; its
+    /// Attributes (``ClickHouseRows/forEachEntry(_:_:)``) as `Map(String, String)`; its
     /// running total in stream `first`, keys and values in the two after it. Within an array
     /// (`first` 1) the array's own total is stream 0.
-    private static func map(_ column: NativeColumn, _ first: Int, _ attributes: [Attribute], _ extra: [(String, String)]) {
+    private static func map(_ column: NativeColumn, _ first: Int, _ attributes: [Attribute]) {
         var entries = 0
-        ClickHouseRows.forEachEntry(attributes, extra) { key, value in
+        ClickHouseRows.forEachEntry(attributes) { key, value in
             string(column.streams[first + 1], key)
             string(column.streams[first + 2], value)
             entries += 1

@@ -26,10 +26,10 @@ enum ClickHouseRows {
         for digit in fraction.utf8 { out.byte(digit) }
     }
 
-    static func map(_ out: JSONWriter, _ attributes: [Attribute], extra: [(String, String)] = []) {
+    static func map(_ out: JSONWriter, _ attributes: [Attribute]) {
         out.byte(UInt8(ascii: "{"))
         var first = true
-        forEachEntry(attributes, extra) { key, value in
+        forEachEntry(attributes) { key, value in
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
             out.string(key)
@@ -39,9 +39,9 @@ enum ClickHouseRows {
         out.byte(UInt8(ascii: "}"))
     }
 
-    /// The entries of a `Map(…, String)` column: `extra`, then `attributes` with their values as
+    /// The entries of a `Map(…, String)` column: `attributes` with their values as
     /// ``text(_:)``; a key already written is left out (the first one wins).
-    static func forEachEntry(_ attributes: [Attribute], _ extra: [(String, String)], _ body: (String, String) -> Void) {
+    static func forEachEntry(_ attributes: [Attribute], _ body: (String, String) -> Void) {
         // Maps are small: a key is looked for among the first 32 written (a set costs more
         // below that), and in a set beyond.
         var written: [String] = []
@@ -56,7 +56,6 @@ enum ClickHouseRows {
             }
             return more.insert(key).inserted
         }
-        for (key, value) in extra where first(key) { body(key, value) }
         for attribute in attributes where first(attribute.key) { body(attribute.key, text(attribute.value)) }
     }
 
