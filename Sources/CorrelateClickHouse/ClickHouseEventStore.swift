@@ -1156,7 +1156,8 @@ public final class ClickHouseEventStore: EventStore {
     /// (4 × `limit` looked at), each with its span: by (trace id, span id), else the consumer span
     /// of its job id, looked for a day either side of the records (a zone is at most 14 h off).
     /// The records are looked for within a day of what this handle wrote, when it wrote
-    /// something: of its spans when every source is asked for, else of the sources' records.
+    /// something: of its spans when every source is asked for, else of the newest day of the
+    /// sources' records.
     public func logClockGaps(sources wanted: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
         guard limit > 0, wanted.map({ !$0.isEmpty }) ?? true else { return [:] }
         let key = ClickHouseRows.LogKeys.self
@@ -1168,12 +1169,13 @@ public final class ClickHouseEventStore: EventStore {
         }
         // Only records near what this handle wrote are looked at (a day either side, more than
         // any zone is off): near its spans when every source is asked for (what was stored
-        // before its spans came), else near the sources' records it wrote. Otherwise the whole
-        // table would be read, every time a writer asks.
+        // before its spans came), else near the newest day of the sources' records it wrote,
+        // where their newest records are. Otherwise the whole table would be read every time a
+        // writer asks — every few seconds in `serve`, until a source is measured.
         let near: (Int64, Int64)? = if let wanted {
             wanted.reduce(Optional((Int64.max, Int64.min))) { range, file in
                 guard let range, let written = writtenLogs[file] else { return nil }
-                return Self.widened(range, written.0, written.1)
+                return Self.widened(range, max(written.0, Self.add(written.1, -Self.day)), written.1)
             }
         } else {
             writtenSpans

@@ -162,8 +162,8 @@ public protocol EventStore: AnyObject {
     /// — the span of its span id, else the consumer span of its job id. Sources with no such
     /// record are left out. A store whose log table has no index by source (ClickHouse) looks
     /// only within a day of what the same handle wrote, once it wrote something: of its spans
-    /// when every source is asked for (`ingest` after spans came), else of the named sources'
-    /// records.
+    /// when every source is asked for (`ingest` after spans came), else of the newest day of
+    /// the named sources' records.
     func logClockGaps(sources: Set<String>?, limit: Int) throws -> [String: [ClockGap]]
     /// Moves the time of every record of a source file by `nanoseconds` (its clock was read in
     /// the wrong zone); returns how many records moved.
