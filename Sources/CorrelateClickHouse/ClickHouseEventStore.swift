@@ -1157,7 +1157,7 @@ public final class ClickHouseEventStore: EventStore {
     /// of its job id, looked for a day either side of the records (a zone is at most 14 h off).
     /// The records are looked for within a day of what this handle wrote, when it wrote
     /// something: of its spans when every source is asked for, else of the newest day of the
-    /// sources' records.
+    /// sources' records (a source of which it wrote no timed record is left out).
     public func logClockGaps(sources wanted: Set<String>?, limit: Int) throws -> [String: [ClockGap]] {
         guard limit > 0, wanted.map({ !$0.isEmpty }) ?? true else { return [:] }
         let key = ClickHouseRows.LogKeys.self
@@ -1172,15 +1172,17 @@ public final class ClickHouseEventStore: EventStore {
         // before its spans came), else near the newest day of the sources' records it wrote,
         // where their newest records are. Otherwise the whole table would be read every time a
         // writer asks — every few seconds in `serve`, until a source is measured.
+        // A source of which this handle wrote no timed record has nothing new to measure.
         let near: (Int64, Int64)? = if let wanted {
-            wanted.reduce(Optional((Int64.max, Int64.min))) { range, file in
-                guard let range, let written = writtenLogs[file] else { return nil }
+            wanted.reduce(Optional<(Int64, Int64)>.none) { range, file in
+                guard let written = writtenLogs[file] else { return range }
                 return Self.widened(range, max(written.0, Self.add(written.1, -Self.day)), written.1)
             }
         } else {
             writtenSpans
         }
-        if let (low, high) = near, low <= high {
+        if near == nil, wanted != nil, !writtenLogs.isEmpty || writtenSpans != nil { return [:] }
+        if let (low, high) = near {
             sourceCondition += " AND " + logTimeCondition(low: "nearLow", high: "nearHigh", untimed: true)
             parameters["nearLow"] = Self.nanos(low, -Self.day)
             parameters["nearHigh"] = Self.nanos(high, Self.day)
