@@ -72,6 +72,23 @@ private func alert(_ fingerprint: String, name: String = "HighLatency", _ status
         #expect(try store.statistics() == StoreStatistics(spans: 2, traces: 1))
     }
 
+    /// A batch of more traces than one duplicate check takes (ClickHouse: 7,000 ids a
+    /// statement), of which some are stored, some stored only in part and some new: exactly
+    /// the new spans are stored, whichever statement asked for their trace.
+    @Test(arguments: StoreKind.allCases)
+    func aBatchOfManyTracesIsStoredOnceAcrossItsChecks(_ kind: StoreKind) throws {
+        let store = try kind.makeStore()
+        let traces = (1...16_000).map { trace(0xd0, UInt64($0)) }
+        // Every third trace is stored before, and every fifth only its first span.
+        let before = traces.indices.filter { $0 % 3 == 0 || $0 % 5 == 0 }.map { span(traces[$0], 1, start: 1_000 + Int64($0)) }
+            + traces.indices.filter { $0 % 3 == 0 }.map { span(traces[$0], 2, start: 1_000 + Int64($0)) }
+        #expect(try store.insert(spans: before) == InsertResult(stored: before.count, duplicates: 0))
+        let all = traces.indices.flatMap { [span(traces[$0], 1, start: 1_000 + Int64($0)), span(traces[$0], 2, start: 1_000 + Int64($0))] }
+        #expect(try store.insert(spans: all) == InsertResult(stored: all.count - before.count, duplicates: before.count))
+        #expect(try store.insert(spans: all) == InsertResult(stored: 0, duplicates: all.count))
+        #expect(try store.statistics() == StoreStatistics(spans: all.count, traces: traces.count))
+    }
+
     /// A job id is read from every job id attribute, in their order, not only
     /// `messaging.message.id`: Celery's `celery.task_id`, Temporal's `temporalWorkflowID`.
     @Test(arguments: StoreKind.allCases)
