@@ -190,6 +190,9 @@ public protocol EventStore: AnyObject {
     /// `correlate`, `ingest`): the store may move its upkeep (for SQLite, WAL checkpoints) off
     /// the writer's path.
     func beginLongRunningWrites() throws
+    /// How many spans and log records the bulk writers (`ingest`, `run` on files) give one
+    /// insert call.
+    var bulkBatch: BulkBatch { get }
 
     /// Says that the spans of these traces, the traces linking to them and the spans of their
     /// jobs are about to be read one trace at a time (an alert's candidates): a store whose
@@ -247,6 +250,8 @@ extension EventStore {
 
     public func beginLongRunningWrites() throws {}
 
+    public var bulkBatch: BulkBatch { .standard }
+
     public func claimBundle(fingerprint: String, startsAt: Timestamp, revision: Int, json: @autoclosure () -> String) throws -> Bool { true }
 
     public func prefetch(traces: Set<TraceID>) throws {}
@@ -268,6 +273,26 @@ extension EventStore {
     public func enforceRetention() throws {}
 
     public var retention: RetentionReport { RetentionReport() }
+}
+
+/// How many rows the bulk writers (`ingest`, `run` on files) give one insert call of a store
+/// (``EventStore/bulkBatch``). Each call is a transaction: a larger batch costs memory (the
+/// batches decoded ahead) and, after a crash, more to write again; it saves what each call
+/// costs beside its rows.
+public struct BulkBatch: Sendable, Equatable {
+    /// Spans an insert call.
+    public var spans: Int
+    /// Log records an insert call (files read in parallel give records a chunk at a time: a
+    /// call takes whole chunks, up to about this many records).
+    public var logRecords: Int
+
+    public init(spans: Int, logRecords: Int) {
+        self.spans = spans
+        self.logRecords = logRecords
+    }
+
+    /// SQLite's: 10,000 spans, 20,000 log records.
+    public static let standard = BulkBatch(spans: 10_000, logRecords: 20_000)
 }
 
 /// How large a store may grow and how it is cut into segments (`--retain`, `--max-size`).

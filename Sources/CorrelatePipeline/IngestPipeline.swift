@@ -21,14 +21,14 @@ public struct IngestConfiguration: Sendable {
     public var globs: [String]
     /// How log files are read (format, threads, line limit…); its `inputs` are ignored.
     public var extract: ExtractConfiguration
-    /// Spans written per transaction.
-    public var spanBatch: Int
+    /// Spans written per transaction; nil: the store's ``EventStore/bulkBatch``.
+    public var spanBatch: Int?
     /// What to do with a log source whose clock sits a whole number of quarter hours from its
     /// spans once everything is stored (``LogClockAdjustment``).
     public var logClock: LogClockPolicy
 
     public init(logs: [String] = [], spans: [String] = [], alerts: [String] = [], globs: [String] = InputPaths.defaultGlobs,
-                extract: ExtractConfiguration = ExtractConfiguration(inputs: []), spanBatch: Int = 10_000,
+                extract: ExtractConfiguration = ExtractConfiguration(inputs: []), spanBatch: Int? = nil,
                 logClock: LogClockPolicy = .shift) {
         self.logs = logs
         self.spans = spans
@@ -179,7 +179,7 @@ public final class IngestPipeline {
         extract.inputs = paths
         extract.canonicalSourceNames = true
         extract.nameStdinByFirstLine = true
-        let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: extract, destination: .records { [unowned self] batch in
+        func write(_ batch: [LogRecord]) throws {
             summary.logsStored += try store.insert(logs: batch)
             var last: String?
             for record in batch where record.source.file != last {
@@ -187,8 +187,21 @@ public final class IngestPipeline {
                 logSources.insert(record.source.file)
             }
             progress?(summary)
+        }
+        // Files read in parallel give their records a chunk at a time; they are stored in
+        // batches of the store's size. Standard input is stored as it comes: it may be a
+        // stream, whose records must not wait for a batch to fill.
+        var gathered: [LogRecord] = []
+        let limit = paths.contains("-") ? 0 : store.bulkBatch.logRecords
+        let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: extract, destination: .records { batch in
+            guard gathered.count + batch.count >= limit else { return gathered += batch }
+            if gathered.isEmpty { return try write(batch) }
+            gathered += batch
+            defer { gathered.removeAll(keepingCapacity: true) }
+            try write(gathered)
         })
         summary.logs = try pipeline.run()
+        if !gathered.isEmpty { try write(gathered) }
         summary.unreadable += summary.logs.unreadable
     }
 
@@ -196,7 +209,7 @@ public final class IngestPipeline {
 
     private func ingestSpans(_ given: String) throws {
         let path = Self.canonicalPath(given)
-        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch,
+        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch ?? store.bulkBatch.spans,
                                into: &summary, prepare: store.spanPreparation) { prepared, summary in
             summary.spansStored += try store.insert(prepared: prepared)
             progress?(summary)

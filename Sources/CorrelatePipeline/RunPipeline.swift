@@ -91,6 +91,7 @@ public final class RunPipeline {
                 warn: @escaping (String) -> Void = { _ in }, emit: @escaping (IncidentBundle) -> Void) {
         self.ruleSet = ruleSet
         self.configuration = configuration
+        bulk = store.bulkBatch
         core = IngestCore(store: store, reader: reader, alertRules: alertRules, bundles: configuration.bundles,
                           capacity: configuration.queueCapacity, logClock: configuration.logClock, emit: emit, warn: warn)
     }
@@ -222,7 +223,7 @@ public final class RunPipeline {
                 let why = compressed ? "compressed: read once, not followed" : Self.wholeDocumentNote
                 summary.ingest.notes.append(InputProblem(SourceLocation(file: given, line: 1), why))
             }
-            try SpanFiles.readOnce(path: path, name: given, batch: Self.spanBatch, into: &summary.ingest) { prepared, _ in
+            try SpanFiles.readOnce(path: path, name: given, batch: bulk.spans, into: &summary.ingest) { prepared, _ in
                 var batch = prepared.flatMap(\.unprepared)
                 try store(spans: &batch)
             }
@@ -266,7 +267,7 @@ public final class RunPipeline {
             switch source.lines.take(bytes, at: location, wholeAllowed: file.generation == 0, into: &self.summary.ingest) {
             case .spans(let spans):
                 batch += spans
-                if batch.count >= Self.spanBatch { try self.store(spans: &batch) }
+                if batch.count >= self.bulk.spans { try self.store(spans: &batch) }
             case .nothing:
                 break
             case .wholeDocument:
@@ -279,9 +280,9 @@ public final class RunPipeline {
         if whole { try readWholeSpanFile(source) }
     }
 
-    /// Spans and log records stored per transaction when a followed file has much to read.
-    static let spanBatch = 10_000
-    static let logBatch = 20_000
+    /// Spans and log records stored per transaction when a file has much to read: the store's
+    /// ``EventStore/bulkBatch``.
+    private let bulk: BulkBatch
 
     private func store(spans batch: inout [Span]) throws {
         guard !batch.isEmpty else { return }
@@ -377,7 +378,7 @@ public final class RunPipeline {
             assembler.begin(file: "\(file.path)#\(file.generation)", shownAs: "\(follower.name)#\(file.generation)")
         }) { bytes, number in
             assembler.process(bytes, number: number, truncated: file.lastLineTruncated)
-            if collector.records.count >= Self.logBatch { try collector.drain { try store(logs: $0) } }
+            if collector.records.count >= bulk.logRecords { try collector.drain { try store(logs: $0) } }
         }
         if finishing { file.finish { assembler.process($0, number: $1, truncated: file.lastLineTruncated) } }
         // Nothing more for now: the open record is complete as far as anyone can tell.

@@ -36,6 +36,10 @@ public import CorrelateModel
 public final class MemoryEventStore: EventStore {
     public init() {}
 
+    /// What the bulk writers give one insert call; settable, so that a test can see them
+    /// batch (SQLite's, ``BulkBatch/standard``, unless set).
+    public var bulkBatch: BulkBatch = .standard
+
     // MARK: - Spans
 
     /// A span as this store keeps it: read back through SQLite's JSON form, with what SQLite
