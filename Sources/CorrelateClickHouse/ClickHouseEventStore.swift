@@ -242,9 +242,9 @@ public final class ClickHouseEventStore: EventStore {
         }
     }
 
-    static func nativeBlock(_ layout: NativeLayout, _ spans: some Collection<Span>) -> [UInt8] {
+    static func nativeBlock(_ layout: NativeLayout, _ spans: [Span]) -> [UInt8] {
         var writer = NativeBlockWriter(layout, rows: spans.count)
-        for span in spans { writer.span(span) }
+        writer.spans(spans)
         return writer.block
     }
 
@@ -277,6 +277,8 @@ public final class ClickHouseEventStore: EventStore {
         prefetchedLogs = PrefetchedLogs()
         return try http.retrying { () throws(ClickHouseError) -> InsertResult in
             var (present, written) = try storedKeys(of: parts.map(\.spans))
+            // Every span's key goes in (growing the set as it fills rehashed it over and over).
+            present.reserveCapacity(present.count + parts.reduce(0) { $0 + $1.spans.count })
             var result = InsertResult()
             var blocks: [[UInt8]] = []
             let out = JSONWriter(capacity: 1 << 16)
@@ -321,7 +323,7 @@ public final class ClickHouseEventStore: EventStore {
     private func storedKeys(of batches: [[Span]]) throws(ClickHouseError) -> (Set<SpanKey>, (Int64, Int64)?) {
         var present = Set<SpanKey>()
         var low = Int64.max, high = Int64.min, last = Int64.min
-        var ids = Set<TraceID>()
+        var ids = Set<TraceID>(minimumCapacity: batches.reduce(0) { $0 + $1.count })
         for spans in batches {
             for index in spans.indices {
                 let start = spans[index].start.nanoseconds

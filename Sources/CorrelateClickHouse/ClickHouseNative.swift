@@ -166,47 +166,77 @@ struct NativeBlockWriter {
 
     // MARK: Rows
 
-    mutating func span(_ span: Span) {
-        rows += 1
-        for (field, width, column) in columns {
-            let out = column.streams[0]
-            switch field {
-            case .timestamp: Self.time(out, span.start)
-            case .traceID: Self.hex(out, 32) { span.traceID.writeHex(to: $0) }
-            case .spanID: Self.hex(out, 16) { span.spanID.writeHex(to: $0) }
-            case .parentSpanID:
-                if let parent = span.parentSpanID { Self.hex(out, 16) { parent.writeHex(to: $0) } } else { out.byte(0) }
-            case .spanName: Self.string(out, span.name)
-            case .spanKind: Self.string(out, ClickHouseRows.kindName(span.kind))
-            case .serviceName: Self.string(out, span.service ?? "")
-            case .resource: Self.map(column, 0, span.resource)
-            case .spanAttributes: Self.map(column, 0, span.attributes)
-            case .duration: Self.integer(out, UInt64(max(0, span.end.nanoseconds(since: span.start))), width: width)
-            case .statusCode: Self.string(out, ClickHouseRows.statusName(span.status))
-            case .statusMessage: Self.string(out, span.statusMessage ?? "")
-            case .eventTimes:
-                Self.offset(column, span.events.count)
-                for event in span.events { Self.time(column.streams[1], event.time) }
-            case .eventNames:
-                Self.offset(column, span.events.count)
-                for event in span.events { Self.string(column.streams[1], event.name) }
-            case .eventAttributes:
-                Self.offset(column, span.events.count)
-                for event in span.events { Self.map(column, 1, event.attributes) }
-            case .linkTraces:
-                Self.offset(column, span.links.count)
-                for link in span.links { Self.hex(column.streams[1], 32) { link.traceID.writeHex(to: $0) } }
-            case .linkSpans:
-                Self.offset(column, span.links.count)
-                for link in span.links { Self.hex(column.streams[1], 16) { link.spanID.writeHex(to: $0) } }
-            case .linkStates:
-                Self.offset(column, span.links.count)
-                for _ in span.links { column.streams[1].byte(0) }
-            case .linkAttributes:
-                Self.offset(column, span.links.count)
-                for link in span.links { Self.map(column, 1, link.attributes) }
-            case .traceFlags, .severityText, .severityNumber, .body, .logAttributes, .empty: out.byte(0)
+    /// Every span's row, a column at a time: each column's streams are written in one pass over
+    /// the spans (row by row, each span retained and released every column's streams).
+    mutating func spans(_ spans: [Span]) {
+        rows += spans.count
+        spans.withUnsafeBufferPointer { spans in
+            for (field, width, column) in columns {
+                Self.column(field, width, column, spans)
             }
+        }
+    }
+
+    private static func column(_ field: Field, _ width: Int, _ column: NativeColumn, _ spans: UnsafeBufferPointer<Span>) {
+        let out = column.streams[0]
+        switch field {
+        case .timestamp: for span in spans { time(out, span.start) }
+        case .traceID: for span in spans { hex(out, 32) { span.traceID.writeHex(to: $0) } }
+        case .spanID: for span in spans { hex(out, 16) { span.spanID.writeHex(to: $0) } }
+        case .parentSpanID:
+            for span in spans {
+                if let parent = span.parentSpanID { hex(out, 16) { parent.writeHex(to: $0) } } else { out.byte(0) }
+            }
+        case .spanName: for span in spans { string(out, span.name) }
+        case .spanKind: for span in spans { string(out, ClickHouseRows.kindName(span.kind)) }
+        case .serviceName: for span in spans { string(out, span.service ?? "") }
+        case .resource: for span in spans { map(column, 0, span.resource) }
+        case .spanAttributes: for span in spans { map(column, 0, span.attributes) }
+        case .duration: for span in spans { integer(out, UInt64(max(0, span.end.nanoseconds(since: span.start))), width: width) }
+        case .statusCode: for span in spans { string(out, ClickHouseRows.statusName(span.status)) }
+        case .statusMessage: for span in spans { string(out, span.statusMessage ?? "") }
+        case .eventTimes:
+            let elements = column.streams[1]
+            for span in spans {
+                offset(column, span.events.count)
+                for event in span.events { time(elements, event.time) }
+            }
+        case .eventNames:
+            let elements = column.streams[1]
+            for span in spans {
+                offset(column, span.events.count)
+                for event in span.events { string(elements, event.name) }
+            }
+        case .eventAttributes:
+            for span in spans {
+                offset(column, span.events.count)
+                for event in span.events { map(column, 1, event.attributes) }
+            }
+        case .linkTraces:
+            let elements = column.streams[1]
+            for span in spans {
+                offset(column, span.links.count)
+                for link in span.links { hex(elements, 32) { link.traceID.writeHex(to: $0) } }
+            }
+        case .linkSpans:
+            let elements = column.streams[1]
+            for span in spans {
+                offset(column, span.links.count)
+                for link in span.links { hex(elements, 16) { link.spanID.writeHex(to: $0) } }
+            }
+        case .linkStates:
+            let elements = column.streams[1]
+            for span in spans {
+                offset(column, span.links.count)
+                for _ in span.links { elements.byte(0) }
+            }
+        case .linkAttributes:
+            for span in spans {
+                offset(column, span.links.count)
+                for link in span.links { map(column, 1, link.attributes) }
+            }
+        case .traceFlags, .severityText, .severityNumber, .body, .logAttributes, .empty:
+            for _ in spans { out.byte(0) }
         }
     }
 
