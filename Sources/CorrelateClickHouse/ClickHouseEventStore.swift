@@ -336,19 +336,19 @@ public final class ClickHouseEventStore: EventStore {
         guard low <= high else { return (present, nil) }
         // The ids go in the statement's text as one string literal, up to 7,000 a statement
         // (~231 KB, within the server's default `max_query_size` of 256 KiB; a URL parameter
-        // of 2,000 would pass the 64 KiB some proxies take), split into a set by the server. They are
-        // hex digits: nothing to escape. ClickHouse parses a list of 5,000 literals into as
-        // many nodes of the statement's tree, and that alone took 60–75 ms a statement
-        // (``idSet(_:)``).
-        func list(_ ids: ArraySlice<String>) -> String { Self.idSet(ids) }
-        var traceIDs = ids.map(\.description)
+        // of 2,000 would pass the 64 KiB some proxies take), split into a set by the server.
+        // ClickHouse parses a list of 5,000 literals into as many nodes of the statement's
+        // tree, and that alone took 60–75 ms a statement (``idSet(_:)``).
+        func list(_ ids: ArraySlice<TraceID>) -> String { Self.idSet(ids) }
+        var traceIDs = Array(ids)
         if let traceTimes {
             // Which of the traces the table knows at all: the lookup table's primary key
             // answers that without reading the spans (a bloom filter of many ids passes
             // nearly every granule); only their spans are looked for — none, for new traces.
-            var known: [String] = []
+            var known: [TraceID] = []
             for chunk in Self.chunks(traceIDs, Self.idsInline) {
-                known += try http.rows("SELECT DISTINCT TraceId FROM \(traceTimes) WHERE TraceId IN \(list(chunk))").compactMap { $0["TraceId"]?.string }
+                known += try http.rows("SELECT DISTINCT TraceId FROM \(traceTimes) WHERE TraceId IN \(list(chunk))")
+                    .compactMap { $0["TraceId"]?.string.flatMap(TraceID.init(hex:)) }
             }
             traceIDs = known
         }
@@ -1441,14 +1441,15 @@ public final class ClickHouseEventStore: EventStore {
     /// each, 231 KB, within the default `max_query_size` (256 KiB) with room for the rest.
     static let idsInline = 7000
 
-    /// The right side of an `IN` for hex ids written into a statement: one string literal
+    /// The right side of an `IN` for trace ids written into a statement: one string literal
     /// split by the server, `(SELECT arrayJoin(splitByChar(',', 'id,id,…')))`. Parsing one
     /// literal costs nothing beside a list of as many literals, each a node of the statement's
     /// tree to analyse: on ClickHouse 26.9 the set of 5,000 new trace ids is checked against
     /// `otel_traces_trace_id_ts` in 12–16 ms so, and in 52–74 ms as a list. The set is built
     /// before the table is read, so the primary key still selects the granules.
-    static func idSet(_ ids: some Sequence<String>) -> String {
-        "(SELECT arrayJoin(splitByChar(',', '\(ids.joined(separator: ","))')))"
+    static func idSet(_ ids: some Sequence<TraceID>) -> String {
+        // Trace ids are written as 32 lowercase hex digits: nothing to escape, no comma.
+        "(SELECT arrayJoin(splitByChar(',', '\(ids.lazy.map(\.description).joined(separator: ","))')))"
     }
 
     /// At most this many records found by a job id in their `Body`, per window.

@@ -276,9 +276,11 @@ extension EventStore {
 }
 
 /// How many rows the bulk writers (`ingest`, `run` on files) give one insert call of a store
-/// (``EventStore/bulkBatch``). Each call is a transaction: a larger batch costs memory (the
-/// batches decoded ahead) and, after a crash, more to write again; it saves what each call
-/// costs beside its rows.
+/// (``EventStore/bulkBatch``), at most (`run` stores what has come when it has less). Each call
+/// is one write — a transaction on SQLite, an insert on ClickHouse: a larger batch costs memory
+/// and, after a crash, more to write again; it saves what each call costs beside its rows.
+/// `ingest` keeps SQLite's size for what it reads from standard input, a pipe or a FIFO (a
+/// stream's records must not wait for a batch to fill).
 public struct BulkBatch: Sendable, Equatable {
     /// Spans an insert call.
     public var spans: Int

@@ -164,7 +164,8 @@ public final class IngestPipeline {
         let (requestFiles, paths) = LogRequestFiles.partition(given, format: configuration.extract.inputFormat)
         var requests = ExtractSummary()
         if !requestFiles.isEmpty {
-            try LogRequestFiles.read(paths: requestFiles, intake: RequestIntake(ruleSet: ruleSet), into: &requests) { batch, file in
+            try LogRequestFiles.read(paths: requestFiles, intake: RequestIntake(ruleSet: ruleSet), batch: store.bulkBatch.logRecords,
+                                     into: &requests) { batch, file in
                 summary.logsStored += try store.insert(logs: batch)
                 logSources.insert(file)
                 progress?(summary)
@@ -189,10 +190,10 @@ public final class IngestPipeline {
             progress?(summary)
         }
         // Files read in parallel give their records a chunk at a time; they are stored in
-        // batches of the store's size. Standard input is stored as it comes: it may be a
-        // stream, whose records must not wait for a batch to fill.
+        // batches of the store's size. Standard input, a pipe or a FIFO is stored as it comes:
+        // it may be a stream, whose records must not wait for a batch to fill.
         var gathered: [LogRecord] = []
-        let limit = paths.contains("-") ? 0 : store.bulkBatch.logRecords
+        let limit = paths.allSatisfy(InputPaths.isRegularFile) ? store.bulkBatch.logRecords : 0
         let pipeline = ExtractPipeline(ruleSet: ruleSet, configuration: extract, destination: .records { batch in
             guard gathered.count + batch.count >= limit else { return gathered += batch }
             if gathered.isEmpty { return try write(batch) }
@@ -209,7 +210,7 @@ public final class IngestPipeline {
 
     private func ingestSpans(_ given: String) throws {
         let path = Self.canonicalPath(given)
-        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch ?? store.bulkBatch.spans,
+        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch ?? (InputPaths.isRegularFile(path) ? store.bulkBatch.spans : BulkBatch.standard.spans),
                                into: &summary, prepare: store.spanPreparation) { prepared, summary in
             summary.spansStored += try store.insert(prepared: prepared)
             progress?(summary)

@@ -40,9 +40,7 @@ public enum LogRequestFiles {
         var requests: [String] = []
         var others: [String] = []
         for path in paths {
-            var info = stat()
-            let regular = path != "-" && stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
-            let head = regular ? ((try? InputFile.open(path).peek(4096)) ?? []) : []
+            let head = InputPaths.isRegularFile(path) ? ((try? InputFile.open(path).peek(4096)) ?? []) : []
             if beginsWithRequest(head) { requests.append(path) } else { others.append(path) }
         }
         return (requests, others)
@@ -51,11 +49,11 @@ public enum LogRequestFiles {
     /// Reads each of `paths` as ``read(path:name:file:intake:batch:into:store:)`` does, the
     /// records stored under the file's absolute path (so that the same file ingested from
     /// another folder finds the same rows); `store` gets each batch and that path.
-    public static func read(paths: [String], intake: RequestIntake, into summary: inout ExtractSummary,
+    public static func read(paths: [String], intake: RequestIntake, batch: Int = 10_000, into summary: inout ExtractSummary,
                             store: ([LogRecord], String) throws -> Void) throws {
         for path in paths {
             let file = IngestPipeline.canonicalPath(path)
-            try read(path: path, name: path, file: file, intake: intake, into: &summary) { try store($0, file) }
+            try read(path: path, name: path, file: file, intake: intake, batch: batch, into: &summary) { try store($0, file) }
         }
     }
 

@@ -272,9 +272,12 @@ public final class InputFile {
         return (bytes, nil)
     }
 
-    /// The compression of the file at `path`, from its first bytes; nil when it cannot be read.
+    /// The compression of the file at `path`, from its first bytes; nil when it cannot be read,
+    /// and for what is not a regular file (a FIFO, `/dev/stdin`): reading its first bytes here
+    /// would take them from the reader that comes after.
     public static func compression(ofFileAt path: String) -> Compression? {
-        (try? InputFile.open(path))?.compression
+        guard InputPaths.isRegularFile(path) else { return nil }
+        return (try? InputFile.open(path))?.compression
     }
 }
 

@@ -23,6 +23,14 @@ public enum InputPaths {
         "*.txt", "*.txt.gz", "*.txt.zst",
     ]
 
+    /// Whether `path` names a regular file (through symbolic links): not `-` (standard input),
+    /// a pipe, a FIFO, a device (`/dev/stdin`) or a directory. What it reads ends where the file
+    /// does, so its records may wait for a batch to fill; a stream's must not.
+    public static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return path != "-" && stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
     /// The files to read, and the directories that could not be listed or held no file to read.
     public struct Expansion: Sendable {
         public var paths: [String] = []

@@ -47,7 +47,30 @@ import CorrelateTestSupport
         #expect(calls.reduce(0, +) == 12_000)
         #expect(calls.count == 3, "\(calls)")
         #expect(calls.dropLast().allSatisfy { $0 >= 5_000 && $0 < 5_500 }, "whole chunks up to the batch's size: \(calls)")
-        #expect(try store.logs(inTrace: TraceID(hex: String(format: "%032x", 11_999))!).map(\.source.line) == [11_999])
+        #expect(summary.logs.records == 12_000)
+        for line in [1, 4_999, 5_000, 5_001, 11_999, 12_000] {
+            #expect(try store.logs(inTrace: TraceID(hex: String(format: "%032x", line))!).map(\.source.line) == [line])
+        }
+    }
+
+    /// A FIFO (`<(kubectl logs -f …)`, a named pipe) may be a stream: its records are stored as
+    /// they come, not held until a batch fills.
+    @Test func logRecordsOfAFIFOAreNotHeldForABatch() throws {
+        let text = try String(contentsOfFile: try Self.logFile(lines: 12_000), encoding: .utf8)
+        let fifo = try Fixtures.temporaryDirectory().appendingPathComponent("worker.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+            handle.write(Data(text.utf8))
+            try? handle.close()
+        }
+        writer.start()
+        let store = MemoryEventStore()
+        store.bulkBatch = BulkBatch(spans: 10_000, logRecords: 5_000)
+        let (summary, calls) = try Self.ingest(IngestConfiguration(
+            logs: [fifo], extract: ExtractConfiguration(inputs: [], threads: 2, chunkBytes: 64 << 10)), into: store) { $0.logsStored.stored }
+        #expect(summary.logsStored.stored == 12_000)
+        #expect(calls.dropLast().contains { $0 < 5_000 }, "stored as read, not in batches of 5,000: \(calls)")
     }
 
     /// `lines` OTLP JSON export requests, a span each.
