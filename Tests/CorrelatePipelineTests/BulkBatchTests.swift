@@ -85,6 +85,25 @@ import CorrelateTestSupport
         return path
     }
 
+    /// Spans read from a FIFO, which may be a stream: in SQLite's batches whatever the store's,
+    /// and every line stored.
+    @Test func spansOfAFIFOAreAllStored() throws {
+        let text = try String(contentsOfFile: try Self.spanFile(lines: 3_000), encoding: .utf8)
+        let fifo = try Fixtures.temporaryDirectory().appendingPathComponent("spans.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+            handle.write(Data(text.utf8))
+            try? handle.close()
+        }
+        writer.start()
+        let store = MemoryEventStore()
+        store.bulkBatch = BulkBatch(spans: 700, logRecords: 20_000)
+        let (summary, calls) = try Self.ingest(IngestConfiguration(spans: [fifo]), into: store) { $0.spansStored.stored }
+        #expect(summary.spansStored.stored == 3_000)
+        #expect(calls == [3_000], "a stream's spans in batches of 10,000: \(calls)")
+    }
+
     @Test func spansAreReadInBatchesOfTheStoresSize() throws {
         let path = try Self.spanFile(lines: 3_000)
         let store = MemoryEventStore()
