@@ -22,6 +22,19 @@ import CorrelateTestSupport
         return path
     }
 
+    /// A new FIFO that a thread of its own writes the file at `path` into, once a reader opens it.
+    static func fifo(writing path: String) throws -> String {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let fifo = try Fixtures.temporaryDirectory().appendingPathComponent("input.fifo").path
+        guard mkfifo(fifo, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        Thread {
+            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+            handle.write(Data(text.utf8))
+            try? handle.close()
+        }.start()
+        return fifo
+    }
+
     /// What each of the store's insert calls took: the summary's count after each, apart.
     static func ingest(_ configuration: IngestConfiguration, into store: EventStore,
                        count: @escaping (IngestSummary) -> Int) throws -> (IngestSummary, [Int]) {
@@ -56,15 +69,7 @@ import CorrelateTestSupport
     /// A FIFO (`<(kubectl logs -f …)`, a named pipe) may be a stream: its records are stored as
     /// they come, not held until a batch fills.
     @Test func logRecordsOfAFIFOAreNotHeldForABatch() throws {
-        let text = try String(contentsOfFile: try Self.logFile(lines: 12_000), encoding: .utf8)
-        let fifo = try Fixtures.temporaryDirectory().appendingPathComponent("worker.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let writer = Thread {
-            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
-            handle.write(Data(text.utf8))
-            try? handle.close()
-        }
-        writer.start()
+        let fifo = try Self.fifo(writing: try Self.logFile(lines: 12_000))
         let store = MemoryEventStore()
         store.bulkBatch = BulkBatch(spans: 10_000, logRecords: 5_000)
         let (summary, calls) = try Self.ingest(IngestConfiguration(
@@ -88,15 +93,7 @@ import CorrelateTestSupport
     /// Spans read from a FIFO, which may be a stream: in SQLite's batches whatever the store's,
     /// and every line stored.
     @Test func spansOfAFIFOAreAllStored() throws {
-        let text = try String(contentsOfFile: try Self.spanFile(lines: 3_000), encoding: .utf8)
-        let fifo = try Fixtures.temporaryDirectory().appendingPathComponent("spans.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let writer = Thread {
-            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
-            handle.write(Data(text.utf8))
-            try? handle.close()
-        }
-        writer.start()
+        let fifo = try Self.fifo(writing: try Self.spanFile(lines: 3_000))
         let store = MemoryEventStore()
         store.bulkBatch = BulkBatch(spans: 700, logRecords: 20_000)
         let (summary, calls) = try Self.ingest(IngestConfiguration(spans: [fifo]), into: store) { $0.spansStored.stored }
