@@ -210,7 +210,10 @@ public final class IngestPipeline {
 
     private func ingestSpans(_ given: String) throws {
         let path = Self.canonicalPath(given)
-        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: configuration.spanBatch ?? (InputPaths.isRegularFile(path) ? store.bulkBatch.spans : BulkBatch.standard.spans),
+        // A stream (standard input, a pipe, a FIFO) keeps SQLite's batch: its spans must not
+        // wait for a larger one to fill.
+        let batch = configuration.spanBatch ?? (InputPaths.isRegularFile(path) ? store.bulkBatch : .standard).spans
+        try SpanFiles.readOnce(path: path, name: path == "-" ? SourceLocation.stdinName : given, batch: batch,
                                into: &summary, prepare: store.spanPreparation) { prepared, summary in
             summary.spansStored += try store.insert(prepared: prepared)
             progress?(summary)
