@@ -294,6 +294,64 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(differ.isEmpty, "\(differ.prefix(3))")
     }
 
+    /// Testing the byte after a key pair before comparing its literals changes no candidate
+    /// rule and no anchor hit — on the corpus, on its lines cut after every key pair (the pair
+    /// then ends the text), and on random text of the literals' bytes.
+    @Test func theNextByteTestChangesNothing() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let literals = set.rules.map { RuleSet.literals(for: $0.rule.pattern) }
+        let every = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns, nextByteTest: false)
+        let tested = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns)
+        let keys = Set(tested.keyPairs)
+        var texts: [[UInt8]] = try corpus().map { Array($0.utf8) }
+        for line in texts.prefix(3000) {
+            for position in 0..<max(0, line.count - 1) {
+                let pair = Int(RegexSubsetParser.fold(line[position])) | Int(RegexSubsetParser.fold(line[position + 1])) << 8
+                if keys.contains(pair) { texts.append(Array(line[..<(position + 2)])) }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("\"[]=-_:,. ()|0123456789abcdefABCDEFtrace_idspanTRACEjobxyz".utf8)
+        for length in 0..<400 { texts.append((0..<length).map { _ in alphabet.randomElement(using: &generator)! }) }
+        let one = AnchorHits(), other = AnchorHits()
+        var differ: [String] = []
+        for var text in texts {
+            text.withUnsafeMutableBufferPointer { mutable in
+                let bytes = UnsafeBufferPointer(mutable)
+                let a = every.scan(bytes, hits: one), b = tested.scan(bytes, hits: other)
+                let hitsA = (0..<one.count).map { "\(one.positions[$0]):\(one.rules[$0])" }
+                let hitsB = (0..<other.count).map { "\(other.positions[$0]):\(other.rules[$0])" }
+                if a != b || hitsA != hitsB { differ.append(String(decoding: bytes, as: UTF8.self)) }
+            }
+        }
+        #expect(texts.count > 10_000)
+        #expect(differ.isEmpty, "\(differ.prefix(3))")
+    }
+
+    /// The byte after a key pair passes over what no literal can start there: the `"timestamp"`
+    /// of a JSON line (the literals keyed by `"t` are `"tr…`), and a quoted value that is no
+    /// hex id (`"0"`: `"0` keys only a B3 id, checked for 16 hex digits after the quote).
+    @Test func theNextByteTestPassesOverCommonJSONKeys() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let prefilter = set.prefilter
+        func mayKey(_ text: String, at position: Int) -> Bool {
+            var copy = text
+            return copy.withUTF8 { bytes in
+                let pair = Int(bytes[position]) | Int(bytes[position + 1]) << 8
+                return prefilter.mayKey(pair, at: position, bytes.baseAddress!, bytes.count)
+            }
+        }
+        let quoteT = Int(UInt8(ascii: "\"")) | Int(UInt8(ascii: "t")) << 8
+        let quoteZero = Int(UInt8(ascii: "\"")) | Int(UInt8(ascii: "0")) << 8
+        try #require(prefilter.keyPairs.contains(quoteT) && prefilter.keyPairs.contains(quoteZero))
+        #expect(!mayKey(#"{"timestamp": "2026-11-25"}"#, at: 1))
+        #expect(mayKey(#"{"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}"#, at: 1))
+        #expect(mayKey(#"{"TRACE_ID": "4bf92f3577b34da6a3ce929d0e0e4736"}"#, at: 1))
+        #expect(!mayKey(#"{"trace_id": "0", "n": 1}"#, at: 14))
+        #expect(mayKey(#"{"b3": "0af7651916cd43dd8448eb211c80319c"}"#, at: 7))
+        #expect(!mayKey(#"{"x": "0"#, at: 6))  // the text ends after the pair
+    }
+
     /// A rule whose hits are checked for a run of hex digits at a fixed place is looked for by
     /// the bytes before the run only: `[trace_id=`, not 16 strings `[trace_id=0`…`[trace_id=f`.
     @Test func anchorLiteralsStopWhereTheCheckedRunStarts() throws {

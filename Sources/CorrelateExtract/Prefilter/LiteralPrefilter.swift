@@ -23,6 +23,12 @@ import CPairScan
 /// at a time (``pairMasks``, `CPairScan`: nibble tables in the manner of Hyperscan's Teddy), and
 /// only those are tested against the bitmap: lines are mostly text in which key pairs are rare.
 ///
+/// A key pair found is then tested with the byte after it (``nextBytes``): the literals keyed
+/// by `"t` are `"trace_id`, `"traceid`, … — all `"tr` — so the `"timestamp"` of every JSON line
+/// is passed over without comparing them. Key pairs at a literal's end have no byte after them
+/// in the literal; the byte is still known where every rule the literal anchors checks a run of
+/// hex digits that covers it (`"0`…`"f` of a quoted B3 id).
+///
 /// Then a rule whose every match holds a run of hex digits (an id: see ``HexRuns``) stays a
 /// candidate only if the line has such a run.
 ///
@@ -113,6 +119,12 @@ final class LiteralPrefilter: Sendable {
     private let hasSingleByteLiterals: Bool
     /// Bit per raw byte pair (first byte in the low half) that starts a literal in some case.
     private let pairBits: [UInt64]
+    /// Bit per raw key pair some of whose literals allow any byte after the pair (see
+    /// ``mayKey(_:at:_:_:)``).
+    private let anyNextBits: [UInt64]
+    /// Bit per hash of a raw key pair and a byte that one of its literals allows after the pair
+    /// (``nextSlot(_:_:)``); hash collisions only let a position through to ``verify``.
+    private let nextBits: [UInt64]
     /// The folded pairs that key literals (first byte in the low half).
     let keyPairs: [Int]
     /// The key pairs in 16 buckets, as `correlate_pair_scan` reads them (see `CPairScan.h`).
@@ -155,7 +167,9 @@ final class LiteralPrefilter: Sendable {
     ///     empty for none.
     ///   - vectorScan: false to test every position without the vectorised scan (for tests that
     ///     compare the two); by default it is used where the processor has it.
-    init(rules: [RuleLiterals?], hexRuns: [Int] = [], vectorScan: Bool = true) {
+    ///   - nextByteTest: false to verify at every key pair, whatever byte follows it (for tests
+    ///     that compare the two).
+    init(rules: [RuleLiterals?], hexRuns: [Int] = [], vectorScan: Bool = true, nextByteTest: Bool = true) {
         var gates: [Int: UInt64] = [:]
         for (index, run) in hexRuns.enumerated() where index < 64 && run >= Self.minimumHexRun {
             gates[run, default: 0] |= 1 << UInt64(index)
@@ -217,16 +231,38 @@ final class LiteralPrefilter: Sendable {
             }
         }
         var bits = [UInt64](repeating: 0, count: 1024)
+        var anyNext = [UInt64](repeating: 0, count: 1024)
+        var next = [UInt64](repeating: 0, count: Self.nextSlots / 64)
         var ranges: [(pair: Int, first: Int, end: Int)] = []  // `first` and `end` < 2²⁴: see `buckets`
         var compact: [Compact] = []
         var tails: [UInt8] = []
         for (key, literals) in byPair.sorted(by: { $0.key < $1.key }) {
             let pair = Int(key)
             let firstLiteral = compact.count
+            // The bytes this pair's literals allow after it; nil: any.
+            var allowed: Set<UInt8>? = nextByteTest ? [] : nil
+            for literal in literals {
+                let after = literal.keyOffset + 2
+                if after < literal.bytes.count {
+                    allowed?.formUnion(LiteralPrefilter.cases(of: literal.bytes[after]))
+                } else if let hex = Self.hexDigitsRequired(at: after, by: literal, anchorHexRules, anchorHexRuns) {
+                    allowed?.formUnion(hex)
+                } else {
+                    allowed = nil
+                }
+            }
             for first in LiteralPrefilter.cases(of: UInt8(pair & 0xFF)) {
                 for second in LiteralPrefilter.cases(of: UInt8(pair >> 8)) {
                     let raw = Int(first) | Int(second) << 8
                     bits[raw >> 6] |= 1 << UInt64(raw & 63)
+                    guard let allowed else {
+                        anyNext[raw >> 6] |= 1 << UInt64(raw & 63)
+                        continue
+                    }
+                    for byte in allowed {
+                        let slot = Self.nextSlot(raw, byte)
+                        next[slot >> 6] |= 1 << UInt64(slot & 63)
+                    }
                 }
             }
             for literal in literals {
@@ -257,6 +293,8 @@ final class LiteralPrefilter: Sendable {
         self.singleByte = single
         self.hasSingleByteLiterals = single.contains { $0 != 0 }
         self.pairBits = bits
+        self.anyNextBits = anyNext
+        self.nextBits = next
         self.literals = compact
         self.tails = tails
         self.anchoredRules = anchored
@@ -265,6 +303,40 @@ final class LiteralPrefilter: Sendable {
     }
 
     static let foldTable: [UInt8] = (0..<256).map { RegexSubsetParser.fold(UInt8($0)) }
+
+    /// The bytes every match of the literal's anchored rules has `offset` bytes from its start:
+    /// hex digits, when the literal keys no rule by presence and each rule it anchors checks a
+    /// run of hex digits covering that place (see ``checkedAnchors(_:at:_:_:)``); else nil.
+    private static func hexDigitsRequired(
+        at offset: Int, by literal: Literal, _ hexRules: UInt64, _ runs: [(offset: Int, length: Int)]
+    ) -> [UInt8]? {
+        guard literal.presenceRules == 0, literal.anchorRules != 0, literal.anchorRules & ~hexRules == 0 else { return nil }
+        var rules = literal.anchorRules
+        while rules != 0 {
+            let run = runs[rules.trailingZeroBitCount]
+            rules &= rules - 1
+            guard run.offset <= offset, offset < run.offset + run.length else { return nil }
+        }
+        return (0...255).map(UInt8.init).filter { HexRuns.table[Int($0)] != 0 }
+    }
+
+    private static let nextSlots = 1 << 16
+
+    /// Where in ``nextBits`` a raw key pair followed by `byte` is (multiplicative hashing).
+    @inline(__always)
+    private static func nextSlot(_ pair: Int, _ byte: UInt8) -> Int {
+        Int(((UInt32(truncatingIfNeeded: pair) | UInt32(byte) << 16) &* 0x9E37_79B1) >> 16)
+    }
+
+    /// Whether the key pair at `position` (its bit set in ``pairBits``) may key a literal there,
+    /// by the byte after it.
+    @inline(__always)
+    func mayKey(_ pair: Int, at position: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        if anyNextBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 { return true }
+        guard position + 2 < n else { return false }
+        let slot = Self.nextSlot(pair, base[position + 2])
+        return nextBits[slot >> 6] & (1 << UInt64(slot & 63)) != 0
+    }
 
     /// The byte and, for an ASCII letter, its other case.
     private static func cases(of folded: UInt8) -> [UInt8] {
@@ -291,7 +363,7 @@ final class LiteralPrefilter: Sendable {
                 for index in 0..<count {
                     let i = Int(hits.candidates[index])
                     let pair = Int(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self).littleEndian)
-                    if pairBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
+                    if pairBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0, mayKey(pair, at: i, base, n) {
                         found |= verify(at: i, base, n, hits)
                     }
                 }
@@ -302,7 +374,7 @@ final class LiteralPrefilter: Sendable {
                 var i = 0
                 while i + 1 < n {
                     let pair = Int(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self).littleEndian)
-                    if bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
+                    if bits[pair >> 6] & (1 << UInt64(pair & 63)) != 0, mayKey(pair, at: i, base, n) {
                         found |= verify(at: i, base, n, hits)
                     }
                     i += 1
