@@ -73,12 +73,14 @@ let package = Package(
         ),
         .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"], swiftSettings: hotPath),
         // The one JSON reader (JSONDocument), writer (JSONWriter), string escaping and base64.
-        .target(name: "CorrelateJSON", swiftSettings: hotPath),
+        // JSON strings scanned sixteen bytes at a time (SSE2), inline in the JSON readers.
+        .target(name: "CByteScan"),
+        .target(name: "CorrelateJSON", dependencies: ["CByteScan"], swiftSettings: hotPath),
         .target(name: "CorrelateModel", dependencies: ["CorrelateJSON"], swiftSettings: imports),
         // Inputs: files and standard input, gzip and zstd decompressed as they are read (the one
         // target that imports zlib and libzstd), lines, chunks, followed files, directories.
         .target(name: "CorrelateSources", dependencies: ["CorrelateModel", "CZlib", "CZstd"], swiftSettings: hotPath),
-        .target(name: "CorrelateDecode", dependencies: ["CorrelateModel", "CorrelateJSON"], swiftSettings: hotPath),
+        .target(name: "CorrelateDecode", dependencies: ["CorrelateModel", "CorrelateJSON", "CByteScan"], swiftSettings: hotPath),
         // The literal prefilter's vectorised pair scan (AVX2, chosen at run time).
         .target(name: "CPairScan"),
         .target(

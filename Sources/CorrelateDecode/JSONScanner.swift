@@ -1,3 +1,4 @@
+import CByteScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -116,38 +117,22 @@ public enum JSONScanner {
 
     /// Index of the closing quote of a string whose content starts at `from`, and whether the
     /// content has escapes; `nil` when the string is not closed. A backslash escapes the byte
-    /// after it. Eight bytes are tested at once for a quote or a backslash (SWAR: most strings
-    /// of a log line are short, where a `memchr` call per string costs more than its scan).
+    /// after it. Sixteen bytes are tested at once for a quote or a backslash
+    /// (`correlate_quote_or_backslash`, inline: most strings of a log line are short, where a
+    /// `memchr` call per string costs more than its scan).
     @inline(__always)
     static func stringEnd(_ line: UnsafeBufferPointer<UInt8>, _ from: Int) -> (Int, Bool)? {
         guard let base = line.baseAddress else { return nil }
         let count = line.count
-        let raw = UnsafeRawPointer(base)
         var i = from
         var escaped = false
         while true {
-            while i + 8 <= count {
-                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-                let found = zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
-                if found != 0 {
-                    i += found.trailingZeroBitCount >> 3
-                    break
-                }
-                i += 8
-            }
-            while i < count, base[i] != 0x22, base[i] != 0x5C { i += 1 }
+            i = correlate_quote_or_backslash(base, i, count)
             guard i < count else { return nil }
             if base[i] == 0x22 { return (i, escaped) }
             escaped = true
             i += 2
         }
-    }
-
-    /// The high bit of each byte of `x` that is zero — exact for the lowest such byte (a borrow
-    /// may mark bytes above it too, which callers never look at).
-    @inline(__always)
-    private static func zeroBytes(_ x: UInt64) -> UInt64 {
-        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     /// The index just past the container that opens at `from`.

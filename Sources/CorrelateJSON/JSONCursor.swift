@@ -1,3 +1,4 @@
+import CByteScan
 /// A position in one JSON text, and the lexical steps ``JSONDocument/parse(_:)`` is made of,
 /// for decoders that read a known shape straight into their own types (no tree) and must
 /// accept, reject and read values exactly as the tree does.
@@ -132,22 +133,8 @@ public struct JSONCursor {
         let start = index
         var escaped = false
         while index < bytes.count {
-            // Eight bytes at a time up to the next quote or backslash (SWAR: a byte equal to
-            // either becomes zero; the lowest flagged byte is exact).
-            if let base = bytes.baseAddress {
-                while index + 8 <= bytes.count {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self).littleEndian
-                    let quotes = word ^ 0x2222_2222_2222_2222
-                    let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
-                    let flagged = ((quotes &- 0x0101_0101_0101_0101) & ~quotes | (backslashes &- 0x0101_0101_0101_0101) & ~backslashes)
-                        & 0x8080_8080_8080_8080
-                    if flagged != 0 {
-                        index += flagged.trailingZeroBitCount >> 3
-                        break
-                    }
-                    index += 8
-                }
-            }
+            // Up to the next quote or backslash, sixteen bytes at a time.
+            if let base = bytes.baseAddress { index = correlate_quote_or_backslash(base, index, bytes.count) }
             guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {

@@ -18,7 +18,7 @@ import Testing
         return nil
     }
 
-    /// `stringEnd` (eight bytes at a time) against the rule, for every string of up to 9
+    /// `stringEnd` against the rule, for every string of up to 9
     /// bytes over quotes, backslashes and other bytes, at every offset of a padded line, so
     /// that quotes and escapes fall on every side of the 8-byte words.
     @Test func theClosingQuoteIsFoundWhereverItFalls() {
@@ -47,6 +47,36 @@ import Testing
             }
         }
         #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+    }
+
+    /// The same in strings long enough for the sixteen-byte blocks: up to two quotes or
+    /// backslashes at every pair of places in 48 bytes of other text (ASCII and bytes past it),
+    /// at every offset within a block.
+    @Test func theClosingQuoteIsFoundInLongStrings() {
+        var wrong: [String] = []
+        var compared = 0
+        for filler in [UInt8(ascii: "a"), 0xC3, 0xFF] {
+            for padding in 0..<16 {
+                for first in 0..<48 {
+                    for second in first..<48 {
+                        for (a, b) in [(UInt8(ascii: "\""), UInt8(ascii: "\"")), (UInt8(ascii: "\\"), UInt8(ascii: "\"")), (UInt8(ascii: "\\"), UInt8(ascii: "\\"))] {
+                            var body = [UInt8](repeating: filler, count: 48)
+                            body[first] = a
+                            body[second] = b
+                            let line = [UInt8](repeating: UInt8(ascii: " "), count: padding) + body
+                            let got = line.withUnsafeBufferPointer { JSONScanner.stringEnd($0, padding) }
+                            let want = reference(line, from: padding)
+                            compared += 1
+                            if got?.0 != want?.0 || got?.1 != want?.1 {
+                                wrong.append("\(first),\(second) at \(padding): \(String(describing: got)) for \(String(describing: want))")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(compared > 100_000)
+        #expect(wrong.count == 0, "\(wrong.prefix(5))")
     }
 
     @Test func literalsAreTrueFalseAndNullOnly() {

@@ -15,10 +15,11 @@ import CorrelateJSON
         #expect(try JSONDocument.parse(raw.text).string == "a\u{FFFD}b")
     }
 
-    /// The string reader passes eight bytes at a time: a closing quote, an escape or the end of
-    /// the text at any offset of any word is found where it is, high bytes never mistaken.
+    /// The string reader passes sixteen bytes at a time, then eight: a closing quote, an escape
+    /// or the end of the text at any offset of any block is found where it is, high bytes never
+    /// mistaken.
     @Test func stringsEndAndEscapeAtEveryOffset() throws {
-        for length in 0...24 {
+        for length in 0...50 {
             for escapeAt in [-1] + Array(0..<length) {
                 // Letters and a two-byte character, a `\"` or `\\` escape at `escapeAt`.
                 var text = ""
