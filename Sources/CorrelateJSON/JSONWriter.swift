@@ -1,3 +1,4 @@
+import CByteScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -210,6 +211,9 @@ public final class JSONWriter {
         var runStart = 0
         let n = text.count
         while i < n {
+            // Past the bytes that need nothing, sixteen at a time.
+            if let base = text.baseAddress { i = correlate_json_plain_run(base, i, n) }
+            guard i < n else { break }
             let current = text[i]
             let kind = JSONWriter.byteClass[Int(current)]
             if kind == 0 {

@@ -15,6 +15,27 @@ import CorrelateJSON
         #expect(try JSONDocument.parse(raw.text).string == "a\u{FFFD}b")
     }
 
+    /// The writer passes plain bytes sixteen at a time: a control character, a quote, a
+    /// backslash, a character past ASCII or an invalid byte at any place of a long string is
+    /// written so that the string reads back as the text (invalid bytes as U+FFFD).
+    @Test func writtenStringsReadBackWhereverTheSpecialByteFalls() throws {
+        let specials: [[UInt8]] = [[0x0A], [0x01], [0x1F], [0x22], [0x5C], [0x7F], [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xFF], [0xC3]]
+        var wrong: [String] = []
+        for special in specials {
+            for length in [15, 16, 17, 33, 48] {
+                for position in 0...length {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: length)
+                    bytes.insert(contentsOf: special, at: position)
+                    let out = JSONWriter()
+                    bytes.withUnsafeBufferPointer { out.string($0) }
+                    let read = try JSONDocument.parse(out.text).string
+                    if read != String(decoding: bytes, as: UTF8.self) { wrong.append("\(special) at \(position) of \(length): \(out.text)") }
+                }
+            }
+        }
+        #expect(wrong.count == 0, "\(wrong.prefix(3))")
+    }
+
     /// The string reader passes sixteen bytes at a time, then eight: a closing quote, an escape
     /// or the end of the text at any offset of any block is found where it is, high bytes never
     /// mistaken.
