@@ -73,7 +73,8 @@ let package = Package(
         ),
         .target(name: "CorrelateMatcher", dependencies: ["CPCRE2"], swiftSettings: hotPath),
         // The one JSON reader (JSONDocument), writer (JSONWriter), string escaping and base64.
-        // JSON strings scanned sixteen bytes at a time (SSE2), inline in the JSON readers.
+        // JSON strings scanned sixteen bytes at a time (SSE2), inline in the JSON readers and
+        // the writer.
         .target(name: "CByteScan"),
         .target(name: "CorrelateJSON", dependencies: ["CByteScan"], swiftSettings: hotPath),
         .target(name: "CorrelateModel", dependencies: ["CorrelateJSON"], swiftSettings: imports),

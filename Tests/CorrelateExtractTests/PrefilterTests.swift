@@ -295,8 +295,9 @@ private func literals(_ pattern: String) -> [String]? {
     }
 
     /// Testing the byte after a key pair before comparing its literals changes no candidate
-    /// rule and no anchor hit — on the corpus, on its lines cut after every key pair (the pair
-    /// then ends the text), and on random text of the literals' bytes.
+    /// rule and no anchor hit — on the corpus (as written, upper-cased, framed), on each of its
+    /// lines cut after every key pair (the pair then ends the text), and on random text of the
+    /// literals' bytes, both cases and bytes past ASCII.
     @Test func theNextByteTestChangesNothing() throws {
         let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
         let literals = set.rules.map { RuleSet.literals(for: $0.rule.pattern) }
@@ -304,17 +305,18 @@ private func literals(_ pattern: String) -> [String]? {
         let tested = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns)
         let keys = Set(tested.keyPairs)
         var texts: [[UInt8]] = try corpus().map { Array($0.utf8) }
-        for line in texts.prefix(3000) {
+        for line in texts {
             for position in 0..<max(0, line.count - 1) {
                 let pair = Int(RegexSubsetParser.fold(line[position])) | Int(RegexSubsetParser.fold(line[position + 1])) << 8
                 if keys.contains(pair) { texts.append(Array(line[..<(position + 2)])) }
             }
         }
         var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("\"[]=-_:,. ()|0123456789abcdefABCDEFtrace_idspanTRACEjobxyz".utf8)
+        let alphabet = Array("\"[]=-_:,. ()|0123456789abcdefABCDEFtrace_idspanTRACEjobxyzé".utf8) + [0xFF, 0x80]
         for length in 0..<400 { texts.append((0..<length).map { _ in alphabet.randomElement(using: &generator)! }) }
         let one = AnchorHits(), other = AnchorHits()
         var differ: [String] = []
+        var anchorHits = 0
         for var text in texts {
             text.withUnsafeMutableBufferPointer { mutable in
                 let bytes = UnsafeBufferPointer(mutable)
@@ -322,22 +324,28 @@ private func literals(_ pattern: String) -> [String]? {
                 let hitsA = (0..<one.count).map { "\(one.positions[$0]):\(one.rules[$0])" }
                 let hitsB = (0..<other.count).map { "\(other.positions[$0]):\(other.rules[$0])" }
                 if a != b || hitsA != hitsB { differ.append(String(decoding: bytes, as: UTF8.self)) }
+                anchorHits += other.count
             }
         }
         #expect(texts.count > 10_000)
+        #expect(anchorHits > 1_000)
         #expect(differ.isEmpty, "\(differ.prefix(3))")
     }
 
     /// The byte after a key pair passes over what no literal can start there: the `"timestamp"`
     /// of a JSON line (the literals keyed by `"t` are `"tr…`), and a quoted value that is no
-    /// hex id (`"0"`: `"0` keys only a B3 id, checked for 16 hex digits after the quote).
+    /// hex id (`"0.5"`: `"0` keys a quoted B3 id, checked for 16 hex digits after the quote,
+    /// and the `" "0"` of quoted B3 headers).
     @Test func theNextByteTestPassesOverCommonJSONKeys() throws {
         let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
         let prefilter = set.prefilter
+        let keys = Set(prefilter.keyPairs)
         func mayKey(_ text: String, at position: Int) -> Bool {
             var copy = text
             return copy.withUTF8 { bytes in
                 let pair = Int(bytes[position]) | Int(bytes[position + 1]) << 8
+                let folded = Int(RegexSubsetParser.fold(bytes[position])) | Int(RegexSubsetParser.fold(bytes[position + 1])) << 8
+                #expect(keys.contains(folded), "no key pair at \(position) of \(text)")
                 return prefilter.mayKey(pair, at: position, bytes.baseAddress!, bytes.count)
             }
         }
@@ -347,7 +355,9 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(!mayKey(#"{"timestamp": "2026-11-25"}"#, at: 1))
         #expect(mayKey(#"{"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}"#, at: 1))
         #expect(mayKey(#"{"TRACE_ID": "4bf92f3577b34da6a3ce929d0e0e4736"}"#, at: 1))
-        #expect(!mayKey(#"{"trace_id": "0", "n": 1}"#, at: 14))
+        #expect(!mayKey(#"{"ratio": "0.5", "n": 1}"#, at: 10))
+        // `"0"` is verified: `" "0"` (quoted B3 headers in an access log) is keyed by `"0` too.
+        #expect(mayKey(#"{"trace_id": "0", "n": 1}"#, at: 13))
         #expect(mayKey(#"{"b3": "0af7651916cd43dd8448eb211c80319c"}"#, at: 7))
         #expect(!mayKey(#"{"x": "0"#, at: 6))  // the text ends after the pair
     }

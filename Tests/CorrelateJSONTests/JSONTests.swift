@@ -28,8 +28,10 @@ import CorrelateJSON
                     bytes.insert(contentsOf: special, at: position)
                     let out = JSONWriter()
                     bytes.withUnsafeBufferPointer { out.string($0) }
+                    // Valid UTF-8 as written (`text` would repair it), and the text when read.
+                    let valid = String(validating: out.bytes, as: UTF8.self) != nil
                     let read = try JSONDocument.parse(out.text).string
-                    if read != String(decoding: bytes, as: UTF8.self) { wrong.append("\(special) at \(position) of \(length): \(out.text)") }
+                    if !valid || read != String(decoding: bytes, as: UTF8.self) { wrong.append("\(special) at \(position) of \(length): \(out.text)") }
                 }
             }
         }

@@ -23,7 +23,7 @@ import CPairScan
 /// at a time (``pairMasks``, `CPairScan`: nibble tables in the manner of Hyperscan's Teddy), and
 /// only those are tested against the bitmap: lines are mostly text in which key pairs are rare.
 ///
-/// A key pair found is then tested with the byte after it (``nextBytes``): the literals keyed
+/// A key pair found is then tested with the byte after it (``mayKey(_:at:_:_:)``): the literals keyed
 /// by `"t` are `"trace_id`, `"traceid`, … — all `"tr` — so the `"timestamp"` of every JSON line
 /// is passed over without comparing them. Key pairs at a literal's end have no byte after them
 /// in the literal; the byte is still known where every rule the literal anchors checks a run of
