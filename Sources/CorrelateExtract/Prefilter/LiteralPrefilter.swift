@@ -23,11 +23,11 @@ import CPairScan
 /// at a time (``pairMasks``, `CPairScan`: nibble tables in the manner of Hyperscan's Teddy), and
 /// only those are tested against the bitmap: lines are mostly text in which key pairs are rare.
 ///
-/// A key pair found is then tested with the byte after it (``mayKey(_:at:_:_:)``): the literals keyed
-/// by `"t` are `"trace_id`, `"traceid`, … — all `"tr` — so the `"timestamp"` of every JSON line
-/// is passed over without comparing them. Key pairs at a literal's end have no byte after them
-/// in the literal; the byte is still known where every rule the literal anchors checks a run of
-/// hex digits that covers it (`"0`…`"f` of a quoted B3 id).
+/// A key pair found is then tested with the byte after it (``mayKey(_:at:_:_:)``): the
+/// literals keyed by `"t` are `"trace_id`, `"traceid`, … — all `"tr` — so the `"timestamp"` of
+/// every JSON line is passed over without comparing them. Key pairs at a literal's end have no
+/// byte after them in the literal; the byte is still known where every rule the literal anchors
+/// checks a run of hex digits that covers it (`"0`…`"f` of a quoted B3 id).
 ///
 /// Then a rule whose every match holds a run of hex digits (an id: see ``HexRuns``) stays a
 /// candidate only if the line has such a run.
