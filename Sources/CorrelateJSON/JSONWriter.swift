@@ -207,21 +207,18 @@ public final class JSONWriter {
     }
 
     private func appendContent(_ text: UnsafeBufferPointer<UInt8>, keepEscapes: Bool) {
+        guard let base = text.baseAddress else { return }
         var i = 0
         var runStart = 0
         let n = text.count
         while i < n {
-            // Past the bytes that need nothing, sixteen at a time.
-            if let base = text.baseAddress { i = correlate_json_plain_run(base, i, n) }
+            // Past the bytes that need nothing, sixteen at a time, to one that needs an escape
+            // (a control, a quote, a backslash) or starts a sequence past ASCII.
+            i = correlate_json_plain_run(base, i, n)
             guard i < n else { break }
             let current = text[i]
-            let kind = JSONWriter.byteClass[Int(current)]
-            if kind == 0 {
-                i += 1
-                continue
-            }
             if i > runStart { raw(UnsafeBufferPointer(rebasing: text[runStart..<i])) }
-            if kind == 1 {
+            if current < 0x80 {
                 if keepEscapes, current == UInt8(ascii: "\\"), let length = JSONWriter.validEscapeLength(text, i) {
                     raw(UnsafeBufferPointer(rebasing: text[i..<i + length]))
                     i += length
@@ -261,14 +258,6 @@ public final class JSONWriter {
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// 0: copy as is; 1: escape (control, quote, backslash, DEL kept); 2: start of a non-ASCII
-    /// sequence, to validate.
-    private static let byteClass: [UInt8] = (0..<256).map { value in
-        if value < 0x20 || value == 0x22 || value == 0x5C { return 1 }
-        if value >= 0x80 { return 2 }
-        return 0
-    }
 
     /// Length of a JSON escape sequence at `i` (`\n`, `\"`, `\u00e9`…), or nil.
     private static func validEscapeLength(_ text: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
