@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CorrelateExtractTests",
-            dependencies: ["CorrelateExtract", "CPairScan", "CorrelateTestSupport"],
+            dependencies: ["CorrelateExtract", "CorrelateMatcher", "CPairScan", "CorrelateTestSupport"],
             swiftSettings: imports
         ),
         .testTarget(

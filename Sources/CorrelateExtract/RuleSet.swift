@@ -98,7 +98,8 @@ public final class RuleSet: Sendable {
                 let shortest = starts.filter { start in
                     !starts.contains { $0.count < start.count && start.starts(with: $0) }
                 }
-                return .init(literals: shortest, anchored: true, hexRun: hexRun)
+                return .init(literals: shortest, anchored: true, hexRun: hexRun,
+                             runEnd: hexRun.flatMap { HexRuns.runEnd(in: pattern, at: $0.offset) })
             }
         }
         return analysis.required.map { .init(literals: $0, anchored: false) }
@@ -145,6 +146,12 @@ public final class RuleSet: Sendable {
     /// checked for first: `offset` bytes in, `length` digits.
     public func checkedHexRun(ofRule index: Int) -> (offset: Int, length: Int)? {
         prefilter.anchorHexRun(ofRule: index)
+    }
+
+    /// For such a rule, how its run of hex digits must end to start a match: the lengths it may
+    /// have (nil: any from `checkedHexRun`'s on) and the bytes that may follow it, sorted.
+    public func checkedRunEnd(ofRule index: Int) -> (lengths: [Int]?, followedBy: [UInt8])? {
+        prefilter.anchorRunEnd(ofRule: index).map { ($0.lengths?.sorted(), $0.terminators.sorted()) }
     }
 
     /// For a rule found by how the text ends: the strings its matches end with (before trailing

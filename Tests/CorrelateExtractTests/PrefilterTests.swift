@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import CorrelateExtract
 import CPairScan
+import CorrelateMatcher
 import CorrelateTestSupport
 
 private func literals(_ pattern: String) -> [String]? {
@@ -166,6 +167,114 @@ private func literals(_ pattern: String) -> [String]? {
     }
 }
 
+@Suite struct RunEndTests {
+    /// How a checked run of hex digits ends, read from the pattern: its lengths (nil: any) and
+    /// the bytes after it; nil where the pattern does not say.
+    @Test(arguments: [
+        // A B3 header: 32 or 16 digits, then the dash before the span id.
+        (#""(?<trace_id>[0-9a-f]{32}|[0-9a-f]{16})-(?<span_id>[0-9a-f]{16})(?:-[01d](?:-[0-9a-f]{16})?)?""#, 1, [16, 32], "-"),
+        // A UUID's first group in brackets: the run is inside the capture group.
+        (#"\[(?<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4})\]"#, 1, [8], "-"),
+        (#"id=(?<t>[0-9a-f]{4}){2,3}x"#, 3, [8, 12], "x"),
+        // Zero-width nodes between the run and the byte after it.
+        (#"id=(?<t>[0-9a-f]{32})(?![0-9a-z])\b(?:,|;)"#, 3, [32], ",;"),
+        // Unbounded: any length, the byte after it still known.
+        (#"id=(?<t>[0-9a-f]{16,})""#, 3, nil, "\""),
+        (#"id=(?<t>[0-9a-f]{16,80}) "#, 3, nil, " "),
+    ] as [(String, Int, [Int]?, String)])
+    func theRunEndIsReadFromThePattern(pattern: String, offset: Int, lengths: [Int]?, after: String) throws {
+        let end = try #require(HexRuns.runEnd(in: pattern, at: offset), "\(pattern)")
+        #expect(end.lengths.map { $0.sorted() } == lengths, "\(pattern)")
+        #expect(end.terminators == Set(after.utf8), "\(pattern)")
+    }
+
+    @Test(arguments: [
+        // What follows may be empty (the end of the text), whitespace, or a hex digit.
+        (#"id=(?<t>[0-9a-f]{32})(?:-|$)"#, 3),
+        (#"id=(?<t>[0-9a-f]{32})\s"#, 3),
+        (#"id=(?<t>[0-9a-f]{32})[0-9a-z]"#, 3),
+        (#"id=(?<t>[0-9a-f]{32})-?"#, 3),
+        (#"id=(?<t>[0-9a-f]{32})"#, 3),
+        // The run ends inside a node that holds other bytes too.
+        (#"id=(?<t>(?:[0-9a-f]{8}-?){4})-"#, 3),
+        // Nothing at that offset starts with a hex digit.
+        (#"id=(?<t>[0-9a-f]{32})-"#, 2),
+    ] as [(String, Int)])
+    func aPatternThatDoesNotSayGivesNoRunEnd(pattern: String, offset: Int) {
+        #expect(HexRuns.runEnd(in: pattern, at: offset) == nil, "\(pattern)")
+    }
+
+    /// A quoted hex id with no dash after it starts no B3 header: the anchor hit is dropped
+    /// before any regex runs; a real header keeps it, in either case of its digits.
+    @Test func aQuotedTraceIDIsNoB3Header() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let b3 = try #require(set.rules.firstIndex { $0.rule.name == "b3-single-value" })
+        let hits = AnchorHits()
+        func hitRules(_ text: String, at position: Int) -> UInt64 {
+            var copy = text
+            _ = copy.withUTF8 { set.prefilter.scan($0, hits: hits) }
+            return (0..<hits.count).filter { hits.positions[$0] == position }.reduce(0) { $0 | hits.rules[$1] }
+        }
+        let bit: UInt64 = 1 << UInt64(b3)
+        #expect(hitRules(#"{"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}"#, at: 13) & bit == 0)
+        #expect(hitRules(#"{"span_id": "00f067aa0ba902b7"}"#, at: 12) & bit == 0)
+        #expect(hitRules(#"{"id": "4bf92f3577b34da6a3ce929d0e0e4736a"}"#, at: 7) & bit == 0)  // 33 digits
+        #expect(hitRules(#""4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1""#, at: 0) & bit != 0)
+        #expect(hitRules(#"x "4BF92F3577B34DA6-00F067AA0BA902B7""#, at: 2) & bit != 0)
+        #expect(hitRules(#"x "4bf92f3577b34da6a3ce929d0e0e4736"#, at: 2) & bit == 0)  // the text ends
+    }
+
+    /// The check drops only hits where the rule's anchored regex finds no match: on the corpus,
+    /// its lines cut after every hex digit, and texts made of ids, dashes and quotes.
+    @Test func theRunEndCheckDropsOnlyPlacesThatCannotMatch() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let literals = set.rules.map { RuleSet.literals(for: $0.rule.pattern) }
+        let unchecked = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns, runEndCheck: false)
+        let checked = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns)
+        var texts: [[UInt8]] = try PairScanTests.corpus().map { Array($0.utf8) }
+        for line in texts where line.count < 400 {
+            for position in line.indices where HexRuns.table[Int(line[position])] != 0 {
+                texts.append(Array(line[...position]))
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["4bf92f3577b34da6", "a3ce929d0e0e4736", "00F067AA", "0", "-", "\"", "[", "]", " ", ",", "-1", "00-", "x"]
+        for _ in 0..<3_000 {
+            texts.append(Array((0..<Int.random(in: 1...10, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined().utf8))
+        }
+        let data = set.anchored.map { $0.map { MatchData(for: $0) } }
+        let one = AnchorHits(), other = AnchorHits()
+        var dropped = 0, wrong: [String] = []
+        for var text in texts {
+            text.withUnsafeMutableBufferPointer { mutable in
+                let bytes = UnsafeBufferPointer(mutable)
+                let a = unchecked.scan(bytes, hits: one), b = checked.scan(bytes, hits: other)
+                if a != b { wrong.append("candidates: " + String(decoding: bytes, as: UTF8.self)) }
+                var kept: [Int: UInt64] = [:]
+                for hit in 0..<other.count { kept[other.positions[hit], default: 0] |= other.rules[hit] }
+                for hit in 0..<one.count {
+                    let position = one.positions[hit]
+                    let lost = one.rules[hit] & ~(kept[position] ?? 0)
+                    if kept[position].map({ $0 & ~one.rules[hit] }) ?? 0 != 0 { wrong.append("added: " + String(decoding: bytes, as: UTF8.self)) }
+                    var rules = lost
+                    while rules != 0 {
+                        let index = rules.trailingZeroBitCount
+                        rules &= rules - 1
+                        dropped += 1
+                        guard let pattern = set.anchored[index], let data = data[index] else { continue }
+                        if case .matched = pattern.match(UnsafeRawBufferPointer(bytes), from: position, using: data) {
+                            wrong.append("\(set.rules[index].rule.name) at \(position): " + String(decoding: bytes, as: UTF8.self))
+                        }
+                    }
+                }
+            }
+        }
+        #expect(dropped > 1_000)
+        let wrongPlaces = wrong.count
+        #expect(wrongPlaces == 0, "\(wrong.prefix(3).map { $0.prefix(300) })")
+    }
+}
+
 @Suite struct EndingTests {
     @Test func aPatternThatEndsTheTextGivesItsEndingsAndLength() throws {
         let ending = try #require(RequiredLiterals.endings(of: #"(?<![0-9a-zA-Z-])(?<t>[0-9a-f]{32}) (?<s>[0-9a-f]{16}) [01]\s*$"#))
@@ -215,7 +324,7 @@ private func literals(_ pattern: String) -> [String]? {
 /// The vectorised pair scan (`CPairScan`) and what it is built from.
 @Suite struct PairScanTests {
     /// Every line of the corpus, in its own case, upper case and between other text.
-    private func corpus() throws -> [String] {
+    static func corpus() throws -> [String] {
         var lines: [String] = []
         for file in try FileManager.default.contentsOfDirectory(atPath: Fixtures.celery("logs")) {
             lines += try String(contentsOfFile: Fixtures.celery("logs/" + file), encoding: .utf8).split(separator: "\n").map(String.init)
@@ -237,7 +346,7 @@ private func literals(_ pattern: String) -> [String]? {
         let masks = LiteralPrefilter.pairMasks(forKeys: Array(keys))
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("\"[]=-_:,. 0123456789abcdefABCDEFtrace_idspanTRACEjob".utf8)
-        var texts: [[UInt8]] = try corpus().map { Array($0.utf8) }
+        var texts: [[UInt8]] = try Self.corpus().map { Array($0.utf8) }
         for length in 0..<200 { texts.append((0..<length).map { _ in alphabet.randomElement(using: &generator)! }) }
         var missed: [String] = []
         let out = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
@@ -282,7 +391,7 @@ private func literals(_ pattern: String) -> [String]? {
         var differ: [String] = []
         // A line with more candidates than one call of the vectorised scan hands back.
         let long = String(repeating: #"[trace_id=4bf92f3577b34da6a3ce929d0e0e4736 "span_id":"00f067aa0ba902b7" "#, count: 400)
-        for line in try corpus() + [long] {
+        for line in try Self.corpus() + [long] {
             var copy = line
             copy.withUTF8 { bytes in
                 let a = scalar.scan(bytes, hits: one), b = vector.scan(bytes, hits: other)
@@ -304,7 +413,7 @@ private func literals(_ pattern: String) -> [String]? {
         let every = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns, nextByteTest: false)
         let tested = LiteralPrefilter(rules: literals, hexRuns: set.hexRuns)
         let keys = Set(tested.keyPairs)
-        var texts: [[UInt8]] = try corpus().map { Array($0.utf8) }
+        var texts: [[UInt8]] = try Self.corpus().map { Array($0.utf8) }
         for line in texts {
             for position in 0..<max(0, line.count - 1) {
                 let pair = Int(RegexSubsetParser.fold(line[position])) | Int(RegexSubsetParser.fold(line[position + 1])) << 8
@@ -360,6 +469,14 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(mayKey(#"{"trace_id": "0", "n": 1}"#, at: 13))
         #expect(mayKey(#"{"b3": "0af7651916cd43dd8448eb211c80319c"}"#, at: 7))
         #expect(!mayKey(#"{"x": "0"#, at: 6))  // the text ends after the pair
+        // `"2` keys only a quoted B3 id: the seven bytes after the pair must be hex digits.
+        let quoteTwo = Int(UInt8(ascii: "\"")) | Int(UInt8(ascii: "2")) << 8
+        try #require(prefilter.keyPairs.contains(quoteTwo))
+        #expect(!mayKey(#"{"ts": "2026-11-25T08:32:26Z"}"#, at: 7))
+        #expect(!mayKey(#"{"n": "2a3b4c"}"#, at: 6))
+        #expect(!mayKey(#"{"n": "2a3b4c"#, at: 6))  // the text ends within the seven
+        #expect(mayKey(#"{"n": "2a3b4c5d"}"#, at: 6))
+        #expect(mayKey(#"{"b3": "2A3B4C5D6E7F8091-00f067aa0ba902b7"}"#, at: 7))
     }
 
     /// A rule whose hits are checked for a run of hex digits at a fixed place is looked for by

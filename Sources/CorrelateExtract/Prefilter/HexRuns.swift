@@ -40,6 +40,133 @@ enum HexRuns {
         return nil
     }
 
+    /// How the run of hex digits that starts `offset` bytes into every match ends: the bytes
+    /// that may follow it, and the lengths it may have.
+    struct RunEnd: Equatable {
+        /// The lengths the run may have, each at most ``maxBoundedLength``; nil: unbounded.
+        var lengths: Set<Int>?
+        /// The (folded) bytes that may follow the run; none is a hex digit.
+        var terminators: Set<UInt8>
+    }
+
+    /// Longer runs are treated as unbounded.
+    static let maxBoundedLength = 63
+
+    /// How the run of hex digits at `offset` (as ``atFixedOffset(in:)`` gives it) ends in every
+    /// match of `pattern`, when the pattern says: the nodes from `offset` on match hex digits
+    /// only, and then comes a byte that is no hex digit (`"<32 or 16 digits>-…"` in a B3 header
+    /// gives lengths {16, 32} and the byte `-`). In a text, the digits from that place up to
+    /// the first byte that is no hex digit (in either case) are then exactly the run: a place
+    /// where they are not as long as the run may be, or not followed by such a byte, starts no
+    /// match. Nil when the pattern does not say (the run ends inside a node that holds other
+    /// bytes too, or what follows may be empty, any byte, or a hex digit).
+    static func runEnd(in pattern: String, at offset: Int) -> RunEnd? {
+        var parser = RegexSubsetParser(Array(pattern.utf8))
+        guard let node = parser.parse() else { return nil }
+        func flattened(_ node: RegexNode) -> [RegexNode] {
+            switch node {
+            case .group(let inner): return flattened(inner)
+            case .concatenation(let children): return children.flatMap(flattened)
+            default: return [node]
+            }
+        }
+        let children = flattened(node)
+        var position = 0
+        var index = 0
+        // The node the run starts with: the first at `offset` that starts with a hex digit.
+        while index < children.count, !(position == offset && analyse(children[index]).leading > 0) {
+            guard position <= offset, let length = fixedLength(children[index]) else { return nil }
+            position += length
+            index += 1
+        }
+        var lengths: Set<Int>? = [0]
+        while index < children.count, analyse(children[index]).length != nil {
+            lengths = sums(lengths, hexLengths(children[index]))
+            index += 1
+        }
+        guard index < children.count, let after = firstBytes(children[index]), !after.isEmpty,
+              !after.contains(where: isHexDigit)
+        else { return nil }
+        return RunEnd(lengths: lengths, terminators: after)
+    }
+
+    /// Every sum of one length of `a` and one of `b`; nil (unbounded) when either is, or a sum
+    /// passes ``maxBoundedLength``.
+    private static func sums(_ a: Set<Int>?, _ b: Set<Int>?) -> Set<Int>? {
+        guard let a, let b else { return nil }
+        var result: Set<Int> = []
+        for x in a {
+            for y in b {
+                guard x + y <= maxBoundedLength else { return nil }
+                result.insert(x + y)
+            }
+        }
+        return result
+    }
+
+    /// The lengths in bytes a node that matches hex digits only may match; nil: unbounded.
+    private static func hexLengths(_ node: RegexNode) -> Set<Int>? {
+        switch node {
+        case .empty, .lineEnd:
+            return [0]
+        case .bytes:
+            return [1]
+        case .any, .whitespace:
+            return nil
+        case .group(let inner):
+            return hexLengths(inner)
+        case .repeat(let inner, let min, let max):
+            guard let max, let one = hexLengths(inner) else { return nil }
+            var lengths: Set<Int>? = [0]
+            var total: Set<Int> = []
+            for count in 0...max {
+                if count >= min, let lengths { total.formUnion(lengths) }
+                if count < max { lengths = sums(lengths, one) }
+                if lengths == nil { return nil }
+            }
+            return total
+        case .alternation(let branches):
+            var total: Set<Int> = []
+            for branch in branches {
+                guard let lengths = hexLengths(branch) else { return nil }
+                total.formUnion(lengths)
+            }
+            return total
+        case .concatenation(let children):
+            return children.reduce([0]) { sums($0, hexLengths($1)) }
+        }
+    }
+
+    /// The (folded) bytes every match of a node may start with; nil when unknown or when the
+    /// node may match the empty string.
+    private static func firstBytes(_ node: RegexNode) -> Set<UInt8>? {
+        switch node {
+        case .bytes(let set):
+            return set
+        case .group(let inner):
+            return firstBytes(inner)
+        case .repeat(let inner, let min, _):
+            return min >= 1 ? firstBytes(inner) : nil
+        case .alternation(let branches):
+            var total: Set<UInt8> = []
+            for branch in branches {
+                guard let bytes = firstBytes(branch) else { return nil }
+                total.formUnion(bytes)
+            }
+            return total
+        case .concatenation(let children):
+            // Zero-width nodes (anchors, lookarounds, `$`) before the first byte.
+            guard let first = children.firstIndex(where: { node in
+                if case .empty = node { return false }
+                if case .lineEnd = node { return false }
+                return true
+            }) else { return nil }
+            return firstBytes(children[first])
+        case .empty, .lineEnd, .any, .whitespace:
+            return nil
+        }
+    }
+
     /// The length in bytes of every match of a node, when they all have the same. A class
     /// with a byte past ASCII, or any byte (`.`, `\w`), may be a longer UTF-8 character: unknown.
     static func fixedLength(_ node: RegexNode) -> Int? {

@@ -46,6 +46,9 @@ final class LiteralPrefilter: Sendable {
         /// For anchored rules, where every match has a run of hex digits, from its start (see
         /// ``HexRuns/atFixedOffset(in:)``): a hit without that run is no match start.
         var hexRun: (offset: Int, length: Int)? = nil
+        /// For such a rule, how that run ends in every match (see ``HexRuns/runEnd(in:at:)``):
+        /// each hit is also checked for it.
+        var runEnd: HexRuns.RunEnd? = nil
         /// For a rule found by how the text ends (see ``RequiredLiterals/endings(of:)``): the
         /// strings its matches end with before trailing whitespace, and their length when fixed
         /// (then the rule is tried anchored where the match must start).
@@ -125,6 +128,13 @@ final class LiteralPrefilter: Sendable {
     /// Bit per hash of a raw key pair and a byte that one of its literals allows after the pair
     /// (``nextSlot(_:_:)``); hash collisions only let a position through to ``verify``.
     private let nextBits: [UInt64]
+    /// Bit per raw key pair all of whose literals end with it and anchor rules that need at
+    /// least ``hexDigitsTested`` hex digits right after it (`"0`…`"f` of a quoted B3 header,
+    /// `[0`…`[f` of a bracketed id): those bytes are tested instead of the next one.
+    private let hexAfterBits: [UInt64]
+    /// How many bytes after a pair of ``hexAfterBits`` are tested for hex digits: enough to
+    /// pass over quoted words and dates (`"cache…`, `"2026-…`), few enough for every such rule.
+    static let hexDigitsTested = 7
     /// The folded pairs that key literals (first byte in the low half).
     let keyPairs: [Int]
     /// The key pairs in 16 buckets, as `correlate_pair_scan` reads them (see `CPairScan.h`).
@@ -160,6 +170,23 @@ final class LiteralPrefilter: Sendable {
     }
     private let hexGated: UInt64
     private let hexTable: [UInt8]
+    /// Anchored rules whose hits are also checked for how their run of hex digits ends, and per
+    /// rule: the lengths it may have (bit per length; 0: any), the longest, and the bytes that
+    /// may follow it (four words per rule, a bit per folded byte).
+    private let anchorRunEndRules: UInt64
+    private let anchorRunLengths: [UInt64]
+    private let anchorRunLongest: [Int]
+    private let anchorRunTerminators: [UInt64]
+
+    /// For an anchored rule whose hits are checked for how their run of hex digits ends: the
+    /// lengths it may have (nil: any) and the bytes that may follow it.
+    func anchorRunEnd(ofRule index: Int) -> HexRuns.RunEnd? {
+        guard index < 64, anchorRunEndRules & (1 << UInt64(index)) != 0 else { return nil }
+        let mask = anchorRunLengths[index]
+        let lengths = mask == 0 ? nil : Set((0..<64).filter { mask & (1 << UInt64($0)) != 0 })
+        let terminators = Set((0..<256).filter { anchorRunTerminators[4 * index + ($0 >> 6)] & (1 << UInt64($0 & 63)) != 0 }.map(UInt8.init))
+        return HexRuns.RunEnd(lengths: lengths, terminators: terminators)
+    }
 
     /// - Parameters:
     ///   - rules: per rule index, its literals, or nil when it has none (always tried).
@@ -167,9 +194,12 @@ final class LiteralPrefilter: Sendable {
     ///     empty for none.
     ///   - vectorScan: false to test every position without the vectorised scan (for tests that
     ///     compare the two); by default it is used where the processor has it.
-    ///   - nextByteTest: false to verify at every key pair, whatever byte follows it (for tests
+    ///   - nextByteTest: false to verify at every key pair, whatever bytes follow it (for tests
     ///     that compare the two).
-    init(rules: [RuleLiterals?], hexRuns: [Int] = [], vectorScan: Bool = true, nextByteTest: Bool = true) {
+    ///   - runEndCheck: false to check an anchored hit's run of hex digits for its length only,
+    ///     not for how it ends (for tests that compare the two).
+    init(rules: [RuleLiterals?], hexRuns: [Int] = [], vectorScan: Bool = true, nextByteTest: Bool = true,
+         runEndCheck: Bool = true) {
         var gates: [Int: UInt64] = [:]
         for (index, run) in hexRuns.enumerated() where index < 64 && run >= Self.minimumHexRun {
             gates[run, default: 0] |= 1 << UInt64(index)
@@ -186,6 +216,23 @@ final class LiteralPrefilter: Sendable {
         }
         self.anchorHexRules = anchorHexRules
         self.anchorHexRuns = anchorHexRuns
+        var runEndRules: UInt64 = 0
+        var runLengths = [UInt64](repeating: 0, count: 64)
+        var runLongest = [Int](repeating: Int.max, count: 64)
+        var runTerminators = [UInt64](repeating: 0, count: 4 * 64)
+        for (index, entry) in rules.enumerated() where index < 64 && runEndCheck {
+            guard let entry, anchorHexRules & (1 << UInt64(index)) != 0, let end = entry.runEnd else { continue }
+            runEndRules |= 1 << UInt64(index)
+            if let lengths = end.lengths, let longest = lengths.max() {
+                runLongest[index] = longest
+                for length in lengths { runLengths[index] |= 1 << UInt64(length) }
+            }
+            for byte in end.terminators { runTerminators[4 * index + Int(byte >> 6)] |= 1 << UInt64(byte & 63) }
+        }
+        self.anchorRunEndRules = runEndRules
+        self.anchorRunLengths = runLengths
+        self.anchorRunLongest = runLongest
+        self.anchorRunTerminators = runTerminators
         self.endRules = rules.enumerated().compactMap { index, entry in
             guard index < 64, let ending = entry?.ending else { return nil }
             return EndRule(bit: 1 << UInt64(index), strings: Array(ending.strings), length: ending.length)
@@ -233,6 +280,7 @@ final class LiteralPrefilter: Sendable {
         var bits = [UInt64](repeating: 0, count: 1024)
         var anyNext = [UInt64](repeating: 0, count: 1024)
         var next = [UInt64](repeating: 0, count: Self.nextSlots / 64)
+        var hexAfter = [UInt64](repeating: 0, count: 1024)
         var ranges: [(pair: Int, first: Int, end: Int)] = []  // `first` and `end` < 2²⁴: see `buckets`
         var compact: [Compact] = []
         var tails: [UInt8] = []
@@ -241,15 +289,22 @@ final class LiteralPrefilter: Sendable {
             let firstLiteral = compact.count
             // The bytes this pair's literals allow after it; nil: any.
             var allowed: Set<UInt8>? = nextByteTest ? [] : nil
+            // The hex digits all of them need right after the pair.
+            var digitsAfter = Int.max
             for literal in literals {
                 let after = literal.keyOffset + 2
                 if after < literal.bytes.count {
                     allowed?.formUnion(LiteralPrefilter.cases(of: literal.bytes[after]))
-                } else if let hex = Self.hexDigitsRequired(at: after, by: literal, anchorHexRules, anchorHexRuns) {
-                    allowed?.formUnion(hex)
+                    digitsAfter = 0
+                    continue
+                }
+                let digits = Self.hexDigitsRequired(from: after, by: literal, anchorHexRules, anchorHexRuns)
+                if digits > 0 {
+                    allowed?.formUnion(Self.hexDigits)
                 } else {
                     allowed = nil
                 }
+                digitsAfter = min(digitsAfter, digits)
             }
             for first in LiteralPrefilter.cases(of: UInt8(pair & 0xFF)) {
                 for second in LiteralPrefilter.cases(of: UInt8(pair >> 8)) {
@@ -259,6 +314,7 @@ final class LiteralPrefilter: Sendable {
                         anyNext[raw >> 6] |= 1 << UInt64(raw & 63)
                         continue
                     }
+                    if digitsAfter >= Self.hexDigitsTested { hexAfter[raw >> 6] |= 1 << UInt64(raw & 63) }
                     for byte in allowed {
                         let slot = Self.nextSlot(raw, byte)
                         next[slot >> 6] |= 1 << UInt64(slot & 63)
@@ -295,6 +351,7 @@ final class LiteralPrefilter: Sendable {
         self.pairBits = bits
         self.anyNextBits = anyNext
         self.nextBits = next
+        self.hexAfterBits = hexAfter
         self.literals = compact
         self.tails = tails
         self.anchoredRules = anchored
@@ -304,21 +361,26 @@ final class LiteralPrefilter: Sendable {
 
     static let foldTable: [UInt8] = (0..<256).map { RegexSubsetParser.fold(UInt8($0)) }
 
-    /// The bytes every match of the literal's anchored rules has `offset` bytes from its start:
-    /// hex digits, when the literal keys no rule by presence and each rule it anchors checks a
-    /// run of hex digits covering that place (see ``checkedAnchors(_:at:_:_:)``); else nil.
+    /// How many hex digits every match of the literal's anchored rules has from `offset` bytes
+    /// after its start on: when the literal keys no rule by presence and each rule it anchors
+    /// checks a run of hex digits covering that place (see ``checkedAnchors(_:at:_:_:)``), the
+    /// least of those runs' digits from there; else 0.
     private static func hexDigitsRequired(
-        at offset: Int, by literal: Literal, _ hexRules: UInt64, _ runs: [(offset: Int, length: Int)]
-    ) -> [UInt8]? {
-        guard literal.presenceRules == 0, literal.anchorRules != 0, literal.anchorRules & ~hexRules == 0 else { return nil }
+        from offset: Int, by literal: Literal, _ hexRules: UInt64, _ runs: [(offset: Int, length: Int)]
+    ) -> Int {
+        guard literal.presenceRules == 0, literal.anchorRules != 0, literal.anchorRules & ~hexRules == 0 else { return 0 }
         var rules = literal.anchorRules
+        var digits = Int.max
         while rules != 0 {
             let run = runs[rules.trailingZeroBitCount]
             rules &= rules - 1
-            guard run.offset <= offset, offset < run.offset + run.length else { return nil }
+            guard run.offset <= offset, offset < run.offset + run.length else { return 0 }
+            digits = min(digits, run.offset + run.length - offset)
         }
-        return (0...255).map(UInt8.init).filter { HexRuns.table[Int($0)] != 0 }
+        return digits
     }
+
+    private static let hexDigits = (0...255).map(UInt8.init).filter { HexRuns.table[Int($0)] != 0 }
 
     private static let nextSlots = 1 << 16
 
@@ -329,11 +391,19 @@ final class LiteralPrefilter: Sendable {
     }
 
     /// Whether the key pair at `position` (its bit set in ``pairBits``) may key a literal there,
-    /// by the byte after it.
+    /// by the byte after it (or the ``hexDigitsTested`` bytes after it, for a pair of
+    /// ``hexAfterBits``).
     @inline(__always)
     func mayKey(_ pair: Int, at position: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         if anyNextBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 { return true }
         guard position + 2 < n else { return false }
+        if hexAfterBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
+            guard position + 2 + Self.hexDigitsTested <= n else { return false }
+            for offset in (position + 2)..<(position + 2 + Self.hexDigitsTested) where hexTable[Int(base[offset])] == 0 {
+                return false
+            }
+            return true
+        }
         let slot = Self.nextSlot(pair, base[position + 2])
         return nextBits[slot >> 6] & (1 << UInt64(slot & 63)) != 0
     }
@@ -510,10 +580,29 @@ final class LiteralPrefilter: Sendable {
                 let holds = hexTable.withUnsafeBufferPointer { table in
                     HexRuns.all(run.length, at: start + run.offset, in: base, count: n, table: table.baseAddress!)
                 }
-                if !holds { anchors &= ~(1 << UInt64(index)) }
+                if !holds || (anchorRunEndRules & (1 << UInt64(index)) != 0 && !runEnds(ofRule: index, at: start + run.offset + run.length, from: start + run.offset, base, n)) {
+                    anchors &= ~(1 << UInt64(index))
+                }
             }
         }
         return anchors
+    }
+
+    /// Whether the run of hex digits from `runStart` (already known to hold hex digits up to
+    /// `checked`) ends as the rule's matches end it: its length one the rule allows, and the
+    /// byte after it one that may follow.
+    @inline(__always)
+    private func runEnds(ofRule index: Int, at checked: Int, from runStart: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let longest = anchorRunLongest[index]
+        var end = checked
+        // One past the longest allowed is enough to know the run is too long.
+        while end < n, end - runStart <= longest, hexTable[Int(base[end])] != 0 { end += 1 }
+        let length = end - runStart
+        let lengths = anchorRunLengths[index]
+        if lengths != 0, length > 63 || lengths & (1 << UInt64(length)) == 0 { return false }
+        guard end < n else { return false }
+        let byte = fold[Int(base[end])]
+        return anchorRunTerminators[4 * index + Int(byte >> 6)] & (1 << UInt64(byte & 63)) != 0
     }
 
     /// Where each literal's key pair starts. Each is first keyed by its least frequent pair

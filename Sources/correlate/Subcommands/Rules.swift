@@ -127,6 +127,11 @@ extension Correlate.Rules {
                     if run > 0 { line += "; \(run) hex digits in a row" }
                     if let checked = rules.ruleSet.checkedHexRun(ofRule: index) {
                         line += "; each hit checked for \(checked.length) at +\(checked.offset)"
+                        if let end = rules.ruleSet.checkedRunEnd(ofRule: index) {
+                            let lengths = end.lengths.map { $0.map(String.init).joined(separator: " or ") + " digits, " } ?? ""
+                            let bytes = end.followedBy.map { $0 >= 0x21 && $0 < 0x7F ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }
+                            line += " (\(lengths)then \(bytes.joined(separator: " or ")))"
+                        }
                     }
                     print(line)
                 }
