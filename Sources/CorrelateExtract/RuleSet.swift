@@ -98,8 +98,11 @@ public final class RuleSet: Sendable {
                 let shortest = starts.filter { start in
                     !starts.contains { $0.count < start.count && start.starts(with: $0) }
                 }
-                return .init(literals: shortest, anchored: true, hexRun: hexRun,
-                             runEnd: hexRun.flatMap { HexRuns.runEnd(in: pattern, at: $0.offset) })
+                // How the run ends is checked only behind weak literals (`"0`…`"f`, `[0`…`[f`):
+                // behind a strong one (`[trace_id=`) the check would pass almost always, and
+                // cost more than the regex it rarely spares.
+                let runEnd = prefixScore < weakLiteralScore ? hexRun.flatMap { HexRuns.runEnd(in: pattern, at: $0.offset) } : nil
+                return .init(literals: shortest, anchored: true, hexRun: hexRun, runEnd: runEnd)
             }
         }
         return analysis.required.map { .init(literals: $0, anchored: false) }

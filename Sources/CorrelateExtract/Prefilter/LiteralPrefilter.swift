@@ -397,15 +397,17 @@ final class LiteralPrefilter: Sendable {
     func mayKey(_ pair: Int, at position: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         if anyNextBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 { return true }
         guard position + 2 < n else { return false }
-        if hexAfterBits[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
-            guard position + 2 + Self.hexDigitsTested <= n else { return false }
-            for offset in (position + 2)..<(position + 2 + Self.hexDigitsTested) where hexTable[Int(base[offset])] == 0 {
-                return false
-            }
-            return true
-        }
         let slot = Self.nextSlot(pair, base[position + 2])
-        return nextBits[slot >> 6] & (1 << UInt64(slot & 63)) != 0
+        guard nextBits[slot >> 6] & (1 << UInt64(slot & 63)) != 0 else { return false }
+        return hexAfterBits[pair >> 6] & (1 << UInt64(pair & 63)) == 0 || hexDigitsFollow(position + 2, base, n)
+    }
+
+    /// Whether the ``hexDigitsTested`` bytes from `start` are hex digits.
+    @inline(never)
+    private func hexDigitsFollow(_ start: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        guard start + Self.hexDigitsTested <= n else { return false }
+        for offset in start..<(start + Self.hexDigitsTested) where hexTable[Int(base[offset])] == 0 { return false }
+        return true
     }
 
     /// The byte and, for an ASCII letter, its other case.
@@ -591,7 +593,7 @@ final class LiteralPrefilter: Sendable {
     /// Whether the run of hex digits from `runStart` (already known to hold hex digits up to
     /// `checked`) ends as the rule's matches end it: its length one the rule allows, and the
     /// byte after it one that may follow.
-    @inline(__always)
+    @inline(never)
     private func runEnds(ofRule index: Int, at checked: Int, from runStart: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         let longest = anchorRunLongest[index]
         var end = checked
