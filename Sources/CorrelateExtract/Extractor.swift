@@ -141,7 +141,10 @@ public final class Extractor {
     public func mayMatch(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let search = ruleSet.prefilter.scan(text, hits: hits)
         lastScan = (text.baseAddress, text.count, search)
-        return search != 0 || hits.count > 0 || hasUnfilteredRules
+        // A hit whose rules the line's runs of digits all excluded leaves no rule to try.
+        var hitRules: UInt64 = 0
+        for hit in 0..<hits.count { hitRules |= hits.rules[hit] }
+        return search != 0 || hitRules != 0 || hasUnfilteredRules
     }
 
     /// Rules past the 64th have no bit in the prefilter's masks: they are searched for in every

@@ -45,9 +45,11 @@ public final class RuleSet: Sendable {
         self.rules = ordered
         self.outerGroup = outer
         let hexRuns = ordered.map { HexRuns.guaranteed(in: $0.rule.pattern) }
+        let base64Runs = ordered.map { HexRuns.guaranteed(in: $0.rule.pattern, member: HexRuns.isBase64Digit) }
         let literals = ordered.map { RuleSet.literals(for: $0.rule.pattern) }
-        self.prefilter = LiteralPrefilter(rules: literals, hexRuns: hexRuns)
+        self.prefilter = LiteralPrefilter(rules: literals, hexRuns: hexRuns, base64Runs: base64Runs)
         self.hexRuns = hexRuns
+        self.base64Runs = base64Runs
         self.anchored = ordered.enumerated().map { index, compiled in
             guard index < 64, literals[index]?.anchored == true else { return nil }
             return try? Pattern(compiled.rule.pattern,
@@ -110,6 +112,8 @@ public final class RuleSet: Sendable {
 
     /// Per rule, the run of hex digits every match holds (0: none known; see ``HexRuns``).
     let hexRuns: [Int]
+    /// Per rule, the run of base64 digits every match holds (0: none known).
+    let base64Runs: [Int]
 
     /// `(rule₀)|(rule₁)|…` for `rules` in the given order, and the number of each rule's
     /// enclosing group.
@@ -143,6 +147,13 @@ public final class RuleSet: Sendable {
     /// 0 when the rule does not need any.
     public func requiredHexRun(ofRule index: Int) -> Int {
         index < 64 && hexRuns[index] >= LiteralPrefilter.minimumHexRun ? hexRuns[index] : 0
+    }
+
+    /// The run of base64 digits a line must hold for the rule to be tried, when the rule needs
+    /// a longer one than of hex digits (a base64 id); 0 when it does not.
+    public func requiredBase64Run(ofRule index: Int) -> Int {
+        index < 64 && base64Runs[index] >= LiteralPrefilter.minimumBase64Run && base64Runs[index] > hexRuns[index]
+            ? base64Runs[index] : 0
     }
 
     /// For a rule tried where its literals start, the run of hex digits each such place is

@@ -153,6 +153,48 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(wrong.isEmpty, "\(wrong.prefix(5))")
     }
 
+    /// Runs of base64 digits (`A-Z a-z 0-9 + /`), for rules whose ids are base64: a class too
+    /// large to look for as literals is still known for its runs.
+    @Test(arguments: [
+        (#""(?:traceId|trace_id)"\s*:\s*"(?<trace_id>[A-Za-z0-9+/]{22}==)""#, 22),
+        // Hex digits are base64 digits, and so are the letters and slashes around them.
+        (#"projects/[^/"]+/traces/(?<t>[0-9a-f]{32})"#, 40),
+        (#"id=(?<t>[0-9a-f]{16})"#, 16),
+        // A negated class, or one past ASCII, may be anything.
+        (#"id: (?<t>[^ ]{22})"#, 2),
+        (#"(?<t>[A-Za-z0-9é]{22})"#, 0),
+    ])
+    func base64RunsAreFoundToo(pattern: String, run: Int) {
+        #expect(HexRuns.guaranteed(in: pattern, member: HexRuns.isBase64Digit) == run, "\(pattern)")
+    }
+
+    /// A line that holds a base64 rule's key but no run of base64 digits long enough for its id
+    /// tries no rule, and an extractor says nothing there may match — so with `--only-linked`
+    /// it is not decoded (`"trace_id": "0"`, as OpenTelemetry's Python logging writes outside a
+    /// span). With an id, hex or base64, it is tried and the id found.
+    @Test func aLineWithoutABase64RunLongEnoughTriesNoBase64Rule() throws {
+        let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
+        let base64 = try #require(set.rules.firstIndex { $0.rule.name == "json-trace-id-base64" })
+        #expect(set.requiredBase64Run(ofRule: base64) == 22)
+        let extractor = set.makeExtractor()
+        var unlinked = #"{"level": "INFO", "message": "sending welcome email to user93816@example.com", "trace_id": "0", "span_id": "0"}"#
+        let (may, rules) = unlinked.withUTF8 { bytes -> (Bool, UInt64) in
+            let hits = AnchorHits()
+            _ = set.prefilter.scan(bytes, hits: hits)
+            return (extractor.mayMatch(bytes), (0..<hits.count).reduce(0) { $0 | hits.rules[$1] })
+        }
+        #expect(rules & (1 << UInt64(base64)) == 0)
+        #expect(!may)
+        var hex = #"{"message": "ok", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}"#
+        #expect(hex.withUTF8 { extractor.mayMatch($0) })
+        var encoded = #"{"message": "ok", "trace_id": "S/kvNXezTaajzpKdDg5HNg=="}"#
+        let found = encoded.withUTF8 { bytes -> Extraction in
+            #expect(extractor.mayMatch(bytes))
+            return extractor.extract(bytes)
+        }
+        #expect(found.traceID?.description == "4bf92f3577b34da6a3ce929d0e0e4736")
+    }
+
     @Test func aLineWithoutAnIdLongEnoughTriesNoIdRule() throws {
         let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
         let hits = AnchorHits()

@@ -11,12 +11,13 @@
 /// "Hex digit" means `0-9`, `a-f` and `A-F` (the analysis folds case, so it cannot tell a
 /// pattern's `[0-9a-f]` from `[0-9A-F]`; counting both cases keeps it an over-approximation).
 enum HexRuns {
-    /// The length of a run of hex digits that every match of `pattern` contains; 0 when no run
-    /// can be relied on (or the pattern is beyond ``RegexSubsetParser``).
-    static func guaranteed(in pattern: String) -> Int {
+    /// The length of a run of hex digits (or of bytes of another class: `member` says which
+    /// folded bytes belong) that every match of `pattern` contains; 0 when no run can be relied
+    /// on (or the pattern is beyond ``RegexSubsetParser``).
+    static func guaranteed(in pattern: String, member: (UInt8) -> Bool = isHexDigit) -> Int {
         var parser = RegexSubsetParser(Array(pattern.utf8))
         guard let node = parser.parse() else { return 0 }
-        return analyse(node).longest
+        return analyse(node, member: member).longest
     }
 
     /// Where every match of `pattern` has a run of hex digits at a fixed distance from its
@@ -27,7 +28,7 @@ enum HexRuns {
         guard var node = parser.parse() else { return nil }
         while case .group(let inner) = node { node = inner }
         guard case .concatenation(let children) = node else { return nil }
-        let infos = children.map(analyse)
+        let infos = children.map { analyse($0) }
         var offset = 0
         for index in children.indices {
             if infos[index].leading > 0 {
@@ -111,7 +112,7 @@ enum HexRuns {
             return [0]
         case .bytes:
             return [1]
-        case .any, .whitespace:
+        case .any, .whitespace, .wide:
             return nil
         case .group(let inner):
             return hexLengths(inner)
@@ -141,7 +142,7 @@ enum HexRuns {
     /// node may match the empty string.
     private static func firstBytes(_ node: RegexNode) -> Set<UInt8>? {
         switch node {
-        case .bytes(let set):
+        case .bytes(let set), .wide(let set):
             return set
         case .group(let inner):
             return firstBytes(inner)
@@ -175,7 +176,7 @@ enum HexRuns {
             return 0
         case .any, .whitespace:
             return nil
-        case .bytes(let set):
+        case .bytes(let set), .wide(let set):
             return set.allSatisfy { $0 < 0x80 } ? 1 : nil
         case .group(let child):
             return fixedLength(child)
@@ -216,32 +217,34 @@ enum HexRuns {
     /// Beyond this, a run is as good as any (the longest id is 32 digits; repeats multiply).
     static let cap = 1 << 16
 
-    static func analyse(_ node: RegexNode) -> Info {
+    /// What every match of a node holds in runs of the class `member` says (hex digits unless
+    /// said otherwise).
+    static func analyse(_ node: RegexNode, member: (UInt8) -> Bool = isHexDigit) -> Info {
         switch node {
         case .empty, .lineEnd:
             return .all(0)
         case .any, .whitespace:
             return .none
-        case .bytes(let set):
-            return set.allSatisfy(isHexDigit) ? .all(1) : .none
+        case .bytes(let set), .wide(let set):
+            return set.allSatisfy(member) ? .all(1) : .none
         case .group(let child):
-            return analyse(child)
+            return analyse(child, member: member)
         case .repeat(let child, let min, _):
-            let inner = analyse(child)
+            let inner = analyse(child, member: member)
             if let length = inner.length { return .all(Swift.min(length * min, cap)) }
             guard min >= 1 else { return .none }
             let joined = min >= 2 ? inner.trailing + inner.leading : 0
             return Info(length: nil, leading: inner.leading, trailing: inner.trailing,
                         longest: Swift.max(inner.longest, joined))
         case .alternation(let branches):
-            let infos = branches.map(analyse)
+            let infos = branches.map { analyse($0, member: member) }
             let lengths = infos.compactMap(\.length)
             return Info(
                 length: lengths.count == infos.count ? lengths.min() : nil,
                 leading: infos.map(\.leading).min() ?? 0, trailing: infos.map(\.trailing).min() ?? 0,
                 longest: infos.map(\.longest).min() ?? 0)
         case .concatenation(let children):
-            return children.map(analyse).reduce(.all(0), followed)
+            return children.map { analyse($0, member: member) }.reduce(.all(0), followed)
         }
     }
 
@@ -253,6 +256,17 @@ enum HexRuns {
             leading: a.length.map { Swift.min($0 + b.leading, cap) } ?? a.leading,
             trailing: b.length.map { Swift.min($0 + a.trailing, cap) } ?? b.trailing,
             longest: Swift.max(a.longest, b.longest, Swift.min(a.trailing + b.leading, cap)))
+    }
+
+    /// A folded byte that is a digit of base64 (RFC 4648's alphabet: `A-Z a-z 0-9 + /`).
+    static func isBase64Digit(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
+    }
+
+    /// 1 for a base64 digit in either case, by byte.
+    static let base64Table: [UInt8] = (0..<256).map { byte in
+        isBase64Digit(RegexSubsetParser.fold(UInt8(byte))) ? 1 : 0
     }
 
     /// A folded byte (see ``RegexSubsetParser/fold(_:)``) that is a hex digit.

@@ -67,6 +67,8 @@ final class LiteralPrefilter: Sendable {
 
     /// Runs shorter than this are not checked for: too many lines have them.
     static let minimumHexRun = 8
+    /// Base64 digits are letters and digits too: shorter runs are words and numbers.
+    static let minimumBase64Run = 16
 
     private let endRules: [EndRule]
 
@@ -170,6 +172,11 @@ final class LiteralPrefilter: Sendable {
     }
     private let hexGated: UInt64
     private let hexTable: [UInt8]
+    /// Rules that need a run of base64 digits longer than any run of hex digits they need
+    /// (`[A-Za-z0-9+/]{22}==`), by run length, shortest first.
+    private let base64Gates: [(length: Int, rules: UInt64)]
+    private let base64Gated: UInt64
+    private let base64Table: [UInt8]
     /// Anchored rules whose hits are also checked for how their run of hex digits ends, and per
     /// rule: the lengths it may have (bit per length; 0: any), the longest, and the bytes that
     /// may follow it (four words per rule, a bit per folded byte).
@@ -192,14 +199,15 @@ final class LiteralPrefilter: Sendable {
     ///   - rules: per rule index, its literals, or nil when it has none (always tried).
     ///   - hexRuns: per rule index, the run of hex digits every match holds (0: none known);
     ///     empty for none.
+    ///   - base64Runs: the same for runs of base64 digits.
     ///   - vectorScan: false to test every position without the vectorised scan (for tests that
     ///     compare the two); by default it is used where the processor has it.
     ///   - nextByteTest: false to verify at every key pair, whatever bytes follow it (for tests
     ///     that compare the two).
     ///   - runEndCheck: false to check an anchored hit's run of hex digits for its length only,
     ///     not for how it ends (for tests that compare the two).
-    init(rules: [RuleLiterals?], hexRuns: [Int] = [], vectorScan: Bool = true, nextByteTest: Bool = true,
-         runEndCheck: Bool = true) {
+    init(rules: [RuleLiterals?], hexRuns: [Int] = [], base64Runs: [Int] = [], vectorScan: Bool = true,
+         nextByteTest: Bool = true, runEndCheck: Bool = true) {
         var gates: [Int: UInt64] = [:]
         for (index, run) in hexRuns.enumerated() where index < 64 && run >= Self.minimumHexRun {
             gates[run, default: 0] |= 1 << UInt64(index)
@@ -207,6 +215,14 @@ final class LiteralPrefilter: Sendable {
         self.hexGates = gates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         self.hexGated = gates.values.reduce(0, |)
         self.hexTable = HexRuns.table
+        var base64: [Int: UInt64] = [:]
+        for (index, run) in base64Runs.enumerated()
+        where index < 64 && run >= Self.minimumBase64Run && run > (index < hexRuns.count ? hexRuns[index] : 0) {
+            base64[run, default: 0] |= 1 << UInt64(index)
+        }
+        self.base64Gates = base64.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        self.base64Gated = base64.values.reduce(0, |)
+        self.base64Table = HexRuns.base64Table
         var anchorHexRules: UInt64 = 0
         var anchorHexRuns = [(offset: Int, length: Int)](repeating: (0, 0), count: 64)
         for (index, entry) in rules.enumerated() where index < 64 {
@@ -469,8 +485,8 @@ final class LiteralPrefilter: Sendable {
         found |= alwaysCandidates | hits.overflowed
         var hitRules: UInt64 = 0
         for hit in 0..<hits.count { hitRules |= hits.rules[hit] }
-        if (found | hitRules) & hexGated != 0 {
-            let excluded = hexExcluded(base, n, candidates: found | hitRules)
+        if (found | hitRules) & (hexGated | base64Gated) != 0 {
+            let excluded = runExcluded(base, n, candidates: found | hitRules)
             if excluded != 0 {
                 found &= ~excluded
                 for hit in 0..<hits.count { hits.rules[hit] &= ~excluded }
@@ -510,18 +526,41 @@ final class LiteralPrefilter: Sendable {
         return found
     }
 
-    /// The candidate rules whose run of hex digits `text` lacks.
+    /// The candidate rules whose run of hex digits, or of base64 digits, `text` lacks.
     @inline(__always)
-    private func hexExcluded(_ base: UnsafePointer<UInt8>, _ n: Int, candidates: UInt64) -> UInt64 {
-        hexTable.withUnsafeBufferPointer { table in
-            for (position, gate) in hexGates.enumerated() where candidates & gate.rules != 0 {
-                guard !HexRuns.has(gate.length, in: base, count: n, table: table.baseAddress!) else { continue }
+    private func runExcluded(_ base: UnsafePointer<UInt8>, _ n: Int, candidates: UInt64) -> UInt64 {
+        var excluded: UInt64 = 0
+        var held = 0
+        if candidates & hexGated != 0 {
+            (excluded, held) = Self.lacking(hexGates, table: hexTable, base, n, candidates: candidates)
+        }
+        if candidates & base64Gated != 0 {
+            // Hex digits are base64 digits: a run of them held is a run of base64 digits too.
+            excluded |= Self.lacking(base64Gates, table: base64Table, base, n, candidates: candidates, held: held).excluded
+        }
+        return excluded
+    }
+
+    /// The candidate rules of `gates` whose run of the class `table` marks `text` lacks, and the
+    /// longest run found (at least `held`, known to be there).
+    @inline(__always)
+    private static func lacking(
+        _ gates: [(length: Int, rules: UInt64)], table: [UInt8], _ base: UnsafePointer<UInt8>, _ n: Int,
+        candidates: UInt64, held: Int = 0
+    ) -> (excluded: UInt64, held: Int) {
+        table.withUnsafeBufferPointer { table in
+            var held = held
+            for (position, gate) in gates.enumerated() where candidates & gate.rules != 0 {
+                if gate.length <= held || HexRuns.has(gate.length, in: base, count: n, table: table.baseAddress!) {
+                    held = max(held, gate.length)
+                    continue
+                }
                 // No run this long, so none longer either.
                 var excluded: UInt64 = 0
-                for later in hexGates[position...] { excluded |= later.rules }
-                return excluded & candidates
+                for later in gates[position...] { excluded |= later.rules }
+                return (excluded & candidates, held)
             }
-            return 0
+            return (0, held)
         }
     }
 

@@ -11,6 +11,9 @@ indirect enum RegexNode {
     case any
     /// Matches one byte of a set of at most ``RegexSubsetParser/maxClassSize`` (folded) bytes.
     case bytes(Set<UInt8>)
+    /// Matches one byte of a larger set of (folded) ASCII bytes, such as base64's `[A-Za-z0-9+/]`:
+    /// too many to look for as literals, but known for runs of a class (``HexRuns``).
+    case wide(Set<UInt8>)
     case group(RegexNode)
     case `repeat`(RegexNode, min: Int, max: Int?)
     case alternation([RegexNode])
@@ -258,7 +261,10 @@ struct RegexSubsetParser {
         }
         guard !atEnd else { return nil }
         index += 1
-        if negated || wide || members.count > RegexSubsetParser.maxClassSize { return .any }
+        if negated || wide { return .any }
+        if members.count > RegexSubsetParser.maxClassSize {
+            return members.allSatisfy { $0 < 0x80 } ? .wide(members) : .any
+        }
         return .bytes(members)
     }
 

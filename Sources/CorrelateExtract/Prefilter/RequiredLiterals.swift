@@ -85,7 +85,7 @@ enum RequiredLiterals {
         switch node {
         case .empty, .lineEnd:
             return .exactly([[]])
-        case .any, .whitespace:
+        case .any, .whitespace, .wide:
             return .unknown
         case .bytes(let set):
             return .exactly(Set(set.map { [$0] }))

@@ -86,8 +86,9 @@ extension Correlate.Rules {
             discussion: """
                 With --verbose, also the literals a line must contain (ASCII case ignored) before \
                 each rule is tried, how selective they are (a line position starts one with a \
-                chance of about 2^-bits), how many hex digits in a row the line must hold, and for \
-                rules tried where their literals start, the hex digits each such place must have.
+                chance of about 2^-bits), how many hex (or base64) digits in a row the line must \
+                hold, and for rules tried where their literals start, the hex digits each such \
+                place must have and, where the pattern says, how many and what follows them.
 
                 EXAMPLES:
                   correlate rules list
@@ -125,6 +126,8 @@ extension Correlate.Rules {
                         line += run > 0 ? "(no literals)" : "(none: tried on every line)"
                     }
                     if run > 0 { line += "; \(run) hex digits in a row" }
+                    let base64 = rules.ruleSet.requiredBase64Run(ofRule: index)
+                    if base64 > 0 { line += "; \(base64) base64 digits in a row" }
                     if let checked = rules.ruleSet.checkedHexRun(ofRule: index) {
                         line += "; each hit checked for \(checked.length) at +\(checked.offset)"
                         if let end = rules.ruleSet.checkedRunEnd(ofRule: index) {
