@@ -136,15 +136,19 @@ public final class Extractor {
             || (groups.message != nil && ranks.message < priority)
     }
 
-    /// Whether any rule could match `text` (some rule's literals occur in it). Cheap: only the
-    /// literal scan; a following `extract` of the same text reuses it.
+    /// Whether any rule could match `text`: some rule's literals occur in it, and the runs of
+    /// digits its ids need too (see ``LiteralPrefilter``). Cheap: only the literal scan; a
+    /// following `extract` of the same text reuses it.
     public func mayMatch(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let search = ruleSet.prefilter.scan(text, hits: hits)
-        lastScan = (text.baseAddress, text.count, search)
         // A hit whose rules the line's runs of digits all excluded leaves no rule to try.
         var hitRules: UInt64 = 0
         for hit in 0..<hits.count { hitRules |= hits.rules[hit] }
-        return search != 0 || hitRules != 0 || hasUnfilteredRules
+        let may = search != 0 || hitRules != 0 || hasUnfilteredRules
+        // Kept only for the `extract` that follows a yes: after a no, another text at the same
+        // place and of the same length (a reused buffer) must be scanned afresh.
+        lastScan = may ? (text.baseAddress, text.count, search) : nil
+        return may
     }
 
     /// Rules past the 64th have no bit in the prefilter's masks: they are searched for in every

@@ -150,7 +150,8 @@ public final class RuleSet: Sendable {
     }
 
     /// The run of base64 digits a line must hold for the rule to be tried, when the rule needs
-    /// a longer one than of hex digits (a base64 id); 0 when it does not.
+    /// a longer one than of hex digits (a base64 id; also `/traces/<32 hex>`, 40 base64 digits);
+    /// 0 when it does not.
     public func requiredBase64Run(ofRule index: Int) -> Int {
         index < 64 && base64Runs[index] >= LiteralPrefilter.minimumBase64Run && base64Runs[index] > hexRuns[index]
             ? base64Runs[index] : 0

@@ -246,8 +246,9 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(HexRuns.runEnd(in: pattern, at: offset) == nil, "\(pattern)")
     }
 
-    /// A quoted hex id with no dash after it starts no B3 header: the anchor hit is dropped
-    /// before any regex runs; a real header keeps it, in either case of its digits.
+    /// A quoted hex id with no dash after it, or a run of digits of a length no B3 id has, starts
+    /// no B3 header: the anchor hit is dropped before any regex runs; a header keeps it (in
+    /// either case of its digits: the prefilter folds case, the regex then decides).
     @Test func aQuotedTraceIDIsNoB3Header() throws {
         let set = try RuleLoader.load(RuleLoader.shippedSources()).ruleSet
         let b3 = try #require(set.rules.firstIndex { $0.rule.name == "b3-single-value" })
@@ -261,6 +262,10 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(hitRules(#"{"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}"#, at: 13) & bit == 0)
         #expect(hitRules(#"{"span_id": "00f067aa0ba902b7"}"#, at: 12) & bit == 0)
         #expect(hitRules(#"{"id": "4bf92f3577b34da6a3ce929d0e0e4736a"}"#, at: 7) & bit == 0)  // 33 digits
+        // Followed by a dash, but 20 and 33 digits long.
+        #expect(hitRules(#"x "0123456789abcdef0123-00f067aa0ba902b7""#, at: 2) & bit == 0)
+        #expect(hitRules(#"x "4bf92f3577b34da6a3ce929d0e0e4736a-00f067aa0ba902b7""#, at: 2) & bit == 0)
+        #expect(hitRules(#"x "0123456789abcdef-00f067aa0ba902b7""#, at: 2) & bit != 0)
         #expect(hitRules(#""4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1""#, at: 0) & bit != 0)
         #expect(hitRules(#"x "4BF92F3577B34DA6-00F067AA0BA902B7""#, at: 2) & bit != 0)
         #expect(hitRules(#"x "4bf92f3577b34da6a3ce929d0e0e4736"#, at: 2) & bit == 0)  // the text ends
@@ -517,6 +522,9 @@ private func literals(_ pattern: String) -> [String]? {
         #expect(!mayKey(#"{"ts": "2026-11-25T08:32:26Z"}"#, at: 7))
         #expect(!mayKey(#"{"n": "2a3b4c"}"#, at: 6))
         #expect(!mayKey(#"{"n": "2a3b4c"#, at: 6))  // the text ends within the seven
+        // The same, the bytes past the text's end hex digits: they are not read.
+        let past = Array(#"{"n": "2a3b4c5d6e"}"#.utf8)
+        #expect(!past.withUnsafeBufferPointer { prefilter.mayKey(quoteTwo, at: 6, $0.baseAddress!, 13) })
         #expect(mayKey(#"{"n": "2a3b4c5d"}"#, at: 6))
         #expect(mayKey(#"{"b3": "2A3B4C5D6E7F8091-00f067aa0ba902b7"}"#, at: 7))
     }

@@ -1,5 +1,5 @@
-/// Runs of hexadecimal digits: how long a run every match of a pattern contains, and whether a
-/// line has one that long.
+/// Runs of hexadecimal digits (and of other classes: base64 digits): how long a run every match
+/// of a pattern contains, whether a line has one that long, and how a run at a fixed place ends.
 ///
 /// Almost every rule captures a trace, span or job id written in hex — 32, 24, 16 or 12 digits
 /// in a row (a UUID's last group). Rules without a keyword of their own (`[<id>-<id>]`,

@@ -27,10 +27,15 @@ import CPairScan
 /// literals keyed by `"t` are `"trace_id`, `"traceid`, … — all `"tr` — so the `"timestamp"` of
 /// every JSON line is passed over without comparing them. Key pairs at a literal's end have no
 /// byte after them in the literal; the byte is still known where every rule the literal anchors
-/// checks a run of hex digits that covers it (`"0`…`"f` of a quoted B3 id).
+/// checks a run of hex digits that covers it (`"0`…`"f` of a quoted B3 id), and where they all
+/// need seven or more digits there, those seven bytes are tested (`"2026-11-25` is passed over).
 ///
-/// Then a rule whose every match holds a run of hex digits (an id: see ``HexRuns``) stays a
-/// candidate only if the line has such a run.
+/// An anchored hit is checked for the run of hex digits its rule's matches have at a fixed
+/// place, and, behind weak literals, for how that run ends (``HexRuns/runEnd(in:at:)``: a quoted
+/// trace id is no B3 header, whose run of 16 or 32 digits a `-` follows).
+///
+/// Then a rule whose every match holds a run of hex digits (an id: see ``HexRuns``), or a
+/// longer run of base64 digits (a base64 id), stays a candidate only if the line has such a run.
 ///
 /// Rules are numbered by their index in the rule set; the first 64 can be filtered, the others
 /// (and rules without required literals) are always candidates.
@@ -131,8 +136,9 @@ final class LiteralPrefilter: Sendable {
     /// (``nextSlot(_:_:)``); hash collisions only let a position through to ``verify``.
     private let nextBits: [UInt64]
     /// Bit per raw key pair all of whose literals end with it and anchor rules that need at
-    /// least ``hexDigitsTested`` hex digits right after it (`"0`…`"f` of a quoted B3 header,
-    /// `[0`…`[f` of a bracketed id): those bytes are tested instead of the next one.
+    /// least ``hexDigitsTested`` hex digits right after it (`"2`…`"9`, `"a`… of a quoted B3
+    /// header — not `"0`, `"1`, `"d`, which also key quoted B3 headers' `" "0"` —, and `[0`…`[f`
+    /// of a bracketed id): those bytes are tested too, after the next one.
     private let hexAfterBits: [UInt64]
     /// How many bytes after a pair of ``hexAfterBits`` are tested for hex digits: enough to
     /// pass over quoted words and dates (`"cache…`, `"2026-…`), few enough for every such rule.
@@ -542,7 +548,7 @@ final class LiteralPrefilter: Sendable {
     }
 
     /// The candidate rules of `gates` whose run of the class `table` marks `text` lacks, and the
-    /// longest run found (at least `held`, known to be there).
+    /// longest gate length the text was found to hold (at least `held`, known to be there).
     @inline(__always)
     private static func lacking(
         _ gates: [(length: Int, rules: UInt64)], table: [UInt8], _ base: UnsafePointer<UInt8>, _ n: Int,
