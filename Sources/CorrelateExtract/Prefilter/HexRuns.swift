@@ -127,15 +127,20 @@ enum HexRuns {
             }
             return total
         case .alternation(let branches):
-            var total: Set<Int> = []
-            for branch in branches {
-                guard let lengths = hexLengths(branch) else { return nil }
-                total.formUnion(lengths)
-            }
-            return total
+            return union(branches, hexLengths)
         case .concatenation(let children):
             return children.reduce([0]) { sums($0, hexLengths($1)) }
         }
+    }
+
+    /// What `measure` gives each branch, together; nil when it gives nil for one.
+    private static func union<Element>(_ branches: [RegexNode], _ measure: (RegexNode) -> Set<Element>?) -> Set<Element>? {
+        var total: Set<Element> = []
+        for branch in branches {
+            guard let part = measure(branch) else { return nil }
+            total.formUnion(part)
+        }
+        return total
     }
 
     /// The (folded) bytes every match of a node may start with; nil when unknown or when the
@@ -149,12 +154,7 @@ enum HexRuns {
         case .repeat(let inner, let min, _):
             return min >= 1 ? firstBytes(inner) : nil
         case .alternation(let branches):
-            var total: Set<UInt8> = []
-            for branch in branches {
-                guard let bytes = firstBytes(branch) else { return nil }
-                total.formUnion(bytes)
-            }
-            return total
+            return union(branches, firstBytes)
         case .concatenation(let children):
             // Zero-width nodes (anchors, lookarounds, `$`) before the first byte.
             guard let first = children.firstIndex(where: { node in
