@@ -184,11 +184,10 @@ final class LiteralPrefilter: Sendable {
     private let base64Gated: UInt64
     private let base64Table: [UInt8]
     /// Anchored rules whose hits are also checked for how their run of hex digits ends, and per
-    /// rule: the lengths it may have (bit per length; 0: any), the longest, and the bytes that
-    /// may follow it (four words per rule, a bit per folded byte).
+    /// rule: the lengths it may have (bit per length; 0: any) and the bytes that may follow it
+    /// (four words per rule, a bit per folded byte).
     private let anchorRunEndRules: UInt64
     private let anchorRunLengths: [UInt64]
-    private let anchorRunLongest: [Int]
     private let anchorRunTerminators: [UInt64]
 
     /// For an anchored rule whose hits are checked for how their run of hex digits ends: the
@@ -240,20 +239,15 @@ final class LiteralPrefilter: Sendable {
         self.anchorHexRuns = anchorHexRuns
         var runEndRules: UInt64 = 0
         var runLengths = [UInt64](repeating: 0, count: 64)
-        var runLongest = [Int](repeating: Int.max, count: 64)
         var runTerminators = [UInt64](repeating: 0, count: 4 * 64)
         for (index, entry) in rules.enumerated() where index < 64 && runEndCheck {
             guard let entry, anchorHexRules & (1 << UInt64(index)) != 0, let end = entry.runEnd else { continue }
             runEndRules |= 1 << UInt64(index)
-            if let lengths = end.lengths, let longest = lengths.max() {
-                runLongest[index] = longest
-                for length in lengths { runLengths[index] |= 1 << UInt64(length) }
-            }
+            for length in end.lengths ?? [] { runLengths[index] |= 1 << UInt64(length) }
             for byte in end.terminators { runTerminators[4 * index + Int(byte >> 6)] |= 1 << UInt64(byte & 63) }
         }
         self.anchorRunEndRules = runEndRules
         self.anchorRunLengths = runLengths
-        self.anchorRunLongest = runLongest
         self.anchorRunTerminators = runTerminators
         self.endRules = rules.enumerated().compactMap { index, entry in
             guard index < 64, let ending = entry?.ending else { return nil }
@@ -640,12 +634,12 @@ final class LiteralPrefilter: Sendable {
     /// byte after it one that may follow.
     @inline(never)
     private func runEnds(ofRule index: Int, at checked: Int, from runStart: Int, _ base: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        let longest = anchorRunLongest[index]
+        let lengths = anchorRunLengths[index]
+        let longest = lengths == 0 ? Int.max : 63 - lengths.leadingZeroBitCount
         var end = checked
         // One past the longest allowed is enough to know the run is too long.
         while end < n, end - runStart <= longest, hexTable[Int(base[end])] != 0 { end += 1 }
         let length = end - runStart
-        let lengths = anchorRunLengths[index]
         if lengths != 0, length > 63 || lengths & (1 << UInt64(length)) == 0 { return false }
         guard end < n else { return false }
         let byte = fold[Int(base[end])]
